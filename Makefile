@@ -1,0 +1,100 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# netoproc build: BPF objects -> bpftool skeletons -> one userspace binary.
+# `make` builds build/netoproc, `make STATIC=1` a static one, `make test` runs every test.
+
+OUTPUT    ?= build
+CLANG     ?= clang
+BPFTOOL   ?= bpftool
+CC        ?= gcc
+ARCH      := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
+VERSION   := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+
+ifeq ($(V),1)
+Q =
+else
+Q = @
+endif
+
+WARN      := -Wall -Wextra -Wno-unused-parameter -Wshadow -Wformat=2
+CFLAGS    ?= -O2 -g
+CFLAGS    += $(WARN) -std=gnu11 -D_GNU_SOURCE -DNETOPROC_VERSION='"$(VERSION)"' \
+             -I$(OUTPUT) -Isrc
+ifeq ($(CI),true)
+CFLAGS    += -Werror
+endif
+LIBS      := -lbpf -lelf -lz -lpcap -lm
+ifeq ($(STATIC),1)
+LDFLAGS   += -static
+# libpcap's static archive needs libdbus only when built with it; Debian's is not.
+endif
+
+BPF_SRCS  := $(wildcard src/bpf/*.bpf.c)
+BPF_OBJS  := $(patsubst src/bpf/%.bpf.c,$(OUTPUT)/%.bpf.o,$(BPF_SRCS))
+SKELS     := $(patsubst src/bpf/%.bpf.c,$(OUTPUT)/%.skel.h,$(BPF_SRCS))
+APP_SRCS  := $(wildcard src/*.c)
+APP_OBJS  := $(patsubst src/%.c,$(OUTPUT)/%.o,$(APP_SRCS))
+LIB_OBJS  := $(filter-out $(OUTPUT)/main.o,$(APP_OBJS))
+
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
+WL_SRCS   := $(wildcard tests/workloads/*.c)
+WL_BINS   := $(patsubst tests/workloads/%.c,$(OUTPUT)/workloads/%,$(WL_SRCS))
+
+.DELETE_ON_ERROR:
+.PHONY: all clean test unit integration bench deps install
+
+all: $(OUTPUT)/netoproc
+
+$(OUTPUT) $(OUTPUT)/tests $(OUTPUT)/workloads:
+	$(Q)mkdir -p $@
+
+# vmlinux.h is generated from the running kernel's BTF; CO-RE relocates it elsewhere.
+$(OUTPUT)/vmlinux.h: | $(OUTPUT)
+	$(Q)$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@
+
+$(OUTPUT)/%.bpf.o: src/bpf/%.bpf.c $(wildcard src/bpf/*.bpf.h) $(wildcard src/*_abi.h) $(OUTPUT)/vmlinux.h
+	@echo "  BPF     $@"
+	$(Q)$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(OUTPUT) -Isrc \
+		-Wall -Wno-unused-function -c $< -o $@
+
+$(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
+	@echo "  SKEL    $@"
+	$(Q)$(BPFTOOL) gen skeleton $< > $@
+
+$(OUTPUT)/%.o: src/%.c $(wildcard src/*.h) $(SKELS) | $(OUTPUT)
+	@echo "  CC      $@"
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(OUTPUT)/netoproc: $(APP_OBJS)
+	@echo "  LINK    $@"
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LIBS) -o $@
+
+$(OUTPUT)/tests/%: tests/unit/%.c tests/unit/harness.h $(LIB_OBJS) | $(OUTPUT)/tests
+	@echo "  CC      $@"
+	$(Q)$(CC) $(CFLAGS) -Itests/unit $< $(LIB_OBJS) $(LIBS) -o $@
+
+$(OUTPUT)/workloads/%: tests/workloads/%.c | $(OUTPUT)/workloads
+	@echo "  CC      $@"
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $< -o $@
+
+unit: $(UNIT_BINS)
+	$(Q)tests/run-unit.sh $(UNIT_BINS)
+
+integration: $(OUTPUT)/netoproc $(WL_BINS)
+	$(Q)python3 tests/integration/run.py
+
+# Every test: unit tests, then the root/BPF integration tests.
+test: $(OUTPUT)/netoproc $(UNIT_BINS) $(WL_BINS)
+	$(Q)tests/run-all.sh
+
+deps:
+	$(Q)scripts/install-deps.sh
+
+bench: $(OUTPUT)/netoproc $(WL_BINS)
+	$(Q)bench/run.sh
+
+install: $(OUTPUT)/netoproc
+	$(Q)scripts/install.sh $(OUTPUT)/netoproc
+
+clean:
+	$(Q)rm -rf $(OUTPUT)

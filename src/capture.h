@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Capture backends behind one interface: each feeds the model with
+ * cumulative per-socket and unknown-remote counts.
+ */
+#ifndef NETOPROC_CAPTURE_H
+#define NETOPROC_CAPTURE_H
+
+#include <stdint.h>
+#include "model.h"
+
+enum capture_mode { CAPTURE_AUTO, CAPTURE_EBPF, CAPTURE_AFPACKET };
+
+struct capture_opts {
+	enum capture_mode mode;
+	const char *cgroup_path;	/* NULL: the cgroup-v2 root */
+	const char *interface;		/* NULL: every interface */
+	uint64_t buffer_bytes;
+};
+
+struct capture {
+	const char *mode;	/* "ebpf" or "afpacket", as outputs name it */
+	const char *attach;	/* how the process-context hooks are attached */
+	/* Wait up to timeout_ms while draining asynchronous records into m. */
+	int (*wait)(struct capture *c, struct np_model *m, int timeout_ms);
+	/* Bring m up to date with everything the kernel counted so far. */
+	int (*collect)(struct capture *c, struct np_model *m);
+	void (*close)(struct capture *c);
+	void *priv;
+};
+
+/* Returns 0, or -errno with a one-line error already printed. */
+int ebpf_capture_open(struct capture *c, const struct capture_opts *o);
+
+#endif

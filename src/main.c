@@ -1,0 +1,26 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* netoproc: subcommand dispatch. Without a subcommand it runs the monitor. */
+#include <stdio.h>
+#include <string.h>
+#include "monitor.h"
+#include "probe.h"
+
+struct cmd {
+	const char *name;
+	int (*func)(int argc, char **argv);
+};
+
+/* Exact names only: no prefix guessing, so new commands never change old meanings. */
+static const struct cmd cmds[] = {
+	{ "probe", cmd_probe },
+};
+
+int main(int argc, char **argv)
+{
+	if (argc > 1 && argv[1][0] != '-') {
+		for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+			if (strcmp(argv[1], cmds[i].name) == 0)
+				return cmds[i].func(argc - 1, argv + 1);
+	}
+	return cmd_monitor(argc, argv);
+}

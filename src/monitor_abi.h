@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * ABI shared by src/bpf/monitor.bpf.c and userspace. Fixed-width types and
+ * explicit padding only: the BPF side sees these through vmlinux.h types, the
+ * userspace side through <linux/types.h>.
+ */
+#ifndef NETOPROC_MONITOR_ABI_H
+#define NETOPROC_MONITOR_ABI_H
+
+#define NP_COMM_LEN 16
+
+/* Who owns a socket: stamped from process context, inherited by accept(). */
+struct np_owner {
+	__u64 start_ns;		/* group leader's start_boottime: (tgid, start_ns) is unique */
+	__u64 cgroup_id;
+	__u32 tgid;
+	__u32 uid;
+	char comm[NP_COMM_LEN];
+};
+
+/* Per-socket counters, in sk storage; all cumulative since the socket was first seen. */
+struct np_counters {
+	__u64 rx_bytes;		/* IP layer: headers and retransmissions included */
+	__u64 tx_bytes;
+	__u64 rx_packets;	/* a GSO/GRO packet counts as its segments */
+	__u64 tx_packets;
+	__u64 rx_payload;	/* what recv*() returned to the process */
+	__u64 tx_payload;	/* what send*() accepted from the process */
+};
+
+/* Why a socket record was emitted. */
+enum np_sock_event {
+	NP_SOCK_LIVE = 0,	/* periodic dump of a live socket */
+	NP_SOCK_CLOSED = 1,	/* TCP reached CLOSE, or the socket was released */
+};
+
+/* One socket as userspace sees it, from the dump iterator or the close ring buffer. */
+struct np_sock_record {
+	__u64 cookie;		/* socket cookie: never reused within a boot */
+	struct np_counters c;
+	struct np_owner owner;	/* owner.tgid == 0: nobody has claimed the socket */
+	__u8 laddr[16];		/* IPv4 as IPv4-mapped IPv6 */
+	__u8 raddr[16];
+	__u16 lport;		/* host byte order */
+	__u16 rport;
+	__u16 family;		/* AF_INET / AF_INET6 */
+	__u8 protocol;		/* IPPROTO_* */
+	__u8 state;		/* TCP state number; 0 for non-TCP */
+	__u8 event;		/* enum np_sock_event */
+	__u8 has_owner;
+	__u8 pad[6];
+};
+
+/* Traffic that no process socket owns, keyed by remote address. */
+struct np_unknown_key {
+	__u8 raddr[16];		/* IPv4 as IPv4-mapped IPv6; all zero: overflow bucket */
+	__u8 protocol;
+	__u8 pad[7];
+};
+
+struct np_unknown_val {
+	__u64 rx_bytes;
+	__u64 tx_bytes;
+	__u64 rx_packets;
+	__u64 tx_packets;
+};
+
+/* Global counters (per-CPU array, summed by userspace). Keep in sync with np_stat_names[]. */
+enum np_stat {
+	NP_STAT_RINGBUF_LOST = 0,	/* close records that did not fit the ring buffer */
+	NP_STAT_STORAGE_FAIL,		/* sk storage could not be allocated: packets uncounted */
+	NP_STAT_UNKNOWN_OVERFLOW,	/* unknown remotes folded into the overflow bucket */
+	NP_STAT_UNKNOWN_NOSOCK,		/* packets with no full socket (time-wait, request socks) */
+	NP_STAT_MAX,
+};
+
+#endif

@@ -1,0 +1,204 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Feature probing by trying, never by version numbers: each check loads,
+ * creates or looks up the thing itself.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include "caps.h"
+#include "cgroup.h"
+#include "json_writer.h"
+#include "probe.h"
+#include "util.h"
+
+static int silent_print(enum libbpf_print_level l, const char *f, va_list ap)
+{
+	return 0;
+}
+
+/* Load "r0 = 0; exit" as a BTF-typed tracing program on @name; 0 or -errno. */
+static int try_tracing(const struct btf *vmlinux, const char *name, int kind,
+		       enum bpf_attach_type type)
+{
+	struct bpf_insn insns[] = {
+		{ .code = 0xb7, .dst_reg = 0, .imm = 0 },	/* BPF_ALU64 | BPF_MOV | BPF_K */
+		{ .code = 0x95 },				/* BPF_JMP | BPF_EXIT */
+	};
+	LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = type);
+	int id = btf__find_by_name_kind(vmlinux, name, kind);
+	int fd;
+
+	if (id < 0)
+		return -ENOENT;
+	opts.attach_btf_id = id;
+	fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, "np_probe", "GPL", insns, 2, &opts);
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	return 0;
+}
+
+void probe_kernel(struct kernel_features *f)
+{
+	struct btf *vmlinux;
+
+	memset(f, 0, sizeof(*f));
+	libbpf_set_print(silent_print);
+	f->btf = access("/sys/kernel/btf/vmlinux", R_OK) == 0;
+	f->prog_cgroup_skb = libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_CGROUP_SKB, NULL) == 1;
+	f->prog_cgroup_sock = libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_CGROUP_SOCK, NULL) == 1;
+	f->prog_kprobe = libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_KPROBE, NULL) == 1;
+	f->map_ringbuf = libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL) == 1;
+	f->map_sk_storage = libbpf_probe_bpf_map_type(BPF_MAP_TYPE_SK_STORAGE, NULL) == 1;
+	f->kprobe_pmu = access("/sys/bus/event_source/devices/kprobe/type", R_OK) == 0;
+	f->cgroup2 = cgroup2_mount(f->cgroup2_path, sizeof(f->cgroup2_path)) == 0;
+	vmlinux = f->btf ? btf__load_vmlinux_btf() : NULL;
+	if (vmlinux && !libbpf_get_error(vmlinux)) {
+		f->tp_send_length = btf__find_by_name_kind(vmlinux, "btf_trace_sock_send_length",
+							   BTF_KIND_TYPEDEF) > 0;
+		f->tp_recv_length = btf__find_by_name_kind(vmlinux, "btf_trace_sock_recv_length",
+							   BTF_KIND_TYPEDEF) > 0;
+		f->tp_set_state = btf__find_by_name_kind(vmlinux, "btf_trace_inet_sock_set_state",
+							 BTF_KIND_TYPEDEF) > 0;
+		f->prog_tracing = try_tracing(vmlinux, "btf_trace_inet_sock_set_state",
+					      BTF_KIND_TYPEDEF, BPF_TRACE_RAW_TP) == 0;
+		f->fentry_err = try_tracing(vmlinux, "tcp_sendmsg", BTF_KIND_FUNC, BPF_TRACE_FENTRY);
+		f->fentry = f->fentry_err == 0;
+		btf__free(vmlinux);
+	}
+}
+
+const char *probe_choose_attach(const struct kernel_features *f, const char **reason)
+{
+	if (!f->btf) {
+		*reason = "no kernel BTF: CO-RE programs cannot be relocated";
+		return NULL;
+	}
+	if (!f->map_sk_storage || !f->prog_cgroup_skb || !f->cgroup2) {
+		*reason = !f->cgroup2 ? "no cgroup v2 hierarchy mounted" :
+			  "kernel lacks sk_storage or cgroup_skb programs";
+		return NULL;
+	}
+	if (f->tp_send_length && f->tp_recv_length && f->prog_tracing) {
+		*reason = "sock_send_length/sock_recv_length tracepoints exist: the stable "
+			  "interface, preferred over fentry and kprobe";
+		return "tracepoint";
+	}
+	*reason = "no sock_send_length/sock_recv_length tracepoints, and this version "
+		  "has no fentry or kprobe tier yet";
+	return NULL;
+}
+
+struct check {
+	const char *name;
+	bool ok;
+	const char *detail;
+};
+
+int cmd_probe(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "format", required_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct kernel_features f;
+	struct utsname un;
+	const char *reason, *attach, *missing;
+	char fentry_detail[96];
+	bool json = false;
+	int c;
+	static const int caps[] = { CAP_BPF, CAP_PERFMON, CAP_NET_ADMIN, CAP_NET_RAW,
+				    CAP_SYS_ADMIN, CAP_SYS_PTRACE };
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (c == 'f' && (strcmp(optarg, "json") == 0 || strcmp(optarg, "text") == 0)) {
+			json = strcmp(optarg, "json") == 0;
+		} else if (c == 'h') {
+			puts("Usage: netoproc probe [--format text|json]");
+			return 0;
+		} else {
+			np_err(c == 'f' ? "invalid value for --format: expected text or json" :
+					  "probe: unknown option '%s'", argv[optind - 1]);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		np_err("probe: unexpected argument '%s'", argv[optind]);
+		return 2;
+	}
+	probe_kernel(&f);
+	uname(&un);
+	attach = probe_choose_attach(&f, &reason);
+	missing = caps_missing_for_ebpf();
+	snprintf(fentry_detail, sizeof(fentry_detail), "%s",
+		 f.fentry ? "fentry program on tcp_sendmsg loads" : strerror(-f.fentry_err));
+
+	const struct check checks[] = {
+		{ "btf", f.btf, "/sys/kernel/btf/vmlinux" },
+		{ "prog_cgroup_skb", f.prog_cgroup_skb, "per-packet byte counting" },
+		{ "prog_cgroup_sock", f.prog_cgroup_sock, "owner stamped at socket creation" },
+		{ "prog_tracing", f.prog_tracing, "tp_btf program loads" },
+		{ "map_sk_storage", f.map_sk_storage, "per-socket owner and counters" },
+		{ "map_ringbuf", f.map_ringbuf, "final counts of closed sockets" },
+		{ "tp_sock_send_length", f.tp_send_length, "tracepoint tier (kernel >= 6.3)" },
+		{ "tp_sock_recv_length", f.tp_recv_length, "tracepoint tier (kernel >= 6.3)" },
+		{ "tp_inet_sock_set_state", f.tp_set_state, "TCP close records" },
+		{ "fentry", f.fentry, fentry_detail },
+		{ "kprobe", f.kprobe_pmu, "/sys/bus/event_source/devices/kprobe" },
+		{ "cgroup2", f.cgroup2, f.cgroup2 ? f.cgroup2_path : "not mounted" },
+	};
+	size_t nchecks = sizeof(checks) / sizeof(checks[0]);
+
+	if (json) {
+		struct json_writer jw;
+
+		jw_init(&jw, stdout, true);
+		jw_start_object(&jw);
+		jw_kv_string(&jw, "kernel", un.release);
+		jw_kv_string(&jw, "capture_mode", attach && !missing ? "ebpf" : "afpacket");
+		jw_kv_string(&jw, "attach", attach);
+		jw_kv_string(&jw, "reason", missing && attach ? "eBPF capture lacks a capability" :
+					     reason);
+		jw_key(&jw, "features");
+		jw_start_object(&jw);
+		for (size_t i = 0; i < nchecks; i++) {
+			jw_key(&jw, checks[i].name);
+			jw_start_object(&jw);
+			jw_kv_bool(&jw, "available", checks[i].ok);
+			jw_kv_string(&jw, "detail", checks[i].detail);
+			jw_end_object(&jw);
+		}
+		jw_end_object(&jw);
+		jw_key(&jw, "capabilities");
+		jw_start_object(&jw);
+		for (size_t i = 0; i < sizeof(caps) / sizeof(caps[0]); i++)
+			jw_kv_bool(&jw, cap_name(caps[i]), cap_effective(caps[i]));
+		jw_end_object(&jw);
+		jw_kv_string(&jw, "ebpf_missing_capability", missing);
+		jw_end_object(&jw);
+		return 0;
+	}
+	printf("kernel           %s\n", un.release);
+	for (size_t i = 0; i < nchecks; i++)
+		printf("%-24s %-13s %s\n", checks[i].name,
+		       checks[i].ok ? "available" : "not available", checks[i].detail);
+	printf("capabilities    ");
+	for (size_t i = 0; i < sizeof(caps) / sizeof(caps[0]); i++)
+		printf(" %s%s", cap_effective(caps[i]) ? "+" : "-", cap_name(caps[i]));
+	printf("\ncapture mode     %s\n", attach && !missing ? "ebpf" : "afpacket");
+	printf("attach           %s\n", attach ? attach : "none");
+	printf("why              %s\n", reason);
+	if (missing)
+		printf("eBPF lacks       %s\n", missing);
+	return 0;
+}

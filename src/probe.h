@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* `netoproc probe`: what this kernel offers netoproc, and what it would choose. */
+#ifndef NETOPROC_PROBE_H
+#define NETOPROC_PROBE_H
+
+#include <stdbool.h>
+
+struct kernel_features {
+	bool btf;		/* /sys/kernel/btf/vmlinux */
+	bool prog_cgroup_skb, prog_cgroup_sock, prog_tracing, prog_kprobe;
+	bool map_ringbuf, map_sk_storage;
+	bool tp_send_length, tp_recv_length, tp_set_state;	/* in vmlinux BTF */
+	bool fentry;		/* a fentry program loads */
+	bool kprobe_pmu;	/* kprobes can be created */
+	bool cgroup2;
+	char cgroup2_path[256];
+	int fentry_err;		/* errno of the fentry probe */
+};
+
+void probe_kernel(struct kernel_features *f);
+/* The monitor's choice for these features; reason says why. */
+const char *probe_choose_attach(const struct kernel_features *f, const char **reason);
+int cmd_probe(int argc, char **argv);
+
+#endif

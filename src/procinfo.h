@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* What /proc says about a process the kernel named by (pid, start time). */
+#ifndef NETOPROC_PROCINFO_H
+#define NETOPROC_PROCINFO_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/*
+ * The command line of (pid, start_ns), or NULL when that process is gone
+ * (a later process with the same pid is recognised by its start time).
+ * Caller frees.
+ */
+char *procinfo_cmdline(uint32_t pid, uint64_t start_ns);
+/* Start time of a live pid in ns since boot, at clock-tick resolution; 0 if gone. */
+uint64_t procinfo_start_ns(uint32_t pid);
+/* Wall-clock time of boot, for turning boot-relative times into dates. */
+double procinfo_boot_time(void);
+
+#endif

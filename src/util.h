@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* Small helpers shared by every subcommand: errors, number parsing, time. */
+#ifndef NETOPROC_UTIL_H
+#define NETOPROC_UTIL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stddef.h>
+
+/* Exit codes, as the original netoproc documents them. */
+enum np_exit {
+	NP_EXIT_OK = 0,
+	NP_EXIT_PRIVILEGE = 1,	/* a capability is missing */
+	NP_EXIT_USAGE = 2,	/* bad arguments, or a capture/BPF error */
+	NP_EXIT_FATAL = 4,
+};
+
+extern bool np_verbose;
+
+/* One-line error on stderr, prefixed with "netoproc: ". */
+void np_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Only with -v. */
+void np_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
+/* A positive decimal number of seconds ("2", "0.5", "1e-1" is refused). */
+int parse_seconds(const char *s, double *out);
+
+double now_monotonic(void);
+double now_realtime(void);
+
+/* Read a whole small file into buf (NUL-terminated); returns bytes read or -errno. */
+ssize_t read_small_file(const char *path, char *buf, size_t size);
+
+#endif
