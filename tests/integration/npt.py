@@ -1,0 +1,178 @@
+# SPDX-License-Identifier: GPL-2.0-only
+"""Shared fixtures for netoproc integration tests: paths, a private cgroup,
+network namespaces, running netoproc and workloads, and cleanup that happens
+even when a test fails. Every test here runs for real, as root, with BPF."""
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+OUT = os.path.join(ROOT, os.environ.get("OUTPUT", "build"))
+NETOPROC = os.path.join(OUT, "netoproc")
+WORKLOAD = os.path.join(OUT, "workloads", "np_workload")
+
+
+class Fail(Exception):
+    pass
+
+
+def check(cond, msg):
+    if not cond:
+        raise Fail(msg)
+
+
+def check_eq(got, want, what):
+    if got != want:
+        raise Fail(f"{what}: got {got!r}, expected {want!r}")
+
+
+def cgroup2_root():
+    with open("/proc/mounts") as f:
+        for line in f:
+            parts = line.split()
+            if parts[2] == "cgroup2":
+                return parts[1]
+    raise Fail("no cgroup2 mount")
+
+
+@contextlib.contextmanager
+def test_cgroup(name):
+    """A child cgroup of the cgroup-v2 root, removed afterwards (its processes are
+    ours and are killed first)."""
+    path = os.path.join(cgroup2_root(), f"netoproc-test-{name}-{os.getpid()}")
+    os.mkdir(path)
+    try:
+        yield path
+    finally:
+        try:
+            with open(os.path.join(path, "cgroup.procs")) as f:
+                for pid in f.read().split():
+                    with contextlib.suppress(ProcessLookupError):
+                        os.kill(int(pid), signal.SIGKILL)
+        except OSError:
+            pass
+        for _ in range(50):
+            try:
+                os.rmdir(path)
+                break
+            except OSError:
+                time.sleep(0.05)
+
+
+def in_cgroup(path):
+    """preexec_fn that moves the child into cgroup `path` before it execs."""
+    def move():
+        with open(os.path.join(path, "cgroup.procs"), "w") as f:
+            f.write(str(os.getpid()))
+    return move
+
+
+class Proc:
+    """A child process we started; killed by PID on cleanup if still running."""
+    def __init__(self, args, cgroup=None, **kw):
+        self.args = args
+        self.p = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                  text=True, preexec_fn=in_cgroup(cgroup) if cgroup else None,
+                                  **kw)
+
+    def wait(self, timeout=60):
+        out, err = self.p.communicate(timeout=timeout)
+        return self.p.returncode, out, err
+
+    def kill(self):
+        if self.p.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                self.p.kill()
+            self.p.communicate()
+
+
+@contextlib.contextmanager
+def started(*procs):
+    try:
+        yield procs
+    finally:
+        for p in procs:
+            p.kill()
+
+
+def run(args, timeout=60, **kw):
+    r = subprocess.run(args, capture_output=True, text=True, timeout=timeout, **kw)
+    return r.returncode, r.stdout, r.stderr
+
+
+def workload(args, cgroup=None):
+    """Run the workload to completion; returns its JSON result line(s) as a list."""
+    p = Proc([WORKLOAD] + args, cgroup=cgroup)
+    rc, out, err = p.wait()
+    check(rc == 0, f"workload {args} failed ({rc}): {err.strip()}")
+    return [json.loads(l) for l in out.splitlines() if l.startswith("{")]
+
+
+@contextlib.contextmanager
+def monitor(cgroup, duration, extra=()):
+    """netoproc --cgroup watching `cgroup` for `duration` s in json snapshot mode.
+    Yields once it is attached; .result holds the parsed snapshot afterwards."""
+    class M:
+        result = None
+        stderr = ""
+    m = M()
+    p = Proc([NETOPROC, "--cgroup", cgroup, "--duration", str(duration), "--format", "json",
+              "-v"] + list(extra))
+    try:
+        wait_attached(p)
+        yield m
+        rc, out, err = p.wait(timeout=duration + 30)
+        m.stderr = err
+        check(rc == 0, f"netoproc exited {rc}: {err.strip()[-500:]}")
+        m.result = json.loads(out)
+    finally:
+        p.kill()
+
+
+def wait_attached(p, timeout=20):
+    """Block until netoproc's -v output says it is attached."""
+    deadline = time.time() + timeout
+    buf = ""
+    while time.time() < deadline:
+        line = p.p.stderr.readline()
+        if not line:
+            if p.p.poll() is not None:
+                raise Fail(f"netoproc exited early ({p.p.returncode}): {buf[-500:]}")
+            continue
+        buf += line
+        if "capture attached" in line:
+            return
+    raise Fail("netoproc did not attach in time")
+
+
+def procs_by_pid(snapshot):
+    out = {}
+    for p in snapshot:
+        out.setdefault(p["pid"], []).append(p)
+    return out
+
+
+def one_proc(snapshot, pid):
+    rows = procs_by_pid(snapshot).get(pid, [])
+    check(len(rows) == 1, f"pid {pid}: {len(rows)} rows in snapshot")
+    return rows[0]
+
+
+@contextlib.contextmanager
+def netns(*names):
+    """Network namespaces created for one test and deleted afterwards."""
+    made = []
+    try:
+        for n in names:
+            full = f"{n}-{os.getpid()}"
+            subprocess.run(["ip", "netns", "add", full], check=True)
+            made.append(full)
+            subprocess.run(["ip", "-n", full, "link", "set", "lo", "up"], check=True)
+        yield made
+    finally:
+        for n in made:
+            subprocess.run(["ip", "netns", "pids", n], capture_output=True)
+            subprocess.run(["ip", "netns", "del", n], capture_output=True)

@@ -1,0 +1,48 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-only
+"""Integration test runner: imports tests/integration/test_*.py and runs every
+function named test_* in it. Prints one line per test and a closing
+"integration: N passed, N failed" line. `run.py PATTERN` runs matching tests."""
+import importlib
+import os
+import sys
+import time
+import traceback
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import npt  # noqa: E402
+
+
+def main():
+    pattern = sys.argv[1] if len(sys.argv) > 1 else ""
+    here = os.path.dirname(os.path.abspath(__file__))
+    passed = failed = 0
+    if os.geteuid() != 0:
+        print("integration tests need root (BPF, cgroups, namespaces)")
+        print("integration: 0 passed, 1 failed")
+        return 1
+    for fn in sorted(os.listdir(here)):
+        if not (fn.startswith("test_") and fn.endswith(".py")):
+            continue
+        mod = importlib.import_module(fn[:-3])
+        for name in sorted(n for n in dir(mod) if n.startswith("test_")):
+            full = f"{fn[:-3]}.{name}"
+            if pattern not in full:
+                continue
+            t0 = time.time()
+            try:
+                getattr(mod, name)()
+                passed += 1
+                print(f"ok   {full} ({time.time() - t0:.1f}s)", flush=True)
+            except npt.Fail as e:
+                failed += 1
+                print(f"FAIL {full}: {e}", flush=True)
+            except Exception:
+                failed += 1
+                print(f"FAIL {full}: {traceback.format_exc()}", flush=True)
+    print(f"integration: {passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+# Every test: unit tests, then the integration tests (root, real BPF, own cgroups
+# and network namespaces). Ends with one "N passed, N failed" line for all of them.
+set -u
+cd "$(dirname "$0")/.."
+out=${OUTPUT:-build}
+total_p=0 total_f=0
+
+count() {	# add the "label: N passed, N failed" line of a suite's output
+	local line p f
+	line=$(grep -E '^[a-z-]+: [0-9]+ passed, [0-9]+ failed' "$1" | tail -1)
+	if [ -z "$line" ]; then
+		echo "$2: produced no result line"; total_f=$((total_f + 1)); return
+	fi
+	p=$(echo "$line" | sed -E 's/^[a-z-]+: ([0-9]+) passed.*/\1/')
+	f=$(echo "$line" | sed -E 's/.* ([0-9]+) failed.*/\1/')
+	total_p=$((total_p + p)); total_f=$((total_f + f))
+}
+
+log=$(mktemp); trap 'rm -f "$log"' EXIT
+tests/run-unit.sh "$out"/tests/test_* | tee "$log"
+count "$log" unit
+OUTPUT=$out python3 tests/integration/run.py | tee "$log"
+count "$log" integration
+echo
+echo "all: $total_p passed, $total_f failed"
+[ "$total_f" -eq 0 ]
