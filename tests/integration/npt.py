@@ -176,3 +176,27 @@ def netns(*names):
         for n in made:
             subprocess.run(["ip", "netns", "pids", n], capture_output=True)
             subprocess.run(["ip", "netns", "del", n], capture_output=True)
+
+
+def ready(proc, timeout=10):
+    """Wait for a workload server's {"ready": true, ...} line and return it."""
+    import select
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        r, _, _ = select.select([proc.p.stdout], [], [], 0.2)
+        if r:
+            line = proc.p.stdout.readline()
+            if line.startswith("{"):
+                return json.loads(line)
+            if not line:
+                break
+    raise Fail(f"workload {proc.args[1:2]} never became ready")
+
+
+def finish(proc, timeout=60):
+    """Wait for a workload to exit 0 and return its last JSON line."""
+    rc, out, err = proc.wait(timeout)
+    check(rc == 0, f"workload {proc.args[1:2]} failed ({rc}): {err.strip()}")
+    lines = [json.loads(l) for l in out.splitlines() if l.startswith("{")]
+    check(lines, f"workload {proc.args[1:2]} printed no result")
+    return lines[-1]

@@ -25,7 +25,10 @@ def main():
         if not (fn.startswith("test_") and fn.endswith(".py")):
             continue
         mod = importlib.import_module(fn[:-3])
-        for name in sorted(n for n in dir(mod) if n.startswith("test_")):
+        # Only the module's own tests: fixtures imported from npt may be named test_* too.
+        names = [n for n in dir(mod) if n.startswith("test_") and callable(getattr(mod, n))
+                 and getattr(getattr(mod, n), "__module__", "") == mod.__name__]
+        for name in sorted(names):
             full = f"{fn[:-3]}.{name}"
             if pattern not in full:
                 continue

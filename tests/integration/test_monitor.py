@@ -1,0 +1,155 @@
+# SPDX-License-Identifier: GPL-2.0-only
+"""The eBPF monitor against workloads that know their byte counts, in a cgroup
+of their own: exact payload per process, IP bytes within header bounds."""
+from npt import (WORKLOAD, Proc, check, check_eq, finish, monitor, one_proc, procs_by_pid,
+                 ready, started, test_cgroup)
+
+# IP + TCP header bytes per packet: no options .. largest options.
+TCP_HDR = {4: (40, 80), 6: (60, 100)}
+UDP_HDR = {4: 28, 6: 48}
+
+
+def check_tcp_headers(row, family, what):
+    lo, hi = TCP_HDR[family]
+    for d in ("rx", "tx"):
+        hdr = row[f"{d}_bytes"] - row[f"{d}_payload"]
+        pk = row[f"{d}_packets"]
+        check(pk > 0, f"{what}: no {d} packets")
+        check(lo * pk <= hdr <= hi * pk,
+              f"{what}: {d} header bytes {hdr} outside [{lo}, {hi}] x {pk} packets")
+
+
+def tcp_bulk(family, send, reply):
+    with test_cgroup(f"bulk{family}") as cg:
+        with monitor(cg, 4) as m:
+            srv = Proc([WORKLOAD, "tcp-server", "--family", str(family), "--reply", str(reply)],
+                       cgroup=cg)
+            with started(srv):
+                port = ready(srv)["port"]
+                cli = Proc([WORKLOAD, "tcp-client", "--family", str(family), "--port", str(port),
+                            "--send", str(send), "--expect", str(reply)], cgroup=cg)
+                c = finish(cli)
+                s = finish(srv)
+        snap = m.result
+    crow, srow = one_proc(snap, c["pid"]), one_proc(snap, s["pid"])
+    check_eq((crow["tx_payload"], crow["rx_payload"]), (send, reply), "client payload tx/rx")
+    check_eq((srow["tx_payload"], srow["rx_payload"]), (reply, send), "server payload tx/rx")
+    check_tcp_headers(crow, family, "client")
+    check_tcp_headers(srow, family, "server")
+    # Both ends are on this host: what one sent, the other received, packet for packet.
+    # Both ends are on this host: what one sent, the other received, packet for packet.
+    check_eq(crow["tx_packets"], srow["rx_packets"], "client tx packets == server rx packets")
+    check_eq(crow["rx_packets"], srow["tx_packets"], "server tx packets == client rx packets")
+    conns = crow["connections"]
+    check_eq(len(conns), 1, "client connections")
+    check_eq(conns[0]["proto"], "tcp", "client connection proto")
+    check_eq(conns[0]["remote"].rsplit(":", 1)[1], str(port), "client remote port")
+    check_eq(conns[0]["tx_payload"], send, "client connection tx payload")
+
+
+def test_tcp_bulk_ipv4():
+    tcp_bulk(4, 50_000_000, 1_000_000)
+
+
+def test_tcp_bulk_ipv6():
+    tcp_bulk(6, 20_000_000, 123_457)
+
+
+def test_short_lived_clients():
+    """100 client processes, each living a few ms: every one reported exactly."""
+    n, send, reply = 100, 3000, 7000
+    with test_cgroup("short") as cg:
+        with monitor(cg, 6) as m:
+            srv = Proc([WORKLOAD, "tcp-server", "--reply", str(reply), "--conns", str(n)],
+                       cgroup=cg)
+            with started(srv):
+                port = ready(srv)["port"]
+                cl = Proc([WORKLOAD, "short-clients", "--port", str(port), "--count", str(n),
+                           "--send", str(send), "--expect", str(reply)], cgroup=cg)
+                kids = finish(cl)["children"]
+                s = finish(srv)
+        snap = m.result
+    check_eq(len(kids), n, "children started")
+    exact = 0
+    for pid in kids:
+        rows = procs_by_pid(snap).get(pid, [])
+        if len(rows) == 1 and (rows[0]["tx_payload"], rows[0]["rx_payload"]) == (send, reply):
+            exact += 1
+    check_eq(exact, n, "short-lived processes attributed exactly")
+    srow = one_proc(snap, s["pid"])
+    check_eq((srow["rx_payload"], srow["tx_payload"]), (n * send, n * reply), "server payload")
+
+
+def udp_unconnected(family):
+    count, size = 500, 1200
+    with test_cgroup(f"udp{family}") as cg:
+        with monitor(cg, 4) as m:
+            sink = Proc([WORKLOAD, "udp-sink", "--family", str(family), "--count", str(count)],
+                        cgroup=cg)
+            with started(sink):
+                port = ready(sink)["port"]
+                snd = Proc([WORKLOAD, "udp-send", "--family", str(family), "--port", str(port),
+                            "--count", str(count), "--size", str(size)], cgroup=cg)
+                tx = finish(snd)
+                rx = finish(sink)
+        snap = m.result
+    srow, rrow = one_proc(snap, tx["pid"]), one_proc(snap, rx["pid"])
+    wire = count * (size + UDP_HDR[family])
+    check_eq((srow["tx_payload"], srow["tx_packets"], srow["tx_bytes"]),
+             (count * size, count, wire), "sender payload/packets/bytes")
+    check_eq((rrow["rx_payload"], rrow["rx_packets"], rrow["rx_bytes"]),
+             (count * size, count, wire), "receiver payload/packets/bytes")
+    check_eq(srow["connections"][0]["remote"], "*:*", "unconnected sender remote")
+
+
+def test_udp_unconnected_ipv4():
+    udp_unconnected(4)
+
+
+def test_udp_unconnected_ipv6():
+    udp_unconnected(6)
+
+
+def test_prefork_server():
+    """The parent makes the listener, a child accepts and serves: the child gets the bytes."""
+    n, send, reply = 5, 40_000, 10_000
+    with test_cgroup("prefork") as cg:
+        with monitor(cg, 5) as m:
+            srv = Proc([WORKLOAD, "prefork-server", "--reply", str(reply), "--conns", str(n)],
+                       cgroup=cg)
+            with started(srv):
+                r = ready(srv)
+                clients = []
+                for _ in range(n):
+                    clients.append(finish(Proc([WORKLOAD, "tcp-client", "--port", str(r["port"]),
+                                                "--send", str(send), "--expect", str(reply)],
+                                               cgroup=cg)))
+                child = finish(srv)
+        snap = m.result
+    check_eq(child["pid"], r["child"], "serving child")
+    crow = one_proc(snap, r["child"])
+    check_eq((crow["rx_payload"], crow["tx_payload"]), (n * send, n * reply), "child payload")
+    parent = procs_by_pid(snap).get(r["pid"], [])
+    for p in parent:
+        check_eq((p["rx_payload"], p["tx_payload"]), (0, 0), "listener parent payload")
+    for c in clients:
+        check_eq(one_proc(snap, c["pid"])["tx_payload"], send, "client payload")
+
+
+def test_pid_reuse_stays_apart():
+    """Two processes that share one pid are two rows, each with its own bytes."""
+    first, second = 1111, 2222
+    with test_cgroup("pidreuse") as cg:
+        with monitor(cg, 3) as m:
+            sink = Proc([WORKLOAD, "udp-sink", "--count", "2"], cgroup=cg)
+            with started(sink):
+                port = ready(sink)["port"]
+                r = finish(Proc([WORKLOAD, "pid-reuse", "--port", str(port), "--send", str(first),
+                                 "--send2", str(second)], cgroup=cg))
+                finish(sink)
+        snap = m.result
+    rows = sorted(procs_by_pid(snap).get(r["pid"], []), key=lambda p: p["start_time"])
+    check_eq(len(rows), 2, f"rows for reused pid {r['pid']}")
+    check(rows[0]["start_time"] < rows[1]["start_time"], "distinct start times")
+    check_eq([p["tx_payload"] for p in rows], [first, second], "payload of each process")
+    check_eq([p["tx_bytes"] for p in rows], [first + 28, second + 28], "IP bytes of each process")

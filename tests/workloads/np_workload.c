@@ -1,0 +1,399 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Test workloads that know their byte counts. Every mode prints JSON lines on
+ * stdout: a "ready" line once listening (servers), and a result line with its
+ * pid(s) and the exact payload bytes it moved. Loopback only.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <linux/sched.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+struct args {
+	int family;
+	int port;
+	long send, reply, expect;
+	int count, conns, size;
+	long send2;
+};
+
+static void die(const char *what)
+{
+	fprintf(stderr, "np_workload: %s: %s\n", what, strerror(errno));
+	exit(1);
+}
+
+static socklen_t make_addr(struct sockaddr_storage *ss, int family, int port)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (family == 6) {
+		struct sockaddr_in6 *a = (struct sockaddr_in6 *)ss;
+
+		a->sin6_family = AF_INET6;
+		a->sin6_port = htons(port);
+		a->sin6_addr = in6addr_loopback;
+		return sizeof(*a);
+	}
+	struct sockaddr_in *a = (struct sockaddr_in *)ss;
+
+	a->sin_family = AF_INET;
+	a->sin_port = htons(port);
+	a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	return sizeof(*a);
+}
+
+static int listen_on(int family, int *port)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = make_addr(&ss, family, *port);
+	int one = 1;
+	int fd = socket(family == 6 ? AF_INET6 : AF_INET, SOCK_STREAM, 0);
+
+	if (fd < 0)
+		die("socket");
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&ss, len) || listen(fd, 128))
+		die("bind/listen");
+	getsockname(fd, (struct sockaddr *)&ss, &len);
+	*port = ntohs(family == 6 ? ((struct sockaddr_in6 *)&ss)->sin6_port :
+				    ((struct sockaddr_in *)&ss)->sin_port);
+	return fd;
+}
+
+static long write_all(int fd, long n)
+{
+	static char buf[65536];
+	long done = 0;
+
+	memset(buf, 'n', sizeof(buf));
+	while (done < n) {
+		long chunk = n - done > (long)sizeof(buf) ? (long)sizeof(buf) : n - done;
+		ssize_t w = write(fd, buf, chunk);
+
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			die("write");
+		}
+		done += w;
+	}
+	return done;
+}
+
+static long read_to_eof(int fd)
+{
+	static char buf[65536];
+	long total = 0;
+	ssize_t r;
+
+	while ((r = read(fd, buf, sizeof(buf))) != 0) {
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			die("read");
+		}
+		total += r;
+	}
+	return total;
+}
+
+/* Serve one connection: read to EOF, answer with @reply bytes, close. */
+static void serve(int lfd, long reply, long *rx, long *tx)
+{
+	int c = accept(lfd, NULL, NULL);
+
+	if (c < 0)
+		die("accept");
+	*rx += read_to_eof(c);
+	*tx += write_all(c, reply);
+	close(c);
+}
+
+static void client(const struct args *a, long *tx, long *rx)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = make_addr(&ss, a->family, a->port);
+	int fd = socket(a->family == 6 ? AF_INET6 : AF_INET, SOCK_STREAM, 0);
+
+	if (fd < 0)
+		die("socket");
+	if (connect(fd, (struct sockaddr *)&ss, len))
+		die("connect");
+	*tx = write_all(fd, a->send);
+	shutdown(fd, SHUT_WR);
+	*rx = read_to_eof(fd);
+	close(fd);
+}
+
+static int mode_tcp_server(struct args *a)
+{
+	int lfd = listen_on(a->family, &a->port);
+	long rx = 0, tx = 0;
+
+	printf("{\"ready\":true,\"pid\":%d,\"port\":%d}\n", getpid(), a->port);
+	fflush(stdout);
+	for (int i = 0; i < a->conns; i++)
+		serve(lfd, a->reply, &rx, &tx);
+	close(lfd);
+	printf("{\"pid\":%d,\"received\":%ld,\"sent\":%ld}\n", getpid(), rx, tx);
+	return 0;
+}
+
+static int mode_tcp_client(struct args *a)
+{
+	long tx, rx;
+
+	client(a, &tx, &rx);
+	printf("{\"pid\":%d,\"sent\":%ld,\"received\":%ld}\n", getpid(), tx, rx);
+	return rx == a->expect ? 0 : 1;
+}
+
+/* @count client processes, one after another, each living a few ms. */
+static int mode_short_clients(struct args *a)
+{
+	printf("{\"children\":[");
+	for (int i = 0; i < a->count; i++) {
+		int status;
+		pid_t pid = fork();
+
+		if (pid < 0)
+			die("fork");
+		if (pid == 0) {
+			long tx, rx;
+
+			client(a, &tx, &rx);
+			_exit(tx == a->send && rx == a->expect ? 0 : 1);
+		}
+		if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status))
+			return 1;
+		printf("%s%d", i ? "," : "", pid);
+	}
+	printf("],\"sent\":%ld,\"received\":%ld}\n", a->send, a->expect);
+	return 0;
+}
+
+static int udp_socket(int family)
+{
+	int fd = socket(family == 6 ? AF_INET6 : AF_INET, SOCK_DGRAM, 0);
+
+	if (fd < 0)
+		die("socket");
+	return fd;
+}
+
+static int mode_udp_sink(struct args *a)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = make_addr(&ss, a->family, a->port);
+	int fd = udp_socket(a->family), rcvbuf = 4 << 20;
+	static char buf[65536];
+	long total = 0;
+
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	if (bind(fd, (struct sockaddr *)&ss, len))
+		die("bind");
+	getsockname(fd, (struct sockaddr *)&ss, &len);
+	a->port = ntohs(a->family == 6 ? ((struct sockaddr_in6 *)&ss)->sin6_port :
+					 ((struct sockaddr_in *)&ss)->sin_port);
+	printf("{\"ready\":true,\"pid\":%d,\"port\":%d}\n", getpid(), a->port);
+	fflush(stdout);
+	for (int i = 0; i < a->count; i++) {
+		struct sockaddr_storage from;
+		socklen_t fl = sizeof(from);
+		ssize_t r = recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &fl);
+
+		if (r < 0) {
+			if (errno == EINTR) {
+				i--;
+				continue;
+			}
+			die("recvfrom");
+		}
+		total += r;
+	}
+	printf("{\"pid\":%d,\"received\":%ld,\"datagrams\":%d}\n", getpid(), total, a->count);
+	return 0;
+}
+
+static long udp_send(const struct args *a, int count, int size)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = make_addr(&ss, a->family, a->port);
+	int fd = udp_socket(a->family);
+	static char buf[65536];
+	long total = 0;
+
+	memset(buf, 'u', sizeof(buf));
+	for (int i = 0; i < count; i++) {
+		ssize_t w = sendto(fd, buf, size, 0, (struct sockaddr *)&ss, len);
+
+		if (w < 0)
+			die("sendto");
+		total += w;
+		if (i % 64 == 63)
+			usleep(1000);	/* let the sink keep up: no receive-buffer drops */
+	}
+	close(fd);
+	return total;
+}
+
+static int mode_udp_send(struct args *a)
+{
+	long sent = udp_send(a, a->count, a->size);
+
+	printf("{\"pid\":%d,\"sent\":%ld,\"datagrams\":%d}\n", getpid(), sent, a->count);
+	return 0;
+}
+
+/* The parent makes the listener; a forked child accepts and serves every connection. */
+static int mode_prefork_server(struct args *a)
+{
+	int lfd = listen_on(a->family, &a->port), status;
+	int pipefd[2];
+	pid_t child;
+	char line[128];
+	ssize_t n;
+
+	if (pipe(pipefd))
+		die("pipe");
+	child = fork();
+	if (child < 0)
+		die("fork");
+	if (child == 0) {
+		long rx = 0, tx = 0;
+
+		close(pipefd[0]);
+		for (int i = 0; i < a->conns; i++)
+			serve(lfd, a->reply, &rx, &tx);
+		n = snprintf(line, sizeof(line), "{\"role\":\"child\",\"pid\":%d,\"received\":%ld,"
+			     "\"sent\":%ld}\n", getpid(), rx, tx);
+		if (write(pipefd[1], line, n) != n)
+			_exit(1);
+		_exit(0);
+	}
+	close(pipefd[1]);
+	close(lfd);
+	printf("{\"ready\":true,\"pid\":%d,\"child\":%d,\"port\":%d}\n", getpid(), child, a->port);
+	fflush(stdout);
+	n = read(pipefd[0], line, sizeof(line) - 1);
+	if (waitpid(child, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) || n <= 0)
+		return 1;
+	line[n] = '\0';
+	fputs(line, stdout);
+	return 0;
+}
+
+static pid_t clone_with_pid(pid_t want)
+{
+	struct clone_args ca = { .exit_signal = SIGCHLD };
+
+	if (want) {
+		ca.set_tid = (uint64_t)(uintptr_t)&want;
+		ca.set_tid_size = 1;
+	}
+	return syscall(SYS_clone3, &ca, sizeof(ca));
+}
+
+/*
+ * Two processes with the same pid, one after the other (clone3 set_tid), each
+ * sending one UDP datagram of its own size to the sink.
+ */
+static int mode_pid_reuse(struct args *a)
+{
+	long sizes[2] = { a->send, a->send2 };
+	pid_t pid = 0;
+
+	for (int i = 0; i < 2; i++) {
+		int status;
+		pid_t got = clone_with_pid(pid);
+
+		if (got < 0)
+			die("clone3");
+		if (got == 0) {
+			udp_send(a, 1, sizes[i]);
+			_exit(0);
+		}
+		if (waitpid(got, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status))
+			return 1;
+		if (pid && got != pid)
+			return 1;
+		pid = got;
+	}
+	printf("{\"pid\":%d,\"first\":%ld,\"second\":%ld}\n", pid, a->send, a->send2);
+	return 0;
+}
+
+static void usage(FILE *out)
+{
+	fputs("usage: np_workload MODE [--family 4|6] [--port P] [options]\n"
+	      "  tcp-server --reply M --conns N       serve N connections: read to EOF, reply M\n"
+	      "  tcp-client --send N --expect M       send N, shut down, read M\n"
+	      "  short-clients --count C --send N --expect M   C client processes in turn\n"
+	      "  udp-sink --count K                   receive K datagrams\n"
+	      "  udp-send --count K --size S          K unconnected sendto() of S bytes\n"
+	      "  prefork-server --reply M --conns N   listener by parent, served by a child\n"
+	      "  pid-reuse --send A --send2 B         two processes with one pid, one datagram each\n",
+	      out);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "family", required_argument, NULL, 'f' },
+		{ "port", required_argument, NULL, 'p' },
+		{ "send", required_argument, NULL, 's' },
+		{ "send2", required_argument, NULL, 'S' },
+		{ "reply", required_argument, NULL, 'r' },
+		{ "expect", required_argument, NULL, 'e' },
+		{ "count", required_argument, NULL, 'c' },
+		{ "conns", required_argument, NULL, 'n' },
+		{ "size", required_argument, NULL, 'z' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct args a = { .family = 4, .conns = 1, .count = 1, .size = 100 };
+	const char *mode;
+	int c;
+
+	if (argc < 2 || strcmp(argv[1], "--help") == 0) {
+		usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? 2 : 0;
+	}
+	mode = argv[1];
+	optind = 2;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'f': a.family = atoi(optarg); break;
+		case 'p': a.port = atoi(optarg); break;
+		case 's': a.send = atol(optarg); break;
+		case 'S': a.send2 = atol(optarg); break;
+		case 'r': a.reply = atol(optarg); break;
+		case 'e': a.expect = atol(optarg); break;
+		case 'c': a.count = atoi(optarg); break;
+		case 'n': a.conns = atoi(optarg); break;
+		case 'z': a.size = atoi(optarg); break;
+		default: usage(stderr); return 2;
+		}
+	}
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (!strcmp(mode, "tcp-server")) return mode_tcp_server(&a);
+	if (!strcmp(mode, "tcp-client")) return mode_tcp_client(&a);
+	if (!strcmp(mode, "short-clients")) return mode_short_clients(&a);
+	if (!strcmp(mode, "udp-sink")) return mode_udp_sink(&a);
+	if (!strcmp(mode, "udp-send")) return mode_udp_send(&a);
+	if (!strcmp(mode, "prefork-server")) return mode_prefork_server(&a);
+	if (!strcmp(mode, "pid-reuse")) return mode_pid_reuse(&a);
+	usage(stderr);
+	return 2;
+}
