@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -226,6 +227,8 @@ int ebpf_capture_open(struct capture *c, const struct capture_opts *o)
 		goto fail;
 	}
 	s->rodata->watch_all = o->cgroup_path == NULL;
+	if (o->interface)
+		s->rodata->only_ifindex = if_nametoindex(o->interface);
 	if ((err = monitor_bpf__load(s))) {
 		np_err("cannot load BPF programs: %s%s", strerror(-err),
 		       np_verbose ? "" : " (-v shows the verifier log)");

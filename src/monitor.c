@@ -23,6 +23,7 @@
 
 #define LIVE_DEFAULT_INTERVAL 1.0
 #define POLL_SLICE_MS 100
+#define REFRESH_PERIOD 1.0	/* seconds between socket dumps inside a period */
 
 static volatile sig_atomic_t stop_requested;
 
@@ -157,7 +158,7 @@ int parse_monitor_opts(int argc, char **argv, struct monitor_opts *o)
 	o->color = getenv("NO_COLOR") == NULL;
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "vh", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":vh", long_opts, NULL)) != -1) {
 		switch (c) {
 		case OPT_DURATION:
 		case OPT_INTERVAL:
@@ -332,7 +333,7 @@ static int run(const struct monitor_opts *o, struct capture *cap, struct np_mode
 	struct htab cg_cache;
 	bool live = o->duration == 0;
 	double period = o->interval ? o->interval : live ? LIVE_DEFAULT_INTERVAL : 0;
-	double start = now_monotonic(), last = start;
+	double start = now_monotonic(), last = start, last_collect = start;
 	double end = live ? 0 : start + o->duration;
 	int err = 0;
 
@@ -342,11 +343,13 @@ static int run(const struct monitor_opts *o, struct capture *cap, struct np_mode
 		double now = now_monotonic();
 		double next = period ? last + period : end;
 		double wait_until = (!live && end < next) ? end : next;
+		int slice;
 
 		if (now >= wait_until) {
 			if ((err = cap->collect(cap, m)))
 				break;
 			enrich(m, &cg_cache);
+			last_collect = now;
 			if (!live && now >= end && !(period && now >= next))
 				break;
 			emit(o, m, cap, now - last, !live, live);
@@ -356,8 +359,15 @@ static int run(const struct monitor_opts *o, struct capture *cap, struct np_mode
 				break;
 			continue;
 		}
-		if ((err = cap->wait(cap, m, (int)((wait_until - now) * 1000) + 1 > POLL_SLICE_MS ?
-				     POLL_SLICE_MS : (int)((wait_until - now) * 1000) + 1)))
+		/* Dump live sockets now and then, so /proc is read while their processes live. */
+		if (now - last_collect >= REFRESH_PERIOD) {
+			if ((err = cap->collect(cap, m)))
+				break;
+			enrich(m, &cg_cache);
+			last_collect = now;
+		}
+		slice = (int)((wait_until - now) * 1000) + 1;
+		if ((err = cap->wait(cap, m, slice > POLL_SLICE_MS ? POLL_SLICE_MS : slice)))
 			break;
 		enrich(m, &cg_cache);
 	}

@@ -95,6 +95,12 @@ int view_build(struct view *v, struct np_model *m, const struct monitor_opts *o,
 		/* The unknown row shows only when it carried traffic. */
 		if (all[i]->is_unknown && traffic_zero(t))
 			continue;
+		/*
+		 * With --interface only packets through it are counted; payload is
+		 * per socket, so a process with no packets there is not shown.
+		 */
+		if (o->cap.interface && !traffic_bytes(t))
+			continue;
 		all[k++] = all[i];
 		traffic_add(&v->sum, t);
 	}

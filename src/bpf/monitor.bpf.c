@@ -37,6 +37,7 @@ char LICENSE[] SEC("license") = "GPL";
 
 /* Set by userspace before load. */
 const volatile bool watch_all = true;	/* false: only tasks under watched_cgroup[0] */
+const volatile __u32 only_ifindex = 0;	/* --interface: count packets through this device only */
 
 /* Kept in sk storage next to the owner; userspace never sees this layout. */
 struct sock_acct {
@@ -201,9 +202,13 @@ static __always_inline int count_skb(struct __sk_buff *skb, bool egress)
 {
 	struct bpf_sock *skc = skb->sk, *sk;
 	struct sock_acct *a;
-	__u32 segs = skb->gso_segs ? skb->gso_segs : 1;
-	__u64 bytes = wire_bytes(skb, segs);
+	__u32 segs;
+	__u64 bytes;
 
+	if (only_ifindex && skb->ifindex != only_ifindex)
+		return 1;
+	segs = skb->gso_segs ? skb->gso_segs : 1;
+	bytes = wire_bytes(skb, segs);
 	if (!skc)
 		goto unknown;
 	sk = bpf_sk_fullsock(skc);

@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * ABI shared by the packet-path programs (src/bpf/drop.bpf.c, trace.bpf.c)
+ * and userspace: the in-kernel filter configuration and what is read from an
+ * skb. Fixed-width types and explicit padding only; userspace guards the
+ * sizes with _Static_assert.
+ */
+#ifndef NETOPROC_PKT_ABI_H
+#define NETOPROC_PKT_ABI_H
+
+#define NP_IFNAMSIZ	16
+#define NP_TASK_COMM	16
+#define NP_CBPF_MAX	64	/* classic BPF instructions the in-kernel interpreter runs */
+#define NP_PKT_MAX	256	/* bytes from the network header copied for the filter */
+
+/* Classic BPF instruction: the layout of struct sock_filter / struct bpf_insn (pcap). */
+struct np_cbpf_insn {
+	__u16 code;
+	__u8 jt;
+	__u8 jf;
+	__u32 k;
+};
+
+enum np_filter_flag {
+	NP_F_NETNS	= 1 << 0,
+	NP_F_IFNAME	= 1 << 1,
+	NP_F_MARK	= 1 << 2,
+	NP_F_PID	= 1 << 3,
+	NP_F_PCAP	= 1 << 4,
+};
+
+struct np_filter_cfg {
+	__u32 flags;		/* enum np_filter_flag */
+	__u32 netns;		/* inode of the network namespace */
+	__u32 mark;
+	__u32 mark_mask;
+	__u32 pid;		/* tgid; matches only in process context */
+	__u32 cbpf_len;		/* instructions used in the program array */
+	char ifname[NP_IFNAMSIZ];
+};
+
+/* What the network and transport headers said. */
+struct np_pkt {
+	__u8 saddr[16];		/* IPv4: first 4 bytes */
+	__u8 daddr[16];
+	__u16 sport;		/* host order; ICMP: type and code */
+	__u16 dport;
+	__u16 ethertype;	/* skb->protocol, host order */
+	__u8 family;		/* 4, 6, or 0: no IP header found */
+	__u8 l4proto;		/* IPPROTO_* */
+	__u8 tcp_flags;
+	__u8 pad[3];
+};
+
+/* Common part of every event: where, when, which skb, and who if in process context. */
+struct np_skb_meta {
+	__u64 ts_ns;		/* CLOCK_MONOTONIC */
+	__u64 skb;
+	__u32 netns;		/* 0: unknown */
+	__u32 ifindex;
+	__u32 len;		/* skb->len */
+	__u32 mark;
+	__u32 pid;		/* tgid; 0 unless in_task */
+	__u32 cpu;
+	__u8 in_task;		/* 1: process context, pid/comm are the sender's */
+	__u8 pad[7];
+	char ifname[NP_IFNAMSIZ];
+	char comm[NP_TASK_COMM];
+	struct np_pkt pkt;
+};
+
+#endif

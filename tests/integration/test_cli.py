@@ -1,0 +1,92 @@
+# SPDX-License-Identifier: GPL-2.0-only
+"""Command line: bad input gets one line on stderr and the documented exit code;
+probe and the snapshot formats keep their documented shape."""
+import json
+
+from npt import NETOPROC, check, check_eq, run
+
+
+def bad(args, code=2, needle=None):
+    rc, out, err = run([NETOPROC] + args)
+    check_eq(rc, code, f"exit code of {args}")
+    lines = err.strip().splitlines()
+    check_eq(len(lines), 1, f"stderr lines of {args}: {err!r}")
+    check(lines[0].startswith("netoproc: "), f"error prefix: {lines[0]!r}")
+    if needle:
+        check(needle in lines[0], f"{needle!r} not in {lines[0]!r}")
+    check_eq(out, "", f"stdout of {args}")
+
+
+def test_unknown_flag():
+    bad(["--bogus"], needle="unknown option '--bogus'")
+    bad(["-x"], needle="unknown option '-x'")
+
+
+def test_bad_numbers():
+    for v in ["0", "-1", "abc", "1e3", "inf", "nan", "", "1.2.3", "0x10"]:
+        bad(["--duration", v], needle="--duration")
+    bad(["--interval", "0"], needle="--interval")
+    bad(["--capture-buffer", "100"], needle="4096..16777216")
+    bad(["--capture-buffer", "99999999"], needle="4096..16777216")
+    bad(["--pid", "abc"], needle="--pid")
+    bad(["--pid", "1,x"], needle="'x'")
+    bad(["--duration", "1", "--interval", "2"], needle="longer than --duration")
+
+
+def test_bad_choices():
+    bad(["--format", "xml"], needle="--format")
+    bad(["--sort", "size"], needle="--sort")
+    bad(["--capture-mode", "pcap"], needle="--capture-mode")
+
+
+def test_missing_value_and_extra_argument():
+    bad(["--duration"], needle="needs a value")
+    bad(["--duration", "1", "stray"], needle="unexpected argument 'stray'")
+
+
+def test_missing_cgroup_and_interface():
+    bad(["--cgroup", "/no/such/cgroup-here"], needle="no such cgroup")
+    bad(["--interface", "nosuchif0"], needle="no such interface")
+
+
+def test_probe_json():
+    rc, out, err = run([NETOPROC, "probe", "--format", "json"])
+    check_eq(rc, 0, "probe exit code")
+    p = json.loads(out)
+    check_eq(p["capture_mode"], "ebpf", "capture_mode on this machine")
+    check_eq(p["attach"], "tracepoint", "attach tier on this machine")
+    check_eq(p["features"]["fentry"]["available"], False, "fentry on this machine")
+    check_eq(p["features"]["kprobe"]["available"], False, "kprobe on this machine")
+    check_eq(p["features"]["tp_sock_send_length"]["available"], True, "sock_send_length")
+    bad(["probe", "--format", "yaml"], needle="--format")
+
+
+def test_version_and_help():
+    rc, out, _ = run([NETOPROC, "--version"])
+    check_eq(rc, 0, "--version exit")
+    check(out.startswith("netoproc "), f"--version output {out!r}")
+    rc, out, _ = run([NETOPROC, "--help"])
+    check_eq(rc, 0, "--help exit")
+    check("--capture-mode" in out, "--help lists options")
+
+
+def test_tsv_header_and_sigint_document():
+    """tsv keeps the original header; SIGINT during a snapshot still prints a whole document."""
+    import signal
+    import subprocess
+    import time
+    p = subprocess.Popen([NETOPROC, "--duration", "60", "--format", "json"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        time.sleep(2)
+        p.send_signal(signal.SIGINT)
+        out, err = p.communicate(timeout=10)
+    finally:
+        if p.poll() is None:
+            p.kill()
+    check_eq(p.returncode, 0, f"exit after SIGINT ({err.strip()})")
+    check(isinstance(json.loads(out), list), "SIGINT snapshot is one JSON array")
+    rc, out, _ = run([NETOPROC, "--duration", "0.3", "--format", "tsv"])
+    check_eq(rc, 0, "tsv exit")
+    check_eq(out.splitlines()[0], "pid\tprocess\trx_bytes\ttx_bytes\trx_packets\ttx_packets",
+             "tsv header")
