@@ -2,6 +2,7 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include "view.h"
 
 bool view_name_matches(const char *name, const char *pattern)
@@ -63,7 +64,7 @@ static int cmp_procs(const void *pa, const void *pb)
 		    a->pid < b->pid ? -1 : a->pid > b->pid;
 		break;
 	case SORT_NAME:
-		r = strcmp(a->comm, b->comm);
+		r = strcasecmp(a->comm, b->comm);
 		break;
 	case SORT_CONNECTIONS:
 		r = cmp_u64_desc(a->nconns, b->nconns);

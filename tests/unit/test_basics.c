@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Number parsing, the hash table, the JSON writer and the text formatters. */
+#include <errno.h>
+#include <stdlib.h>
+#include "harness.h"
+#include "htab.h"
+#include "json_writer.h"
+#include "output.h"
+#include "util.h"
+#include "view.h"
+
+static void test_parse_seconds(void)
+{
+	double v;
+
+	CHECK(parse_seconds("2", &v) == 0 && v == 2.0);
+	CHECK(parse_seconds("0.25", &v) == 0 && v == 0.25);
+	CHECK(parse_seconds(".5", &v) == 0 && v == 0.5);
+	CHECK(parse_seconds("0", &v) == -ERANGE);
+	CHECK(parse_seconds("0.0", &v) == -ERANGE);
+	CHECK(parse_seconds("-1", &v) == -EINVAL);
+	CHECK(parse_seconds("1e3", &v) == -EINVAL);
+	CHECK(parse_seconds("inf", &v) == -EINVAL);
+	CHECK(parse_seconds("nan", &v) == -EINVAL);
+	CHECK(parse_seconds("", &v) == -EINVAL);
+	CHECK(parse_seconds(".", &v) == -EINVAL);
+	CHECK(parse_seconds("1.2.3", &v) == -EINVAL);
+}
+
+static void test_parse_u64(void)
+{
+	uint64_t v;
+
+	CHECK(parse_u64("4096", 4096, 16777216, &v) == 0 && v == 4096);
+	CHECK(parse_u64("4095", 4096, 16777216, &v) == -ERANGE);
+	CHECK(parse_u64("16777217", 4096, 16777216, &v) == -ERANGE);
+	CHECK(parse_u64("18446744073709551616", 0, UINT64_MAX, &v) == -EINVAL);
+	CHECK(parse_u64("+5", 0, 10, &v) == -EINVAL);
+	CHECK(parse_u64("5x", 0, 10, &v) == -EINVAL);
+}
+
+static void test_htab_many(void)
+{
+	struct htab h;
+	uint64_t k;
+	size_t n = 0, i = 0;
+	int bad = 0;
+
+	htab_init(&h, sizeof(k));
+	for (k = 1; k <= 20000; k++)
+		htab_put(&h, &k, (void *)(uintptr_t)(k * 3));
+	for (k = 1; k <= 20000; k += 2)
+		htab_del(&h, &k);
+	for (k = 1; k <= 20000; k++) {
+		void *v = htab_get(&h, &k);
+
+		if ((k % 2) ? v != NULL : v != (void *)(uintptr_t)(k * 3))
+			bad++;
+	}
+	CHECK_EQ_U64(bad, 0);
+	CHECK_EQ_U64(h.count, 10000);
+	while (htab_next(&h, &i, NULL, NULL))
+		n++;
+	CHECK_EQ_U64(n, 10000);
+	/* Deleted slots are reused without losing live keys. */
+	for (k = 1; k <= 20000; k += 2)
+		htab_put(&h, &k, (void *)(uintptr_t)1);
+	CHECK_EQ_U64(h.count, 20000);
+	k = 2;
+	CHECK(htab_get(&h, &k) == (void *)(uintptr_t)6);
+	htab_free(&h);
+}
+
+static void test_json_writer(void)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	struct json_writer jw;
+
+	jw_init(&jw, f, false);
+	jw_start_object(&jw);
+	jw_kv_string(&jw, "s", "a\"b\\c\n\x01");
+	jw_kv_u64(&jw, "n", 18446744073709551615ULL);
+	jw_kv_string(&jw, "null", NULL);
+	jw_key(&jw, "arr");
+	jw_start_array(&jw);
+	jw_u64(&jw, 1);
+	jw_start_object(&jw);
+	jw_end_object(&jw);
+	jw_start_array(&jw);
+	jw_end_array(&jw);
+	jw_end_array(&jw);
+	jw_kv_bool(&jw, "b", false);
+	jw_end_object(&jw);
+	fclose(f);
+	CHECK_STR(buf, "{\"s\":\"a\\\"b\\\\c\\n\\u0001\",\"n\":18446744073709551615,"
+		       "\"null\":null,\"arr\":[1,{},[]],\"b\":false}");
+	free(buf);
+}
+
+static void test_format_bytes(void)
+{
+	char b[32];
+
+	format_bytes(b, sizeof(b), 0);
+	CHECK_STR(b, "0 B");
+	format_bytes(b, sizeof(b), 1023);
+	CHECK_STR(b, "1023 B");
+	format_bytes(b, sizeof(b), 1024);
+	CHECK_STR(b, "1.0 KiB");
+	format_bytes(b, sizeof(b), 1536 * 1024);
+	CHECK_STR(b, "1.5 MiB");
+	format_bytes(b, sizeof(b), 10ULL << 30);
+	CHECK_STR(b, "10.0 GiB");
+}
+
+static void test_format_endpoint(void)
+{
+	struct np_endpoint e = { .port = 443 };
+	char b[64];
+
+	e.addr[10] = e.addr[11] = 0xff;
+	e.addr[12] = 192; e.addr[13] = 0; e.addr[14] = 2; e.addr[15] = 7;
+	format_endpoint(b, sizeof(b), &e, true);
+	CHECK_STR(b, "192.0.2.7:443");
+	format_endpoint(b, sizeof(b), &e, false);
+	CHECK_STR(b, "192.0.2.7");
+	memset(e.addr, 0, 16);
+	e.addr[0] = 0x20; e.addr[1] = 0x01; e.addr[2] = 0x0d; e.addr[3] = 0xb8; e.addr[15] = 1;
+	format_endpoint(b, sizeof(b), &e, true);
+	CHECK_STR(b, "[2001:db8::1]:443");
+	memset(e.addr, 0, 16);
+	e.port = 0;
+	format_endpoint(b, sizeof(b), &e, true);
+	CHECK_STR(b, "*:*");
+	e.addr[10] = e.addr[11] = 0xff;	/* v4-mapped 0.0.0.0:0: unconnected IPv4 */
+	format_endpoint(b, sizeof(b), &e, true);
+	CHECK_STR(b, "*:*");
+}
+
+static void test_names(void)
+{
+	CHECK_STR(proto_name(6, 2), "tcp");
+	CHECK_STR(proto_name(17, 10), "udp");
+	CHECK_STR(proto_name(1, 2), "icmp");
+	CHECK_STR(proto_name(58, 10), "icmpv6");
+	CHECK_STR(tcp_state_name(1), "ESTABLISHED");
+	CHECK_STR(tcp_state_name(10), "LISTEN");
+	CHECK_STR(tcp_state_name(200), "UNKNOWN");
+	CHECK(view_name_matches("NGINX-worker", "nginx"));
+	CHECK(view_name_matches("curl", "URL"));
+	CHECK(!view_name_matches("curl", "wget"));
+	CHECK(view_name_matches("x", ""));
+}
+
+TEST_MAIN(T(test_parse_seconds), T(test_parse_u64), T(test_htab_many), T(test_json_writer),
+	  T(test_format_bytes), T(test_format_endpoint), T(test_names))

@@ -1,0 +1,209 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* The model turns cumulative socket records into exact deltas, whatever their order. */
+#include <stdlib.h>
+#include "harness.h"
+#include "model.h"
+
+static struct np_sock_record rec(uint64_t cookie, uint32_t pid, uint64_t start,
+				 uint64_t tx_bytes, uint64_t tx_payload, uint8_t event)
+{
+	struct np_sock_record r = {
+		.cookie = cookie, .has_owner = 1, .event = event, .protocol = 6, .family = 2,
+		.owner = { .tgid = pid, .start_ns = start, .uid = 1000 },
+	};
+
+	r.c.tx_bytes = tx_bytes;
+	r.c.tx_packets = tx_bytes / 100;
+	r.c.tx_payload = tx_payload;
+	strcpy(r.owner.comm, "proc");
+	return r;
+}
+
+static struct np_proc *find(struct np_model *m, uint32_t pid, uint64_t start)
+{
+	size_t i = 0;
+	void *v;
+
+	while (htab_next(&m->procs, &i, NULL, &v)) {
+		struct np_proc *p = v;
+
+		if (p->pid == pid && p->start_ns == start)
+			return p;
+	}
+	return NULL;
+}
+
+static void test_cumulative_to_delta(void)
+{
+	struct np_model m;
+	struct np_sock_record r;
+	struct np_proc *p;
+
+	model_init(&m);
+	model_begin_dump(&m);
+	r = rec(1, 10, 5, 1000, 800, NP_SOCK_LIVE);
+	model_apply_sock(&m, &r, 0);
+	model_end_dump(&m);
+	model_begin_dump(&m);
+	r = rec(1, 10, 5, 3000, 2400, NP_SOCK_LIVE);
+	model_apply_sock(&m, &r, 0);
+	model_end_dump(&m);
+	p = find(&m, 10, 5);
+	CHECK(p != NULL);
+	if (p) {
+		CHECK_EQ_U64(p->total.tx_bytes, 3000);
+		CHECK_EQ_U64(p->total.tx_payload, 2400);
+		CHECK_EQ_U64(p->nconns, 1);
+	}
+	model_free(&m);
+}
+
+static void test_duplicate_and_late_records_do_not_double_count(void)
+{
+	struct np_model m;
+	struct np_sock_record r;
+	struct np_proc *p;
+
+	model_init(&m);
+	model_begin_dump(&m);
+	r = rec(7, 20, 1, 500, 400, NP_SOCK_LIVE);
+	model_apply_sock(&m, &r, 0);
+	r = rec(7, 20, 1, 900, 700, NP_SOCK_CLOSED);	/* release */
+	model_apply_sock(&m, &r, 0);
+	r = rec(7, 20, 1, 1000, 700, NP_SOCK_CLOSED);	/* TCP CLOSE, after FIN/ACK */
+	model_apply_sock(&m, &r, 0);
+	r = rec(7, 20, 1, 900, 700, NP_SOCK_LIVE);	/* an older dump record, late */
+	model_apply_sock(&m, &r, 0);
+	model_end_dump(&m);
+	p = find(&m, 20, 1);
+	CHECK(p != NULL);
+	if (p) {
+		CHECK_EQ_U64(p->total.tx_bytes, 1000);
+		CHECK_EQ_U64(p->total.tx_payload, 700);
+	}
+	model_free(&m);
+}
+
+static void test_closed_socket_forgotten_only_after_a_full_dump(void)
+{
+	struct np_model m;
+	struct np_sock_record r;
+
+	model_init(&m);
+	model_begin_dump(&m);		/* gen 1 */
+	model_end_dump(&m);
+	r = rec(9, 30, 1, 100, 50, NP_SOCK_CLOSED);	/* closed between dumps */
+	model_apply_sock(&m, &r, 0);
+	CHECK(htab_get(&m.socks, &r.cookie) != NULL);
+	model_begin_dump(&m);		/* gen 2: does not list it: gone */
+	model_end_dump(&m);
+	CHECK(htab_get(&m.socks, &r.cookie) == NULL);
+	model_free(&m);
+}
+
+static void test_socket_closed_during_dump_kept_one_more_round(void)
+{
+	struct np_model m;
+	struct np_sock_record r;
+
+	model_init(&m);
+	model_begin_dump(&m);		/* gen 1: its storage was made after the walk passed */
+	r = rec(11, 31, 1, 100, 50, NP_SOCK_CLOSED);
+	model_apply_sock(&m, &r, 0);
+	model_end_dump(&m);
+	CHECK(htab_get(&m.socks, &r.cookie) != NULL);
+	model_begin_dump(&m);		/* gen 2 lists it (FIN_WAIT): still known */
+	r = rec(11, 31, 1, 160, 50, NP_SOCK_LIVE);
+	model_apply_sock(&m, &r, 0);
+	model_end_dump(&m);
+	CHECK(htab_get(&m.socks, &r.cookie) != NULL);
+	CHECK_EQ_U64(find(&m, 31, 1)->total.tx_bytes, 160);
+	model_free(&m);
+}
+
+static void test_pid_reuse_two_processes(void)
+{
+	struct np_model m;
+	struct np_sock_record a = rec(1, 42, 100, 128, 100, NP_SOCK_CLOSED);
+	struct np_sock_record b = rec(2, 42, 200, 228, 200, NP_SOCK_CLOSED);
+
+	model_init(&m);
+	model_apply_sock(&m, &a, 0);
+	model_apply_sock(&m, &b, 0);
+	CHECK_EQ_U64(m.procs.count, 2);
+	CHECK_EQ_U64(find(&m, 42, 100)->total.tx_payload, 100);
+	CHECK_EQ_U64(find(&m, 42, 200)->total.tx_payload, 200);
+	model_free(&m);
+}
+
+static void test_owner_change_splits_socket(void)
+{
+	struct np_model m;
+	struct np_sock_record r;
+
+	model_init(&m);
+	r = rec(5, 1, 1, 300, 0, NP_SOCK_LIVE);		/* listener's owner: handshake */
+	model_apply_sock(&m, &r, 0);
+	r = rec(5, 2, 2, 1300, 1000, NP_SOCK_LIVE);	/* the child took it over */
+	model_apply_sock(&m, &r, 0);
+	CHECK_EQ_U64(find(&m, 1, 1)->total.tx_bytes, 300);
+	CHECK_EQ_U64(find(&m, 2, 2)->total.tx_bytes, 1000);
+	CHECK_EQ_U64(find(&m, 2, 2)->total.tx_payload, 1000);
+	model_free(&m);
+}
+
+static void test_idle_socket_not_listed(void)
+{
+	struct np_model m;
+	struct np_sock_record r = rec(3, 77, 1, 0, 0, NP_SOCK_LIVE);
+
+	model_init(&m);
+	model_apply_sock(&m, &r, 0);
+	CHECK_EQ_U64(m.procs.count, 0);
+	model_free(&m);
+}
+
+static void test_unknown_by_remote(void)
+{
+	struct np_model m;
+	struct np_unknown_key k = { .protocol = 6 };
+	struct np_unknown_val v = { .rx_bytes = 60, .rx_packets = 1 };
+
+	k.raddr[10] = k.raddr[11] = 0xff;
+	k.raddr[12] = 10;
+	k.raddr[15] = 1;
+	model_init(&m);
+	model_apply_unknown(&m, &k, &v);
+	v.rx_bytes = 100;
+	v.rx_packets = 2;
+	model_apply_unknown(&m, &k, &v);
+	CHECK_EQ_U64(m.unknown.total.rx_bytes, 100);
+	CHECK_EQ_U64(m.unknown.total.rx_packets, 2);
+	CHECK_EQ_U64(m.unknown.nconns, 1);
+	CHECK_EQ_U64(m.unknown.conns->family, 2);
+	model_free(&m);
+}
+
+static void test_interval_reset_drops_closed_conns(void)
+{
+	struct np_model m;
+	struct np_sock_record r = rec(4, 8, 1, 500, 400, NP_SOCK_CLOSED);
+	struct np_proc *p;
+
+	model_init(&m);
+	model_apply_sock(&m, &r, 0);
+	p = find(&m, 8, 1);
+	CHECK_EQ_U64(p->interval.tx_bytes, 500);
+	model_reset_interval(&m);
+	CHECK_EQ_U64(p->interval.tx_bytes, 0);
+	CHECK_EQ_U64(p->total.tx_bytes, 500);
+	CHECK_EQ_U64(p->nconns, 0);
+	model_free(&m);
+}
+
+TEST_MAIN(T(test_cumulative_to_delta), T(test_duplicate_and_late_records_do_not_double_count),
+	  T(test_closed_socket_forgotten_only_after_a_full_dump),
+	  T(test_socket_closed_during_dump_kept_one_more_round),
+	  T(test_pid_reuse_two_processes), T(test_owner_change_splits_socket),
+	  T(test_idle_socket_not_listed), T(test_unknown_by_remote),
+	  T(test_interval_reset_drops_closed_conns))
