@@ -81,12 +81,12 @@ def ns(name):
 pairs = [("count_ingress", "empty_ingress"), ("count_egress", "empty_egress"),
          ("on_send", "empty_send"), ("on_recv", "empty_recv"),
          ("on_set_state", None), ("on_sock_create", None), ("on_sock_release", None)]
-print(f"  {\"program\":<16} {\"runs\":>10} {\"ns/run\":>8} {\"empty ns/run\":>13} {\"ratio\":>6}")
+print("  %-16s %10s %8s %13s %6s" % ("program", "runs", "ns/run", "empty ns/run", "ratio"))
 for prog, empty in pairs:
     n, c = ns(prog)
     e, _ = ns(empty) if empty else (None, 0)
     if n is None:
-        print(f"  {prog:<16} {0:>10} {\"-\":>8}")
+        print("  %-16s %10d %8s" % (prog, 0, "-"))
         continue
     ratio = f"{n / e:.2f}" if e else "-"
     es = f"{e:.1f}" if e else "-"
