@@ -2,6 +2,7 @@
 /* netoproc: subcommand dispatch. Without a subcommand it runs the monitor. */
 #include <stdio.h>
 #include <string.h>
+#include "drop.h"
 #include "monitor.h"
 #include "probe.h"
 
@@ -13,6 +14,7 @@ struct cmd {
 /* Exact names only: no prefix guessing, so new commands never change old meanings. */
 static const struct cmd cmds[] = {
 	{ "probe", cmd_probe },
+	{ "drop", cmd_drop },
 };
 
 int main(int argc, char **argv)

@@ -43,13 +43,15 @@ struct np_filter_cfg {
 struct np_pkt {
 	__u8 saddr[16];		/* IPv4: first 4 bytes */
 	__u8 daddr[16];
-	__u16 sport;		/* host order; ICMP: type and code */
+	__u16 sport;		/* host order; TCP, UDP, UDP-Lite, SCTP */
 	__u16 dport;
 	__u16 ethertype;	/* skb->protocol, host order */
 	__u8 family;		/* 4, 6, or 0: no IP header found */
 	__u8 l4proto;		/* IPPROTO_* */
+	__u8 has_l4;		/* ports / ICMP type were read */
 	__u8 tcp_flags;
-	__u8 pad[3];
+	__u8 icmp_type;
+	__u8 icmp_code;
 };
 
 /* Common part of every event: where, when, which skb, and who if in process context. */

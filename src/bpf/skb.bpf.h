@@ -1,0 +1,225 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * What the packet-path programs (drop, trace) read from an skb, and the
+ * filters they share: --netns, --ifname, --mark, --pid and the pcap
+ * expression (classic BPF, interpreted by cbpf.bpf.h). Cheap filters run
+ * first; the packet bytes are copied only for skbs that pass them.
+ * Include once per BPF object: it defines the filter's read-only globals.
+ */
+#ifndef NETOPROC_SKB_BPF_H
+#define NETOPROC_SKB_BPF_H
+
+#include "pkt_abi.h"
+
+#define NP_CBPF_PROG_QUAL const volatile
+#define NP_CBPF_INLINE static __always_inline
+#include "cbpf.bpf.h"
+
+#define NP_ETH_P_IP	0x0800
+#define NP_ETH_P_IPV6	0x86DD
+#define NP_IPPROTO_ICMP	1
+#define NP_IPPROTO_TCP	6
+#define NP_IPPROTO_UDP	17
+#define NP_IPPROTO_ICMPV6 58
+#define NP_IPPROTO_SCTP	132
+#define NP_IPPROTO_UDPLITE 136
+
+#define NP_ETH_P_IP	0x0800
+#define NP_ETH_P_IPV6	0x86DD
+#define NP_IPPROTO_ICMP	1
+#define NP_IPPROTO_TCP	6
+#define NP_IPPROTO_UDP	17
+#define NP_IPPROTO_ICMPV6 58
+#define NP_IPPROTO_SCTP	132
+#define NP_IPPROTO_UDPLITE 136
+
+/* preempt_count bits: NMI_MASK | HARDIRQ_MASK | SOFTIRQ_OFFSET (include/linux/preempt.h). */
+#define NP_NOT_TASK_MASK 0x00ff0100
+
+/* Set by userspace before load. */
+const volatile struct np_filter_cfg np_cfg = {};
+const volatile struct np_cbpf_insn np_prog[NP_CBPF_MAX] = {};
+
+/* Per-CPU packet copy and cBPF scratch memory. */
+struct np_pktbuf {
+	__u8 pkt[NP_PKT_MAX];
+	__u32 mem[16];
+};
+
+/*
+ * Whether each CPU is serving a softirq, kept by the softirq_entry/exit
+ * tracepoints below. The kernel's preempt_count would say it directly, but it
+ * is a per-CPU variable BPF can reach only where kallsyms lists data symbols.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} np_in_softirq SEC(".maps");
+
+static __always_inline int np_softirq_set(__u32 v)
+{
+	__u32 zero = 0, *p = bpf_map_lookup_elem(&np_in_softirq, &zero);
+
+	if (p)
+		*p = v;
+	return 0;
+}
+
+SEC("tp_btf/softirq_entry")
+int np_softirq_entry_btf(__u64 *ctx) { return np_softirq_set(1); }
+SEC("tp_btf/softirq_exit")
+int np_softirq_exit_btf(__u64 *ctx) { return np_softirq_set(0); }
+SEC("raw_tp/softirq_entry")
+int np_softirq_entry_raw(__u64 *ctx) { return np_softirq_set(1); }
+SEC("raw_tp/softirq_exit")
+int np_softirq_exit_raw(__u64 *ctx) { return np_softirq_set(0); }
+
+/*
+ * Process context, where the current task is the one the packet is for: not
+ * while serving a softirq (hard IRQs and NMIs do not free or route packets).
+ */
+static __always_inline bool np_in_task(void)
+{
+	__u32 zero = 0, *p = bpf_map_lookup_elem(&np_in_softirq, &zero);
+
+	if (p && *p)
+		return false;
+	return (bpf_get_current_pid_tgid() >> 32) != 0;
+}
+
+static __always_inline void np_parse(struct np_pkt *p, const __u8 *pkt, __u32 caplen)
+{
+	__u32 off;
+
+	if (caplen >= 20 && (pkt[0] >> 4) == 4) {
+		p->family = 4;
+		p->l4proto = pkt[9];
+		__builtin_memcpy(p->saddr, pkt + 12, 4);
+		__builtin_memcpy(p->daddr, pkt + 16, 4);
+		if ((pkt[6] & 0x1f) || pkt[7])		/* not the first fragment */
+			return;
+		off = (pkt[0] & 0xf) * 4;
+	} else if (caplen >= 40 && (pkt[0] >> 4) == 6) {
+		p->family = 6;
+		p->l4proto = pkt[6];
+		__builtin_memcpy(p->saddr, pkt + 8, 16);
+		__builtin_memcpy(p->daddr, pkt + 24, 16);
+		off = 40;
+	} else {
+		return;
+	}
+	if (off > NP_PKT_MAX - 14)
+		return;
+	switch (p->l4proto) {
+	case NP_IPPROTO_TCP:
+		if (off + 14 > caplen)
+			return;
+		p->tcp_flags = pkt[off + 13];
+		/* fall through */
+	case NP_IPPROTO_UDP:
+	case NP_IPPROTO_SCTP:
+	case NP_IPPROTO_UDPLITE:
+		if (off + 4 > caplen)
+			return;
+		p->sport = (__u16)pkt[off] << 8 | pkt[off + 1];
+		p->dport = (__u16)pkt[off + 2] << 8 | pkt[off + 3];
+		p->has_l4 = 1;
+		break;
+	case NP_IPPROTO_ICMP:
+	case NP_IPPROTO_ICMPV6:
+		if (off + 2 > caplen)
+			return;
+		p->icmp_type = pkt[off];
+		p->icmp_code = pkt[off + 1];
+		p->has_l4 = 1;
+		break;
+	}
+}
+
+/*
+ * Fill m from skb and apply every filter. Returns true when the skb matches.
+ * sk: the socket the probe knows the skb belongs to, when skb->sk is not set
+ * (may be NULL); its namespace is the skb's when the skb has no device.
+ */
+static __always_inline bool np_skb_collect(struct sk_buff *skb, struct sock *sk,
+					   struct np_skb_meta *m, struct np_pktbuf *b)
+{
+	struct net_device *dev;
+	unsigned char *head, *data;
+	__u32 nh, tail, caplen = 0, wirelen = 0;
+	__s64 l3len;
+
+	__builtin_memset(m, 0, sizeof(*m));
+	m->skb = (__u64)skb;
+	m->mark = BPF_CORE_READ(skb, mark);
+	if ((np_cfg.flags & NP_F_MARK) && (m->mark & np_cfg.mark_mask) != np_cfg.mark)
+		return false;
+
+	m->in_task = np_in_task();
+	if (m->in_task)
+		m->pid = bpf_get_current_pid_tgid() >> 32;
+	if ((np_cfg.flags & NP_F_PID) && (!m->in_task || m->pid != np_cfg.pid))
+		return false;
+
+	dev = BPF_CORE_READ(skb, dev);
+	if (dev) {
+		m->ifindex = BPF_CORE_READ(dev, ifindex);
+		bpf_probe_read_kernel(m->ifname, sizeof(m->ifname), &dev->name);
+		m->netns = BPF_CORE_READ(dev, nd_net.net, ns.inum);
+	} else {
+		/* TCP clears skb->dev on receive; the input device is still known. */
+		m->ifindex = BPF_CORE_READ(skb, skb_iif);
+		if (!sk)
+			sk = BPF_CORE_READ(skb, sk);
+		if (sk)
+			m->netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
+	}
+	if ((np_cfg.flags & NP_F_NETNS) && m->netns != np_cfg.netns)
+		return false;
+	if (np_cfg.flags & NP_F_IFNAME) {
+		for (int i = 0; i < NP_IFNAMSIZ; i++) {
+			if (m->ifname[i] != np_cfg.ifname[i])
+				return false;
+			if (!m->ifname[i])
+				break;
+		}
+	}
+
+	/* The packet from its network header: the pcap filter is compiled for DLT_RAW. */
+	m->len = BPF_CORE_READ(skb, len);
+	m->pkt.ethertype = bpf_ntohs(BPF_CORE_READ(skb, protocol));
+	head = BPF_CORE_READ(skb, head);
+	data = BPF_CORE_READ(skb, data);
+	nh = BPF_CORE_READ(skb, network_header);
+	tail = BPF_CORE_READ(skb, tail);
+	if (nh != 0xffff && nh < tail) {
+		__u64 n = (__u64)tail - nh;
+
+		if (n > NP_PKT_MAX)
+			n = NP_PKT_MAX;
+		asm volatile("" : "+r"(n));	/* keep the bound check on the register passed */
+		if (n >= 1 && n <= NP_PKT_MAX && !bpf_probe_read_kernel(b->pkt, n, head + nh))
+			caplen = n;
+		l3len = (__s64)m->len + (data - head) - nh;
+		wirelen = l3len > 0 ? l3len : caplen;
+	}
+	if (np_cfg.flags & NP_F_PCAP) {
+		if (!caplen)
+			return false;
+		if (!np_cbpf_run(np_prog, np_cfg.cbpf_len, b->pkt, caplen, wirelen, b->mem))
+			return false;
+	}
+	if (caplen && (m->pkt.ethertype == NP_ETH_P_IP || m->pkt.ethertype == NP_ETH_P_IPV6 ||
+		       m->pkt.ethertype == 0))
+		np_parse(&m->pkt, b->pkt, caplen);
+
+	m->ts_ns = bpf_ktime_get_ns();
+	m->cpu = bpf_get_smp_processor_id();
+	if (m->in_task)
+		bpf_get_current_comm(m->comm, sizeof(m->comm));
+	return true;
+}
+
+#endif

@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* Kernel addresses to "symbol+0xoffset", from /proc/kallsyms (text symbols). */
+#ifndef NETOPROC_KALLSYMS_H
+#define NETOPROC_KALLSYMS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct ksym {
+	uint64_t addr;
+	uint32_t name;		/* offset into names */
+};
+
+struct kallsyms {
+	struct ksym *syms;
+	size_t n;
+	char *names;
+	size_t names_len;
+};
+
+/* Load from path (NULL: /proc/kallsyms). Returns 0 or -errno; -EPERM when addresses are hidden. */
+int kallsyms_load(struct kallsyms *ks, const char *path);
+void kallsyms_free(struct kallsyms *ks);
+/* The symbol containing addr and the offset into it, or NULL. */
+const char *kallsyms_lookup(const struct kallsyms *ks, uint64_t addr, uint64_t *off);
+/* "sym+0xoff" into buf; the bare address in hex when no symbol holds it. */
+const char *kallsyms_format(const struct kallsyms *ks, uint64_t addr, char *buf, size_t size);
+
+#endif

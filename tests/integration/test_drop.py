@@ -1,0 +1,193 @@
+# SPDX-License-Identifier: GPL-2.0-only
+"""netoproc drop against drops the test causes itself, in network namespaces of its
+own: an nft rule, a closed UDP port and a full socket receive buffer, each with a
+known number of packets, counted exactly by reason."""
+import json
+import signal
+import subprocess
+import time
+
+from npt import NETOPROC, Proc, check, check_eq, netns, run, started, wait_attached
+
+PORT = 40000	# any port: the namespaces are the test's own
+
+# Runs inside the namespace: N TCP connection attempts, one SYN each. The initial
+# retransmission timeout is 1 s, so closing after 0.2 s means no second SYN.
+SYNS = """
+import socket, sys
+for _ in range(int(sys.argv[1])):
+    s = socket.socket()
+    s.settimeout(0.2)
+    try:
+        s.connect(("127.0.0.1", int(sys.argv[2])))
+    except OSError:
+        pass
+    s.close()
+"""
+
+# N datagrams to a port nobody listens on.
+UDP_SEND = """
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for _ in range(int(sys.argv[1])):
+    s.sendto(b"x" * 100, ("127.0.0.1", int(sys.argv[2])))
+"""
+
+# N datagrams into a socket with the smallest receive buffer, then read what fit.
+UDP_FLOOD = """
+import json, socket, sys, time
+n, port = int(sys.argv[1]), int(sys.argv[2])
+r = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+r.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1)
+r.bind(("127.0.0.1", port))
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for _ in range(n):
+    s.sendto(b"y" * 1000, ("127.0.0.1", port))
+time.sleep(0.2)
+r.setblocking(False)
+got = 0
+while True:
+    try:
+        r.recv(4096)
+        got += 1
+    except BlockingIOError:
+        break
+print(json.dumps({"sent": n, "received": got}))
+"""
+
+
+def nsexec(ns, args, timeout=60):
+    rc, out, err = run(["ip", "netns", "exec", ns] + args, timeout=timeout)
+    check(rc == 0, f"{args[:3]} in {ns} failed ({rc}): {err.strip()[-300:]}")
+    return out
+
+
+def nspy(ns, code, *args):
+    return nsexec(ns, ["python3", "-c", code] + [str(a) for a in args])
+
+
+def start_drop(ns, expr, extra=()):
+    p = Proc([NETOPROC, "drop", "-v", "--format", "json", "--netns", f"/var/run/netns/{ns}"]
+             + list(extra) + expr.split())
+    wait_attached(p)
+    return p
+
+
+def stop_drop(p):
+    """SIGINT, then the JSON events it printed; it must exit 0 and lose nothing."""
+    time.sleep(0.3)
+    p.p.send_signal(signal.SIGINT)
+    rc, out, err = p.wait(timeout=30)
+    check_eq(rc, 0, f"netoproc drop exit status (stderr: {err.strip()[-300:]})")
+    check("lost" not in err or "no events lost" in err, f"events lost: {err.strip()}")
+    return [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+
+
+def by_reason(events):
+    out = {}
+    for e in events:
+        out[e["reason"]] = out.get(e["reason"], 0) + 1
+    return out
+
+
+def test_nft_drop_tcp_port():
+    n = 6
+    with netns("npdrop") as (ns,):
+        nsexec(ns, ["nft", "add table inet nptest; "
+                    "add chain inet nptest input { type filter hook input priority 0; }; "
+                    f"add rule inet nptest input tcp dport {PORT} drop"])
+        tcp = start_drop(ns, f"tcp dst port {PORT}")
+        udp = start_drop(ns, "udp")
+        with started(tcp, udp):
+            nspy(ns, SYNS, n, PORT)
+            ev = stop_drop(tcp)
+            other = stop_drop(udp)
+    check_eq(by_reason(ev), {"NETFILTER_DROP": n}, "drops by reason")
+    for e in ev:
+        # nf_hook_slow, or nft_do_chain where the kernel drops from inside nftables
+        check(e["location"].startswith(("nf_hook_slow+", "nft_do_chain+")),
+              f"netfilter location: {e['location']}")
+        check_eq((e["proto"], e["dst"], e["dport"]), ("tcp", "127.0.0.1", PORT), "packet")
+        check_eq(e["tcp_flags"], "S", "TCP flags")
+        check_eq(e["ifname"], "lo", "device")
+        for k in ("time", "cpu", "netns", "ifindex", "probe", "skb", "len", "src", "sport"):
+            check(k in e, f"field {k} missing in {e}")
+    check_eq(other, [], "events of the udp filter")
+
+
+def test_udp_closed_port_no_socket():
+    n = 25
+    with netns("npdrop") as (ns,):
+        udp = start_drop(ns, f"udp and dst port {PORT}")
+        tcp = start_drop(ns, "tcp")
+        with started(udp, tcp):
+            nspy(ns, UDP_SEND, n, PORT)
+            ev = stop_drop(udp)
+            other = stop_drop(tcp)
+    check_eq(by_reason(ev), {"NO_SOCKET": n}, "drops by reason")
+    for e in ev:
+        # len is skb->len where it was freed: the UDP header onwards, 8 + 100 bytes
+        check_eq((e["proto"], e["dst"], e["dport"], e["len"]), ("udp", "127.0.0.1", PORT, 108),
+                 "packet")
+    check_eq(other, [], "events of the tcp filter")
+
+
+def test_udp_rcvbuf_full():
+    n = 200
+    with netns("npdrop") as (ns,):
+        udp = start_drop(ns, "udp")
+        with started(udp):
+            res = json.loads(nspy(ns, UDP_FLOOD, n, PORT).strip().splitlines()[-1])
+            ev = stop_drop(udp)
+    check(0 < res["received"] < n, f"receiver got {res['received']} of {n}")
+    check_eq(by_reason(ev), {"SOCKET_RCVBUFF": n - res["received"]}, "drops by reason")
+    check(all(e["dport"] == PORT for e in ev), "all drops are to the flooded port")
+
+
+def test_summary_counts():
+    n = 7
+    with netns("npdrop") as (ns,):
+        p = Proc([NETOPROC, "drop", "-v", "--summary", "--format", "json", "--netns",
+                  f"/var/run/netns/{ns}", "udp"])
+        with started(p):
+            wait_attached(p)
+            nspy(ns, UDP_SEND, n, PORT)
+            time.sleep(0.3)
+            p.p.send_signal(signal.SIGINT)
+            rc, out, err = p.wait(timeout=30)
+    check_eq(rc, 0, f"exit status ({err.strip()[-300:]})")
+    final = json.loads(out.strip().splitlines()[-1])
+    check(final["final"], "last summary is the final one")
+    rows = final["drops"]
+    check_eq(len(rows), 1, f"summary rows {rows}")
+    check_eq((rows[0]["count"], rows[0]["reason"], rows[0]["proto"]), (n, "NO_SOCKET", "udp"),
+             "summary row")
+    check_eq(final["total"], n, "summary total")
+
+
+def test_count_and_duration_stop():
+    with netns("npdrop") as (ns,):
+        p = Proc([NETOPROC, "drop", "--count", "3", "--format", "json", "--netns",
+                  f"/var/run/netns/{ns}", "-v"])
+        with started(p):
+            wait_attached(p)
+            nspy(ns, UDP_SEND, 10, PORT)
+            rc, out, err = p.wait(timeout=30)
+        check_eq(rc, 0, "exit status with --count")
+        check_eq(len(out.splitlines()), 3, "events printed with --count 3")
+        t0 = time.time()
+        rc, out, err = run([NETOPROC, "drop", "--duration", "1", "--netns",
+                            f"/var/run/netns/{ns}"])
+        check_eq(rc, 0, f"exit status with --duration ({err.strip()})")
+        check(time.time() - t0 < 10, "--duration 1 stops")
+
+
+def test_bad_filter_expression():
+    rc, out, err = run([NETOPROC, "drop", "tcp", "port", "nosuchport"])
+    check_eq(rc, 2, "exit status")
+    check_eq(len(err.strip().splitlines()), 1, f"stderr lines: {err!r}")
+    check("nosuchport" in err, f"error names the problem: {err!r}")
+    check_eq(out, "", "stdout")
+    rc, out, err = run([NETOPROC, "drop", "--mark", "x/y"])
+    check_eq(rc, 2, "exit status for --mark x/y")
+    check_eq(len(err.strip().splitlines()), 1, f"stderr lines: {err!r}")
