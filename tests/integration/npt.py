@@ -112,19 +112,25 @@ def workload(args, cgroup=None):
 
 
 @contextlib.contextmanager
-def monitor(cgroup, duration, extra=()):
-    """netoproc --cgroup watching `cgroup` for `duration` s in json snapshot mode.
-    Yields once it is attached; .result holds the parsed snapshot afterwards."""
+def monitor(cgroup, duration=None, extra=(), settle=0.3):
+    """netoproc --cgroup watching `cgroup` in json snapshot mode. Yields once it is
+    attached; when the block ends (workloads done) it waits `settle` seconds and
+    stops netoproc with SIGINT, which prints the totals as a complete document, so
+    a slow machine never cuts a workload off. .result holds the parsed snapshot.
+    `duration` is only a safety limit."""
     class M:
         result = None
         stderr = ""
     m = M()
-    p = Proc([NETOPROC, "--cgroup", cgroup, "--duration", str(duration), "--format", "json",
+    limit = duration * 20 if duration else 300
+    p = Proc([NETOPROC, "--cgroup", cgroup, "--duration", str(limit), "--format", "json",
               "-v"] + list(extra))
     try:
         wait_attached(p)
         yield m
-        rc, out, err = p.wait(timeout=duration + 30)
+        time.sleep(settle)
+        p.p.send_signal(signal.SIGINT)
+        rc, out, err = p.wait(timeout=30)
         m.stderr = err
         check(rc == 0, f"netoproc exited {rc}: {err.strip()[-500:]}")
         m.result = json.loads(out)
