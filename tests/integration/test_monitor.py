@@ -153,3 +153,36 @@ def test_pid_reuse_stays_apart():
     check(rows[0]["start_time"] < rows[1]["start_time"], "distinct start times")
     check_eq([p["tx_payload"] for p in rows], [first, second], "payload of each process")
     check_eq([p["tx_bytes"] for p in rows], [first + 28, second + 28], "IP bytes of each process")
+
+
+def test_interval_records_add_up():
+    """--interval json: one object per line, and the intervals add up to what was sent."""
+    import json
+    import time
+    from npt import NETOPROC, wait_attached
+    count, size = 300, 500
+    with test_cgroup("interval") as cg:
+        np = Proc([NETOPROC, "--cgroup", cg, "--duration", "3", "--interval", "0.5",
+                   "--format", "json", "-v"])
+        with started(np):
+            wait_attached(np)
+            sink = Proc([WORKLOAD, "udp-sink", "--count", str(count)], cgroup=cg)
+            with started(sink):
+                port = ready(sink)["port"]
+                for _ in range(3):	# spread over several intervals
+                    tx = finish(Proc([WORKLOAD, "udp-send", "--port", str(port), "--count",
+                                      str(count // 3), "--size", str(size)], cgroup=cg))
+                    time.sleep(0.4)
+                finish(sink)
+            rc, out, err = np.wait(timeout=30)
+    check_eq(rc, 0, f"netoproc exit ({err.strip()[-300:]})")
+    lines = [json.loads(l) for l in out.splitlines()]
+    check(5 <= len(lines) <= 7, f"{len(lines)} interval records for 3 s / 0.5 s")
+    for rec in lines:
+        check_eq(sorted(k for k in rec if k != "counters"),
+                 ["attach", "interval", "lost", "mode", "processes", "time"], "record keys")
+        check_eq((rec["mode"], rec["attach"], rec["lost"]), ("ebpf", "tracepoint", 0),
+                 "mode/attach/lost")
+    sent = sum(p["tx_payload"] for rec in lines for p in rec["processes"]
+               if p["process"] == "np_workload")
+    check_eq(sent, count * size, "tx payload summed over the intervals")
