@@ -191,3 +191,71 @@ def test_bad_filter_expression():
     rc, out, err = run([NETOPROC, "drop", "--mark", "x/y"])
     check_eq(rc, 2, "exit status for --mark x/y")
     check_eq(len(err.strip().splitlines()), 1, f"stderr lines: {err!r}")
+
+
+# Marked and unmarked datagrams to a closed port: n1 with SO_MARK 0x42, n2 without.
+UDP_MARKED = """
+import socket, sys
+n1, n2, port = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+m = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+m.setsockopt(socket.SOL_SOCKET, socket.SO_MARK, 0x42)
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for _ in range(n1):
+    m.sendto(b"m", ("127.0.0.1", port))
+for _ in range(n2):
+    u.sendto(b"u", ("127.0.0.1", port))
+"""
+
+
+def test_mark_and_ifname_filters():
+    n1, n2 = 5, 9
+    with netns("npdrop") as (ns,):
+        exact = start_drop(ns, "udp", ["--mark", "0x42"])
+        masked = start_drop(ns, "udp", ["--mark", "0x40/0xf0"])
+        lo = start_drop(ns, "udp", ["--ifname", "lo"])
+        other = start_drop(ns, "udp", ["--ifname", "nosuch0"])
+        with started(exact, masked, lo, other):
+            nspy(ns, UDP_MARKED, n1, n2, PORT)
+            got = [stop_drop(p) for p in (exact, masked, lo, other)]
+    check_eq([len(g) for g in got], [n1, n1, n1 + n2, 0], "events for mark 0x42, 0x40/0xf0, "
+             "ifname lo, ifname nosuch0")
+    check(all(e["mark"] == 0x42 for e in got[0]), "marks of --mark 0x42 events")
+
+
+# Waits for a line on stdin, then sends N datagrams that the nft output chain drops:
+# the drop happens in this process's context.
+UDP_OUT_DROPPED = """
+import socket, sys
+sys.stdin.readline()
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for _ in range(int(sys.argv[1])):
+    try:
+        s.sendto(b"p", ("127.0.0.1", int(sys.argv[2])))
+    except OSError:
+        pass
+print("done", flush=True)
+"""
+
+
+def test_pid_filter_and_process_context():
+    n = 4
+    with netns("npdrop") as (ns,):
+        nsexec(ns, ["nft", "add table inet nptest; "
+                    "add chain inet nptest output { type filter hook output priority 0; }; "
+                    f"add rule inet nptest output udp dport {PORT} drop"])
+        # `ip netns exec` execs python in place: the pid is the sender's.
+        sender = Proc(["ip", "netns", "exec", ns, "python3", "-c", UDP_OUT_DROPPED, str(n),
+                       str(PORT)], stdin=subprocess.PIPE)
+        with started(sender):
+            mine = start_drop(ns, "udp", ["--pid", str(sender.p.pid)])
+            other = start_drop(ns, "udp", ["--pid", "1"])
+            with started(mine, other):
+                sender.p.stdin.write("go\n")
+                sender.p.stdin.flush()
+                check_eq(sender.p.stdout.readline().strip(), "done", "sender finished")
+                ev = stop_drop(mine)
+                none = stop_drop(other)
+    check_eq(by_reason(ev), {"NETFILTER_DROP": n}, "drops by reason for --pid")
+    for e in ev:
+        check_eq((e.get("pid"), e.get("comm")), (sender.p.pid, "python3"), "process")
+    check_eq(none, [], "events for --pid 1")
