@@ -31,5 +31,6 @@ struct capture {
 
 /* Returns 0, or -errno with a one-line error already printed. */
 int ebpf_capture_open(struct capture *c, const struct capture_opts *o);
+int afpacket_capture_open(struct capture *c, const struct capture_opts *o);
 
 #endif

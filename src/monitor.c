@@ -288,22 +288,76 @@ static void free_cg_cache(struct htab *h)
 	htab_free(h);
 }
 
+/*
+ * Try eBPF with its error messages held back: in auto mode its failure is
+ * one line of reason, not a report. With -v the held text is shown too.
+ */
+static int try_ebpf_quietly(struct capture *cap, const struct monitor_opts *o, char *why,
+			    size_t size)
+{
+	FILE *saved = stderr, *mem;
+	char *buf = NULL, *line, *last = NULL;
+	size_t len = 0;
+	int err;
+
+	mem = open_memstream(&buf, &len);
+	if (mem)
+		stderr = mem;
+	err = ebpf_capture_open(cap, &o->cap);
+	if (!mem)
+		return err;
+	fclose(mem);
+	stderr = saved;
+	if (err && np_verbose && buf)
+		fputs(buf, stderr);
+	for (line = buf; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL)
+		if (strncmp(line, "netoproc: ", 10) == 0)
+			last = line + 10;
+	if (last)
+		snprintf(why, size, "%.*s", (int)strcspn(last, "\n"), last);
+	else
+		snprintf(why, size, "%s", strerror(-err));
+	free(buf);
+	return err;
+}
+
+static int open_afpacket(struct capture *cap, const struct monitor_opts *o)
+{
+	if (!cap_effective(CAP_NET_RAW)) {
+		np_err("AF_PACKET capture needs CAP_NET_RAW");
+		return NP_EXIT_PRIVILEGE;
+	}
+	if (!cap_effective(CAP_SYS_PTRACE) || !cap_effective(CAP_DAC_READ_SEARCH))
+		np_info("without CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH, sockets of other users' "
+			"processes stay unknown");
+	return afpacket_capture_open(cap, &o->cap) ? NP_EXIT_USAGE : 0;
+}
+
 static int open_capture(struct capture *cap, const struct monitor_opts *o)
 {
 	const char *missing;
+	char why[512];
 
-	if (o->cap.mode == CAPTURE_AFPACKET) {
-		np_err("--capture-mode afpacket: not available yet");
-		return NP_EXIT_USAGE;
-	}
+	if (o->cap.mode == CAPTURE_AFPACKET)
+		return open_afpacket(cap, o);
 	missing = caps_missing_for_ebpf();
-	if (missing) {
-		np_err("eBPF capture needs %s", missing);
+	if (o->cap.mode == CAPTURE_EBPF) {
+		if (missing) {
+			np_err("eBPF capture needs %s", missing);
+			return NP_EXIT_PRIVILEGE;
+		}
+		return ebpf_capture_open(cap, &o->cap) ? NP_EXIT_USAGE : 0;
+	}
+	if (missing)
+		snprintf(why, sizeof(why), "needs %s", missing);
+	else if (try_ebpf_quietly(cap, o, why, sizeof(why)) == 0)
+		return 0;
+	if (!cap_effective(CAP_NET_RAW)) {
+		np_err("no capture possible: eBPF %s; AF_PACKET needs CAP_NET_RAW", why);
 		return NP_EXIT_PRIVILEGE;
 	}
-	if (ebpf_capture_open(cap, &o->cap))
-		return NP_EXIT_USAGE;
-	return 0;
+	np_err("eBPF capture unavailable (%s): using AF_PACKET", why);
+	return afpacket_capture_open(cap, &o->cap) ? NP_EXIT_USAGE : 0;
 }
 
 static void emit(const struct monitor_opts *o, struct np_model *m, const struct capture *cap,

@@ -1,0 +1,810 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * AF_PACKET capture: the mode that needs no eBPF. A TPACKET_V3 ring sees
+ * every packet (outgoing ones once, by sll_pkttype; no promiscuous mode);
+ * each is charged to the socket the kernel would deliver it to, found in a
+ * table built from NETLINK_SOCK_DIAG, and to the process holding that
+ * socket, found in /proc/PID/fd. A second, tiny AF_PACKET socket wakes us
+ * for every outgoing TCP SYN, so that a connection's owner is looked up
+ * while the (possibly short-lived) process still holds it.
+ */
+#include <endian.h>
+#include <errno.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <linux/filter.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <linux/virtio_net.h>
+#include "capture.h"
+#include "packet_parse.h"
+#include "proc_sockets.h"
+#include "sock_diag.h"
+#include "util.h"
+
+#define SNAPLEN		256	/* link + IP + extension + transport headers */
+#define BLOCK_BIG	65536
+#define RETIRE_TOV_MS	1	/* a block goes to userspace at most 1 ms after its first packet */
+#define REFRESH_GAP	1.0	/* full socket-table dump at least this often */
+#define OWNER_RETRY_MIN	0.02
+#define OWNER_RETRY_MAX	2.0
+#define NFRAGS		64
+#define TCP_FIN		0x01
+#define TCP_SYN		0x02
+#define TCP_ACK		0x10
+#define TCP_LISTEN	10
+#define TCP_TIME_WAIT	6
+#define TCP_SYN_RECV	3
+
+struct tuple_key {
+	uint8_t laddr[16], raddr[16];
+	uint16_t lport, rport;
+	uint8_t protocol;
+	uint8_t pad[3];
+};
+
+struct local_key {
+	uint8_t laddr[16];
+	uint16_t lport;
+	uint8_t protocol;
+	uint8_t pad;
+};
+
+struct afp_sock {
+	struct np_sock_record rec;	/* tuple, owner, cumulative counters */
+	struct np_counters base;	/* already handed to unknown while ownerless */
+	struct tuple_key tk;		/* filed under (by_tuple or by_local) */
+	struct local_key lk;
+	bool filed_tuple, filed_local;
+	bool in_scope;
+	bool gone;			/* missing from the latest dump */
+	uint8_t v6only;
+	uint32_t inode;
+	unsigned seen_gen;
+	double next_owner_try, owner_backoff;
+};
+
+struct frag_ent {
+	uint8_t saddr[16], daddr[16];
+	uint32_t id;
+	uint8_t protocol;
+	bool tx;
+	uint64_t cookie;
+};
+
+struct afp {
+	int fd, hint_fd, diag_fd;
+	uint8_t *ring;
+	size_t ring_size;
+	unsigned block_size, nblocks, cur;
+	bool vnet;
+	struct htab socks;	/* cookie -> afp_sock */
+	struct htab by_tuple;	/* connected sockets */
+	struct htab by_local;	/* listeners and unconnected UDP */
+	struct htab misses;	/* tuple_key -> 1: looked up in vain since the last dump */
+	struct htab unknown;	/* np_unknown_key -> np_unknown_val, cumulative */
+	struct proc_sockets ps;
+	struct frag_ent frags[NFRAGS];
+	unsigned frag_next;
+	unsigned dump_gen;
+	double last_refresh;
+	uint64_t drops;
+	uint64_t packets, lookups, lookup_hits, hints;
+};
+
+static const uint8_t any4[16] = { [10] = 0xff, [11] = 0xff };
+static const uint8_t any6[16];
+
+static bool is_v4(const uint8_t a[16])
+{
+	return memcmp(a, any4, 12) == 0;
+}
+
+/* ---- the socket table ---- */
+
+static void unfile(struct afp *a, struct afp_sock *s)
+{
+	if (s->filed_tuple && htab_get(&a->by_tuple, &s->tk) == s)
+		htab_del(&a->by_tuple, &s->tk);
+	if (s->filed_local && htab_get(&a->by_local, &s->lk) == s)
+		htab_del(&a->by_local, &s->lk);
+	s->filed_tuple = s->filed_local = false;
+}
+
+static void file(struct afp *a, struct afp_sock *s)
+{
+	const struct np_sock_record *r = &s->rec;
+
+	if (r->lport == 0)
+		return;		/* not bound yet: no packet can be its */
+	if (r->rport || (memcmp(r->raddr, any6, 16) && memcmp(r->raddr, any4, 16))) {
+		memset(&s->tk, 0, sizeof(s->tk));
+		memcpy(s->tk.laddr, r->laddr, 16);
+		memcpy(s->tk.raddr, r->raddr, 16);
+		s->tk.lport = r->lport;
+		s->tk.rport = r->rport;
+		s->tk.protocol = r->protocol;
+		s->filed_tuple = htab_put(&a->by_tuple, &s->tk, s) == 0;
+	} else {
+		memset(&s->lk, 0, sizeof(s->lk));
+		memcpy(s->lk.laddr, r->laddr, 16);
+		s->lk.lport = r->lport;
+		s->lk.protocol = r->protocol;
+		s->filed_local = htab_put(&a->by_local, &s->lk, s) == 0;
+	}
+}
+
+static struct afp_sock *find_local(struct afp *a, uint8_t protocol, const uint8_t laddr[16],
+				   uint16_t lport)
+{
+	struct local_key k = { .lport = lport, .protocol = protocol };
+	struct afp_sock *s;
+
+	memcpy(k.laddr, laddr, 16);
+	if ((s = htab_get(&a->by_local, &k)))
+		return s;
+	/* Wildcard binds: 0.0.0.0 for IPv4, :: for IPv6 and (unless v6only) IPv4 too. */
+	if (is_v4(laddr)) {
+		memcpy(k.laddr, any4, 16);
+		if ((s = htab_get(&a->by_local, &k)))
+			return s;
+	}
+	memcpy(k.laddr, any6, 16);
+	s = htab_get(&a->by_local, &k);
+	if (s && is_v4(laddr) && s->v6only)
+		return NULL;
+	return s;
+}
+
+static void try_owner(struct afp *a, struct afp_sock *s, bool now_or_never)
+{
+	struct np_owner o;
+	uint32_t hints[1];
+	int nhints = 0;
+	double now;
+
+	if (s->rec.has_owner || !s->inode || !s->in_scope)
+		return;
+	now = now_monotonic();
+	if (!now_or_never && now < s->next_owner_try)
+		return;
+	/* An accepted socket most likely belongs to whoever holds its listener. */
+	if (s->rec.protocol == IPPROTO_TCP && s->rec.state != TCP_LISTEN) {
+		struct afp_sock *l = find_local(a, IPPROTO_TCP, s->rec.laddr, s->rec.lport);
+
+		if (l && l->rec.has_owner)
+			hints[nhints++] = l->rec.owner.tgid;
+	}
+	if (ps_find(&a->ps, s->inode, hints, nhints, &o) == 0) {
+		s->rec.owner = o;
+		s->rec.has_owner = 1;
+		return;
+	}
+	s->owner_backoff = s->owner_backoff ? s->owner_backoff * 2 : OWNER_RETRY_MIN;
+	if (s->owner_backoff > OWNER_RETRY_MAX)
+		s->owner_backoff = OWNER_RETRY_MAX;
+	s->next_owner_try = now + s->owner_backoff;
+}
+
+/* Add or update a socket the kernel told us about. */
+static struct afp_sock *upsert(struct afp *a, const struct sd_sock *d, bool from_dump)
+{
+	struct afp_sock *s = htab_get(&a->socks, &d->cookie);
+	struct np_sock_record *r;
+
+	if (!s) {
+		s = calloc(1, sizeof(*s));
+		if (!s)
+			return NULL;
+		s->rec.cookie = d->cookie;
+		if (htab_put(&a->socks, &s->rec.cookie, s)) {
+			free(s);
+			return NULL;
+		}
+		s->in_scope = ps_in_scope(&a->ps, d->cgroup_id);
+		s->seen_gen = a->dump_gen;
+	}
+	r = &s->rec;
+	if (from_dump)
+		s->seen_gen = a->dump_gen;
+	s->gone = false;
+	if (!s->inode)
+		s->inode = d->inode;
+	s->v6only = d->v6only;
+	r->family = d->family;
+	r->protocol = d->protocol;
+	r->state = d->protocol == IPPROTO_TCP ? d->state : 0;
+	if (r->lport != d->lport || r->rport != d->rport || memcmp(r->laddr, d->laddr, 16) ||
+	    memcmp(r->raddr, d->raddr, 16) || !(s->filed_tuple || s->filed_local)) {
+		unfile(a, s);
+		memcpy(r->laddr, d->laddr, 16);
+		memcpy(r->raddr, d->raddr, 16);
+		r->lport = d->lport;
+		r->rport = d->rport;
+		file(a, s);
+	}
+	try_owner(a, s, false);
+	return s;
+}
+
+static int dump_cb(const struct sd_sock *d, void *ctx)
+{
+	upsert(ctx, d, true);
+	return 0;
+}
+
+static void free_misses(struct afp *a)
+{
+	htab_free(&a->misses);
+	htab_init(&a->misses, sizeof(struct tuple_key));
+}
+
+/* A full dump of the kernel's TCP and UDP sockets; unlisted ones are gone. */
+static int refresh(struct afp *a)
+{
+	static const uint8_t protos[] = { IPPROTO_TCP, IPPROTO_UDP };
+	static const uint16_t fams[] = { AF_INET, AF_INET6 };
+	size_t i = 0;
+	void *v;
+	int err;
+
+	a->dump_gen++;
+	for (int p = 0; p < 2; p++)
+		for (int f = 0; f < 2; f++)
+			if ((err = sd_dump(a->diag_fd, protos[p], fams[f], dump_cb, a)) &&
+			    err != -ENOENT)
+				return err;
+	while (htab_next(&a->socks, &i, NULL, &v)) {
+		struct afp_sock *s = v;
+
+		if (s->seen_gen != a->dump_gen && !s->gone) {
+			s->gone = true;
+			unfile(a, s);
+		}
+	}
+	free_misses(a);
+	a->last_refresh = now_monotonic();
+	return 0;
+}
+
+/* The kernel's own answer for a packet we cannot place. */
+static struct afp_sock *lookup(struct afp *a, uint8_t protocol, const uint8_t l[16],
+			       uint16_t lport, const uint8_t r[16], uint16_t rport, bool force)
+{
+	struct tuple_key k = { .lport = lport, .rport = rport, .protocol = protocol };
+	struct sd_sock d;
+
+	memcpy(k.laddr, l, 16);
+	memcpy(k.raddr, r, 16);
+	if (!force && htab_get(&a->misses, &k))
+		return NULL;
+	a->lookups++;
+	if (sd_lookup(a->diag_fd, protocol, l, lport, r, rport, &d)) {
+		htab_put(&a->misses, &k, (void *)1);
+		return NULL;
+	}
+	a->lookup_hits++;
+	return upsert(a, &d, false);
+}
+
+/* ---- counting ---- */
+
+static void add_unknown(struct afp *a, const uint8_t raddr[16], uint8_t protocol, bool tx,
+			uint64_t bytes, uint64_t packets)
+{
+	struct np_unknown_key k = { .protocol = protocol };
+	struct np_unknown_val *v;
+
+	memcpy(k.raddr, raddr, 16);
+	v = htab_get(&a->unknown, &k);
+	if (!v) {
+		v = calloc(1, sizeof(*v));
+		if (!v || htab_put(&a->unknown, &k, v)) {
+			free(v);
+			/* Out of memory: keep the bytes in the overflow bucket. */
+			memset(k.raddr, 0, 16);
+			if (!(v = htab_get(&a->unknown, &k)))
+				return;
+		}
+	}
+	if (tx) {
+		v->tx_bytes += bytes;
+		v->tx_packets += packets;
+	} else {
+		v->rx_bytes += bytes;
+		v->rx_packets += packets;
+	}
+}
+
+static struct frag_ent *frag_find(struct afp *a, const struct pkt_info *p, bool tx)
+{
+	for (int i = 0; i < NFRAGS; i++) {
+		struct frag_ent *f = &a->frags[i];
+
+		if (f->cookie && f->id == p->frag_id && f->protocol == p->protocol &&
+		    f->tx == tx && !memcmp(f->saddr, p->saddr, 16) && !memcmp(f->daddr, p->daddr, 16))
+			return f;
+	}
+	return NULL;
+}
+
+static struct afp_sock *place(struct afp *a, const struct pkt_info *p, bool tx,
+			      const uint8_t *l, uint16_t lport, const uint8_t *r, uint16_t rport)
+{
+	struct tuple_key k = { .lport = lport, .rport = rport, .protocol = p->protocol };
+	struct afp_sock *s;
+
+	memcpy(k.laddr, l, 16);
+	memcpy(k.raddr, r, 16);
+	s = htab_get(&a->by_tuple, &k);
+	if (p->protocol == IPPROTO_TCP) {
+		/* A new connection may reuse a closed one's tuple: ask again on SYN. */
+		bool syn = (p->tcp_flags & (TCP_SYN | TCP_ACK)) == TCP_SYN;
+
+		if (s && !(syn && s->rec.state == TCP_TIME_WAIT))
+			return s;
+		s = lookup(a, IPPROTO_TCP, l, lport, r, rport, syn);
+		/* A listener or a request socket: no process socket yet. */
+		if (s && (s->rec.state == TCP_LISTEN || (s->rec.state == TCP_SYN_RECV && !s->inode)))
+			return NULL;
+		return s;
+	}
+	if (s || (s = find_local(a, p->protocol, l, lport)))
+		return s;
+	return lookup(a, p->protocol, l, lport, r, rport, false);
+}
+
+static void account(struct afp *a, const struct pkt_info *p, bool tx, uint32_t gso_size)
+{
+	const uint8_t *l = tx ? p->saddr : p->daddr, *r = tx ? p->daddr : p->saddr;
+	uint16_t lport = tx ? p->sport : p->dport, rport = tx ? p->dport : p->sport;
+	uint64_t segs = 1, bytes = p->ip_bytes;
+	struct afp_sock *s = NULL;
+	struct np_counters *c;
+
+	/* A GSO/GRO packet counts as the segments it is on the wire. */
+	if (gso_size && p->payload > gso_size) {
+		segs = (p->payload + gso_size - 1) / gso_size;
+		bytes += (segs - 1) * p->hdr_bytes;
+	}
+	if (p->frag == PKT_FRAG_LATER) {
+		struct frag_ent *f = frag_find(a, p, tx);
+
+		s = f ? htab_get(&a->socks, &f->cookie) : NULL;
+	} else if (p->protocol == IPPROTO_TCP || p->protocol == IPPROTO_UDP ||
+		   p->protocol == IPPROTO_UDPLITE) {
+		if (p->sport && p->dport)
+			s = place(a, p, tx, l, lport, r, rport);
+		if (s && p->frag == PKT_FRAG_FIRST) {
+			struct frag_ent *f = frag_find(a, p, tx);
+
+			if (!f) {
+				f = &a->frags[a->frag_next++ % NFRAGS];
+				memcpy(f->saddr, p->saddr, 16);
+				memcpy(f->daddr, p->daddr, 16);
+				f->id = p->frag_id;
+				f->protocol = p->protocol;
+				f->tx = tx;
+			}
+			f->cookie = s->rec.cookie;
+		}
+	}
+	if (s && !s->in_scope)
+		return;		/* another cgroup's socket: not watched */
+	if (!s || (!s->rec.has_owner && !s->inode)) {
+		add_unknown(a, r, p->protocol, tx, bytes, segs);
+		return;
+	}
+	try_owner(a, s, false);
+	c = &s->rec.c;
+	if (tx) {
+		c->tx_bytes += bytes;
+		c->tx_packets += segs;
+		c->tx_payload += p->payload;
+	} else {
+		c->rx_bytes += bytes;
+		c->rx_packets += segs;
+		c->rx_payload += p->payload;
+	}
+}
+
+/* ---- the rings ---- */
+
+static void handle_frame(struct afp *a, struct tpacket3_hdr *h)
+{
+	struct sockaddr_ll *sll = (void *)((uint8_t *)h + TPACKET_ALIGN(sizeof(*h)));
+	const uint8_t *data = (uint8_t *)h + h->tp_mac;
+	uint32_t caplen = h->tp_snaplen, wirelen = h->tp_len, gso = 0;
+	struct pkt_info p;
+	bool tx;
+
+	if (sll->sll_pkttype == PACKET_OUTGOING)
+		tx = true;
+	else if (sll->sll_pkttype == PACKET_HOST)
+		tx = false;
+	else
+		return;		/* other hosts' traffic, broadcast copies of ours */
+	a->packets++;
+	if (a->vnet) {
+		const struct virtio_net_hdr *vh = (const void *)(data - sizeof(*vh));
+
+		if (vh->gso_type != VIRTIO_NET_HDR_GSO_NONE)
+			gso = le16toh(vh->gso_size);
+	}
+	if (sll->sll_hatype != PKT_ARPHRD_ETHER && sll->sll_hatype != PKT_ARPHRD_LOOPBACK &&
+	    h->tp_net > h->tp_mac) {
+		/* Other link headers (IPoIB, cooked tunnels) are skipped, not parsed. */
+		uint32_t skip = h->tp_net - h->tp_mac;
+
+		data += skip;
+		caplen = caplen > skip ? caplen - skip : 0;
+		wirelen = wirelen > skip ? wirelen - skip : 0;
+	}
+	switch (pkt_parse(data, caplen, wirelen, sll->sll_hatype, &p)) {
+	case PKT_PORTS:
+	case PKT_NO_PORTS:
+		account(a, &p, tx, gso);
+		break;
+	case PKT_MALFORMED:
+	case PKT_NOT_IP:
+		break;
+	}
+}
+
+static void drain_ring(struct afp *a)
+{
+	for (unsigned n = 0; n < a->nblocks; n++) {
+		struct tpacket_block_desc *bd = (void *)(a->ring + (size_t)a->cur * a->block_size);
+		struct tpacket3_hdr *h;
+
+		if (!(__atomic_load_n(&bd->hdr.bh1.block_status, __ATOMIC_ACQUIRE) & TP_STATUS_USER))
+			return;
+		h = (void *)((uint8_t *)bd + bd->hdr.bh1.offset_to_first_pkt);
+		for (uint32_t i = 0; i < bd->hdr.bh1.num_pkts; i++) {
+			handle_frame(a, h);
+			h = (void *)((uint8_t *)h + h->tp_next_offset);
+		}
+		__atomic_store_n(&bd->hdr.bh1.block_status, TP_STATUS_KERNEL, __ATOMIC_RELEASE);
+		a->cur = (a->cur + 1) % a->nblocks;
+	}
+}
+
+/* Outgoing SYNs: find the connecting socket's owner now, before it can exit. */
+static void drain_hints(struct afp *a)
+{
+	uint8_t buf[SNAPLEN];
+	struct sockaddr_ll sll;
+	socklen_t sl = sizeof(sll);
+	struct pkt_info p;
+	ssize_t n;
+
+	if (a->hint_fd < 0)
+		return;
+	while ((n = recvfrom(a->hint_fd, buf, sizeof(buf), MSG_DONTWAIT | MSG_TRUNC,
+			     (struct sockaddr *)&sll, &sl)) > 0) {
+		struct afp_sock *s;
+
+		sl = sizeof(sll);
+		a->hints++;
+		/* recvfrom() on a packet socket starts at the link header, as the ring does. */
+		if (pkt_parse(buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf), n,
+			      sll.sll_hatype, &p) != PKT_PORTS || p.protocol != IPPROTO_TCP)
+			continue;
+		s = lookup(a, IPPROTO_TCP, p.saddr, p.sport, p.daddr, p.dport, true);
+		if (s)
+			try_owner(a, s, true);
+	}
+}
+
+static int read_drops(struct afp *a)
+{
+	struct tpacket_stats_v3 st;
+	socklen_t len = sizeof(st);
+
+	/* The kernel resets these counters on every read: keep the sum. */
+	if (getsockopt(a->fd, SOL_PACKET, PACKET_STATISTICS, &st, &len))
+		return -errno;
+	a->drops += st.tp_drops;
+	return 0;
+}
+
+/* ---- the backend interface ---- */
+
+static int afp_wait(struct capture *c, struct np_model *m, int timeout_ms)
+{
+	struct afp *a = c->priv;
+	struct pollfd pfd[2] = {
+		{ .fd = a->fd, .events = POLLIN },
+		{ .fd = a->hint_fd, .events = POLLIN },
+	};
+	int n, err;
+
+	drain_ring(a);
+	n = poll(pfd, a->hint_fd >= 0 ? 2 : 1, timeout_ms);
+	if (n < 0 && errno != EINTR)
+		return -errno;
+	drain_hints(a);
+	drain_ring(a);
+	if (now_monotonic() - a->last_refresh >= REFRESH_GAP && (err = refresh(a)))
+		return err;
+	return 0;
+}
+
+static int afp_collect(struct capture *c, struct np_model *m)
+{
+	struct afp *a = c->priv;
+	double now = now_monotonic();
+	size_t i = 0;
+	const void *k;
+	void *v;
+	int err;
+
+	drain_hints(a);
+	drain_ring(a);
+	if ((err = refresh(a)))
+		return err;
+	model_begin_dump(m);
+	while (htab_next(&a->socks, &i, &k, &v)) {
+		struct afp_sock *s = v;
+		struct np_sock_record r;
+
+		if (s->in_scope && !s->rec.has_owner)
+			try_owner(a, s, s->gone);
+		if (s->in_scope && !s->rec.has_owner) {
+			/* Nobody found holding it: what it moved so far is unknown's. */
+			struct np_counters *cc = &s->rec.c, *b = &s->base;
+
+			add_unknown(a, s->rec.raddr, s->rec.protocol, true,
+				    cc->tx_bytes - b->tx_bytes, cc->tx_packets - b->tx_packets);
+			add_unknown(a, s->rec.raddr, s->rec.protocol, false,
+				    cc->rx_bytes - b->rx_bytes, cc->rx_packets - b->rx_packets);
+			*b = *cc;
+		} else if (s->in_scope) {
+			r = s->rec;
+			r.c.rx_bytes -= s->base.rx_bytes;
+			r.c.tx_bytes -= s->base.tx_bytes;
+			r.c.rx_packets -= s->base.rx_packets;
+			r.c.tx_packets -= s->base.tx_packets;
+			r.c.rx_payload -= s->base.rx_payload;
+			r.c.tx_payload -= s->base.tx_payload;
+			r.event = s->gone ? NP_SOCK_CLOSED : NP_SOCK_LIVE;
+			if ((err = model_apply_sock(m, &r, now)))
+				return err;
+		}
+		if (s->gone) {
+			htab_del(&a->socks, k);
+			free(s);
+		}
+	}
+	model_end_dump(m);
+	i = 0;
+	while (htab_next(&a->unknown, &i, &k, &v))
+		if ((err = model_apply_unknown(m, k, v)))
+			return err;
+	if ((err = read_drops(a)))
+		return err;
+	m->lost_records = a->drops;
+	return 0;
+}
+
+static void free_table(struct htab *h)
+{
+	size_t i = 0;
+	void *v;
+
+	while (htab_next(h, &i, NULL, &v))
+		free(v);
+	htab_free(h);
+}
+
+static void afp_close(struct capture *c)
+{
+	struct afp *a = c->priv;
+
+	if (!a)
+		return;
+	np_info("afpacket: %llu packets, %llu kernel drops, %llu socket lookups (%llu found), "
+		"%llu SYN hints, %llu /proc fd scans (%llu full passes)",
+		(unsigned long long)a->packets, (unsigned long long)a->drops,
+		(unsigned long long)a->lookups, (unsigned long long)a->lookup_hits,
+		(unsigned long long)a->hints, (unsigned long long)a->ps.fd_scans,
+		(unsigned long long)a->ps.full_scans);
+	if (a->ring)
+		munmap(a->ring, a->ring_size);
+	if (a->fd >= 0)
+		close(a->fd);
+	if (a->hint_fd >= 0)
+		close(a->hint_fd);
+	if (a->diag_fd >= 0)
+		close(a->diag_fd);
+	free_table(&a->socks);
+	htab_free(&a->by_tuple);
+	htab_free(&a->by_local);
+	htab_free(&a->misses);
+	free_table(&a->unknown);
+	ps_free(&a->ps);
+	free(a);
+	c->priv = NULL;
+}
+
+static int attach_filter(int fd, struct sock_filter *f, unsigned short n)
+{
+	struct sock_fprog prog = { .len = n, .filter = f };
+
+	return setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) ? -errno : 0;
+}
+
+static int bind_packet(int fd, int ifindex)
+{
+	struct sockaddr_ll sll = {
+		.sll_family = AF_PACKET,
+		.sll_protocol = htons(ETH_P_ALL),
+		.sll_ifindex = ifindex,
+	};
+
+	return bind(fd, (struct sockaddr *)&sll, sizeof(sll)) ? -errno : 0;
+}
+
+static int open_ring(struct afp *a, const struct capture_opts *o, int ifindex)
+{
+	/* Our own and the host's packets only, cut to their headers. */
+	struct sock_filter filter[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, SKF_AD_OFF + SKF_AD_PKTTYPE),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, PACKET_HOST, 1, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, PACKET_OUTGOING, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SNAPLEN),
+		BPF_STMT(BPF_RET | BPF_K, 0),
+	};
+	struct tpacket_req3 req = {};
+	int v3 = TPACKET_V3, one = 1, err;
+	uint64_t want = o->buffer_bytes ? o->buffer_bytes : 2097152;
+
+	/* Protocol 0 until bound: nothing queues before the filter and ring are in place. */
+	a->fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+	if (a->fd < 0) {
+		err = -errno;
+		np_err("cannot open an AF_PACKET socket: %s%s", strerror(errno),
+		       errno == EPERM ? " (needs CAP_NET_RAW)" : "");
+		return err;
+	}
+	if (setsockopt(a->fd, SOL_PACKET, PACKET_VERSION, &v3, sizeof(v3))) {
+		err = -errno;
+		np_err("AF_PACKET: TPACKET_V3 not supported: %s", strerror(errno));
+		return err;
+	}
+	/* virtio_net_hdr before each frame carries gso_size: segments, not super-packets. */
+	a->vnet = setsockopt(a->fd, SOL_PACKET, PACKET_VNET_HDR, &one, sizeof(one)) == 0;
+	if ((err = attach_filter(a->fd, filter, sizeof(filter) / sizeof(filter[0])))) {
+		np_err("AF_PACKET: cannot attach the socket filter: %s", strerror(-err));
+		return err;
+	}
+	a->block_size = want >= 4 * BLOCK_BIG ? BLOCK_BIG : 4096;
+	a->nblocks = want / a->block_size;
+	if (a->nblocks < 2)
+		a->nblocks = 2;
+	req.tp_block_size = a->block_size;
+	req.tp_block_nr = a->nblocks;
+	req.tp_frame_size = 2048;
+	req.tp_frame_nr = a->block_size / 2048 * a->nblocks;
+	req.tp_retire_blk_tov = RETIRE_TOV_MS;
+	if (setsockopt(a->fd, SOL_PACKET, PACKET_RX_RING, &req, sizeof(req))) {
+		err = -errno;
+		np_err("AF_PACKET: cannot set up a %u x %u-byte ring: %s", a->nblocks,
+		       a->block_size, strerror(errno));
+		return err;
+	}
+	a->ring_size = (size_t)a->block_size * a->nblocks;
+	a->ring = mmap(NULL, a->ring_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_LOCKED,
+		       a->fd, 0);
+	if (a->ring == MAP_FAILED)
+		a->ring = mmap(NULL, a->ring_size, PROT_READ | PROT_WRITE, MAP_SHARED, a->fd, 0);
+	if (a->ring == MAP_FAILED) {
+		a->ring = NULL;
+		err = -errno;
+		np_err("AF_PACKET: cannot map the ring: %s", strerror(errno));
+		return err;
+	}
+	if ((err = bind_packet(a->fd, ifindex))) {
+		np_err("AF_PACKET: cannot bind to %s: %s", o->interface ? o->interface : "all interfaces",
+		       strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
+/* Best effort: without it, owners are still found, only later. */
+static void open_hints(struct afp *a, int ifindex)
+{
+	/* Outgoing TCP segments with SYN and without ACK (connect()), IPv4 and IPv6. */
+	struct sock_filter f[] = {
+		/* 0 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, SKF_AD_OFF + SKF_AD_PKTTYPE),
+		/* 1 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, PACKET_OUTGOING, 0, 16),
+		/* 2 */ BPF_STMT(BPF_LD | BPF_H | BPF_ABS, SKF_AD_OFF + SKF_AD_PROTOCOL),
+		/* 3 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ETH_P_IP, 1, 0),
+		/* 4 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ETH_P_IPV6, 7, 13),
+		/* 5 */ BPF_STMT(BPF_LD | BPF_B | BPF_ABS, SKF_NET_OFF + 9),
+		/* 6 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, IPPROTO_TCP, 0, 11),
+		/* 7 */ BPF_STMT(BPF_LD | BPF_H | BPF_ABS, SKF_NET_OFF + 6),
+		/* 8 */ BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, 0x1fff, 9, 0),
+		/* 9 */ BPF_STMT(BPF_LDX | BPF_B | BPF_MSH, SKF_NET_OFF),
+		/* 10 */ BPF_STMT(BPF_LD | BPF_B | BPF_IND, SKF_NET_OFF + 13),
+		/* 11 */ BPF_JUMP(BPF_JMP | BPF_JA, 3, 0, 0),
+		/* 12 */ BPF_STMT(BPF_LD | BPF_B | BPF_ABS, SKF_NET_OFF + 6),
+		/* 13 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, IPPROTO_TCP, 0, 4),
+		/* 14 */ BPF_STMT(BPF_LD | BPF_B | BPF_ABS, SKF_NET_OFF + 40 + 13),
+		/* 15 */ BPF_STMT(BPF_ALU | BPF_AND | BPF_K, TCP_SYN | TCP_ACK),
+		/* 16 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, TCP_SYN, 0, 1),
+		/* 17 */ BPF_STMT(BPF_RET | BPF_K, SNAPLEN),
+		/* 18 */ BPF_STMT(BPF_RET | BPF_K, 0),
+	};
+	int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+
+	a->hint_fd = -1;
+	if (fd < 0)
+		return;
+	if (attach_filter(fd, f, sizeof(f) / sizeof(f[0])) || bind_packet(fd, ifindex)) {
+		np_info("afpacket: no SYN wake-ups (%s): owners are looked up a little later",
+			strerror(errno));
+		close(fd);
+		return;
+	}
+	a->hint_fd = fd;
+}
+
+int afpacket_capture_open(struct capture *c, const struct capture_opts *o)
+{
+	struct afp *a = calloc(1, sizeof(*a));
+	int ifindex = 0, err;
+
+	if (!a)
+		return -ENOMEM;
+	a->fd = a->hint_fd = a->diag_fd = -1;
+	c->priv = a;
+	c->mode = "afpacket";
+	c->attach = "tpacket_v3";
+	c->wait = afp_wait;
+	c->collect = afp_collect;
+	c->close = afp_close;
+	if ((err = htab_init(&a->socks, sizeof(uint64_t))) ||
+	    (err = htab_init(&a->by_tuple, sizeof(struct tuple_key))) ||
+	    (err = htab_init(&a->by_local, sizeof(struct local_key))) ||
+	    (err = htab_init(&a->misses, sizeof(struct tuple_key))) ||
+	    (err = htab_init(&a->unknown, sizeof(struct np_unknown_key))) ||
+	    (err = ps_init(&a->ps, o->cgroup_path))) {
+		np_err("out of memory");
+		goto fail;
+	}
+	if (o->interface && !(ifindex = if_nametoindex(o->interface))) {
+		err = -ENODEV;
+		np_err("--interface %s: no such interface", o->interface);
+		goto fail;
+	}
+	a->diag_fd = sd_open();
+	if (a->diag_fd < 0) {
+		err = a->diag_fd;
+		np_err("cannot open NETLINK_SOCK_DIAG: %s", strerror(-err));
+		goto fail;
+	}
+	if ((err = refresh(a))) {
+		np_err("cannot dump the socket table (sock_diag): %s", strerror(-err));
+		goto fail;
+	}
+	if ((err = open_ring(a, o, ifindex)))
+		goto fail;
+	open_hints(a, ifindex);
+	np_info("AF_PACKET capture attached: %s, TPACKET_V3 ring %u x %u bytes%s, "
+		"owners from sock_diag and /proc%s%s", o->interface ? o->interface : "all interfaces",
+		a->nblocks, a->block_size, a->vnet ? ", GSO-aware" : "",
+		o->cgroup_path ? ", cgroup " : "", o->cgroup_path ? o->cgroup_path : "");
+	return 0;
+fail:
+	afp_close(c);
+	return err ? err : -EINVAL;
+}
