@@ -5,6 +5,7 @@
 #include "drop.h"
 #include "monitor.h"
 #include "probe.h"
+#include "trace.h"
 
 struct cmd {
 	const char *name;
@@ -15,6 +16,7 @@ struct cmd {
 static const struct cmd cmds[] = {
 	{ "probe", cmd_probe },
 	{ "drop", cmd_drop },
+	{ "trace", cmd_trace },
 };
 
 int main(int argc, char **argv)

@@ -16,7 +16,7 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
-struct drop_scratch {
+struct np_drop_scratch {
 	struct np_drop_event ev;
 	struct np_pktbuf buf;
 };
@@ -30,7 +30,7 @@ struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, struct drop_scratch);
+	__type(value, struct np_drop_scratch);
 } scratch SEC(".maps");
 
 struct {
@@ -54,7 +54,7 @@ const volatile bool has_rx_sk = false;
 static __always_inline int on_drop(struct sk_buff *skb, struct sock *sk, __u64 location,
 				   __u32 reason)
 {
-	struct drop_scratch *s;
+	struct np_drop_scratch *s;
 	__u32 zero = 0;
 
 	/* Since 6.2 kfree_skb_reason(skb, SKB_CONSUMED) frees without dropping. */
@@ -63,7 +63,7 @@ static __always_inline int on_drop(struct sk_buff *skb, struct sock *sk, __u64 l
 		return 0;
 	stat_inc(NP_DROP_STAT_SEEN);
 	s = bpf_map_lookup_elem(&scratch, &zero);
-	if (!s || !np_skb_collect(skb, sk, &s->ev.m, &s->buf))
+	if (!s || !np_skb_collect(skb, sk, &s->ev.m, &s->buf, true))
 		return 0;
 	s->ev.location = location;
 	s->ev.reason = reason;

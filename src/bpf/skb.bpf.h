@@ -139,12 +139,13 @@ static __always_inline void np_parse(struct np_pkt *p, const __u8 *pkt, __u32 ca
 }
 
 /*
- * Fill m from skb and apply every filter. Returns true when the skb matches.
+ * Fill m from skb and, when filter is set, apply every filter (--track shows
+ * tracked skbs unfiltered). Returns true when the skb matches.
  * sk: the socket the probe knows the skb belongs to, when skb->sk is not set
  * (may be NULL); its namespace is the skb's when the skb has no device.
  */
 static __always_inline bool np_skb_collect(struct sk_buff *skb, struct sock *sk,
-					   struct np_skb_meta *m, struct np_pktbuf *b)
+					   struct np_skb_meta *m, struct np_pktbuf *b, bool filter)
 {
 	struct net_device *dev;
 	unsigned char *head, *data;
@@ -154,13 +155,13 @@ static __always_inline bool np_skb_collect(struct sk_buff *skb, struct sock *sk,
 	__builtin_memset(m, 0, sizeof(*m));
 	m->skb = (__u64)skb;
 	m->mark = BPF_CORE_READ(skb, mark);
-	if ((np_cfg.flags & NP_F_MARK) && (m->mark & np_cfg.mark_mask) != np_cfg.mark)
+	if (filter && (np_cfg.flags & NP_F_MARK) && (m->mark & np_cfg.mark_mask) != np_cfg.mark)
 		return false;
 
 	m->in_task = np_in_task();
 	if (m->in_task)
 		m->pid = bpf_get_current_pid_tgid() >> 32;
-	if ((np_cfg.flags & NP_F_PID) && (!m->in_task || m->pid != np_cfg.pid))
+	if (filter && (np_cfg.flags & NP_F_PID) && (!m->in_task || m->pid != np_cfg.pid))
 		return false;
 
 	dev = BPF_CORE_READ(skb, dev);
@@ -176,9 +177,9 @@ static __always_inline bool np_skb_collect(struct sk_buff *skb, struct sock *sk,
 		if (sk)
 			m->netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
 	}
-	if ((np_cfg.flags & NP_F_NETNS) && m->netns != np_cfg.netns)
+	if (filter && (np_cfg.flags & NP_F_NETNS) && m->netns != np_cfg.netns)
 		return false;
-	if (np_cfg.flags & NP_F_IFNAME) {
+	if (filter && (np_cfg.flags & NP_F_IFNAME)) {
 		for (int i = 0; i < NP_IFNAMSIZ; i++) {
 			if (m->ifname[i] != np_cfg.ifname[i])
 				return false;
@@ -205,7 +206,7 @@ static __always_inline bool np_skb_collect(struct sk_buff *skb, struct sock *sk,
 		l3len = (__s64)m->len + (data - head) - nh;
 		wirelen = l3len > 0 ? l3len : caplen;
 	}
-	if (np_cfg.flags & NP_F_PCAP) {
+	if (filter && (np_cfg.flags & NP_F_PCAP)) {
 		if (!caplen)
 			return false;
 		if (!np_cbpf_run(np_prog, np_cfg.cbpf_len, b->pkt, caplen, wirelen, b->mem))

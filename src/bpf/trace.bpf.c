@@ -1,0 +1,159 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Packet-path tracer: one small program per tracepoint that carries an skb,
+ * all sharing one handler (filters from skb.bpf.h, optional --track of
+ * matched skbs by address). Userspace loads the programs of the chosen probe
+ * level that exist in the running kernel, as tp_btf where BTF allows, raw_tp
+ * otherwise. The programs only observe.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_endian.h>
+#include "trace_abi.h"
+#include "skb.bpf.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+/* Set by userspace before load. */
+const volatile bool track = false;
+const volatile bool has_rx_sk = false;	/* kfree_skb has its rx_sk argument (6.11+) */
+
+struct np_trace_scratch {
+	struct np_trace_event ev;
+	struct np_pktbuf buf;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 8 << 20);
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct np_trace_scratch);
+} scratch SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, NP_TRACE_STAT_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} stats SEC(".maps");
+
+/* --track: skbs that matched once, by address, until freed. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u64);
+	__type(value, __u8);
+} tracked SEC(".maps");
+
+static __always_inline void stat_inc(__u32 idx)
+{
+	__u64 *v = bpf_map_lookup_elem(&stats, &idx);
+
+	if (v)
+		(*v)++;
+}
+
+static __always_inline int on_probe(__u32 probe, struct sk_buff *skb, struct sock *sk,
+				    __u64 location, __u32 arg)
+{
+	struct np_trace_scratch *s;
+	__u64 key = (__u64)skb;
+	bool was_tracked = false;
+	__u32 zero = 0;
+	__u8 one = 1;
+
+	if (!skb)
+		return 0;
+	if (track && bpf_map_lookup_elem(&tracked, &key))
+		was_tracked = true;
+	s = bpf_map_lookup_elem(&scratch, &zero);
+	if (!s || !np_skb_collect(skb, sk, &s->ev.m, &s->buf, !was_tracked))
+		return 0;
+	if (track) {
+		if (probe == NP_P_KFREE_SKB || probe == NP_P_CONSUME_SKB)
+			bpf_map_delete_elem(&tracked, &key);
+		else if (!was_tracked)
+			bpf_map_update_elem(&tracked, &key, &one, BPF_ANY);
+	}
+	s->ev.probe = probe;
+	s->ev.location = location;
+	s->ev.arg = arg;
+	stat_inc(NP_TRACE_STAT_MATCHED);
+	if (bpf_ringbuf_output(&events, &s->ev, sizeof(s->ev), 0))
+		stat_inc(NP_TRACE_STAT_LOST);
+	return 0;
+}
+
+/* Both flavours of one probe: ctx holds the tracepoint's arguments either way. */
+#define NP_PROBE(tp, id, skb, sk, loc, arg)						\
+SEC("tp_btf/" #tp)									\
+int np_btf_##tp(__u64 *ctx)								\
+{											\
+	return on_probe(id, (struct sk_buff *)(skb), (struct sock *)(sk), loc, arg);	\
+}											\
+SEC("raw_tp/" #tp)									\
+int np_raw_##tp(__u64 *ctx)								\
+{											\
+	return on_probe(id, (struct sk_buff *)(skb), (struct sock *)(sk), loc, arg);	\
+}
+
+/* Argument positions as in the kernel's TP_PROTO; userspace checks the count. */
+NP_PROBE(netif_rx, NP_P_NETIF_RX, ctx[0], 0, 0, 0)
+NP_PROBE(netif_rx_entry, NP_P_NETIF_RX_ENTRY, ctx[0], 0, 0, 0)
+NP_PROBE(netif_receive_skb, NP_P_NETIF_RECEIVE_SKB, ctx[0], 0, 0, 0)
+NP_PROBE(netif_receive_skb_entry, NP_P_NETIF_RECEIVE_SKB_ENTRY, ctx[0], 0, 0, 0)
+NP_PROBE(netif_receive_skb_list_entry, NP_P_NETIF_RECEIVE_SKB_LIST_ENTRY, ctx[0], 0, 0, 0)
+NP_PROBE(napi_gro_receive_entry, NP_P_NAPI_GRO_RECEIVE_ENTRY, ctx[0], 0, 0, 0)
+NP_PROBE(napi_gro_frags_entry, NP_P_NAPI_GRO_FRAGS_ENTRY, ctx[0], 0, 0, 0)
+NP_PROBE(net_dev_queue, NP_P_NET_DEV_QUEUE, ctx[0], 0, 0, 0)
+NP_PROBE(net_dev_start_xmit, NP_P_NET_DEV_START_XMIT, ctx[0], 0, 0, 0)
+NP_PROBE(net_dev_xmit, NP_P_NET_DEV_XMIT, ctx[0], 0, 0, (__u32)ctx[1])
+NP_PROBE(qdisc_enqueue, NP_P_QDISC_ENQUEUE, ctx[2], 0, 0, 0)
+NP_PROBE(qdisc_dequeue, NP_P_QDISC_DEQUEUE, ctx[3], 0, 0, (__u32)ctx[2])
+NP_PROBE(icmp_send, NP_P_ICMP_SEND, ctx[0], 0, 0, (__u32)ctx[1] << 8 | ((__u32)ctx[2] & 0xff))
+NP_PROBE(tcp_retransmit_skb, NP_P_TCP_RETRANSMIT_SKB, ctx[1], ctx[0], 0, 0)
+NP_PROBE(tcp_send_reset, NP_P_TCP_SEND_RESET, ctx[1], ctx[0], 0, (__u32)ctx[2])
+NP_PROBE(tcp_bad_csum, NP_P_TCP_BAD_CSUM, ctx[0], 0, 0, 0)
+NP_PROBE(tcp_probe, NP_P_TCP_PROBE, ctx[1], ctx[0], 0, 0)
+NP_PROBE(tcp_sendmsg_locked, NP_P_TCP_SENDMSG_LOCKED, ctx[2], ctx[0], 0, (__u32)ctx[3])
+NP_PROBE(tcp_hash_bad_header, NP_P_TCP_HASH_BAD_HEADER, ctx[1], ctx[0], 0, 0)
+NP_PROBE(tcp_hash_md5_required, NP_P_TCP_HASH_MD5_REQUIRED, ctx[1], ctx[0], 0, 0)
+NP_PROBE(tcp_hash_md5_unexpected, NP_P_TCP_HASH_MD5_UNEXPECTED, ctx[1], ctx[0], 0, 0)
+NP_PROBE(tcp_hash_md5_mismatch, NP_P_TCP_HASH_MD5_MISMATCH, ctx[1], ctx[0], 0, 0)
+NP_PROBE(tcp_hash_ao_required, NP_P_TCP_HASH_AO_REQUIRED, ctx[1], ctx[0], 0, 0)
+NP_PROBE(udp_fail_queue_rcv_skb, NP_P_UDP_FAIL_QUEUE_RCV_SKB, ctx[2], ctx[1], 0, (__u32)ctx[0])
+NP_PROBE(sock_rcvqueue_full, NP_P_SOCK_RCVQUEUE_FULL, ctx[1], ctx[0], 0, 0)
+NP_PROBE(skb_copy_datagram_iovec, NP_P_SKB_COPY_DATAGRAM_IOVEC, ctx[0], 0, 0, (__u32)ctx[1])
+NP_PROBE(consume_skb, NP_P_CONSUME_SKB, ctx[0], 0, ctx[1], 0)
+
+/* kfree_skb: reason (5.17+) and rx_sk (6.11+) by CO-RE and BTF, as in drop.bpf.c. */
+static __always_inline int kfree_args(__u64 *ctx)
+{
+	struct sock *sk = NULL;
+	__u32 reason = 0;
+
+	if (bpf_core_enum_value_exists(enum skb_drop_reason, SKB_DROP_REASON_NOT_SPECIFIED))
+		reason = ctx[2];
+	if (has_rx_sk)
+		sk = (struct sock *)ctx[3];
+	return on_probe(NP_P_KFREE_SKB, (struct sk_buff *)ctx[0], sk, ctx[1], reason);
+}
+
+SEC("tp_btf/kfree_skb")
+int np_btf_kfree_skb(__u64 *ctx)
+{
+	return kfree_args(ctx);
+}
+
+SEC("raw_tp/kfree_skb")
+int np_raw_kfree_skb(__u64 *ctx)
+{
+	return kfree_args(ctx);
+}

@@ -1,0 +1,194 @@
+# SPDX-License-Identifier: GPL-2.0-only
+"""netoproc trace on a path the test builds: namespace A -veth- bridge namespace -veth-
+namespace B. Pings from A to B must show their hops in order, in each namespace,
+with increasing timestamps; filters for other traffic show nothing."""
+import contextlib
+import json
+import os
+import re
+import signal
+import subprocess
+import time
+
+from npt import NETOPROC, Proc, check, check_eq, netns, run, started, wait_attached
+
+A_IP, B_IP = "10.199.0.1", "10.199.0.2"
+
+# Raw-socket ping (no ping binary needed): N echo requests, each answered.
+PING = """
+import socket, struct, sys
+def csum(b):
+    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    s = (s >> 16) + (s & 0xffff)
+    s += s >> 16
+    return ~s & 0xffff
+dst, n = sys.argv[1], int(sys.argv[2])
+s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
+s.settimeout(3)
+for seq in range(n):
+    hdr = struct.pack("!BBHHH", 8, 0, 0, 0x4e50, seq) + b"netoproc" * 4
+    s.sendto(hdr[:2] + struct.pack("!H", csum(hdr)) + hdr[4:], (dst, 0))
+    while True:
+        d, _ = s.recvfrom(2000)
+        ihl = (d[0] & 15) * 4
+        if d[ihl] == 0 and struct.unpack("!HH", d[ihl + 4:ihl + 8]) == (0x4e50, seq):
+            break
+print("ok")
+"""
+
+
+def ip(*args):
+    subprocess.run(["ip"] + list(args), check=True, capture_output=True)
+
+
+@contextlib.contextmanager
+def bridged():
+    """A <-> bridge <-> B. Yields (names, devices, netns inodes); veths go with the namespaces."""
+    with netns("npta", "nptbr", "nptb") as (a, br, b):
+        tag = str(os.getpid() % 100000)
+        va, vba, vb, vbb = f"npa{tag}", f"npba{tag}", f"npb{tag}", f"npbb{tag}"
+        ip("link", "add", va, "netns", a, "type", "veth", "peer", "name", vba, "netns", br)
+        ip("link", "add", vb, "netns", b, "type", "veth", "peer", "name", vbb, "netns", br)
+        ip("-n", br, "link", "add", "br0", "type", "bridge")
+        for dev in (vba, vbb):
+            ip("-n", br, "link", "set", dev, "master", "br0")
+            ip("-n", br, "link", "set", dev, "up")
+        ip("-n", br, "link", "set", "br0", "up")
+        ip("-n", a, "addr", "add", f"{A_IP}/24", "dev", va)
+        ip("-n", b, "addr", "add", f"{B_IP}/24", "dev", vb)
+        ip("-n", a, "link", "set", va, "up")
+        ip("-n", b, "link", "set", vb, "up")
+        inode = {n: os.stat(f"/var/run/netns/{n}").st_ino for n in (a, br, b)}
+        ping(a, 1)	# ARP and bridge learning done before anything is traced
+        yield (a, br, b), (va, vba, vbb, vb), inode
+
+
+def ping(ns, n):
+    rc, out, err = run(["ip", "netns", "exec", ns, "python3", "-c", PING, B_IP, str(n)],
+                       timeout=30)
+    check(rc == 0 and out.strip() == "ok", f"ping failed ({rc}): {err.strip()[-300:]}")
+
+
+def start_trace(args):
+    p = Proc([NETOPROC, "trace", "-v", "--format", "json"] + list(args))
+    wait_attached(p)
+    return p
+
+
+def stop_trace(p):
+    time.sleep(0.3)
+    p.p.send_signal(signal.SIGINT)
+    rc, out, err = p.wait(timeout=30)
+    check_eq(rc, 0, f"netoproc trace exit status (stderr: {err.strip()[-300:]})")
+    check(not re.search(r"\d+ events lost", err), f"events lost: {err.strip()}")
+    return [json.loads(line) for line in out.splitlines() if line.startswith("{")], err
+
+
+def requests(events):
+    """Echo requests from A: each a list of its events in stream order. An skb address
+    is reused once freed, so a free event ends a packet."""
+    done, cur = [], {}
+    for e in events:
+        if not (e["proto"] == "icmp" and e.get("icmp_type") == 8 and e["src"] == A_IP):
+            continue
+        cur.setdefault(e["skb"], []).append(e)
+        if e["probe"] in ("kfree_skb", "consume_skb"):
+            done.append(cur.pop(e["skb"]))
+    return done + list(cur.values())
+
+
+def check_path(evs, devs, inode, names):
+    """The hops of one echo request, in order, each in the right namespace."""
+    va, vba, vbb, vb = devs
+    a, br, b = names
+    hops = [("net_dev_start_xmit", va, a), ("netif_receive_skb", vba, br),
+            ("net_dev_start_xmit", vbb, br), ("netif_receive_skb", vb, b)]
+    seen = [(e["probe"], e["ifname"]) for e in evs]
+    pos = -1
+    for probe, dev, ns in hops:
+        idx = [i for i, s in enumerate(seen) if s == (probe, dev) and i > pos]
+        check(idx, f"hop {probe} on {dev} missing after position {pos}: {seen}")
+        pos = idx[0]
+        check_eq(evs[pos]["netns"], inode[ns], f"netns of {probe} on {dev}")
+    times = [e["time"] for e in evs]
+    check(times == sorted(times), f"timestamps not increasing: {times}")
+    check(times[-1] > times[0], "time passes along the path")
+
+
+def test_ping_through_bridge():
+    n = 3
+    with bridged() as (names, devs, inode):
+        icmp = start_trace(["--probes", "basic", f"icmp and host {A_IP}"])
+        tcp = start_trace(["--probes", "basic", f"tcp and host {A_IP}"])
+        with started(icmp, tcp):
+            ping(names[0], n)
+            ev, err = stop_trace(icmp)
+            other, _ = stop_trace(tcp)
+    reqs = requests(ev)
+    check_eq(len(reqs), n, "echo requests traced")
+    for evs in reqs:
+        check_path(evs, devs, inode, names)
+    for e in ev:
+        for k in ("time", "cpu", "netns", "ifname", "ifindex", "probe", "skb", "len", "proto",
+                  "src", "dst", "sport", "dport"):
+            check(k in e, f"field {k} missing in {e}")
+    check_eq(other, [], "events of the tcp filter")
+
+
+def test_probe_levels_listed():
+    """-v names every probe of the level as attached or missing; levels nest."""
+    counts = {}
+    for level in ("basic", "standard", "full"):
+        rc, out, err = run([NETOPROC, "trace", "-v", "--probes", level, "--duration", "0.2",
+                            "--ifname", "nosuch0"])
+        check_eq(rc, 0, f"--probes {level} exit status ({err.strip()[-300:]})")
+        lines = [l for l in err.splitlines() if l.startswith("netoproc: probe ")]
+        attached = [l for l in lines if " attached (" in l]
+        check_eq(len(lines), len(attached) + len([l for l in lines if " missing" in l]),
+                 f"--probes {level}: every probe attached or missing")
+        counts[level] = (len(lines), len(attached))
+    check(counts["basic"][1] >= 8, f"basic probes attached: {counts}")
+    check(counts["basic"][0] < counts["standard"][0] < counts["full"][0], f"levels nest: {counts}")
+
+
+def test_track_follows_skb():
+    """Filtered to A's device only, --track still shows the request in the bridge and in B."""
+    with bridged() as (names, devs, inode):
+        va, vb = devs[0], devs[3]
+        tracked = start_trace(["--probes", "basic", "--track", "--ifname", va, "icmp"])
+        plain = start_trace(["--probes", "basic", "--ifname", va, "icmp"])
+        with started(tracked, plain):
+            ping(names[0], 1)
+            ev, _ = stop_trace(tracked)
+            pev, _ = stop_trace(plain)
+    reqs = requests(ev)
+    check_eq(len(reqs), 1, "tracked echo requests")
+    check_path(reqs[0], devs, inode, names)
+    check(any(e["ifname"] == va for e in pev), "without --track the device itself shows")
+    check(all(e["ifname"] == va for e in pev), "without --track only the filtered device")
+
+
+def test_timeline_groups_per_skb():
+    with bridged() as (names, devs, inode):
+        p = start_trace(["--probes", "basic", "--timeline", f"icmp and src host {A_IP}"])
+        with started(p):
+            ping(names[0], 2)
+            lines, _ = stop_trace(p)
+    reqs = [t for t in lines if any(e.get("icmp_type") == 8 for e in t["events"])]
+    check_eq(len(reqs), 2, f"timelines of echo requests ({len(lines)} timelines)")
+    for t in reqs:
+        check(t["hops"] >= 4 and t["hops"] == len(t["events"]), f"hops {t['hops']}")
+        check(all(e["skb"] == t["skb"] for e in t["events"]), "one skb per timeline")
+        check(all(e["delta_us"] >= 0 for e in t["events"]), "deltas")
+        check(t["events"][-1]["probe"] in ("consume_skb", "kfree_skb"),
+              f"timeline ends where the skb is freed: {t['events'][-1]['probe']}")
+        check_path(t["events"], devs, inode, names)
+
+
+def test_trace_errors():
+    rc, out, err = run([NETOPROC, "trace", "udp", "port", "nosuchport"])
+    check_eq(rc, 2, "exit status for a bad expression")
+    check_eq(len(err.strip().splitlines()), 1, f"stderr lines: {err!r}")
+    rc, out, err = run([NETOPROC, "trace", "--probes", "most"])
+    check_eq(rc, 2, "exit status for a bad --probes")
+    check_eq(len(err.strip().splitlines()), 1, f"stderr lines: {err!r}")
