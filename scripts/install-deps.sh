@@ -8,6 +8,8 @@ packages=(
 	make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libpcap-dev pkg-config
 	# tests and benchmark
 	python3 iproute2 iperf3 nftables libcap2-bin util-linux procps
+	# kernel matrix (tests/kernels): qemu VMs booting Debian kernels from a busybox initramfs
+	qemu-system-x86 busybox-static cpio gzip dpkg apt debian-archive-keyring
 )
 
 missing=()
