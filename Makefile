@@ -25,7 +25,9 @@ endif
 LIBS      := -lbpf -lelf -lz -lpcap -lm
 ifeq ($(STATIC),1)
 LDFLAGS   += -static
-# libpcap's static archive needs libdbus only when built with it; Debian's is not.
+# Debian's libpcap.a needs libdbus-1.a, which needs two systemd symbols: see the shim.
+LIBS      += -ldbus-1
+STATIC_OBJS := $(OUTPUT)/static_shims.o
 endif
 
 BPF_SRCS  := $(wildcard src/bpf/*.bpf.c)
@@ -65,7 +67,10 @@ $(OUTPUT)/%.o: src/%.c $(wildcard src/*.h) $(SKELS) | $(OUTPUT)
 	@echo "  CC      $@"
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
-$(OUTPUT)/netoproc: $(APP_OBJS)
+$(OUTPUT)/static_shims.o: support/static_shims.c | $(OUTPUT)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(OUTPUT)/netoproc: $(APP_OBJS) $(STATIC_OBJS)
 	@echo "  LINK    $@"
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LIBS) -o $@
 

@@ -16,6 +16,7 @@ struct capture_opts {
 	const char *cgroup_path;	/* NULL: the cgroup-v2 root */
 	const char *interface;		/* NULL: every interface */
 	uint64_t buffer_bytes;
+	enum np_attach attach;		/* --attach; NP_ATTACH_AUTO picks by probing */
 };
 
 struct capture {

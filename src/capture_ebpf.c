@@ -12,17 +12,19 @@
 #include <string.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "capture.h"
 #include "caps.h"
 #include "cgroup.h"
 #include "util.h"
+#include "probe.h"
 #include "monitor.skel.h"
 
 struct ebpf_capture {
 	struct monitor_bpf *skel;
 	struct ring_buffer *rb;
-	struct bpf_link *links[8];
+	struct bpf_link *links[32];
 	int nlinks;
 	struct bpf_link *iter;
 	int cgroup_fd;
@@ -198,12 +200,149 @@ static int open_cgroup(const struct capture_opts *o, int *fd_out)
 	return 0;
 }
 
+/*
+ * The process-context hooks of each tier. A program whose kernel function is
+ * missing from BTF is left out; without a required one the tier cannot run.
+ */
+struct hook {
+	enum np_attach tier;
+	const char *prog;
+	const char *func;	/* kernel function it needs; NULL for tracepoints */
+	bool required;
+};
+
+static const struct hook hooks[] = {
+	{ NP_ATTACH_TRACEPOINT, "on_send", NULL, true },
+	{ NP_ATTACH_TRACEPOINT, "on_recv", NULL, true },
+	{ NP_ATTACH_FENTRY, "fexit_tcp_sendmsg", "tcp_sendmsg", true },
+	{ NP_ATTACH_FENTRY, "fentry_tcp_cleanup_rbuf", "tcp_cleanup_rbuf", true },
+	{ NP_ATTACH_FENTRY, "fexit_udp_sendmsg", "udp_sendmsg", true },
+	{ NP_ATTACH_FENTRY, "fexit_udp_recvmsg", "udp_recvmsg", true },
+	{ NP_ATTACH_FENTRY, "fexit_udpv6_sendmsg", "udpv6_sendmsg", false },
+	{ NP_ATTACH_FENTRY, "fexit_udpv6_recvmsg", "udpv6_recvmsg", false },
+	{ NP_ATTACH_KPROBE, "kp_tcp_sendmsg", "tcp_sendmsg", true },
+	{ NP_ATTACH_KPROBE, "krp_tcp_sendmsg", "tcp_sendmsg", true },
+	{ NP_ATTACH_KPROBE, "kp_tcp_cleanup_rbuf", "tcp_cleanup_rbuf", true },
+	{ NP_ATTACH_KPROBE, "kp_udp_sendmsg", "udp_sendmsg", true },
+	{ NP_ATTACH_KPROBE, "krp_udp_sendmsg", "udp_sendmsg", true },
+	{ NP_ATTACH_KPROBE, "kp_udp_recvmsg", "udp_recvmsg", true },
+	{ NP_ATTACH_KPROBE, "krp_udp_recvmsg", "udp_recvmsg", true },
+	{ NP_ATTACH_KPROBE, "kp_udpv6_sendmsg", "udpv6_sendmsg", false },
+	{ NP_ATTACH_KPROBE, "krp_udpv6_sendmsg", "udpv6_sendmsg", false },
+	{ NP_ATTACH_KPROBE, "kp_udpv6_recvmsg", "udpv6_recvmsg", false },
+	{ NP_ATTACH_KPROBE, "krp_udpv6_recvmsg", "udpv6_recvmsg", false },
+};
+
+/* Parameter count of kernel function @name, or -1 when BTF does not have it. */
+static int func_nargs(const struct btf *btf, const char *name)
+{
+	int id = btf ? btf__find_by_name_kind(btf, name, BTF_KIND_FUNC) : -1;
+	const struct btf_type *t;
+
+	if (id < 0)
+		return -1;
+	t = btf__type_by_id(btf, btf__type_by_id(btf, id)->type);
+	return t ? btf_vlen(t) : -1;
+}
+
+/* Which tier runs: the forced one if the kernel has it, else the best one. */
+static int choose_tier(enum np_attach forced, enum np_attach *out)
+{
+	struct kernel_features f;
+	const char *why;
+	enum np_attach t;
+
+	probe_kernel(&f);
+	if (forced != NP_ATTACH_AUTO) {
+		if (!probe_tier(&f, forced, &why)) {
+			np_err("--attach %s: not available on this kernel: %s", attach_name(forced), why);
+			return -EOPNOTSUPP;
+		}
+		np_info("attach tier %s (forced): %s", attach_name(forced), why);
+		*out = forced;
+		return 0;
+	}
+	t = probe_choose_attach(&f, &why);
+	if (t == NP_ATTACH_AUTO) {
+		np_err("eBPF capture cannot run here: %s", why);
+		return -EOPNOTSUPP;
+	}
+	np_info("attach tier %s: %s", attach_name(t), why);
+	*out = t;
+	return 0;
+}
+
+/* Before load: keep the chosen tier's programs whose functions exist. */
+static int select_programs(struct monitor_bpf *s, enum np_attach tier)
+{
+	struct btf *btf = btf__load_vmlinux_btf();
+	int err = 0;
+
+	if (libbpf_get_error(btf))
+		btf = NULL;
+	for (size_t i = 0; i < sizeof(hooks) / sizeof(hooks[0]); i++) {
+		struct bpf_program *p = bpf_object__find_program_by_name(s->obj, hooks[i].prog);
+		bool want = hooks[i].tier == tier;
+
+		if (!p)
+			continue;
+		if (want && hooks[i].func && func_nargs(btf, hooks[i].func) < 0) {
+			if (hooks[i].required) {
+				np_err("--attach %s: kernel function %s is missing", attach_name(tier),
+				       hooks[i].func);
+				err = -ENOENT;
+			} else {
+				np_info("%s: kernel function %s is missing, left out", hooks[i].prog,
+					hooks[i].func);
+			}
+			want = false;
+		}
+		bpf_program__set_autoload(p, want);
+	}
+	/* 5.19 dropped udp{,v6}_recvmsg's noblock argument: tell the programs where flags are. */
+	if (func_nargs(btf, "udp_recvmsg") > 0)
+		s->rodata->udp_recvmsg_nargs = func_nargs(btf, "udp_recvmsg");
+	if (func_nargs(btf, "udpv6_recvmsg") > 0)
+		s->rodata->udpv6_recvmsg_nargs = func_nargs(btf, "udpv6_recvmsg");
+	s->rodata->owner_in_hash = tier == NP_ATTACH_KPROBE;
+	btf__free(btf);
+	return err;
+}
+
+static int attach_tier(struct ebpf_capture *ec, enum np_attach tier)
+{
+	for (size_t i = 0; i < sizeof(hooks) / sizeof(hooks[0]); i++) {
+		struct bpf_program *p;
+		struct bpf_link *l;
+		long err;
+
+		if (hooks[i].tier != tier)
+			continue;
+		p = bpf_object__find_program_by_name(ec->skel->obj, hooks[i].prog);
+		if (!p || !bpf_program__autoload(p))
+			continue;
+		l = bpf_program__attach(p);
+		err = libbpf_get_error(l);
+		if (!err) {
+			ec->links[ec->nlinks++] = l;
+			continue;
+		}
+		if (hooks[i].required) {
+			np_err("cannot attach %s: %s", hooks[i].prog, strerror(-err));
+			return err;
+		}
+		np_info("%s: cannot attach (%s), left out", hooks[i].prog, strerror(-err));
+	}
+	return 0;
+}
+
 int ebpf_capture_open(struct capture *c, const struct capture_opts *o)
 {
 	struct ebpf_capture *ec = calloc(1, sizeof(*ec));
 	struct monitor_bpf *s;
 	union bpf_iter_link_info linfo = {};
 	DECLARE_LIBBPF_OPTS(bpf_iter_attach_opts, iopts);
+	enum np_attach tier;
 	int err;
 
 	if (!ec)
@@ -211,13 +350,15 @@ int ebpf_capture_open(struct capture *c, const struct capture_opts *o)
 	ec->cgroup_fd = -1;
 	c->priv = ec;
 	c->mode = "ebpf";
-	c->attach = "tracepoint";
 	c->wait = ebpf_wait;
 	c->collect = ebpf_collect;
 	c->close = ebpf_close;
 	ec->cpus = libbpf_num_possible_cpus();
 	libbpf_set_print(libbpf_print);
 
+	if ((err = choose_tier(o->attach, &tier)))
+		goto fail;
+	c->attach = attach_name(tier);
 	if ((err = open_cgroup(o, &ec->cgroup_fd)))
 		goto fail;
 	s = ec->skel = monitor_bpf__open();
@@ -229,6 +370,8 @@ int ebpf_capture_open(struct capture *c, const struct capture_opts *o)
 	s->rodata->watch_all = o->cgroup_path == NULL;
 	if (o->interface)
 		s->rodata->only_ifindex = if_nametoindex(o->interface);
+	if ((err = select_programs(s, tier)))
+		goto fail;
 	if ((err = monitor_bpf__load(s))) {
 		np_err("cannot load BPF programs: %s%s", strerror(-err),
 		       np_verbose ? "" : " (-v shows the verifier log)");
@@ -252,10 +395,9 @@ int ebpf_capture_open(struct capture *c, const struct capture_opts *o)
 			    "cgroup/sock_create")) ||
 	    (err = add_link(ec, bpf_program__attach_cgroup(s->progs.on_sock_release, ec->cgroup_fd),
 			    "cgroup/sock_release")) ||
-	    (err = add_link(ec, bpf_program__attach(s->progs.on_send), "tp_btf/sock_send_length")) ||
-	    (err = add_link(ec, bpf_program__attach(s->progs.on_recv), "tp_btf/sock_recv_length")) ||
 	    (err = add_link(ec, bpf_program__attach(s->progs.on_set_state),
-			    "tp_btf/inet_sock_set_state")))
+			    "tp_btf/inet_sock_set_state")) ||
+	    (err = attach_tier(ec, tier)))
 		goto fail;
 
 	linfo.map.map_fd = bpf_map__fd(s->maps.accts);
@@ -273,8 +415,8 @@ int ebpf_capture_open(struct capture *c, const struct capture_opts *o)
 		np_err("cannot open the ring buffer: %s", strerror(errno));
 		goto fail;
 	}
-	np_info("eBPF capture attached: cgroup %s, tracepoint tier (sock_send_length, "
-		"sock_recv_length, inet_sock_set_state)", o->cgroup_path ? o->cgroup_path : "v2 root");
+	np_info("eBPF capture attached: cgroup %s, %s tier",
+		o->cgroup_path ? o->cgroup_path : "v2 root", c->attach);
 	return 0;
 fail:
 	ebpf_close(c);

@@ -44,6 +44,7 @@ static void usage(FILE *out)
 	      "                         without: refresh period of the live table (1)\n"
 	      "  --format tsv|json|pretty   snapshot format (tsv)\n"
 	      "  --capture-mode auto|ebpf|afpacket   capture backend (auto)\n"
+	      "  --attach auto|tracepoint|fentry|kprobe   eBPF hook tier (auto: probed)\n"
 	      "  --interface NAME       count only traffic through NAME\n"
 	      "  --cgroup PATH          watch only this cgroup-v2 subtree\n"
 	      "  --pid PID              show only PID (repeatable, or PID,PID...)\n"
@@ -62,7 +63,7 @@ static void usage(FILE *out)
 enum {
 	OPT_DURATION = 256, OPT_INTERVAL, OPT_FORMAT, OPT_CAPTURE_MODE, OPT_INTERFACE,
 	OPT_CGROUP, OPT_PID, OPT_FILTER, OPT_SORT, OPT_NO_DNS, OPT_NO_COLOR, OPT_VERSION,
-	OPT_MONITOR, OPT_CAPTURE_BUFFER,
+	OPT_MONITOR, OPT_CAPTURE_BUFFER, OPT_ATTACH,
 };
 
 static const struct option long_opts[] = {
@@ -76,6 +77,7 @@ static const struct option long_opts[] = {
 	{ "filter", required_argument, NULL, OPT_FILTER },
 	{ "sort", required_argument, NULL, OPT_SORT },
 	{ "capture-buffer", required_argument, NULL, OPT_CAPTURE_BUFFER },
+	{ "attach", required_argument, NULL, OPT_ATTACH },
 	{ "no-dns", no_argument, NULL, OPT_NO_DNS },
 	{ "no-color", no_argument, NULL, OPT_NO_COLOR },
 	{ "monitor", no_argument, NULL, OPT_MONITOR },
@@ -149,6 +151,7 @@ int parse_monitor_opts(int argc, char **argv, struct monitor_opts *o)
 	static const char *const formats[] = { "tsv", "json", "pretty" };
 	static const char *const modes[] = { "auto", "ebpf", "afpacket" };
 	static const char *const sorts[] = { "traffic", "pid", "name", "connections" };
+	static const char *const tiers[] = { "auto", "tracepoint", "fentry", "kprobe" };
 	static char cgroup_buf[4096];
 	uint64_t v;
 	int c, i, err;
@@ -177,6 +180,11 @@ int parse_monitor_opts(int argc, char **argv, struct monitor_opts *o)
 			if ((err = pick(optarg, "capture-mode", modes, 3, &i)))
 				return err;
 			o->cap.mode = i;
+			break;
+		case OPT_ATTACH:
+			if ((err = pick(optarg, "attach", tiers, NP_ATTACH_MAX, &i)))
+				return err;
+			o->cap.attach = i;
 			break;
 		case OPT_SORT:
 			if ((err = pick(optarg, "sort", sorts, 4, &i)))
@@ -308,7 +316,8 @@ static int try_ebpf_quietly(struct capture *cap, const struct monitor_opts *o, c
 		return err;
 	fclose(mem);
 	stderr = saved;
-	if (err && np_verbose && buf)
+	/* -v shows what eBPF said, attached or not. */
+	if (np_verbose && buf)
 		fputs(buf, stderr);
 	for (line = buf; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL)
 		if (strncmp(line, "netoproc: ", 10) == 0)
@@ -338,10 +347,16 @@ static int open_capture(struct capture *cap, const struct monitor_opts *o)
 	const char *missing;
 	char why[512];
 
-	if (o->cap.mode == CAPTURE_AFPACKET)
+	if (o->cap.mode == CAPTURE_AFPACKET) {
+		if (o->cap.attach != NP_ATTACH_AUTO) {
+			np_err("--attach chooses an eBPF tier: it does not go with --capture-mode afpacket");
+			return NP_EXIT_USAGE;
+		}
 		return open_afpacket(cap, o);
+	}
 	missing = caps_missing_for_ebpf();
-	if (o->cap.mode == CAPTURE_EBPF) {
+	/* A forced tier means eBPF: no quiet fallback when the kernel lacks it. */
+	if (o->cap.mode == CAPTURE_EBPF || o->cap.attach != NP_ATTACH_AUTO) {
 		if (missing) {
 			np_err("eBPF capture needs %s", missing);
 			return NP_EXIT_PRIVILEGE;

@@ -9,6 +9,15 @@
 
 #define NP_COMM_LEN 16
 
+/* How the process-context hooks are attached; keep in sync with attach_names[]. */
+enum np_attach {
+	NP_ATTACH_AUTO = 0,
+	NP_ATTACH_TRACEPOINT,	/* sock_send_length / sock_recv_length (>= 6.3) */
+	NP_ATTACH_FENTRY,	/* fentry/fexit on tcp/udp send and receive */
+	NP_ATTACH_KPROBE,	/* kprobe/kretprobe on the same functions */
+	NP_ATTACH_MAX,
+};
+
 /* Who owns a socket: stamped from process context, inherited by accept(). */
 struct np_owner {
 	__u64 start_ns;		/* group leader's start_boottime: (tgid, start_ns) is unique */
@@ -71,6 +80,7 @@ enum np_stat {
 	NP_STAT_STORAGE_FAIL,		/* sk storage could not be allocated: packets uncounted */
 	NP_STAT_UNKNOWN_OVERFLOW,	/* unknown remotes folded into the overflow bucket */
 	NP_STAT_UNKNOWN_NOSOCK,		/* packets with no full socket (time-wait, request socks) */
+	NP_STAT_SKPROC_FULL,		/* kprobe tier: owner table full, payload uncounted */
 	NP_STAT_MAX,
 };
 

@@ -13,6 +13,7 @@ static const char *const np_stat_names[NP_STAT_MAX] = {
 	[NP_STAT_STORAGE_FAIL] = "storage_fail",
 	[NP_STAT_UNKNOWN_OVERFLOW] = "unknown_overflow",
 	[NP_STAT_UNKNOWN_NOSOCK] = "no_socket",
+	[NP_STAT_SKPROC_FULL] = "owner_table_full",
 };
 
 #define PRETTY_UNKNOWN_REMOTES 10

@@ -57,7 +57,10 @@ void probe_kernel(struct kernel_features *f)
 	f->prog_kprobe = libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_KPROBE, NULL) == 1;
 	f->map_ringbuf = libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL) == 1;
 	f->map_sk_storage = libbpf_probe_bpf_map_type(BPF_MAP_TYPE_SK_STORAGE, NULL) == 1;
-	f->kprobe_pmu = access("/sys/bus/event_source/devices/kprobe/type", R_OK) == 0;
+	/* libbpf uses the kprobe PMU, or kprobe_events in tracefs on older kernels. */
+	f->kprobe_pmu = access("/sys/bus/event_source/devices/kprobe/type", R_OK) == 0 ||
+			access("/sys/kernel/tracing/kprobe_events", W_OK) == 0 ||
+			access("/sys/kernel/debug/tracing/kprobe_events", W_OK) == 0;
 	f->cgroup2 = cgroup2_mount(f->cgroup2_path, sizeof(f->cgroup2_path)) == 0;
 	vmlinux = f->btf ? btf__load_vmlinux_btf() : NULL;
 	if (vmlinux && !libbpf_get_error(vmlinux)) {
@@ -75,25 +78,65 @@ void probe_kernel(struct kernel_features *f)
 	}
 }
 
-const char *probe_choose_attach(const struct kernel_features *f, const char **reason)
+const char *attach_name(enum np_attach t)
 {
-	if (!f->btf) {
-		*reason = "no kernel BTF: CO-RE programs cannot be relocated";
-		return NULL;
+	static const char *const names[NP_ATTACH_MAX] = {
+		[NP_ATTACH_AUTO] = "auto", [NP_ATTACH_TRACEPOINT] = "tracepoint",
+		[NP_ATTACH_FENTRY] = "fentry", [NP_ATTACH_KPROBE] = "kprobe",
+	};
+
+	return t < NP_ATTACH_MAX ? names[t] : "?";
+}
+
+/* What every tier needs: the packet side, socket storage, records. */
+static bool base_ok(const struct kernel_features *f, const char **why)
+{
+	if (!f->btf)
+		*why = "no kernel BTF: CO-RE programs cannot be relocated";
+	else if (!f->cgroup2)
+		*why = "no cgroup v2 hierarchy mounted";
+	else if (!f->map_sk_storage || !f->prog_cgroup_skb)
+		*why = "kernel lacks sk_storage or cgroup_skb programs";
+	else if (!f->prog_tracing)
+		*why = "tp_btf programs do not load";
+	else
+		return true;
+	return false;
+}
+
+bool probe_tier(const struct kernel_features *f, enum np_attach t, const char **why)
+{
+	if (!base_ok(f, why))
+		return false;
+	switch (t) {
+	case NP_ATTACH_TRACEPOINT:
+		*why = f->tp_send_length && f->tp_recv_length ?
+		       "sock_send_length/sock_recv_length tracepoints: the stable interface" :
+		       "no sock_send_length/sock_recv_length tracepoints (kernel < 6.3)";
+		return f->tp_send_length && f->tp_recv_length;
+	case NP_ATTACH_FENTRY:
+		*why = f->fentry ? "fentry program on tcp_sendmsg loads" :
+		       "fentry program on tcp_sendmsg does not load";
+		return f->fentry;
+	case NP_ATTACH_KPROBE:
+		*why = f->kprobe_pmu ? "kprobes can be created" :
+		       "no kprobe PMU or kprobe_events (CONFIG_KPROBES off?)";
+		return f->kprobe_pmu;
+	default:
+		*why = "unknown tier";
+		return false;
 	}
-	if (!f->map_sk_storage || !f->prog_cgroup_skb || !f->cgroup2) {
-		*reason = !f->cgroup2 ? "no cgroup v2 hierarchy mounted" :
-			  "kernel lacks sk_storage or cgroup_skb programs";
-		return NULL;
-	}
-	if (f->tp_send_length && f->tp_recv_length && f->prog_tracing) {
-		*reason = "sock_send_length/sock_recv_length tracepoints exist: the stable "
-			  "interface, preferred over fentry and kprobe";
-		return "tracepoint";
-	}
-	*reason = "no sock_send_length/sock_recv_length tracepoints, and this version "
-		  "has no fentry or kprobe tier yet";
-	return NULL;
+}
+
+/* Stable interfaces first: tracepoint, then fentry, then kprobe. */
+enum np_attach probe_choose_attach(const struct kernel_features *f, const char **why)
+{
+	for (enum np_attach t = NP_ATTACH_TRACEPOINT; t < NP_ATTACH_MAX; t++)
+		if (probe_tier(f, t, why))
+			return t;
+	if (base_ok(f, why))
+		*why = "no tier available: no send/receive tracepoints, fentry or kprobes";
+	return NP_ATTACH_AUTO;
 }
 
 struct check {
@@ -111,7 +154,9 @@ int cmd_probe(int argc, char **argv)
 	};
 	struct kernel_features f;
 	struct utsname un;
-	const char *reason, *attach, *missing;
+	const char *reason, *attach, *missing, *tier_why[NP_ATTACH_MAX];
+	bool tier_ok[NP_ATTACH_MAX] = {};
+	enum np_attach chosen;
 	char fentry_detail[96];
 	bool json = false;
 	int c;
@@ -138,7 +183,10 @@ int cmd_probe(int argc, char **argv)
 	}
 	probe_kernel(&f);
 	uname(&un);
-	attach = probe_choose_attach(&f, &reason);
+	chosen = probe_choose_attach(&f, &reason);
+	attach = chosen ? attach_name(chosen) : NULL;
+	for (enum np_attach t = NP_ATTACH_TRACEPOINT; t < NP_ATTACH_MAX; t++)
+		tier_ok[t] = probe_tier(&f, t, &tier_why[t]);
 	missing = caps_missing_for_ebpf();
 	snprintf(fentry_detail, sizeof(fentry_detail), "%s",
 		 f.fentry ? "fentry program on tcp_sendmsg loads" : strerror(-f.fentry_err));
@@ -169,6 +217,16 @@ int cmd_probe(int argc, char **argv)
 		jw_kv_string(&jw, "attach", attach);
 		jw_kv_string(&jw, "reason", missing && attach ? "eBPF capture lacks a capability" :
 					     reason);
+		jw_key(&jw, "tiers");
+		jw_start_object(&jw);
+		for (enum np_attach t = NP_ATTACH_TRACEPOINT; t < NP_ATTACH_MAX; t++) {
+			jw_key(&jw, attach_name(t));
+			jw_start_object(&jw);
+			jw_kv_bool(&jw, "available", tier_ok[t]);
+			jw_kv_string(&jw, "reason", tier_why[t]);
+			jw_end_object(&jw);
+		}
+		jw_end_object(&jw);
 		jw_key(&jw, "features");
 		jw_start_object(&jw);
 		for (size_t i = 0; i < nchecks; i++) {
@@ -195,7 +253,11 @@ int cmd_probe(int argc, char **argv)
 	printf("capabilities    ");
 	for (size_t i = 0; i < sizeof(caps) / sizeof(caps[0]); i++)
 		printf(" %s%s", cap_effective(caps[i]) ? "+" : "-", cap_name(caps[i]));
-	printf("\ncapture mode     %s\n", attach && !missing ? "ebpf" : "afpacket");
+	putchar('\n');
+	for (enum np_attach t = NP_ATTACH_TRACEPOINT; t < NP_ATTACH_MAX; t++)
+		printf("tier %-19s %-13s %s\n", attach_name(t),
+		       tier_ok[t] ? "available" : "not available", tier_why[t]);
+	printf("capture mode     %s\n", attach && !missing ? "ebpf" : "afpacket");
 	printf("attach           %s\n", attach ? attach : "none");
 	printf("why              %s\n", reason);
 	if (missing)

@@ -4,6 +4,8 @@
 #define NETOPROC_PROBE_H
 
 #include <stdbool.h>
+#include <linux/types.h>
+#include "monitor_abi.h"
 
 struct kernel_features {
 	bool btf;		/* /sys/kernel/btf/vmlinux */
@@ -18,8 +20,11 @@ struct kernel_features {
 };
 
 void probe_kernel(struct kernel_features *f);
-/* The monitor's choice for these features; reason says why. */
-const char *probe_choose_attach(const struct kernel_features *f, const char **reason);
+/* Can tier @t run here? *why says why (or why not). */
+bool probe_tier(const struct kernel_features *f, enum np_attach t, const char **why);
+/* The monitor's choice (NP_ATTACH_AUTO: none), stable interfaces first; *why says why. */
+enum np_attach probe_choose_attach(const struct kernel_features *f, const char **why);
+const char *attach_name(enum np_attach t);
 int cmd_probe(int argc, char **argv);
 
 #endif

@@ -24,113 +24,10 @@
 #include <bpf/bpf_endian.h>
 #include "monitor_abi.h"
 
-#define AF_INET		2
-#define AF_INET6	10
-#define ETH_P_IP	0x0800
-#define ETH_P_IPV6	0x86DD
-#define PF_KTHREAD	0x00200000
-#define MSG_PEEK	2
-#define TCP_CLOSE_STATE	7
-#define E2BIG		7
-#define RINGBUF_SIZE	(1 << 22)
+#include "monitor_maps.bpf.h"
+#include "monitor_claim.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
-
-/* Set by userspace before load. */
-const volatile bool watch_all = true;	/* false: only tasks under watched_cgroup[0] */
-const volatile __u32 only_ifindex = 0;	/* --interface: count packets through this device only */
-
-/*
- * Kept in sk storage next to the owner; userspace never sees this layout.
- * Packets are often counted on another CPU than the process's send/receive
- * (loopback receive runs in the sender's softirq): the packet half and the
- * payload half sit on separate cache lines so the two do not bounce.
- */
-struct sock_acct {
-	/* written per packet (cgroup_skb) */
-	__u64 rx_bytes, tx_bytes, rx_packets, tx_packets;
-	/*
-	 * The local address, cached from the first packet: cgroup/sock_release
-	 * may read the remote end and state of its socket, but not the local one.
-	 */
-	__u8 laddr[16];
-	__u16 lport;
-	__u8 local_set;
-	__u8 owned;	/* cache: an owner was found, so packets go to this socket */
-	__u32 pad0;
-	__u64 pad1;
-	/* written per send/receive (process context) */
-	__u64 rx_payload, tx_payload;
-	__u32 owner_tgid;	/* cache of the owner, so a send by the same process */
-	__u32 pad2;
-	__u64 owner_start;	/* needs no second storage lookup */
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC | BPF_F_CLONE);
-	__type(key, int);
-	__type(value, struct np_owner);
-} owners SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, struct sock_acct);
-} accts SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 8192);
-	__type(key, struct np_unknown_key);
-	__type(value, struct np_unknown_val);
-} unknown SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, NP_STAT_MAX);
-	__type(key, __u32);
-	__type(value, __u64);
-} stats SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, RINGBUF_SIZE);
-} closed SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_CGROUP_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, __u32);
-} watched_cgroup SEC(".maps");
-
-/*
- * Userspace polls the ring every 100 ms anyway: wake it only when the ring is
- * a quarter full, sparing each close an irq_work.
- */
-static __always_inline __u64 ringbuf_flags(void)
-{
-	return bpf_ringbuf_query(&closed, BPF_RB_AVAIL_DATA) > RINGBUF_SIZE / 4 ?
-	       BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
-}
-
-static __always_inline void stat_inc(__u32 idx)
-{
-	__u64 *v = bpf_map_lookup_elem(&stats, &idx);
-
-	if (v)
-		*v += 1;	/* per-CPU slot: no atomic needed */
-}
-
-static __always_inline void set_v4_mapped(__u8 *dst, __u32 addr_be)
-{
-	__builtin_memset(dst, 0, 10);
-	dst[10] = 0xff;
-	dst[11] = 0xff;
-	__builtin_memcpy(dst + 12, &addr_be, 4);
-}
 
 /* ---- packet side --------------------------------------------------------- */
 
@@ -223,7 +120,7 @@ static __always_inline void count_unknown(struct __sk_buff *skb, bool egress,
 
 static __always_inline int count_skb(struct __sk_buff *skb, bool egress)
 {
-	struct bpf_sock *skc = skb->sk, *sk;
+	struct bpf_sock *skc = skb->sk, *sk, *skc_full;
 	struct sock_acct *a;
 	__u32 segs;
 	__u64 bytes;
@@ -234,7 +131,7 @@ static __always_inline int count_skb(struct __sk_buff *skb, bool egress)
 	bytes = wire_bytes(skb, segs);
 	if (!skc)
 		goto unknown;
-	sk = bpf_sk_fullsock(skc);
+	sk = skc_full = bpf_sk_fullsock(skc);
 	if (!sk) {
 		/* A request socket (SYN-ACK) belongs to its listener. */
 		sk = bpf_get_listener_sock(skc);
@@ -260,10 +157,16 @@ static __always_inline int count_skb(struct __sk_buff *skb, bool egress)
 			l[3] = sk->src_ip6[3];
 		}
 		a->lport = sk->src_port;
-		a->local_set = 1;
+		/* A request socket's packet names the listener: only a socket's own sets these. */
+		if (sk == skc_full) {
+			a->sk_addr = (__u64)sk;
+			a->cookie = bpf_get_socket_cookie(skb);
+			a->local_set = 1;
+		}
 	}
 	if (!a->owned) {
-		if (!bpf_sk_storage_get(&owners, sk, 0, 0))
+		if (!bpf_sk_storage_get(&owners, sk, 0, 0) &&
+		    !(owner_in_hash && bpf_map_lookup_elem(&sk_procs, &a->sk_addr)))
 			goto unknown;
 		a->owned = 1;
 	}
@@ -292,86 +195,189 @@ int count_egress(struct __sk_buff *skb)
 	return count_skb(skb, true);
 }
 
-/* ---- process side -------------------------------------------------------- */
+/* ---- process side: three interchangeable tiers ------------------------- */
 
-static __always_inline bool task_watched(void)
-{
-	return watch_all || bpf_current_task_under_cgroup(&watched_cgroup, 0) == 1;
-}
-
-static __always_inline void fill_owner(struct np_owner *o, __u32 tgid, __u64 start)
-{
-	o->tgid = tgid;
-	o->start_ns = start;
-	o->uid = (__u32)bpf_get_current_uid_gid();
-	o->cgroup_id = bpf_get_current_cgroup_id();
-	bpf_get_current_comm(o->comm, sizeof(o->comm));
-}
-
-/*
- * Claim @sk for the current process and return its accounting, or NULL.
- * tp_btf hands us trusted BTF pointers: fields are read directly, no helper.
- */
-static __always_inline struct sock_acct *claim_socket(struct sock *sk)
-{
-	struct task_struct *task = bpf_get_current_task_btf();
-	struct np_owner *o;
-	struct sock_acct *a;
-	__u16 family = sk->__sk_common.skc_family;
-	__u32 tgid;
-	__u64 start;
-
-	if (family != AF_INET && family != AF_INET6)
-		return NULL;
-	if (!task_watched())
-		return NULL;
-	a = bpf_sk_storage_get(&accts, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
-	if (!a)
-		return NULL;
-	if (!a->local_set) {
-		if (family == AF_INET)
-			set_v4_mapped(a->laddr, sk->__sk_common.skc_rcv_saddr);
-		else
-			BPF_CORE_READ_INTO(a->laddr, sk, __sk_common.skc_v6_rcv_saddr.in6_u.u6_addr8);
-		a->lport = sk->__sk_common.skc_num;
-		a->local_set = 1;
-	}
-	/* Kernel threads sending on behalf of others (NFS, kTLS) never take a socket. */
-	if (task->flags & PF_KTHREAD)
-		return a;
-	tgid = task->tgid;
-	start = task->group_leader->start_boottime;
-	if (a->owned && a->owner_tgid == tgid && a->owner_start == start)
-		return a;	/* the usual case: same owner as last time */
-	o = bpf_sk_storage_get(&owners, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
-	if (!o)
-		return a;
-	if (o->tgid != tgid || o->start_ns != start)
-		fill_owner(o, tgid, start);
-	a->owner_tgid = tgid;
-	a->owner_start = start;
-	a->owned = 1;
-	return a;
-}
-
+/* tracepoint tier (kernel >= 6.3): every protocol's send and receive. */
 SEC("tp_btf/sock_send_length")
 int BPF_PROG(on_send, struct sock *sk, int ret, int flags)
 {
-	struct sock_acct *a = claim_socket(sk);
-
-	if (a && ret > 0)
-		__sync_fetch_and_add(&a->tx_payload, (__u64)ret);
+	count_payload(sk, ret, true);
 	return 0;
 }
 
 SEC("tp_btf/sock_recv_length")
 int BPF_PROG(on_recv, struct sock *sk, int ret, int flags)
 {
-	struct sock_acct *a = claim_socket(sk);
-
 	/* MSG_PEEK leaves the data queued: it is counted when really read. */
-	if (a && ret > 0 && !(flags & MSG_PEEK))
-		__sync_fetch_and_add(&a->rx_payload, (__u64)ret);
+	if (!(flags & MSG_PEEK))
+		count_payload(sk, ret, false);
+	return 0;
+}
+
+/* fentry tier: fexit on the protocols' send and receive functions. */
+SEC("fexit/tcp_sendmsg")
+int BPF_PROG(fexit_tcp_sendmsg, struct sock *sk, struct msghdr *msg, size_t size, int ret)
+{
+	count_payload(sk, ret, true);
+	return 0;
+}
+
+SEC("fexit/udp_sendmsg")
+int BPF_PROG(fexit_udp_sendmsg, struct sock *sk, struct msghdr *msg, size_t len, int ret)
+{
+	count_payload(sk, ret, true);
+	return 0;
+}
+
+SEC("fexit/udpv6_sendmsg")
+int BPF_PROG(fexit_udpv6_sendmsg, struct sock *sk, struct msghdr *msg, size_t len, int ret)
+{
+	count_payload(sk, ret, true);
+	return 0;
+}
+
+/* TCP hands what a read copied to tcp_cleanup_rbuf(sk, copied); stable across kernels. */
+SEC("fentry/tcp_cleanup_rbuf")
+int BPF_PROG(fentry_tcp_cleanup_rbuf, struct sock *sk, int copied)
+{
+	count_payload(sk, copied, false);
+	return 0;
+}
+
+/*
+ * udp{,v6}_recvmsg lost their noblock argument in 5.19: read flags and the
+ * return value at the positions the running kernel's BTF gave userspace.
+ * The branch on a read-only constant is resolved by the verifier.
+ */
+static __always_inline void udp_recv_exit(unsigned long long *ctx, int nargs)
+{
+	struct sock *sk = (struct sock *)ctx[0];
+	long ret;
+	int flags;
+
+	if (nargs == 6) {
+		flags = (int)ctx[4];
+		ret = (long)ctx[6];
+	} else {
+		flags = (int)ctx[3];
+		ret = (long)ctx[5];
+	}
+	if (!(flags & MSG_PEEK))
+		count_payload(sk, ret, false);
+}
+
+SEC("fexit/udp_recvmsg")
+int fexit_udp_recvmsg(unsigned long long *ctx)
+{
+	udp_recv_exit(ctx, udp_recvmsg_nargs);
+	return 0;
+}
+
+SEC("fexit/udpv6_recvmsg")
+int fexit_udpv6_recvmsg(unsigned long long *ctx)
+{
+	udp_recv_exit(ctx, udpv6_recvmsg_nargs);
+	return 0;
+}
+
+/* kprobe tier: the same functions; entry keeps the socket until the return. */
+static __always_inline void save_call(struct sock *sk, __u64 flags)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct call_args args = { .sk = sk, .flags = flags };
+
+	if (!claim_socket_hash(sk))
+		return;
+	bpf_map_update_elem(&inflight, &id, &args, BPF_ANY);
+}
+
+static __always_inline void finish_call(long ret, bool tx)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct call_args *args = bpf_map_lookup_elem(&inflight, &id);
+
+	if (!args)
+		return;
+	if (!(args->flags & MSG_PEEK))
+		count_payload_hash(args->sk, ret, tx);
+	bpf_map_delete_elem(&inflight, &id);
+}
+
+SEC("kprobe/tcp_sendmsg")
+int BPF_KPROBE(kp_tcp_sendmsg, struct sock *sk)
+{
+	save_call(sk, 0);
+	return 0;
+}
+
+SEC("kretprobe/tcp_sendmsg")
+int BPF_KRETPROBE(krp_tcp_sendmsg, int ret)
+{
+	finish_call(ret, true);
+	return 0;
+}
+
+SEC("kprobe/udp_sendmsg")
+int BPF_KPROBE(kp_udp_sendmsg, struct sock *sk)
+{
+	save_call(sk, 0);
+	return 0;
+}
+
+SEC("kretprobe/udp_sendmsg")
+int BPF_KRETPROBE(krp_udp_sendmsg, int ret)
+{
+	finish_call(ret, true);
+	return 0;
+}
+
+SEC("kprobe/udpv6_sendmsg")
+int BPF_KPROBE(kp_udpv6_sendmsg, struct sock *sk)
+{
+	save_call(sk, 0);
+	return 0;
+}
+
+SEC("kretprobe/udpv6_sendmsg")
+int BPF_KRETPROBE(krp_udpv6_sendmsg, int ret)
+{
+	finish_call(ret, true);
+	return 0;
+}
+
+SEC("kprobe/tcp_cleanup_rbuf")
+int BPF_KPROBE(kp_tcp_cleanup_rbuf, struct sock *sk, int copied)
+{
+	if (copied > 0 && claim_socket_hash(sk))
+		count_payload_hash(sk, copied, false);
+	return 0;
+}
+
+SEC("kprobe/udp_recvmsg")
+int BPF_KPROBE(kp_udp_recvmsg, struct sock *sk, void *msg, size_t len, long a4, long a5)
+{
+	save_call(sk, udp_recvmsg_nargs == 6 ? a5 : a4);
+	return 0;
+}
+
+SEC("kretprobe/udp_recvmsg")
+int BPF_KRETPROBE(krp_udp_recvmsg, int ret)
+{
+	finish_call(ret, false);
+	return 0;
+}
+
+SEC("kprobe/udpv6_recvmsg")
+int BPF_KPROBE(kp_udpv6_recvmsg, struct sock *sk, void *msg, size_t len, long a4, long a5)
+{
+	save_call(sk, udpv6_recvmsg_nargs == 6 ? a5 : a4);
+	return 0;
+}
+
+SEC("kretprobe/udpv6_recvmsg")
+int BPF_KRETPROBE(krp_udpv6_recvmsg, int ret)
+{
+	finish_call(ret, false);
 	return 0;
 }
 
@@ -407,21 +413,38 @@ static __always_inline void fill_tuple(struct np_sock_record *r, const struct so
 	}
 }
 
+/* Counts and owner; in the kprobe tier the owner and payload are in sk_procs. */
 static __always_inline void fill_counts(struct np_sock_record *r, struct sock_acct *a,
 					struct np_owner *o, __u64 cookie, __u8 event)
 {
+	struct sk_proc *p = owner_in_hash ? bpf_map_lookup_elem(&sk_procs, &a->sk_addr) : NULL;
+
 	r->cookie = cookie;
 	r->event = event;
 	r->c.rx_bytes = a->rx_bytes;
 	r->c.tx_bytes = a->tx_bytes;
 	r->c.rx_packets = a->rx_packets;
 	r->c.tx_packets = a->tx_packets;
-	r->c.rx_payload = a->rx_payload;
-	r->c.tx_payload = a->tx_payload;
+	if (p) {
+		r->c.rx_payload = p->rx_payload;
+		r->c.tx_payload = p->tx_payload;
+		if (p->owner.tgid)
+			o = &p->owner;	/* the latest process to use it */
+	} else {
+		r->c.rx_payload = a->rx_payload;
+		r->c.tx_payload = a->tx_payload;
+	}
 	if (o) {
 		r->owner = *o;
 		r->has_owner = 1;
 	}
+}
+
+/* kprobe tier: forget a socket's sk_procs entry once nothing can follow. */
+static __always_inline void forget_hash_entry(struct sock_acct *a)
+{
+	if (owner_in_hash && a->sk_addr)
+		bpf_map_delete_elem(&sk_procs, &a->sk_addr);
 }
 
 /* Send a socket's final counts to userspace. */
@@ -429,7 +452,7 @@ static __always_inline void emit_closed(struct sock *sk)
 {
 	struct sock_acct *a;
 	struct np_sock_record *r;
-	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	__u16 family = sk->__sk_common.skc_family;
 
 	if (family != AF_INET && family != AF_INET6)
 		return;
@@ -439,21 +462,23 @@ static __always_inline void emit_closed(struct sock *sk)
 	r = bpf_ringbuf_reserve(&closed, sizeof(*r), 0);
 	if (!r) {
 		stat_inc(NP_STAT_RINGBUF_LOST);
-		return;
+	} else {
+		__builtin_memset(r, 0, sizeof(*r));
+		fill_tuple(r, sk);
+		fill_counts(r, a, bpf_sk_storage_get(&owners, sk, 0, 0),
+			    a->cookie ? a->cookie : bpf_get_socket_cookie(sk), NP_SOCK_CLOSED);
+		bpf_ringbuf_submit(r, ringbuf_flags());
 	}
-	__builtin_memset(r, 0, sizeof(*r));
-	fill_tuple(r, sk);
-	fill_counts(r, a, bpf_sk_storage_get(&owners, sk, 0, 0),
-		    bpf_get_socket_cookie(sk), NP_SOCK_CLOSED);
-	bpf_ringbuf_submit(r, ringbuf_flags());
+	/* Released already (SOCK_DEAD, bit 0 of sk_flags): no process can read it again. */
+	if (sk->__sk_common.skc_flags & 1)
+		forget_hash_entry(a);
 }
 
 /* TCP's last packet has been counted when the socket reaches CLOSE. */
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(on_set_state, struct sock *sk, int oldstate, int newstate)
 {
-	if (newstate == TCP_CLOSE_STATE &&
-	    BPF_CORE_READ(sk, sk_protocol) == IPPROTO_TCP)
+	if (newstate == TCP_CLOSE_STATE && sk->sk_protocol == IPPROTO_TCP)
 		emit_closed(sk);
 	return 0;
 }
@@ -470,11 +495,16 @@ int on_sock_release(struct bpf_sock *sk)
 	struct np_sock_record *r;
 
 	a = bpf_sk_storage_get(&accts, sk, 0, 0);
-	if (!a || !a->owned)
+	if (!a)
 		return 1;
+	if (!a->owned) {
+		forget_hash_entry(a);
+		return 1;
+	}
 	r = bpf_ringbuf_reserve(&closed, sizeof(*r), 0);
 	if (!r) {
 		stat_inc(NP_STAT_RINGBUF_LOST);
+		forget_hash_entry(a);
 		return 1;
 	}
 	__builtin_memset(r, 0, sizeof(*r));
@@ -498,6 +528,9 @@ int on_sock_release(struct bpf_sock *sk)
 	fill_counts(r, a, bpf_sk_storage_get(&owners, sk, 0, 0),
 		    bpf_get_socket_cookie(sk), NP_SOCK_CLOSED);
 	bpf_ringbuf_submit(r, ringbuf_flags());
+	/* TCP still to close goes on to its CLOSE record, which forgets it then. */
+	if (sk->protocol != IPPROTO_TCP || sk->state == TCP_CLOSE_STATE)
+		forget_hash_entry(a);
 	return 1;
 }
 
@@ -514,7 +547,7 @@ int dump_sockets(struct bpf_iter__bpf_sk_storage_map *ctx)
 		return 0;
 	o = bpf_sk_storage_get(&owners, sk, 0, 0);
 	fill_tuple(&r, sk);
-	fill_counts(&r, a, o, bpf_get_socket_cookie(sk), NP_SOCK_LIVE);
+	fill_counts(&r, a, o, a->cookie ? a->cookie : bpf_get_socket_cookie(sk), NP_SOCK_LIVE);
 	bpf_seq_write(ctx->meta->seq, &r, sizeof(r));
 	return 0;
 }

@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Claiming a socket for the current process and counting its payload: the
+ * shared handler behind every tier's send/receive program.
+ */
+#ifndef NETOPROC_MONITOR_CLAIM_BPF_H
+#define NETOPROC_MONITOR_CLAIM_BPF_H
+
+#include "monitor_maps.bpf.h"
+
+/*
+ * tracepoint and fentry tiers: claim @sk in sk storage and return its
+ * accounting, or NULL. Those programs get trusted BTF pointers, so fields are
+ * read directly, without a helper call.
+ */
+static __always_inline struct sock_acct *claim_socket(struct sock *sk)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct np_owner *o;
+	struct sock_acct *a;
+	__u16 family = sk->__sk_common.skc_family;
+	__u32 tgid;
+	__u64 start;
+
+	if (family != AF_INET && family != AF_INET6)
+		return NULL;
+	if (!task_watched())
+		return NULL;
+	a = bpf_sk_storage_get(&accts, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	if (!a)
+		return NULL;
+	if (!a->local_set) {
+		if (family == AF_INET)
+			set_v4_mapped(a->laddr, sk->__sk_common.skc_rcv_saddr);
+		else
+			BPF_CORE_READ_INTO(a->laddr, sk, __sk_common.skc_v6_rcv_saddr.in6_u.u6_addr8);
+		a->lport = sk->__sk_common.skc_num;
+		a->cookie = bpf_get_socket_cookie(sk);
+		a->local_set = 1;
+	}
+	/* Kernel threads sending on behalf of others (NFS, kTLS) never take a socket. */
+	if (task->flags & PF_KTHREAD)
+		return a;
+	tgid = task->tgid;
+	start = task->group_leader->start_boottime;
+	if (a->owned && a->owner_tgid == tgid && a->owner_start == start)
+		return a;	/* the usual case: same owner as last time */
+	o = bpf_sk_storage_get(&owners, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	if (!o)
+		return a;
+	if (o->tgid != tgid || o->start_ns != start)
+		fill_owner(o, tgid, start);
+	a->owner_tgid = tgid;
+	a->owner_start = start;
+	a->owned = 1;
+	return a;
+}
+
+static __always_inline void count_payload(struct sock *sk, long ret, bool tx)
+{
+	struct sock_acct *a;
+
+	if (ret <= 0)
+		return;
+	a = claim_socket(sk);
+	if (!a)
+		return;
+	if (tx)
+		__sync_fetch_and_add(&a->tx_payload, (__u64)ret);
+	else
+		__sync_fetch_and_add(&a->rx_payload, (__u64)ret);
+}
+
+/*
+ * kprobe tier: claim @sk in the sk_procs hash, reading through probe helpers.
+ * Called at function entry, so the socket is owned before its first packet.
+ */
+static __always_inline struct sk_proc *claim_socket_hash(struct sock *sk)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	__u64 key = (__u64)sk, start;
+	struct sk_proc *p, zero = {};
+	__u32 tgid;
+
+	if ((family != AF_INET && family != AF_INET6) || !task_watched())
+		return NULL;
+	p = bpf_map_lookup_elem(&sk_procs, &key);
+	if (!p) {
+		if (bpf_map_update_elem(&sk_procs, &key, &zero, BPF_NOEXIST) == -E2BIG)
+			stat_inc(NP_STAT_SKPROC_FULL);
+		p = bpf_map_lookup_elem(&sk_procs, &key);
+		if (!p)
+			return NULL;
+	}
+	if (!(BPF_CORE_READ(task, flags) & PF_KTHREAD)) {
+		tgid = bpf_get_current_pid_tgid() >> 32;
+		start = BPF_CORE_READ(task, group_leader, start_boottime);
+		if (p->owner.tgid != tgid || p->owner.start_ns != start)
+			fill_owner(&p->owner, tgid, start);
+	}
+	return p;
+}
+
+static __always_inline void count_payload_hash(struct sock *sk, long ret, bool tx)
+{
+	__u64 key = (__u64)sk;
+	struct sk_proc *p;
+
+	if (ret <= 0)
+		return;
+	p = bpf_map_lookup_elem(&sk_procs, &key);
+	if (!p)
+		return;
+	if (tx)
+		__sync_fetch_and_add(&p->tx_payload, (__u64)ret);
+	else
+		__sync_fetch_and_add(&p->rx_payload, (__u64)ret);
+}
+
+#endif

@@ -1,0 +1,163 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* The monitor's maps, tunables and small helpers, shared by its programs. */
+#ifndef NETOPROC_MONITOR_MAPS_BPF_H
+#define NETOPROC_MONITOR_MAPS_BPF_H
+
+#include "monitor_abi.h"
+
+#define AF_INET		2
+#define AF_INET6	10
+#define ETH_P_IP	0x0800
+#define ETH_P_IPV6	0x86DD
+#define PF_KTHREAD	0x00200000
+#define MSG_PEEK	2
+#define TCP_CLOSE_STATE	7
+#define E2BIG		7
+#define RINGBUF_SIZE	(1 << 22)
+
+/* Set by userspace before load. */
+const volatile bool watch_all = true;	/* false: only tasks under watched_cgroup[0] */
+const volatile __u32 only_ifindex = 0;	/* --interface: count packets through this device only */
+/*
+ * kprobe tier: kprobes cannot use sk storage, so owner and payload live in
+ * the sk_procs hash keyed by socket address instead.
+ */
+const volatile bool owner_in_hash = false;
+/* Argument count of udp{,v6}_recvmsg: 6 before 5.19 (with noblock), 5 after. */
+const volatile int udp_recvmsg_nargs = 5;
+const volatile int udpv6_recvmsg_nargs = 5;
+
+/*
+ * Kept in sk storage next to the owner; userspace never sees this layout.
+ * Packets are often counted on another CPU than the process's send/receive
+ * (loopback receive runs in the sender's softirq): the packet half and the
+ * payload half sit on separate cache lines so the two do not bounce.
+ */
+struct sock_acct {
+	/* written per packet (cgroup_skb) */
+	__u64 rx_bytes, tx_bytes, rx_packets, tx_packets;
+	/*
+	 * The local address, cached from the first packet: cgroup/sock_release
+	 * may read the remote end and state of its socket, but not the local one.
+	 */
+	__u8 laddr[16];
+	__u16 lport;
+	__u8 local_set;
+	__u8 owned;	/* cache: an owner was found, so packets go to this socket */
+	__u32 pad0;
+	__u64 sk_addr;	/* the socket's address: key of sk_procs in the kprobe tier */
+	/* written per send/receive (process context) */
+	__u64 rx_payload, tx_payload;
+	__u32 owner_tgid;	/* cache of the owner, so a send by the same process */
+	__u32 pad2;
+	__u64 owner_start;	/* needs no second storage lookup */
+	__u64 cookie;
+};
+
+/* kprobe tier: what sk storage holds in the other tiers, keyed by socket address. */
+struct sk_proc {
+	struct np_owner owner;
+	__u64 rx_payload, tx_payload;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC | BPF_F_CLONE);
+	__type(key, int);
+	__type(value, struct np_owner);
+} owners SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct sock_acct);
+} accts SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u64);
+	__type(value, struct sk_proc);
+} sk_procs SEC(".maps");
+
+/* kprobe tier: the socket and flags of a call, from entry to return. */
+struct call_args {
+	struct sock *sk;
+	__u64 flags;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);	/* pid_tgid */
+	__type(value, struct call_args);
+} inflight SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 8192);
+	__type(key, struct np_unknown_key);
+	__type(value, struct np_unknown_val);
+} unknown SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, NP_STAT_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, RINGBUF_SIZE);
+} closed SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_CGROUP_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} watched_cgroup SEC(".maps");
+
+/*
+ * Userspace polls the ring every 100 ms anyway: wake it only when the ring is
+ * a quarter full, sparing each close an irq_work.
+ */
+static __always_inline __u64 ringbuf_flags(void)
+{
+	return bpf_ringbuf_query(&closed, BPF_RB_AVAIL_DATA) > RINGBUF_SIZE / 4 ?
+	       BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+}
+
+static __always_inline void stat_inc(__u32 idx)
+{
+	__u64 *v = bpf_map_lookup_elem(&stats, &idx);
+
+	if (v)
+		*v += 1;	/* per-CPU slot: no atomic needed */
+}
+
+static __always_inline void set_v4_mapped(__u8 *dst, __u32 addr_be)
+{
+	__builtin_memset(dst, 0, 10);
+	dst[10] = 0xff;
+	dst[11] = 0xff;
+	__builtin_memcpy(dst + 12, &addr_be, 4);
+}
+
+static __always_inline bool task_watched(void)
+{
+	return watch_all || bpf_current_task_under_cgroup(&watched_cgroup, 0) == 1;
+}
+
+static __always_inline void fill_owner(struct np_owner *o, __u32 tgid, __u64 start)
+{
+	o->tgid = tgid;
+	o->start_ns = start;
+	o->uid = (__u32)bpf_get_current_uid_gid();
+	o->cgroup_id = bpf_get_current_cgroup_id();
+	bpf_get_current_comm(o->comm, sizeof(o->comm));
+}
+
+#endif
