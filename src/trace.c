@@ -567,7 +567,10 @@ static int run(struct trace_opts *o)
 	while (!stop_requested && !t.done) {
 		double now;
 
+		/* Programs wake us only when the buffer fills: drain it on every turn. */
 		err = ring_buffer__poll(rb, POLL_MS);
+		if (err >= 0 || err == -EINTR)
+			err = ring_buffer__consume(rb);
 		if (err < 0 && err != -EINTR) {
 			np_err("trace: reading the ring buffer: %s", strerror(-err));
 			goto cleanup;

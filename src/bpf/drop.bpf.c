@@ -16,6 +16,8 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
+#define RB_SIZE (4 << 20)
+
 struct np_drop_scratch {
 	struct np_drop_event ev;
 	struct np_pktbuf buf;
@@ -23,7 +25,7 @@ struct np_drop_scratch {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 4 << 20);
+	__uint(max_entries, RB_SIZE);
 } events SEC(".maps");
 
 struct {
@@ -68,7 +70,7 @@ static __always_inline int on_drop(struct sk_buff *skb, struct sock *sk, __u64 l
 	s->ev.location = location;
 	s->ev.reason = reason;
 	stat_inc(NP_DROP_STAT_MATCHED);
-	if (bpf_ringbuf_output(&events, &s->ev, sizeof(s->ev), 0))
+	if (bpf_ringbuf_output(&events, &s->ev, sizeof(s->ev), np_rb_flags(&events, RB_SIZE)))
 		stat_inc(NP_DROP_STAT_LOST);
 	return 0;
 }

@@ -139,6 +139,17 @@ static __always_inline void np_parse(struct np_pkt *p, const __u8 *pkt, __u32 ca
 }
 
 /*
+ * Ring buffer output flags: wake the reader only once the buffer is filling
+ * up. A wakeup per event costs an irq_work (a self-IPI: microseconds in a VM)
+ * for every packet; the reader also drains the buffer every 100 ms.
+ */
+static __always_inline __u64 np_rb_flags(void *rb, __u64 size)
+{
+	return bpf_ringbuf_query(rb, BPF_RB_AVAIL_DATA) > size / 16 ? BPF_RB_FORCE_WAKEUP :
+								     BPF_RB_NO_WAKEUP;
+}
+
+/*
  * Fill m from skb and, when filter is set, apply every filter (--track shows
  * tracked skbs unfiltered). Returns true when the skb matches.
  * sk: the socket the probe knows the skb belongs to, when skb->sk is not set

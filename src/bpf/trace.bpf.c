@@ -16,6 +16,8 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
+#define RB_SIZE (8 << 20)
+
 /* Set by userspace before load. */
 const volatile bool track = false;
 const volatile bool has_rx_sk = false;	/* kfree_skb has its rx_sk argument (6.11+) */
@@ -27,7 +29,7 @@ struct np_trace_scratch {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 8 << 20);
+	__uint(max_entries, RB_SIZE);
 } events SEC(".maps");
 
 struct {
@@ -86,7 +88,7 @@ static __always_inline int on_probe(__u32 probe, struct sk_buff *skb, struct soc
 	s->ev.location = location;
 	s->ev.arg = arg;
 	stat_inc(NP_TRACE_STAT_MATCHED);
-	if (bpf_ringbuf_output(&events, &s->ev, sizeof(s->ev), 0))
+	if (bpf_ringbuf_output(&events, &s->ev, sizeof(s->ev), np_rb_flags(&events, RB_SIZE)))
 		stat_inc(NP_TRACE_STAT_LOST);
 	return 0;
 }
