@@ -49,8 +49,9 @@ void probe_kernel(struct kernel_features *f)
 {
 	struct btf *vmlinux;
 
+	libbpf_print_fn_t old_print = libbpf_set_print(silent_print);
+
 	memset(f, 0, sizeof(*f));
-	libbpf_set_print(silent_print);
 	f->btf = access("/sys/kernel/btf/vmlinux", R_OK) == 0;
 	f->prog_cgroup_skb = libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_CGROUP_SKB, NULL) == 1;
 	f->prog_cgroup_sock = libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_CGROUP_SOCK, NULL) == 1;
@@ -76,6 +77,7 @@ void probe_kernel(struct kernel_features *f)
 		f->fentry = f->fentry_err == 0;
 		btf__free(vmlinux);
 	}
+	libbpf_set_print(old_print);
 }
 
 const char *attach_name(enum np_attach t)
