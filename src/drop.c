@@ -113,8 +113,8 @@ static int parse_opts(int argc, char **argv, struct drop_opts *o)
 	memset(o, 0, sizeof(*o));
 	optind = 1;
 	opterr = 0;
-	/* "+": options first, the pcap expression after them (it may start with "not"). */
-	while ((c = getopt_long(argc, argv, "+vh", long_opts, NULL)) != -1) {
+	/* Options may follow the expression, as with tcpdump; "--" ends them. */
+	while ((c = getopt_long(argc, argv, "vh", long_opts, NULL)) != -1) {
 		switch (c) {
 		case OPT_FORMAT:
 			if (strcmp(optarg, "json") && strcmp(optarg, "text")) {

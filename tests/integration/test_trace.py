@@ -192,3 +192,50 @@ def test_trace_errors():
     rc, out, err = run([NETOPROC, "trace", "--probes", "most"])
     check_eq(rc, 2, "exit status for a bad --probes")
     check_eq(len(err.strip().splitlines()), 1, f"stderr lines: {err!r}")
+
+
+@contextlib.contextmanager
+def masqueraded():
+    """A -veth- R -veth- B, R forwarding and masquerading A's packets out to B."""
+    with netns("npna", "npnr", "npnb") as (a, r, b):
+        tag = str(os.getpid() % 100000)
+        va, vra, vb, vrb = f"npna{tag}", f"npra{tag}", f"npnb{tag}", f"nprb{tag}"
+        ip("link", "add", va, "netns", a, "type", "veth", "peer", "name", vra, "netns", r)
+        ip("link", "add", vb, "netns", b, "type", "veth", "peer", "name", vrb, "netns", r)
+        for ns, dev, addr in ((a, va, "10.198.1.1/24"), (r, vra, "10.198.1.254/24"),
+                              (r, vrb, "10.198.2.254/24"), (b, vb, "10.198.2.1/24")):
+            ip("-n", ns, "addr", "add", addr, "dev", dev)
+            ip("-n", ns, "link", "set", dev, "up")
+        ip("-n", a, "route", "add", "default", "via", "10.198.1.254")
+        rc, _, err = run(["ip", "netns", "exec", r, "sysctl", "-qw", "net.ipv4.ip_forward=1"])
+        check(rc == 0, f"ip_forward: {err.strip()}")
+        rc, _, err = run(["ip", "netns", "exec", r, "nft",
+                          "add table ip npnat; add chain ip npnat post "
+                          "{ type nat hook postrouting priority 100; }; "
+                          f'add rule ip npnat post oifname "{vrb}" masquerade'])
+        check(rc == 0, f"nft masquerade: {err.strip()}")
+        yield (a, r, b), (va, vra, vrb, vb)
+
+
+def test_track_through_masquerade():
+    """The filter names A's address; after NAT the packet carries R's, and --track
+    still follows the same skb into B."""
+    with masqueraded() as (names, devs):
+        a, vb = names[0], devs[3]
+        tracked = start_trace(["--probes", "basic", "--track", "icmp and src host 10.198.1.1"])
+        plain = start_trace(["--probes", "basic", "icmp and src host 10.198.1.1"])
+        with started(tracked, plain):
+            rc, out, err = run(["ip", "netns", "exec", a, "python3", "-c", PING, "10.198.2.1",
+                                "1"], timeout=30)
+            check(rc == 0, f"ping through NAT failed: {err.strip()[-300:]}")
+            ev, _ = stop_trace(tracked)
+            pev, _ = stop_trace(plain)
+    natted = [e for e in ev if e["ifname"] == vb and e.get("icmp_type") == 8]
+    check(natted, f"tracked request on B's device: {[(e['probe'], e['ifname']) for e in ev]}")
+    check(all(e["src"] == "10.198.2.254" for e in natted), "source rewritten by masquerade")
+    sent = [e["skb"] for e in ev if e["ifname"] == devs[0] and e["probe"] == "net_dev_start_xmit"]
+    check(sent, "request leaves A")
+    check(all(e["skb"] == sent[-1] for e in natted),
+          f"the skb that left A is the one in B: {[(e['probe'], e['ifname'], e['skb']) for e in ev]}")
+    check(any(e["ifname"] == devs[0] for e in pev), "untracked: A's side shows")
+    check(not any(e["ifname"] == vb for e in pev), "untracked: nothing after the rewrite")
