@@ -114,7 +114,7 @@ static int parse_opts(int argc, char **argv, struct drop_opts *o)
 	optind = 1;
 	opterr = 0;
 	/* Options may follow the expression, as with tcpdump; "--" ends them. */
-	while ((c = getopt_long(argc, argv, "vh", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":vh", long_opts, NULL)) != -1) {
 		switch (c) {
 		case OPT_FORMAT:
 			if (strcmp(optarg, "json") && strcmp(optarg, "text")) {
@@ -170,10 +170,8 @@ static int parse_opts(int argc, char **argv, struct drop_opts *o)
 
 static const char *reason_str(struct drop_ctx *d, uint32_t reason, char *buf, size_t size)
 {
-	if (!d->have_reasons) {
-		snprintf(buf, size, "%u", reason);
-		return buf;
-	}
+	if (!d->have_reasons)	/* a kernel without drop reasons: location only */
+		return NULL;
 	return drop_reason_name(&d->reasons, reason, buf, size);
 }
 
@@ -203,7 +201,7 @@ static void print_event(struct drop_ctx *d, const struct np_drop_event *e)
 		fputc('\n', stdout);
 	} else {
 		np_meta_text(stdout, &e->m, "");
-		fprintf(stdout, " %s %s", reason, loc);
+		fprintf(stdout, " %s %s", reason ? reason : "-", loc);
 		np_task_text(stdout, &e->m);
 		fputc('\n', stdout);
 	}
@@ -329,7 +327,7 @@ static void print_summary(struct drop_ctx *d, uint64_t lost, bool final)
 			jw_end_object(&jw);
 		} else {
 			printf("%10llu  %-28s %-36s %-8s %-12u %-16s %s\n",
-			       (unsigned long long)rows[i].n, reason, loc, proto, k->netns,
+			       (unsigned long long)rows[i].n, reason ? reason : "-", loc, proto, k->netns,
 			       k->ifname[0] ? k->ifname : "-", k->comm[0] ? k->comm : "-");
 		}
 	}

@@ -162,7 +162,7 @@ static int parse_opts(int argc, char **argv, struct trace_opts *o)
 	o->level = LEVEL_STANDARD;
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "vh", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":vh", long_opts, NULL)) != -1) {
 		switch (c) {
 		case OPT_PROBES:
 			if (strcmp(optarg, "basic") == 0) {
@@ -216,6 +216,9 @@ static int parse_opts(int argc, char **argv, struct trace_opts *o)
 		case 'h':
 			usage(stdout);
 			return 1;
+		case ':':
+			np_err("option '%s' needs a value", argv[optind - 1]);
+			return -EINVAL;
 		default:
 			np_err("unknown option '%s'", argv[optind - 1]);
 			return -EINVAL;

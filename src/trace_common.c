@@ -279,8 +279,8 @@ void np_lost_report(struct np_lost *l, uint64_t total, bool final)
 	if (total > l->reported)
 		np_err("%llu events lost: ring buffer full (%llu in total)",
 		       (unsigned long long)(total - l->reported), (unsigned long long)total);
-	else if (final && np_verbose)
-		np_err("no events lost");
+	else if (final && !total)
+		np_info("no events lost");
 	l->reported = total;
 }
 

@@ -3,6 +3,7 @@
 own: an nft rule, a closed UDP port and a full socket receive buffer, each with a
 known number of packets, counted exactly by reason."""
 import json
+import re
 import signal
 import subprocess
 import time
@@ -259,3 +260,24 @@ def test_pid_filter_and_process_context():
     for e in ev:
         check_eq((e.get("pid"), e.get("comm")), (sender.p.pid, "python3"), "process")
     check_eq(none, [], "events for --pid 1")
+
+
+def test_lost_events_counted():
+    """A reader that cannot keep up loses events, counts every one and keeps going:
+    events printed + events lost == drops caused."""
+    n = 100000
+    with netns("npdrop") as (ns,):
+        # stdout is not read until the end: the pipe fills, then the ring buffer.
+        p = start_drop(ns, "udp")
+        with started(p):
+            nspy(ns, UDP_SEND, n, PORT)
+            time.sleep(1.5)
+            p.p.send_signal(signal.SIGINT)
+            rc, out, err = p.wait(timeout=60)
+    check_eq(rc, 0, f"exit status ({err.strip()[-300:]})")
+    m = re.search(r"drop: (\d+) drops seen, (\d+) matched the filters, (\d+) lost", err)
+    check(m, f"closing counts on stderr: {err!r}")
+    lost = int(m.group(3))
+    check(lost > 0, "the stalled reader lost events")
+    check(re.search(rf"{lost} in total", err), f"loss reported as it happened: {err!r}")
+    check_eq(len(out.splitlines()) + lost, n, "events printed + lost")
