@@ -450,7 +450,8 @@ static int run(struct drop_opts *o)
 		now = now_monotonic();
 		if (now >= next_lost) {
 			np_lost_report(&lost, np_percpu_sum(bpf_map__fd(skel->maps.stats),
-							    NP_DROP_STAT_LOST), false);
+							    NP_DROP_STAT_LOST) +
+					      np_prog_misses(skel->obj), false);
 			next_lost = now + 1;
 		}
 		if (next_sum && now >= next_sum) {
@@ -463,15 +464,17 @@ static int run(struct drop_opts *o)
 	/* What is already in the ring buffer happened before the stop: show it. */
 	if (!d.done)
 		ring_buffer__consume(rb);
-	np_lost_report(&lost, np_percpu_sum(bpf_map__fd(skel->maps.stats), NP_DROP_STAT_LOST),
-		       true);
+	np_lost_report(&lost, np_percpu_sum(bpf_map__fd(skel->maps.stats), NP_DROP_STAT_LOST) +
+		       np_prog_misses(skel->obj), true);
 	if (o->summary)
 		print_summary(&d, lost.reported, true);
-	np_info("drop: %llu drops seen, %llu matched the filters, %llu lost",
+	np_info("drop: %llu drops seen, %llu matched the filters, %llu lost in the ring buffer, "
+		"%llu missed (probe nested)",
 		(unsigned long long)np_percpu_sum(bpf_map__fd(skel->maps.stats), NP_DROP_STAT_SEEN),
 		(unsigned long long)np_percpu_sum(bpf_map__fd(skel->maps.stats),
 						  NP_DROP_STAT_MATCHED),
-		(unsigned long long)lost.reported);
+		(unsigned long long)np_percpu_sum(bpf_map__fd(skel->maps.stats), NP_DROP_STAT_LOST),
+		(unsigned long long)np_prog_misses(skel->obj));
 	fflush(stdout);
 cleanup:
 	ring_buffer__free(rb);

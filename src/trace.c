@@ -585,7 +585,8 @@ static int run(struct trace_opts *o)
 		fflush(stdout);
 		if (now >= next_lost) {
 			np_lost_report(&lost, np_percpu_sum(bpf_map__fd(skel->maps.stats),
-							    NP_TRACE_STAT_LOST), false);
+							    NP_TRACE_STAT_LOST) +
+					      np_prog_misses(skel->obj), false);
 			next_lost = now + 1;
 		}
 		if (o->duration && now - start >= o->duration)
@@ -596,12 +597,14 @@ static int run(struct trace_opts *o)
 	if (o->timeline)
 		flush_idle(&t, 0, true);
 	fflush(stdout);
-	np_lost_report(&lost, np_percpu_sum(bpf_map__fd(skel->maps.stats), NP_TRACE_STAT_LOST),
-		       true);
-	np_info("trace: %llu events matched, %llu lost",
+	np_lost_report(&lost, np_percpu_sum(bpf_map__fd(skel->maps.stats), NP_TRACE_STAT_LOST) +
+		       np_prog_misses(skel->obj), true);
+	np_info("trace: %llu events matched, %llu lost in the ring buffer, %llu missed "
+		"(probe nested)",
 		(unsigned long long)np_percpu_sum(bpf_map__fd(skel->maps.stats),
 						  NP_TRACE_STAT_MATCHED),
-		(unsigned long long)lost.reported);
+		(unsigned long long)np_percpu_sum(bpf_map__fd(skel->maps.stats), NP_TRACE_STAT_LOST),
+		(unsigned long long)np_prog_misses(skel->obj));
 cleanup:
 	ring_buffer__free(rb);
 	for (int i = 0; i < at.n; i++)

@@ -277,7 +277,7 @@ void np_task_text(FILE *out, const struct np_skb_meta *m)
 void np_lost_report(struct np_lost *l, uint64_t total, bool final)
 {
 	if (total > l->reported)
-		np_err("%llu events lost: ring buffer full (%llu in total)",
+		np_err("%llu events lost: ring buffer full or probe nested (%llu in total)",
 		       (unsigned long long)(total - l->reported), (unsigned long long)total);
 	else if (final && !total)
 		np_info("no events lost");
@@ -328,4 +328,24 @@ int np_tp_nargs(const struct btf *btf, const char *name)
 	if (!t || !btf_is_func_proto(t))
 		return -EINVAL;
 	return btf_vlen(t);
+}
+
+uint64_t np_prog_misses(struct bpf_object *obj)
+{
+	struct bpf_program *prog;
+	uint64_t sum = 0;
+
+	bpf_object__for_each_program(prog, obj) {
+		struct bpf_prog_info info;
+		__u32 len = sizeof(info);
+		int fd = bpf_program__fd(prog);
+
+		/* The softirq bookkeeping programs carry no events. */
+		if (fd < 0 || strncmp(bpf_program__name(prog), "np_softirq", 10) == 0)
+			continue;
+		memset(&info, 0, sizeof(info));
+		if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0)
+			sum += info.recursion_misses;
+	}
+	return sum;
 }

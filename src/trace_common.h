@@ -77,6 +77,12 @@ int np_tp_nargs(const struct btf *btf, const char *name);
 /* Load only the programs whose section starts with prefix ("tp_btf/", "raw_tp/"). */
 void np_autoload_kind(struct bpf_object *obj, const char *prefix);
 
+/*
+ * Runs of obj's loaded programs the kernel skipped because the program was
+ * already running on that CPU (a softirq interrupting it): lost events too.
+ */
+uint64_t np_prog_misses(struct bpf_object *obj);
+
 /* Sum of a per-CPU u64 counter at index idx of map_fd. */
 uint64_t np_percpu_sum(int map_fd, uint32_t idx);
 
