@@ -284,3 +284,23 @@ def test_lost_events_counted():
     check_eq(len(out.splitlines()) + lost, matched, "events printed + lost in the ring buffer")
     # A drop elsewhere nesting in ours is skipped by the kernel (and counted as missed).
     check(n - missed <= matched <= n, f"matched {matched} of {n} drops ({missed} missed)")
+
+
+UDP6_SEND = UDP_SEND.replace("socket.AF_INET", "socket.AF_INET6").replace('"127.0.0.1"', '"::1"')
+
+
+def test_udp6_closed_port_and_ip_filter():
+    """IPv6: NO_SOCKET with the addresses parsed; an IPv4-only filter sees none of it."""
+    n = 11
+    with netns("npdrop") as (ns,):
+        v6 = start_drop(ns, f"ip6 and udp dst port {PORT}")
+        v4 = start_drop(ns, "ip")
+        with started(v6, v4):
+            nspy(ns, UDP6_SEND, n, PORT)
+            ev = stop_drop(v6)
+            other = stop_drop(v4)
+    check_eq(by_reason(ev), {"NO_SOCKET": n}, "drops by reason")
+    for e in ev:
+        check_eq((e["proto"], e["src"], e["dst"], e["dport"]), ("udp", "::1", "::1", PORT),
+                 "packet")
+    check_eq(other, [], "events of the ip (v4) filter")
