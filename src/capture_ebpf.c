@@ -209,28 +209,34 @@ struct hook {
 	const char *prog;
 	const char *func;	/* kernel function it needs; NULL for tracepoints */
 	bool required;
+	int nargs;		/* for this many parameters of func only; 0: any */
 };
 
 static const struct hook hooks[] = {
-	{ NP_ATTACH_TRACEPOINT, "on_send", NULL, true },
-	{ NP_ATTACH_TRACEPOINT, "on_recv", NULL, true },
-	{ NP_ATTACH_FENTRY, "fexit_tcp_sendmsg", "tcp_sendmsg", true },
-	{ NP_ATTACH_FENTRY, "fentry_tcp_cleanup_rbuf", "tcp_cleanup_rbuf", true },
-	{ NP_ATTACH_FENTRY, "fexit_udp_sendmsg", "udp_sendmsg", true },
-	{ NP_ATTACH_FENTRY, "fexit_udp_recvmsg", "udp_recvmsg", true },
-	{ NP_ATTACH_FENTRY, "fexit_udpv6_sendmsg", "udpv6_sendmsg", false },
-	{ NP_ATTACH_FENTRY, "fexit_udpv6_recvmsg", "udpv6_recvmsg", false },
-	{ NP_ATTACH_KPROBE, "kp_tcp_sendmsg", "tcp_sendmsg", true },
-	{ NP_ATTACH_KPROBE, "krp_tcp_sendmsg", "tcp_sendmsg", true },
-	{ NP_ATTACH_KPROBE, "kp_tcp_cleanup_rbuf", "tcp_cleanup_rbuf", true },
-	{ NP_ATTACH_KPROBE, "kp_udp_sendmsg", "udp_sendmsg", true },
-	{ NP_ATTACH_KPROBE, "krp_udp_sendmsg", "udp_sendmsg", true },
-	{ NP_ATTACH_KPROBE, "kp_udp_recvmsg", "udp_recvmsg", true },
-	{ NP_ATTACH_KPROBE, "krp_udp_recvmsg", "udp_recvmsg", true },
-	{ NP_ATTACH_KPROBE, "kp_udpv6_sendmsg", "udpv6_sendmsg", false },
-	{ NP_ATTACH_KPROBE, "krp_udpv6_sendmsg", "udpv6_sendmsg", false },
-	{ NP_ATTACH_KPROBE, "kp_udpv6_recvmsg", "udpv6_recvmsg", false },
-	{ NP_ATTACH_KPROBE, "krp_udpv6_recvmsg", "udpv6_recvmsg", false },
+	{ NP_ATTACH_TRACEPOINT, "on_send", NULL, true, 0 },
+	{ NP_ATTACH_TRACEPOINT, "on_recv", NULL, true, 0 },
+	{ NP_ATTACH_FENTRY, "fexit_tcp_sendmsg", "tcp_sendmsg", true, 0 },
+	{ NP_ATTACH_FENTRY, "fentry_tcp_cleanup_rbuf", "tcp_cleanup_rbuf", true, 0 },
+	{ NP_ATTACH_FENTRY, "fexit_udp_sendmsg", "udp_sendmsg", true, 0 },
+	/* udp{,v6}_recvmsg lost their noblock parameter in 5.19. */
+	{ NP_ATTACH_FENTRY, "fexit_udp_recvmsg5", "udp_recvmsg", true, 5 },
+	{ NP_ATTACH_FENTRY, "fexit_udp_recvmsg6", "udp_recvmsg", true, 6 },
+	{ NP_ATTACH_FENTRY, "fexit_udpv6_sendmsg", "udpv6_sendmsg", false, 0 },
+	{ NP_ATTACH_FENTRY, "fexit_udpv6_recvmsg5", "udpv6_recvmsg", false, 5 },
+	{ NP_ATTACH_FENTRY, "fexit_udpv6_recvmsg6", "udpv6_recvmsg", false, 6 },
+	{ NP_ATTACH_KPROBE, "kp_tcp_sendmsg", "tcp_sendmsg", true, 0 },
+	{ NP_ATTACH_KPROBE, "krp_tcp_sendmsg", "tcp_sendmsg", true, 0 },
+	{ NP_ATTACH_KPROBE, "kp_tcp_cleanup_rbuf", "tcp_cleanup_rbuf", true, 0 },
+	{ NP_ATTACH_KPROBE, "kp_udp_sendmsg", "udp_sendmsg", true, 0 },
+	{ NP_ATTACH_KPROBE, "krp_udp_sendmsg", "udp_sendmsg", true, 0 },
+	{ NP_ATTACH_KPROBE, "kp_udp_recvmsg5", "udp_recvmsg", true, 5 },
+	{ NP_ATTACH_KPROBE, "kp_udp_recvmsg6", "udp_recvmsg", true, 6 },
+	{ NP_ATTACH_KPROBE, "krp_udp_recvmsg", "udp_recvmsg", true, 0 },
+	{ NP_ATTACH_KPROBE, "kp_udpv6_sendmsg", "udpv6_sendmsg", false, 0 },
+	{ NP_ATTACH_KPROBE, "krp_udpv6_sendmsg", "udpv6_sendmsg", false, 0 },
+	{ NP_ATTACH_KPROBE, "kp_udpv6_recvmsg5", "udpv6_recvmsg", false, 5 },
+	{ NP_ATTACH_KPROBE, "kp_udpv6_recvmsg6", "udpv6_recvmsg", false, 6 },
+	{ NP_ATTACH_KPROBE, "krp_udpv6_recvmsg", "udpv6_recvmsg", false, 0 },
 };
 
 /* Parameter count of kernel function @name, or -1 when BTF does not have it. */
@@ -282,11 +288,15 @@ static int select_programs(struct monitor_bpf *s, enum np_attach tier)
 		btf = NULL;
 	for (size_t i = 0; i < sizeof(hooks) / sizeof(hooks[0]); i++) {
 		struct bpf_program *p = bpf_object__find_program_by_name(s->obj, hooks[i].prog);
+		int nargs = hooks[i].func ? func_nargs(btf, hooks[i].func) : 0;
 		bool want = hooks[i].tier == tier;
 
 		if (!p)
 			continue;
-		if (want && hooks[i].func && func_nargs(btf, hooks[i].func) < 0) {
+		/* The other signature's variant: silently not ours. */
+		if (want && hooks[i].nargs && nargs >= 0 && nargs != hooks[i].nargs)
+			want = false;
+		else if (want && hooks[i].func && nargs < 0) {
 			if (hooks[i].required) {
 				np_err("--attach %s: kernel function %s is missing", attach_name(tier),
 				       hooks[i].func);
@@ -299,11 +309,6 @@ static int select_programs(struct monitor_bpf *s, enum np_attach tier)
 		}
 		bpf_program__set_autoload(p, want);
 	}
-	/* 5.19 dropped udp{,v6}_recvmsg's noblock argument: tell the programs where flags are. */
-	if (func_nargs(btf, "udp_recvmsg") > 0)
-		s->rodata->udp_recvmsg_nargs = func_nargs(btf, "udp_recvmsg");
-	if (func_nargs(btf, "udpv6_recvmsg") > 0)
-		s->rodata->udpv6_recvmsg_nargs = func_nargs(btf, "udpv6_recvmsg");
 	s->rodata->owner_in_hash = tier == NP_ATTACH_KPROBE;
 	btf__free(btf);
 	return err;

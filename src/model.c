@@ -199,9 +199,12 @@ int model_apply_sock(struct np_model *m, const struct np_sock_record *r, double 
 	c->family = r->family;
 	c->state = r->state;
 	c->closed = st->closed;
-	memcpy(c->local.addr, r->laddr, 16);
+	/* A record from release knows less of the local end: keep what is known. */
+	if (r->lport || !c->local.port) {
+		memcpy(c->local.addr, r->laddr, 16);
+		c->local.port = r->lport;
+	}
 	memcpy(c->remote.addr, r->raddr, 16);
-	c->local.port = r->lport;
 	c->remote.port = r->rport;
 	/* The kernel knows the latest name (exec, prctl); keep it. */
 	memcpy(p->comm, r->owner.comm, NP_COMM_LEN);

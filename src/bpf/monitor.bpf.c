@@ -145,7 +145,8 @@ static __always_inline int count_skb(struct __sk_buff *skb, bool egress)
 		stat_inc(NP_STAT_STORAGE_FAIL);
 		goto unknown;
 	}
-	if (!a->local_set) {
+	/* The port may still be 0 on a socket's first packet: look again until it is set. */
+	if (!a->local_set || !a->lport) {
 		if (sk->family == AF_INET) {
 			set_v4_mapped(a->laddr, sk->src_ip4);
 		} else {
@@ -165,8 +166,10 @@ static __always_inline int count_skb(struct __sk_buff *skb, bool egress)
 		}
 	}
 	if (!a->owned) {
+		__u64 key = a->sk_addr;
+
 		if (!bpf_sk_storage_get(&owners, sk, 0, 0) &&
-		    !(owner_in_hash && bpf_map_lookup_elem(&sk_procs, &a->sk_addr)))
+		    !(owner_in_hash && bpf_map_lookup_elem(&sk_procs, &key)))
 			goto unknown;
 		a->owned = 1;
 	}
@@ -245,40 +248,29 @@ int BPF_PROG(fentry_tcp_cleanup_rbuf, struct sock *sk, int copied)
 }
 
 /*
- * udp{,v6}_recvmsg lost their noblock argument in 5.19: read flags and the
- * return value at the positions the running kernel's BTF gave userspace.
- * The branch on a read-only constant is resolved by the verifier.
+ * udp{,v6}_recvmsg lost their noblock argument in 5.19: one program for each
+ * signature, and userspace loads the one matching the running kernel's BTF.
  */
-static __always_inline void udp_recv_exit(unsigned long long *ctx, int nargs)
-{
-	struct sock *sk = (struct sock *)ctx[0];
-	long ret;
-	int flags;
-
-	if (nargs == 6) {
-		flags = (int)ctx[4];
-		ret = (long)ctx[6];
-	} else {
-		flags = (int)ctx[3];
-		ret = (long)ctx[5];
-	}
-	if (!(flags & MSG_PEEK))
-		count_payload(sk, ret, false);
+#define UDP_RECV_FEXIT(name, func)						\
+SEC("fexit/" #func)								\
+int BPF_PROG(name##5, struct sock *sk, struct msghdr *msg, size_t len,		\
+	     int flags, int *addr_len, int ret)					\
+{										\
+	if (!(flags & MSG_PEEK))						\
+		count_payload(sk, ret, false);					\
+	return 0;								\
+}										\
+SEC("fexit/" #func)								\
+int BPF_PROG(name##6, struct sock *sk, struct msghdr *msg, size_t len,		\
+	     int noblock, int flags, int *addr_len, int ret)			\
+{										\
+	if (!(flags & MSG_PEEK))						\
+		count_payload(sk, ret, false);					\
+	return 0;								\
 }
 
-SEC("fexit/udp_recvmsg")
-int fexit_udp_recvmsg(unsigned long long *ctx)
-{
-	udp_recv_exit(ctx, udp_recvmsg_nargs);
-	return 0;
-}
-
-SEC("fexit/udpv6_recvmsg")
-int fexit_udpv6_recvmsg(unsigned long long *ctx)
-{
-	udp_recv_exit(ctx, udpv6_recvmsg_nargs);
-	return 0;
-}
+UDP_RECV_FEXIT(fexit_udp_recvmsg, udp_recvmsg)
+UDP_RECV_FEXIT(fexit_udpv6_recvmsg, udpv6_recvmsg)
 
 /* kprobe tier: the same functions; entry keeps the socket until the return. */
 static __always_inline void save_call(struct sock *sk, __u64 flags)
@@ -353,33 +345,29 @@ int BPF_KPROBE(kp_tcp_cleanup_rbuf, struct sock *sk, int copied)
 	return 0;
 }
 
-SEC("kprobe/udp_recvmsg")
-int BPF_KPROBE(kp_udp_recvmsg, struct sock *sk, void *msg, size_t len, long a4, long a5)
-{
-	save_call(sk, udp_recvmsg_nargs == 6 ? a5 : a4);
-	return 0;
+#define UDP_RECV_KPROBE(name, func)						\
+SEC("kprobe/" #func)								\
+int BPF_KPROBE(kp_##name##5, struct sock *sk, void *msg, size_t len, int flags)	\
+{										\
+	save_call(sk, flags);							\
+	return 0;								\
+}										\
+SEC("kprobe/" #func)								\
+int BPF_KPROBE(kp_##name##6, struct sock *sk, void *msg, size_t len,		\
+	       int noblock, int flags)						\
+{										\
+	save_call(sk, flags);							\
+	return 0;								\
+}										\
+SEC("kretprobe/" #func)								\
+int BPF_KRETPROBE(krp_##name, int ret)						\
+{										\
+	finish_call(ret, false);						\
+	return 0;								\
 }
 
-SEC("kretprobe/udp_recvmsg")
-int BPF_KRETPROBE(krp_udp_recvmsg, int ret)
-{
-	finish_call(ret, false);
-	return 0;
-}
-
-SEC("kprobe/udpv6_recvmsg")
-int BPF_KPROBE(kp_udpv6_recvmsg, struct sock *sk, void *msg, size_t len, long a4, long a5)
-{
-	save_call(sk, udpv6_recvmsg_nargs == 6 ? a5 : a4);
-	return 0;
-}
-
-SEC("kretprobe/udpv6_recvmsg")
-int BPF_KRETPROBE(krp_udpv6_recvmsg, int ret)
-{
-	finish_call(ret, false);
-	return 0;
-}
+UDP_RECV_KPROBE(udp_recvmsg, udp_recvmsg)
+UDP_RECV_KPROBE(udpv6_recvmsg, udpv6_recvmsg)
 
 SEC("cgroup/sock_create")
 int on_sock_create(struct bpf_sock *sk)
@@ -417,7 +405,8 @@ static __always_inline void fill_tuple(struct np_sock_record *r, const struct so
 static __always_inline void fill_counts(struct np_sock_record *r, struct sock_acct *a,
 					struct np_owner *o, __u64 cookie, __u8 event)
 {
-	struct sk_proc *p = owner_in_hash ? bpf_map_lookup_elem(&sk_procs, &a->sk_addr) : NULL;
+	__u64 key = a->sk_addr;	/* a may be an iterator buffer: keys must be on the stack */
+	struct sk_proc *p = owner_in_hash ? bpf_map_lookup_elem(&sk_procs, &key) : NULL;
 
 	r->cookie = cookie;
 	r->event = event;
@@ -443,8 +432,10 @@ static __always_inline void fill_counts(struct np_sock_record *r, struct sock_ac
 /* kprobe tier: forget a socket's sk_procs entry once nothing can follow. */
 static __always_inline void forget_hash_entry(struct sock_acct *a)
 {
-	if (owner_in_hash && a->sk_addr)
-		bpf_map_delete_elem(&sk_procs, &a->sk_addr);
+	__u64 key = a->sk_addr;
+
+	if (owner_in_hash && key)
+		bpf_map_delete_elem(&sk_procs, &key);
 }
 
 /* Send a socket's final counts to userspace. */

@@ -29,7 +29,7 @@ static __always_inline struct sock_acct *claim_socket(struct sock *sk)
 	a = bpf_sk_storage_get(&accts, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
 	if (!a)
 		return NULL;
-	if (!a->local_set) {
+	if (!a->local_set || !a->lport) {
 		if (family == AF_INET)
 			set_v4_mapped(a->laddr, sk->__sk_common.skc_rcv_saddr);
 		else
