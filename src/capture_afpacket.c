@@ -42,6 +42,7 @@
 #define TCP_LISTEN	10
 #define TCP_TIME_WAIT	6
 #define TCP_SYN_RECV	3
+#define TCP_CLOSE	7
 
 struct tuple_key {
 	uint8_t laddr[16], raddr[16];
@@ -57,6 +58,13 @@ struct local_key {
 	uint8_t pad;
 };
 
+/* Which TCP payload bytes were already counted: retransmissions are not new payload. */
+struct seq_track {
+	uint32_t next;		/* one past the highest byte seen */
+	uint32_t hole_lo, hole_hi;	/* one gap below next, filled by a later retransmission */
+	bool init;
+};
+
 struct afp_sock {
 	struct np_sock_record rec;	/* tuple, owner, cumulative counters */
 	struct np_counters base;	/* already handed to unknown while ownerless */
@@ -67,8 +75,10 @@ struct afp_sock {
 	bool gone;			/* missing from the latest dump */
 	uint8_t v6only;
 	uint32_t inode;
+	uint64_t cgroup_id;		/* of the task that made it, from sock_diag */
 	unsigned seen_gen;
 	double next_owner_try, owner_backoff;
+	struct seq_track seq[2];	/* [0] received, [1] sent */
 };
 
 struct frag_ent {
@@ -97,6 +107,8 @@ struct afp {
 	double last_refresh;
 	uint64_t drops;
 	uint64_t packets, lookups, lookup_hits, hints;
+	uint64_t synth_cookies, inferred;
+	uint64_t hints_owned, hints_noproc;	/* SYN hints: owner found, socket without holder */
 };
 
 static const uint8_t any4[16] = { [10] = 0xff, [11] = 0xff };
@@ -163,6 +175,27 @@ static struct afp_sock *find_local(struct afp *a, uint8_t protocol, const uint8_
 	return s;
 }
 
+static struct afp_sock *lookup(struct afp *a, uint8_t protocol, const uint8_t l[16],
+			       uint16_t lport, const uint8_t r[16], uint16_t rport, bool force);
+static void try_owner(struct afp *a, struct afp_sock *s, bool now_or_never);
+
+/* The listener a TCP socket on this local address and port was accepted from. */
+static struct afp_sock *listener_of(struct afp *a, struct afp_sock *s, bool ask)
+{
+	const struct np_sock_record *r = &s->rec;
+	struct afp_sock *l = find_local(a, IPPROTO_TCP, r->laddr, r->lport);
+
+	/* Not met yet (listeners show up in dumps): ask the kernel for it. */
+	if (!l && ask)
+		l = lookup(a, IPPROTO_TCP, r->laddr, r->lport, is_v4(r->laddr) ? any4 : any6, 0,
+			   false);
+	if (!l || l == s || l->rec.state != TCP_LISTEN)
+		return NULL;
+	if (!l->rec.has_owner)
+		try_owner(a, l, false);
+	return l;
+}
+
 static void try_owner(struct afp *a, struct afp_sock *s, bool now_or_never)
 {
 	struct np_owner o;
@@ -177,12 +210,13 @@ static void try_owner(struct afp *a, struct afp_sock *s, bool now_or_never)
 		return;
 	/* An accepted socket most likely belongs to whoever holds its listener. */
 	if (s->rec.protocol == IPPROTO_TCP && s->rec.state != TCP_LISTEN) {
-		struct afp_sock *l = find_local(a, IPPROTO_TCP, s->rec.laddr, s->rec.lport);
+		struct afp_sock *l = listener_of(a, s, false);
 
 		if (l && l->rec.has_owner)
 			hints[nhints++] = l->rec.owner.tgid;
 	}
-	if (ps_find(&a->ps, s->inode, hints, nhints, &o) == 0) {
+	if (ps_find(&a->ps, s->inode, hints, nhints, now_or_never, &o) == 0) {
+		o.cgroup_id = s->cgroup_id;
 		s->rec.owner = o;
 		s->rec.has_owner = 1;
 		return;
@@ -194,7 +228,8 @@ static void try_owner(struct afp *a, struct afp_sock *s, bool now_or_never)
 }
 
 /* Add or update a socket the kernel told us about. */
-static struct afp_sock *upsert(struct afp *a, const struct sd_sock *d, bool from_dump)
+static struct afp_sock *upsert(struct afp *a, const struct sd_sock *d, bool from_dump,
+			       bool urgent)
 {
 	struct afp_sock *s = htab_get(&a->socks, &d->cookie);
 	struct np_sock_record *r;
@@ -218,6 +253,8 @@ static struct afp_sock *upsert(struct afp *a, const struct sd_sock *d, bool from
 	if (!s->inode)
 		s->inode = d->inode;
 	s->v6only = d->v6only;
+	if (d->cgroup_id)
+		s->cgroup_id = d->cgroup_id;
 	r->family = d->family;
 	r->protocol = d->protocol;
 	r->state = d->protocol == IPPROTO_TCP ? d->state : 0;
@@ -230,13 +267,13 @@ static struct afp_sock *upsert(struct afp *a, const struct sd_sock *d, bool from
 		r->rport = d->rport;
 		file(a, s);
 	}
-	try_owner(a, s, false);
+	try_owner(a, s, urgent);
 	return s;
 }
 
 static int dump_cb(const struct sd_sock *d, void *ctx)
 {
-	upsert(ctx, d, true);
+	upsert(ctx, d, true, false);
 	return 0;
 }
 
@@ -291,7 +328,8 @@ static struct afp_sock *lookup(struct afp *a, uint8_t protocol, const uint8_t l[
 		return NULL;
 	}
 	a->lookup_hits++;
-	return upsert(a, &d, false);
+	/* Just met: its holder may be a process about to exit. */
+	return upsert(a, &d, false, true);
 }
 
 /* ---- counting ---- */
@@ -335,6 +373,60 @@ static struct frag_ent *frag_find(struct afp *a, const struct pkt_info *p, bool 
 	return NULL;
 }
 
+/*
+ * A packet of an established flow that only a listener matches any more:
+ * the accepted socket came and went between two looks. Its bytes go to the
+ * listener's holder, on a connection of its own, under a cookie with bit 63
+ * set (the kernel's cookies count up from 1 and never get there).
+ */
+static struct afp_sock *from_listener(struct afp *a, const struct afp_sock *lst,
+				      const uint8_t *l, uint16_t lport, const uint8_t *r,
+				      uint16_t rport)
+{
+	struct afp_sock *s;
+
+	if (!lst->rec.has_owner || !lst->in_scope)
+		return NULL;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	s->rec.cookie = 1ULL << 63 | ++a->synth_cookies;
+	if (htab_put(&a->socks, &s->rec.cookie, s)) {
+		free(s);
+		return NULL;
+	}
+	s->rec.family = lst->rec.family;
+	s->rec.protocol = IPPROTO_TCP;
+	s->rec.state = TCP_CLOSE;
+	s->rec.owner = lst->rec.owner;
+	s->rec.has_owner = 1;
+	memcpy(s->rec.laddr, l, 16);
+	memcpy(s->rec.raddr, r, 16);
+	s->rec.lport = lport;
+	s->rec.rport = rport;
+	s->in_scope = true;
+	s->seen_gen = a->dump_gen;	/* the next dump will not list it: closed then */
+	file(a, s);
+	a->inferred++;
+	return s;
+}
+
+/* An accepted socket that lost its file before we saw who accepted it. */
+static void inherit_listener(struct afp *a, struct afp_sock *s)
+{
+	struct afp_sock *l;
+
+	if (s->rec.protocol != IPPROTO_TCP || s->rec.state == TCP_LISTEN ||
+	    s->rec.state == TCP_SYN_RECV)
+		return;
+	l = listener_of(a, s, true);
+	if (l && l->rec.has_owner && l->in_scope) {
+		s->rec.owner = l->rec.owner;
+		s->rec.has_owner = 1;
+		a->inferred++;
+	}
+}
+
 static struct afp_sock *place(struct afp *a, const struct pkt_info *p, bool tx,
 			      const uint8_t *l, uint16_t lport, const uint8_t *r, uint16_t rport)
 {
@@ -351,8 +443,13 @@ static struct afp_sock *place(struct afp *a, const struct pkt_info *p, bool tx,
 		if (s && !(syn && s->rec.state == TCP_TIME_WAIT))
 			return s;
 		s = lookup(a, IPPROTO_TCP, l, lport, r, rport, syn);
-		/* A listener or a request socket: no process socket yet. */
-		if (s && (s->rec.state == TCP_LISTEN || (s->rec.state == TCP_SYN_RECV && !s->inode)))
+		/* The listener may have closed since: we still know it until the next dump. */
+		if (!s && !syn)
+			s = find_local(a, IPPROTO_TCP, l, lport);
+		if (s && s->rec.state == TCP_LISTEN)
+			return syn ? NULL : from_listener(a, s, l, lport, r, rport);
+		/* A request socket: no process socket yet. */
+		if (s && s->rec.state == TCP_SYN_RECV && !s->inode)
 			return NULL;
 		return s;
 	}
@@ -361,11 +458,59 @@ static struct afp_sock *place(struct afp *a, const struct pkt_info *p, bool tx,
 	return lookup(a, p->protocol, l, lport, r, rport, false);
 }
 
+static bool seq_after(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b) > 0;
+}
+
+/*
+ * Payload bytes of [seq, seq + len) not counted before. Payload is what the
+ * application moved: a retransmitted segment is wire bytes, not new payload.
+ * One gap (a segment lost before we saw it) is remembered and filled in by
+ * its retransmission.
+ */
+static uint32_t seq_fresh(struct seq_track *t, uint32_t seq, uint32_t len)
+{
+	uint32_t end = seq + len, fresh = 0, lo, hi;
+
+	if (!len)
+		return 0;
+	if (!t->init) {
+		t->init = true;
+		t->next = end;
+		return len;
+	}
+	if (seq_after(end, t->next)) {
+		if (seq_after(seq, t->next)) {
+			if (t->hole_lo == t->hole_hi) {
+				t->hole_lo = t->next;
+				t->hole_hi = seq;
+			}
+			fresh = len;
+		} else {
+			fresh = end - t->next;
+		}
+		t->next = end;
+	}
+	if (t->hole_lo != t->hole_hi) {
+		lo = seq_after(seq, t->hole_lo) ? seq : t->hole_lo;
+		hi = seq_after(end, t->hole_hi) ? t->hole_hi : end;
+		if (seq_after(hi, lo)) {
+			fresh += hi - lo;
+			if (lo == t->hole_lo)
+				t->hole_lo = hi;
+			else
+				t->hole_hi = lo;	/* the part above is forgotten: a small undercount */
+		}
+	}
+	return fresh;
+}
+
 static void account(struct afp *a, const struct pkt_info *p, bool tx, uint32_t gso_size)
 {
 	const uint8_t *l = tx ? p->saddr : p->daddr, *r = tx ? p->daddr : p->saddr;
 	uint16_t lport = tx ? p->sport : p->dport, rport = tx ? p->dport : p->sport;
-	uint64_t segs = 1, bytes = p->ip_bytes;
+	uint64_t segs = 1, bytes = p->ip_bytes, payload;
 	struct afp_sock *s = NULL;
 	struct np_counters *c;
 
@@ -398,20 +543,25 @@ static void account(struct afp *a, const struct pkt_info *p, bool tx, uint32_t g
 	}
 	if (s && !s->in_scope)
 		return;		/* another cgroup's socket: not watched */
+	if (s && !s->rec.has_owner && !s->inode)
+		inherit_listener(a, s);
 	if (!s || (!s->rec.has_owner && !s->inode)) {
 		add_unknown(a, r, p->protocol, tx, bytes, segs);
 		return;
 	}
 	try_owner(a, s, false);
+	payload = p->payload;
+	if (p->protocol == IPPROTO_TCP && p->frag == PKT_FRAG_NONE)
+		payload = seq_fresh(&s->seq[tx], p->tcp_seq + !!(p->tcp_flags & TCP_SYN), payload);
 	c = &s->rec.c;
 	if (tx) {
 		c->tx_bytes += bytes;
 		c->tx_packets += segs;
-		c->tx_payload += p->payload;
+		c->tx_payload += payload;
 	} else {
 		c->rx_bytes += bytes;
 		c->rx_packets += segs;
-		c->rx_payload += p->payload;
+		c->rx_payload += payload;
 	}
 }
 
@@ -498,8 +648,10 @@ static void drain_hints(struct afp *a)
 			      sll.sll_hatype, &p) != PKT_PORTS || p.protocol != IPPROTO_TCP)
 			continue;
 		s = lookup(a, IPPROTO_TCP, p.saddr, p.sport, p.daddr, p.dport, true);
-		if (s)
-			try_owner(a, s, true);
+		if (s && s->rec.has_owner)
+			a->hints_owned++;
+		else if (s && s->inode)
+			a->hints_noproc++;
 	}
 }
 
@@ -557,6 +709,8 @@ static int afp_collect(struct capture *c, struct np_model *m)
 
 		if (s->in_scope && !s->rec.has_owner)
 			try_owner(a, s, s->gone);
+		if (s->in_scope && !s->rec.has_owner && s->gone)
+			inherit_listener(a, s);
 		if (s->in_scope && !s->rec.has_owner) {
 			/* Nobody found holding it: what it moved so far is unknown's. */
 			struct np_counters *cc = &s->rec.c, *b = &s->base;
@@ -611,11 +765,13 @@ static void afp_close(struct capture *c)
 	if (!a)
 		return;
 	np_info("afpacket: %llu packets, %llu kernel drops, %llu socket lookups (%llu found), "
-		"%llu SYN hints, %llu /proc fd scans (%llu full passes)",
+		"%llu SYN hints (%llu owners found at once, %llu not found), %llu /proc fd scans (%llu full passes), %llu owners inferred "
+		"from listeners",
 		(unsigned long long)a->packets, (unsigned long long)a->drops,
 		(unsigned long long)a->lookups, (unsigned long long)a->lookup_hits,
-		(unsigned long long)a->hints, (unsigned long long)a->ps.fd_scans,
-		(unsigned long long)a->ps.full_scans);
+		(unsigned long long)a->hints, (unsigned long long)a->hints_owned,
+		(unsigned long long)a->hints_noproc, (unsigned long long)a->ps.fd_scans,
+		(unsigned long long)a->ps.full_scans, (unsigned long long)a->inferred);
 	if (a->ring)
 		munmap(a->ring, a->ring_size);
 	if (a->fd >= 0)

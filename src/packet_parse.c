@@ -46,6 +46,7 @@ static enum pkt_result parse_l4(const uint8_t *l4, size_t avail, uint32_t l4_len
 		p->sport = rd16(l4);
 		p->dport = rd16(l4 + 2);
 		p->tcp_flags = l4[13];
+		p->tcp_seq = rd32(l4 + 4);
 		break;
 	case IPPROTO_UDP:
 	case IPPROTO_UDPLITE:

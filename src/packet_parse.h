@@ -34,6 +34,7 @@ struct pkt_info {
 	uint8_t frag;		/* enum pkt_frag */
 	uint8_t vlan_depth;	/* tags found in the frame */
 	uint32_t frag_id;	/* IPv4 identification or IPv6 fragment identification */
+	uint32_t tcp_seq;	/* TCP sequence number (of the SYN, or the first data byte) */
 	uint32_t ip_bytes;	/* IP total length: what the packet is on the wire at layer 3 */
 	uint32_t hdr_bytes;	/* IP + transport header bytes */
 	uint32_t payload;	/* transport payload (IP payload for later fragments) */

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include "cgroup.h"
 #include "proc_sockets.h"
@@ -15,6 +16,10 @@
 
 /* A scan of every process at most this often; new processes are scanned at once. */
 #define FULL_SCAN_MIN_GAP 0.05
+/* Listing /proc (or the scope's cgroup.procs) at most this often unless urgent. */
+#define LIST_MIN_GAP 0.02
+/* Processes younger than this are scanned again on every listing pass. */
+#define YOUNG_NS 2000000000ULL
 /* Values of the scope table: cgroups never move, so both answers are final. */
 #define SCOPE_IN ((void *)1)
 #define SCOPE_OUT ((void *)2)
@@ -27,7 +32,6 @@ struct ps_ino {
 struct ps_pid {
 	uint32_t pid;
 	uint64_t start_ns;
-	uint64_t cgroup_id;
 	uint32_t uid;
 	unsigned gen;
 	char comm[NP_COMM_LEN];
@@ -42,11 +46,9 @@ int ps_init(struct proc_sockets *ps, const char *scope)
 	    (err = htab_init(&ps->pids, sizeof(uint32_t))) ||
 	    (err = htab_init(&ps->scope_ids, sizeof(uint64_t))))
 		return err;
-	if (cgroup2_mount(ps->cg_root, sizeof(ps->cg_root)))
-		ps->cg_root[0] = '\0';
 	if (scope)
 		snprintf(ps->scope, sizeof(ps->scope), "%s", scope);
-	ps->last_full = -1;
+	ps->last_full = ps->last_list = -1;
 	return 0;
 }
 
@@ -74,51 +76,42 @@ void ps_free(struct proc_sockets *ps)
 	htab_free(&ps->scope_ids);
 }
 
-static uint64_t pid_cgroup_id(struct proc_sockets *ps, uint32_t pid)
+/*
+ * Start time and name from one read of /proc/PID/stat (the process may be
+ * about to exit: read what identifies it first), then the owner's uid.
+ */
+static int read_pid(uint32_t pid, struct ps_pid *pp)
 {
-	char path[64], buf[4096], full[4608], *line;
-
-	if (!ps->cg_root[0])
-		return 0;
-	snprintf(path, sizeof(path), "/proc/%u/cgroup", pid);
-	if (read_small_file(path, buf, sizeof(buf)) <= 0)
-		return 0;
-	/* cgroup v2 is the "0::/path" line. */
-	for (line = buf; line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
-		if (strncmp(line, "0::", 3) == 0) {
-			char *nl = strchr(line, '\n');
-
-			if (nl)
-				*nl = '\0';
-			snprintf(full, sizeof(full), "%s%s", ps->cg_root, line + 3);
-			return cgroup_id_of(full);
-		}
-	}
-	return 0;
-}
-
-/* Facts about a process, read once: start time, uid, cgroup, name. */
-static int read_pid(struct proc_sockets *ps, uint32_t pid, struct ps_pid *pp)
-{
-	char path[64], comm[64];
+	static long tick_ns;
+	char path[64], buf[1024], *open, *close;
+	unsigned long long ticks;
 	struct stat st;
-	ssize_t n;
+	size_t n;
 
-	pp->pid = pid;
-	pp->start_ns = procinfo_start_ns(pid);
-	if (!pp->start_ns)
+	if (!tick_ns) {
+		long hz = sysconf(_SC_CLK_TCK);
+
+		tick_ns = 1000000000L / (hz > 0 ? hz : 100);
+	}
+	snprintf(path, sizeof(path), "/proc/%u/stat", pid);
+	if (read_small_file(path, buf, sizeof(buf)) <= 0)
 		return -ENOENT;
+	/* comm may hold spaces and parentheses: fields restart after the last ')'. */
+	open = strchr(buf, '(');
+	close = strrchr(buf, ')');
+	if (!open || !close || close < open)
+		return -EINVAL;
+	if (sscanf(close + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d "
+		   "%*d %*d %*d %llu", &ticks) != 1)
+		return -EINVAL;
+	pp->pid = pid;
+	/* As procinfo_start_ns(): whole clock ticks since boot, in ns. */
+	pp->start_ns = ticks * tick_ns;
+	memset(pp->comm, 0, sizeof(pp->comm));
+	n = close - open - 1;
+	memcpy(pp->comm, open + 1, n < NP_COMM_LEN ? n : NP_COMM_LEN - 1);
 	snprintf(path, sizeof(path), "/proc/%u", pid);
 	pp->uid = stat(path, &st) == 0 ? st.st_uid : 0;
-	snprintf(path, sizeof(path), "/proc/%u/comm", pid);
-	n = read_small_file(path, comm, sizeof(comm));
-	memset(pp->comm, 0, sizeof(pp->comm));
-	if (n > 0) {
-		if (comm[n - 1] == '\n')
-			comm[--n] = '\0';
-		memcpy(pp->comm, comm, n < NP_COMM_LEN ? n : NP_COMM_LEN - 1);
-	}
-	pp->cgroup_id = pid_cgroup_id(ps, pid);
 	return 0;
 }
 
@@ -179,7 +172,7 @@ static struct ps_pid *add_pid(struct proc_sockets *ps, uint32_t pid)
 
 	if (!pp)
 		return NULL;
-	if (read_pid(ps, pid, pp) || htab_put(&ps->pids, &pp->pid, pp)) {
+	if (read_pid(pid, pp) || htab_put(&ps->pids, &pp->pid, pp)) {
 		free(pp);
 		return NULL;
 	}
@@ -239,13 +232,28 @@ static void list_pids(struct proc_sockets *ps, pid_fn fn)
 	closedir(d);
 }
 
-/* Listing pass: processes not seen before are read and scanned at once. */
+static uint64_t boot_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/*
+ * Listing pass: processes not seen before are read and scanned at once, and
+ * young ones again: a process met just after fork() opens its sockets later.
+ */
 static void visit_new(struct proc_sockets *ps, uint32_t pid)
 {
 	struct ps_pid *pp = htab_get(&ps->pids, &pid);
 
-	if (!pp && (pp = add_pid(ps, pid)))
-		scan_fds(ps, pp);
+	if (!pp) {
+		if ((pp = add_pid(ps, pid)))
+			scan_fds(ps, pp);
+	} else if (ps->now_boot_ns < pp->start_ns + YOUNG_NS && ps->nyoung < PS_YOUNG_MAX) {
+		ps->young[ps->nyoung++] = pid;
+	}
 	if (pp)
 		pp->gen = ps->gen;
 }
@@ -301,13 +309,12 @@ static int owner_of(struct proc_sockets *ps, uint64_t inode, struct np_owner *ou
 	out->tgid = pp->pid;
 	out->start_ns = pp->start_ns;
 	out->uid = pp->uid;
-	out->cgroup_id = pp->cgroup_id;
 	memcpy(out->comm, pp->comm, NP_COMM_LEN);
 	return 0;
 }
 
 int ps_find(struct proc_sockets *ps, uint32_t inode, const uint32_t *hints, int nhints,
-	    struct np_owner *out)
+	    bool urgent, struct np_owner *out)
 {
 	double now;
 
@@ -324,12 +331,25 @@ int ps_find(struct proc_sockets *ps, uint32_t inode, const uint32_t *hints, int 
 				return 0;
 		}
 	}
-	ps->gen++;
-	list_pids(ps, visit_new);
-	drop_unlisted(ps);
-	if (owner_of(ps, inode, out) == 0)
-		return 0;
 	now = now_monotonic();
+	if (urgent || ps->last_list < 0 || now - ps->last_list >= LIST_MIN_GAP) {
+		ps->last_list = now;
+		ps->now_boot_ns = boot_ns();
+		ps->gen++;
+		ps->nyoung = 0;
+		list_pids(ps, visit_new);
+		drop_unlisted(ps);
+		if (owner_of(ps, inode, out) == 0)
+			return 0;
+		for (unsigned i = 0; i < ps->nyoung; i++) {
+			struct ps_pid *pp = htab_get(&ps->pids, &ps->young[i]);
+
+			if (pp)
+				scan_fds(ps, pp);
+		}
+		if (owner_of(ps, inode, out) == 0)
+			return 0;
+	}
 	if (ps->last_full >= 0 && now - ps->last_full < FULL_SCAN_MIN_GAP)
 		return -ENOENT;
 	ps->last_full = now;

@@ -117,6 +117,7 @@ static void eth_ipv4_tcp(void)
 	CHECK_EQ_U64(p.payload, 1000);
 	CHECK_EQ_U64(p.hdr_bytes, 52);
 	CHECK_EQ_U64(p.tcp_flags, 0x18);
+	CHECK_EQ_U64(p.tcp_seq, 1);
 	CHECK_EQ_U64(p.saddr[10], 0xff);
 	CHECK_EQ_U64(p.saddr[15], 1);
 	CHECK_EQ_U64(p.daddr[15], 2);
