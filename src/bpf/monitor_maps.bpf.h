@@ -23,35 +23,34 @@ const volatile __u32 only_ifindex = 0;	/* --interface: count packets through thi
  * the sk_procs hash keyed by socket address instead.
  */
 const volatile bool owner_in_hash = false;
-/* Argument count of udp{,v6}_recvmsg: 6 before 5.19 (with noblock), 5 after. */
-const volatile int udp_recvmsg_nargs = 5;
-const volatile int udpv6_recvmsg_nargs = 5;
 
 /*
  * Kept in sk storage next to the owner; userspace never sees this layout.
- * Packets are often counted on another CPU than the process's send/receive
- * (loopback receive runs in the sender's softirq): the packet half and the
- * payload half sit on separate cache lines so the two do not bounce.
+ * Each part is written from a different place: received packets are counted
+ * in the softirq of whoever sent them (on loopback, the peer's CPU), sent
+ * packets on the socket's own CPU, payload in the process. Each gets a cache
+ * line of its own so they do not bounce; sk storage puts the value 8 bytes
+ * into a cache-aligned element, hence the 56-byte read-mostly head.
  */
 struct sock_acct {
-	/* written per packet (cgroup_skb) */
-	__u64 rx_bytes, tx_bytes, rx_packets, tx_packets;
-	/*
-	 * The local address, cached from the first packet: cgroup/sock_release
-	 * may read the remote end and state of its socket, but not the local one.
-	 */
-	__u8 laddr[16];
+	/* read on every packet, written rarely */
+	__u8 laddr[16];		/* local end, cached: cgroup/sock_release cannot read it */
+	__u64 sk_addr;		/* the socket's address: key of sk_procs in the kprobe tier */
+	__u64 cookie;
+	__u64 owner_start;	/* cache of the owner, so a send by the same process */
+	__u32 owner_tgid;	/* needs no second storage lookup */
 	__u16 lport;
 	__u8 local_set;
-	__u8 owned;	/* cache: an owner was found, so packets go to this socket */
-	__u32 pad0;
-	__u64 sk_addr;	/* the socket's address: key of sk_procs in the kprobe tier */
-	/* written per send/receive (process context) */
+	__u8 owned;		/* an owner was found, so packets go to this socket */
+	__u64 pad0;
+	/* received packets */
+	__u64 rx_bytes, rx_packets;
+	__u64 pad1[6];
+	/* sent packets */
+	__u64 tx_bytes, tx_packets;
+	__u64 pad2[6];
+	/* process side */
 	__u64 rx_payload, tx_payload;
-	__u32 owner_tgid;	/* cache of the owner, so a send by the same process */
-	__u32 pad2;
-	__u64 owner_start;	/* needs no second storage lookup */
-	__u64 cookie;
 };
 
 /* kprobe tier: what sk storage holds in the other tiers, keyed by socket address. */
