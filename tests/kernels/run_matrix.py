@@ -1,0 +1,433 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-only
+"""Kernel matrix: boot each Debian kernel under qemu (TCG) with the initramfs of
+build-initramfs.sh, collect what vm-init.sh prints between its @@NP markers, and assert
+on it exactly as tests/integration/test_monitor.py does on this machine.
+
+Prints a kernel x tier x scenario table, the tier `--attach auto` picked on each kernel,
+the reason of every failure (with netoproc's relevant stderr lines) and a closing
+"kernel-matrix: N passed, N failed" line; exits 1 on any failure.
+
+  run_matrix.py --initramfs build-vm/initramfs.cpio.gz [--kernels /var/cache/netoproc/kernels]
+                [--series 5.10,6.1,6.12] [--jobs N] [--timeout SECS] [--logs DIR]
+"""
+import argparse
+import concurrent.futures
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(os.path.dirname(HERE), "integration"))
+# The integration tests' own checks and header bounds, so the two never drift apart.
+from npt import Fail, check, check_eq, one_proc, procs_by_pid  # noqa: E402
+from test_monitor import UDP_HDR, check_tcp_headers  # noqa: E402
+
+TIERS = ("tracepoint", "fentry", "kprobe")
+SCENARIOS = ("tcp_bulk_ipv4", "tcp_bulk_ipv6", "short_lived_clients", "udp_unconnected_ipv4",
+             "udp_unconnected_ipv6", "prefork_server")
+SHORT = {"tcp_bulk_ipv4": "tcp4", "tcp_bulk_ipv6": "tcp6", "short_lived_clients": "short",
+         "udp_unconnected_ipv4": "udp4", "udp_unconnected_ipv6": "udp6",
+         "prefork_server": "prefork"}
+
+
+# ---- what the VM printed ----------------------------------------------------------
+
+class Block:
+    def __init__(self, tier, scenario):
+        self.tier, self.scenario = tier, scenario
+        self.out, self.err, self.wl, self.wlerr, self.wlfail = [], [], [], [], []
+        self.status = {}
+
+    def wl_lines(self, role):
+        return [json.loads(l) for r, l in self.wl if r == role and l.startswith("{")]
+
+    def result(self, role):
+        lines = [j for j in self.wl_lines(role) if "ready" not in j]
+        check(lines, f"workload {role} printed no result")
+        return lines[-1]
+
+    def ready(self, role):
+        lines = [j for j in self.wl_lines(role) if j.get("ready")]
+        check(lines, f"workload {role} never became ready")
+        return lines[0]
+
+    def snapshot(self):
+        text = "\n".join(self.out)
+        try:
+            return json.loads(text)
+        except ValueError as e:
+            raise Fail(f"netoproc JSON does not parse ({e}): {text[:200]!r}")
+
+
+class VM:
+    def __init__(self, series):
+        self.series = series
+        self.kernel = None
+        self.facts = {}
+        self.blocks = {}	# (tier, scenario) -> Block
+        self.done = False
+        self.dmesg = []
+        self.secs = 0.0
+        self.error = None
+
+
+def parse(series, text):
+    vm = VM(series)
+    cur = None
+    for raw in text.splitlines():
+        i = raw.find("@@NP ")
+        if i < 0:
+            continue
+        line = raw[i + 5:].rstrip("\r")
+        kind, _, rest = line.partition(" ")
+        if kind == "FACTS":
+            vm.facts = dict(kv.split("=", 1) for kv in rest.split() if "=" in kv)
+            vm.kernel = vm.facts.get("kernel")
+        elif kind == "BEGIN":
+            kv = dict(x.split("=", 1) for x in rest.split() if "=" in x)
+            cur = Block(kv.get("tier"), kv.get("scenario"))
+        elif kind == "END":
+            if cur:
+                vm.blocks[(cur.tier, cur.scenario)] = cur
+            cur = None
+        elif kind == "DONE":
+            vm.done = True
+        elif kind == "DMESG":
+            vm.dmesg.append(rest)
+        elif cur is None:
+            continue
+        elif kind == "OUT":
+            cur.out.append(rest)
+        elif kind == "ERR":
+            cur.err.append(rest)
+        elif kind == "WL":
+            role, _, js = rest.partition(" ")
+            cur.wl.append((role, js))
+        elif kind == "WLERR":
+            cur.wlerr.append(rest)
+        elif kind == "WLFAIL":
+            cur.wlfail.append(rest)
+        elif kind == "STATUS":
+            cur.status = dict(x.split("=", 1) for x in rest.split() if "=" in x)
+    return vm
+
+
+# ---- the assertions of test_monitor.py, on the VM's output ---------------------------
+
+def sc_tcp_bulk(b, family, send, reply):
+    port = b.ready("server")["port"]
+    c, s = b.result("client"), b.result("server")
+    snap = b.snapshot()
+    crow, srow = one_proc(snap, c["pid"]), one_proc(snap, s["pid"])
+    check_eq((crow["tx_payload"], crow["rx_payload"]), (send, reply), "client payload tx/rx")
+    check_eq((srow["tx_payload"], srow["rx_payload"]), (reply, send), "server payload tx/rx")
+    check_tcp_headers(crow, family, "client")
+    check_tcp_headers(srow, family, "server")
+    check_eq(crow["tx_packets"], srow["rx_packets"], "client tx packets == server rx packets")
+    check_eq(crow["rx_packets"], srow["tx_packets"], "server tx packets == client rx packets")
+    conns = crow["connections"]
+    check_eq(len(conns), 1, "client connections")
+    check_eq(conns[0]["proto"], "tcp", "client connection proto")
+    check_eq(conns[0]["remote"].rsplit(":", 1)[1], str(port), "client remote port")
+    check_eq(conns[0]["tx_payload"], send, "client connection tx payload")
+
+
+def sc_short(b):
+    n, send, reply = 100, 3000, 7000
+    kids = b.result("clients")["children"]
+    s = b.result("server")
+    snap = b.snapshot()
+    check_eq(len(kids), n, "children started")
+    exact = 0
+    for pid in kids:
+        rows = procs_by_pid(snap).get(pid, [])
+        if len(rows) == 1 and (rows[0]["tx_payload"], rows[0]["rx_payload"]) == (send, reply):
+            exact += 1
+    check_eq(exact, n, "short-lived processes attributed exactly")
+    srow = one_proc(snap, s["pid"])
+    check_eq((srow["rx_payload"], srow["tx_payload"]), (n * send, n * reply), "server payload")
+
+
+def sc_udp(b, family):
+    count, size = 500, 1200
+    tx, rx = b.result("sender"), b.result("sink")
+    snap = b.snapshot()
+    srow, rrow = one_proc(snap, tx["pid"]), one_proc(snap, rx["pid"])
+    wire = count * (size + UDP_HDR[family])
+    check_eq((srow["tx_payload"], srow["tx_packets"], srow["tx_bytes"]),
+             (count * size, count, wire), "sender payload/packets/bytes")
+    check_eq((rrow["rx_payload"], rrow["rx_packets"], rrow["rx_bytes"]),
+             (count * size, count, wire), "receiver payload/packets/bytes")
+    check_eq(srow["connections"][0]["remote"], "*:*", "unconnected sender remote")
+
+
+def sc_prefork(b):
+    n, send, reply = 5, 40_000, 10_000
+    r = b.ready("server")
+    child = b.result("server")
+    clients = [j for j in b.wl_lines("client")]
+    check_eq(len(clients), n, "clients finished")
+    snap = b.snapshot()
+    check_eq(child["pid"], r["child"], "serving child")
+    crow = one_proc(snap, r["child"])
+    check_eq((crow["rx_payload"], crow["tx_payload"]), (n * send, n * reply), "child payload")
+    for p in procs_by_pid(snap).get(r["pid"], []):
+        check_eq((p["rx_payload"], p["tx_payload"]), (0, 0), "listener parent payload")
+    for c in clients:
+        check_eq(one_proc(snap, c["pid"])["tx_payload"], send, "client payload")
+
+
+CHECKS = {
+    "tcp_bulk_ipv4": lambda b: sc_tcp_bulk(b, 4, 50_000_000, 1_000_000),
+    "tcp_bulk_ipv6": lambda b: sc_tcp_bulk(b, 6, 20_000_000, 123_457),
+    "short_lived_clients": sc_short,
+    "udp_unconnected_ipv4": lambda b: sc_udp(b, 4),
+    "udp_unconnected_ipv6": lambda b: sc_udp(b, 6),
+    "prefork_server": sc_prefork,
+}
+
+ATTACHED = re.compile(r"eBPF capture attached: .*?(\w+) tier")
+
+
+def attached_tier(b):
+    for l in b.err:
+        m = ATTACHED.search(l)
+        if m:
+            return m.group(1)
+    for l in b.err:
+        if "AF_PACKET capture attached" in l:
+            return "afpacket"
+    return None
+
+
+def expected_auto(vm):
+    """Stable interfaces first: the tracepoints where the kernel has them (>= 6.3, seen
+    in its tracefs), otherwise fentry, otherwise kprobe."""
+    if vm.facts.get("tp_sock_send_length") == "yes":
+        return ("tracepoint",)
+    return ("fentry", "kprobe")
+
+
+def check_run(vm, b, tier, scenario):
+    st = b.status
+    if st.get("attached") != "yes":
+        raise Fail(f"netoproc --attach {tier} did not attach (exit {st.get('rc')})")
+    got = attached_tier(b)
+    want = expected_auto(vm) if tier == "auto" else (tier,)
+    check(got in want, f"attached tier {got!r}, expected {' or '.join(want)}")
+    check(not b.wlfail, "; ".join(b.wlfail))
+    check_eq(st.get("rc"), "0", "netoproc exit status")
+    CHECKS[scenario](b)
+
+
+def check_probe(vm, probe):
+    """The probe's tier list against what the kernel shows, and auto's choice."""
+    check_eq(probe.status.get("rc"), "0", "netoproc probe exit status")
+    p = probe.snapshot()
+    tiers = p.get("tiers")
+    check(isinstance(tiers, dict) and all(t in tiers for t in TIERS),
+          f"probe has no tiers object with {', '.join(TIERS)}")
+    has_tp = vm.facts.get("tp_sock_send_length") == "yes"
+    check_eq(tiers["tracepoint"]["available"], has_tp,
+             "probe: tracepoint tier available == sock_send_length in tracefs")
+    if vm.facts.get("kprobe_pmu") == "yes":
+        check(tiers["kprobe"]["available"],
+              f"probe: kprobe unavailable ({tiers['kprobe'].get('reason')}) on a kernel with "
+              "a kprobe PMU")
+    check(p.get("attach") in expected_auto(vm),
+          f"probe: auto would pick {p.get('attach')!r}, expected "
+          f"{' or '.join(expected_auto(vm))}")
+
+
+def check_refuse(b, tier):
+    lines = [l for l in b.err if l.strip()]
+    check_eq(b.status.get("rc"), "2", f"--attach {tier} on a kernel without it: exit status")
+    check_eq(len(lines), 1, f"--attach {tier} refusal: lines on stderr ({lines[:3]})")
+
+
+def interesting(err):
+    """netoproc's own lines, libbpf errors and verifier logs: what a failure is about."""
+    keep, in_log = [], False
+    for l in err:
+        if "BEGIN PROG LOAD LOG" in l:
+            in_log = True
+        if in_log or l.startswith("netoproc") or (
+                "relo #" not in l and
+                re.search(r"fail|error|invalid|denied|unsupported|not found|-E[A-Z]{3,}", l, re.I)):
+            keep.append(l)
+        if "END PROG LOAD LOG" in l:
+            in_log = False
+    return keep
+
+
+# ---- running ---------------------------------------------------------------------
+
+def boot(series, args):
+    kernel = os.path.join(args.kernels, series, "vmlinuz")
+    cmd = ["qemu-system-x86_64", "-nographic", "-m", "1024", "-no-reboot", "-smp",
+           str(args.smp), "-cpu", args.cpu, "-kernel", kernel, "-initrd", args.initramfs, "-append",
+           "console=ttyS0 quiet loglevel=3 panic=-1" + (f" {args.append}" if args.append else "")]
+    log = os.path.join(args.logs, f"{series}.log")
+    t0 = time.time()
+    error = None
+    with open(log, "wb") as f:
+        p = subprocess.Popen(cmd, stdout=f, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        try:
+            rc = p.wait(timeout=args.timeout)
+            if rc != 0:
+                error = f"qemu exited {rc}"
+        except subprocess.TimeoutExpired:
+            p.kill()	# our own qemu, by its Popen handle (pid)
+            p.wait()
+            error = f"VM timed out after {args.timeout} s"
+    with open(log, "rb") as f:
+        vm = parse(series, f.read().decode("utf-8", "replace"))
+    vm.secs = time.time() - t0
+    vm.error = error
+    if not vm.done and not error:
+        vm.error = "VM stopped before @@NP DONE"
+    return vm
+
+
+def evaluate(vm, results):
+    """results: list of (series, tier, scenario, ok, message, stderr lines)."""
+    def rec(tier, scen, fn):
+        b = vm.blocks.get((tier, scen))
+        try:
+            if b is None:
+                raise Fail("not run" + (f" ({vm.error})" if vm.error else ""))
+            fn(b)
+            results.append((vm.series, tier, scen, True, "", []))
+        except Fail as e:
+            results.append((vm.series, tier, scen, False, str(e),
+                            interesting(b.err) if b else []))
+        except (KeyError, IndexError, TypeError, ValueError) as e:
+            results.append((vm.series, tier, scen, False, f"{type(e).__name__}: {e}",
+                            interesting(b.err) if b else []))
+
+    if vm.error and not vm.blocks:
+        results.append((vm.series, "-", "boot", False, vm.error, vm.dmesg))
+        return None, []
+    probe = vm.blocks.get(("-", "probe"))
+    rec("-", "probe", lambda b: check_probe(vm, b))
+    try:
+        p = probe.snapshot() if probe else {}
+    except Fail:
+        p = {}
+    tiers = p.get("tiers") if isinstance(p.get("tiers"), dict) else None
+    run, refused = [], []
+    for t in TIERS:
+        if tiers is None or tiers.get(t, {}).get("available"):
+            run.append(t)
+        else:
+            refused.append(t)
+    for t in refused:
+        rec(t, "refuse", lambda b, t=t: check_refuse(b, t))
+    for t in run + ["auto"]:
+        for s in SCENARIOS:
+            if (t, s) not in vm.blocks and any(k[0] == t for k in vm.blocks):
+                # vm-init.sh stops a tier at its first scenario that cannot attach.
+                first = [k for k in vm.blocks if k[0] == t][0]
+                if vm.blocks[first].status.get("attached") != "yes":
+                    results.append((vm.series, t, s, False,
+                                    f"not run: tier did not attach in {first[1]}", []))
+                    continue
+            rec(t, s, lambda b, t=t, s=s: check_run(vm, b, t, s))
+    auto = None
+    for s in SCENARIOS:
+        b = vm.blocks.get(("auto", s))
+        if b and attached_tier(b):
+            auto = attached_tier(b)
+            break
+    return auto, refused
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--kernels", default=os.environ.get("KERNEL_CACHE",
+                                                         "/var/cache/netoproc/kernels"))
+    ap.add_argument("--initramfs", default="build-vm/initramfs.cpio.gz")
+    ap.add_argument("--series", default="5.10,6.1,6.12")
+    ap.add_argument("--jobs", type=int, default=3, help="VMs at once")
+    ap.add_argument("--smp", type=int, default=1, help="vCPUs per VM")
+    # qemu 7.2's TCG cmpxchg16b sometimes leaves garbage in EFLAGS: 6.12 guests then
+    # double-fault in the SLUB fast path (__kmalloc_noprof, "EFLAGS: c3cb6242" beside
+    # "RAX: ...c3cb6000"). Without CX16 the guest uses its own cmpxchg16b emulation.
+    ap.add_argument("--cpu", default="qemu64,-cx16", help="qemu -cpu model")
+    ap.add_argument("--timeout", type=int, default=600, help="seconds per VM")
+    ap.add_argument("--logs", default="build-vm/logs", help="serial console logs")
+    ap.add_argument("--append", default="", help="extra kernel command line (np_tiers=...)")
+    args = ap.parse_args()
+    os.makedirs(args.logs, exist_ok=True)
+    series = [s for s in args.series.split(",") if s]
+    t0 = time.time()
+    with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as ex:
+        vms = list(ex.map(lambda s: boot(s, args), series))
+    elapsed = time.time() - t0
+
+    results, autos = [], {}
+    for vm in vms:
+        autos[vm.series] = evaluate(vm, results)
+
+    # The table: one row per kernel and tier, one column per scenario.
+    cols = ["probe"] + list(SCENARIOS)
+    kw = max([len(f"{vm.series} ({vm.kernel or '?'})") for vm in vms] + [6])
+    head = f"{'kernel':<{kw}} {'tier':<11} " + " ".join(f"{SHORT.get(c, c):<7}" for c in cols)
+    print(head)
+    print("-" * len(head))
+    for vm in vms:
+        kname = f"{vm.series} ({vm.kernel or '?'})"
+        cell = {(t, s): ok for (ser, t, s, ok, _, _) in results if ser == vm.series}
+        for t in ("-",) + TIERS + ("auto",):
+            row = []
+            for c in cols:
+                key = (t, "refuse") if c != "probe" and (t, "refuse") in cell else (t, c)
+                if c == "probe" and t != "-":
+                    row.append("")
+                elif key in cell:
+                    ok = cell[key]
+                    row.append(("n/a" if key[1] == "refuse" else "pass") if ok else "FAIL")
+                else:
+                    row.append("")
+            if any(row):
+                print(f"{kname:<{kw}} {t if t != '-' else '':<11} " +
+                      " ".join(f"{x:<7}" for x in row))
+    print("(n/a: the kernel lacks the tier; netoproc refused --attach with exit 2 and one "
+          "line, as required)")
+    print()
+    for vm in vms:
+        auto, refused = autos[vm.series]
+        print(f"{vm.series}: {vm.kernel or '?'}: auto picked {auto or '?'}, expected "
+              f"{' or '.join(expected_auto(vm))}; tiers without support: "
+              f"{', '.join(refused) or 'none'}; VM {vm.secs:.0f} s"
+              + (f"; {vm.error}" if vm.error else ""))
+    fails = [r for r in results if not r[3]]
+    if fails:
+        print("\nFailures:")
+        last = {}
+        for ser, t, s, _, msg, err in fails:
+            print(f"  {ser} {t} {s}: {msg}")
+            shown = err[-30:]
+            key = [re.sub(r"0x[0-9a-f]{8,}", "0x?", l) for l in shown]
+            if shown and last.get((ser, t)) == key:
+                print("      | (netoproc stderr as above)")
+                continue
+            last[(ser, t)] = key
+            for l in shown:
+                print(f"      | {l}")
+    passed = len(results) - len(fails)
+    print(f"\nkernel-matrix: elapsed {elapsed:.0f} s ({len(vms)} VMs, {args.jobs} at once, "
+          f"logs in {args.logs})")
+    if os.environ.get("NP_MATRIX_T0"):
+        total = time.time() - float(os.environ["NP_MATRIX_T0"])
+        print(f"kernel-matrix: total {total:.0f} s with build, kernels and initramfs")
+    print(f"kernel-matrix: {passed} passed, {len(fails)} failed")
+    return 1 if fails else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,245 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+# /init of the kernel-matrix VM (busybox sh, no python). Mounts what netoproc needs,
+# asks `netoproc probe` which attach tiers this kernel has, and runs the monitor's
+# integration scenarios (tests/integration/test_monitor.py, same workloads and sizes)
+# once per available tier with --attach forced, and once with --attach auto. Results
+# go to the serial console as tagged lines that tests/kernels/run_matrix.py parses and
+# asserts on:
+#   @@NP BEGIN kernel=K tier=T scenario=S
+#   @@NP OUT|ERR|WL ...        netoproc stdout / stderr, workload JSON lines
+#   @@NP STATUS rc=N attached=yes|no secs=N
+#   @@NP END
+# Kernel command line: np_tiers=a,b (default: every tier the probe offers, then auto),
+# np_scen=x,y (default: all).
+export PATH=/bin
+NP=/bin/netoproc
+WL=/bin/np_workload
+T=/tmp/np
+
+mount -t devtmpfs devtmpfs /dev 2>/dev/null
+exec </dev/console >/dev/console 2>&1
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t tmpfs tmpfs /tmp
+mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
+mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+mount -t bpf bpffs /sys/fs/bpf
+mount -t cgroup2 cgroup2 /sys/fs/cgroup
+ip link set lo up
+mkdir -p $T
+K=$(uname -r)
+CGROOT=/sys/fs/cgroup
+
+arg() {	# value of NAME=... on the kernel command line
+	tr ' ' '\n' </proc/cmdline | sed -n "s/^$1=//p" | tr ',' ' '
+}
+
+tag() {	# TAG FILE: each line of FILE prefixed, CRs dropped
+	[ -f "$2" ] && tr -d '\r' <"$2" | sed "s/^/@@NP $1 /"
+}
+
+yesno() { if "$@" 2>/dev/null; then echo yes; else echo no; fi; }
+
+# What the kernel itself shows, independent of netoproc's probe (the host cross-checks).
+echo "@@NP FACTS kernel=$K" \
+	"tp_sock_send_length=$(yesno test -d /sys/kernel/tracing/events/sock/sock_send_length)" \
+	"kprobe_pmu=$(yesno test -d /sys/bus/event_source/devices/kprobe)" \
+	"btf=$(yesno test -f /sys/kernel/btf/vmlinux)" \
+	"ftrace_tcp_sendmsg=$(yesno grep -qx tcp_sendmsg /sys/kernel/tracing/available_filter_functions)" \
+	"ipv6=$(yesno test -f /proc/net/if_inet6)" \
+	"nproc=$(nproc)"
+
+begin() { echo "@@NP BEGIN kernel=$K tier=$1 scenario=$2"; }
+
+$NP probe --format json >$T/probe.json 2>$T/probe.err
+prc=$?
+begin - probe
+tag OUT $T/probe.json
+tag ERR $T/probe.err
+echo "@@NP STATUS rc=$prc attached=no secs=0"
+echo "@@NP END"
+
+# Tiers from the probe's "tiers" object; without one, try every tier.
+flat=$(tr -d ' \n\t' <$T/probe.json)
+avail="" unavail=""
+for t in tracepoint fentry kprobe; do
+	case $flat in
+	*'"tiers":{'*)
+		seg=${flat#*\"tiers\":\{}
+		seg=${seg#*\"$t\":\{}
+		seg=${seg%%\}*}
+		case $seg in
+		*'"available":true'*) avail="$avail $t" ;;
+		*) unavail="$unavail $t" ;;
+		esac ;;
+	*) avail="$avail $t" ;;
+	esac
+done
+tiers=$(arg np_tiers)
+[ -n "$tiers" ] || tiers="tracepoint fentry kprobe auto"
+scens=$(arg np_scen)
+[ -n "$scens" ] || scens="tcp_bulk_ipv4 tcp_bulk_ipv6 short_lived_clients udp_unconnected_ipv4 udp_unconnected_ipv6 prefork_server"
+
+cg_run() {	# CMD...: run inside the scenario's cgroup (the sh's own pid is moved, then execs)
+	sh -c 'echo $$ >"$0/cgroup.procs" && exec timeout 240 "$@"' "$CG" "$@"
+}
+
+ready() {	# FILE: wait for the workload's {"ready":true,...} line
+	i=0
+	while ! grep -q '"ready"' "$1" 2>/dev/null; do
+		i=$((i + 1))
+		[ $i -gt 600 ] && { echo "@@NP NOTE no ready line in $1"; return 1; }
+		sleep 0.1
+	done
+}
+
+field() {	# FILE KEY: first numeric "KEY":N in FILE
+	sed -n "s/.*\"$2\":\([0-9]*\).*/\1/p" "$1" | head -1
+}
+
+np_start() {	# TIER: netoproc on $CG in the background, wait for "capture attached"
+	: >$T/np.err
+	$NP --cgroup "$CG" --duration 300 --format json -v --attach "$1" >$T/np.out 2>$T/np.err &
+	nppid=$!
+	i=0
+	while ! grep -q "capture attached" $T/np.err; do
+		if ! kill -0 $nppid 2>/dev/null; then
+			wait $nppid
+			nprc=$?
+			return 1
+		fi
+		i=$((i + 1))
+		[ $i -gt 1200 ] && { kill -9 $nppid; wait $nppid; nprc=124; return 1; }
+		sleep 0.1
+	done
+	return 0
+}
+
+np_stop() {	# settle, then SIGINT: netoproc prints the totals and exits
+	sleep 0.3
+	kill -INT $nppid
+	wait $nppid
+	nprc=$?
+}
+
+ok() {	# ROLE CMD...: run CMD; a non-zero exit is reported as a WLFAIL line
+	r=$1
+	shift
+	"$@"
+	rc=$?
+	[ $rc -eq 0 ] || echo "@@NP WLFAIL $r exited $rc" >>$T/wl.fail
+}
+
+wl() {	# ROLE FILE: workload result lines of FILE, tagged with their role
+	grep '^{' "$2" 2>/dev/null | sed "s/^/@@NP WL $1 /"
+}
+
+sc_tcp_bulk() {	# FAMILY SEND REPLY
+	cg_run $WL tcp-server --family $1 --reply $3 >$T/srv.out 2>>$T/wl.err &
+	srv=$!
+	ready $T/srv.out || { echo "@@NP WLFAIL server never ready" >>$T/wl.fail; return 1; }
+	ok client cg_run $WL tcp-client --family $1 --port "$(field $T/srv.out port)" --send $2 \
+		--expect $3 >$T/cli.out 2>>$T/wl.err
+	ok server wait $srv
+	wl server $T/srv.out >$T/wl.out
+	wl client $T/cli.out >>$T/wl.out
+}
+
+sc_short() {
+	n=100
+	cg_run $WL tcp-server --reply 7000 --conns $n >$T/srv.out 2>>$T/wl.err &
+	srv=$!
+	ready $T/srv.out || { echo "@@NP WLFAIL server never ready" >>$T/wl.fail; return 1; }
+	ok clients cg_run $WL short-clients --port "$(field $T/srv.out port)" --count $n --send 3000 \
+		--expect 7000 >$T/cli.out 2>>$T/wl.err
+	ok server wait $srv
+	wl server $T/srv.out >$T/wl.out
+	wl clients $T/cli.out >>$T/wl.out
+}
+
+sc_udp() {	# FAMILY
+	cg_run $WL udp-sink --family $1 --count 500 >$T/srv.out 2>>$T/wl.err &
+	srv=$!
+	ready $T/srv.out || { echo "@@NP WLFAIL server never ready" >>$T/wl.fail; return 1; }
+	ok sender cg_run $WL udp-send --family $1 --port "$(field $T/srv.out port)" --count 500 \
+		--size 1200 >$T/cli.out 2>>$T/wl.err
+	ok server wait $srv
+	wl sink $T/srv.out >$T/wl.out
+	wl sender $T/cli.out >>$T/wl.out
+}
+
+sc_prefork() {
+	n=5
+	cg_run $WL prefork-server --reply 10000 --conns $n >$T/srv.out 2>>$T/wl.err &
+	srv=$!
+	ready $T/srv.out || { echo "@@NP WLFAIL server never ready" >>$T/wl.fail; return 1; }
+	port=$(field $T/srv.out port)
+	: >$T/cli.out
+	for i in $(seq $n); do
+		ok client cg_run $WL tcp-client --port "$port" --send 40000 --expect 10000 \
+			>>$T/cli.out 2>>$T/wl.err
+	done
+	ok server wait $srv
+	wl server $T/srv.out >$T/wl.out
+	wl client $T/cli.out >>$T/wl.out
+}
+
+run_scenario() {	# TIER SCENARIO
+	CG=$CGROOT/np-$1-$2
+	mkdir -p "$CG"
+	rm -f $T/np.out $T/np.err $T/wl.out $T/wl.err $T/wl.fail $T/srv.out $T/cli.out
+	start=$(date +%s)
+	attached=no
+	if np_start "$1"; then
+		attached=yes
+		case $2 in
+		tcp_bulk_ipv4) sc_tcp_bulk 4 50000000 1000000 ;;
+		tcp_bulk_ipv6) sc_tcp_bulk 6 20000000 123457 ;;
+		short_lived_clients) sc_short ;;
+		udp_unconnected_ipv4) sc_udp 4 ;;
+		udp_unconnected_ipv6) sc_udp 6 ;;
+		prefork_server) sc_prefork ;;
+		esac
+		np_stop
+	fi
+	begin "$1" "$2"
+	tag OUT $T/np.out
+	tag ERR $T/np.err
+	cat $T/wl.out $T/wl.fail 2>/dev/null
+	tag WLERR $T/wl.err
+	echo "@@NP STATUS rc=$nprc attached=$attached secs=$(($(date +%s) - start))"
+	echo "@@NP END"
+	for p in $(cat "$CG/cgroup.procs"); do kill -9 "$p" 2>/dev/null; done
+	rmdir "$CG" 2>/dev/null
+	[ $attached = yes ]
+}
+
+# A tier the probe says is missing must be refused: exit 2, one line saying why.
+for t in $unavail; do
+	case " $tiers " in *" $t "*) ;; *) continue ;; esac
+	CG=$CGROOT/np-refuse-$t
+	mkdir -p "$CG"
+	start=$(date +%s)
+	timeout 120 $NP --cgroup "$CG" --duration 1 --format json --attach $t >$T/np.out 2>$T/np.err
+	nprc=$?
+	begin $t refuse
+	tag OUT $T/np.out
+	tag ERR $T/np.err
+	echo "@@NP STATUS rc=$nprc attached=no secs=$(($(date +%s) - start))"
+	echo "@@NP END"
+	rmdir "$CG" 2>/dev/null
+done
+
+for t in $tiers; do
+	case " $unavail " in *" $t "*) continue ;; esac
+	for s in $scens; do
+		# A tier that cannot attach fails every scenario the same way: say so once.
+		run_scenario $t $s || break
+	done
+done
+
+echo "@@NP DONE kernel=$K"
+dmesg | grep -iE 'bpf|oops|bug|warn|call trace' | head -40 | sed 's/^/@@NP DMESG /'
+sync
+poweroff -f
