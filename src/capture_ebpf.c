@@ -239,6 +239,18 @@ static const struct hook hooks[] = {
 	{ NP_ATTACH_KPROBE, "krp_udpv6_recvmsg", "udpv6_recvmsg", false, 0 },
 };
 
+static bool enum_has(const struct btf *btf, const char *type, const char *value)
+{
+	int id = btf__find_by_name_kind(btf, type, BTF_KIND_ENUM);
+	const struct btf_type *t = id < 0 ? NULL : btf__type_by_id(btf, id);
+	const struct btf_enum *e = t ? btf_enum(t) : NULL;
+
+	for (int i = 0; t && i < btf_vlen(t); i++)
+		if (strcmp(btf__name_by_offset(btf, e[i].name_off), value) == 0)
+			return true;
+	return false;
+}
+
 /* Parameter count of kernel function @name, or -1 when BTF does not have it. */
 static int func_nargs(const struct btf *btf, const char *name)
 {
@@ -310,8 +322,37 @@ static int select_programs(struct monitor_bpf *s, enum np_attach tier)
 		bpf_program__set_autoload(p, want);
 	}
 	s->rodata->owner_in_hash = tier == NP_ATTACH_KPROBE;
+	/* Adopting existing sockets needs bpf_sock_from_file() (5.11). */
+	if (!btf || btf__find_by_name_kind(btf, "bpf_iter__task_file", BTF_KIND_STRUCT) < 0 ||
+	    !enum_has(btf, "bpf_func_id", "BPF_FUNC_sock_from_file")) {
+		bpf_program__set_autoload(s->progs.adopt_sockets, false);
+		np_info("existing sockets are not adopted: no bpf_sock_from_file() here");
+	}
 	btf__free(btf);
 	return err;
+}
+
+/* Walk every task's open files once and give existing sockets their holder. */
+static void adopt_existing_sockets(struct ebpf_capture *ec)
+{
+	struct bpf_link *link;
+	char buf[64];
+	int fd;
+
+	if (!bpf_program__autoload(ec->skel->progs.adopt_sockets))
+		return;
+	link = bpf_program__attach_iter(ec->skel->progs.adopt_sockets, NULL);
+	if (libbpf_get_error(link)) {
+		np_info("existing sockets are not adopted: %s", strerror(errno));
+		return;
+	}
+	fd = bpf_iter_create(bpf_link__fd(link));
+	if (fd >= 0) {
+		while (read(fd, buf, sizeof(buf)) > 0 || errno == EINTR)
+			;
+		close(fd);
+	}
+	bpf_link__destroy(link);
 }
 
 static int attach_tier(struct ebpf_capture *ec, enum np_attach tier)
@@ -414,6 +455,7 @@ int ebpf_capture_open(struct capture *c, const struct capture_opts *o)
 		np_err("cannot create the socket iterator: %s", strerror(-err));
 		goto fail;
 	}
+	adopt_existing_sockets(ec);
 	ec->rb = ring_buffer__new(bpf_map__fd(s->maps.closed), on_closed, ec, NULL);
 	if (!ec->rb) {
 		err = -errno;

@@ -382,6 +382,46 @@ int on_sock_create(struct bpf_sock *sk)
 	return 1;
 }
 
+/*
+ * At start-up, give every existing socket the process holding it, so that
+ * servers started before netoproc (their listeners, hence their accepted
+ * sockets) are attributed from the first packet. Run once by userspace after
+ * the hooks are attached; a socket already claimed keeps its owner.
+ */
+SEC("iter/task_file")
+int adopt_sockets(struct bpf_iter__task_file *ctx)
+{
+	struct task_struct *task = ctx->task;
+	struct file *file = ctx->file;
+	struct task_struct *leader;
+	struct socket *sock;
+	struct np_owner *o;
+	struct sock *sk;
+	__u16 family;
+
+	if (!task || !file)
+		return 0;
+	sock = bpf_sock_from_file(file);
+	if (!sock)
+		return 0;
+	sk = sock->sk;
+	if (!sk)
+		return 0;
+	family = sk->__sk_common.skc_family;
+	if (family != AF_INET && family != AF_INET6)
+		return 0;
+	o = bpf_sk_storage_get(&owners, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	if (!o || o->tgid)
+		return 0;
+	leader = task->group_leader;
+	o->tgid = task->tgid;
+	o->start_ns = leader->start_boottime;
+	o->uid = task->cred->uid.val;
+	o->cgroup_id = task->cgroups->dfl_cgrp->kn->id;
+	bpf_probe_read_kernel_str(o->comm, sizeof(o->comm), task->comm);
+	return 0;
+}
+
 /* ---- socket records ------------------------------------------------------ */
 
 static __always_inline void fill_tuple(struct np_sock_record *r, const struct sock *sk)

@@ -186,3 +186,23 @@ def test_interval_records_add_up():
     sent = sum(p["tx_payload"] for rec in lines for p in rec["processes"]
                if p["process"] == "np_workload")
     check_eq(sent, count * size, "tx payload summed over the intervals")
+
+
+def test_server_started_before_netoproc():
+    """A listener that existed before netoproc is adopted at start: its accepted
+    connection is attributed from the handshake on, nothing goes to unknown."""
+    send, reply = 30_000, 4_000
+    with test_cgroup("adopt") as cg:
+        srv = Proc([WORKLOAD, "tcp-server", "--reply", str(reply)], cgroup=cg)
+        with started(srv):
+            port = ready(srv)["port"]
+            with monitor(cg) as m:
+                c = finish(Proc([WORKLOAD, "tcp-client", "--port", str(port), "--send", str(send),
+                                 "--expect", str(reply)], cgroup=cg))
+                s = finish(srv)
+        snap = m.result
+    crow, srow = one_proc(snap, c["pid"]), one_proc(snap, s["pid"])
+    check_eq((srow["rx_payload"], srow["tx_payload"]), (send, reply), "server payload")
+    check_eq((srow["rx_packets"], srow["rx_bytes"]), (crow["tx_packets"], crow["tx_bytes"]),
+             "server received every packet the client sent")
+    check_eq(procs_by_pid(snap).get(None, []), [], "unknown rows")
