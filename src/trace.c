@@ -80,6 +80,8 @@ static const struct probe probes[NP_P_MAX] = {
 					   LEVEL_FULL, 3 },
 	[NP_P_KFREE_SKB] = { "kfree_skb", "skb", "skb", LEVEL_BASIC, 4 },
 	[NP_P_CONSUME_SKB] = { "consume_skb", "skb", "skb", LEVEL_BASIC, 3 },
+	[NP_P_FIB_TABLE_LOOKUP] = { "fib_table_lookup", "fib", "route", LEVEL_STANDARD, 5 },
+	[NP_P_FIB6_TABLE_LOOKUP] = { "fib6_table_lookup", "fib6", "route", LEVEL_STANDARD, 5 },
 };
 
 struct trace_opts {
@@ -234,6 +236,7 @@ static void event_detail(struct trace_ctx *t, const struct np_trace_event *e,
 	char rb[64], lb[160];
 	const char *reason = NULL, *loc = NULL;
 	int rc_json = 0;
+	bool fib;
 
 	if (e->probe == NP_P_KFREE_SKB || e->probe == NP_P_CONSUME_SKB) {
 		loc = t->have_ksyms ? kallsyms_format(&t->ksyms, e->location, lb, sizeof(lb)) : NULL;
@@ -248,13 +251,17 @@ static void event_detail(struct trace_ctx *t, const struct np_trace_event *e,
 		else
 			snprintf(rb, sizeof(rb), "%u", e->arg), reason = rb;
 	}
-	if (e->probe == NP_P_NET_DEV_XMIT || e->probe == NP_P_UDP_FAIL_QUEUE_RCV_SKB)
+	if (e->probe == NP_P_NET_DEV_XMIT || e->probe == NP_P_UDP_FAIL_QUEUE_RCV_SKB ||
+	    e->probe == NP_P_FIB_TABLE_LOOKUP || e->probe == NP_P_FIB6_TABLE_LOOKUP)
 		rc_json = 1;
+	fib = e->probe == NP_P_FIB_TABLE_LOOKUP || e->probe == NP_P_FIB6_TABLE_LOOKUP;
 	if (jw) {
 		if (reason)
 			jw_kv_string(jw, "reason", reason);
 		if (loc)
 			jw_kv_string(jw, "location", loc);
+		if (fib)
+			jw_kv_u64(jw, "table", e->location);
 		if (rc_json) {
 			jw_key(jw, "rc");
 			jw_i64(jw, (int32_t)e->arg);
@@ -269,6 +276,8 @@ static void event_detail(struct trace_ctx *t, const struct np_trace_event *e,
 		printf(" %s", reason);
 	if (loc)
 		printf(" %s", loc);
+	if (fib)
+		printf(" table %llu", (unsigned long long)e->location);
 	if (rc_json)
 		printf(" rc %d", (int32_t)e->arg);
 	if (e->probe == NP_P_ICMP_SEND)
@@ -403,6 +412,17 @@ static int on_event(void *ctx, void *data, size_t size)
 
 	if (t->done || size < sizeof(*e))
 		return 0;
+	if (t->o->timeline && !e->m.skb) {	/* route lookups: no skb to group by */
+		struct timeline *one = malloc(sizeof(*one));
+
+		if (!one)
+			return -ENOMEM;
+		one->skb = 0;
+		one->n = 1;
+		one->ev[0] = *e;
+		flush_timeline(t, one);
+		return 0;
+	}
 	if (t->o->timeline)
 		return add_timeline(t, e);
 	if (t->o->json) {

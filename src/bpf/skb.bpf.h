@@ -149,6 +149,65 @@ static __always_inline __u64 np_rb_flags(void *rb, __u64 size)
 								     BPF_RB_NO_WAKEUP;
 }
 
+/* --mark and --pid, on m->mark already set; fills in_task/pid. */
+static __always_inline bool np_match_who(struct np_skb_meta *m, bool filter)
+{
+	if (filter && (np_cfg.flags & NP_F_MARK) && (m->mark & np_cfg.mark_mask) != np_cfg.mark)
+		return false;
+	m->in_task = np_in_task();
+	if (m->in_task)
+		m->pid = bpf_get_current_pid_tgid() >> 32;
+	if (filter && (np_cfg.flags & NP_F_PID) && (!m->in_task || m->pid != np_cfg.pid))
+		return false;
+	return true;
+}
+
+/* Device name, index and namespace from dev (may be NULL). */
+static __always_inline void np_fill_dev(struct np_skb_meta *m, struct net_device *dev)
+{
+	if (!dev)
+		return;
+	m->ifindex = BPF_CORE_READ(dev, ifindex);
+	bpf_probe_read_kernel(m->ifname, sizeof(m->ifname), &dev->name);
+	m->netns = BPF_CORE_READ(dev, nd_net.net, ns.inum);
+}
+
+/* --netns and --ifname. */
+static __always_inline bool np_match_where(const struct np_skb_meta *m, bool filter)
+{
+	if (filter && (np_cfg.flags & NP_F_NETNS) && m->netns != np_cfg.netns)
+		return false;
+	if (filter && (np_cfg.flags & NP_F_IFNAME)) {
+		for (int i = 0; i < NP_IFNAMSIZ; i++) {
+			if (m->ifname[i] != np_cfg.ifname[i])
+				return false;
+			if (!m->ifname[i])
+				break;
+		}
+	}
+	return true;
+}
+
+/* The pcap expression on b->pkt, then the headers parsed and the event stamped. */
+static __always_inline bool np_match_packet(struct np_skb_meta *m, struct np_pktbuf *b,
+					    __u32 caplen, __u32 wirelen, bool filter)
+{
+	if (filter && (np_cfg.flags & NP_F_PCAP)) {
+		if (!caplen)
+			return false;
+		if (!np_cbpf_run(np_prog, np_cfg.cbpf_len, b->pkt, caplen, wirelen, b->mem))
+			return false;
+	}
+	if (caplen && (m->pkt.ethertype == NP_ETH_P_IP || m->pkt.ethertype == NP_ETH_P_IPV6 ||
+		       m->pkt.ethertype == 0))
+		np_parse(&m->pkt, b->pkt, caplen);
+	m->ts_ns = bpf_ktime_get_ns();
+	m->cpu = bpf_get_smp_processor_id();
+	if (m->in_task)
+		bpf_get_current_comm(m->comm, sizeof(m->comm));
+	return true;
+}
+
 /*
  * Fill m from skb and, when filter is set, apply every filter (--track shows
  * tracked skbs unfiltered). Returns true when the skb matches.
@@ -166,20 +225,12 @@ static __always_inline bool np_skb_collect(struct sk_buff *skb, struct sock *sk,
 	__builtin_memset(m, 0, sizeof(*m));
 	m->skb = (__u64)skb;
 	m->mark = BPF_CORE_READ(skb, mark);
-	if (filter && (np_cfg.flags & NP_F_MARK) && (m->mark & np_cfg.mark_mask) != np_cfg.mark)
-		return false;
-
-	m->in_task = np_in_task();
-	if (m->in_task)
-		m->pid = bpf_get_current_pid_tgid() >> 32;
-	if (filter && (np_cfg.flags & NP_F_PID) && (!m->in_task || m->pid != np_cfg.pid))
+	if (!np_match_who(m, filter))
 		return false;
 
 	dev = BPF_CORE_READ(skb, dev);
 	if (dev) {
-		m->ifindex = BPF_CORE_READ(dev, ifindex);
-		bpf_probe_read_kernel(m->ifname, sizeof(m->ifname), &dev->name);
-		m->netns = BPF_CORE_READ(dev, nd_net.net, ns.inum);
+		np_fill_dev(m, dev);
 	} else {
 		/* TCP clears skb->dev on receive; the input device is still known. */
 		m->ifindex = BPF_CORE_READ(skb, skb_iif);
@@ -188,16 +239,8 @@ static __always_inline bool np_skb_collect(struct sk_buff *skb, struct sock *sk,
 		if (sk)
 			m->netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
 	}
-	if (filter && (np_cfg.flags & NP_F_NETNS) && m->netns != np_cfg.netns)
+	if (!np_match_where(m, filter))
 		return false;
-	if (filter && (np_cfg.flags & NP_F_IFNAME)) {
-		for (int i = 0; i < NP_IFNAMSIZ; i++) {
-			if (m->ifname[i] != np_cfg.ifname[i])
-				return false;
-			if (!m->ifname[i])
-				break;
-		}
-	}
 
 	/* The packet from its network header: the pcap filter is compiled for DLT_RAW. */
 	m->len = BPF_CORE_READ(skb, len);
@@ -217,21 +260,7 @@ static __always_inline bool np_skb_collect(struct sk_buff *skb, struct sock *sk,
 		l3len = (__s64)m->len + (data - head) - nh;
 		wirelen = l3len > 0 ? l3len : caplen;
 	}
-	if (filter && (np_cfg.flags & NP_F_PCAP)) {
-		if (!caplen)
-			return false;
-		if (!np_cbpf_run(np_prog, np_cfg.cbpf_len, b->pkt, caplen, wirelen, b->mem))
-			return false;
-	}
-	if (caplen && (m->pkt.ethertype == NP_ETH_P_IP || m->pkt.ethertype == NP_ETH_P_IPV6 ||
-		       m->pkt.ethertype == 0))
-		np_parse(&m->pkt, b->pkt, caplen);
-
-	m->ts_ns = bpf_ktime_get_ns();
-	m->cpu = bpf_get_smp_processor_id();
-	if (m->in_task)
-		bpf_get_current_comm(m->comm, sizeof(m->comm));
-	return true;
+	return np_match_packet(m, b, caplen, wirelen, filter);
 }
 
 #endif

@@ -16,6 +16,8 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
+#define ENETUNREACH 101
+
 #define RB_SIZE (8 << 20)
 
 /* Set by userspace before load. */
@@ -158,4 +160,134 @@ SEC("raw_tp/kfree_skb")
 int np_raw_kfree_skb(__u64 *ctx)
 {
 	return kfree_args(ctx);
+}
+
+/*
+ * Route lookups carry a flow, not an skb: its addresses, protocol and ports
+ * are written as an IP header into the packet buffer, so the pcap expression
+ * and the parser work on it unchanged. Namespace and device from the next
+ * hop found (or, for a failed lookup in process context, the task's).
+ */
+static __always_inline int on_fib(__u32 probe, __u32 tb_id, struct flowi_common *fc,
+				  const void *saddr, const void *daddr, union flowi_uli *uli,
+				  bool v6, struct net_device *dev, __u32 netns, int err)
+{
+	struct np_trace_scratch *s;
+	struct np_skb_meta *m;
+	__u32 zero = 0, hl = v6 ? 40 : 20;
+	__u8 proto, raw[4];
+
+	s = bpf_map_lookup_elem(&scratch, &zero);
+	if (!s || !fc)
+		return 0;
+	m = &s->ev.m;
+	__builtin_memset(m, 0, sizeof(*m));
+	m->mark = BPF_CORE_READ(fc, flowic_mark);
+	if (!np_match_who(m, true))
+		return 0;
+	np_fill_dev(m, dev);
+	if (!m->netns)
+		m->netns = netns;
+	if (!m->netns && m->in_task) {
+		struct task_struct *t = (struct task_struct *)bpf_get_current_task();
+
+		m->netns = BPF_CORE_READ(t, nsproxy, net_ns, ns.inum);
+	}
+	if (!m->ifindex)
+		m->ifindex = BPF_CORE_READ(fc, flowic_oif) ?: BPF_CORE_READ(fc, flowic_iif);
+	if (!np_match_where(m, true))
+		return 0;
+
+	proto = BPF_CORE_READ(fc, flowic_proto);
+	bpf_probe_read_kernel(raw, 4, uli);
+	__builtin_memset(s->buf.pkt, 0, 64);
+	if (v6) {
+		s->buf.pkt[0] = 0x60;
+		s->buf.pkt[5] = 4;	/* payload length */
+		s->buf.pkt[6] = proto;
+		s->buf.pkt[7] = 64;
+		bpf_probe_read_kernel(s->buf.pkt + 8, 16, saddr);
+		bpf_probe_read_kernel(s->buf.pkt + 24, 16, daddr);
+		m->pkt.ethertype = NP_ETH_P_IPV6;
+	} else {
+		s->buf.pkt[0] = 0x45;
+		s->buf.pkt[3] = 24;	/* total length */
+		s->buf.pkt[8] = 64;
+		s->buf.pkt[9] = proto;
+		bpf_probe_read_kernel(s->buf.pkt + 12, 4, saddr);
+		bpf_probe_read_kernel(s->buf.pkt + 16, 4, daddr);
+		m->pkt.ethertype = NP_ETH_P_IP;
+	}
+	/* flowi ports are (dport, sport); on the wire (sport, dport). ICMP: type, code. */
+	if (proto == NP_IPPROTO_TCP || proto == NP_IPPROTO_UDP || proto == NP_IPPROTO_SCTP ||
+	    proto == NP_IPPROTO_UDPLITE) {
+		s->buf.pkt[hl] = raw[2];
+		s->buf.pkt[hl + 1] = raw[3];
+		s->buf.pkt[hl + 2] = raw[0];
+		s->buf.pkt[hl + 3] = raw[1];
+	} else {
+		__builtin_memcpy(s->buf.pkt + hl, raw, 4);
+	}
+	if (!np_match_packet(m, &s->buf, hl + 4, hl + 4, true))
+		return 0;
+	s->ev.probe = probe;
+	s->ev.location = tb_id;
+	s->ev.arg = err;
+	stat_inc(NP_TRACE_STAT_MATCHED);
+	if (bpf_ringbuf_output(&events, &s->ev, sizeof(s->ev), np_rb_flags(&events, RB_SIZE)))
+		stat_inc(NP_TRACE_STAT_LOST);
+	return 0;
+}
+
+/* fib_table_lookup(tb_id, flp, nhc, err) */
+static __always_inline int fib4_args(__u64 *ctx)
+{
+	struct flowi4 *fl = (struct flowi4 *)ctx[1];
+	struct fib_nh_common *nhc = (struct fib_nh_common *)ctx[2];
+
+	if (!fl)
+		return 0;
+	return on_fib(NP_P_FIB_TABLE_LOOKUP, ctx[0], &fl->__fl_common, &fl->saddr, &fl->daddr,
+		      &fl->uli, false, nhc ? BPF_CORE_READ(nhc, nhc_dev) : NULL, 0, ctx[3]);
+}
+
+/* fib6_table_lookup(net, res, table, flp) */
+static __always_inline int fib6_args(__u64 *ctx)
+{
+	struct net *net = (struct net *)ctx[0];
+	struct fib6_result *res = (struct fib6_result *)ctx[1];
+	struct fib6_table *tb = (struct fib6_table *)ctx[2];
+	struct flowi6 *fl = (struct flowi6 *)ctx[3];
+	struct fib6_nh *nh = res ? BPF_CORE_READ(res, nh) : NULL;
+	struct net_device *dev = nh ? BPF_CORE_READ(nh, nh_common.nhc_dev) : NULL;
+
+	if (!fl)
+		return 0;
+	return on_fib(NP_P_FIB6_TABLE_LOOKUP, tb ? BPF_CORE_READ(tb, tb6_id) : 0,
+		      &fl->__fl_common, &fl->saddr, &fl->daddr, &fl->uli, true, dev,
+		      net ? BPF_CORE_READ(net, ns.inum) : 0, dev ? 0 : -ENETUNREACH);
+}
+
+SEC("tp_btf/fib_table_lookup")
+int np_btf_fib_table_lookup(__u64 *ctx)
+{
+	return fib4_args(ctx);
+}
+
+SEC("raw_tp/fib_table_lookup")
+int np_raw_fib_table_lookup(__u64 *ctx)
+{
+	return fib4_args(ctx);
+}
+
+SEC("tp_btf/fib6_table_lookup")
+int np_btf_fib6_table_lookup(__u64 *ctx)
+{
+	return fib6_args(ctx);
+}
+
+SEC("raw_tp/fib6_table_lookup")
+int np_raw_fib6_table_lookup(__u64 *ctx)
+{
+	return fib6_args(ctx);
 }

@@ -239,3 +239,27 @@ def test_track_through_masquerade():
           f"the skb that left A is the one in B: {[(e['probe'], e['ifname'], e['skb']) for e in ev]}")
     check(any(e["ifname"] == devs[0] for e in pev), "untracked: A's side shows")
     check(not any(e["ifname"] == vb for e in pev), "untracked: nothing after the rewrite")
+
+
+def test_route_lookup_failure():
+    """A send with no route: the fib lookup shows the flow, the error and the sender."""
+    code = """
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+try:
+    s.sendto(b"x", ("10.77.0.1", 5353))
+except OSError as e:
+    print(e.errno)
+"""
+    with netns("nptfib") as (ns,):
+        p = start_trace(["--probes", "standard", "--netns", ns, "udp and dst host 10.77.0.1"])
+        with started(p):
+            rc, out, err = run(["ip", "netns", "exec", ns, "python3", "-c", code])
+            check_eq(out.strip(), "101", "sendto fails with ENETUNREACH")
+            ev, _ = stop_trace(p)
+    fib = [e for e in ev if e["probe"] == "fib_table_lookup"]
+    check(fib, f"route lookups traced: {[e['probe'] for e in ev]}")
+    check(all(e["rc"] != 0 for e in fib), f"every lookup failed: {[e['rc'] for e in fib]}")
+    check(all((e["proto"], e["dst"], e["dport"]) == ("udp", "10.77.0.1", 5353) for e in fib),
+          "the flow of the failed send")
+    check(all(e.get("comm") == "python3" for e in fib), "the sender, in process context")
