@@ -147,6 +147,14 @@ struct check {
 	const char *detail;
 };
 
+static void append_missing(char *buf, size_t size, int cap)
+{
+	size_t n = strlen(buf);
+
+	if (!cap_effective(cap))
+		snprintf(buf + n, size - n, "%s%s", n ? ", " : "", cap_name(cap));
+}
+
 int cmd_probe(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -163,7 +171,8 @@ int cmd_probe(int argc, char **argv)
 	bool json = false;
 	int c;
 	static const int caps[] = { CAP_BPF, CAP_PERFMON, CAP_NET_ADMIN, CAP_NET_RAW,
-				    CAP_SYS_ADMIN, CAP_SYS_PTRACE };
+				    CAP_SYS_ADMIN, CAP_SYS_PTRACE, CAP_DAC_READ_SEARCH };
+	char afp_missing[160];
 
 	optind = 1;
 	opterr = 0;
@@ -190,6 +199,11 @@ int cmd_probe(int argc, char **argv)
 	for (enum np_attach t = NP_ATTACH_TRACEPOINT; t < NP_ATTACH_MAX; t++)
 		tier_ok[t] = probe_tier(&f, t, &tier_why[t]);
 	missing = caps_missing_for_ebpf();
+	/* AF_PACKET needs CAP_NET_RAW; reading other users' /proc/PID/fd needs the other two. */
+	afp_missing[0] = '\0';
+	append_missing(afp_missing, sizeof(afp_missing), CAP_NET_RAW);
+	append_missing(afp_missing, sizeof(afp_missing), CAP_SYS_PTRACE);
+	append_missing(afp_missing, sizeof(afp_missing), CAP_DAC_READ_SEARCH);
 	snprintf(fentry_detail, sizeof(fentry_detail), "%s",
 		 f.fentry ? "fentry program on tcp_sendmsg loads" : strerror(-f.fentry_err));
 
@@ -245,6 +259,7 @@ int cmd_probe(int argc, char **argv)
 			jw_kv_bool(&jw, cap_name(caps[i]), cap_effective(caps[i]));
 		jw_end_object(&jw);
 		jw_kv_string(&jw, "ebpf_missing_capability", missing);
+		jw_kv_string(&jw, "afpacket_missing_capability", afp_missing[0] ? afp_missing : NULL);
 		jw_end_object(&jw);
 		return 0;
 	}
@@ -264,5 +279,9 @@ int cmd_probe(int argc, char **argv)
 	printf("why              %s\n", reason);
 	if (missing)
 		printf("eBPF lacks       %s\n", missing);
+	if (afp_missing[0])
+		printf("AF_PACKET lacks  %s (%s)\n", afp_missing, cap_effective(CAP_NET_RAW) ?
+		       "other users' processes stay unknown" :
+		       "no AF_PACKET capture without CAP_NET_RAW");
 	return 0;
 }
