@@ -27,6 +27,8 @@ struct capture {
 	/* Bring m up to date with everything the kernel counted so far. */
 	int (*collect)(struct capture *c, struct np_model *m);
 	void (*close)(struct capture *c);
+	/* Optional: the command line the kernel saw, for processes gone from /proc. */
+	int (*cmdline)(struct capture *c, uint32_t pid, uint64_t start_ns, char *buf, size_t size);
 	void *priv;
 };
 

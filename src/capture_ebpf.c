@@ -159,6 +159,29 @@ static int ebpf_collect(struct capture *c, struct np_model *m)
 	return 0;
 }
 
+static int ebpf_cmdline(struct capture *c, uint32_t pid, uint64_t start_ns, char *buf,
+			size_t size)
+{
+	struct ebpf_capture *ec = c->priv;
+	struct np_proc_key key = { .start_ns = start_ns, .tgid = pid };
+	struct np_cmdline val;
+	size_t n;
+
+	if (bpf_map_lookup_elem(bpf_map__fd(ec->skel->maps.cmdlines), &key, &val))
+		return -ENOENT;
+	n = val.len < size - 1 ? val.len : size - 1;
+	if (n > sizeof(val.args))
+		n = sizeof(val.args);
+	memcpy(buf, val.args, n);
+	while (n > 0 && buf[n - 1] == '\0')
+		n--;
+	for (size_t i = 0; i < n; i++)
+		if (buf[i] == '\0')
+			buf[i] = ' ';
+	buf[n] = '\0';
+	return n ? 0 : -ENOENT;
+}
+
 static void ebpf_close(struct capture *c)
 {
 	struct ebpf_capture *ec = c->priv;
@@ -399,6 +422,7 @@ int ebpf_capture_open(struct capture *c, const struct capture_opts *o)
 	c->wait = ebpf_wait;
 	c->collect = ebpf_collect;
 	c->close = ebpf_close;
+	c->cmdline = ebpf_cmdline;
 	ec->cpus = libbpf_num_possible_cpus();
 	libbpf_set_print(libbpf_print);
 

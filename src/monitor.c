@@ -260,7 +260,7 @@ int parse_monitor_opts(int argc, char **argv, struct monitor_opts *o)
 }
 
 /* /proc facts for processes seen for the first time; cgroup paths are cached by id. */
-static void enrich(struct np_model *m, struct htab *cg_cache)
+static void enrich(struct np_model *m, struct htab *cg_cache, struct capture *cap)
 {
 	size_t i = 0;
 	void *v;
@@ -273,6 +273,10 @@ static void enrich(struct np_model *m, struct htab *cg_cache)
 			continue;
 		p->info_done = true;
 		p->cmdline = procinfo_cmdline(p->pid, p->start_ns);
+		/* Gone already: the kernel may have kept its command line. */
+		if (!p->cmdline && cap->cmdline &&
+		    cap->cmdline(cap, p->pid, p->start_ns, path, sizeof(path)) == 0)
+			p->cmdline = strdup(path);
 		cached = htab_get(cg_cache, &p->cgroup_id);
 		if (!cached && cgroup_path_of(p->cgroup_id, path, sizeof(path)) == 0) {
 			cached = strdup(path);
@@ -417,7 +421,7 @@ static int run(const struct monitor_opts *o, struct capture *cap, struct np_mode
 		if (now >= wait_until) {
 			if ((err = cap->collect(cap, m)))
 				break;
-			enrich(m, &cg_cache);
+			enrich(m, &cg_cache, cap);
 			last_collect = now;
 			if (!live && now >= end && !(period && now >= next))
 				break;
@@ -432,13 +436,13 @@ static int run(const struct monitor_opts *o, struct capture *cap, struct np_mode
 		if (now - last_collect >= REFRESH_PERIOD) {
 			if ((err = cap->collect(cap, m)))
 				break;
-			enrich(m, &cg_cache);
+			enrich(m, &cg_cache, cap);
 			last_collect = now;
 		}
 		slice = (int)((wait_until - now) * 1000) + 1;
 		if ((err = cap->wait(cap, m, slice > POLL_SLICE_MS ? POLL_SLICE_MS : slice)))
 			break;
-		enrich(m, &cg_cache);
+		enrich(m, &cg_cache, cap);
 	}
 	if (err) {
 		np_err("capture failed: %s", strerror(-err));
@@ -451,11 +455,11 @@ static int run(const struct monitor_opts *o, struct capture *cap, struct np_mode
 
 		if (!period) {
 			if (!cap->collect(cap, m))
-				enrich(m, &cg_cache);
+				enrich(m, &cg_cache, cap);
 			emit(o, m, cap, now - start, false, false);
 		} else if (stop_requested && now > last) {
 			if (!cap->collect(cap, m))
-				enrich(m, &cg_cache);
+				enrich(m, &cg_cache, cap);
 			emit(o, m, cap, now - last, true, false);
 		}
 		if (lost_total(m))

@@ -27,6 +27,21 @@ struct np_owner {
 	char comm[NP_COMM_LEN];
 };
 
+/* A process's command line, captured in the kernel so short-lived processes keep it. */
+#define NP_CMDLINE_LEN 256
+
+struct np_proc_key {
+	__u64 start_ns;
+	__u32 tgid;
+	__u32 pad;
+};
+
+struct np_cmdline {
+	__u32 len;		/* bytes of args used; NUL-separated as in /proc/PID/cmdline */
+	__u32 pad;
+	char args[NP_CMDLINE_LEN];
+};
+
 /* Per-socket counters, in sk storage; all cumulative since the socket was first seen. */
 struct np_counters {
 	__u64 rx_bytes;		/* IP layer: headers and retransmissions included */

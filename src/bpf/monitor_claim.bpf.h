@@ -8,6 +8,33 @@
 
 #include "monitor_maps.bpf.h"
 
+/* Remember @task's command line the first time its process claims a socket. */
+static __always_inline void note_cmdline(struct task_struct *task, __u32 tgid, __u64 start)
+{
+	struct np_proc_key key = { .start_ns = start, .tgid = tgid };
+	struct mm_struct *mm;
+	struct np_cmdline *c;
+	__u32 zero = 0;
+	unsigned long from, to, len;
+
+	if (bpf_map_lookup_elem(&cmdlines, &key))
+		return;
+	c = bpf_map_lookup_elem(&cmdline_scratch, &zero);
+	mm = BPF_CORE_READ(task, mm);
+	if (!c || !mm)
+		return;
+	from = BPF_CORE_READ(mm, arg_start);
+	to = BPF_CORE_READ(mm, arg_end);
+	len = to > from ? to - from : 0;
+	if (len > NP_CMDLINE_LEN)
+		len = NP_CMDLINE_LEN;
+	len &= NP_CMDLINE_LEN * 2 - 1;	/* a bound the verifier can see */
+	if (!len || len > NP_CMDLINE_LEN || bpf_probe_read_user(c->args, len, (void *)from))
+		return;
+	c->len = len;
+	bpf_map_update_elem(&cmdlines, &key, c, BPF_NOEXIST);
+}
+
 /*
  * tracepoint and fentry tiers: claim @sk in sk storage and return its
  * accounting, or NULL. Those programs get trusted BTF pointers, so fields are
@@ -50,6 +77,7 @@ static __always_inline struct sock_acct *claim_socket(struct sock *sk)
 		return a;
 	if (o->tgid != tgid || o->start_ns != start)
 		fill_owner(o, tgid, start);
+	note_cmdline(task, tgid, start);
 	a->owner_tgid = tgid;
 	a->owner_start = start;
 	a->owned = 1;
@@ -96,8 +124,10 @@ static __always_inline struct sk_proc *claim_socket_hash(struct sock *sk)
 	if (!(BPF_CORE_READ(task, flags) & PF_KTHREAD)) {
 		tgid = bpf_get_current_pid_tgid() >> 32;
 		start = BPF_CORE_READ(task, group_leader, start_boottime);
-		if (p->owner.tgid != tgid || p->owner.start_ns != start)
+		if (p->owner.tgid != tgid || p->owner.start_ns != start) {
 			fill_owner(&p->owner, tgid, start);
+			note_cmdline(task, tgid, start);
+		}
 	}
 	return p;
 }

@@ -93,6 +93,26 @@ struct {
 	__type(value, struct call_args);
 } inflight SEC(".maps");
 
+/*
+ * Command lines of processes seen, read once per process at its first claim.
+ * A cache: userspace reads /proc first and falls back to this for processes
+ * already gone, so LRU eviction costs a name, never a byte.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct np_proc_key);
+	__type(value, struct np_cmdline);
+} cmdlines SEC(".maps");
+
+/* Scratch for building one command line (too big for the BPF stack). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct np_cmdline);
+} cmdline_scratch SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 8192);

@@ -70,12 +70,16 @@ def test_short_lived_clients():
                 s = finish(srv)
         snap = m.result
     check_eq(len(kids), n, "children started")
-    exact = 0
+    exact = named = 0
     for pid in kids:
         rows = procs_by_pid(snap).get(pid, [])
         if len(rows) == 1 and (rows[0]["tx_payload"], rows[0]["rx_payload"]) == (send, reply):
             exact += 1
+        # Gone long before netoproc could read /proc: the kernel kept the command line.
+        if len(rows) == 1 and rows[0]["cmdline"] == " ".join(cl.args):
+            named += 1
     check_eq(exact, n, "short-lived processes attributed exactly")
+    check_eq(named, n, "short-lived processes with their command line")
     srow = one_proc(snap, s["pid"])
     check_eq((srow["rx_payload"], srow["tx_payload"]), (n * send, n * reply), "server payload")
 
