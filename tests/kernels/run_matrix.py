@@ -10,6 +10,7 @@ the reason of every failure (with netoproc's relevant stderr lines) and a closin
 
   run_matrix.py --initramfs build-vm/initramfs.cpio.gz [--kernels /var/cache/netoproc/kernels]
                 [--series 5.10,6.1,6.12] [--jobs N] [--timeout SECS] [--logs DIR]
+                [--append "np_tiers=fentry,auto np_scen=tcp_bulk_ipv4"] [--from-logs]
 """
 import argparse
 import concurrent.futures
@@ -361,12 +362,22 @@ def main():
     ap.add_argument("--timeout", type=int, default=600, help="seconds per VM")
     ap.add_argument("--logs", default="build-vm/logs", help="serial console logs")
     ap.add_argument("--append", default="", help="extra kernel command line (np_tiers=...)")
+    ap.add_argument("--from-logs", action="store_true",
+                    help="no VMs: assert on the serial logs of the last run")
     args = ap.parse_args()
     os.makedirs(args.logs, exist_ok=True)
     series = [s for s in args.series.split(",") if s]
     t0 = time.time()
-    with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as ex:
-        vms = list(ex.map(lambda s: boot(s, args), series))
+    if args.from_logs:
+        vms = []
+        for s in series:
+            with open(os.path.join(args.logs, f"{s}.log"), "rb") as f:
+                vm = parse(s, f.read().decode("utf-8", "replace"))
+            vm.error = None if vm.done else "VM stopped before @@NP DONE"
+            vms.append(vm)
+    else:
+        with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as ex:
+            vms = list(ex.map(lambda s: boot(s, args), series))
     elapsed = time.time() - t0
 
     results, autos = [], {}
@@ -405,6 +416,9 @@ def main():
               f"{' or '.join(expected_auto(vm))}; tiers without support: "
               f"{', '.join(refused) or 'none'}; VM {vm.secs:.0f} s"
               + (f"; {vm.error}" if vm.error else ""))
+        for l in vm.dmesg:
+            if re.search(r"WARNING|Oops|BUG|panic|Call Trace", l):
+                print(f"    dmesg: {l}")
     fails = [r for r in results if not r[3]]
     if fails:
         print("\nFailures:")
@@ -412,7 +426,8 @@ def main():
         for ser, t, s, _, msg, err in fails:
             print(f"  {ser} {t} {s}: {msg}")
             shown = err[-30:]
-            key = [re.sub(r"0x[0-9a-f]{8,}", "0x?", l) for l in shown]
+            # The same failure in every scenario of a tier: show its stderr once.
+            key = [re.sub(r"np-\S+|0x[0-9a-f]+|\d+", "#", l) for l in shown]
             if shown and last.get((ser, t)) == key:
                 print("      | (netoproc stderr as above)")
                 continue
