@@ -12,7 +12,11 @@ import time
 
 from npt import NETOPROC, Proc, check, check_eq, netns, run, started, wait_attached
 
-A_IP, B_IP = "10.199.0.1", "10.199.0.2"
+# Addresses unique to this run: the trace filters match on them across namespaces, and
+# another run of these tests may be going on at the same time.
+NET = f"10.{100 + os.getpid() % 150}.{os.getpid() // 150 % 250}"
+A_IP, B_IP = f"{NET}.1", f"{NET}.2"
+NAT_A, NAT_RA, NAT_RB, NAT_B = f"{NET}.1", f"{NET}.126", f"{NET}.254", f"{NET}.129"
 
 # Raw-socket ping (no ping binary needed): N echo requests, each answered.
 PING = """
@@ -202,11 +206,11 @@ def masqueraded():
         va, vra, vb, vrb = f"npna{tag}", f"npra{tag}", f"npnb{tag}", f"nprb{tag}"
         ip("link", "add", va, "netns", a, "type", "veth", "peer", "name", vra, "netns", r)
         ip("link", "add", vb, "netns", b, "type", "veth", "peer", "name", vrb, "netns", r)
-        for ns, dev, addr in ((a, va, "10.198.1.1/24"), (r, vra, "10.198.1.254/24"),
-                              (r, vrb, "10.198.2.254/24"), (b, vb, "10.198.2.1/24")):
+        for ns, dev, addr in ((a, va, f"{NAT_A}/25"), (r, vra, f"{NAT_RA}/25"),
+                              (r, vrb, f"{NAT_RB}/25"), (b, vb, f"{NAT_B}/25")):
             ip("-n", ns, "addr", "add", addr, "dev", dev)
             ip("-n", ns, "link", "set", dev, "up")
-        ip("-n", a, "route", "add", "default", "via", "10.198.1.254")
+        ip("-n", a, "route", "add", "default", "via", NAT_RA)
         rc, _, err = run(["ip", "netns", "exec", r, "sysctl", "-qw", "net.ipv4.ip_forward=1"])
         check(rc == 0, f"ip_forward: {err.strip()}")
         rc, _, err = run(["ip", "netns", "exec", r, "nft",
@@ -222,17 +226,17 @@ def test_track_through_masquerade():
     still follows the same skb into B."""
     with masqueraded() as (names, devs):
         a, vb = names[0], devs[3]
-        tracked = start_trace(["--probes", "basic", "--track", "icmp and src host 10.198.1.1"])
-        plain = start_trace(["--probes", "basic", "icmp and src host 10.198.1.1"])
+        tracked = start_trace(["--probes", "basic", "--track", f"icmp and src host {NAT_A}"])
+        plain = start_trace(["--probes", "basic", f"icmp and src host {NAT_A}"])
         with started(tracked, plain):
-            rc, out, err = run(["ip", "netns", "exec", a, "python3", "-c", PING, "10.198.2.1",
-                                "1"], timeout=30)
+            rc, out, err = run(["ip", "netns", "exec", a, "python3", "-c", PING, NAT_B, "1"],
+                               timeout=30)
             check(rc == 0, f"ping through NAT failed: {err.strip()[-300:]}")
             ev, _ = stop_trace(tracked)
             pev, _ = stop_trace(plain)
     natted = [e for e in ev if e["ifname"] == vb and e.get("icmp_type") == 8]
     check(natted, f"tracked request on B's device: {[(e['probe'], e['ifname']) for e in ev]}")
-    check(all(e["src"] == "10.198.2.254" for e in natted), "source rewritten by masquerade")
+    check(all(e["src"] == NAT_RB for e in natted), "source rewritten by masquerade")
     sent = [e["skb"] for e in ev if e["ifname"] == devs[0] and e["probe"] == "net_dev_start_xmit"]
     check(sent, "request leaves A")
     check(all(e["skb"] == sent[-1] for e in natted),
