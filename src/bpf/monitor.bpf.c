@@ -118,6 +118,9 @@ static __always_inline void count_unknown(struct __sk_buff *skb, bool egress,
 	}
 }
 
+static __always_inline bool emit_from_bpf_sock(struct bpf_sock *sk, struct sock_acct *a,
+					       __u64 cookie);
+
 static __always_inline int count_skb(struct __sk_buff *skb, bool egress)
 {
 	struct bpf_sock *skc = skb->sk, *sk, *skc_full;
@@ -180,6 +183,13 @@ static __always_inline int count_skb(struct __sk_buff *skb, bool egress)
 		__sync_fetch_and_add(&a->rx_bytes, bytes);
 		__sync_fetch_and_add(&a->rx_packets, segs);
 	}
+	/*
+	 * In LAST_ACK only the FIN and the last ACK remain, and a socket may be
+	 * freed from there without a CLOSE state change (seen on 6.18): report
+	 * each of these packets at once instead of waiting for the next dump.
+	 */
+	if (sk->state == TCP_LAST_ACK_STATE && sk->protocol == IPPROTO_TCP)
+		emit_from_bpf_sock(sk, a, a->cookie);
 	return 1;
 unknown:
 	count_unknown(skb, egress, bytes, segs);
@@ -515,28 +525,18 @@ int BPF_PROG(on_set_state, struct sock *sk, int oldstate, int newstate)
 }
 
 /*
- * UDP, ICMP and raw sockets send nothing after release. TCP is reported here
- * too: a connection reset before close() may still have data read after its
- * CLOSE record; userspace keeps the larger cumulative values.
+ * A closing socket's record from what a cgroup program can read: the remote
+ * end and state from the socket, the local end from the cache (release may
+ * not read it).
  */
-SEC("cgroup/sock_release")
-int on_sock_release(struct bpf_sock *sk)
+static __always_inline bool emit_from_bpf_sock(struct bpf_sock *sk, struct sock_acct *a,
+					       __u64 cookie)
 {
-	struct sock_acct *a;
-	struct np_sock_record *r;
+	struct np_sock_record *r = bpf_ringbuf_reserve(&closed, sizeof(*r), 0);
 
-	a = bpf_sk_storage_get(&accts, sk, 0, 0);
-	if (!a)
-		return 1;
-	if (!a->owned) {
-		forget_hash_entry(a);
-		return 1;
-	}
-	r = bpf_ringbuf_reserve(&closed, sizeof(*r), 0);
 	if (!r) {
 		stat_inc(NP_STAT_RINGBUF_LOST);
-		forget_hash_entry(a);
-		return 1;
+		return false;
 	}
 	__builtin_memset(r, 0, sizeof(*r));
 	r->family = sk->family;
@@ -556,9 +556,32 @@ int on_sock_release(struct bpf_sock *sk)
 		rr[2] = sk->dst_ip6[2];
 		rr[3] = sk->dst_ip6[3];
 	}
-	fill_counts(r, a, bpf_sk_storage_get(&owners, sk, 0, 0),
-		    bpf_get_socket_cookie(sk), NP_SOCK_CLOSED);
+	fill_counts(r, a, bpf_sk_storage_get(&owners, sk, 0, 0), cookie, NP_SOCK_CLOSED);
 	bpf_ringbuf_submit(r, ringbuf_flags());
+	return true;
+}
+
+/*
+ * UDP, ICMP and raw sockets send nothing after release. TCP is reported here
+ * too: a connection reset before close() may still have data read after its
+ * CLOSE record; userspace keeps the larger cumulative values.
+ */
+SEC("cgroup/sock_release")
+int on_sock_release(struct bpf_sock *sk)
+{
+	struct sock_acct *a;
+
+	a = bpf_sk_storage_get(&accts, sk, 0, 0);
+	if (!a)
+		return 1;
+	if (!a->owned) {
+		forget_hash_entry(a);
+		return 1;
+	}
+	if (!emit_from_bpf_sock(sk, a, bpf_get_socket_cookie(sk))) {
+		forget_hash_entry(a);
+		return 1;
+	}
 	/* TCP still to close goes on to its CLOSE record, which forgets it then. */
 	if (sk->protocol != IPPROTO_TCP || sk->state == TCP_CLOSE_STATE)
 		forget_hash_entry(a);

@@ -12,6 +12,7 @@
 #define PF_KTHREAD	0x00200000
 #define MSG_PEEK	2
 #define TCP_CLOSE_STATE	7
+#define TCP_LAST_ACK_STATE	9
 #define E2BIG		7
 #define RINGBUF_SIZE	(1 << 22)
 
