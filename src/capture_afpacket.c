@@ -79,6 +79,8 @@ struct afp_sock {
 	unsigned seen_gen;
 	double next_owner_try, owner_backoff;
 	struct seq_track seq[2];	/* [0] received, [1] sent */
+	struct np_owner heir;		/* holder of the listener it came from */
+	bool has_heir;
 };
 
 struct frag_ent {
@@ -212,8 +214,12 @@ static void try_owner(struct afp *a, struct afp_sock *s, bool now_or_never)
 	if (s->rec.protocol == IPPROTO_TCP && s->rec.state != TCP_LISTEN) {
 		struct afp_sock *l = listener_of(a, s, false);
 
-		if (l && l->rec.has_owner)
+		if (l && l->rec.has_owner) {
 			hints[nhints++] = l->rec.owner.tgid;
+			/* The listener may be gone by the time we give up on this socket. */
+			s->heir = l->rec.owner;
+			s->has_heir = l->in_scope;
+		}
 	}
 	if (ps_find(&a->ps, s->inode, hints, nhints, now_or_never, &o) == 0) {
 		o.cgroup_id = s->cgroup_id;
@@ -424,6 +430,10 @@ static void inherit_listener(struct afp *a, struct afp_sock *s)
 		s->rec.owner = l->rec.owner;
 		s->rec.has_owner = 1;
 		a->inferred++;
+	} else if (s->has_heir) {
+		s->rec.owner = s->heir;
+		s->rec.has_owner = 1;
+		a->inferred++;
 	}
 }
 
@@ -440,9 +450,16 @@ static struct afp_sock *place(struct afp *a, const struct pkt_info *p, bool tx,
 		/* A new connection may reuse a closed one's tuple: ask again on SYN. */
 		bool syn = (p->tcp_flags & (TCP_SYN | TCP_ACK)) == TCP_SYN;
 
-		if (s && !(syn && s->rec.state == TCP_TIME_WAIT))
+		/*
+		 * A request socket we met at the SYN has become a child socket
+		 * with a cookie of its own since: look again.
+		 */
+		bool stale = s && ((syn && s->rec.state == TCP_TIME_WAIT) ||
+				   (s->rec.state == TCP_SYN_RECV && !s->inode && !s->rec.has_owner));
+
+		if (s && !stale)
 			return s;
-		s = lookup(a, IPPROTO_TCP, l, lport, r, rport, syn);
+		s = lookup(a, IPPROTO_TCP, l, lport, r, rport, syn || stale);
 		/* The listener may have closed since: we still know it until the next dump. */
 		if (!s && !syn)
 			s = find_local(a, IPPROTO_TCP, l, lport);
