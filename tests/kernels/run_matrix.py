@@ -222,7 +222,14 @@ def check_run(vm, b, tier, scenario):
     check(got in want, f"attached tier {got!r}, expected {' or '.join(want)}")
     check(not b.wlfail, "; ".join(b.wlfail))
     check_eq(st.get("rc"), "0", "netoproc exit status")
-    CHECKS[scenario](b)
+    try:
+        CHECKS[scenario](b)
+    except Fail as e:
+        # Retransmitted bytes are IP bytes without new payload: say so beside the failure.
+        n = int(st.get("retrans", "0") or 0)
+        if n:
+            raise Fail(f"{e} [{n} TCP segments retransmitted in the VM meanwhile]") from None
+        raise
 
 
 def check_probe(vm, probe):

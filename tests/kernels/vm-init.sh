@@ -98,6 +98,11 @@ field() {	# FILE KEY: first numeric "KEY":N in FILE
 	sed -n "s/.*\"$2\":\([0-9]*\).*/\1/p" "$1" | head -1
 }
 
+retrans() {	# TCP segments retransmitted so far (slow emulation can make RTOs fire)
+	awk '/^Tcp:/ { if (!c) { for (i = 1; i <= NF; i++) if ($i == "RetransSegs") c = i }
+		else print $c }' /proc/net/snmp
+}
+
 np_start() {	# TIER: netoproc on $CG in the background, wait for "capture attached"
 	: >$T/np.err
 	$NP --cgroup "$CG" --duration 300 --format json -v --attach "$1" >$T/np.out 2>$T/np.err &
@@ -191,6 +196,7 @@ run_scenario() {	# TIER SCENARIO
 	rm -f $T/np.out $T/np.err $T/wl.out $T/wl.err $T/wl.fail $T/srv.out $T/cli.out
 	start=$(date +%s)
 	attached=no
+	rs0=$(retrans)
 	if np_start "$1"; then
 		attached=yes
 		case $2 in
@@ -208,7 +214,8 @@ run_scenario() {	# TIER SCENARIO
 	tag ERR $T/np.err
 	cat $T/wl.out $T/wl.fail 2>/dev/null
 	tag WLERR $T/wl.err
-	echo "@@NP STATUS rc=$nprc attached=$attached secs=$(($(date +%s) - start))"
+	echo "@@NP STATUS rc=$nprc attached=$attached secs=$(($(date +%s) - start))" \
+		"retrans=$(($(retrans) - rs0))"
 	echo "@@NP END"
 	for p in $(cat "$CG/cgroup.procs"); do kill -9 "$p" 2>/dev/null; done
 	rmdir "$CG" 2>/dev/null

@@ -8,6 +8,7 @@
 #include <getopt.h>
 #include <linux/sched.h>
 #include <netinet/in.h>
+#include <linux/tcp.h>
 #include <arpa/inet.h>
 #include <sched.h>
 #include <signal.h>
@@ -71,6 +72,20 @@ static int listen_on(int family, int *port)
 	return fd;
 }
 
+/* Bytes TCP sent again on @fd: they are on the wire twice, so in IP bytes too. */
+static long retrans_bytes(int fd)
+{
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+
+	memset(&ti, 0, sizeof(ti));
+	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len))
+		return 0;
+	return (long)ti.tcpi_bytes_retrans;
+}
+
+static long total_retrans;
+
 static long write_all(int fd, long n)
 {
 	static char buf[65536];
@@ -117,6 +132,7 @@ static void serve(int lfd, long reply, long *rx, long *tx)
 		die("accept");
 	*rx += read_to_eof(c);
 	*tx += write_all(c, reply);
+	total_retrans += retrans_bytes(c);
 	close(c);
 }
 
@@ -133,6 +149,7 @@ static void client(const struct args *a, long *tx, long *rx)
 	*tx = write_all(fd, a->send);
 	shutdown(fd, SHUT_WR);
 	*rx = read_to_eof(fd);
+	total_retrans += retrans_bytes(fd);
 	close(fd);
 }
 
@@ -146,7 +163,8 @@ static int mode_tcp_server(struct args *a)
 	for (int i = 0; i < a->conns; i++)
 		serve(lfd, a->reply, &rx, &tx);
 	close(lfd);
-	printf("{\"pid\":%d,\"received\":%ld,\"sent\":%ld}\n", getpid(), rx, tx);
+	printf("{\"pid\":%d,\"received\":%ld,\"sent\":%ld,\"retrans\":%ld}\n", getpid(), rx, tx,
+	       total_retrans);
 	return 0;
 }
 
@@ -155,7 +173,8 @@ static int mode_tcp_client(struct args *a)
 	long tx, rx;
 
 	client(a, &tx, &rx);
-	printf("{\"pid\":%d,\"sent\":%ld,\"received\":%ld}\n", getpid(), tx, rx);
+	printf("{\"pid\":%d,\"sent\":%ld,\"received\":%ld,\"retrans\":%ld}\n", getpid(), tx, rx,
+	       total_retrans);
 	return rx == a->expect ? 0 : 1;
 }
 
