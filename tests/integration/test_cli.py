@@ -90,3 +90,33 @@ def test_tsv_header_and_sigint_document():
     check_eq(rc, 0, "tsv exit")
     check_eq(out.splitlines()[0], "pid\tprocess\trx_bytes\ttx_bytes\trx_packets\ttx_packets",
              "tsv header")
+
+
+def test_missing_privilege_names_capability():
+    """Without any capability, forced eBPF is exit 1 and says which capability."""
+    rc, out, err = run(["setpriv", "--bounding-set=-all", "--inh-caps=-all", "--ambient-caps=-all",
+                        "--", NETOPROC, "--capture-mode", "ebpf", "--duration", "1"])
+    check_eq(rc, 1, f"exit code without capabilities ({err.strip()})")
+    check_eq(err.strip(), "netoproc: eBPF capture needs CAP_BPF (or CAP_SYS_ADMIN)", "message")
+    check_eq(out, "", "stdout")
+
+
+def test_live_table_refreshes_until_interrupted():
+    """No --duration: a table every --interval until SIGINT, then exit 0."""
+    import signal
+    import subprocess
+    import time
+    p = subprocess.Popen([NETOPROC, "--interval", "0.5", "--no-color"], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)
+    try:
+        time.sleep(2.8)
+        p.send_signal(signal.SIGINT)
+        out, err = p.communicate(timeout=10)
+    finally:
+        if p.poll() is None:
+            p.kill()
+    check_eq(p.returncode, 0, f"exit after SIGINT ({err.strip()})")
+    tables = out.count("netoproc  mode ebpf (tracepoint)  interval")
+    check(4 <= tables <= 6, f"{tables} tables in 2.8 s at 0.5 s intervals")
+    check_eq(out.count("PID      PROCESS"), tables, "header per table")
+    check("\033[" not in out, "no escape sequences with --no-color on a pipe")
