@@ -126,8 +126,9 @@ static void usage(FILE *out)
 	      "Packets along their path through the kernel, from its skb tracepoints.\n"
 	      "\n"
 	      "  --probes basic|standard|full   probe set (basic: link in/out, qdisc, skb\n"
-	      "                         lifecycle; standard: + ICMP, TCP, UDP, socket\n"
-	      "                         events; full: + per-segment TCP and copies)\n"
+	      "                         lifecycle; standard: + route lookups, ICMP, TCP,\n"
+	      "                         UDP, socket events; full: + per-segment TCP and\n"
+	      "                         copies to user space) (standard)\n"
 	      "  --format text|json     one line / one JSON object per event (text)\n"
 	      "  --timeline             group events per skb, with the delay between hops\n"
 	      "  --track                once an skb matched, show it everywhere until freed\n"
@@ -173,6 +174,10 @@ static int parse_opts(int argc, char **argv, struct trace_opts *o)
 				o->level = LEVEL_STANDARD;
 			} else if (strcmp(optarg, "full") == 0) {
 				o->level = LEVEL_FULL;
+			} else if (strcmp(optarg, "all-skb") == 0) {
+				np_err("--probes all-skb needs kernel-function probes (fentry/kprobe), "
+				       "which netoproc trace does not implement yet");
+				return -EINVAL;
 			} else {
 				np_err("invalid value '%s' for --probes: expected basic, standard or full",
 				       optarg);
@@ -580,6 +585,8 @@ static int run(struct trace_opts *o)
 		np_err("trace: cannot open the ring buffer: %s", strerror(-err));
 		goto cleanup;
 	}
+	np_info("trace: tracepoints only; kernel-function probes (fentry/kprobe) are not "
+		"implemented");
 	np_info("trace: capture attached: %d probes%s%s", at.probes,
 		o->f.expr ? ", filter: " : "", o->f.expr ? o->f.expr : "");
 
