@@ -98,7 +98,8 @@ struct trace_opts {
 struct timeline {
 	uint64_t skb;
 	size_t n;
-	struct np_trace_event ev[TIMELINE_MAX];
+	size_t cap;
+	struct np_trace_event ev[];	/* grows: most skbs have a handful of events */
 };
 
 struct trace_ctx {
@@ -393,15 +394,22 @@ static int add_timeline(struct trace_ctx *t, const struct np_trace_event *e)
 		flush_timeline(t, tl);
 		tl = NULL;
 	}
-	if (!tl) {
-		tl = malloc(sizeof(*tl));
-		if (!tl || htab_put(&t->lines, &e->m.skb, tl)) {
-			free(tl);
+	if (!tl || tl->n == tl->cap) {
+		size_t cap = tl ? tl->cap * 2 : 8;
+		struct timeline *nt = realloc(tl, sizeof(*nt) + cap * sizeof(nt->ev[0]));
+
+		if (!nt || htab_put(&t->lines, &e->m.skb, nt)) {
+			htab_del(&t->lines, &e->m.skb);
+			free(nt ? nt : tl);	/* realloc failing leaves tl as it was */
 			np_err("out of memory for timelines");
 			return -ENOMEM;
 		}
-		tl->skb = e->m.skb;
-		tl->n = 0;
+		if (!tl) {
+			nt->skb = e->m.skb;
+			nt->n = 0;
+		}
+		nt->cap = cap;
+		tl = nt;
 	}
 	tl->ev[tl->n++] = *e;
 	if (e->probe == NP_P_KFREE_SKB || e->probe == NP_P_CONSUME_SKB || tl->n == TIMELINE_MAX)
@@ -418,12 +426,13 @@ static int on_event(void *ctx, void *data, size_t size)
 	if (t->done || size < sizeof(*e))
 		return 0;
 	if (t->o->timeline && !e->m.skb) {	/* route lookups: no skb to group by */
-		struct timeline *one = malloc(sizeof(*one));
+		struct timeline *one = malloc(sizeof(*one) + sizeof(one->ev[0]));
 
 		if (!one)
 			return -ENOMEM;
 		one->skb = 0;
 		one->n = 1;
+		one->cap = 1;
 		one->ev[0] = *e;
 		flush_timeline(t, one);
 		return 0;
