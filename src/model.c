@@ -330,3 +330,23 @@ size_t model_list_procs(struct np_model *m, struct np_proc ***out)
 	*out = list;
 	return n;
 }
+
+size_t model_prune(struct np_model *m, double now, double idle)
+{
+	size_t i = 0, gone = 0;
+	const void *k;
+	void *v;
+
+	while (htab_next(&m->procs, &i, &k, &v)) {
+		struct np_proc *p = v;
+
+		if (p->nconns || now - p->last_active < idle)
+			continue;
+		htab_del(&m->procs, k);
+		free(p->cmdline);
+		free(p->cgroup_path);
+		free(p);
+		gone++;
+	}
+	return gone;
+}

@@ -87,6 +87,11 @@ void model_end_dump(struct np_model *m);
 void model_begin_dump(struct np_model *m);
 /* Start a new interval: interval counters go to zero, reported closed sockets are dropped. */
 void model_reset_interval(struct np_model *m);
+/*
+ * Forget processes with no connection left and no traffic for @idle seconds,
+ * so a long live run does not grow without bound. Returns how many went.
+ */
+size_t model_prune(struct np_model *m, double now, double idle);
 
 void traffic_add(struct np_traffic *dst, const struct np_traffic *src);
 static inline uint64_t traffic_bytes(const struct np_traffic *t)

@@ -23,6 +23,7 @@
 
 #define LIVE_DEFAULT_INTERVAL 1.0
 #define POLL_SLICE_MS 100
+#define PRUNE_IDLE 60.0	/* seconds without traffic before a finished process is dropped */
 #define REFRESH_PERIOD 1.0	/* seconds between socket dumps inside a period */
 
 static volatile sig_atomic_t stop_requested;
@@ -427,6 +428,9 @@ static int run(const struct monitor_opts *o, struct capture *cap, struct np_mode
 				break;
 			emit(o, m, cap, now - last, !live, live);
 			model_reset_interval(m);
+			/* Snapshots keep everyone; endless runs forget the long gone. */
+			if (live)
+				model_prune(m, now, PRUNE_IDLE);
 			last = now;
 			if (!live && now >= end)
 				break;

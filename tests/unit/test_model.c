@@ -201,7 +201,24 @@ static void test_interval_reset_drops_closed_conns(void)
 	model_free(&m);
 }
 
-TEST_MAIN(T(test_cumulative_to_delta), T(test_duplicate_and_late_records_do_not_double_count),
+static void test_prune_forgets_idle_finished_processes(void)
+{
+	struct np_model m;
+	struct np_sock_record a = rec(1, 50, 1, 500, 400, NP_SOCK_CLOSED);
+	struct np_sock_record b = rec(2, 51, 1, 500, 400, NP_SOCK_LIVE);
+
+	model_init(&m);
+	model_apply_sock(&m, &a, 10.0);
+	model_apply_sock(&m, &b, 10.0);
+	model_reset_interval(&m);	/* the closed connection goes, the live one stays */
+	CHECK_EQ_U64(model_prune(&m, 30.0, 60.0), 0);	/* idle 20 s: kept */
+	CHECK_EQ_U64(model_prune(&m, 71.0, 60.0), 1);	/* idle 61 s, no connection: gone */
+	CHECK(find(&m, 50, 1) == NULL);
+	CHECK(find(&m, 51, 1) != NULL);	/* still has its live connection */
+	model_free(&m);
+}
+
+TEST_MAIN(T(test_prune_forgets_idle_finished_processes), T(test_cumulative_to_delta), T(test_duplicate_and_late_records_do_not_double_count),
 	  T(test_closed_socket_forgotten_only_after_a_full_dump),
 	  T(test_socket_closed_during_dump_kept_one_more_round),
 	  T(test_pid_reuse_two_processes), T(test_owner_change_splits_socket),
