@@ -419,9 +419,10 @@ def main():
     print()
     for vm in vms:
         auto, refused = autos[vm.series]
+        rt = sum(int(b.status.get("retrans", "0") or 0) for b in vm.blocks.values())
         print(f"{vm.series}: {vm.kernel or '?'}: auto picked {auto or '?'}, expected "
               f"{' or '.join(expected_auto(vm))}; tiers without support: "
-              f"{', '.join(refused) or 'none'}; VM {vm.secs:.0f} s"
+              f"{', '.join(refused) or 'none'}; VM {vm.secs:.0f} s; {rt} TCP retransmissions"
               + (f"; {vm.error}" if vm.error else ""))
         for l in vm.dmesg:
             if re.search(r"WARNING|Oops|BUG|panic|Call Trace", l):
