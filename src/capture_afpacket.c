@@ -30,7 +30,12 @@
 #include "util.h"
 
 #define SNAPLEN		256	/* link + IP + extension + transport headers */
-#define BLOCK_BIG	65536
+/*
+ * Blocks go to userspace when full or RETIRE_TOV_MS after their first packet:
+ * at low rates each holds about a millisecond of traffic, so small blocks
+ * (many of them) are what gives slack when we are descheduled.
+ */
+#define BLOCK_BIG	16384
 #define RETIRE_TOV_MS	1	/* a block goes to userspace at most 1 ms after its first packet */
 #define REFRESH_GAP	1.0	/* full socket-table dump at least this often */
 #define OWNER_RETRY_MIN	0.02

@@ -232,8 +232,6 @@ def veth_pair():
                     ["ip", "-n", a, "link", "set", va, "up"],
                     ["ip", "-n", b, "link", "set", vb, "up"]):
             subprocess.run(cmd, check=True, capture_output=True)
-        # Both ends up and the neighbour resolved before anything is measured.
-        subprocess.run(in_ns(a) + ["ping", "-c", "1", "-W", "2", VETH_B], capture_output=True)
         yield a, b, va
 
 
