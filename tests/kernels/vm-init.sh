@@ -8,9 +8,10 @@
 # asserts on:
 #   @@NP BEGIN kernel=K tier=T scenario=S
 #   @@NP OUT|ERR|WL ...        netoproc stdout / stderr, workload JSON lines
-#   @@NP STATUS rc=N attached=yes|no secs=N
+#   @@NP STATUS rc=N attached=yes|no secs=N retrans=N
 #   @@NP END
-# Kernel command line: np_tiers=a,b (default: every tier the probe offers, then auto),
+# A tier the probe calls unavailable is only checked to be refused (exit 2, one line).
+# Kernel command line: np_tiers=a,b (default: tracepoint,fentry,kprobe,auto),
 # np_scen=x,y (default: all).
 export PATH=/bin
 NP=/bin/netoproc
@@ -65,9 +66,9 @@ tag ERR $T/probe.err
 echo "@@NP STATUS rc=$prc attached=no secs=0"
 echo "@@NP END"
 
-# Tiers from the probe's "tiers" object; without one, try every tier.
+# Unavailable tiers from the probe's "tiers" object; without one, try every tier.
 flat=$(tr -d ' \n\t' <$T/probe.json)
-avail="" unavail=""
+unavail=""
 for t in tracepoint fentry kprobe; do
 	case $flat in
 	*'"tiers":{'*)
@@ -75,10 +76,9 @@ for t in tracepoint fentry kprobe; do
 		seg=${seg#*\"$t\":\{}
 		seg=${seg%%\}*}
 		case $seg in
-		*'"available":true'*) avail="$avail $t" ;;
+		*'"available":true'*) ;;
 		*) unavail="$unavail $t" ;;
 		esac ;;
-	*) avail="$avail $t" ;;
 	esac
 done
 tiers=$(arg np_tiers)
