@@ -112,6 +112,44 @@ static int read_unknown(struct ebpf_capture *ec, struct np_model *m)
 	return 0;
 }
 
+/* Peers of unconnected UDP sockets; entries of sockets the model forgot are deleted. */
+static int read_udp_peers(struct ebpf_capture *ec, struct np_model *m)
+{
+	int fd = bpf_map__fd(ec->skel->maps.udp_peers);
+	struct np_peer_key key, next, *gone = NULL, *grown;
+	size_t ngone = 0, cap = 0;
+	struct np_peer_val val;
+	void *prev = NULL;
+	int err = 0;
+
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		if (bpf_map_lookup_elem(fd, &next, &val) == 0 &&
+		    (err = model_apply_peer(m, &next, &val)))
+			break;
+		/* Its socket is gone: nothing more can be counted; delete after the walk. */
+		if (!model_knows_socket(m, next.cookie)) {
+			if (ngone == cap) {
+				cap = cap ? cap * 2 : 64;
+				grown = realloc(gone, cap * sizeof(*gone));
+				if (!grown) {
+					err = -ENOMEM;
+					break;
+				}
+				gone = grown;
+			}
+			gone[ngone++] = next;
+		}
+		key = next;
+		prev = &key;
+	}
+	for (size_t i = 0; i < ngone; i++) {
+		bpf_map_delete_elem(fd, &gone[i]);
+		model_forget_peer(m, &gone[i]);
+	}
+	free(gone);
+	return err;
+}
+
 static void read_stats(struct ebpf_capture *ec, struct np_model *m)
 {
 	int fd = bpf_map__fd(ec->skel->maps.stats);
@@ -153,7 +191,7 @@ static int ebpf_collect(struct capture *c, struct np_model *m)
 	/* Close records that raced with the dump belong to this round. */
 	ring_buffer__consume(ec->rb);
 	model_end_dump(m);
-	if ((err = read_unknown(ec, m)))
+	if ((err = read_unknown(ec, m)) || (err = read_udp_peers(ec, m)))
 		return err;
 	read_stats(ec, m);
 	return 0;

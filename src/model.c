@@ -18,6 +18,11 @@ struct conn_key {
 	uint8_t pad[7];
 };
 
+struct peer_key {
+	uintptr_t conn;
+	struct np_peer_key k;
+};
+
 int model_init(struct np_model *m)
 {
 	int err;
@@ -26,7 +31,9 @@ int model_init(struct np_model *m)
 	if ((err = htab_init(&m->socks, sizeof(uint64_t))) ||
 	    (err = htab_init(&m->procs, sizeof(struct proc_key))) ||
 	    (err = htab_init(&m->conns, sizeof(struct conn_key))) ||
-	    (err = htab_init(&m->unknown_last, sizeof(struct np_unknown_key))))
+	    (err = htab_init(&m->unknown_last, sizeof(struct np_unknown_key))) ||
+	    (err = htab_init(&m->peer_last, sizeof(struct np_peer_key))) ||
+	    (err = htab_init(&m->peers, sizeof(struct peer_key))))
 		return err;
 	m->unknown.is_unknown = true;
 	m->unknown.info_done = true;
@@ -36,12 +43,28 @@ int model_init(struct np_model *m)
 	return 0;
 }
 
-static void free_conns(struct np_proc *p)
+static void free_peers(struct np_model *m, struct np_conn *c)
+{
+	struct np_peer *pe = c->peers, *next;
+
+	for (; pe; pe = next) {
+		struct peer_key pk = { .conn = (uintptr_t)c, .k = pe->key };
+
+		next = pe->next;
+		htab_del(&m->peers, &pk);
+		free(pe);
+	}
+	c->peers = NULL;
+	c->npeers = 0;
+}
+
+static void free_conns(struct np_model *m, struct np_proc *p)
 {
 	struct np_conn *c = p->conns, *next;
 
 	for (; c; c = next) {
 		next = c->next;
+		free_peers(m, c);
 		free(c);
 	}
 	p->conns = NULL;
@@ -57,7 +80,7 @@ void model_free(struct np_model *m)
 	while (htab_next(&m->procs, &i, NULL, &v)) {
 		struct np_proc *p = v;
 
-		free_conns(p);
+		free_conns(m, p);
 		free(p->cmdline);
 		free(p->cgroup_path);
 		free(p);
@@ -68,11 +91,16 @@ void model_free(struct np_model *m)
 	i = 0;
 	while (htab_next(&m->unknown_last, &i, NULL, &v))
 		free(v);
-	free_conns(&m->unknown);
+	free_conns(m, &m->unknown);
+	i = 0;
+	while (htab_next(&m->peer_last, &i, NULL, &v))
+		free(v);
 	htab_free(&m->socks);
 	htab_free(&m->procs);
 	htab_free(&m->conns);
 	htab_free(&m->unknown_last);
+	htab_free(&m->peer_last);
+	htab_free(&m->peers);
 }
 
 void traffic_add(struct np_traffic *dst, const struct np_traffic *src)
@@ -206,6 +234,7 @@ int model_apply_sock(struct np_model *m, const struct np_sock_record *r, double 
 	}
 	memcpy(c->remote.addr, r->raddr, 16);
 	c->remote.port = r->rport;
+	st->owner_serial = p->serial;
 	/* The kernel knows the latest name (exec, prctl); keep it. */
 	memcpy(p->comm, r->owner.comm, NP_COMM_LEN);
 	charge(p, c, &d, now);
@@ -247,6 +276,69 @@ int model_apply_unknown(struct np_model *m, const struct np_unknown_key *k,
 	}
 	charge(&m->unknown, c, &d, 0);
 	return 0;
+}
+
+bool model_knows_socket(const struct np_model *m, uint64_t cookie)
+{
+	return htab_get(&m->socks, &cookie) != NULL;
+}
+
+int model_apply_peer(struct np_model *m, const struct np_peer_key *k,
+		     const struct np_peer_val *v)
+{
+	struct np_sock_state *st = htab_get(&m->socks, &k->cookie);
+	struct np_peer_val *last = htab_get(&m->peer_last, k);
+	struct conn_key ck = { .cookie = k->cookie };
+	struct peer_key pk = { .k = *k };
+	struct np_traffic d = {};
+	struct np_conn *c;
+	struct np_peer *pe;
+
+	if (!last) {
+		last = calloc(1, sizeof(*last));
+		if (!last)
+			return -ENOMEM;
+		if (htab_put(&m->peer_last, k, last)) {
+			free(last);
+			return -ENOMEM;
+		}
+	}
+	d.rx_bytes = advance(&last->rx_bytes, v->rx_bytes);
+	d.tx_bytes = advance(&last->tx_bytes, v->tx_bytes);
+	d.rx_packets = advance(&last->rx_packets, v->rx_packets);
+	d.tx_packets = advance(&last->tx_packets, v->tx_packets);
+	if (!st || !st->owner_serial || traffic_zero(&d))
+		return 0;
+	ck.serial = st->owner_serial;
+	c = htab_get(&m->conns, &ck);
+	if (!c)
+		return 0;
+	pk.conn = (uintptr_t)c;
+	pe = htab_get(&m->peers, &pk);
+	if (!pe) {
+		pe = calloc(1, sizeof(*pe));
+		if (!pe)
+			return -ENOMEM;
+		if (htab_put(&m->peers, &pk, pe)) {
+			free(pe);
+			return -ENOMEM;
+		}
+		pe->key = *k;
+		memcpy(pe->remote.addr, k->raddr, 16);
+		pe->remote.port = k->rport;
+		pe->next = c->peers;
+		c->peers = pe;
+		c->npeers++;
+	}
+	traffic_add(&pe->total, &d);
+	traffic_add(&pe->interval, &d);
+	return 0;
+}
+
+/* Forget a peer's cumulative counts once its socket is gone (the kernel entry goes too). */
+void model_forget_peer(struct np_model *m, const struct np_peer_key *k)
+{
+	free(htab_del(&m->peer_last, k));
 }
 
 void model_begin_dump(struct np_model *m)
@@ -294,10 +386,13 @@ static void reset_proc(struct np_model *m, struct np_proc *p)
 			htab_del(&m->conns, &ck);
 			*pp = c->next;
 			p->nconns--;
+			free_peers(m, c);
 			free(c);
 			continue;
 		}
 		memset(&c->interval, 0, sizeof(c->interval));
+		for (struct np_peer *pe = c->peers; pe; pe = pe->next)
+			memset(&pe->interval, 0, sizeof(pe->interval));
 		p->conns_tail = &c->next;
 		pp = &c->next;
 	}

@@ -24,6 +24,14 @@ struct np_endpoint {
 	uint16_t port;
 };
 
+/* An unconnected UDP socket's traffic with one peer: a breakdown, never added to totals. */
+struct np_peer {
+	struct np_peer_key key;	/* the kernel's key, to find this in the model's index */
+	struct np_endpoint remote;
+	struct np_traffic total, interval;	/* IP bytes and packets only */
+	struct np_peer *next;
+};
+
 /* What one process did on one socket (or, under unknown, with one remote). */
 struct np_conn {
 	uint64_t cookie;	/* 0 for unknown-remote rows */
@@ -33,6 +41,8 @@ struct np_conn {
 	bool closed;
 	struct np_endpoint local, remote;
 	struct np_traffic total, interval;
+	struct np_peer *peers;	/* unconnected UDP only */
+	unsigned npeers;
 	struct np_conn *next;	/* in the process's list */
 };
 
@@ -60,6 +70,7 @@ struct np_sock_state {
 	bool closed;
 	unsigned seen_gen;	/* last dump generation that listed it */
 	unsigned closed_gen;	/* dump generation current when it closed */
+	uint64_t owner_serial;	/* process last charged: its connection gets the peers */
 };
 
 struct np_model {
@@ -67,6 +78,8 @@ struct np_model {
 	struct htab procs;	/* (pid, start_ns) -> np_proc */
 	struct htab conns;	/* (proc serial, cookie) -> np_conn */
 	struct htab unknown_last;	/* np_unknown_key -> struct np_unknown_val (cumulative) */
+	struct htab peer_last;	/* np_peer_key -> struct np_peer_val (cumulative) */
+	struct htab peers;	/* (conn, np_peer_key) -> np_peer */
 	struct np_proc unknown;	/* traffic no process socket owns */
 	uint64_t next_serial;
 	unsigned dump_gen;
@@ -82,6 +95,12 @@ int model_apply_sock(struct np_model *m, const struct np_sock_record *r, double 
 /* Cumulative counts of one unknown remote. */
 int model_apply_unknown(struct np_model *m, const struct np_unknown_key *k,
 			const struct np_unknown_val *v);
+/* Cumulative counts of an unconnected UDP socket with one peer. */
+int model_apply_peer(struct np_model *m, const struct np_peer_key *k,
+		     const struct np_peer_val *v);
+void model_forget_peer(struct np_model *m, const struct np_peer_key *k);
+/* Whether the model still follows socket @cookie (else its peer entries can go). */
+bool model_knows_socket(const struct np_model *m, uint64_t cookie);
 /* A dump finished: sockets it no longer lists are gone for good. */
 void model_end_dump(struct np_model *m);
 void model_begin_dump(struct np_model *m);

@@ -89,6 +89,19 @@ struct np_unknown_val {
 	__u64 tx_packets;
 };
 
+/* Unconnected UDP: traffic of one socket with one peer (a breakdown of its counts). */
+struct np_peer_key {
+	__u64 cookie;
+	__u8 raddr[16];		/* IPv4 as IPv4-mapped IPv6 */
+	__u16 rport;		/* host byte order */
+	__u8 pad[6];
+};
+
+struct np_peer_val {
+	__u64 rx_bytes, tx_bytes;
+	__u64 rx_packets, tx_packets;
+};
+
 /* Global counters (per-CPU array, summed by userspace). Keep in sync with np_stat_names[]. */
 enum np_stat {
 	NP_STAT_RINGBUF_LOST = 0,	/* close records that did not fit the ring buffer */
@@ -96,6 +109,7 @@ enum np_stat {
 	NP_STAT_UNKNOWN_OVERFLOW,	/* unknown remotes folded into the overflow bucket */
 	NP_STAT_UNKNOWN_NOSOCK,		/* packets with no full socket (time-wait, request socks) */
 	NP_STAT_SKPROC_FULL,		/* kprobe tier: owner table full, payload uncounted */
+	NP_STAT_PEERS_FULL,		/* UDP peer breakdown full: counted in the socket only */
 	NP_STAT_MAX,
 };
 

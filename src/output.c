@@ -14,6 +14,7 @@ static const char *const np_stat_names[NP_STAT_MAX] = {
 	[NP_STAT_UNKNOWN_OVERFLOW] = "unknown_overflow",
 	[NP_STAT_UNKNOWN_NOSOCK] = "no_socket",
 	[NP_STAT_SKPROC_FULL] = "owner_table_full",
+	[NP_STAT_PEERS_FULL] = "udp_peers_full",
 };
 
 #define PRETTY_UNKNOWN_REMOTES 10
@@ -136,6 +137,26 @@ static void json_conn(struct json_writer *jw, const struct view *v, const struct
 	jw_kv_string(jw, "remote", buf);
 	jw_kv_string(jw, "state", conn_state(c));
 	json_traffic(jw, view_conn_traffic(v, c));
+	if (c->peers) {
+		/* Unconnected UDP: the same bytes again, by peer. */
+		jw_key(jw, "peers");
+		jw_start_array(jw);
+		for (const struct np_peer *pe = c->peers; pe; pe = pe->next) {
+			const struct np_traffic *t = v->use_interval ? &pe->interval : &pe->total;
+
+			if (!(t->rx_packets | t->tx_packets))
+				continue;
+			jw_start_object(jw);
+			format_endpoint(buf, sizeof(buf), &pe->remote, true);
+			jw_kv_string(jw, "remote", buf);
+			jw_kv_u64(jw, "rx_bytes", t->rx_bytes);
+			jw_kv_u64(jw, "tx_bytes", t->tx_bytes);
+			jw_kv_u64(jw, "rx_packets", t->rx_packets);
+			jw_kv_u64(jw, "tx_packets", t->tx_packets);
+			jw_end_object(jw);
+		}
+		jw_end_array(jw);
+	}
 	jw_end_object(jw);
 }
 

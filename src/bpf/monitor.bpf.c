@@ -121,6 +121,56 @@ static __always_inline void count_unknown(struct __sk_buff *skb, bool egress,
 static __always_inline bool emit_from_bpf_sock(struct bpf_sock *sk, struct sock_acct *a,
 					       __u64 cookie);
 
+/*
+ * An unconnected UDP socket's packet: count it once more under its peer, read
+ * from the headers (the socket has no remote end). A breakdown only: when the
+ * table is full the socket's own counts still hold every byte.
+ */
+static __always_inline void count_udp_peer(struct __sk_buff *skb, struct sock_acct *a,
+					   bool egress, __u64 bytes, __u32 segs)
+{
+	void *data = (void *)(long)skb->data, *end = (void *)(long)skb->data_end;
+	struct np_peer_key key = { .cookie = a->cookie };
+	struct np_peer_val zero = {}, *v;
+	struct udphdr *uh;
+
+	if (skb->protocol == bpf_htons(ETH_P_IP)) {
+		struct iphdr *ip = data;
+
+		if ((void *)(ip + 1) > end)
+			return;
+		set_v4_mapped(key.raddr, egress ? ip->daddr : ip->saddr);
+		uh = data + ((ip->ihl * 4) & 0x3f);
+	} else {
+		struct ipv6hdr *ip6 = data;
+
+		if ((void *)(ip6 + 1) > end || ip6->nexthdr != IPPROTO_UDP)
+			return;
+		__builtin_memcpy(key.raddr, egress ? &ip6->daddr : &ip6->saddr, 16);
+		uh = (void *)(ip6 + 1);
+	}
+	if ((void *)(uh + 1) > end)
+		return;
+	key.rport = bpf_ntohs(egress ? uh->dest : uh->source);
+	v = bpf_map_lookup_elem(&udp_peers, &key);
+	if (!v) {
+		if (bpf_map_update_elem(&udp_peers, &key, &zero, BPF_NOEXIST) == -E2BIG) {
+			stat_inc(NP_STAT_PEERS_FULL);
+			return;
+		}
+		v = bpf_map_lookup_elem(&udp_peers, &key);
+		if (!v)
+			return;
+	}
+	if (egress) {
+		__sync_fetch_and_add(&v->tx_bytes, bytes);
+		__sync_fetch_and_add(&v->tx_packets, segs);
+	} else {
+		__sync_fetch_and_add(&v->rx_bytes, bytes);
+		__sync_fetch_and_add(&v->rx_packets, segs);
+	}
+}
+
 static __always_inline int count_skb(struct __sk_buff *skb, bool egress)
 {
 	struct bpf_sock *skc = skb->sk, *sk, *skc_full;
@@ -188,8 +238,12 @@ static __always_inline int count_skb(struct __sk_buff *skb, bool egress)
 	 * freed from there without a CLOSE state change (seen on 6.18): report
 	 * each of these packets at once instead of waiting for the next dump.
 	 */
-	if (sk->state == TCP_LAST_ACK_STATE && sk->protocol == IPPROTO_TCP)
-		emit_from_bpf_sock(sk, a, a->cookie);
+	if (sk->protocol == IPPROTO_TCP) {
+		if (sk->state == TCP_LAST_ACK_STATE)
+			emit_from_bpf_sock(sk, a, a->cookie);
+	} else if (sk->protocol == IPPROTO_UDP && !sk->dst_port && a->cookie) {
+		count_udp_peer(skb, a, egress, bytes, segs);
+	}
 	return 1;
 unknown:
 	count_unknown(skb, egress, bytes, segs);

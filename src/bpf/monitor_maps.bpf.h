@@ -94,6 +94,14 @@ struct {
 	__type(value, struct call_args);
 } inflight SEC(".maps");
 
+/* Unconnected UDP sockets, per peer: who a DNS resolver or QUIC server talks to. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct np_peer_key);
+	__type(value, struct np_peer_val);
+} udp_peers SEC(".maps");
+
 /*
  * Command lines of processes seen, read once per process at its first claim.
  * A cache: userspace reads /proc first and falls back to this for processes

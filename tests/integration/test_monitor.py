@@ -216,3 +216,25 @@ def test_server_started_before_netoproc():
         check_eq((srow["rx_packets"], srow["rx_bytes"]), (crow["tx_packets"], crow["tx_bytes"]),
                  "server received every packet the client sent")
     check_eq(procs_by_pid(snap).get(None, []), [], "unknown rows")
+
+
+def test_udp_peers_of_unconnected_socket():
+    """One unconnected socket sending to two peers: its connection lists each
+    peer with exactly its own datagrams."""
+    count, size = 200, 700
+    with test_cgroup("peers") as cg:
+        with monitor(cg) as m:
+            a = Proc([WORKLOAD, "udp-sink", "--count", str(count)], cgroup=cg)
+            b = Proc([WORKLOAD, "udp-sink", "--count", str(count)], cgroup=cg)
+            with started(a, b):
+                pa, pb = ready(a)["port"], ready(b)["port"]
+                tx = finish(Proc([WORKLOAD, "udp-send", "--port", str(pa), "--port2", str(pb),
+                                  "--count", str(count), "--size", str(size)], cgroup=cg))
+                finish(a)
+                finish(b)
+        snap = m.result
+    conns = one_proc(snap, tx["pid"])["connections"]
+    check_eq(len(conns), 1, "sender connections")
+    peers = {p["remote"]: (p["tx_packets"], p["tx_bytes"]) for p in conns[0]["peers"]}
+    want = (count, count * (size + UDP_HDR[4]))
+    check_eq(peers, {f"127.0.0.1:{pa}": want, f"127.0.0.1:{pb}": want}, "per-peer counts")

@@ -27,6 +27,7 @@ struct args {
 	long send, reply, expect;
 	int count, conns, size;
 	long send2;
+	int port2;	/* udp-send: also send every datagram here, from the same socket */
 };
 
 static void die(const char *what)
@@ -247,8 +248,9 @@ static int mode_udp_sink(struct args *a)
 
 static long udp_send(const struct args *a, int count, int size)
 {
-	struct sockaddr_storage ss;
+	struct sockaddr_storage ss, ss2;
 	socklen_t len = make_addr(&ss, a->family, a->port);
+	socklen_t len2 = make_addr(&ss2, a->family, a->port2);
 	int fd = udp_socket(a->family);
 	static char buf[65536];
 	long total = 0;
@@ -260,6 +262,12 @@ static long udp_send(const struct args *a, int count, int size)
 		if (w < 0)
 			die("sendto");
 		total += w;
+		if (a->port2) {
+			w = sendto(fd, buf, size, 0, (struct sockaddr *)&ss2, len2);
+			if (w < 0)
+				die("sendto");
+			total += w;
+		}
 		if (i % 64 == 63)
 			usleep(1000);	/* let the sink keep up: no receive-buffer drops */
 	}
@@ -360,7 +368,8 @@ static void usage(FILE *out)
 	      "  tcp-client --send N --expect M       send N, shut down, read M\n"
 	      "  short-clients --count C --send N --expect M   C client processes in turn\n"
 	      "  udp-sink --count K                   receive K datagrams\n"
-	      "  udp-send --count K --size S          K unconnected sendto() of S bytes\n"
+	      "  udp-send --count K --size S [--port2 Q]   K unconnected sendto() of S bytes\n"
+	      "                                       (to Q as well, from the same socket)\n"
 	      "  prefork-server --reply M --conns N   listener by parent, served by a child\n"
 	      "  pid-reuse --send A --send2 B         two processes with one pid, one datagram each\n",
 	      out);
@@ -373,6 +382,7 @@ int main(int argc, char **argv)
 		{ "port", required_argument, NULL, 'p' },
 		{ "send", required_argument, NULL, 's' },
 		{ "send2", required_argument, NULL, 'S' },
+		{ "port2", required_argument, NULL, 'P' },
 		{ "reply", required_argument, NULL, 'r' },
 		{ "expect", required_argument, NULL, 'e' },
 		{ "count", required_argument, NULL, 'c' },
@@ -397,6 +407,7 @@ int main(int argc, char **argv)
 		case 'p': a.port = atoi(optarg); break;
 		case 's': a.send = atol(optarg); break;
 		case 'S': a.send2 = atol(optarg); break;
+		case 'P': a.port2 = atoi(optarg); break;
 		case 'r': a.reply = atol(optarg); break;
 		case 'e': a.expect = atol(optarg); break;
 		case 'c': a.count = atoi(optarg); break;
