@@ -218,7 +218,33 @@ static void test_prune_forgets_idle_finished_processes(void)
 	model_free(&m);
 }
 
-TEST_MAIN(T(test_prune_forgets_idle_finished_processes), T(test_cumulative_to_delta), T(test_duplicate_and_late_records_do_not_double_count),
+static void test_udp_peers_break_down_a_connection(void)
+{
+	struct np_model m;
+	struct np_sock_record r = rec(21, 60, 1, 3000, 2000, NP_SOCK_LIVE);
+	struct np_peer_key k1 = { .cookie = 21, .rport = 53 }, k2 = { .cookie = 21, .rport = 443 };
+	struct np_peer_val v1 = { .tx_bytes = 1000, .tx_packets = 10 }, v2 = { .tx_bytes = 2000,
+									  .tx_packets = 20 };
+	struct np_proc *p;
+
+	r.protocol = 17;
+	model_init(&m);
+	model_apply_sock(&m, &r, 0);
+	model_apply_peer(&m, &k1, &v1);
+	model_apply_peer(&m, &k2, &v2);
+	v1.tx_bytes = 1500;	/* cumulative: +500 */
+	model_apply_peer(&m, &k1, &v1);
+	p = find(&m, 60, 1);
+	CHECK_EQ_U64(p->conns->npeers, 2);
+	CHECK_EQ_U64(p->total.tx_bytes, 3000);	/* peers never add to the totals */
+	for (struct np_peer *pe = p->conns->peers; pe; pe = pe->next)
+		CHECK_EQ_U64(pe->total.tx_bytes, pe->remote.port == 53 ? 1500 : 2000);
+	CHECK(model_knows_socket(&m, 21));
+	CHECK(!model_knows_socket(&m, 22));
+	model_free(&m);
+}
+
+TEST_MAIN(T(test_udp_peers_break_down_a_connection), T(test_prune_forgets_idle_finished_processes), T(test_cumulative_to_delta), T(test_duplicate_and_late_records_do_not_double_count),
 	  T(test_closed_socket_forgotten_only_after_a_full_dump),
 	  T(test_socket_closed_during_dump_kept_one_more_round),
 	  T(test_pid_reuse_two_processes), T(test_owner_change_splits_socket),
