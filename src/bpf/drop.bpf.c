@@ -54,18 +54,20 @@ static __always_inline void stat_inc(__u32 idx)
 const volatile bool has_rx_sk = false;
 
 static __always_inline int on_drop(struct sk_buff *skb, struct sock *sk, __u64 location,
-				   __u32 reason)
+				   __u32 reason, bool direct)
 {
 	struct np_drop_scratch *s;
 	__u32 zero = 0;
 
 	/* Since 6.2 kfree_skb_reason(skb, SKB_CONSUMED) frees without dropping. */
+	if (!skb)
+		return 0;
 	if (bpf_core_enum_value_exists(enum skb_drop_reason, SKB_CONSUMED) &&
 	    reason == bpf_core_enum_value(enum skb_drop_reason, SKB_CONSUMED))
 		return 0;
 	stat_inc(NP_DROP_STAT_SEEN);
 	s = bpf_map_lookup_elem(&scratch, &zero);
-	if (!s || !np_skb_collect(skb, sk, &s->ev.m, &s->buf, true))
+	if (!s || !np_skb_collect(skb, sk, &s->ev.m, &s->buf, true, direct))
 		return 0;
 	s->ev.location = location;
 	s->ev.reason = reason;
@@ -76,7 +78,7 @@ static __always_inline int on_drop(struct sk_buff *skb, struct sock *sk, __u64 l
 }
 
 /* Arguments: skb, location, then reason (5.17+) and rx_sk (6.11+). */
-static __always_inline int drop_args(__u64 *ctx)
+static __always_inline int drop_args(__u64 *ctx, bool direct)
 {
 	struct sock *sk = NULL;
 	__u32 reason = 0;
@@ -85,18 +87,18 @@ static __always_inline int drop_args(__u64 *ctx)
 		reason = ctx[2];
 	if (has_rx_sk)
 		sk = (struct sock *)ctx[3];
-	return on_drop((struct sk_buff *)ctx[0], sk, ctx[1], reason);
+	return on_drop((struct sk_buff *)ctx[0], sk, ctx[1], reason, direct);
 }
 
 SEC("tp_btf/kfree_skb")
 int np_drop_btf(__u64 *ctx)
 {
-	return drop_args(ctx);
+	return drop_args(ctx, true);
 }
 
 /* For kernels whose tp_btf attach fails: the same arguments, untyped. */
 SEC("raw_tp/kfree_skb")
 int np_drop_raw(__u64 *ctx)
 {
-	return drop_args(ctx);
+	return drop_args(ctx, false);
 }

@@ -65,7 +65,7 @@ static __always_inline void stat_inc(__u32 idx)
 }
 
 static __always_inline int on_probe(__u32 probe, struct sk_buff *skb, struct sock *sk,
-				    __u64 location, __u32 arg)
+				    __u64 location, __u32 arg, bool direct)
 {
 	struct np_trace_scratch *s;
 	__u64 key = (__u64)skb;
@@ -78,7 +78,7 @@ static __always_inline int on_probe(__u32 probe, struct sk_buff *skb, struct soc
 	if (track && bpf_map_lookup_elem(&tracked, &key))
 		was_tracked = true;
 	s = bpf_map_lookup_elem(&scratch, &zero);
-	if (!s || !np_skb_collect(skb, sk, &s->ev.m, &s->buf, !was_tracked))
+	if (!s || !np_skb_collect(skb, sk, &s->ev.m, &s->buf, !was_tracked, direct))
 		return 0;
 	if (track) {
 		if (probe == NP_P_KFREE_SKB || probe == NP_P_CONSUME_SKB)
@@ -100,12 +100,12 @@ static __always_inline int on_probe(__u32 probe, struct sk_buff *skb, struct soc
 SEC("tp_btf/" #tp)									\
 int np_btf_##tp(__u64 *ctx)								\
 {											\
-	return on_probe(id, (struct sk_buff *)(skb), (struct sock *)(sk), loc, arg);	\
+	return on_probe(id, (struct sk_buff *)(skb), (struct sock *)(sk), loc, arg, true);\
 }											\
 SEC("raw_tp/" #tp)									\
 int np_raw_##tp(__u64 *ctx)								\
 {											\
-	return on_probe(id, (struct sk_buff *)(skb), (struct sock *)(sk), loc, arg);	\
+	return on_probe(id, (struct sk_buff *)(skb), (struct sock *)(sk), loc, arg, false);\
 }
 
 /* Argument positions as in the kernel's TP_PROTO; userspace checks the count. */
@@ -138,7 +138,7 @@ NP_PROBE(skb_copy_datagram_iovec, NP_P_SKB_COPY_DATAGRAM_IOVEC, ctx[0], 0, 0, (_
 NP_PROBE(consume_skb, NP_P_CONSUME_SKB, ctx[0], 0, ctx[1], 0)
 
 /* kfree_skb: reason (5.17+) and rx_sk (6.11+) by CO-RE and BTF, as in drop.bpf.c. */
-static __always_inline int kfree_args(__u64 *ctx)
+static __always_inline int kfree_args(__u64 *ctx, bool direct)
 {
 	struct sock *sk = NULL;
 	__u32 reason = 0;
@@ -147,19 +147,19 @@ static __always_inline int kfree_args(__u64 *ctx)
 		reason = ctx[2];
 	if (has_rx_sk)
 		sk = (struct sock *)ctx[3];
-	return on_probe(NP_P_KFREE_SKB, (struct sk_buff *)ctx[0], sk, ctx[1], reason);
+	return on_probe(NP_P_KFREE_SKB, (struct sk_buff *)ctx[0], sk, ctx[1], reason, direct);
 }
 
 SEC("tp_btf/kfree_skb")
 int np_btf_kfree_skb(__u64 *ctx)
 {
-	return kfree_args(ctx);
+	return kfree_args(ctx, true);
 }
 
 SEC("raw_tp/kfree_skb")
 int np_raw_kfree_skb(__u64 *ctx)
 {
-	return kfree_args(ctx);
+	return kfree_args(ctx, false);
 }
 
 /*
@@ -185,7 +185,7 @@ static __always_inline int on_fib(__u32 probe, __u32 tb_id, struct flowi_common 
 	m->mark = BPF_CORE_READ(fc, flowic_mark);
 	if (!np_match_who(m, true))
 		return 0;
-	np_fill_dev(m, dev);
+	np_fill_dev(m, dev, false);
 	if (!m->netns)
 		m->netns = netns;
 	if (!m->netns && m->in_task) {
