@@ -161,11 +161,14 @@ sc_short() {
 	cg_run $WL tcp-server --reply 7000 --conns $n >$T/srv.out 2>>$T/wl.err &
 	srv=$!
 	ready $T/srv.out || { echo "@@NP WLFAIL server never ready" >>$T/wl.fail; return 1; }
-	ok clients cg_run $WL short-clients --port "$(field $T/srv.out port)" --count $n --send 3000 \
-		--expect 7000 >$T/cli.out 2>>$T/wl.err
+	set -- $WL short-clients --port "$(field $T/srv.out port)" --count $n --send 3000 \
+		--expect 7000
+	ok clients cg_run "$@" >$T/cli.out 2>>$T/wl.err
 	ok server wait $srv
 	wl server $T/srv.out >$T/wl.out
 	wl clients $T/cli.out >>$T/wl.out
+	# The children's command line, as netoproc must report it.
+	echo "@@NP WL clients-argv {\"argv\":\"$*\"}" >>$T/wl.out
 }
 
 sc_udp() {	# FAMILY
