@@ -37,6 +37,8 @@ static void usage(FILE *out)
 {
 	fputs("Usage: netoproc [OPTIONS]\n"
 	      "       netoproc probe [--format text|json]\n"
+	      "       netoproc trace [OPTIONS] [EXPRESSION]   packets along their path\n"
+	      "       netoproc drop [OPTIONS] [EXPRESSION]    every packet drop, with its reason\n"
 	      "\n"
 	      "Per-process network traffic, attributed in the kernel with eBPF.\n"
 	      "\n"
