@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <linux/filter.h>
@@ -41,6 +42,7 @@
 #define OWNER_RETRY_MIN	0.02
 #define OWNER_RETRY_MAX	2.0
 #define NFRAGS		64
+#define HINT_NICE	(-10)
 #define TCP_FIN		0x01
 #define TCP_SYN		0x02
 #define TCP_ACK		0x10
@@ -977,6 +979,16 @@ int afpacket_capture_open(struct capture *c, const struct capture_opts *o)
 	if ((err = open_ring(a, o, ifindex)))
 		goto fail;
 	open_hints(a, ifindex);
+	/*
+	 * A SYN wake-up is useful only if we run before the connecting
+	 * process exits, often within a millisecond: on a busy machine that
+	 * takes a higher priority than the workload's. Only where permitted
+	 * (CAP_SYS_NICE); the work per wake-up is bounded (one lookup, one
+	 * /proc listing).
+	 */
+	if (a->hint_fd >= 0 && getpriority(PRIO_PROCESS, 0) > HINT_NICE &&
+	    setpriority(PRIO_PROCESS, 0, HINT_NICE) == 0)
+		np_info("afpacket: running at nice %d to catch short-lived connections", HINT_NICE);
 	np_info("AF_PACKET capture attached: %s, TPACKET_V3 ring %u x %u bytes%s, "
 		"owners from sock_diag and /proc%s%s", o->interface ? o->interface : "all interfaces",
 		a->nblocks, a->block_size, a->vnet ? ", GSO-aware" : "",
