@@ -120,3 +120,17 @@ def test_live_table_refreshes_until_interrupted():
     check(4 <= tables <= 6, f"{tables} tables in 2.8 s at 0.5 s intervals")
     check_eq(out.count("PID      PROCESS"), tables, "header per table")
     check("\033[" not in out, "no escape sequences with --no-color on a pipe")
+
+
+def test_man_page_covers_every_option():
+    """Every option --help lists is documented in docs/netoproc.8."""
+    import os
+    import re
+    from npt import ROOT
+    _, out, _ = run([NETOPROC, "--help"])
+    with open(os.path.join(ROOT, "docs", "netoproc.8")) as f:
+        man = f.read().replace("\\-", "-")
+    opts = sorted(set(re.findall(r"--[a-z][a-z-]+", out)) - {"--version", "--help"})
+    check(len(opts) >= 15, f"options found in --help: {opts}")
+    missing = [o for o in opts if o not in man]
+    check_eq(missing, [], "options missing from the man page")
