@@ -7,6 +7,7 @@
 #include "harness.h"
 #include "drop_reason.h"
 #include "kallsyms.h"
+#include "trace_common.h"
 
 static void test_reasons_from_vmlinux(void)
 {
@@ -61,4 +62,21 @@ static void test_kallsyms_file(void)
 	unlink(path);
 }
 
-TEST_MAIN(T(test_reasons_from_vmlinux), T(test_kallsyms_file))
+/* Tracepoint argument counts from BTF decide which programs may load. */
+static void test_tracepoint_args(void)
+{
+	struct btf *btf = btf__load_vmlinux_btf();
+
+	CHECK(btf != NULL);
+	if (!btf)
+		return;
+	/* (void *ctx, skb): every kernel with BTF */
+	CHECK_EQ_U64(np_tp_nargs(btf, "netif_receive_skb"), 2);
+	/* skb, location, then reason (5.17+) and rx_sk (6.11+) */
+	CHECK(np_tp_nargs(btf, "kfree_skb") >= 3);
+	CHECK_EQ_U64(np_tp_nargs(btf, "no_such_tracepoint"), (uint64_t)-ENOENT);
+	CHECK_EQ_U64(np_tp_nargs(NULL, "kfree_skb"), (uint64_t)-ENOENT);
+	btf__free(btf);
+}
+
+TEST_MAIN(T(test_reasons_from_vmlinux), T(test_kallsyms_file), T(test_tracepoint_args))
