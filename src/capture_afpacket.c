@@ -43,6 +43,7 @@
 #define OWNER_RETRY_MAX	2.0
 #define NFRAGS		64
 #define HINT_NICE	(-10)
+#define MAX_UNKNOWN	65536	/* remotes with a row of their own under unknown */
 #define TCP_FIN		0x01
 #define TCP_SYN		0x02
 #define TCP_ACK		0x10
@@ -115,6 +116,7 @@ struct afp {
 	unsigned dump_gen;
 	double last_refresh;
 	uint64_t drops;
+	uint64_t unknown_overflow;	/* packets folded into the overflow bucket */
 	uint64_t packets, lookups, lookup_hits, hints;
 	uint64_t synth_cookies, inferred;
 	uint64_t hints_owned, hints_noproc;	/* SYN hints: owner found, socket without holder */
@@ -320,6 +322,7 @@ static int refresh(struct afp *a)
 		}
 	}
 	free_misses(a);
+	ps_tick(&a->ps);
 	a->last_refresh = now_monotonic();
 	return 0;
 }
@@ -355,6 +358,12 @@ static void add_unknown(struct afp *a, const uint8_t raddr[16], uint8_t protocol
 
 	memcpy(k.raddr, raddr, 16);
 	v = htab_get(&a->unknown, &k);
+	if (!v && a->unknown.count >= MAX_UNKNOWN) {
+		/* Too many remotes: the all-zero key is the overflow bucket, counted. */
+		a->unknown_overflow += packets;
+		memset(k.raddr, 0, 16);
+		v = htab_get(&a->unknown, &k);
+	}
 	if (!v) {
 		v = calloc(1, sizeof(*v));
 		if (!v || htab_put(&a->unknown, &k, v)) {
@@ -425,14 +434,14 @@ static struct afp_sock *from_listener(struct afp *a, const struct afp_sock *lst,
 }
 
 /* An accepted socket that lost its file before we saw who accepted it. */
-static void inherit_listener(struct afp *a, struct afp_sock *s)
+static void inherit_listener(struct afp *a, struct afp_sock *s, bool ask)
 {
 	struct afp_sock *l;
 
 	if (s->rec.protocol != IPPROTO_TCP || s->rec.state == TCP_LISTEN ||
 	    s->rec.state == TCP_SYN_RECV)
 		return;
-	l = listener_of(a, s, true);
+	l = listener_of(a, s, ask);
 	if (l && l->rec.has_owner && l->in_scope) {
 		s->rec.owner = l->rec.owner;
 		s->rec.has_owner = 1;
@@ -568,7 +577,7 @@ static void account(struct afp *a, const struct pkt_info *p, bool tx, uint32_t g
 	if (s && !s->in_scope)
 		return;		/* another cgroup's socket: not watched */
 	if (s && !s->rec.has_owner && !s->inode)
-		inherit_listener(a, s);
+		inherit_listener(a, s, true);
 	if (!s || (!s->rec.has_owner && !s->inode)) {
 		add_unknown(a, r, p->protocol, tx, bytes, segs);
 		return;
@@ -693,6 +702,47 @@ static int read_drops(struct afp *a)
 
 /* ---- the backend interface ---- */
 
+/*
+ * Hand one socket's counts to the model, or to unknown while nobody is
+ * known to hold it; a socket that is gone is handed over a last time and
+ * freed. Never adds sockets: callers may be walking the table.
+ */
+static int settle(struct afp *a, struct np_model *m, struct afp_sock *s, const void *key,
+		  double now)
+{
+	struct np_sock_record r;
+	int err = 0;
+
+	if (s->in_scope && !s->rec.has_owner)
+		try_owner(a, s, false);
+	if (s->in_scope && !s->rec.has_owner && s->gone)
+		inherit_listener(a, s, false);
+	if (s->in_scope && !s->rec.has_owner) {
+		struct np_counters *cc = &s->rec.c, *b = &s->base;
+
+		add_unknown(a, s->rec.raddr, s->rec.protocol, true,
+			    cc->tx_bytes - b->tx_bytes, cc->tx_packets - b->tx_packets);
+		add_unknown(a, s->rec.raddr, s->rec.protocol, false,
+			    cc->rx_bytes - b->rx_bytes, cc->rx_packets - b->rx_packets);
+		*b = *cc;
+	} else if (s->in_scope) {
+		r = s->rec;
+		r.c.rx_bytes -= s->base.rx_bytes;
+		r.c.tx_bytes -= s->base.tx_bytes;
+		r.c.rx_packets -= s->base.rx_packets;
+		r.c.tx_packets -= s->base.tx_packets;
+		r.c.rx_payload -= s->base.rx_payload;
+		r.c.tx_payload -= s->base.tx_payload;
+		r.event = s->gone ? NP_SOCK_CLOSED : NP_SOCK_LIVE;
+		err = model_apply_sock(m, &r, now);
+	}
+	if (s->gone) {
+		htab_del(&a->socks, key);
+		free(s);
+	}
+	return err;
+}
+
 static int afp_wait(struct capture *c, struct np_model *m, int timeout_ms)
 {
 	struct afp *a = c->priv;
@@ -700,6 +750,10 @@ static int afp_wait(struct capture *c, struct np_model *m, int timeout_ms)
 		{ .fd = a->fd, .events = POLLIN },
 		{ .fd = a->hint_fd, .events = POLLIN },
 	};
+	double now;
+	size_t i = 0;
+	const void *k;
+	void *v;
 	int n, err;
 
 	drain_ring(a);
@@ -708,8 +762,15 @@ static int afp_wait(struct capture *c, struct np_model *m, int timeout_ms)
 		return -errno;
 	drain_hints(a);
 	drain_ring(a);
-	if (now_monotonic() - a->last_refresh >= REFRESH_GAP && (err = refresh(a)))
+	now = now_monotonic();
+	if (now - a->last_refresh < REFRESH_GAP)
+		return 0;
+	if ((err = refresh(a)))
 		return err;
+	/* Closed sockets go to the model now, as the eBPF mode's close records do. */
+	while (htab_next(&a->socks, &i, &k, &v))
+		if (((struct afp_sock *)v)->gone && (err = settle(a, m, v, k, now)))
+			return err;
 	return 0;
 }
 
@@ -727,40 +788,9 @@ static int afp_collect(struct capture *c, struct np_model *m)
 	if ((err = refresh(a)))
 		return err;
 	model_begin_dump(m);
-	while (htab_next(&a->socks, &i, &k, &v)) {
-		struct afp_sock *s = v;
-		struct np_sock_record r;
-
-		if (s->in_scope && !s->rec.has_owner)
-			try_owner(a, s, s->gone);
-		if (s->in_scope && !s->rec.has_owner && s->gone)
-			inherit_listener(a, s);
-		if (s->in_scope && !s->rec.has_owner) {
-			/* Nobody found holding it: what it moved so far is unknown's. */
-			struct np_counters *cc = &s->rec.c, *b = &s->base;
-
-			add_unknown(a, s->rec.raddr, s->rec.protocol, true,
-				    cc->tx_bytes - b->tx_bytes, cc->tx_packets - b->tx_packets);
-			add_unknown(a, s->rec.raddr, s->rec.protocol, false,
-				    cc->rx_bytes - b->rx_bytes, cc->rx_packets - b->rx_packets);
-			*b = *cc;
-		} else if (s->in_scope) {
-			r = s->rec;
-			r.c.rx_bytes -= s->base.rx_bytes;
-			r.c.tx_bytes -= s->base.tx_bytes;
-			r.c.rx_packets -= s->base.rx_packets;
-			r.c.tx_packets -= s->base.tx_packets;
-			r.c.rx_payload -= s->base.rx_payload;
-			r.c.tx_payload -= s->base.tx_payload;
-			r.event = s->gone ? NP_SOCK_CLOSED : NP_SOCK_LIVE;
-			if ((err = model_apply_sock(m, &r, now)))
-				return err;
-		}
-		if (s->gone) {
-			htab_del(&a->socks, k);
-			free(s);
-		}
-	}
+	while (htab_next(&a->socks, &i, &k, &v))
+		if ((err = settle(a, m, v, k, now)))
+			return err;
 	model_end_dump(m);
 	i = 0;
 	while (htab_next(&a->unknown, &i, &k, &v))
@@ -769,6 +799,7 @@ static int afp_collect(struct capture *c, struct np_model *m)
 	if ((err = read_drops(a)))
 		return err;
 	m->lost_records = a->drops;
+	m->stat[NP_STAT_UNKNOWN_OVERFLOW] = a->unknown_overflow;
 	return 0;
 }
 

@@ -18,6 +18,9 @@
 #define FULL_SCAN_MIN_GAP 0.05
 /* Listing /proc (or the scope's cgroup.procs) at most this often unless urgent. */
 #define LIST_MIN_GAP 0.02
+/* Closed sockets' inodes are forgotten by a full pass at least this often. */
+#define REBUILD_GAP 30.0
+#define REBUILD_INODES 262144
 /* Processes younger than this are scanned again on every listing pass. */
 #define YOUNG_NS 2000000000ULL
 /* Values of the scope table: cgroups never move, so both answers are final. */
@@ -313,6 +316,17 @@ static int owner_of(struct proc_sockets *ps, uint64_t inode, struct np_owner *ou
 	return 0;
 }
 
+/* Every process scanned again, the inode table rebuilt from scratch. */
+static void full_pass(struct proc_sockets *ps, double now)
+{
+	ps->last_full = now;
+	ps->full_scans++;
+	clear_inodes(ps);
+	ps->gen++;
+	list_pids(ps, visit_all);
+	drop_unlisted(ps);
+}
+
 int ps_find(struct proc_sockets *ps, uint32_t inode, const uint32_t *hints, int nhints,
 	    bool urgent, struct np_owner *out)
 {
@@ -352,13 +366,17 @@ int ps_find(struct proc_sockets *ps, uint32_t inode, const uint32_t *hints, int 
 	}
 	if (ps->last_full >= 0 && now - ps->last_full < FULL_SCAN_MIN_GAP)
 		return -ENOENT;
-	ps->last_full = now;
-	ps->full_scans++;
-	clear_inodes(ps);
-	ps->gen++;
-	list_pids(ps, visit_all);
-	drop_unlisted(ps);
+	full_pass(ps, now);
 	return owner_of(ps, inode, out);
+}
+
+void ps_tick(struct proc_sockets *ps)
+{
+	double now = now_monotonic();
+
+	if (ps->last_full < 0 || now - ps->last_full >= REBUILD_GAP ||
+	    ps->inodes.count >= REBUILD_INODES)
+		full_pass(ps, now);
 }
 
 static void walk_scope(struct proc_sockets *ps, char *path, size_t len, int depth)

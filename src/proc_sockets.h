@@ -41,6 +41,8 @@ void ps_free(struct proc_sockets *ps);
  */
 int ps_find(struct proc_sockets *ps, uint32_t inode, const uint32_t *hints, int nhints,
 	    bool urgent, struct np_owner *out);
+/* Housekeeping, once a second or so: forget the inodes of closed sockets now and then. */
+void ps_tick(struct proc_sockets *ps);
 /* Is cgroup @id inside the scope? Always true without a scope or without an id. */
 bool ps_in_scope(struct proc_sockets *ps, uint64_t cgroup_id);
 
