@@ -123,6 +123,14 @@ static uint64_t advance(__u64 *last, uint64_t now)
 	return d;
 }
 
+/* All zero, or IPv4-mapped 0.0.0.0. */
+static bool addr_unset(const uint8_t *a)
+{
+	static const uint8_t zero[16], v4_zero[16] = { [10] = 0xff, [11] = 0xff };
+
+	return !memcmp(a, zero, 16) || !memcmp(a, v4_zero, 16);
+}
+
 static struct np_proc *get_proc(struct np_model *m, const struct np_owner *o, bool create)
 {
 	struct proc_key k = { .pid = o->tgid, .start_ns = o->start_ns };
@@ -227,13 +235,19 @@ int model_apply_sock(struct np_model *m, const struct np_sock_record *r, double 
 	c->family = r->family;
 	c->state = r->state;
 	c->closed = st->closed;
-	/* A record from release knows less of the local end: keep what is known. */
+	/*
+	 * Late records know less: release cannot read the local end, and by the
+	 * CLOSE state change TCP has already given back its port (and on IPv6
+	 * cleared the peer). Keep what is known; take what is new.
+	 */
 	if (r->lport || !c->local.port) {
 		memcpy(c->local.addr, r->laddr, 16);
 		c->local.port = r->lport;
 	}
-	memcpy(c->remote.addr, r->raddr, 16);
-	c->remote.port = r->rport;
+	if (!addr_unset(r->raddr) || addr_unset(c->remote.addr))
+		memcpy(c->remote.addr, r->raddr, 16);
+	if (r->rport || !c->remote.port)
+		c->remote.port = r->rport;
 	st->owner_serial = p->serial;
 	/* The kernel knows the latest name (exec, prctl); keep it. */
 	memcpy(p->comm, r->owner.comm, NP_COMM_LEN);

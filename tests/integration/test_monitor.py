@@ -50,6 +50,10 @@ def tcp_bulk(family, send, reply):
     check_eq(conns[0]["proto"], "tcp", "client connection proto")
     check_eq(conns[0]["remote"].rsplit(":", 1)[1], str(port), "client remote port")
     check_eq(conns[0]["tx_payload"], send, "client connection tx payload")
+    # The accepted socket names the same two ends, the other way round.
+    sconns = [x for x in srow["connections"] if x["remote"] != "*:*"]
+    check_eq([(x["local"], x["remote"]) for x in sconns], [(conns[0]["remote"], conns[0]["local"])],
+             "server connection ends")
 
 
 def test_tcp_bulk_ipv4():

@@ -244,7 +244,36 @@ static void test_udp_peers_break_down_a_connection(void)
 	model_free(&m);
 }
 
-TEST_MAIN(T(test_udp_peers_break_down_a_connection), T(test_prune_forgets_idle_finished_processes), T(test_cumulative_to_delta), T(test_duplicate_and_late_records_do_not_double_count),
+static void test_late_record_keeps_known_ends(void)
+{
+	struct np_model m;
+	struct np_sock_record r = rec(31, 70, 1, 100, 50, NP_SOCK_LIVE);
+	struct np_proc *p;
+
+	r.family = 10;
+	r.laddr[15] = 1;	/* ::1 */
+	r.raddr[15] = 1;
+	r.lport = 7000;
+	r.rport = 40000;
+	model_init(&m);
+	model_apply_sock(&m, &r, 0);
+	/* The CLOSE record: port given back, IPv6 peer cleared, more bytes. */
+	memset(r.laddr, 0, 16);
+	memset(r.raddr, 0, 16);
+	r.lport = 0;
+	r.c.tx_bytes = 160;
+	r.event = NP_SOCK_CLOSED;
+	model_apply_sock(&m, &r, 0);
+	p = find(&m, 70, 1);
+	CHECK_EQ_U64(p->conns->local.port, 7000);
+	CHECK_EQ_U64(p->conns->remote.port, 40000);
+	CHECK_EQ_U64(p->conns->remote.addr[15], 1);
+	CHECK_EQ_U64(p->conns->local.addr[15], 1);
+	CHECK_EQ_U64(p->total.tx_bytes, 160);
+	model_free(&m);
+}
+
+TEST_MAIN(T(test_late_record_keeps_known_ends), T(test_udp_peers_break_down_a_connection), T(test_prune_forgets_idle_finished_processes), T(test_cumulative_to_delta), T(test_duplicate_and_late_records_do_not_double_count),
 	  T(test_closed_socket_forgotten_only_after_a_full_dump),
 	  T(test_socket_closed_during_dump_kept_one_more_round),
 	  T(test_pid_reuse_two_processes), T(test_owner_change_splits_socket),
