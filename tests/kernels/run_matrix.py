@@ -134,7 +134,15 @@ def sc_tcp_bulk(b, family, send, reply):
     check_tcp_headers(srow, family, "server", s["retrans"], c["retrans"])
     if c["retrans"] == 0 and s["retrans"] == 0:
         check_eq(crow["tx_packets"], srow["rx_packets"], "client tx packets == server rx packets")
-        check_eq(crow["rx_packets"], srow["tx_packets"], "server tx packets == client rx packets")
+        unseen = 0
+        listener = [x for x in srow["connections"] if x["remote"] == "*:*"]
+        if family == 6 and (not listener or listener[0]["tx_packets"] == 0):
+            # On 6.1 ip6_finish_output runs the cgroup egress hook only when
+            # sk == skb->sk, and a SYN-ACK's skb->sk is the request socket: that
+            # one packet never reaches cgroup_skb (6.12 shows it on the listener).
+            unseen = 1
+        check_eq(crow["rx_packets"], srow["tx_packets"] + unseen,
+                 "server tx packets (+ a SYN-ACK the kernel does not show) == client rx packets")
     conns = crow["connections"]
     check_eq(len(conns), 1, "client connections")
     check_eq(conns[0]["proto"], "tcp", "client connection proto")
