@@ -44,6 +44,7 @@
 #define NFRAGS		64
 #define HINT_NICE	(-10)
 #define MAX_UNKNOWN	65536	/* remotes with a row of their own under unknown */
+#define MAX_PEERS	65536	/* (unconnected UDP socket, peer) pairs broken down */
 #define TCP_FIN		0x01
 #define TCP_SYN		0x02
 #define TCP_ACK		0x10
@@ -110,6 +111,8 @@ struct afp {
 	struct htab by_local;	/* listeners and unconnected UDP */
 	struct htab misses;	/* tuple_key -> 1: looked up in vain since the last dump */
 	struct htab unknown;	/* np_unknown_key -> np_unknown_val, cumulative */
+	struct htab peers;	/* np_peer_key -> np_peer_val: unconnected UDP, per peer */
+	uint64_t peers_full;	/* packets not broken down: peer table full */
 	struct proc_sockets ps;
 	struct frag_ent frags[NFRAGS];
 	unsigned frag_next;
@@ -539,6 +542,59 @@ static uint32_t seq_fresh(struct seq_track *t, uint32_t seq, uint32_t len)
 	return fresh;
 }
 
+/* An unconnected UDP socket's traffic with one peer: a breakdown of its counts. */
+static void count_peer(struct afp *a, const struct afp_sock *s, const uint8_t *raddr,
+		       uint16_t rport, bool tx, uint64_t bytes, uint64_t packets)
+{
+	struct np_peer_key k = { .cookie = s->rec.cookie, .rport = rport };
+	struct np_peer_val *v;
+
+	memcpy(k.raddr, raddr, 16);
+	v = htab_get(&a->peers, &k);
+	if (!v) {
+		if (a->peers.count >= MAX_PEERS || !(v = calloc(1, sizeof(*v)))) {
+			a->peers_full += packets;
+			return;
+		}
+		if (htab_put(&a->peers, &k, v)) {
+			free(v);
+			a->peers_full += packets;
+			return;
+		}
+	}
+	if (tx) {
+		v->tx_bytes += bytes;
+		v->tx_packets += packets;
+	} else {
+		v->rx_bytes += bytes;
+		v->rx_packets += packets;
+	}
+}
+
+/* Peers to the model; entries of sockets the model no longer follows go. */
+static int apply_peers(struct afp *a, struct np_model *m)
+{
+	size_t i = 0;
+	const void *k;
+	void *v;
+	int err;
+
+	while (htab_next(&a->peers, &i, &k, &v)) {
+		const struct np_peer_key *pk = k;
+
+		if ((err = model_apply_peer(m, pk, v)))
+			return err;
+		if (!htab_get(&a->socks, &pk->cookie) && !model_knows_socket(m, pk->cookie)) {
+			struct np_peer_key gone = *pk;
+
+			model_forget_peer(m, &gone);
+			htab_del(&a->peers, &gone);
+			free(v);
+		}
+	}
+	return 0;
+}
+
 static void account(struct afp *a, const struct pkt_info *p, bool tx, uint32_t gso_size)
 {
 	const uint8_t *l = tx ? p->saddr : p->daddr, *r = tx ? p->daddr : p->saddr;
@@ -586,6 +642,8 @@ static void account(struct afp *a, const struct pkt_info *p, bool tx, uint32_t g
 	payload = p->payload;
 	if (p->protocol == IPPROTO_TCP && p->frag == PKT_FRAG_NONE)
 		payload = seq_fresh(&s->seq[tx], p->tcp_seq + !!(p->tcp_flags & TCP_SYN), payload);
+	if (s->filed_local && s->rec.protocol != IPPROTO_TCP && rport)
+		count_peer(a, s, r, rport, tx, bytes, segs);
 	c = &s->rec.c;
 	if (tx) {
 		c->tx_bytes += bytes;
@@ -791,6 +849,9 @@ static int afp_collect(struct capture *c, struct np_model *m)
 	while (htab_next(&a->socks, &i, &k, &v))
 		if ((err = settle(a, m, v, k, now)))
 			return err;
+	/* Before the dump ends: sockets closed this round are still known to the model. */
+	if ((err = apply_peers(a, m)))
+		return err;
 	model_end_dump(m);
 	i = 0;
 	while (htab_next(&a->unknown, &i, &k, &v))
@@ -800,6 +861,7 @@ static int afp_collect(struct capture *c, struct np_model *m)
 		return err;
 	m->lost_records = a->drops;
 	m->stat[NP_STAT_UNKNOWN_OVERFLOW] = a->unknown_overflow;
+	m->stat[NP_STAT_PEERS_FULL] = a->peers_full;
 	return 0;
 }
 
@@ -840,6 +902,7 @@ static void afp_close(struct capture *c)
 	htab_free(&a->by_local);
 	htab_free(&a->misses);
 	free_table(&a->unknown);
+	free_table(&a->peers);
 	ps_free(&a->ps);
 	free(a);
 	c->priv = NULL;
@@ -988,6 +1051,7 @@ int afpacket_capture_open(struct capture *c, const struct capture_opts *o)
 	    (err = htab_init(&a->by_local, sizeof(struct local_key))) ||
 	    (err = htab_init(&a->misses, sizeof(struct tuple_key))) ||
 	    (err = htab_init(&a->unknown, sizeof(struct np_unknown_key))) ||
+	    (err = htab_init(&a->peers, sizeof(struct np_peer_key))) ||
 	    (err = ps_init(&a->ps, o->cgroup_path))) {
 		np_err("out of memory");
 		goto fail;

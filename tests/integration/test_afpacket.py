@@ -124,6 +124,31 @@ def test_afpacket_udp_unconnected_loopback_ipv6():
     udp_unconnected(6)
 
 
+def test_afpacket_udp_peers_of_unconnected_socket():
+    """One unconnected socket sending to two peers: each peer with its own datagrams,
+    and the receiving sockets see the sender as their peer."""
+    count, size = 200, 700
+    with test_cgroup("afppeers") as cg:
+        with afp_monitor(cg, 4) as m:
+            a = Proc([WORKLOAD, "udp-sink", "--count", str(count)], cgroup=cg)
+            b = Proc([WORKLOAD, "udp-sink", "--count", str(count)], cgroup=cg)
+            with started(a, b):
+                pa, pb = ready(a)["port"], ready(b)["port"]
+                tx = finish(Proc([WORKLOAD, "udp-send", "--port", str(pa), "--port2", str(pb),
+                                  "--count", str(count), "--size", str(size)], cgroup=cg))
+                ra, rb = finish(a), finish(b)
+    snap = m.result
+    want = (count, count * (size + UDP_HDR[4]))
+    conns = one_proc(snap, tx["pid"])["connections"]
+    check_eq(len(conns), 1, "sender connections")
+    peers = {p["remote"]: (p["tx_packets"], p["tx_bytes"]) for p in conns[0]["peers"]}
+    check_eq(peers, {f"127.0.0.1:{pa}": want, f"127.0.0.1:{pb}": want}, "per-peer counts")
+    for r in (ra, rb):
+        rconns = one_proc(snap, r["pid"])["connections"]
+        rpeers = [(p["rx_packets"], p["rx_bytes"]) for p in rconns[0]["peers"]]
+        check_eq(rpeers, [want], "receiver's one peer")
+
+
 def test_afpacket_prefork_server():
     """The parent makes the listener, a child accepts and serves: the child gets the bytes
     (the parent has closed its copy of the listener, so only the child holds it)."""
