@@ -43,9 +43,11 @@
 #define OWNER_RETRY_MAX	2.0
 #define NFRAGS		64
 #define HINT_NICE	(-10)
+/* SYN wake-ups served per second (burst HINT_BURST); beyond, the ring path finds owners. */
+#define HINT_RATE	2000.0
+#define HINT_BURST	200.0
 #define MAX_UNKNOWN	65536	/* remotes with a row of their own under unknown */
 #define MAX_PEERS	65536	/* (unconnected UDP socket, peer) pairs broken down */
-#define TCP_FIN		0x01
 #define TCP_SYN		0x02
 #define TCP_ACK		0x10
 #define TCP_LISTEN	10
@@ -123,6 +125,8 @@ struct afp {
 	uint64_t packets, lookups, lookup_hits, hints;
 	uint64_t synth_cookies, inferred;
 	uint64_t hints_owned, hints_noproc;	/* SYN hints: owner found, socket without holder */
+	uint64_t hints_skipped;		/* over the rate: left to the ring path */
+	double hint_tokens, hint_refill;
 };
 
 static const uint8_t any4[16] = { [10] = 0xff, [11] = 0xff };
@@ -732,8 +736,20 @@ static void drain_hints(struct afp *a)
 			     (struct sockaddr *)&sll, &sl)) > 0) {
 		struct afp_sock *s;
 
+		double now = now_monotonic();
+
 		sl = sizeof(sll);
 		a->hints++;
+		/* Bounded work at a raised priority: a SYN flood must not take the machine. */
+		a->hint_tokens += (now - a->hint_refill) * HINT_RATE;
+		a->hint_refill = now;
+		if (a->hint_tokens > HINT_BURST)
+			a->hint_tokens = HINT_BURST;
+		if (a->hint_tokens < 1) {
+			a->hints_skipped++;
+			continue;
+		}
+		a->hint_tokens--;
 		/* recvfrom() on a packet socket starts at the link header, as the ring does. */
 		if (pkt_parse(buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf), n,
 			      sll.sll_hatype, &p) != PKT_PORTS || p.protocol != IPPROTO_TCP)
@@ -882,12 +898,14 @@ static void afp_close(struct capture *c)
 	if (!a)
 		return;
 	np_info("afpacket: %llu packets, %llu kernel drops, %llu socket lookups (%llu found), "
-		"%llu SYN hints (%llu owners found at once, %llu not found), %llu /proc fd scans (%llu full passes), %llu owners inferred "
+		"%llu SYN hints (%llu owners found at once, %llu not found, %llu over the rate), "
+		"%llu /proc fd scans (%llu full passes), %llu owners inferred "
 		"from listeners",
 		(unsigned long long)a->packets, (unsigned long long)a->drops,
 		(unsigned long long)a->lookups, (unsigned long long)a->lookup_hits,
 		(unsigned long long)a->hints, (unsigned long long)a->hints_owned,
-		(unsigned long long)a->hints_noproc, (unsigned long long)a->ps.fd_scans,
+		(unsigned long long)a->hints_noproc, (unsigned long long)a->hints_skipped,
+		(unsigned long long)a->ps.fd_scans,
 		(unsigned long long)a->ps.full_scans, (unsigned long long)a->inferred);
 	if (a->ring)
 		munmap(a->ring, a->ring_size);
@@ -1040,6 +1058,8 @@ int afpacket_capture_open(struct capture *c, const struct capture_opts *o)
 	if (!a)
 		return -ENOMEM;
 	a->fd = a->hint_fd = a->diag_fd = -1;
+	a->hint_tokens = HINT_BURST;
+	a->hint_refill = now_monotonic();
 	c->priv = a;
 	c->mode = "afpacket";
 	c->attach = "tpacket_v3";
