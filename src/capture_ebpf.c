@@ -503,8 +503,6 @@ int ebpf_capture_open(struct capture *c, const struct capture_opts *o)
 			    "cgroup/sock_create")) ||
 	    (err = add_link(ec, bpf_program__attach_cgroup(s->progs.on_sock_release, ec->cgroup_fd),
 			    "cgroup/sock_release")) ||
-	    (err = add_link(ec, bpf_program__attach(s->progs.on_set_state),
-			    "tp_btf/inet_sock_set_state")) ||
 	    (err = attach_tier(ec, tier)))
 		goto fail;
 

@@ -238,8 +238,13 @@ static __always_inline int count_skb(struct __sk_buff *skb, bool egress)
 	 * freed from there without a CLOSE state change (seen on 6.18): report
 	 * each of these packets at once instead of waiting for the next dump.
 	 */
+	/*
+	 * After close() a TCP socket still sends and receives its FIN and last
+	 * ACKs, and may be freed with no hook to tell (no CLOSE state change for
+	 * a passive close on 6.18): report each of these few packets at once.
+	 */
 	if (sk->protocol == IPPROTO_TCP) {
-		if (sk->state == TCP_LAST_ACK_STATE)
+		if (a->released)
 			emit_from_bpf_sock(sk, a, a->cookie);
 	} else if (sk->protocol == IPPROTO_UDP && !sk->dst_port && a->cookie) {
 		count_udp_peer(skb, a, egress, bytes, segs);
@@ -533,51 +538,6 @@ static __always_inline void fill_counts(struct np_sock_record *r, struct sock_ac
 	}
 }
 
-/* kprobe tier: forget a socket's sk_procs entry once nothing can follow. */
-static __always_inline void forget_hash_entry(struct sock_acct *a)
-{
-	__u64 key = a->sk_addr;
-
-	if (owner_in_hash && key)
-		bpf_map_delete_elem(&sk_procs, &key);
-}
-
-/* Send a socket's final counts to userspace. */
-static __always_inline void emit_closed(struct sock *sk)
-{
-	struct sock_acct *a;
-	struct np_sock_record *r;
-	__u16 family = sk->__sk_common.skc_family;
-
-	if (family != AF_INET && family != AF_INET6)
-		return;
-	a = bpf_sk_storage_get(&accts, sk, 0, 0);
-	if (!a || !a->owned)
-		return;
-	r = bpf_ringbuf_reserve(&closed, sizeof(*r), 0);
-	if (!r) {
-		stat_inc(NP_STAT_RINGBUF_LOST);
-	} else {
-		__builtin_memset(r, 0, sizeof(*r));
-		fill_tuple(r, sk);
-		fill_counts(r, a, bpf_sk_storage_get(&owners, sk, 0, 0),
-			    a->cookie ? a->cookie : bpf_get_socket_cookie(sk), NP_SOCK_CLOSED);
-		bpf_ringbuf_submit(r, ringbuf_flags());
-	}
-	/* Released already (SOCK_DEAD, bit 0 of sk_flags): no process can read it again. */
-	if (sk->__sk_common.skc_flags & 1)
-		forget_hash_entry(a);
-}
-
-/* TCP's last packet has been counted when the socket reaches CLOSE. */
-SEC("tp_btf/inet_sock_set_state")
-int BPF_PROG(on_set_state, struct sock *sk, int oldstate, int newstate)
-{
-	if (newstate == TCP_CLOSE_STATE && sk->sk_protocol == IPPROTO_TCP)
-		emit_closed(sk);
-	return 0;
-}
-
 /*
  * A closing socket's record from what a cgroup program can read: the remote
  * end and state from the socket, the local end from the cache (release may
@@ -616,29 +576,39 @@ static __always_inline bool emit_from_bpf_sock(struct bpf_sock *sk, struct sock_
 }
 
 /*
- * UDP, ICMP and raw sockets send nothing after release. TCP is reported here
- * too: a connection reset before close() may still have data read after its
- * CLOSE record; userspace keeps the larger cumulative values.
+ * The process closed the socket: its counts so far. UDP, ICMP and raw sockets
+ * move nothing after this; TCP's closing packets are reported as they pass.
  */
 SEC("cgroup/sock_release")
 int on_sock_release(struct bpf_sock *sk)
 {
 	struct sock_acct *a;
+	struct sk_proc *p;
+	struct np_owner *o;
+	__u64 key;
 
 	a = bpf_sk_storage_get(&accts, sk, 0, 0);
 	if (!a)
 		return 1;
-	if (!a->owned) {
-		forget_hash_entry(a);
+	a->released = 1;
+	if (a->owned)
+		emit_from_bpf_sock(sk, a, bpf_get_socket_cookie(sk));
+	if (!owner_in_hash)
 		return 1;
+	/*
+	 * kprobe tier: no process touches it again, so move its last owner and
+	 * payload into sk storage, where the closing packets' records find them.
+	 */
+	key = a->sk_addr;
+	p = key ? bpf_map_lookup_elem(&sk_procs, &key) : NULL;
+	if (p) {
+		a->rx_payload = p->rx_payload;
+		a->tx_payload = p->tx_payload;
+		o = bpf_sk_storage_get(&owners, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+		if (o && p->owner.tgid)
+			*o = p->owner;
+		bpf_map_delete_elem(&sk_procs, &key);
 	}
-	if (!emit_from_bpf_sock(sk, a, bpf_get_socket_cookie(sk))) {
-		forget_hash_entry(a);
-		return 1;
-	}
-	/* TCP still to close goes on to its CLOSE record, which forgets it then. */
-	if (sk->protocol != IPPROTO_TCP || sk->state == TCP_CLOSE_STATE)
-		forget_hash_entry(a);
 	return 1;
 }
 

@@ -12,7 +12,6 @@
 #define PF_KTHREAD	0x00200000
 #define MSG_PEEK	2
 #define TCP_CLOSE_STATE	7
-#define TCP_LAST_ACK_STATE	9
 #define E2BIG		7
 #define RINGBUF_SIZE	(1 << 22)
 
@@ -43,7 +42,8 @@ struct sock_acct {
 	__u16 lport;
 	__u8 local_set;
 	__u8 owned;		/* an owner was found, so packets go to this socket */
-	__u64 pad0;
+	__u8 released;		/* closed by its process: each later packet is reported */
+	__u8 pad0[7];
 	/* received packets */
 	__u64 rx_bytes, rx_packets;
 	__u64 pad1[6];
