@@ -382,7 +382,12 @@ static int select_programs(struct monitor_bpf *s, enum np_attach tier)
 		}
 		bpf_program__set_autoload(p, want);
 	}
-	s->rodata->owner_in_hash = tier == NP_ATTACH_KPROBE;
+	/* bpf_get_current_task_btf() came with sk storage for tracing programs (5.11). */
+	s->rodata->modern_tracing = btf && enum_has(btf, "bpf_func_id",
+						    "BPF_FUNC_get_current_task_btf");
+	s->rodata->owner_in_hash = tier == NP_ATTACH_KPROBE || !s->rodata->modern_tracing;
+	if (!s->rodata->modern_tracing)
+		np_info("kernel before 5.11: owners kept in a hash keyed by socket address");
 	/* Adopting existing sockets needs bpf_sock_from_file() (5.11). */
 	if (!btf || btf__find_by_name_kind(btf, "bpf_iter__task_file", BTF_KIND_STRUCT) < 0 ||
 	    !enum_has(btf, "bpf_func_id", "BPF_FUNC_sock_from_file")) {

@@ -290,21 +290,21 @@ int BPF_PROG(on_recv, struct sock *sk, int ret, int flags)
 SEC("fexit/tcp_sendmsg")
 int BPF_PROG(fexit_tcp_sendmsg, struct sock *sk, struct msghdr *msg, size_t size, int ret)
 {
-	count_payload(sk, ret, true);
+	count_payload_any(sk, ret, true);
 	return 0;
 }
 
 SEC("fexit/udp_sendmsg")
 int BPF_PROG(fexit_udp_sendmsg, struct sock *sk, struct msghdr *msg, size_t len, int ret)
 {
-	count_payload(sk, ret, true);
+	count_payload_any(sk, ret, true);
 	return 0;
 }
 
 SEC("fexit/udpv6_sendmsg")
 int BPF_PROG(fexit_udpv6_sendmsg, struct sock *sk, struct msghdr *msg, size_t len, int ret)
 {
-	count_payload(sk, ret, true);
+	count_payload_any(sk, ret, true);
 	return 0;
 }
 
@@ -312,7 +312,7 @@ int BPF_PROG(fexit_udpv6_sendmsg, struct sock *sk, struct msghdr *msg, size_t le
 SEC("fentry/tcp_cleanup_rbuf")
 int BPF_PROG(fentry_tcp_cleanup_rbuf, struct sock *sk, int copied)
 {
-	count_payload(sk, copied, false);
+	count_payload_any(sk, copied, false);
 	return 0;
 }
 
@@ -326,7 +326,7 @@ int BPF_PROG(name##5, struct sock *sk, struct msghdr *msg, size_t len,		\
 	     int flags, int *addr_len, int ret)					\
 {										\
 	if (!(flags & MSG_PEEK))						\
-		count_payload(sk, ret, false);					\
+		count_payload_any(sk, ret, false);					\
 	return 0;								\
 }										\
 SEC("fexit/" #func)								\
@@ -334,7 +334,7 @@ int BPF_PROG(name##6, struct sock *sk, struct msghdr *msg, size_t len,		\
 	     int noblock, int flags, int *addr_len, int ret)			\
 {										\
 	if (!(flags & MSG_PEEK))						\
-		count_payload(sk, ret, false);					\
+		count_payload_any(sk, ret, false);					\
 	return 0;								\
 }
 
@@ -443,11 +443,17 @@ int on_sock_create(struct bpf_sock *sk)
 {
 	struct np_owner *o;
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	struct task_struct *task = bpf_get_current_task_btf();
+	__u64 start = 0;
 
+	/*
+	 * Before 5.11 a cgroup program cannot reach the task: the owner gets start
+	 * time 0 here, and its first send or receive writes the real one.
+	 */
+	if (modern_tracing)
+		start = BPF_CORE_READ(bpf_get_current_task_btf(), group_leader, start_boottime);
 	o = bpf_sk_storage_get(&owners, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
 	if (o)
-		fill_owner(o, pid_tgid >> 32, BPF_CORE_READ(task, group_leader, start_boottime));
+		fill_owner(o, pid_tgid >> 32, start);
 	return 1;
 }
 
@@ -620,12 +626,19 @@ int dump_sockets(struct bpf_iter__bpf_sk_storage_map *ctx)
 	struct sock_acct *a = ctx->value;
 	struct np_owner *o;
 	struct np_sock_record r = {};
+	__u64 cookie;
 
 	if (!sk || !a || !a->owned)
 		return 0;
-	o = bpf_sk_storage_get(&owners, sk, 0, 0);
+	/* Before 5.11 (no sk storage helpers here) the owner comes from sk_procs. */
+	o = modern_tracing ? bpf_sk_storage_get(&owners, sk, 0, 0) : NULL;
+	cookie = a->cookie;
+	if (!cookie && modern_tracing)
+		cookie = bpf_get_socket_cookie(sk);
+	if (!cookie)
+		return 0;	/* no packet of its own yet: nothing counted to show */
 	fill_tuple(&r, sk);
-	fill_counts(&r, a, o, a->cookie ? a->cookie : bpf_get_socket_cookie(sk), NP_SOCK_LIVE);
+	fill_counts(&r, a, o, cookie, NP_SOCK_LIVE);
 	bpf_seq_write(ctx->meta->seq, &r, sizeof(r));
 	return 0;
 }

@@ -149,3 +149,15 @@ static __always_inline void count_payload_hash(struct sock *sk, long ret, bool t
 }
 
 #endif
+
+#ifndef NETOPROC_MONITOR_CLAIM_ANY
+#define NETOPROC_MONITOR_CLAIM_ANY
+/* fentry tier: sk storage where tracing programs may use it, else the hash. */
+static __always_inline void count_payload_any(struct sock *sk, long ret, bool tx)
+{
+	if (!owner_in_hash)
+		count_payload(sk, ret, tx);
+	else if (ret > 0 && claim_socket_hash(sk))
+		count_payload_hash(sk, ret, tx);
+}
+#endif

@@ -23,6 +23,11 @@ const volatile __u32 only_ifindex = 0;	/* --interface: count packets through thi
  * the sk_procs hash keyed by socket address instead.
  */
 const volatile bool owner_in_hash = false;
+/*
+ * 5.11 let tracing programs use sk storage, bpf_get_current_task_btf() and
+ * socket cookies; before it (5.10) every tier keeps owners in sk_procs.
+ */
+const volatile bool modern_tracing = true;
 
 /*
  * Kept in sk storage next to the owner; userspace never sees this layout.
