@@ -242,18 +242,22 @@ elif mode == "udp-send":
     out(sent=tx, datagrams=n)
 """
 
-VETH_A, VETH_B = "10.231.0.1", "10.231.0.2"
+VETH = {4: ("10.231.0.1", "10.231.0.2"), 6: ("fd00:231::1", "fd00:231::2")}
+VETH_A, VETH_B = VETH[4]
 
 
 @contextlib.contextmanager
 def veth_pair():
-    """Namespaces A and B joined by a veth pair: A = 10.231.0.1/24, B = 10.231.0.2/24."""
+    """Namespaces A and B joined by a veth pair: A = 10.231.0.1/24 and fd00:231::1/64,
+    B = 10.231.0.2/24 and fd00:231::2/64."""
     with netns("npafa", "npafb") as (a, b):
         va, vb = f"npva{a.rsplit('-', 1)[1]}"[:15], f"npvb{a.rsplit('-', 1)[1]}"[:15]
         for cmd in (["ip", "link", "add", va, "netns", a, "type", "veth", "peer", "name", vb,
                      "netns", b],
                     ["ip", "-n", a, "addr", "add", f"{VETH_A}/24", "dev", va],
                     ["ip", "-n", b, "addr", "add", f"{VETH_B}/24", "dev", vb],
+                    ["ip", "-n", a, "addr", "add", f"{VETH[6][0]}/64", "dev", va, "nodad"],
+                    ["ip", "-n", b, "addr", "add", f"{VETH[6][1]}/64", "dev", vb, "nodad"],
                     ["ip", "-n", a, "link", "set", va, "up"],
                     ["ip", "-n", b, "link", "set", vb, "up"]):
             subprocess.run(cmd, check=True, capture_output=True)
@@ -271,29 +275,38 @@ def peer(ns, *args, cgroup=None):
                 cgroup=cgroup)
 
 
-def test_afpacket_veth_tcp():
+def veth_tcp(family):
     """netoproc in namespace A: A's server and A's client, each talking to B, exact."""
     send, reply = 5_000_000, 300_000
-    with veth_pair() as (a, b, va), test_cgroup("afpveth") as cg:
+    va_addr, vb_addr = VETH[family]
+    with veth_pair() as (a, b, va), test_cgroup(f"afpveth{family}") as cg:
         with afp_monitor(cg, 5, prefix=in_ns(a)) as m:
-            srv = peer(a, "tcp-server", VETH_A, 0, reply, cgroup=cg)
-            rsrv = peer(b, "tcp-server", VETH_B, 0, reply, cgroup=cg)
+            srv = peer(a, "tcp-server", va_addr, 0, reply, cgroup=cg)
+            rsrv = peer(b, "tcp-server", vb_addr, 0, reply, cgroup=cg)
             with started(srv, rsrv):
                 port, rport = ready(srv)["port"], ready(rsrv)["port"]
-                cb = finish(peer(b, "tcp-client", VETH_A, port, send, cgroup=cg))
-                ca = finish(peer(a, "tcp-client", VETH_B, rport, send, cgroup=cg))
+                cb = finish(peer(b, "tcp-client", va_addr, port, send, cgroup=cg))
+                ca = finish(peer(a, "tcp-client", vb_addr, rport, send, cgroup=cg))
                 s = finish(srv)
                 finish(rsrv)
     snap = m.result
     check_eq((cb["sent"], cb["received"]), (send, reply), "remote client transfer")
     srow = one_proc(snap, s["pid"])
     check_eq((srow["rx_payload"], srow["tx_payload"]), (send, reply), "A server payload rx/tx")
-    check_tcp_headers(srow, 4, "A server")
+    check_tcp_headers(srow, family, "A server")
     crow = one_proc(snap, ca["pid"])
     check_eq((crow["tx_payload"], crow["rx_payload"]), (send, reply), "A client payload tx/rx")
-    check_tcp_headers(crow, 4, "A client")
+    check_tcp_headers(crow, family, "A client")
     # B's processes live in a namespace netoproc does not watch: never attributed.
     check(cb["pid"] not in procs_by_pid(snap), "B's client must not appear")
+
+
+def test_afpacket_veth_tcp_ipv4():
+    veth_tcp(4)
+
+
+def test_afpacket_veth_tcp_ipv6():
+    veth_tcp(6)
 
 
 def test_afpacket_veth_udp():
