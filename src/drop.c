@@ -348,7 +348,7 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 }
 
 /* Open, configure and load with one of the two programs; attach it. */
-static int load_and_attach(struct drop_opts *o, bool has_rx_sk, struct drop_bpf **out,
+static int load_and_attach(struct drop_opts *o, int nargs, struct drop_bpf **out,
 			   const char **how)
 {
 	static const char *const names[] = { "tp_btf/kfree_skb", "raw_tp/kfree_skb" };
@@ -363,7 +363,7 @@ static int load_and_attach(struct drop_opts *o, bool has_rx_sk, struct drop_bpf 
 			return err;
 		}
 		skel->rodata->np_cfg = o->f.cfg;
-		skel->rodata->has_rx_sk = has_rx_sk;
+		skel->rodata->kfree_nargs = nargs >= 3 ? nargs : 3;
 		memcpy((void *)skel->rodata->np_prog, o->f.prog, sizeof(o->f.prog));
 		np_autoload_kind(skel->obj, i == 0 ? "tp_btf/" : "raw_tp/");
 		err = drop_bpf__load(skel);
@@ -389,13 +389,13 @@ static int run(struct drop_opts *o)
 	struct np_lost lost = { 0 };
 	struct btf *vmlinux;
 	const char *how = NULL;
-	bool has_rx_sk;
+	int nargs;
 	double start, next_lost, next_sum;
 	int err;
 
 	vmlinux = btf__load_vmlinux_btf();
-	/* void *, skb, location, reason, rx_sk */
-	has_rx_sk = np_tp_nargs(vmlinux, "kfree_skb") >= 5;
+	/* void *, skb, location, then reason (5.17+) and rx_sk (6.11+) */
+	nargs = np_tp_nargs(vmlinux, "kfree_skb");
 	if (vmlinux) {
 		err = drop_reasons_load(&d.reasons, vmlinux);
 		d.have_reasons = err == 0;
@@ -417,7 +417,7 @@ static int run(struct drop_opts *o)
 	}
 
 	libbpf_set_print(libbpf_print);
-	err = load_and_attach(o, has_rx_sk, &skel, &how);
+	err = load_and_attach(o, nargs, &skel, &how);
 	if (err)
 		goto cleanup;
 	rb = ring_buffer__new(bpf_map__fd(skel->maps.events), on_event, &d, NULL);

@@ -39,7 +39,7 @@ struct probe {
 	const char *category;
 	const char *layer;
 	enum level level;
-	int nargs;		/* arguments (context pointer included) the program reads up to */
+	int nargs;		/* arguments (context pointer included) the probe needs at least */
 };
 
 /* Indexed by enum np_probe_id (src/trace_abi.h). */
@@ -57,15 +57,15 @@ static const struct probe probes[NP_P_MAX] = {
 					LEVEL_STANDARD, 2 },
 	[NP_P_NET_DEV_QUEUE] = { "net_dev_queue", "net", "link-out", LEVEL_BASIC, 2 },
 	[NP_P_NET_DEV_START_XMIT] = { "net_dev_start_xmit", "net", "link-out", LEVEL_BASIC, 2 },
-	[NP_P_NET_DEV_XMIT] = { "net_dev_xmit", "net", "link-out", LEVEL_BASIC, 3 },
+	[NP_P_NET_DEV_XMIT] = { "net_dev_xmit", "net", "link-out", LEVEL_BASIC, 2 },
 	[NP_P_QDISC_ENQUEUE] = { "qdisc_enqueue", "qdisc", "qdisc", LEVEL_BASIC, 4 },
 	[NP_P_QDISC_DEQUEUE] = { "qdisc_dequeue", "qdisc", "qdisc", LEVEL_BASIC, 5 },
-	[NP_P_ICMP_SEND] = { "icmp_send", "icmp", "icmp", LEVEL_STANDARD, 4 },
+	[NP_P_ICMP_SEND] = { "icmp_send", "icmp", "icmp", LEVEL_STANDARD, 2 },
 	[NP_P_TCP_RETRANSMIT_SKB] = { "tcp_retransmit_skb", "tcp", "tcp", LEVEL_STANDARD, 3 },
-	[NP_P_TCP_SEND_RESET] = { "tcp_send_reset", "tcp", "tcp", LEVEL_STANDARD, 4 },
+	[NP_P_TCP_SEND_RESET] = { "tcp_send_reset", "tcp", "tcp", LEVEL_STANDARD, 3 },
 	[NP_P_TCP_BAD_CSUM] = { "tcp_bad_csum", "tcp", "tcp", LEVEL_STANDARD, 2 },
 	[NP_P_TCP_PROBE] = { "tcp_probe", "tcp", "tcp", LEVEL_FULL, 3 },
-	[NP_P_TCP_SENDMSG_LOCKED] = { "tcp_sendmsg_locked", "tcp", "tcp", LEVEL_FULL, 5 },
+	[NP_P_TCP_SENDMSG_LOCKED] = { "tcp_sendmsg_locked", "tcp", "tcp", LEVEL_FULL, 4 },
 	[NP_P_TCP_HASH_BAD_HEADER] = { "tcp_hash_bad_header", "tcp", "tcp", LEVEL_FULL, 3 },
 	[NP_P_TCP_HASH_MD5_REQUIRED] = { "tcp_hash_md5_required", "tcp", "tcp", LEVEL_FULL, 3 },
 	[NP_P_TCP_HASH_MD5_UNEXPECTED] = { "tcp_hash_md5_unexpected", "tcp", "tcp", LEVEL_FULL,
@@ -77,9 +77,9 @@ static const struct probe probes[NP_P_MAX] = {
 	[NP_P_SOCK_RCVQUEUE_FULL] = { "sock_rcvqueue_full", "sock", "socket", LEVEL_STANDARD,
 				      3 },
 	[NP_P_SKB_COPY_DATAGRAM_IOVEC] = { "skb_copy_datagram_iovec", "skb", "socket",
-					   LEVEL_FULL, 3 },
-	[NP_P_KFREE_SKB] = { "kfree_skb", "skb", "skb", LEVEL_BASIC, 4 },
-	[NP_P_CONSUME_SKB] = { "consume_skb", "skb", "skb", LEVEL_BASIC, 3 },
+					   LEVEL_FULL, 2 },
+	[NP_P_KFREE_SKB] = { "kfree_skb", "skb", "skb", LEVEL_BASIC, 3 },
+	[NP_P_CONSUME_SKB] = { "consume_skb", "skb", "skb", LEVEL_BASIC, 2 },
 	[NP_P_FIB_TABLE_LOOKUP] = { "fib_table_lookup", "fib", "route", LEVEL_STANDARD, 5 },
 	[NP_P_FIB6_TABLE_LOOKUP] = { "fib6_table_lookup", "fib6", "route", LEVEL_STANDARD, 5 },
 };
@@ -497,7 +497,11 @@ static int load_flavour(struct trace_opts *o, const struct btf *vmlinux, bool bt
 	skel->rodata->np_cfg = o->f.cfg;
 	memcpy((void *)skel->rodata->np_prog, o->f.prog, sizeof(o->f.prog));
 	skel->rodata->track = o->track;
-	skel->rodata->has_rx_sk = np_tp_nargs(vmlinux, "kfree_skb") >= 5;
+	for (int p = 0; p < NP_P_MAX; p++) {
+		int n = btf_flavour ? np_tp_nargs(vmlinux, probes[p].name) : -1;
+
+		((__u8 *)skel->rodata->np_nargs)[p] = n >= probes[p].nargs ? n : probes[p].nargs;
+	}
 	bpf_object__for_each_program(prog, skel->obj) {
 		const char *sec = bpf_program__section_name(prog);
 		int p = program_probe(prog);
@@ -525,7 +529,8 @@ static int load_flavour(struct trace_opts *o, const struct btf *vmlinux, bool bt
 		int p = program_probe(prog);
 		struct bpf_link *link;
 
-		if (p >= 0 && missing[p])
+		if (p >= 0 && missing[p] && strncmp(bpf_program__section_name(prog), prefix,
+						    strlen(prefix)) == 0)
 			np_info("probe %s:%s missing", probes[p].category, probes[p].name);
 		if (!bpf_program__autoload(prog))
 			continue;

@@ -34,8 +34,12 @@
 NP_CBPF_INLINE int np_cbpf_load(const __u8 *pkt, __u32 caplen, __u64 off, __u32 size,
 				__u32 *out)
 {
-	/* The constant bound is for the verifier, the caplen one for the semantics. */
-	if (off > NP_PKT_MAX - 4 || off + size > caplen)
+	/*
+	 * The constant bound is for the verifier, the caplen one for the semantics
+	 * (written as caplen - size: off + size would link off to the comparison,
+	 * which some verifiers, 6.12's, then lose off's bounds over).
+	 */
+	if (off > NP_PKT_MAX - 4 || caplen < size || off > caplen - size)
 		return -1;
 	if (size == 4)
 		*out = (__u32)pkt[off] << 24 | (__u32)pkt[off + 1] << 16 |

@@ -50,8 +50,11 @@ static __always_inline void stat_inc(__u32 idx)
 		(*v)++;
 }
 
-/* Set by userspace from the tracepoint's BTF: it has the rx_sk argument (6.11+). */
-const volatile bool has_rx_sk = false;
+/*
+ * The tracepoint's argument count (context pointer included) from its BTF;
+ * 3 without BTF. Arguments past it may not be read: the verifier refuses.
+ */
+const volatile __u8 kfree_nargs = 3;
 
 static __always_inline int on_drop(struct sk_buff *skb, struct sock *sk, __u64 location,
 				   __u32 reason, bool direct)
@@ -83,9 +86,10 @@ static __always_inline int drop_args(__u64 *ctx, bool direct)
 	struct sock *sk = NULL;
 	__u32 reason = 0;
 
-	if (bpf_core_enum_value_exists(enum skb_drop_reason, SKB_DROP_REASON_NOT_SPECIFIED))
+	if (bpf_core_enum_value_exists(enum skb_drop_reason, SKB_DROP_REASON_NOT_SPECIFIED) &&
+	    kfree_nargs >= 4)
 		reason = ctx[2];
-	if (has_rx_sk)
+	if (kfree_nargs >= 5)
 		sk = (struct sock *)ctx[3];
 	return on_drop((struct sk_buff *)ctx[0], sk, ctx[1], reason, direct);
 }

@@ -91,7 +91,7 @@ static __always_inline bool np_in_task(void)
 
 static __always_inline void np_parse(struct np_pkt *p, const __u8 *pkt, __u32 caplen)
 {
-	__u32 off;
+	__u32 off, room;
 
 	if (caplen >= 20 && (pkt[0] >> 4) == 4) {
 		p->family = 4;
@@ -110,18 +110,24 @@ static __always_inline void np_parse(struct np_pkt *p, const __u8 *pkt, __u32 ca
 	} else {
 		return;
 	}
-	if (off > NP_PKT_MAX - 14)
+	if (off > NP_PKT_MAX - 14 || off >= caplen)
 		return;
+	/*
+	 * Bytes left after off, as a register of its own: comparing off + n with
+	 * caplen links the two, and 6.12's verifier then loses off's bounds.
+	 */
+	room = caplen - off;
+	asm volatile("" : "+r"(room));
 	switch (p->l4proto) {
 	case NP_IPPROTO_TCP:
-		if (off + 14 > caplen)
+		if (room < 14)
 			return;
 		p->tcp_flags = pkt[off + 13];
 		/* fall through */
 	case NP_IPPROTO_UDP:
 	case NP_IPPROTO_SCTP:
 	case NP_IPPROTO_UDPLITE:
-		if (off + 4 > caplen)
+		if (room < 4)
 			return;
 		p->sport = (__u16)pkt[off] << 8 | pkt[off + 1];
 		p->dport = (__u16)pkt[off + 2] << 8 | pkt[off + 3];
@@ -129,7 +135,7 @@ static __always_inline void np_parse(struct np_pkt *p, const __u8 *pkt, __u32 ca
 		break;
 	case NP_IPPROTO_ICMP:
 	case NP_IPPROTO_ICMPV6:
-		if (off + 2 > caplen)
+		if (room < 2)
 			return;
 		p->icmp_type = pkt[off];
 		p->icmp_code = pkt[off + 1];

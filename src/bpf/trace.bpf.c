@@ -22,7 +22,16 @@ char LICENSE[] SEC("license") = "GPL";
 
 /* Set by userspace before load. */
 const volatile bool track = false;
-const volatile bool has_rx_sk = false;	/* kfree_skb has its rx_sk argument (6.11+) */
+/*
+ * Arguments each tracepoint has in this kernel (the context pointer
+ * included), from its BTF; raw_tp without BTF: the minimum the probe needs.
+ * Optional arguments (drop reason, rx_sk, reset reason, consume location...)
+ * are read only where they exist: the verifier refuses reading past the last.
+ */
+const volatile __u8 np_nargs[NP_P_MAX] = {};
+
+/* Argument i of probe id, or 0 where this kernel's tracepoint lacks it. */
+#define NP_ARG(id, i) (np_nargs[id] >= (i) + 2 ? ctx[i] : 0)
 
 struct np_trace_scratch {
 	struct np_trace_event ev;
@@ -108,7 +117,12 @@ int np_raw_##tp(__u64 *ctx)								\
 	return on_probe(id, (struct sk_buff *)(skb), (struct sock *)(sk), loc, arg, false);\
 }
 
-/* Argument positions as in the kernel's TP_PROTO; userspace checks the count. */
+/*
+ * Argument positions as in the kernel's TP_PROTO. The skb (and sk) arguments
+ * are required (userspace loads a probe only where they exist), the others
+ * go through NP_ARG.
+ */
+#define A(id, i) NP_ARG(id, i)
 NP_PROBE(netif_rx, NP_P_NETIF_RX, ctx[0], 0, 0, 0)
 NP_PROBE(netif_rx_entry, NP_P_NETIF_RX_ENTRY, ctx[0], 0, 0, 0)
 NP_PROBE(netif_receive_skb, NP_P_NETIF_RECEIVE_SKB, ctx[0], 0, 0, 0)
@@ -118,15 +132,18 @@ NP_PROBE(napi_gro_receive_entry, NP_P_NAPI_GRO_RECEIVE_ENTRY, ctx[0], 0, 0, 0)
 NP_PROBE(napi_gro_frags_entry, NP_P_NAPI_GRO_FRAGS_ENTRY, ctx[0], 0, 0, 0)
 NP_PROBE(net_dev_queue, NP_P_NET_DEV_QUEUE, ctx[0], 0, 0, 0)
 NP_PROBE(net_dev_start_xmit, NP_P_NET_DEV_START_XMIT, ctx[0], 0, 0, 0)
-NP_PROBE(net_dev_xmit, NP_P_NET_DEV_XMIT, ctx[0], 0, 0, (__u32)ctx[1])
+NP_PROBE(net_dev_xmit, NP_P_NET_DEV_XMIT, ctx[0], 0, 0, (__u32)A(NP_P_NET_DEV_XMIT, 1))
 NP_PROBE(qdisc_enqueue, NP_P_QDISC_ENQUEUE, ctx[2], 0, 0, 0)
 NP_PROBE(qdisc_dequeue, NP_P_QDISC_DEQUEUE, ctx[3], 0, 0, (__u32)ctx[2])
-NP_PROBE(icmp_send, NP_P_ICMP_SEND, ctx[0], 0, 0, (__u32)ctx[1] << 8 | ((__u32)ctx[2] & 0xff))
+NP_PROBE(icmp_send, NP_P_ICMP_SEND, ctx[0], 0, 0,
+	 (__u32)A(NP_P_ICMP_SEND, 1) << 8 | ((__u32)A(NP_P_ICMP_SEND, 2) & 0xff))
 NP_PROBE(tcp_retransmit_skb, NP_P_TCP_RETRANSMIT_SKB, ctx[1], ctx[0], 0, 0)
-NP_PROBE(tcp_send_reset, NP_P_TCP_SEND_RESET, ctx[1], ctx[0], 0, (__u32)ctx[2])
+NP_PROBE(tcp_send_reset, NP_P_TCP_SEND_RESET, ctx[1], ctx[0], 0,
+	 (__u32)A(NP_P_TCP_SEND_RESET, 2))
 NP_PROBE(tcp_bad_csum, NP_P_TCP_BAD_CSUM, ctx[0], 0, 0, 0)
 NP_PROBE(tcp_probe, NP_P_TCP_PROBE, ctx[1], ctx[0], 0, 0)
-NP_PROBE(tcp_sendmsg_locked, NP_P_TCP_SENDMSG_LOCKED, ctx[2], ctx[0], 0, (__u32)ctx[3])
+NP_PROBE(tcp_sendmsg_locked, NP_P_TCP_SENDMSG_LOCKED, ctx[2], ctx[0], 0,
+	 (__u32)A(NP_P_TCP_SENDMSG_LOCKED, 3))
 NP_PROBE(tcp_hash_bad_header, NP_P_TCP_HASH_BAD_HEADER, ctx[1], ctx[0], 0, 0)
 NP_PROBE(tcp_hash_md5_required, NP_P_TCP_HASH_MD5_REQUIRED, ctx[1], ctx[0], 0, 0)
 NP_PROBE(tcp_hash_md5_unexpected, NP_P_TCP_HASH_MD5_UNEXPECTED, ctx[1], ctx[0], 0, 0)
@@ -134,8 +151,9 @@ NP_PROBE(tcp_hash_md5_mismatch, NP_P_TCP_HASH_MD5_MISMATCH, ctx[1], ctx[0], 0, 0
 NP_PROBE(tcp_hash_ao_required, NP_P_TCP_HASH_AO_REQUIRED, ctx[1], ctx[0], 0, 0)
 NP_PROBE(udp_fail_queue_rcv_skb, NP_P_UDP_FAIL_QUEUE_RCV_SKB, ctx[2], ctx[1], 0, (__u32)ctx[0])
 NP_PROBE(sock_rcvqueue_full, NP_P_SOCK_RCVQUEUE_FULL, ctx[1], ctx[0], 0, 0)
-NP_PROBE(skb_copy_datagram_iovec, NP_P_SKB_COPY_DATAGRAM_IOVEC, ctx[0], 0, 0, (__u32)ctx[1])
-NP_PROBE(consume_skb, NP_P_CONSUME_SKB, ctx[0], 0, ctx[1], 0)
+NP_PROBE(skb_copy_datagram_iovec, NP_P_SKB_COPY_DATAGRAM_IOVEC, ctx[0], 0, 0,
+	 (__u32)A(NP_P_SKB_COPY_DATAGRAM_IOVEC, 1))
+NP_PROBE(consume_skb, NP_P_CONSUME_SKB, ctx[0], 0, A(NP_P_CONSUME_SKB, 1), 0)
 
 /* kfree_skb: reason (5.17+) and rx_sk (6.11+) by CO-RE and BTF, as in drop.bpf.c. */
 static __always_inline int kfree_args(__u64 *ctx, bool direct)
@@ -144,9 +162,8 @@ static __always_inline int kfree_args(__u64 *ctx, bool direct)
 	__u32 reason = 0;
 
 	if (bpf_core_enum_value_exists(enum skb_drop_reason, SKB_DROP_REASON_NOT_SPECIFIED))
-		reason = ctx[2];
-	if (has_rx_sk)
-		sk = (struct sock *)ctx[3];
+		reason = NP_ARG(NP_P_KFREE_SKB, 2);
+	sk = (struct sock *)NP_ARG(NP_P_KFREE_SKB, 3);
 	return on_probe(NP_P_KFREE_SKB, (struct sk_buff *)ctx[0], sk, ctx[1], reason, direct);
 }
 
