@@ -498,7 +498,7 @@ static int load_flavour(struct trace_opts *o, const struct btf *vmlinux, bool bt
 	memcpy((void *)skel->rodata->np_prog, o->f.prog, sizeof(o->f.prog));
 	skel->rodata->track = o->track;
 	for (int p = 0; p < NP_P_MAX; p++) {
-		int n = btf_flavour ? np_tp_nargs(vmlinux, probes[p].name) : -1;
+		int n = np_tp_nargs(vmlinux, probes[p].name);	/* -ENOENT without BTF */
 
 		((__u8 *)skel->rodata->np_nargs)[p] = n >= probes[p].nargs ? n : probes[p].nargs;
 	}
