@@ -30,6 +30,7 @@ int model_init(struct np_model *m)
 	memset(m, 0, sizeof(*m));
 	if ((err = htab_init(&m->socks, sizeof(uint64_t))) ||
 	    (err = htab_init(&m->procs, sizeof(struct proc_key))) ||
+	    (err = htab_init(&m->by_pid, sizeof(uint32_t))) ||
 	    (err = htab_init(&m->conns, sizeof(struct conn_key))) ||
 	    (err = htab_init(&m->unknown_last, sizeof(struct np_unknown_key))) ||
 	    (err = htab_init(&m->peer_last, sizeof(struct np_peer_key))) ||
@@ -97,6 +98,7 @@ void model_free(struct np_model *m)
 		free(v);
 	htab_free(&m->socks);
 	htab_free(&m->procs);
+	htab_free(&m->by_pid);
 	htab_free(&m->conns);
 	htab_free(&m->unknown_last);
 	htab_free(&m->peer_last);
@@ -131,13 +133,34 @@ static bool addr_unset(const uint8_t *a)
 	return !memcmp(a, zero, 16) || !memcmp(a, v4_zero, 16);
 }
 
+/*
+ * Before 5.11 the kernel cannot read a task's start time where sockets are
+ * created, so such owners come with start time 0: they belong to the newest
+ * process with that pid, and a (pid, 0) process becomes the real one as soon
+ * as that is known.
+ */
 static struct np_proc *get_proc(struct np_model *m, const struct np_owner *o, bool create)
 {
 	struct proc_key k = { .pid = o->tgid, .start_ns = o->start_ns };
+	struct proc_key k0 = { .pid = o->tgid };
 	struct np_proc *p = htab_get(&m->procs, &k);
 
-	if (p || !create)
+	if (p)
 		return p;
+	if (!o->start_ns) {
+		p = htab_get(&m->by_pid, &k.pid);
+		if (p || !create)
+			return p;
+	} else if ((p = htab_get(&m->procs, &k0))) {
+		htab_del(&m->procs, &k0);
+		p->start_ns = o->start_ns;
+		if (htab_put(&m->procs, &k, p))
+			return NULL;
+		htab_put(&m->by_pid, &k.pid, p);
+		return p;
+	}
+	if (!create)
+		return NULL;
 	p = calloc(1, sizeof(*p));
 	if (!p)
 		return NULL;
@@ -152,6 +175,13 @@ static struct np_proc *get_proc(struct np_model *m, const struct np_owner *o, bo
 	if (htab_put(&m->procs, &k, p)) {
 		free(p);
 		return NULL;
+	}
+	/* The newest process with this pid: start times only grow. */
+	{
+		struct np_proc *cur = htab_get(&m->by_pid, &k.pid);
+
+		if (!cur || cur->start_ns <= p->start_ns)
+			htab_put(&m->by_pid, &k.pid, p);
 	}
 	return p;
 }
@@ -452,6 +482,8 @@ size_t model_prune(struct np_model *m, double now, double idle)
 		if (p->nconns || now - p->last_active < idle)
 			continue;
 		htab_del(&m->procs, k);
+		if (htab_get(&m->by_pid, &p->pid) == p)
+			htab_del(&m->by_pid, &p->pid);
 		free(p->cmdline);
 		free(p->cgroup_path);
 		free(p);

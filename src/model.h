@@ -76,6 +76,7 @@ struct np_sock_state {
 struct np_model {
 	struct htab socks;	/* cookie -> np_sock_state */
 	struct htab procs;	/* (pid, start_ns) -> np_proc */
+	struct htab by_pid;	/* pid -> the newest np_proc with that pid */
 	struct htab conns;	/* (proc serial, cookie) -> np_conn */
 	struct htab unknown_last;	/* np_unknown_key -> struct np_unknown_val (cumulative) */
 	struct htab peer_last;	/* np_peer_key -> struct np_peer_val (cumulative) */

@@ -273,7 +273,25 @@ static void test_late_record_keeps_known_ends(void)
 	model_free(&m);
 }
 
-TEST_MAIN(T(test_late_record_keeps_known_ends), T(test_udp_peers_break_down_a_connection), T(test_prune_forgets_idle_finished_processes), T(test_cumulative_to_delta), T(test_duplicate_and_late_records_do_not_double_count),
+static void test_unknown_start_time_joins_its_process(void)
+{
+	struct np_model m;
+	struct np_sock_record listener = rec(41, 80, 0, 300, 0, NP_SOCK_LIVE);
+	struct np_sock_record child = rec(42, 80, 999, 5000, 4000, NP_SOCK_LIVE);
+	struct np_sock_record late = rec(43, 80, 0, 100, 0, NP_SOCK_LIVE);
+
+	model_init(&m);
+	model_apply_sock(&m, &listener, 0);	/* (80, 0): start time not known yet */
+	model_apply_sock(&m, &child, 0);	/* (80, 999): the same process, now named */
+	model_apply_sock(&m, &late, 0);		/* (80, 0) again: goes to (80, 999) */
+	CHECK_EQ_U64(m.procs.count, 1);
+	CHECK(find(&m, 80, 999) != NULL);
+	CHECK_EQ_U64(find(&m, 80, 999)->total.tx_bytes, 5400);
+	CHECK_EQ_U64(find(&m, 80, 999)->nconns, 3);
+	model_free(&m);
+}
+
+TEST_MAIN(T(test_unknown_start_time_joins_its_process), T(test_late_record_keeps_known_ends), T(test_udp_peers_break_down_a_connection), T(test_prune_forgets_idle_finished_processes), T(test_cumulative_to_delta), T(test_duplicate_and_late_records_do_not_double_count),
 	  T(test_closed_socket_forgotten_only_after_a_full_dump),
 	  T(test_socket_closed_during_dump_kept_one_more_round),
 	  T(test_pid_reuse_two_processes), T(test_owner_change_splits_socket),
