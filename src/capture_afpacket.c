@@ -5,8 +5,8 @@
  * each is charged to the socket the kernel would deliver it to, found in a
  * table built from NETLINK_SOCK_DIAG, and to the process holding that
  * socket, found in /proc/PID/fd. A second, tiny AF_PACKET socket wakes us
- * for every outgoing TCP SYN, so that a connection's owner is looked up
- * while the (possibly short-lived) process still holds it.
+ * for outgoing TCP SYNs and UDP datagrams, so that a new socket's owner is
+ * looked up while the (possibly short-lived) process still holds it.
  */
 #include <endian.h>
 #include <errno.h>
@@ -43,9 +43,12 @@
 #define OWNER_RETRY_MAX	2.0
 #define NFRAGS		64
 #define HINT_NICE	(-10)
-/* SYN wake-ups served per second (burst HINT_BURST); beyond, the ring path finds owners. */
+/* Wake-up lookups per second (burst HINT_BURST); beyond, the ring path finds owners. */
 #define HINT_RATE	2000.0
 #define HINT_BURST	200.0
+#define HINT_BATCH	64
+#define HINT_REST	0.01
+#define HINT_RCVBUF	32768
 #define MAX_UNKNOWN	65536	/* remotes with a row of their own under unknown */
 #define MAX_PEERS	65536	/* (unconnected UDP socket, peer) pairs broken down */
 #define TCP_SYN		0x02
@@ -124,9 +127,10 @@ struct afp {
 	uint64_t unknown_overflow;	/* packets folded into the overflow bucket */
 	uint64_t packets, lookups, lookup_hits, hints;
 	uint64_t synth_cookies, inferred;
-	uint64_t hints_owned, hints_noproc;	/* SYN hints: owner found, socket without holder */
+	uint64_t hints_owned, hints_noproc;	/* wake-ups: owner found, socket without holder */
 	uint64_t hints_skipped;		/* over the rate: left to the ring path */
 	double hint_tokens, hint_refill;
+	double hint_rest_until;		/* wake-ups not read before this */
 };
 
 static const uint8_t any4[16] = { [10] = 0xff, [11] = 0xff };
@@ -721,7 +725,12 @@ static void drain_ring(struct afp *a)
 	}
 }
 
-/* Outgoing SYNs: find the connecting socket's owner now, before it can exit. */
+/*
+ * Wake-ups for outgoing TCP SYNs and UDP datagrams: find the sending socket's
+ * owner now, before a short-lived process can exit. Datagrams of sockets we
+ * already know cost one hash lookup; at most HINT_BATCH are read per call,
+ * then the socket rests HINT_REST seconds (its small buffer drops the rest).
+ */
 static void drain_hints(struct afp *a)
 {
 	uint8_t buf[SNAPLEN];
@@ -729,18 +738,39 @@ static void drain_hints(struct afp *a)
 	socklen_t sl = sizeof(sll);
 	struct pkt_info p;
 	ssize_t n;
+	int batch = 0;
 
 	if (a->hint_fd < 0)
 		return;
-	while ((n = recvfrom(a->hint_fd, buf, sizeof(buf), MSG_DONTWAIT | MSG_TRUNC,
+	while (batch < HINT_BATCH &&
+	       (n = recvfrom(a->hint_fd, buf, sizeof(buf), MSG_DONTWAIT | MSG_TRUNC,
 			     (struct sockaddr *)&sll, &sl)) > 0) {
 		struct afp_sock *s;
-
-		double now = now_monotonic();
+		double now;
 
 		sl = sizeof(sll);
+		batch++;
 		a->hints++;
-		/* Bounded work at a raised priority: a SYN flood must not take the machine. */
+		/* recvfrom() on a packet socket starts at the link header, as the ring does. */
+		if (pkt_parse(buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf), n,
+			      sll.sll_hatype, &p) != PKT_PORTS || !p.sport || !p.dport)
+			continue;
+		if (p.protocol == IPPROTO_UDP) {
+			struct tuple_key k = { .lport = p.sport, .rport = p.dport,
+					       .protocol = IPPROTO_UDP };
+
+			memcpy(k.laddr, p.saddr, 16);
+			memcpy(k.raddr, p.daddr, 16);
+			s = htab_get(&a->by_tuple, &k);
+			if (!s)
+				s = find_local(a, IPPROTO_UDP, p.saddr, p.sport);
+			if (s && (s->rec.has_owner || !s->in_scope))
+				continue;	/* known already */
+		} else if (p.protocol != IPPROTO_TCP) {
+			continue;
+		}
+		/* Bounded work at a raised priority: a flood must not take the machine. */
+		now = now_monotonic();
 		a->hint_tokens += (now - a->hint_refill) * HINT_RATE;
 		a->hint_refill = now;
 		if (a->hint_tokens > HINT_BURST)
@@ -750,16 +780,14 @@ static void drain_hints(struct afp *a)
 			continue;
 		}
 		a->hint_tokens--;
-		/* recvfrom() on a packet socket starts at the link header, as the ring does. */
-		if (pkt_parse(buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf), n,
-			      sll.sll_hatype, &p) != PKT_PORTS || p.protocol != IPPROTO_TCP)
-			continue;
-		s = lookup(a, IPPROTO_TCP, p.saddr, p.sport, p.daddr, p.dport, true);
+		s = lookup(a, p.protocol, p.saddr, p.sport, p.daddr, p.dport, true);
 		if (s && s->rec.has_owner)
 			a->hints_owned++;
 		else if (s && s->inode)
 			a->hints_noproc++;
 	}
+	if (batch == HINT_BATCH)
+		a->hint_rest_until = now_monotonic() + HINT_REST;
 }
 
 static int read_drops(struct afp *a)
@@ -831,7 +859,8 @@ static int afp_wait(struct capture *c, struct np_model *m, int timeout_ms)
 	int n, err;
 
 	drain_ring(a);
-	n = poll(pfd, a->hint_fd >= 0 ? 2 : 1, timeout_ms);
+	n = poll(pfd, a->hint_fd >= 0 && now_monotonic() >= a->hint_rest_until ? 2 : 1,
+		 timeout_ms);
 	if (n < 0 && errno != EINTR)
 		return -errno;
 	drain_hints(a);
@@ -898,7 +927,7 @@ static void afp_close(struct capture *c)
 	if (!a)
 		return;
 	np_info("afpacket: %llu packets, %llu kernel drops, %llu socket lookups (%llu found), "
-		"%llu SYN hints (%llu owners found at once, %llu not found, %llu over the rate), "
+		"%llu wake-ups (%llu owners found at once, %llu not found, %llu over the rate), "
 		"%llu /proc fd scans (%llu full passes), %llu owners inferred "
 		"from listeners",
 		(unsigned long long)a->packets, (unsigned long long)a->drops,
@@ -1014,35 +1043,42 @@ static int open_ring(struct afp *a, const struct capture_opts *o, int ifindex)
 /* Best effort: without it, owners are still found, only later. */
 static void open_hints(struct afp *a, int ifindex)
 {
-	/* Outgoing TCP segments with SYN and without ACK (connect()), IPv4 and IPv6. */
+	/* Outgoing UDP, and outgoing TCP with SYN and without ACK (connect()); IPv4 and IPv6. */
 	struct sock_filter f[] = {
 		/* 0 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, SKF_AD_OFF + SKF_AD_PKTTYPE),
-		/* 1 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, PACKET_OUTGOING, 0, 16),
+		/* 1 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, PACKET_OUTGOING, 0, 18),
 		/* 2 */ BPF_STMT(BPF_LD | BPF_H | BPF_ABS, SKF_AD_OFF + SKF_AD_PROTOCOL),
 		/* 3 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ETH_P_IP, 1, 0),
-		/* 4 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ETH_P_IPV6, 7, 13),
+		/* 4 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ETH_P_IPV6, 8, 15),
+		/* IPv4 */
 		/* 5 */ BPF_STMT(BPF_LD | BPF_B | BPF_ABS, SKF_NET_OFF + 9),
-		/* 6 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, IPPROTO_TCP, 0, 11),
-		/* 7 */ BPF_STMT(BPF_LD | BPF_H | BPF_ABS, SKF_NET_OFF + 6),
-		/* 8 */ BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, 0x1fff, 9, 0),
-		/* 9 */ BPF_STMT(BPF_LDX | BPF_B | BPF_MSH, SKF_NET_OFF),
-		/* 10 */ BPF_STMT(BPF_LD | BPF_B | BPF_IND, SKF_NET_OFF + 13),
-		/* 11 */ BPF_JUMP(BPF_JMP | BPF_JA, 3, 0, 0),
-		/* 12 */ BPF_STMT(BPF_LD | BPF_B | BPF_ABS, SKF_NET_OFF + 6),
-		/* 13 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, IPPROTO_TCP, 0, 4),
-		/* 14 */ BPF_STMT(BPF_LD | BPF_B | BPF_ABS, SKF_NET_OFF + 40 + 13),
-		/* 15 */ BPF_STMT(BPF_ALU | BPF_AND | BPF_K, TCP_SYN | TCP_ACK),
-		/* 16 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, TCP_SYN, 0, 1),
-		/* 17 */ BPF_STMT(BPF_RET | BPF_K, SNAPLEN),
-		/* 18 */ BPF_STMT(BPF_RET | BPF_K, 0),
+		/* 6 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, IPPROTO_UDP, 12, 0),
+		/* 7 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, IPPROTO_TCP, 0, 12),
+		/* 8 */ BPF_STMT(BPF_LD | BPF_H | BPF_ABS, SKF_NET_OFF + 6),
+		/* 9 */ BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, 0x1fff, 10, 0),
+		/* 10 */ BPF_STMT(BPF_LDX | BPF_B | BPF_MSH, SKF_NET_OFF),
+		/* 11 */ BPF_STMT(BPF_LD | BPF_B | BPF_IND, SKF_NET_OFF + 13),
+		/* 12 */ BPF_JUMP(BPF_JMP | BPF_JA, 4, 0, 0),
+		/* IPv6 (no extension headers) */
+		/* 13 */ BPF_STMT(BPF_LD | BPF_B | BPF_ABS, SKF_NET_OFF + 6),
+		/* 14 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, IPPROTO_UDP, 4, 0),
+		/* 15 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, IPPROTO_TCP, 0, 4),
+		/* 16 */ BPF_STMT(BPF_LD | BPF_B | BPF_ABS, SKF_NET_OFF + 40 + 13),
+		/* TCP flags in A */
+		/* 17 */ BPF_STMT(BPF_ALU | BPF_AND | BPF_K, TCP_SYN | TCP_ACK),
+		/* 18 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, TCP_SYN, 0, 1),
+		/* 19 */ BPF_STMT(BPF_RET | BPF_K, SNAPLEN),
+		/* 20 */ BPF_STMT(BPF_RET | BPF_K, 0),
 	};
+	int rcvbuf = HINT_RCVBUF;
 	int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 
 	a->hint_fd = -1;
 	if (fd < 0)
 		return;
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
 	if (attach_filter(fd, f, sizeof(f) / sizeof(f[0])) || bind_packet(fd, ifindex)) {
-		np_info("afpacket: no SYN wake-ups (%s): owners are looked up a little later",
+		np_info("afpacket: no wake-ups (%s): owners are looked up a little later",
 			strerror(errno));
 		close(fd);
 		return;
@@ -1095,7 +1131,7 @@ int afpacket_capture_open(struct capture *c, const struct capture_opts *o)
 		goto fail;
 	open_hints(a, ifindex);
 	/*
-	 * A SYN wake-up is useful only if we run before the connecting
+	 * A wake-up is useful only if we run before the sending
 	 * process exits, often within a millisecond: on a busy machine that
 	 * takes a higher priority than the workload's. Only where permitted
 	 * (CAP_SYS_NICE); the work per wake-up is bounded (one lookup, one

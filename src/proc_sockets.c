@@ -356,8 +356,17 @@ int ps_find(struct proc_sockets *ps, uint32_t inode, const uint32_t *hints, int 
 		if (owner_of(ps, inode, out) == 0)
 			return 0;
 		for (unsigned i = 0; i < ps->nyoung; i++) {
-			struct ps_pid *pp = htab_get(&ps->pids, &ps->young[i]);
+			uint32_t pid = ps->young[i];
+			struct ps_pid *pp = htab_get(&ps->pids, &pid);
 
+			/* Its pid may have gone to a new process since (a young pid is a reused one). */
+			if (pp && procinfo_start_ns(pid) != pp->start_ns) {
+				htab_del(&ps->pids, &pid);
+				free(pp);
+				pp = add_pid(ps, pid);
+				if (pp)
+					pp->gen = ps->gen;
+			}
 			if (pp)
 				scan_fds(ps, pp);
 		}
