@@ -113,14 +113,18 @@ static __always_inline struct sk_proc *claim_socket_hash(struct sock *sk)
 
 	if ((family != AF_INET && family != AF_INET6) || !task_watched())
 		return NULL;
+	zero.ino = BPF_CORE_READ(sk, sk_socket, file, f_inode, i_ino);
 	p = bpf_map_lookup_elem(&sk_procs, &key);
-	if (!p) {
+	if (p && p->ino != zero.ino) {
+		/* Left by a socket freed without a release we saw: start afresh. */
+		bpf_map_update_elem(&sk_procs, &key, &zero, BPF_EXIST);
+	} else if (!p) {
 		if (bpf_map_update_elem(&sk_procs, &key, &zero, BPF_NOEXIST) == -E2BIG)
 			stat_inc(NP_STAT_SKPROC_FULL);
-		p = bpf_map_lookup_elem(&sk_procs, &key);
-		if (!p)
-			return NULL;
 	}
+	p = bpf_map_lookup_elem(&sk_procs, &key);
+	if (!p)
+		return NULL;
 	if (!(BPF_CORE_READ(task, flags) & PF_KTHREAD)) {
 		tgid = bpf_get_current_pid_tgid() >> 32;
 		start = BPF_CORE_READ(task, group_leader, start_boottime);

@@ -63,6 +63,7 @@ struct sock_acct {
 struct sk_proc {
 	struct np_owner owner;
 	__u64 rx_payload, tx_payload;
+	__u64 ino;	/* the socket file's inode: a new socket at a freed one's address differs */
 };
 
 struct {
