@@ -277,9 +277,10 @@ static const struct hook hooks[] = {
 	{ NP_ATTACH_TRACEPOINT, "on_send", NULL, true, 0 },
 	{ NP_ATTACH_TRACEPOINT, "on_recv", NULL, true, 0 },
 	{ NP_ATTACH_FENTRY, "fexit_tcp_sendmsg", "tcp_sendmsg", true, 0 },
-	{ NP_ATTACH_FENTRY, "fentry_tcp_cleanup_rbuf", "tcp_cleanup_rbuf", true, 0 },
+	{ NP_ATTACH_FENTRY, "fexit_tcp_recvmsg5", "tcp_recvmsg", true, 5 },
+	{ NP_ATTACH_FENTRY, "fexit_tcp_recvmsg6", "tcp_recvmsg", true, 6 },
 	{ NP_ATTACH_FENTRY, "fexit_udp_sendmsg", "udp_sendmsg", true, 0 },
-	/* udp{,v6}_recvmsg lost their noblock parameter in 5.19. */
+	/* tcp_recvmsg and udp{,v6}_recvmsg lost their noblock parameter in 5.19. */
 	{ NP_ATTACH_FENTRY, "fexit_udp_recvmsg5", "udp_recvmsg", true, 5 },
 	{ NP_ATTACH_FENTRY, "fexit_udp_recvmsg6", "udp_recvmsg", true, 6 },
 	{ NP_ATTACH_FENTRY, "fexit_udpv6_sendmsg", "udpv6_sendmsg", false, 0 },
@@ -287,7 +288,9 @@ static const struct hook hooks[] = {
 	{ NP_ATTACH_FENTRY, "fexit_udpv6_recvmsg6", "udpv6_recvmsg", false, 6 },
 	{ NP_ATTACH_KPROBE, "kp_tcp_sendmsg", "tcp_sendmsg", true, 0 },
 	{ NP_ATTACH_KPROBE, "krp_tcp_sendmsg", "tcp_sendmsg", true, 0 },
-	{ NP_ATTACH_KPROBE, "kp_tcp_cleanup_rbuf", "tcp_cleanup_rbuf", true, 0 },
+	{ NP_ATTACH_KPROBE, "kp_tcp_recvmsg5", "tcp_recvmsg", true, 5 },
+	{ NP_ATTACH_KPROBE, "kp_tcp_recvmsg6", "tcp_recvmsg", true, 6 },
+	{ NP_ATTACH_KPROBE, "krp_tcp_recvmsg", "tcp_recvmsg", true, 0 },
 	{ NP_ATTACH_KPROBE, "kp_udp_sendmsg", "udp_sendmsg", true, 0 },
 	{ NP_ATTACH_KPROBE, "krp_udp_sendmsg", "udp_sendmsg", true, 0 },
 	{ NP_ATTACH_KPROBE, "kp_udp_recvmsg5", "udp_recvmsg", true, 5 },

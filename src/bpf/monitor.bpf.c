@@ -308,19 +308,13 @@ int BPF_PROG(fexit_udpv6_sendmsg, struct sock *sk, struct msghdr *msg, size_t le
 	return 0;
 }
 
-/* TCP hands what a read copied to tcp_cleanup_rbuf(sk, copied); stable across kernels. */
-SEC("fentry/tcp_cleanup_rbuf")
-int BPF_PROG(fentry_tcp_cleanup_rbuf, struct sock *sk, int copied)
-{
-	count_payload_any(sk, copied, false);
-	return 0;
-}
-
 /*
- * udp{,v6}_recvmsg lost their noblock argument in 5.19: one program for each
- * signature, and userspace loads the one matching the running kernel's BTF.
+ * tcp_recvmsg and udp{,v6}_recvmsg lost their noblock argument in 5.19: one
+ * program for each signature, and userspace loads the one matching the
+ * running kernel's BTF. The return value is what the read copied; hooking
+ * tcp_cleanup_rbuf() instead counts twice on kernels that call it mid-read.
  */
-#define UDP_RECV_FEXIT(name, func)						\
+#define RECV_FEXIT(name, func)						\
 SEC("fexit/" #func)								\
 int BPF_PROG(name##5, struct sock *sk, struct msghdr *msg, size_t len,		\
 	     int flags, int *addr_len, int ret)					\
@@ -338,8 +332,9 @@ int BPF_PROG(name##6, struct sock *sk, struct msghdr *msg, size_t len,		\
 	return 0;								\
 }
 
-UDP_RECV_FEXIT(fexit_udp_recvmsg, udp_recvmsg)
-UDP_RECV_FEXIT(fexit_udpv6_recvmsg, udpv6_recvmsg)
+RECV_FEXIT(fexit_tcp_recvmsg, tcp_recvmsg)
+RECV_FEXIT(fexit_udp_recvmsg, udp_recvmsg)
+RECV_FEXIT(fexit_udpv6_recvmsg, udpv6_recvmsg)
 
 /* kprobe tier: the same functions; entry keeps the socket until the return. */
 static __always_inline void save_call(struct sock *sk, __u64 flags)
@@ -406,15 +401,7 @@ int BPF_KRETPROBE(krp_udpv6_sendmsg, int ret)
 	return 0;
 }
 
-SEC("kprobe/tcp_cleanup_rbuf")
-int BPF_KPROBE(kp_tcp_cleanup_rbuf, struct sock *sk, int copied)
-{
-	if (copied > 0 && claim_socket_hash(sk))
-		count_payload_hash(sk, copied, false);
-	return 0;
-}
-
-#define UDP_RECV_KPROBE(name, func)						\
+#define RECV_KPROBE(name, func)						\
 SEC("kprobe/" #func)								\
 int BPF_KPROBE(kp_##name##5, struct sock *sk, void *msg, size_t len, int flags)	\
 {										\
@@ -435,8 +422,9 @@ int BPF_KRETPROBE(krp_##name, int ret)						\
 	return 0;								\
 }
 
-UDP_RECV_KPROBE(udp_recvmsg, udp_recvmsg)
-UDP_RECV_KPROBE(udpv6_recvmsg, udpv6_recvmsg)
+RECV_KPROBE(tcp_recvmsg, tcp_recvmsg)
+RECV_KPROBE(udp_recvmsg, udp_recvmsg)
+RECV_KPROBE(udpv6_recvmsg, udpv6_recvmsg)
 
 SEC("cgroup/sock_create")
 int on_sock_create(struct bpf_sock *sk)
