@@ -53,69 +53,80 @@ inB="nsenter --net=/run/netns/$B --"
 
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 
-# run_traffic MONITOR_PID: sink in A, sender in B; prints "ticks sink_json send_json"
+field() { python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readlines()[-1])[sys.argv[2]])' "$1" "$2"; }
+pct() { python3 -c "import sys; print(f'{100 * float(sys.argv[1]) / max(float(sys.argv[2]), 1):.1f}')" "$@"; }
+us_per() { python3 -c "import sys; print(f'{1e6 * float(sys.argv[1]) / $hz / max(float(sys.argv[2]), 1):.2f}')" "$@"; }
+
+# run_traffic DIR MONITOR_PID: rx = sink in A, sender in B; tx = sender in A, sink in B.
+# Prints the monitor's CPU ticks while the sender ran.
 run_traffic() {
-	local mon=$1 sink t0 t1
-	$inA "$flood" sink 10.232.0.1 9999 $((secs + 2)) >"$tmp/sink" &
+	local dir=$1 mon=$2 sink t0 t1 sink_ns=$inA send_ns=$inB dst=10.232.0.1
+	if [ "$dir" = tx ]; then
+		sink_ns=$inB send_ns=$inA dst=10.232.0.2
+	fi
+	$sink_ns "$flood" sink "$dst" 9999 $((secs + 2)) >"$tmp/sink" &
 	sink=$!
 	pids+=("$sink")
 	sleep 0.5
 	t0=$(cpu_ticks "$mon")
-	$inB "$flood" send 10.232.0.1 9999 "$secs" "$size" "$pps" >"$tmp/send"
+	$send_ns "$flood" send "$dst" 9999 "$secs" "$size" "$pps" >"$tmp/send"
 	t1=$(cpu_ticks "$mon")
 	wait "$sink"
-	echo $((t1 - t0)) "$sink"
+	echo $((t1 - t0))
 }
 
-field() { python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readlines()[-1])[sys.argv[2]])' "$1" "$2"; }
+wire=$((size + 28))
+printf '%-4s %-20s %7s %8s %10s %10s %16s %12s\n' dir monitor "CPU%" "us/pkt" sent received \
+	attributed "attributed%"
+for dir in rx tx; do
+	# The watched process: the sink (rx) or the sender (tx), both in namespace A.
+	watched() { if [ "$dir" = rx ]; then field "$tmp/sink" pid; else field "$tmp/send" pid; fi; }
+	moved() { if [ "$dir" = rx ]; then field "$tmp/sink" datagrams; else field "$tmp/send" datagrams; fi; }
 
-# ---- netoproc, AF_PACKET mode ----
-$inA "$np" --capture-mode afpacket --interface "$VA" --duration $((secs + 4)) --format json -v \
-	>"$tmp/np.json" 2>"$tmp/np.err" &
-npid=$!
-pids+=("$npid")
-sleep 1
-read -r np_ticks np_sink < <(run_traffic "$npid")
-wait "$npid"
-np_sent=$(field "$tmp/send" datagrams)
-np_recv=$(field "$tmp/sink" datagrams)
-np_attr=$(python3 -c '
+	# ---- netoproc, AF_PACKET mode ----
+	$inA "$np" --capture-mode afpacket --interface "$VA" --duration $((secs + 4)) --format json \
+		-v >"$tmp/np.json" 2>"$tmp/np.err" &
+	npid=$!
+	pids+=("$npid")
+	sleep 1
+	np_ticks=$(run_traffic "$dir" "$npid")
+	wait "$npid"
+	np_moved=$(moved)
+	np_attr=$(python3 -c '
 import json, sys
 rows = [p for p in json.load(open(sys.argv[1])) if p["pid"] == int(sys.argv[2])]
-print(rows[0]["rx_packets"] if rows else 0, rows[0]["rx_bytes"] if rows else 0)' "$tmp/np.json" "$np_sink")
-np_drops=$(sed -nE 's/.*afpacket: ([0-9]+) packets, ([0-9]+) kernel drops.*/\2/p' "$tmp/np.err")
+print(rows[0][sys.argv[3] + "_packets"] if rows else 0)' "$tmp/np.json" "$(watched)" "$dir")
+	np_drops=$(sed -nE 's/.*afpacket: ([0-9]+) packets, ([0-9]+) kernel drops.*/\2/p' "$tmp/np.err")
+	printf '%-4s %-20s %7s %8s %10s %10s %16s %12s\n' "$dir" "netoproc afpacket" \
+		"$(pct "$np_ticks" $((secs * hz)))" "$(us_per "$np_ticks" "$np_moved")" \
+		"$(field "$tmp/send" datagrams)" "$(field "$tmp/sink" datagrams)" \
+		"$np_attr pkts" "$(pct "$np_attr" "$np_moved")"
 
-# ---- nethogs (libpcap + /proc), TCP and UDP (-C), trace mode, total bytes ----
-$inA nethogs -C -t -v 2 -d 1 "$VA" >"$tmp/nh.out" 2>"$tmp/nh.err" &
-hpid=$!
-pids+=("$hpid")
-sleep 2
-read -r nh_ticks nh_sink < <(run_traffic "$hpid")
-sleep 1.5
-kill "$hpid" 2>/dev/null || true
-wait "$hpid" 2>/dev/null || true
-nh_sent=$(field "$tmp/send" datagrams)
-nh_recv=$(field "$tmp/sink" datagrams)
-# Last refresh block: "program/PID/UID<TAB>sent<TAB>received" (bytes with -v 2).
-nh_attr=$(awk -v pid="$nh_sink" -F'\t' '
-	/^Refreshing:/ { got = 0 }
-	{ n = split($1, parts, "/"); if (n >= 3 && parts[n - 1] == pid) got = $3 }
-	END { printf "%d\n", got }' "$tmp/nh.out")
-
-pct() { python3 -c "import sys; print(f'{100 * float(sys.argv[1]) / max(float(sys.argv[2]), 1):.1f}')" "$@"; }
-wire=$((size + 28))
-echo "traffic: $secs s of $size-byte UDP datagrams at $pps/s over veth (IP packet $wire bytes)"
-us_per() { python3 -c "import sys; print(f'{1e6 * float(sys.argv[1]) / $hz / max(float(sys.argv[2]), 1):.2f}')" "$@"; }
-printf '%-22s %7s %9s %10s %10s %14s %12s\n' monitor "CPU%" "us/pkt" sent received attributed \
-	"attributed%"
-printf '%-22s %7s %9s %10s %10s %14s %12s\n' "netoproc afpacket" \
-	"$(pct "$np_ticks" $((secs * hz)))" "$(us_per "$np_ticks" "$np_recv")" "$np_sent" "$np_recv" \
-	"${np_attr% *} pkts" "$(pct "${np_attr% *}" "$np_recv")"
-printf '%-22s %7s %9s %10s %10s %14s %12s\n' "nethogs $(nethogs -V 2>&1 | awk '{print $NF}')" \
-	"$(pct "$nh_ticks" $((secs * hz)))" "$(us_per "$nh_ticks" "$nh_recv")" "$nh_sent" "$nh_recv" \
-	"$nh_attr B" "$(pct "$nh_attr" $((nh_recv * wire)))"
-echo "netoproc kernel drops (PACKET_STATISTICS): ${np_drops:-?}; attributed bytes ${np_attr#* }" \
-	"of $((np_recv * wire)) expected"
-nh_unknown=$(awk -F'\t' '/^Refreshing:/ { u = 0 } /^unknown UDP/ { u = $3 } END { printf "%d\n", u }' "$tmp/nh.out")
-echo "nethogs: bytes attributed to the sink process (received column, -v 2); its" \
-	"'unknown UDP' row received $nh_unknown bytes"
+	# ---- nethogs (libpcap + /proc), TCP and UDP (-C), trace mode, total bytes ----
+	$inA nethogs -C -t -v 2 -d 1 "$VA" >"$tmp/nh.out" 2>"$tmp/nh.err" &
+	hpid=$!
+	pids+=("$hpid")
+	sleep 2
+	nh_ticks=$(run_traffic "$dir" "$hpid")
+	sleep 1.5
+	kill "$hpid" 2>/dev/null || true
+	wait "$hpid" 2>/dev/null || true
+	nh_moved=$(moved)
+	# Last refresh block: "program/PID/UID<TAB>sent<TAB>received" (bytes with -v 2).
+	col=3
+	[ "$dir" = tx ] && col=2
+	nh_attr=$(awk -v pid="$(watched)" -v col=$col -F'\t' '
+		/^Refreshing:/ { got = 0 }
+		{ n = split($1, parts, "/"); if (n >= 3 && parts[n - 1] == pid) got = $col }
+		END { printf "%d\n", got }' "$tmp/nh.out")
+	nh_unknown=$(awk -v col=$col -F'\t' '/^Refreshing:/ { u = 0 } /^unknown UDP/ { u = $col }
+		END { printf "%d\n", u }' "$tmp/nh.out")
+	printf '%-4s %-20s %7s %8s %10s %10s %16s %12s\n' "$dir" \
+		"nethogs $(nethogs -V 2>&1 | awk '{print $NF}')" \
+		"$(pct "$nh_ticks" $((secs * hz)))" "$(us_per "$nh_ticks" "$nh_moved")" \
+		"$(field "$tmp/send" datagrams)" "$(field "$tmp/sink" datagrams)" \
+		"$nh_attr B" "$(pct "$nh_attr" $((nh_moved * wire)))"
+	echo "     netoproc kernel drops ${np_drops:-?}; nethogs 'unknown UDP' $nh_unknown B"
+done
+echo "traffic: $secs s of $size-byte UDP datagrams at up to $pps/s over veth (IP packet $wire bytes);"
+echo "attributed = counted for the watched process (sink for rx, sender for tx) / what it moved"

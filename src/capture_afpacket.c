@@ -46,8 +46,11 @@
 /* Wake-up lookups per second (burst HINT_BURST); beyond, the ring path finds owners. */
 #define HINT_RATE	2000.0
 #define HINT_BURST	200.0
-#define HINT_BATCH	64
-#define HINT_REST	0.01
+#define HINT_SYN	0
+#define HINT_UDP	1
+/* UDP wake-ups read per call, then a rest: a local UDP flood costs few reads. */
+#define HINT_BATCH	32
+#define HINT_REST	0.02
 #define HINT_RCVBUF	32768
 #define MAX_UNKNOWN	65536	/* remotes with a row of their own under unknown */
 #define MAX_PEERS	65536	/* (unconnected UDP socket, peer) pairs broken down */
@@ -106,7 +109,8 @@ struct frag_ent {
 };
 
 struct afp {
-	int fd, hint_fd, diag_fd;
+	int fd, diag_fd;
+	int hint_fd[2];		/* wake-ups: [HINT_SYN] TCP SYNs, [HINT_UDP] UDP datagrams */
 	uint8_t *ring;
 	size_t ring_size;
 	unsigned block_size, nblocks, cur;
@@ -729,9 +733,10 @@ static void drain_ring(struct afp *a)
  * Wake-ups for outgoing TCP SYNs and UDP datagrams: find the sending socket's
  * owner now, before a short-lived process can exit. Datagrams of sockets we
  * already know cost one hash lookup; at most HINT_BATCH are read per call,
- * then the socket rests HINT_REST seconds (its small buffer drops the rest).
+ * then the UDP socket rests HINT_REST seconds (its small buffer drops the
+ * rest): a local UDP flood neither costs much nor delays SYN wake-ups.
  */
-static void drain_hints(struct afp *a)
+static void drain_one(struct afp *a, int which)
 {
 	uint8_t buf[SNAPLEN];
 	struct sockaddr_ll sll;
@@ -740,10 +745,10 @@ static void drain_hints(struct afp *a)
 	ssize_t n;
 	int batch = 0;
 
-	if (a->hint_fd < 0)
+	if (a->hint_fd[which] < 0 || (which == HINT_UDP && now_monotonic() < a->hint_rest_until))
 		return;
-	while (batch < HINT_BATCH &&
-	       (n = recvfrom(a->hint_fd, buf, sizeof(buf), MSG_DONTWAIT | MSG_TRUNC,
+	while ((which == HINT_SYN || batch < HINT_BATCH) &&
+	       (n = recvfrom(a->hint_fd[which], buf, sizeof(buf), MSG_DONTWAIT | MSG_TRUNC,
 			     (struct sockaddr *)&sll, &sl)) > 0) {
 		struct afp_sock *s;
 		double now;
@@ -786,8 +791,14 @@ static void drain_hints(struct afp *a)
 		else if (s && s->inode)
 			a->hints_noproc++;
 	}
-	if (batch == HINT_BATCH)
+	if (which == HINT_UDP && batch == HINT_BATCH)
 		a->hint_rest_until = now_monotonic() + HINT_REST;
+}
+
+static void drain_hints(struct afp *a)
+{
+	drain_one(a, HINT_SYN);
+	drain_one(a, HINT_UDP);
 }
 
 static int read_drops(struct afp *a)
@@ -848,9 +859,12 @@ static int settle(struct afp *a, struct np_model *m, struct afp_sock *s, const v
 static int afp_wait(struct capture *c, struct np_model *m, int timeout_ms)
 {
 	struct afp *a = c->priv;
-	struct pollfd pfd[2] = {
+	struct pollfd pfd[3] = {
 		{ .fd = a->fd, .events = POLLIN },
-		{ .fd = a->hint_fd, .events = POLLIN },
+		{ .fd = a->hint_fd[HINT_SYN], .events = POLLIN },
+		/* Negative fds are ignored by poll(): a resting UDP socket. */
+		{ .fd = now_monotonic() >= a->hint_rest_until ? a->hint_fd[HINT_UDP] : -1,
+		  .events = POLLIN },
 	};
 	double now;
 	size_t i = 0;
@@ -859,8 +873,7 @@ static int afp_wait(struct capture *c, struct np_model *m, int timeout_ms)
 	int n, err;
 
 	drain_ring(a);
-	n = poll(pfd, a->hint_fd >= 0 && now_monotonic() >= a->hint_rest_until ? 2 : 1,
-		 timeout_ms);
+	n = poll(pfd, 3, timeout_ms);
 	if (n < 0 && errno != EINTR)
 		return -errno;
 	drain_hints(a);
@@ -940,8 +953,9 @@ static void afp_close(struct capture *c)
 		munmap(a->ring, a->ring_size);
 	if (a->fd >= 0)
 		close(a->fd);
-	if (a->hint_fd >= 0)
-		close(a->hint_fd);
+	for (int i = 0; i < 2; i++)
+		if (a->hint_fd[i] >= 0)
+			close(a->hint_fd[i]);
 	if (a->diag_fd >= 0)
 		close(a->diag_fd);
 	free_table(&a->socks);
@@ -1040,50 +1054,64 @@ static int open_ring(struct afp *a, const struct capture_opts *o, int ifindex)
 	return 0;
 }
 
-/* Best effort: without it, owners are still found, only later. */
-static void open_hints(struct afp *a, int ifindex)
+static int open_hint(int ifindex, struct sock_filter *f, unsigned short n, int rcvbuf)
 {
-	/* Outgoing UDP, and outgoing TCP with SYN and without ACK (connect()); IPv4 and IPv6. */
-	struct sock_filter f[] = {
-		/* 0 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, SKF_AD_OFF + SKF_AD_PKTTYPE),
-		/* 1 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, PACKET_OUTGOING, 0, 18),
-		/* 2 */ BPF_STMT(BPF_LD | BPF_H | BPF_ABS, SKF_AD_OFF + SKF_AD_PROTOCOL),
-		/* 3 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ETH_P_IP, 1, 0),
-		/* 4 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ETH_P_IPV6, 8, 15),
-		/* IPv4 */
-		/* 5 */ BPF_STMT(BPF_LD | BPF_B | BPF_ABS, SKF_NET_OFF + 9),
-		/* 6 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, IPPROTO_UDP, 12, 0),
-		/* 7 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, IPPROTO_TCP, 0, 12),
-		/* 8 */ BPF_STMT(BPF_LD | BPF_H | BPF_ABS, SKF_NET_OFF + 6),
-		/* 9 */ BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, 0x1fff, 10, 0),
-		/* 10 */ BPF_STMT(BPF_LDX | BPF_B | BPF_MSH, SKF_NET_OFF),
-		/* 11 */ BPF_STMT(BPF_LD | BPF_B | BPF_IND, SKF_NET_OFF + 13),
-		/* 12 */ BPF_JUMP(BPF_JMP | BPF_JA, 4, 0, 0),
-		/* IPv6 (no extension headers) */
-		/* 13 */ BPF_STMT(BPF_LD | BPF_B | BPF_ABS, SKF_NET_OFF + 6),
-		/* 14 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, IPPROTO_UDP, 4, 0),
-		/* 15 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, IPPROTO_TCP, 0, 4),
-		/* 16 */ BPF_STMT(BPF_LD | BPF_B | BPF_ABS, SKF_NET_OFF + 40 + 13),
-		/* TCP flags in A */
-		/* 17 */ BPF_STMT(BPF_ALU | BPF_AND | BPF_K, TCP_SYN | TCP_ACK),
-		/* 18 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, TCP_SYN, 0, 1),
-		/* 19 */ BPF_STMT(BPF_RET | BPF_K, SNAPLEN),
-		/* 20 */ BPF_STMT(BPF_RET | BPF_K, 0),
-	};
-	int rcvbuf = HINT_RCVBUF;
 	int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 
-	a->hint_fd = -1;
 	if (fd < 0)
-		return;
+		return -1;
 	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
-	if (attach_filter(fd, f, sizeof(f) / sizeof(f[0])) || bind_packet(fd, ifindex)) {
+	if (attach_filter(fd, f, n) || bind_packet(fd, ifindex)) {
 		np_info("afpacket: no wake-ups (%s): owners are looked up a little later",
 			strerror(errno));
 		close(fd);
-		return;
+		return -1;
 	}
-	a->hint_fd = fd;
+	return fd;
+}
+
+/* Best effort: without them, owners are still found, only later. */
+static void open_hints(struct afp *a, int ifindex)
+{
+	/* Outgoing TCP segments with SYN and without ACK (connect()), IPv4 and IPv6. */
+	struct sock_filter syn[] = {
+		/* 0 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, SKF_AD_OFF + SKF_AD_PKTTYPE),
+		/* 1 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, PACKET_OUTGOING, 0, 16),
+		/* 2 */ BPF_STMT(BPF_LD | BPF_H | BPF_ABS, SKF_AD_OFF + SKF_AD_PROTOCOL),
+		/* 3 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ETH_P_IP, 1, 0),
+		/* 4 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ETH_P_IPV6, 7, 13),
+		/* 5 */ BPF_STMT(BPF_LD | BPF_B | BPF_ABS, SKF_NET_OFF + 9),
+		/* 6 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, IPPROTO_TCP, 0, 11),
+		/* 7 */ BPF_STMT(BPF_LD | BPF_H | BPF_ABS, SKF_NET_OFF + 6),
+		/* 8 */ BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, 0x1fff, 9, 0),
+		/* 9 */ BPF_STMT(BPF_LDX | BPF_B | BPF_MSH, SKF_NET_OFF),
+		/* 10 */ BPF_STMT(BPF_LD | BPF_B | BPF_IND, SKF_NET_OFF + 13),
+		/* 11 */ BPF_JUMP(BPF_JMP | BPF_JA, 3, 0, 0),
+		/* 12 */ BPF_STMT(BPF_LD | BPF_B | BPF_ABS, SKF_NET_OFF + 6),
+		/* 13 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, IPPROTO_TCP, 0, 4),
+		/* 14 */ BPF_STMT(BPF_LD | BPF_B | BPF_ABS, SKF_NET_OFF + 40 + 13),
+		/* 15 */ BPF_STMT(BPF_ALU | BPF_AND | BPF_K, TCP_SYN | TCP_ACK),
+		/* 16 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, TCP_SYN, 0, 1),
+		/* 17 */ BPF_STMT(BPF_RET | BPF_K, SNAPLEN),
+		/* 18 */ BPF_STMT(BPF_RET | BPF_K, 0),
+	};
+	/* Outgoing UDP datagrams, IPv4 and IPv6 (no extension headers). */
+	struct sock_filter udp[] = {
+		/* 0 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, SKF_AD_OFF + SKF_AD_PKTTYPE),
+		/* 1 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, PACKET_OUTGOING, 0, 8),
+		/* 2 */ BPF_STMT(BPF_LD | BPF_H | BPF_ABS, SKF_AD_OFF + SKF_AD_PROTOCOL),
+		/* 3 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ETH_P_IP, 1, 0),
+		/* 4 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ETH_P_IPV6, 2, 5),
+		/* 5 */ BPF_STMT(BPF_LD | BPF_B | BPF_ABS, SKF_NET_OFF + 9),
+		/* 6 */ BPF_JUMP(BPF_JMP | BPF_JA, 1, 0, 0),
+		/* 7 */ BPF_STMT(BPF_LD | BPF_B | BPF_ABS, SKF_NET_OFF + 6),
+		/* 8 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, IPPROTO_UDP, 0, 1),
+		/* 9 */ BPF_STMT(BPF_RET | BPF_K, SNAPLEN),
+		/* 10 */ BPF_STMT(BPF_RET | BPF_K, 0),
+	};
+
+	a->hint_fd[HINT_SYN] = open_hint(ifindex, syn, sizeof(syn) / sizeof(syn[0]), 262144);
+	a->hint_fd[HINT_UDP] = open_hint(ifindex, udp, sizeof(udp) / sizeof(udp[0]), HINT_RCVBUF);
 }
 
 int afpacket_capture_open(struct capture *c, const struct capture_opts *o)
@@ -1093,7 +1121,7 @@ int afpacket_capture_open(struct capture *c, const struct capture_opts *o)
 
 	if (!a)
 		return -ENOMEM;
-	a->fd = a->hint_fd = a->diag_fd = -1;
+	a->fd = a->hint_fd[HINT_SYN] = a->hint_fd[HINT_UDP] = a->diag_fd = -1;
 	a->hint_tokens = HINT_BURST;
 	a->hint_refill = now_monotonic();
 	c->priv = a;
@@ -1137,7 +1165,7 @@ int afpacket_capture_open(struct capture *c, const struct capture_opts *o)
 	 * (CAP_SYS_NICE); the work per wake-up is bounded (one lookup, one
 	 * /proc listing).
 	 */
-	if (a->hint_fd >= 0 && getpriority(PRIO_PROCESS, 0) > HINT_NICE &&
+	if (a->hint_fd[HINT_SYN] >= 0 && getpriority(PRIO_PROCESS, 0) > HINT_NICE &&
 	    setpriority(PRIO_PROCESS, 0, HINT_NICE) == 0)
 		np_info("afpacket: running at nice %d to catch short-lived connections", HINT_NICE);
 	np_info("AF_PACKET capture attached: %s, TPACKET_V3 ring %u x %u bytes%s, "
