@@ -43,7 +43,7 @@ WL_SRCS   := $(wildcard tests/workloads/*.c)
 WL_BINS   := $(patsubst tests/workloads/%.c,$(OUTPUT)/workloads/%,$(WL_SRCS))
 
 .DELETE_ON_ERROR:
-.PHONY: all clean test unit integration bench deps install
+.PHONY: all clean test unit integration bench deps install kernel-matrix
 
 all: $(OUTPUT)/netoproc
 
@@ -94,6 +94,10 @@ test: $(OUTPUT)/netoproc $(UNIT_BINS) $(WL_BINS)
 
 deps:
 	$(Q)scripts/install-deps.sh
+
+# Every attach tier on Debian's 5.10/6.1/6.12 cloud kernels under qemu (tests/kernels/).
+kernel-matrix:
+	$(Q)tests/kernels/run-matrix.sh
 
 bench: $(OUTPUT)/netoproc $(WL_BINS)
 	$(Q)bench/run.sh
