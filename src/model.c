@@ -242,15 +242,18 @@ int model_apply_sock(struct np_model *m, const struct np_sock_record *r, double 
 		st->closed_gen = m->dump_gen;
 	}
 
+	/*
+	 * A record that cannot name the owner (before 5.11 the dump cannot read
+	 * sk storage) must not use up the counts: a later record that can takes them.
+	 */
+	if (!r->has_owner)
+		return 0;
 	d.rx_bytes = advance(&st->last.rx_bytes, r->c.rx_bytes);
 	d.tx_bytes = advance(&st->last.tx_bytes, r->c.tx_bytes);
 	d.rx_packets = advance(&st->last.rx_packets, r->c.rx_packets);
 	d.tx_packets = advance(&st->last.tx_packets, r->c.tx_packets);
 	d.rx_payload = advance(&st->last.rx_payload, r->c.rx_payload);
 	d.tx_payload = advance(&st->last.tx_payload, r->c.tx_payload);
-
-	if (!r->has_owner)
-		return 0;	/* the kernel counts unowned traffic by remote instead */
 	/* Idle sockets are not listed, but known ones get their new state. */
 	p = get_proc(m, &r->owner, !traffic_zero(&d));
 	if (!p)
