@@ -80,7 +80,7 @@ def ns(name):
     return p["run_time_ns"] / p["run_cnt"], p["run_cnt"]
 pairs = [("count_ingress", "empty_ingress"), ("count_egress", "empty_egress"),
          ("on_send", "empty_send"), ("on_recv", "empty_recv"),
-         ("on_set_state", None), ("on_sock_create", None), ("on_sock_release", None)]
+         ("on_sock_create", None), ("on_sock_release", None)]
 print("  %-16s %10s %8s %13s %6s" % ("program", "runs", "ns/run", "empty ns/run", "ratio"))
 for prog, empty in pairs:
     n, c = ns(prog)
