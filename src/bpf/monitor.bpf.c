@@ -359,47 +359,23 @@ static __always_inline void finish_call(long ret, bool tx)
 	bpf_map_delete_elem(&inflight, &id);
 }
 
-SEC("kprobe/tcp_sendmsg")
-int BPF_KPROBE(kp_tcp_sendmsg, struct sock *sk)
-{
-	save_call(sk, 0);
-	return 0;
+#define SEND_KPROBE(func)							\
+SEC("kprobe/" #func)								\
+int BPF_KPROBE(kp_##func, struct sock *sk)					\
+{										\
+	save_call(sk, 0);							\
+	return 0;								\
+}										\
+SEC("kretprobe/" #func)								\
+int BPF_KRETPROBE(krp_##func, int ret)						\
+{										\
+	finish_call(ret, true);							\
+	return 0;								\
 }
 
-SEC("kretprobe/tcp_sendmsg")
-int BPF_KRETPROBE(krp_tcp_sendmsg, int ret)
-{
-	finish_call(ret, true);
-	return 0;
-}
-
-SEC("kprobe/udp_sendmsg")
-int BPF_KPROBE(kp_udp_sendmsg, struct sock *sk)
-{
-	save_call(sk, 0);
-	return 0;
-}
-
-SEC("kretprobe/udp_sendmsg")
-int BPF_KRETPROBE(krp_udp_sendmsg, int ret)
-{
-	finish_call(ret, true);
-	return 0;
-}
-
-SEC("kprobe/udpv6_sendmsg")
-int BPF_KPROBE(kp_udpv6_sendmsg, struct sock *sk)
-{
-	save_call(sk, 0);
-	return 0;
-}
-
-SEC("kretprobe/udpv6_sendmsg")
-int BPF_KRETPROBE(krp_udpv6_sendmsg, int ret)
-{
-	finish_call(ret, true);
-	return 0;
-}
+SEND_KPROBE(tcp_sendmsg)
+SEND_KPROBE(udp_sendmsg)
+SEND_KPROBE(udpv6_sendmsg)
 
 #define RECV_KPROBE(name, func)						\
 SEC("kprobe/" #func)								\
