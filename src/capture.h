@@ -34,6 +34,8 @@ struct capture {
 
 /* Returns 0, or -errno with a one-line error already printed. */
 int ebpf_capture_open(struct capture *c, const struct capture_opts *o);
+/* How many tier hooks name a program the BPF object lacks (0, or -1 if it cannot open). */
+int ebpf_hooks_missing(void);
 int afpacket_capture_open(struct capture *c, const struct capture_opts *o);
 
 #endif

@@ -315,6 +315,21 @@ static bool enum_has(const struct btf *btf, const char *type, const char *value)
 	return false;
 }
 
+/* Hooks whose program the BPF object lacks (a renamed program): for the unit tests. */
+int ebpf_hooks_missing(void)
+{
+	struct monitor_bpf *s = monitor_bpf__open();
+	int missing = 0;
+
+	if (!s)
+		return -1;
+	for (size_t i = 0; i < sizeof(hooks) / sizeof(hooks[0]); i++)
+		if (!bpf_object__find_program_by_name(s->obj, hooks[i].prog))
+			missing++;
+	monitor_bpf__destroy(s);
+	return missing;
+}
+
 /* Parameter count of kernel function @name, or -1 when BTF does not have it. */
 static int func_nargs(const struct btf *btf, const char *name)
 {
