@@ -337,7 +337,7 @@ def test_afpacket_veth_udp():
 
 def test_afpacket_auto_fallback_without_bpf_caps():
     """auto with CAP_NET_RAW/NET_ADMIN/SYS_PTRACE/DAC_READ_SEARCH only: one line, then exact."""
-    tcp_bulk(4, 3_000_000, 200_000, prefix=setpriv(NO_BPF_CAPS), mode=["--capture-mode", "auto"])
+    tcp_bulk(4, 50_000_000, 1_000_000, prefix=setpriv(NO_BPF_CAPS), mode=["--capture-mode", "auto"])
     with test_cgroup("afpfallback") as cg:
         p = Proc(setpriv(NO_BPF_CAPS) + [NETOPROC, "--cgroup", cg, "--duration", "1",
                                          "--interval", "1", "--format", "json"])
