@@ -290,17 +290,12 @@ static const struct hook hooks[] = {
 	{ NP_ATTACH_KPROBE, "krp_tcp_sendmsg", "tcp_sendmsg", true, 0 },
 	{ NP_ATTACH_KPROBE, "kp_tcp_recvmsg5", "tcp_recvmsg", true, 5 },
 	{ NP_ATTACH_KPROBE, "kp_tcp_recvmsg6", "tcp_recvmsg", true, 6 },
-	{ NP_ATTACH_KPROBE, "krp_tcp_recvmsg", "tcp_recvmsg", true, 0 },
+	{ NP_ATTACH_KPROBE, "kp_tcp_cleanup_rbuf", "tcp_cleanup_rbuf", true, 0 },
+	{ NP_ATTACH_KPROBE, "kp_skb_consume_udp", "skb_consume_udp", true, 0 },
 	{ NP_ATTACH_KPROBE, "kp_udp_sendmsg", "udp_sendmsg", true, 0 },
 	{ NP_ATTACH_KPROBE, "krp_udp_sendmsg", "udp_sendmsg", true, 0 },
-	{ NP_ATTACH_KPROBE, "kp_udp_recvmsg5", "udp_recvmsg", true, 5 },
-	{ NP_ATTACH_KPROBE, "kp_udp_recvmsg6", "udp_recvmsg", true, 6 },
-	{ NP_ATTACH_KPROBE, "krp_udp_recvmsg", "udp_recvmsg", true, 0 },
 	{ NP_ATTACH_KPROBE, "kp_udpv6_sendmsg", "udpv6_sendmsg", false, 0 },
 	{ NP_ATTACH_KPROBE, "krp_udpv6_sendmsg", "udpv6_sendmsg", false, 0 },
-	{ NP_ATTACH_KPROBE, "kp_udpv6_recvmsg5", "udpv6_recvmsg", false, 5 },
-	{ NP_ATTACH_KPROBE, "kp_udpv6_recvmsg6", "udpv6_recvmsg", false, 6 },
-	{ NP_ATTACH_KPROBE, "krp_udpv6_recvmsg", "udpv6_recvmsg", false, 0 },
 };
 
 static bool enum_has(const struct btf *btf, const char *type, const char *value)

@@ -100,6 +100,20 @@ struct {
 	__type(value, struct call_args);
 } inflight SEC(".maps");
 
+/* kprobe tier: the TCP read a thread is in, and what it has reported of it. */
+struct tcp_read {
+	struct sock *sk;
+	__u64 flags;
+	__u64 copied;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);	/* a thread that exits leaves one behind */
+	__uint(max_entries, 16384);
+	__type(key, __u64);	/* pid_tgid */
+	__type(value, struct tcp_read);
+} tcp_reads SEC(".maps");
+
 /* Unconnected UDP sockets, per peer: who a DNS resolver or QUIC server talks to. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
