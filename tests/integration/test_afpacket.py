@@ -5,6 +5,7 @@ network namespaces, the share of short-lived processes attributed exactly,
 and the automatic fallback when netoproc lacks the eBPF capabilities."""
 import contextlib
 import json
+import re
 import subprocess
 import sys
 
@@ -43,6 +44,10 @@ def afp_monitor(cgroup, duration, extra=(), prefix=(), mode=AFP):
         m.stderr = err
         check(rc == 0, f"netoproc exited {rc}: {err.strip()[-500:]}")
         m.result = json.loads(out)
+        # -v closing line: "afpacket: N packets, M kernel drops, ..." (exactness needs M == 0).
+        drops = re.search(r"afpacket: (\d+) packets, (\d+) kernel drops", err)
+        check(drops, f"no afpacket statistics line: {err.strip()[-300:]}")
+        check_eq(int(drops.group(2)), 0, f"ring drops ({drops.group(0)})")
     finally:
         p.kill()
 
@@ -95,7 +100,8 @@ def test_afpacket_tcp_bulk_loopback_ipv6():
 
 
 def udp_unconnected(family):
-    count, size = 500, 1200
+    # Senders live a few tens of ms: the UDP wake-up has time for a second look.
+    count, size = 2000, 1200
     with test_cgroup(f"afpudp{family}") as cg:
         with afp_monitor(cg, 4) as m:
             sink = Proc([WORKLOAD, "udp-sink", "--family", str(family), "--count", str(count)],
@@ -127,7 +133,7 @@ def test_afpacket_udp_unconnected_loopback_ipv6():
 def test_afpacket_udp_peers_of_unconnected_socket():
     """One unconnected socket sending to two peers: each peer with its own datagrams,
     and the receiving sockets see the sender as their peer."""
-    count, size = 200, 700
+    count, size = 1000, 700
     with test_cgroup("afppeers") as cg:
         with afp_monitor(cg, 4) as m:
             a = Proc([WORKLOAD, "udp-sink", "--count", str(count)], cgroup=cg)
@@ -311,7 +317,7 @@ def test_afpacket_veth_tcp_ipv6():
 
 def test_afpacket_veth_udp():
     """Unconnected UDP across the veth pair: A's sender and A's sink, exact."""
-    count, size = 400, 1000
+    count, size = 2000, 1000
     with veth_pair() as (a, b, va), test_cgroup("afpvethudp") as cg:
         with afp_monitor(cg, 5, prefix=in_ns(a),
                          extra=["--interface", va]) as m:
