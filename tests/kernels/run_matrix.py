@@ -178,8 +178,12 @@ def sc_udp(b, family):
     wire = count * (size + UDP_HDR[family])
     check_eq((srow["tx_payload"], srow["tx_packets"], srow["tx_bytes"]),
              (count * size, count, wire), "sender payload/packets/bytes")
+    # A loaded emulator can drop datagrams the sink is too slow for: the
+    # receiver is then held to exactly what it did receive.
+    got = rx["datagrams"]
+    check(got >= count * 9 // 10, f"sink received only {got} of {count} datagrams")
     check_eq((rrow["rx_payload"], rrow["rx_packets"], rrow["rx_bytes"]),
-             (count * size, count, wire), "receiver payload/packets/bytes")
+             (rx["received"], got, got * (size + UDP_HDR[family])), "receiver payload/packets/bytes")
     check_eq(srow["connections"][0]["remote"], "*:*", "unconnected sender remote")
 
 

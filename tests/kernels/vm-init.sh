@@ -172,7 +172,7 @@ sc_short() {
 }
 
 sc_udp() {	# FAMILY
-	cg_run $WL udp-sink --family $1 --count 500 >$T/srv.out 2>>$T/wl.err &
+	cg_run $WL udp-sink --family $1 --count 500 --idle 5 >$T/srv.out 2>>$T/wl.err &
 	srv=$!
 	ready $T/srv.out || { echo "@@NP WLFAIL server never ready" >>$T/wl.fail; return 1; }
 	ok sender cg_run $WL udp-send --family $1 --port "$(field $T/srv.out port)" --count 500 \

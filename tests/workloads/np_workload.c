@@ -28,6 +28,7 @@ struct args {
 	int count, conns, size;
 	long send2;
 	int port2;	/* udp-send: also send every datagram here, from the same socket */
+	int idle;	/* udp-sink: give up after this many seconds without a datagram */
 };
 
 static void die(const char *what)
@@ -219,8 +220,15 @@ static int mode_udp_sink(struct args *a)
 	int fd = udp_socket(a->family), rcvbuf = 4 << 20;
 	static char buf[65536];
 	long total = 0;
+	int got = 0;
 
 	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	if (a->idle) {
+		/* Stop after idle seconds without a datagram: some were dropped. */
+		struct timeval tv = { .tv_sec = a->idle };
+
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	}
 	if (bind(fd, (struct sockaddr *)&ss, len))
 		die("bind");
 	getsockname(fd, (struct sockaddr *)&ss, &len);
@@ -238,11 +246,14 @@ static int mode_udp_sink(struct args *a)
 				i--;
 				continue;
 			}
+			if (a->idle && (errno == EAGAIN || errno == EWOULDBLOCK))
+				break;
 			die("recvfrom");
 		}
 		total += r;
+		got++;
 	}
-	printf("{\"pid\":%d,\"received\":%ld,\"datagrams\":%d}\n", getpid(), total, a->count);
+	printf("{\"pid\":%d,\"received\":%ld,\"datagrams\":%d}\n", getpid(), total, got);
 	return 0;
 }
 
@@ -367,7 +378,7 @@ static void usage(FILE *out)
 	      "  tcp-server --reply M --conns N       serve N connections: read to EOF, reply M\n"
 	      "  tcp-client --send N --expect M       send N, shut down, read M\n"
 	      "  short-clients --count C --send N --expect M   C client processes in turn\n"
-	      "  udp-sink --count K                   receive K datagrams\n"
+	      "  udp-sink --count K [--idle S]        receive K datagrams (or until S s idle)\n"
 	      "  udp-send --count K --size S [--port2 Q]   K unconnected sendto() of S bytes\n"
 	      "                                       (to Q as well, from the same socket)\n"
 	      "  prefork-server --reply M --conns N   listener by parent, served by a child\n"
@@ -383,6 +394,7 @@ int main(int argc, char **argv)
 		{ "send", required_argument, NULL, 's' },
 		{ "send2", required_argument, NULL, 'S' },
 		{ "port2", required_argument, NULL, 'P' },
+		{ "idle", required_argument, NULL, 'i' },
 		{ "reply", required_argument, NULL, 'r' },
 		{ "expect", required_argument, NULL, 'e' },
 		{ "count", required_argument, NULL, 'c' },
@@ -408,6 +420,7 @@ int main(int argc, char **argv)
 		case 's': a.send = atol(optarg); break;
 		case 'S': a.send2 = atol(optarg); break;
 		case 'P': a.port2 = atoi(optarg); break;
+		case 'i': a.idle = atoi(optarg); break;
 		case 'r': a.reply = atol(optarg); break;
 		case 'e': a.expect = atol(optarg); break;
 		case 'c': a.count = atoi(optarg); break;
