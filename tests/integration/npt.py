@@ -112,7 +112,7 @@ def workload(args, cgroup=None):
 
 
 @contextlib.contextmanager
-def monitor(cgroup, duration=None, extra=(), settle=0.3):
+def monitor(cgroup, duration=None, extra=(), settle=0.3, prefix=()):
     """netoproc --cgroup watching `cgroup` in json snapshot mode. Yields once it is
     attached; when the block ends (workloads done) it waits `settle` seconds and
     stops netoproc with SIGINT, which prints the totals as a complete document, so
@@ -123,8 +123,9 @@ def monitor(cgroup, duration=None, extra=(), settle=0.3):
         stderr = ""
     m = M()
     limit = duration * 20 if duration else 300
-    p = Proc([NETOPROC, "--cgroup", cgroup, "--duration", str(limit), "--format", "json",
-              "-v"] + list(extra))
+    # prefix: a command that execs netoproc (nsenter, setpriv), so SIGINT reaches it.
+    p = Proc(list(prefix) + [NETOPROC, "--cgroup", cgroup, "--duration", str(limit), "--format",
+                             "json", "-v"] + list(extra))
     try:
         wait_attached(p)
         yield m

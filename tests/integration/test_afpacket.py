@@ -11,7 +11,7 @@ import sys
 
 import npt
 from npt import (NETOPROC, WORKLOAD, Proc, check, check_eq, finish, netns, one_proc,
-                 procs_by_pid, ready, started, test_cgroup, wait_attached)
+                 monitor, procs_by_pid, ready, started, test_cgroup, wait_attached)
 
 AFP = ["--capture-mode", "afpacket"]
 # IP + TCP header bytes per packet: no options .. largest options (the lower bound is used).
@@ -29,27 +29,15 @@ def setpriv(caps):
 
 
 @contextlib.contextmanager
-def afp_monitor(cgroup, duration, extra=(), prefix=(), mode=AFP):
-    """npt.monitor() with a capture mode and a command prefix (ip netns exec, setpriv)."""
-    class M:
-        result = None
-        stderr = ""
-    m = M()
-    p = Proc(list(prefix) + [NETOPROC, "--cgroup", cgroup, "--duration", str(duration),
-                             "--format", "json", "-v"] + list(mode) + list(extra))
-    try:
-        wait_attached(p)
+def afp_monitor(cgroup, duration=None, extra=(), prefix=(), mode=AFP):
+    """npt.monitor() in a capture mode, with a command prefix (nsenter, setpriv); it also
+    requires that the ring dropped nothing, since exactness needs every packet."""
+    with monitor(cgroup, duration, list(mode) + list(extra), prefix=prefix) as m:
         yield m
-        rc, out, err = p.wait(timeout=duration + 30)
-        m.stderr = err
-        check(rc == 0, f"netoproc exited {rc}: {err.strip()[-500:]}")
-        m.result = json.loads(out)
-        # -v closing line: "afpacket: N packets, M kernel drops, ..." (exactness needs M == 0).
-        drops = re.search(r"afpacket: (\d+) packets, (\d+) kernel drops", err)
-        check(drops, f"no afpacket statistics line: {err.strip()[-300:]}")
-        check_eq(int(drops.group(2)), 0, f"ring drops ({drops.group(0)})")
-    finally:
-        p.kill()
+    # -v closing line: "afpacket: N packets, M kernel drops, ..." (exactness needs M == 0).
+    drops = re.search(r"afpacket: (\d+) packets, (\d+) kernel drops", m.stderr)
+    check(drops, f"no afpacket statistics line: {m.stderr.strip()[-300:]}")
+    check_eq(int(drops.group(2)), 0, f"ring drops ({drops.group(0)})")
 
 
 def check_tcp_headers(row, family, what):
