@@ -40,7 +40,8 @@ static void usage(FILE *out)
 	      "       netoproc trace [OPTIONS] [EXPRESSION]   packets along their path\n"
 	      "       netoproc drop [OPTIONS] [EXPRESSION]    every packet drop, with its reason\n"
 	      "\n"
-	      "Per-process network traffic, attributed in the kernel with eBPF.\n"
+	      "Per-process network traffic: attributed in the kernel with eBPF, or from\n"
+	      "AF_PACKET capture and the socket table where eBPF cannot run.\n"
 	      "\n"
 	      "  --duration SECS        snapshot: totals over SECS, then exit\n"
 	      "  --interval SECS        with --duration: one record per interval;\n"
@@ -469,8 +470,7 @@ static int run(const struct monitor_opts *o, struct capture *cap, struct np_mode
 			emit(o, m, cap, now - last, true, false);
 		}
 		if (lost_total(m))
-			np_err("lost %llu socket records (ring buffer full)",
-			       (unsigned long long)lost_total(m));
+			np_err("lost %llu %s", (unsigned long long)lost_total(m), lost_what(cap->mode));
 	}
 	free_cg_cache(&cg_cache);
 	return NP_EXIT_OK;

@@ -24,6 +24,12 @@ uint64_t lost_total(const struct np_model *m)
 	return m->lost_records;
 }
 
+const char *lost_what(const char *mode)
+{
+	return mode && strcmp(mode, "afpacket") == 0 ? "packets (capture ring full)" :
+						       "socket records (ring buffer full)";
+}
+
 void format_bytes(char *buf, size_t size, uint64_t bytes)
 {
 	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB" };
@@ -285,7 +291,7 @@ static void write_pretty(FILE *out, const struct view *v, const struct run_info 
 	}
 	pretty_row(out, "TOTAL", "", &v->sum, bold, off);
 	if (lost_total(ri->model))
-		fprintf(out, "lost: %" PRIu64 " socket records\n", lost_total(ri->model));
+		fprintf(out, "lost: %" PRIu64 " %s\n", lost_total(ri->model), lost_what(ri->mode));
 }
 
 void output_snapshot(FILE *out, enum out_format fmt, const struct view *v,

@@ -28,5 +28,7 @@ void format_endpoint(char *buf, size_t size, const struct np_endpoint *e, bool w
 const char *proto_name(uint8_t protocol, uint16_t family);
 const char *tcp_state_name(uint8_t state);
 uint64_t lost_total(const struct np_model *m);
+/* What `lost` counts in this capture mode. */
+const char *lost_what(const char *mode);
 
 #endif

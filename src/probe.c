@@ -97,6 +97,8 @@ static bool base_ok(const struct kernel_features *f, const char **why)
 		*why = "no kernel BTF: CO-RE programs cannot be relocated";
 	else if (!f->cgroup2)
 		*why = "no cgroup v2 hierarchy mounted";
+	else if ((!f->map_sk_storage || !f->prog_cgroup_skb) && caps_missing_for_ebpf())
+		*why = "BPF programs cannot be loaded without CAP_BPF (or CAP_SYS_ADMIN)";
 	else if (!f->map_sk_storage || !f->prog_cgroup_skb)
 		*why = "kernel lacks sk_storage or cgroup_skb programs";
 	else if (!f->prog_tracing)
