@@ -178,12 +178,15 @@ def sc_udp(b, family):
     wire = count * (size + UDP_HDR[family])
     check_eq((srow["tx_payload"], srow["tx_packets"], srow["tx_bytes"]),
              (count * size, count, wire), "sender payload/packets/bytes")
-    # A loaded emulator can drop datagrams the sink is too slow for: the
-    # receiver is then held to exactly what it did receive.
+    # A loaded emulator can drop datagrams the sink is too slow for. Payload is
+    # exactly what the sink read; IP packets are counted as they reach the socket,
+    # before a full receive buffer drops them, so between that and what was sent.
     got = rx["datagrams"]
     check(got >= count * 9 // 10, f"sink received only {got} of {count} datagrams")
-    check_eq((rrow["rx_payload"], rrow["rx_packets"], rrow["rx_bytes"]),
-             (rx["received"], got, got * (size + UDP_HDR[family])), "receiver payload/packets/bytes")
+    check_eq(rrow["rx_payload"], rx["received"], "receiver payload")
+    check(got <= rrow["rx_packets"] <= count,
+          f"receiver packets {rrow['rx_packets']} outside [{got}, {count}]")
+    check_eq(rrow["rx_bytes"], rrow["rx_packets"] * (size + UDP_HDR[family]), "receiver bytes")
     check_eq(srow["connections"][0]["remote"], "*:*", "unconnected sender remote")
 
 
