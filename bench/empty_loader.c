@@ -1,8 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* Attach bench/empty.bpf.c to the cgroup given in argv[1] until killed. */
+/*
+ * Attach bench/empty.bpf.c's programs of one tier (tracepoint, fentry or
+ * kprobe) and the cgroup_skb pair to the cgroup in argv[1], until killed.
+ */
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
 #include "empty.skel.h"
@@ -11,20 +15,49 @@ static volatile sig_atomic_t stop;
 
 static void on_sig(int s) { stop = 1; }
 
+/* Which tier a program belongs to, by its name. */
+static const char *tier_of(const char *name)
+{
+	if (!strncmp(name, "empty_fexit_", 12))
+		return "fentry";
+	if (!strncmp(name, "empty_kp_", 9) || !strncmp(name, "empty_krp_", 10))
+		return "kprobe";
+	if (!strcmp(name, "empty_send") || !strcmp(name, "empty_recv"))
+		return "tracepoint";
+	return NULL;	/* cgroup_skb: every tier */
+}
+
 int main(int argc, char **argv)
 {
-	struct empty_bpf *s;
+	const char *tier = argc > 2 ? argv[2] : "tracepoint";
+	struct empty_bpf *s = empty_bpf__open();
+	struct bpf_program *p;
 	int cg = argc > 1 ? open(argv[1], O_RDONLY | O_DIRECTORY) : -1;
 
-	if (cg < 0 || !(s = empty_bpf__open_and_load())) {
-		fprintf(stderr, "empty_loader: cannot open cgroup or load\n");
+	if (cg < 0 || !s) {
+		fprintf(stderr, "usage: empty_loader CGROUP [tracepoint|fentry|kprobe]\n");
 		return 1;
 	}
-	if (!bpf_program__attach_cgroup(s->progs.empty_ingress, cg) ||
-	    !bpf_program__attach_cgroup(s->progs.empty_egress, cg) ||
-	    empty_bpf__attach(s)) {
-		fprintf(stderr, "empty_loader: cannot attach\n");
+	bpf_object__for_each_program(p, s->obj) {
+		const char *t = tier_of(bpf_program__name(p));
+
+		bpf_program__set_autoload(p, !t || !strcmp(t, tier));
+	}
+	if (empty_bpf__load(s)) {
+		fprintf(stderr, "empty_loader: cannot load the %s set\n", tier);
 		return 1;
+	}
+	bpf_object__for_each_program(p, s->obj) {
+		const char *t = tier_of(bpf_program__name(p));
+		struct bpf_link *l;
+
+		if (!bpf_program__autoload(p))
+			continue;
+		l = t ? bpf_program__attach(p) : bpf_program__attach_cgroup(p, cg);
+		if (libbpf_get_error(l)) {
+			fprintf(stderr, "empty_loader: cannot attach %s\n", bpf_program__name(p));
+			return 1;
+		}
 	}
 	signal(SIGTERM, on_sig);
 	signal(SIGINT, on_sig);
