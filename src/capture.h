@@ -17,6 +17,7 @@ struct capture_opts {
 	const char *interface;		/* NULL: every interface */
 	uint64_t buffer_bytes;
 	enum np_attach attach;		/* --attach; NP_ATTACH_AUTO picks by probing */
+	const char *btf_path;		/* --btf: the kernel's BTF from a file */
 };
 
 struct capture {

@@ -338,13 +338,13 @@ static int func_nargs(const struct btf *btf, const char *name)
 }
 
 /* Which tier runs: the forced one if the kernel has it, else the best one. */
-static int choose_tier(enum np_attach forced, enum np_attach *out)
+static int choose_tier(enum np_attach forced, const char *btf_path, enum np_attach *out)
 {
 	struct kernel_features f;
 	const char *why;
 	enum np_attach t;
 
-	probe_kernel(&f);
+	probe_kernel(&f, btf_path);
 	if (forced != NP_ATTACH_AUTO) {
 		if (!probe_tier(&f, forced, &why)) {
 			np_err("--attach %s: not available on this kernel: %s", attach_name(forced), why);
@@ -365,13 +365,11 @@ static int choose_tier(enum np_attach forced, enum np_attach *out)
 }
 
 /* Before load: keep the chosen tier's programs whose functions exist. */
-static int select_programs(struct monitor_bpf *s, enum np_attach tier)
+static int select_programs(struct monitor_bpf *s, enum np_attach tier, const char *btf_path)
 {
-	struct btf *btf = btf__load_vmlinux_btf();
+	struct btf *btf = load_kernel_btf(btf_path);
 	int err = 0;
 
-	if (libbpf_get_error(btf))
-		btf = NULL;
 	for (size_t i = 0; i < sizeof(hooks) / sizeof(hooks[0]); i++) {
 		struct bpf_program *p = bpf_object__find_program_by_name(s->obj, hooks[i].prog);
 		int nargs = hooks[i].func ? func_nargs(btf, hooks[i].func) : 0;
@@ -482,12 +480,17 @@ int ebpf_capture_open(struct capture *c, const struct capture_opts *o)
 	ec->cpus = libbpf_num_possible_cpus();
 	libbpf_set_print(libbpf_print);
 
-	if ((err = choose_tier(o->attach, &tier)))
+	if ((err = choose_tier(o->attach, o->btf_path, &tier)))
 		goto fail;
 	c->attach = attach_name(tier);
 	if ((err = open_cgroup(o, &ec->cgroup_fd)))
 		goto fail;
-	s = ec->skel = monitor_bpf__open();
+	{
+		/* CO-RE relocates against the kernel's own BTF, or the --btf file. */
+		LIBBPF_OPTS(bpf_object_open_opts, oopts, .btf_custom_path = o->btf_path);
+
+		s = ec->skel = monitor_bpf__open_opts(&oopts);
+	}
 	if (!s) {
 		err = -errno;
 		np_err("cannot open BPF object: %s", strerror(errno));
@@ -496,7 +499,7 @@ int ebpf_capture_open(struct capture *c, const struct capture_opts *o)
 	s->rodata->watch_all = o->cgroup_path == NULL;
 	if (o->interface)
 		s->rodata->only_ifindex = if_nametoindex(o->interface);
-	if ((err = select_programs(s, tier)))
+	if ((err = select_programs(s, tier, o->btf_path)))
 		goto fail;
 	if ((err = monitor_bpf__load(s))) {
 		np_err("cannot load BPF programs: %s%s", strerror(-err),

@@ -13,6 +13,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
 #include "caps.h"
 #include "cgroup.h"
 #include "monitor.h"
@@ -49,6 +51,7 @@ static void usage(FILE *out)
 	      "  --format tsv|json|pretty   snapshot format (tsv)\n"
 	      "  --capture-mode auto|ebpf|afpacket   capture backend (auto)\n"
 	      "  --attach auto|tracepoint|fentry|kprobe   eBPF hook tier (auto: probed)\n"
+	      "  --btf FILE             the kernel's BTF from FILE (kernels without their own)\n"
 	      "  --interface NAME       count only traffic through NAME\n"
 	      "  --cgroup PATH          watch only this cgroup-v2 subtree\n"
 	      "  --pid PID              show only PID (repeatable, or PID,PID...)\n"
@@ -67,7 +70,7 @@ static void usage(FILE *out)
 enum {
 	OPT_DURATION = 256, OPT_INTERVAL, OPT_FORMAT, OPT_CAPTURE_MODE, OPT_INTERFACE,
 	OPT_CGROUP, OPT_PID, OPT_FILTER, OPT_SORT, OPT_NO_DNS, OPT_NO_COLOR, OPT_VERSION,
-	OPT_MONITOR, OPT_CAPTURE_BUFFER, OPT_ATTACH,
+	OPT_MONITOR, OPT_CAPTURE_BUFFER, OPT_ATTACH, OPT_BTF,
 };
 
 static const struct option long_opts[] = {
@@ -82,6 +85,7 @@ static const struct option long_opts[] = {
 	{ "sort", required_argument, NULL, OPT_SORT },
 	{ "capture-buffer", required_argument, NULL, OPT_CAPTURE_BUFFER },
 	{ "attach", required_argument, NULL, OPT_ATTACH },
+	{ "btf", required_argument, NULL, OPT_BTF },
 	{ "no-dns", no_argument, NULL, OPT_NO_DNS },
 	{ "no-color", no_argument, NULL, OPT_NO_COLOR },
 	{ "monitor", no_argument, NULL, OPT_MONITOR },
@@ -189,6 +193,24 @@ int parse_monitor_opts(int argc, char **argv, struct monitor_opts *o)
 			if ((err = pick(optarg, "attach", tiers, NP_ATTACH_MAX, &i)))
 				return err;
 			o->cap.attach = i;
+			break;
+		case OPT_BTF:
+			/* Read it now: a missing or broken file is a usage error, not a fallback. */
+			{
+				libbpf_print_fn_t quiet = libbpf_set_print(NULL);
+				struct btf *btf = btf__parse(optarg, NULL);
+				long e = libbpf_get_error(btf);
+				char why[128];
+
+				libbpf_set_print(quiet);
+				if (e) {
+					libbpf_strerror(e, why, sizeof(why));
+					np_err("--btf %s: cannot read BTF: %s", optarg, why);
+					return -EINVAL;
+				}
+				btf__free(btf);
+			}
+			o->cap.btf_path = optarg;
 			break;
 		case OPT_SORT:
 			if ((err = pick(optarg, "sort", sorts, 4, &i)))

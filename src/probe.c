@@ -45,14 +45,25 @@ static int try_tracing(const struct btf *vmlinux, const char *name, int kind,
 	return 0;
 }
 
-void probe_kernel(struct kernel_features *f)
+/* The kernel's BTF, or @path's (--btf, BTFHub-style files for kernels without it). */
+struct btf *load_kernel_btf(const char *path)
+{
+	struct btf *btf = path ? btf__parse(path, NULL) : btf__load_vmlinux_btf();
+
+	if (libbpf_get_error(btf))
+		return NULL;
+	return btf;
+}
+
+void probe_kernel(struct kernel_features *f, const char *btf_path)
 {
 	struct btf *vmlinux;
 
 	libbpf_print_fn_t old_print = libbpf_set_print(silent_print);
 
 	memset(f, 0, sizeof(*f));
-	f->btf = access("/sys/kernel/btf/vmlinux", R_OK) == 0;
+	f->btf = btf_path ? access(btf_path, R_OK) == 0 :
+			    access("/sys/kernel/btf/vmlinux", R_OK) == 0;
 	f->prog_cgroup_skb = libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_CGROUP_SKB, NULL) == 1;
 	f->prog_cgroup_sock = libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_CGROUP_SOCK, NULL) == 1;
 	f->prog_kprobe = libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_KPROBE, NULL) == 1;
@@ -63,8 +74,9 @@ void probe_kernel(struct kernel_features *f)
 			access("/sys/kernel/tracing/kprobe_events", W_OK) == 0 ||
 			access("/sys/kernel/debug/tracing/kprobe_events", W_OK) == 0;
 	f->cgroup2 = cgroup2_mount(f->cgroup2_path, sizeof(f->cgroup2_path)) == 0;
-	vmlinux = f->btf ? btf__load_vmlinux_btf() : NULL;
-	if (vmlinux && !libbpf_get_error(vmlinux)) {
+	vmlinux = f->btf ? load_kernel_btf(btf_path) : NULL;
+	f->btf = vmlinux != NULL;
+	if (vmlinux) {
 		f->tp_send_length = btf__find_by_name_kind(vmlinux, "btf_trace_sock_send_length",
 							   BTF_KIND_TYPEDEF) > 0;
 		f->tp_recv_length = btf__find_by_name_kind(vmlinux, "btf_trace_sock_recv_length",
@@ -194,7 +206,7 @@ int cmd_probe(int argc, char **argv)
 		np_err("probe: unexpected argument '%s'", argv[optind]);
 		return 2;
 	}
-	probe_kernel(&f);
+	probe_kernel(&f, NULL);
 	uname(&un);
 	chosen = probe_choose_attach(&f, &reason);
 	attach = chosen ? attach_name(chosen) : NULL;

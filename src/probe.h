@@ -19,7 +19,10 @@ struct kernel_features {
 	int fentry_err;		/* errno of the fentry probe */
 };
 
-void probe_kernel(struct kernel_features *f);
+/* @btf_path: BTF of the running kernel from a file (--btf), or NULL for its own. */
+void probe_kernel(struct kernel_features *f, const char *btf_path);
+struct btf;
+struct btf *load_kernel_btf(const char *path);
 /* Can tier @t run here? *why says why (or why not). */
 bool probe_tier(const struct kernel_features *f, enum np_attach t, const char **why);
 /* The monitor's choice (NP_ATTACH_AUTO: none), stable interfaces first; *why says why. */

@@ -134,3 +134,23 @@ def test_man_page_covers_every_option():
     check(len(opts) >= 14, f"options found in --help: {opts}")
     missing = [o for o in opts if o not in man]
     check_eq(missing, [], "options missing from the man page")
+
+
+def test_btf_file():
+    """--btf: a file that is not BTF, or none, is exit 2 with one line; a real one
+    (here a copy of this kernel's) is what CO-RE relocates against."""
+    import os
+    import shutil
+    import tempfile
+    bad(["--btf", "/no/such/btf", "--duration", "1"], needle="--btf /no/such/btf: cannot read BTF")
+    with tempfile.TemporaryDirectory() as d:
+        junk = os.path.join(d, "junk")
+        with open(junk, "w") as f:
+            f.write("not BTF\n")
+        bad(["--btf", junk, "--duration", "1"], needle="cannot read BTF")
+        copy = os.path.join(d, "vmlinux")
+        shutil.copy("/sys/kernel/btf/vmlinux", copy)
+        rc, out, err = run([NETOPROC, "--btf", copy, "--capture-mode", "ebpf", "--duration", "0.3"])
+        check_eq(rc, 0, f"--btf with a real BTF file ({err.strip()})")
+        check_eq(out.splitlines()[0], "pid\tprocess\trx_bytes\ttx_bytes\trx_packets\ttx_packets",
+                 "snapshot header")
