@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/mount.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -237,6 +238,40 @@ static void ebpf_close(struct capture *c)
 	c->priv = NULL;
 }
 
+/*
+ * No cgroup2 mounted (a cgroup-v1-only host): mount the v2 hierarchy privately
+ * just long enough to open its root, then detach the mount. The descriptor is
+ * all the programs need, and nothing is left in the mount table.
+ */
+static int open_private_cgroup2(int *fd_out)
+{
+	char dir[] = "/tmp/netoproc-cgroup2-XXXXXX";
+	int fd, err;
+
+	if (!mkdtemp(dir)) {
+		err = -errno;
+		np_err("no cgroup v2 mounted, and no directory to mount one: %s", strerror(errno));
+		return err;
+	}
+	if (mount("none", dir, "cgroup2", 0, NULL)) {
+		err = -errno;
+		rmdir(dir);
+		np_err("no cgroup v2 mounted, and mounting one failed: %s", strerror(-err));
+		return err;
+	}
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	err = fd < 0 ? -errno : 0;
+	umount2(dir, MNT_DETACH);
+	rmdir(dir);
+	if (err) {
+		np_err("cannot open the cgroup v2 root: %s", strerror(-err));
+		return err;
+	}
+	np_info("no cgroup v2 mounted: attached to its root through a private mount");
+	*fd_out = fd;
+	return 0;
+}
+
 static int open_cgroup(const struct capture_opts *o, int *fd_out)
 {
 	char root[256];
@@ -244,10 +279,8 @@ static int open_cgroup(const struct capture_opts *o, int *fd_out)
 	int fd;
 
 	if (!path) {
-		if (cgroup2_mount(root, sizeof(root))) {
-			np_err("no cgroup v2 hierarchy is mounted");
-			return -ENOENT;
-		}
+		if (cgroup2_mount(root, sizeof(root)))
+			return open_private_cgroup2(fd_out);
 		path = root;
 	}
 	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

@@ -107,8 +107,6 @@ static bool base_ok(const struct kernel_features *f, const char **why)
 {
 	if (!f->btf)
 		*why = "no kernel BTF: CO-RE programs cannot be relocated";
-	else if (!f->cgroup2)
-		*why = "no cgroup v2 hierarchy mounted";
 	else if ((!f->map_sk_storage || !f->prog_cgroup_skb) && caps_missing_for_ebpf())
 		*why = "BPF programs cannot be loaded without CAP_BPF (or CAP_SYS_ADMIN)";
 	else if (!f->map_sk_storage || !f->prog_cgroup_skb)
@@ -233,7 +231,8 @@ int cmd_probe(int argc, char **argv)
 		{ "tp_inet_sock_set_state", f.tp_set_state, "TCP close records" },
 		{ "fentry", f.fentry, fentry_detail },
 		{ "kprobe", f.kprobe_pmu, "/sys/bus/event_source/devices/kprobe" },
-		{ "cgroup2", f.cgroup2, f.cgroup2 ? f.cgroup2_path : "not mounted" },
+		{ "cgroup2", f.cgroup2, f.cgroup2 ? f.cgroup2_path :
+					 "not mounted: the monitor mounts a private one" },
 	};
 	size_t nchecks = sizeof(checks) / sizeof(checks[0]);
 

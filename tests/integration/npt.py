@@ -140,7 +140,7 @@ def monitor(cgroup, duration=None, extra=(), settle=0.3, prefix=()):
 
 
 def wait_attached(p, timeout=20):
-    """Block until netoproc's -v output says it is attached."""
+    """Block until netoproc's -v output says it is attached; returns what it said."""
     deadline = time.time() + timeout
     buf = ""
     while time.time() < deadline:
@@ -151,7 +151,7 @@ def wait_attached(p, timeout=20):
             continue
         buf += line
         if "capture attached" in line:
-            return
+            return buf
     raise Fail("netoproc did not attach in time")
 
 

@@ -242,3 +242,32 @@ def test_udp_peers_of_unconnected_socket():
     peers = {p["remote"]: (p["tx_packets"], p["tx_bytes"]) for p in conns[0]["peers"]}
     want = (count, count * (size + UDP_HDR[4]))
     check_eq(peers, {f"127.0.0.1:{pa}": want, f"127.0.0.1:{pb}": want}, "per-peer counts")
+
+
+def test_without_cgroup2_mounted():
+    """A host with no cgroup v2 mounted (here: a mount namespace without it): netoproc
+    mounts one privately, attaches to its root and attributes as usual."""
+    import json
+    import signal
+    import time
+    from npt import NETOPROC, cgroup2_root, wait_attached
+    count, size = 200, 500
+    sink = Proc([WORKLOAD, "udp-sink", "--count", str(count)])
+    with started(sink):
+        port = ready(sink)["port"]
+        # exec: SIGINT must reach netoproc itself.
+        np = Proc(["unshare", "-m", "sh", "-c",
+                   f"umount {cgroup2_root()} && exec {NETOPROC} --duration 120 --format json -v"])
+        with started(np):
+            said = wait_attached(np)
+            check("attached to its root through a private mount" in said, f"-v said: {said!r}")
+            tx = finish(Proc([WORKLOAD, "udp-send", "--port", str(port), "--count", str(count),
+                              "--size", str(size)]))
+            rx = finish(sink)
+            time.sleep(0.3)
+            np.p.send_signal(signal.SIGINT)
+            rc, out, err = np.wait(timeout=30)
+    check_eq(rc, 0, f"netoproc exit ({err.strip()[-300:]})")
+    snap = json.loads(out)
+    check_eq(one_proc(snap, tx["pid"])["tx_payload"], count * size, "sender payload")
+    check_eq(one_proc(snap, rx["pid"])["rx_payload"], count * size, "receiver payload")
