@@ -81,8 +81,6 @@ void probe_kernel(struct kernel_features *f, const char *btf_path)
 							   BTF_KIND_TYPEDEF) > 0;
 		f->tp_recv_length = btf__find_by_name_kind(vmlinux, "btf_trace_sock_recv_length",
 							   BTF_KIND_TYPEDEF) > 0;
-		f->tp_set_state = btf__find_by_name_kind(vmlinux, "btf_trace_inet_sock_set_state",
-							 BTF_KIND_TYPEDEF) > 0;
 		f->prog_tracing = try_tracing(vmlinux, "btf_trace_inet_sock_set_state",
 					      BTF_KIND_TYPEDEF, BPF_TRACE_RAW_TP) == 0;
 		f->fentry_err = try_tracing(vmlinux, "tcp_sendmsg", BTF_KIND_FUNC, BPF_TRACE_FENTRY);
@@ -228,7 +226,6 @@ int cmd_probe(int argc, char **argv)
 		{ "map_ringbuf", f.map_ringbuf, "final counts of closed sockets" },
 		{ "tp_sock_send_length", f.tp_send_length, "tracepoint tier (kernel >= 6.3)" },
 		{ "tp_sock_recv_length", f.tp_recv_length, "tracepoint tier (kernel >= 6.3)" },
-		{ "tp_inet_sock_set_state", f.tp_set_state, "TCP close records" },
 		{ "fentry", f.fentry, fentry_detail },
 		{ "kprobe", f.kprobe_pmu, "/sys/bus/event_source/devices/kprobe" },
 		{ "cgroup2", f.cgroup2, f.cgroup2 ? f.cgroup2_path :

@@ -11,7 +11,7 @@ struct kernel_features {
 	bool btf;		/* /sys/kernel/btf/vmlinux */
 	bool prog_cgroup_skb, prog_cgroup_sock, prog_tracing, prog_kprobe;
 	bool map_ringbuf, map_sk_storage;
-	bool tp_send_length, tp_recv_length, tp_set_state;	/* in vmlinux BTF */
+	bool tp_send_length, tp_recv_length;	/* in vmlinux BTF */
 	bool fentry;		/* a fentry program loads */
 	bool kprobe_pmu;	/* kprobes can be created */
 	bool cgroup2;

@@ -234,11 +234,6 @@ static __always_inline int count_skb(struct __sk_buff *skb, bool egress)
 		__sync_fetch_and_add(&a->rx_packets, segs);
 	}
 	/*
-	 * In LAST_ACK only the FIN and the last ACK remain, and a socket may be
-	 * freed from there without a CLOSE state change (seen on 6.18): report
-	 * each of these packets at once instead of waiting for the next dump.
-	 */
-	/*
 	 * After close() a TCP socket still sends and receives its FIN and last
 	 * ACKs, and may be freed with no hook to tell (no CLOSE state change for
 	 * a passive close on 6.18): report each of these few packets at once.
