@@ -22,9 +22,13 @@
 #include "probe.h"
 #include "monitor.skel.h"
 
+#define PERF_BUFFER_PAGES 64	/* per CPU: 256 KiB, about 1700 records */
+
 struct ebpf_capture {
 	struct monitor_bpf *skel;
 	struct ring_buffer *rb;
+	struct perf_buffer *pb;	/* instead of rb on kernels without a ring buffer */
+	uint64_t perf_lost;	/* samples the perf buffer overwrote */
 	struct bpf_link *links[32];
 	int nlinks;
 	struct bpf_link *iter;
@@ -42,6 +46,19 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	if (!np_verbose)
 		return 0;
 	return vfprintf(stderr, fmt, ap);
+}
+
+static void on_perf_sample(void *ctx, int cpu, void *data, __u32 size)
+{
+	struct ebpf_capture *ec = ctx;
+
+	if (size >= sizeof(struct np_sock_record))
+		model_apply_sock(ec->model, data, now_monotonic());
+}
+
+static void on_perf_lost(void *ctx, int cpu, __u64 n)
+{
+	((struct ebpf_capture *)ctx)->perf_lost += n;
 }
 
 static int on_closed(void *ctx, void *data, size_t size)
@@ -113,7 +130,7 @@ static int read_unknown(struct ebpf_capture *ec, struct np_model *m)
 	return 0;
 }
 
-/* Peers of unconnected UDP sockets; entries of sockets the model forgot are deleted. */
+/* Peers of unconnected UDP sockets; entries of closed sockets are deleted once applied. */
 static int read_udp_peers(struct ebpf_capture *ec, struct np_model *m)
 {
 	int fd = bpf_map__fd(ec->skel->maps.udp_peers);
@@ -127,8 +144,8 @@ static int read_udp_peers(struct ebpf_capture *ec, struct np_model *m)
 		if (bpf_map_lookup_elem(fd, &next, &val) == 0 &&
 		    (err = model_apply_peer(m, &next, &val)))
 			break;
-		/* Its socket is gone: nothing more can be counted; delete after the walk. */
-		if (!model_knows_socket(m, next.cookie)) {
+		/* Its socket is closed: nothing more can be counted; delete after the walk. */
+		if (model_socket_closed(m, next.cookie)) {
 			if (ngone == cap) {
 				cap = cap ? cap * 2 : 64;
 				grown = realloc(gone, cap * sizeof(*gone));
@@ -167,7 +184,7 @@ static void read_stats(struct ebpf_capture *ec, struct np_model *m)
 			sum += vals[c];
 		m->stat[i] = sum;
 	}
-	m->lost_records = m->stat[NP_STAT_RINGBUF_LOST];
+	m->lost_records = m->stat[NP_STAT_RINGBUF_LOST] + ec->perf_lost;
 	free(vals);
 }
 
@@ -177,7 +194,7 @@ static int ebpf_wait(struct capture *c, struct np_model *m, int timeout_ms)
 	int n;
 
 	ec->model = m;
-	n = ring_buffer__poll(ec->rb, timeout_ms);
+	n = ec->rb ? ring_buffer__poll(ec->rb, timeout_ms) : perf_buffer__poll(ec->pb, timeout_ms);
 	return n < 0 && n != -EINTR ? n : 0;
 }
 
@@ -190,9 +207,15 @@ static int ebpf_collect(struct capture *c, struct np_model *m)
 	if ((err = dump_sockets(ec, m)))
 		return err;
 	/* Close records that raced with the dump belong to this round. */
-	ring_buffer__consume(ec->rb);
+	if (ec->rb)
+		ring_buffer__consume(ec->rb);
+	else
+		perf_buffer__consume(ec->pb);
+	/* Peers before the dump's end forgets closed sockets: their last counts apply. */
+	if ((err = read_udp_peers(ec, m)))
+		return err;
 	model_end_dump(m);
-	if ((err = read_unknown(ec, m)) || (err = read_udp_peers(ec, m)))
+	if ((err = read_unknown(ec, m)))
 		return err;
 	read_stats(ec, m);
 	return 0;
@@ -228,6 +251,7 @@ static void ebpf_close(struct capture *c)
 	if (!ec)
 		return;
 	ring_buffer__free(ec->rb);
+	perf_buffer__free(ec->pb);
 	bpf_link__destroy(ec->iter);
 	for (int i = ec->nlinks - 1; i >= 0; i--)
 		bpf_link__destroy(ec->links[i]);
@@ -534,6 +558,16 @@ int ebpf_capture_open(struct capture *c, const struct capture_opts *o)
 		s->rodata->only_ifindex = if_nametoindex(o->interface);
 	if ((err = select_programs(s, tier, o->btf_path)))
 		goto fail;
+	/*
+	 * Ring buffer (5.8) where the kernel has one, else a perf buffer;
+	 * NETOPROC_PERF_BUFFER=1 forces the latter, so tests reach it here too.
+	 */
+	if (!libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL) ||
+	    (getenv("NETOPROC_PERF_BUFFER") && !strcmp(getenv("NETOPROC_PERF_BUFFER"), "1"))) {
+		s->rodata->use_ringbuf = false;
+		bpf_map__set_autocreate(s->maps.closed, false);
+		np_info("closing sockets are reported through a perf buffer (no ring buffer)");
+	}
 	if ((err = monitor_bpf__load(s))) {
 		np_err("cannot load BPF programs: %s%s", strerror(-err),
 		       np_verbose ? "" : " (-v shows the verifier log)");
@@ -570,8 +604,12 @@ int ebpf_capture_open(struct capture *c, const struct capture_opts *o)
 		goto fail;
 	}
 	adopt_existing_sockets(ec);
-	ec->rb = ring_buffer__new(bpf_map__fd(s->maps.closed), on_closed, ec, NULL);
-	if (!ec->rb) {
+	if (s->rodata->use_ringbuf)
+		ec->rb = ring_buffer__new(bpf_map__fd(s->maps.closed), on_closed, ec, NULL);
+	else
+		ec->pb = perf_buffer__new(bpf_map__fd(s->maps.closed_perf), PERF_BUFFER_PAGES,
+					  on_perf_sample, on_perf_lost, ec, NULL);
+	if (!ec->rb && !ec->pb) {
 		err = -errno;
 		np_err("cannot open the ring buffer: %s", strerror(errno));
 		goto fail;

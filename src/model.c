@@ -330,6 +330,13 @@ bool model_knows_socket(const struct np_model *m, uint64_t cookie)
 	return htab_get(&m->socks, &cookie) != NULL;
 }
 
+bool model_socket_closed(const struct np_model *m, uint64_t cookie)
+{
+	const struct np_sock_state *st = htab_get(&m->socks, &cookie);
+
+	return st && st->closed;
+}
+
 int model_apply_peer(struct np_model *m, const struct np_peer_key *k,
 		     const struct np_peer_val *v)
 {

@@ -100,8 +100,9 @@ int model_apply_unknown(struct np_model *m, const struct np_unknown_key *k,
 int model_apply_peer(struct np_model *m, const struct np_peer_key *k,
 		     const struct np_peer_val *v);
 void model_forget_peer(struct np_model *m, const struct np_peer_key *k);
-/* Whether the model still follows socket @cookie (else its peer entries can go). */
+/* Whether the model follows socket @cookie, and whether it has closed. */
 bool model_knows_socket(const struct np_model *m, uint64_t cookie);
+bool model_socket_closed(const struct np_model *m, uint64_t cookie);
 /* A dump finished: sockets it no longer lists are gone for good. */
 void model_end_dump(struct np_model *m);
 void model_begin_dump(struct np_model *m);

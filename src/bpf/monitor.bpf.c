@@ -118,8 +118,8 @@ static __always_inline void count_unknown(struct __sk_buff *skb, bool egress,
 	}
 }
 
-static __always_inline bool emit_from_bpf_sock(struct bpf_sock *sk, struct sock_acct *a,
-					       __u64 cookie);
+static __always_inline bool emit_from_bpf_sock(void *ctx, struct bpf_sock *sk,
+					       struct sock_acct *a, __u64 cookie);
 
 /*
  * An unconnected UDP socket's packet: count it once more under its peer, read
@@ -240,7 +240,7 @@ static __always_inline int count_skb(struct __sk_buff *skb, bool egress)
 	 */
 	if (sk->protocol == IPPROTO_TCP) {
 		if (a->released)
-			emit_from_bpf_sock(sk, a, a->cookie);
+			emit_from_bpf_sock(skb, sk, a, a->cookie);
 	} else if (sk->protocol == IPPROTO_UDP && !sk->dst_port && a->cookie) {
 		count_udp_peer(skb, a, egress, bytes, segs);
 	}
@@ -545,16 +545,12 @@ static __always_inline void fill_counts(struct np_sock_record *r, struct sock_ac
  * end and state from the socket, the local end from the cache (release may
  * not read it).
  */
-static __always_inline bool emit_from_bpf_sock(struct bpf_sock *sk, struct sock_acct *a,
-					       __u64 cookie)
+static __always_inline bool emit_from_bpf_sock(void *ctx, struct bpf_sock *sk,
+					       struct sock_acct *a, __u64 cookie)
 {
-	struct np_sock_record *r = bpf_ringbuf_reserve(&closed, sizeof(*r), 0);
+	struct np_sock_record rec = {}, *r = &rec;
+	long err;
 
-	if (!r) {
-		stat_inc(NP_STAT_RINGBUF_LOST);
-		return false;
-	}
-	__builtin_memset(r, 0, sizeof(*r));
 	r->family = sk->family;
 	r->protocol = sk->protocol;
 	r->lport = a->lport;
@@ -573,7 +569,15 @@ static __always_inline bool emit_from_bpf_sock(struct bpf_sock *sk, struct sock_
 		rr[3] = sk->dst_ip6[3];
 	}
 	fill_counts(r, a, bpf_sk_storage_get(&owners, sk, 0, 0), cookie, NP_SOCK_CLOSED);
-	bpf_ringbuf_submit(r, ringbuf_flags());
+	/* Ring buffer where the kernel has it (5.8), the per-CPU perf buffer before. */
+	if (use_ringbuf)
+		err = bpf_ringbuf_output(&closed, r, sizeof(*r), ringbuf_flags());
+	else
+		err = bpf_perf_event_output(ctx, &closed_perf, BPF_F_CURRENT_CPU, r, sizeof(*r));
+	if (err) {
+		stat_inc(NP_STAT_RINGBUF_LOST);
+		return false;
+	}
 	return true;
 }
 
@@ -594,7 +598,7 @@ int on_sock_release(struct bpf_sock *sk)
 		return 1;
 	a->released = 1;
 	if (a->owned)
-		emit_from_bpf_sock(sk, a, bpf_get_socket_cookie(sk));
+		emit_from_bpf_sock(sk, sk, a, bpf_get_socket_cookie(sk));
 	if (!owner_in_hash)
 		return 1;
 	/*

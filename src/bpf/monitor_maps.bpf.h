@@ -28,6 +28,8 @@ const volatile bool owner_in_hash = false;
  * socket cookies; before it (5.10) every tier keeps owners in sk_procs.
  */
 const volatile bool modern_tracing = true;
+/* Kernels before 5.8 have no ring buffer: records go through closed_perf. */
+const volatile bool use_ringbuf = true;
 
 /*
  * Kept in sk storage next to the owner; userspace never sees this layout.
@@ -160,6 +162,12 @@ struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, RINGBUF_SIZE);
 } closed SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERF_EVENT_ARRAY);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(__u32));
+} closed_perf SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_CGROUP_ARRAY);

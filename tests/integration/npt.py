@@ -127,7 +127,7 @@ def monitor(cgroup, duration=None, extra=(), settle=0.3, prefix=()):
     p = Proc(list(prefix) + [NETOPROC, "--cgroup", cgroup, "--duration", str(limit), "--format",
                              "json", "-v"] + list(extra))
     try:
-        wait_attached(p)
+        m.said = wait_attached(p)	# -v lines up to "capture attached"
         yield m
         time.sleep(settle)
         p.p.send_signal(signal.SIGINT)

@@ -66,6 +66,23 @@ def test_tcp_bulk_ipv6():
 
 def test_short_lived_clients():
     """100 client processes, each living a few ms: every one reported exactly."""
+    short_lived_clients()
+
+
+def test_short_lived_clients_through_perf_buffer():
+    """The same through the perf buffer, the path for kernels without a ring
+    buffer (before 5.8), forced here with NETOPROC_PERF_BUFFER=1."""
+    import os
+    os.environ["NETOPROC_PERF_BUFFER"] = "1"
+    try:
+        said = short_lived_clients()
+    finally:
+        del os.environ["NETOPROC_PERF_BUFFER"]
+    check("reported through a perf buffer" in said, f"-v said: {said!r}")
+
+
+def short_lived_clients():
+    """Runs the scenario; returns what netoproc -v said before attaching."""
     n, send, reply = 100, 3000, 7000
     with test_cgroup("short") as cg:
         with monitor(cg, 6) as m:
@@ -91,6 +108,7 @@ def test_short_lived_clients():
     check_eq(named, n, "short-lived processes with their command line")
     srow = one_proc(snap, s["pid"])
     check_eq((srow["rx_payload"], srow["tx_payload"]), (n * send, n * reply), "server payload")
+    return m.said
 
 
 def udp_unconnected(family):

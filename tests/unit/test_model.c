@@ -241,6 +241,10 @@ static void test_udp_peers_break_down_a_connection(void)
 		CHECK_EQ_U64(pe->total.tx_bytes, pe->remote.port == 53 ? 1500 : 2000);
 	CHECK(model_knows_socket(&m, 21));
 	CHECK(!model_knows_socket(&m, 22));
+	CHECK(!model_socket_closed(&m, 21));
+	r.event = NP_SOCK_CLOSED;
+	model_apply_sock(&m, &r, 0);
+	CHECK(model_socket_closed(&m, 21));
 	model_free(&m);
 }
 
