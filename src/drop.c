@@ -64,13 +64,6 @@ struct drop_ctx {
 	bool done;
 };
 
-static volatile sig_atomic_t stop_requested;
-
-static void on_signal(int sig)
-{
-	stop_requested = sig;
-}
-
 static void usage(FILE *out)
 {
 	fputs("Usage: netoproc drop [OPTIONS] [EXPRESSION]\n"
@@ -429,12 +422,11 @@ static int run(struct drop_opts *o)
 	np_info("drop: capture attached: %s%s%s", how, o->f.expr ? ", filter: " : "",
 		o->f.expr ? o->f.expr : "");
 
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
+	np_catch_stop_signals();
 	start = now_monotonic();
 	next_lost = start + 1;
 	next_sum = o->interval ? start + o->interval : 0;
-	while (!stop_requested && !d.done) {
+	while (!np_stop_requested && !d.done) {
 		double now;
 
 		/* Programs wake us only when the buffer fills: drain it on every turn. */

@@ -28,13 +28,6 @@
 #define PRUNE_IDLE 60.0	/* seconds without traffic before a finished process is dropped */
 #define REFRESH_PERIOD 1.0	/* seconds between socket dumps inside a period */
 
-static volatile sig_atomic_t stop_requested;
-
-static void on_signal(int sig)
-{
-	stop_requested = sig;
-}
-
 static void usage(FILE *out)
 {
 	fputs("Usage: netoproc [OPTIONS]\n"
@@ -438,7 +431,7 @@ static int run(const struct monitor_opts *o, struct capture *cap, struct np_mode
 
 	if (htab_init(&cg_cache, sizeof(uint64_t)))
 		return NP_EXIT_FATAL;
-	while (!stop_requested) {
+	while (!np_stop_requested) {
 		double now = now_monotonic();
 		double next = period ? last + period : end;
 		double wait_until = (!live && end < next) ? end : next;
@@ -486,7 +479,7 @@ static int run(const struct monitor_opts *o, struct capture *cap, struct np_mode
 			if (!cap->collect(cap, m))
 				enrich(m, &cg_cache, cap);
 			emit(o, m, cap, now - start, false, false);
-		} else if (stop_requested && now > last) {
+		} else if (np_stop_requested && now > last) {
 			if (!cap->collect(cap, m))
 				enrich(m, &cg_cache, cap);
 			emit(o, m, cap, now - last, true, false);
@@ -503,7 +496,6 @@ int cmd_monitor(int argc, char **argv)
 	struct monitor_opts o;
 	struct capture cap = {};
 	struct np_model m;
-	struct sigaction sa = { .sa_handler = on_signal };
 	int err;
 
 	err = parse_monitor_opts(argc, argv, &o);
@@ -518,9 +510,8 @@ int cmd_monitor(int argc, char **argv)
 		np_err("out of memory");
 		return NP_EXIT_FATAL;
 	}
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	np_catch_stop_signals();
+	signal(SIGPIPE, SIG_IGN);	/* the snapshot is written whole, or the error shown */
 	err = run(&o, &cap, &m);
 	cap.close(&cap);
 	model_free(&m);

@@ -113,13 +113,6 @@ struct trace_ctx {
 	bool done;
 };
 
-static volatile sig_atomic_t stop_requested;
-
-static void on_signal(int sig)
-{
-	stop_requested = sig;
-}
-
 static void usage(FILE *out)
 {
 	fputs("Usage: netoproc trace [OPTIONS] [EXPRESSION]\n"
@@ -604,11 +597,10 @@ static int run(struct trace_opts *o)
 	np_info("trace: capture attached: %d probes%s%s", at.probes,
 		o->f.expr ? ", filter: " : "", o->f.expr ? o->f.expr : "");
 
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
+	np_catch_stop_signals();
 	start = now_monotonic();
 	next_lost = start + 1;
-	while (!stop_requested && !t.done) {
+	while (!np_stop_requested && !t.done) {
 		double now;
 
 		/* Programs wake us only when the buffer fills: drain it on every turn. */

@@ -11,6 +11,20 @@
 #include "util.h"
 
 bool np_verbose;
+volatile sig_atomic_t np_stop_requested;
+
+static void on_stop_signal(int sig)
+{
+	np_stop_requested = sig;
+}
+
+void np_catch_stop_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_stop_signal };
+
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
 
 void np_err(const char *fmt, ...)
 {

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <signal.h>
 #include <stddef.h>
 
 /* Exit codes, as the original netoproc documents them. */
@@ -25,6 +26,10 @@ void np_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 /* A positive decimal number of seconds ("2", "0.5", "1e-1" is refused). */
 int parse_seconds(const char *s, double *out);
+
+/* Set by SIGINT/SIGTERM once np_catch_stop_signals() ran: commands end cleanly. */
+extern volatile sig_atomic_t np_stop_requested;
+void np_catch_stop_signals(void);
 
 double now_monotonic(void);
 double now_realtime(void);
