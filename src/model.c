@@ -125,6 +125,31 @@ static uint64_t advance(__u64 *last, uint64_t now)
 	return d;
 }
 
+/*
+ * IP counts that the kernel keeps cumulative under @key (unknown remotes, UDP
+ * peers): the growth since the last call into *d; @lasts remembers them.
+ */
+static int ip_delta(struct htab *lasts, const void *key, const struct np_unknown_val *now,
+		    struct np_traffic *d)
+{
+	struct np_unknown_val *last = htab_get(lasts, key);
+
+	if (!last) {
+		last = calloc(1, sizeof(*last));
+		if (!last)
+			return -ENOMEM;
+		if (htab_put(lasts, key, last)) {
+			free(last);
+			return -ENOMEM;
+		}
+	}
+	d->rx_bytes = advance(&last->rx_bytes, now->rx_bytes);
+	d->tx_bytes = advance(&last->tx_bytes, now->tx_bytes);
+	d->rx_packets = advance(&last->rx_packets, now->rx_packets);
+	d->tx_packets = advance(&last->tx_packets, now->tx_packets);
+	return 0;
+}
+
 /* All zero, or IPv4-mapped 0.0.0.0. */
 static bool addr_unset(const uint8_t *a)
 {
@@ -291,25 +316,15 @@ int model_apply_sock(struct np_model *m, const struct np_sock_record *r, double 
 int model_apply_unknown(struct np_model *m, const struct np_unknown_key *k,
 			const struct np_unknown_val *v)
 {
-	struct np_unknown_val *last = htab_get(&m->unknown_last, k);
 	struct conn_key ck = { .serial = 0, .protocol = k->protocol };
 	struct np_traffic d = {};
 	struct np_conn *c;
 	static const uint8_t v4_mapped[12] = { [10] = 0xff, [11] = 0xff };
 
-	if (!last) {
-		last = calloc(1, sizeof(*last));
-		if (!last)
-			return -ENOMEM;
-		if (htab_put(&m->unknown_last, k, last)) {
-			free(last);
-			return -ENOMEM;
-		}
-	}
-	d.rx_bytes = advance(&last->rx_bytes, v->rx_bytes);
-	d.tx_bytes = advance(&last->tx_bytes, v->tx_bytes);
-	d.rx_packets = advance(&last->rx_packets, v->rx_packets);
-	d.tx_packets = advance(&last->tx_packets, v->tx_packets);
+	int err = ip_delta(&m->unknown_last, k, v, &d);
+
+	if (err)
+		return err;
 	memcpy(ck.raddr, k->raddr, 16);
 	c = htab_get(&m->conns, &ck);
 	if (!c && traffic_zero(&d))
@@ -341,26 +356,20 @@ int model_apply_peer(struct np_model *m, const struct np_peer_key *k,
 		     const struct np_peer_val *v)
 {
 	struct np_sock_state *st = htab_get(&m->socks, &k->cookie);
-	struct np_peer_val *last = htab_get(&m->peer_last, k);
 	struct conn_key ck = { .cookie = k->cookie };
 	struct peer_key pk = { .k = *k };
 	struct np_traffic d = {};
 	struct np_conn *c;
 	struct np_peer *pe;
 
-	if (!last) {
-		last = calloc(1, sizeof(*last));
-		if (!last)
-			return -ENOMEM;
-		if (htab_put(&m->peer_last, k, last)) {
-			free(last);
-			return -ENOMEM;
-		}
-	}
-	d.rx_bytes = advance(&last->rx_bytes, v->rx_bytes);
-	d.tx_bytes = advance(&last->tx_bytes, v->tx_bytes);
-	d.rx_packets = advance(&last->rx_packets, v->rx_packets);
-	d.tx_packets = advance(&last->tx_packets, v->tx_packets);
+	const struct np_unknown_val now = {
+		.rx_bytes = v->rx_bytes, .tx_bytes = v->tx_bytes,
+		.rx_packets = v->rx_packets, .tx_packets = v->tx_packets,
+	};
+	int err = ip_delta(&m->peer_last, k, &now, &d);
+
+	if (err)
+		return err;
 	if (!st || !st->owner_serial || traffic_zero(&d))
 		return 0;
 	ck.serial = st->owner_serial;

@@ -79,7 +79,7 @@ struct np_model {
 	struct htab by_pid;	/* pid -> the newest np_proc with that pid */
 	struct htab conns;	/* (proc serial, cookie) -> np_conn */
 	struct htab unknown_last;	/* np_unknown_key -> struct np_unknown_val (cumulative) */
-	struct htab peer_last;	/* np_peer_key -> struct np_peer_val (cumulative) */
+	struct htab peer_last;	/* np_peer_key -> struct np_unknown_val (cumulative IP counts) */
 	struct htab peers;	/* (conn, np_peer_key) -> np_peer */
 	struct np_proc unknown;	/* traffic no process socket owns */
 	uint64_t next_serial;
