@@ -37,6 +37,8 @@ APP_SRCS  := $(wildcard src/*.c)
 APP_OBJS  := $(patsubst src/%.c,$(OUTPUT)/%.o,$(APP_SRCS))
 LIB_OBJS  := $(filter-out $(OUTPUT)/main.o,$(APP_OBJS))
 
+TEST_BPF_SRCS := $(wildcard tests/bpf/*.bpf.c)
+TEST_SKELS := $(patsubst tests/bpf/%.bpf.c,$(OUTPUT)/tests-bpf/%.skel.h,$(TEST_BPF_SRCS))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
 WL_SRCS   := $(wildcard tests/workloads/*.c)
@@ -47,7 +49,7 @@ WL_BINS   := $(patsubst tests/workloads/%.c,$(OUTPUT)/workloads/%,$(WL_SRCS))
 
 all: $(OUTPUT)/netoproc
 
-$(OUTPUT) $(OUTPUT)/tests $(OUTPUT)/workloads:
+$(OUTPUT) $(OUTPUT)/tests $(OUTPUT)/tests-bpf $(OUTPUT)/workloads:
 	$(Q)mkdir -p $@
 
 # vmlinux.h is generated from the running kernel's BTF; CO-RE relocates it elsewhere.
@@ -63,6 +65,12 @@ $(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
 	@echo "  SKEL    $@"
 	$(Q)$(BPFTOOL) gen skeleton $< > $@
 
+# BPF objects of the tests themselves (skeletons in tests-bpf/).
+$(OUTPUT)/tests-bpf/%.bpf.o: tests/bpf/%.bpf.c $(wildcard src/bpf/*.bpf.h) $(wildcard src/*_abi.h) $(OUTPUT)/vmlinux.h | $(OUTPUT)/tests-bpf
+	@echo "  BPF     $@"
+	$(Q)$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(OUTPUT) -Isrc \
+		-Wall -Wno-unused-function -c $< -o $@
+
 $(OUTPUT)/%.o: src/%.c $(wildcard src/*.h) $(SKELS) | $(OUTPUT)
 	@echo "  CC      $@"
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
@@ -74,9 +82,9 @@ $(OUTPUT)/netoproc: $(APP_OBJS) $(STATIC_OBJS)
 	@echo "  LINK    $@"
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LIBS) -o $@
 
-$(OUTPUT)/tests/%: tests/unit/%.c tests/unit/harness.h $(LIB_OBJS) | $(OUTPUT)/tests
+$(OUTPUT)/tests/%: tests/unit/%.c tests/unit/harness.h $(LIB_OBJS) $(TEST_SKELS) | $(OUTPUT)/tests
 	@echo "  CC      $@"
-	$(Q)$(CC) $(CFLAGS) -Itests/unit $< $(LIB_OBJS) $(LIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) -Itests/unit -I$(OUTPUT)/tests-bpf $< $(LIB_OBJS) $(LIBS) -o $@
 
 $(OUTPUT)/workloads/%: tests/workloads/%.c | $(OUTPUT)/workloads
 	@echo "  CC      $@"

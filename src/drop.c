@@ -357,8 +357,12 @@ static int load_and_attach(struct drop_opts *o, int nargs, struct drop_bpf **out
 		}
 		skel->rodata->np_cfg = o->f.cfg;
 		skel->rodata->kfree_nargs = nargs >= 3 ? nargs : 3;
-		memcpy((void *)skel->rodata->np_prog, o->f.prog, sizeof(o->f.prog));
 		np_autoload_kind(skel->obj, i == 0 ? "tp_btf/" : "raw_tp/");
+		err = np_filter_apply(&o->f, skel->obj, "drop");
+		if (err) {
+			drop_bpf__destroy(skel);
+			return err;
+		}
 		err = drop_bpf__load(skel);
 		if (!err)
 			err = drop_bpf__attach(skel);

@@ -4,11 +4,10 @@
 #include <string.h>
 #include <pcap/pcap.h>
 #include "pcap_filter.h"
-#include "bpf/cbpf.bpf.h"
 
 _Static_assert(sizeof(struct np_cbpf_insn) == sizeof(struct bpf_insn), "cBPF insn layout");
 
-int pcap_filter_compile(const char *expr, struct np_cbpf_insn *prog, uint32_t *len,
+int pcap_filter_compile(const char *expr, struct np_cbpf_insn **prog, uint32_t *len,
 			char *err, size_t errlen)
 {
 	struct bpf_program fp;
@@ -25,12 +24,12 @@ int pcap_filter_compile(const char *expr, struct np_cbpf_insn *prog, uint32_t *l
 		ret = -EINVAL;
 		goto cleanup;
 	}
-	if (fp.bf_len > NP_CBPF_MAX) {
-		snprintf(err, errlen, "compiles to %u instructions, at most %d are supported",
-			 fp.bf_len, NP_CBPF_MAX);
-		ret = -E2BIG;
+	*prog = malloc(fp.bf_len * sizeof(**prog));
+	if (!*prog) {
+		snprintf(err, errlen, "out of memory");
+		ret = -ENOMEM;
 	} else {
-		memcpy(prog, fp.bf_insns, fp.bf_len * sizeof(*prog));
+		memcpy(*prog, fp.bf_insns, fp.bf_len * sizeof(**prog));
 		*len = fp.bf_len;
 	}
 	pcap_freecode(&fp);
@@ -60,10 +59,8 @@ char *pcap_filter_join(int argc, char **argv)
 	return s;
 }
 
-uint32_t pcap_filter_run(const struct np_cbpf_insn *prog, uint32_t len, const uint8_t *pkt,
-			 uint32_t caplen, uint32_t wirelen)
+uint32_t pcap_filter_run(const struct np_cbpf_insn *prog, const uint8_t *pkt, uint32_t caplen,
+			 uint32_t wirelen)
 {
-	uint32_t mem[16] = { 0 };
-
-	return np_cbpf_run(prog, len, pkt, caplen, wirelen, mem);
+	return bpf_filter((const struct bpf_insn *)prog, pkt, wirelen, caplen);
 }

@@ -10,8 +10,14 @@
 
 #define NP_IFNAMSIZ	16
 #define NP_TASK_COMM	16
-#define NP_CBPF_MAX	64	/* classic BPF instructions the in-kernel interpreter runs */
 #define NP_PKT_MAX	256	/* bytes from the network header copied for the filter */
+/*
+ * The pcap filter region (src/bpf/pcap_region.bpf.h): eBPF instructions each
+ * program reserves for the translated filter, and the marker it starts with
+ * (a 64-bit immediate load of NP_REGION_MAGIC).
+ */
+#define NP_REGION_INSNS	1024
+#define NP_REGION_MAGIC	0x4e50f17e00c0ffee
 
 /* Classic BPF instruction: the layout of struct sock_filter / struct bpf_insn (pcap). */
 struct np_cbpf_insn {
@@ -35,8 +41,20 @@ struct np_filter_cfg {
 	__u32 mark;
 	__u32 mark_mask;
 	__u32 pid;		/* tgid; matches only in process context */
-	__u32 cbpf_len;		/* instructions used in the program array */
+	__u32 pad;
 	char ifname[NP_IFNAMSIZ];
+};
+
+/*
+ * Per-CPU copy of the packet from its network header, with what the
+ * translated filter reads besides the bytes: its wire length (cBPF "len")
+ * and 16 words of cBPF scratch memory.
+ */
+struct np_pktbuf {
+	__u8 pkt[NP_PKT_MAX];
+	__u32 mem[16];
+	__u32 wirelen;
+	__u32 pad;
 };
 
 /* What the network and transport headers said. */

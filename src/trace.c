@@ -488,7 +488,6 @@ static int load_flavour(struct trace_opts *o, const struct btf *vmlinux, bool bt
 		return err;
 	}
 	skel->rodata->np_cfg = o->f.cfg;
-	memcpy((void *)skel->rodata->np_prog, o->f.prog, sizeof(o->f.prog));
 	skel->rodata->track = o->track;
 	for (int p = 0; p < NP_P_MAX; p++) {
 		int n = np_tp_nargs(vmlinux, probes[p].name);	/* -ENOENT without BTF */
@@ -510,6 +509,11 @@ static int load_flavour(struct trace_opts *o, const struct btf *vmlinux, bool bt
 			}
 		}
 		bpf_program__set_autoload(prog, load);
+	}
+	err = np_filter_apply(&o->f, skel->obj, "trace");
+	if (err) {
+		trace_bpf__destroy(skel);
+		return err;
 	}
 	err = trace_bpf__load(skel);
 	if (err) {

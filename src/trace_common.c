@@ -10,6 +10,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "pcap_filter.h"
+#include "pcap_region.h"
 #include "trace_common.h"
 #include "util.h"
 
@@ -98,7 +99,6 @@ int np_filter_opt(struct np_filter_opts *f, int opt, const char *arg)
 int np_filter_expr(struct np_filter_opts *f, int argc, char **argv)
 {
 	char err[512];
-	uint32_t len = 0;
 
 	if (argc <= 0)
 		return 0;
@@ -107,11 +107,10 @@ int np_filter_expr(struct np_filter_opts *f, int argc, char **argv)
 		np_err("out of memory");
 		return -ENOMEM;
 	}
-	if (pcap_filter_compile(f->expr, f->prog, &len, err, sizeof(err))) {
+	if (pcap_filter_compile(f->expr, &f->prog, &f->prog_len, err, sizeof(err))) {
 		np_err("invalid filter expression '%s': %s", f->expr, err);
 		return -EINVAL;
 	}
-	f->cfg.cbpf_len = len;
 	f->cfg.flags |= NP_F_PCAP;
 	return 0;
 }
@@ -119,7 +118,29 @@ int np_filter_expr(struct np_filter_opts *f, int argc, char **argv)
 void np_filter_free(struct np_filter_opts *f)
 {
 	free(f->expr);
+	free(f->prog);
 	f->expr = NULL;
+	f->prog = NULL;
+}
+
+int np_filter_apply(const struct np_filter_opts *f, struct bpf_object *obj, const char *what)
+{
+	char err[256];
+	int n;
+
+	if (!f->prog)
+		return 0;
+	n = pcap_filter_patch(obj, f->prog, f->prog_len, err, sizeof(err));
+	if (n < 0) {
+		np_err("filter expression '%s': %s", f->expr, err);
+		return n;
+	}
+	if (n == 0) {
+		np_err("%s: no filter region in the BPF programs", what);
+		return -ENOENT;
+	}
+	np_info("%s: filter '%s' translated into %d programs", what, f->expr, n);
+	return 0;
 }
 
 const char *np_proto_name(const struct np_pkt *p, char *buf, size_t size)

@@ -16,7 +16,8 @@
 
 struct np_filter_opts {
 	struct np_filter_cfg cfg;
-	struct np_cbpf_insn prog[NP_CBPF_MAX];
+	struct np_cbpf_insn *prog;	/* the pcap expression compiled, or NULL */
+	uint32_t prog_len;
 	char *expr;		/* the pcap expression, or NULL */
 };
 
@@ -44,6 +45,12 @@ int np_filter_opt(struct np_filter_opts *f, int opt, const char *arg);
 /* The remaining arguments as the pcap expression: 0, or -EINVAL after a one-line error. */
 int np_filter_expr(struct np_filter_opts *f, int argc, char **argv);
 void np_filter_free(struct np_filter_opts *f);
+struct bpf_object;
+/*
+ * Write the pcap filter (if any) into obj's programs chosen to load: 0, or
+ * -errno after a one-line error naming what.
+ */
+int np_filter_apply(const struct np_filter_opts *f, struct bpf_object *obj, const char *what);
 
 /* "tcp", "udp", "icmp", "icmp6", ..., "arp", or the ethertype in hex. */
 const char *np_proto_name(const struct np_pkt *p, char *buf, size_t size);

@@ -2,7 +2,7 @@
 /*
  * What the packet-path programs (drop, trace) read from an skb, and the
  * filters they share: --netns, --ifname, --mark, --pid and the pcap
- * expression (classic BPF, interpreted by cbpf.bpf.h). Cheap filters run
+ * expression (translated to eBPF into pcap_region.bpf.h). Cheap filters run
  * first; the packet bytes are copied only for skbs that pass them.
  * Include once per BPF object: it defines the filter's read-only globals.
  */
@@ -11,18 +11,7 @@
 
 #include "pkt_abi.h"
 
-#define NP_CBPF_PROG_QUAL const volatile
-#define NP_CBPF_INLINE static __always_inline
-#include "cbpf.bpf.h"
-
-#define NP_ETH_P_IP	0x0800
-#define NP_ETH_P_IPV6	0x86DD
-#define NP_IPPROTO_ICMP	1
-#define NP_IPPROTO_TCP	6
-#define NP_IPPROTO_UDP	17
-#define NP_IPPROTO_ICMPV6 58
-#define NP_IPPROTO_SCTP	132
-#define NP_IPPROTO_UDPLITE 136
+#include "pcap_region.bpf.h"
 
 #define NP_ETH_P_IP	0x0800
 #define NP_ETH_P_IPV6	0x86DD
@@ -38,13 +27,6 @@
 
 /* Set by userspace before load. */
 const volatile struct np_filter_cfg np_cfg = {};
-const volatile struct np_cbpf_insn np_prog[NP_CBPF_MAX] = {};
-
-/* Per-CPU packet copy and cBPF scratch memory. */
-struct np_pktbuf {
-	__u8 pkt[NP_PKT_MAX];
-	__u32 mem[16];
-};
 
 /*
  * Whether each CPU is serving a softirq, kept by the softirq_entry/exit
@@ -216,7 +198,8 @@ static __always_inline bool np_match_packet(struct np_skb_meta *m, struct np_pkt
 	if (filter && (np_cfg.flags & NP_F_PCAP)) {
 		if (!caplen)
 			return false;
-		if (!np_cbpf_run(np_prog, np_cfg.cbpf_len, b->pkt, caplen, wirelen, b->mem))
+		b->wirelen = wirelen;
+		if (!np_pcap_region(b, caplen))
 			return false;
 	}
 	if (caplen && (m->pkt.ethertype == NP_ETH_P_IP || m->pkt.ethertype == NP_ETH_P_IPV6 ||
