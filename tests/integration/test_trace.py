@@ -15,7 +15,7 @@ from npt import NETOPROC, Proc, check, check_eq, netns, run, started, wait_attac
 # Addresses unique to this run: the trace filters match on them across namespaces, and
 # another run of these tests may be going on at the same time.
 NET = f"10.{100 + os.getpid() % 150}.{os.getpid() // 150 % 250}"
-A_IP, B_IP = f"{NET}.1", f"{NET}.2"
+A_IP, B_IP, C_IP = f"{NET}.1", f"{NET}.2", f"{NET}.3"
 NAT_A, NAT_RA, NAT_RB, NAT_B = f"{NET}.1", f"{NET}.126", f"{NET}.254", f"{NET}.129"
 
 # Raw-socket ping (no ping binary needed): N echo requests, each answered.
@@ -170,6 +170,57 @@ def test_track_follows_skb():
     check_path(reqs[0], devs, inode, names)
     check(any(e["ifname"] == va for e in pev), "without --track the device itself shows")
     check(all(e["ifname"] == va for e in pev), "without --track only the filtered device")
+
+
+@contextlib.contextmanager
+def flooding():
+    """A, B and C on one bridge that learns no address (ageing time 0), so it floods
+    every frame to the two other ports: a clone to one, the original to the other."""
+    with netns("npfa", "npfbr", "npfb", "npfc") as (a, br, b, c):
+        tag = str(os.getpid() % 100000)
+        devs = {}
+        for i, (ns, addr) in enumerate(((a, A_IP), (b, B_IP), (c, C_IP))):
+            end, port = f"npf{i}{tag}", f"npfp{i}{tag}"
+            ip("link", "add", end, "netns", ns, "type", "veth", "peer", "name", port,
+               "netns", br)
+            ip("-n", ns, "addr", "add", f"{addr}/24", "dev", end)
+            ip("-n", ns, "link", "set", end, "up")
+            devs[ns] = (end, port)
+        ip("-n", br, "link", "add", "br0", "type", "bridge", "ageing_time", "0")
+        for ns in (a, b, c):
+            ip("-n", br, "link", "set", devs[ns][1], "master", "br0")
+            ip("-n", br, "link", "set", devs[ns][1], "up")
+        ip("-n", br, "link", "set", "br0", "up")
+        ping(a, 1)	# ARP done before anything is traced
+        yield (a, br, b, c), devs
+
+
+def test_track_follows_clones():
+    """Filtered to A's device, --track follows the request into both flooded copies:
+    the clone has an address of its own and is found through the buffer it shares."""
+    with flooding() as (names, devs):
+        a, br, b, c = names
+        tracked = start_trace(["--probes", "basic", "--track", "--ifname", devs[a][0],
+                               "icmp"])
+        with started(tracked):
+            ping(a, 1)
+            ev, _ = stop_trace(tracked)
+    req = [e for e in ev if e.get("icmp_type") == 8 and e["src"] == A_IP]
+    hops = [(e["probe"], e["ifname"], e["skb"]) for e in req]
+
+    def skbs(probe, dev):
+        return [e["skb"] for e in req if e["probe"] == probe and e["ifname"] == dev]
+
+    sent = skbs("net_dev_start_xmit", devs[a][0])
+    to_b = skbs("net_dev_start_xmit", devs[b][1])
+    to_c = skbs("net_dev_start_xmit", devs[c][1])
+    check_eq((len(sent), len(to_b), len(to_c)), (1, 1, 1),
+             f"one request leaves A and one copy each leaves for B and C: {hops}")
+    check(to_b[0] != to_c[0], f"the two copies are distinct skbs: {hops}")
+    check_eq(sorted([to_b[0] == sent[0], to_c[0] == sent[0]]), [False, True],
+             f"one copy is A's skb, the other a clone: {hops}")
+    check_eq(len(skbs("netif_receive_skb", devs[b][0])), 1, f"B receives its copy: {hops}")
+    check_eq(len(skbs("netif_receive_skb", devs[c][0])), 1, f"C receives its copy: {hops}")
 
 
 def test_timeline_groups_per_skb():
