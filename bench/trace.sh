@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+# netoproc trace's cost, on loopback (root; not part of make test):
+#  1. ns per program run (kernel bpf_stats, all trace programs together) under
+#     iperf3 traffic, with a non-matching --netns, a non-matching pcap filter,
+#     and a matching one;
+#  2. events per second delivered without loss: UDP datagrams at rising rates,
+#     every one matching;
+#  3. iperf3 throughput with `--probes standard` and a non-matching filter, as a
+#     ratio to no tracing (rounds alternated).
+#   bench/trace.sh            NETOPROC=path/to/netoproc bench/trace.sh (compare builds)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+OUT=${OUTPUT:-build}
+NP=${NETOPROC:-$OUT/netoproc}
+ROUNDS=${ROUNDS:-4}
+SECS=${SECS:-5}
+B=$OUT/bench
+mkdir -p "$B"
+cc -O2 -Wall -o "$B/udp_flood" bench/udp_flood.c
+cc -O2 -Wall -o "$B/progstats" bench/progstats.c -lbpf
+
+pids=()
+cleanup() {
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+	wait 2>/dev/null || true
+	sysctl -q kernel.bpf_stats_enabled="${old_stats:-0}" || true
+}
+trap cleanup EXIT
+old_stats=$(sysctl -n kernel.bpf_stats_enabled)
+
+iperf3 -s -p 5299 >/dev/null 2>&1 &
+pids+=($!)
+sleep 0.5
+
+gbps() {	# one iperf3 run, receiver Gbit/s
+	iperf3 -c 127.0.0.1 -p 5299 -t "$SECS" -J 2>/dev/null |
+		python3 -c 'import json,sys; print(json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"]/1e9)'
+}
+
+start_trace() {	# ARGS...: trace in the background until stop_trace
+	"$NP" trace -v --format json "$@" >/dev/null 2>"$B/trace.err" &
+	tr_pid=$!
+	pids+=($tr_pid)
+	for _ in $(seq 100); do grep -q "capture attached" "$B/trace.err" && return; sleep 0.1; done
+	echo "bench: netoproc trace did not attach: $(tail -3 "$B/trace.err")" >&2
+	exit 1
+}
+
+stop_trace() {
+	kill -INT "$tr_pid"
+	wait "$tr_pid" 2>/dev/null || true
+}
+
+# Mean ns per run over the trace programs (np_btf_*/np_raw_*), and the runs.
+cost() {
+	"$B/progstats" | awk '$1 ~ /^np_(btf|raw)_/ { t += $2 * $3; n += $2 }
+		END { if (n) printf "%.1f ns/run over %d runs", t / n, n; else print "no runs" }'
+}
+
+matched() {	# events matched and lost, from trace's closing line
+	sed -n 's/.*trace: \([0-9]*\) events matched, \([0-9]*\) lost.*/\1 \2/p' "$B/trace.err"
+}
+
+echo "1. cost per program run (bpf_stats), iperf3 loopback ${SECS}s, --probes standard"
+sysctl -q kernel.bpf_stats_enabled=1
+for f in "--netns 1" "udp port 9" "tcp port 5299"; do
+	# shellcheck disable=SC2086
+	start_trace --probes standard $f
+	gbps >/dev/null
+	c=$(cost)
+	stop_trace
+	read -r m l <<<"$(matched)"
+	printf "  %-16s %s; %s events, %s lost\n" "$f" "$c" "$m" "$l"
+done
+sysctl -q kernel.bpf_stats_enabled="$old_stats"
+
+echo "2. events/s delivered, --probes basic 'udp port 5301', ${SECS}s per rate"
+for pps in 20000 50000 100000 200000; do
+	start_trace --probes basic udp port 5301
+	"$B/udp_flood" sink 127.0.0.1 5301 $((SECS + 1)) >/dev/null &
+	sink=$!
+	pids+=($sink)
+	"$B/udp_flood" send 127.0.0.1 5301 "$SECS" 64 "$pps" >/dev/null
+	wait "$sink" 2>/dev/null || true
+	stop_trace
+	read -r m l <<<"$(matched)"
+	echo "  $pps datagrams/s: $((m / SECS)) events/s matched, $l lost"
+done
+
+echo "3. throughput, $ROUNDS rounds of ${SECS}s, without and with trace --probes standard 'udp port 9'"
+base=() with=()
+for r in $(seq "$ROUNDS"); do
+	base+=("$(gbps)")
+	start_trace --probes standard udp port 9
+	with+=("$(gbps)")
+	stop_trace
+	echo "  round $r: without ${base[-1]} Gbit/s, with ${with[-1]} Gbit/s"
+done
+python3 - "${base[*]}" "${with[*]}" <<'PY'
+import statistics, sys
+b = [float(x) for x in sys.argv[1].split()]
+w = [float(x) for x in sys.argv[2].split()]
+print(f"  without {statistics.mean(b):.2f} Gbit/s, with {statistics.mean(w):.2f} Gbit/s, "
+      f"ratio {statistics.mean(w) / statistics.mean(b):.3f}")
+PY
