@@ -402,6 +402,14 @@ static int run(struct drop_opts *o)
 	} else {
 		np_info("drop: no kernel BTF: drop reasons shown as numbers");
 	}
+	/*
+	 * Before drop reasons (5.17) TCP dropped segments with tcp_drop(), which
+	 * frees through __kfree_skb and so past the tracepoint; Debian's 5.10 and
+	 * 6.1 inline tcp_drop, so there is no function to probe either.
+	 */
+	if (!d.have_reasons)
+		np_info("drop: this kernel predates drop reasons: TCP segments dropped through "
+			"tcp_drop() (out of window, bad sequence, pruned queues) are not seen");
 	err = kallsyms_load(&d.ksyms, NULL);
 	d.have_ksyms = err == 0;
 	if (err)
