@@ -404,8 +404,8 @@ static int run(struct drop_opts *o)
 	}
 	/*
 	 * Before drop reasons (5.17) TCP dropped segments with tcp_drop(), which
-	 * frees through __kfree_skb and so past the tracepoint; Debian's 5.10 and
-	 * 6.1 inline tcp_drop, so there is no function to probe either.
+	 * frees through __kfree_skb and so past the tracepoint; Debian's 5.10
+	 * inlines tcp_drop, so there is no function to probe either.
 	 */
 	if (!d.have_reasons)
 		np_info("drop: this kernel predates drop reasons: TCP segments dropped through "
