@@ -16,22 +16,9 @@ clang -g -O2 -target bpf -D__TARGET_ARCH_x86 -I"$OUT" -c bench/empty.bpf.c -o "$
 bpftool gen skeleton "$B/empty.bpf.o" > "$B/empty.skel.h"
 gcc -O2 -I"$B" bench/empty_loader.c -lbpf -lelf -lz -o "$B/empty_loader"
 
-pids=()
-cleanup() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-	wait 2>/dev/null || true
-	sysctl -q kernel.bpf_stats_enabled="${old_stats:-0}" || true
-}
-trap cleanup EXIT
-
-iperf3 -s -p 5299 >/dev/null 2>&1 &
-pids+=($!)
-sleep 0.5
-
-gbps() {	# one iperf3 run, receiver Gbit/s
-	iperf3 -c 127.0.0.1 -p 5299 -t "$SECS" -J 2>/dev/null |
-		python3 -c 'import json,sys; print(json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"]/1e9)'
-}
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
+start_iperf3_server
 
 start_netoproc() {
 	"$OUT/netoproc" --duration 100000 --format json -v >/dev/null 2>"$B/netoproc.err" &
@@ -50,16 +37,9 @@ for r in $(seq "$ROUNDS"); do
 	kill -INT "$np_pid"; wait "$np_pid" 2>/dev/null || true
 	echo "  round $r: without ${base[-1]} Gbit/s, with ${with[-1]} Gbit/s"
 done
-python3 - "${base[*]}" "${with[*]}" <<'PY'
-import statistics, sys
-b = [float(x) for x in sys.argv[1].split()]
-w = [float(x) for x in sys.argv[2].split()]
-print(f"throughput: without {statistics.mean(b):.2f} Gbit/s, with {statistics.mean(w):.2f} Gbit/s, "
-      f"ratio {statistics.mean(w) / statistics.mean(b):.3f} (target >= 0.97)")
-PY
+ratio "${base[*]}" "${with[*]}" 0.97
 
 echo "per-invocation cost (bpf_stats), netoproc and empty programs attached together"
-old_stats=$(sysctl -n kernel.bpf_stats_enabled)
 sysctl -q kernel.bpf_stats_enabled=1
 cg=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
 start_netoproc

@@ -20,23 +20,9 @@ mkdir -p "$B"
 cc -O2 -Wall -o "$B/udp_flood" bench/udp_flood.c
 cc -O2 -Wall -o "$B/progstats" bench/progstats.c -lbpf
 
-pids=()
-cleanup() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-	wait 2>/dev/null || true
-	sysctl -q kernel.bpf_stats_enabled="${old_stats:-0}" || true
-}
-trap cleanup EXIT
-old_stats=$(sysctl -n kernel.bpf_stats_enabled)
-
-iperf3 -s -p 5299 >/dev/null 2>&1 &
-pids+=($!)
-sleep 0.5
-
-gbps() {	# one iperf3 run, receiver Gbit/s
-	iperf3 -c 127.0.0.1 -p 5299 -t "$SECS" -J 2>/dev/null |
-		python3 -c 'import json,sys; print(json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"]/1e9)'
-}
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
+start_iperf3_server
 
 start_trace() {	# ARGS...: trace in the background until stop_trace
 	"$NP" trace -v --format json "$@" >/dev/null 2>"$B/trace.err" &
@@ -97,10 +83,4 @@ for r in $(seq "$ROUNDS"); do
 	stop_trace
 	echo "  round $r: without ${base[-1]} Gbit/s, with ${with[-1]} Gbit/s"
 done
-python3 - "${base[*]}" "${with[*]}" <<'PY'
-import statistics, sys
-b = [float(x) for x in sys.argv[1].split()]
-w = [float(x) for x in sys.argv[2].split()]
-print(f"  without {statistics.mean(b):.2f} Gbit/s, with {statistics.mean(w):.2f} Gbit/s, "
-      f"ratio {statistics.mean(w) / statistics.mean(b):.3f}")
-PY
+ratio "${base[*]}" "${with[*]}"

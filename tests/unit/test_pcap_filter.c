@@ -303,6 +303,16 @@ static void test_opcodes(void)
 	}
 }
 
+/* prog is refused with -EINVAL and exactly this reason. */
+static void check_refused(struct bpf_object *obj, const struct np_cbpf_insn *prog, uint32_t len,
+			  const char *reason)
+{
+	char err[256] = "";
+
+	CHECK_EQ_U64(pcap_filter_patch(obj, prog, len, err, sizeof(err)), (uint64_t)-EINVAL);
+	CHECK_STR(err, reason);
+}
+
 /* Programs the translator refuses, each with its reason. */
 static void test_translate_errors(void)
 {
@@ -314,39 +324,24 @@ static void test_translate_errors(void)
 	/* "ret x" is neither libpcap's nor Linux's classic BPF */
 	static const struct np_cbpf_insn ret_x[] = { { 0x0e, 0, 0, 0 } };
 	struct pcap_region_test_bpf *skel = pcap_region_test_bpf__open();
+	struct np_cbpf_insn big[401];
 	char err[256];
 
 	if (!skel) {
 		CHECK(0);
 		return;
 	}
-	CHECK_EQ_U64(pcap_filter_patch(skel->obj, past_end, 2, err, sizeof(err)),
-		     (uint64_t)-EINVAL);
-	CHECK_STR(err, "cBPF instruction 0 runs past the end (2 instructions)");
-	CHECK_EQ_U64(pcap_filter_patch(skel->obj, no_ret, 1, err, sizeof(err)),
-		     (uint64_t)-EINVAL);
-	CHECK_STR(err, "cBPF instruction 0 runs past the end (1 instructions)");
-	CHECK_EQ_U64(pcap_filter_patch(skel->obj, bad_mem, 2, err, sizeof(err)),
-		     (uint64_t)-EINVAL);
-	CHECK_STR(err, "cBPF instruction 0: scratch word 16");
-	CHECK_EQ_U64(pcap_filter_patch(skel->obj, bad_code, 2, err, sizeof(err)),
-		     (uint64_t)-EINVAL);
-	CHECK_STR(err, "cBPF instruction 0: unsupported code 0x38");
-	CHECK_EQ_U64(pcap_filter_patch(skel->obj, ret_x, 1, err, sizeof(err)),
-		     (uint64_t)-EINVAL);
-	CHECK_STR(err, "cBPF instruction 0: unsupported code 0xe");
+	check_refused(skel->obj, past_end, 2, "cBPF instruction 0 runs past the end (2 instructions)");
+	check_refused(skel->obj, no_ret, 1, "cBPF instruction 0 runs past the end (1 instructions)");
+	check_refused(skel->obj, bad_mem, 2, "cBPF instruction 0: scratch word 16");
+	check_refused(skel->obj, bad_code, 2, "cBPF instruction 0: unsupported code 0x38");
+	check_refused(skel->obj, ret_x, 1, "cBPF instruction 0: unsupported code 0xe");
 	/* 400 word loads (3 eBPF instructions each) do not fit the 1024 slots. */
-	{
-		struct np_cbpf_insn big[401];
-
-		for (int i = 0; i < 400; i++)
-			big[i] = (struct np_cbpf_insn){ 0x20, 0, 0, 0 };	/* ld [0] */
-		big[400] = (struct np_cbpf_insn){ 0x06, 0, 0, 1 };
-		CHECK_EQ_U64(pcap_filter_patch(skel->obj, big, 401, err, sizeof(err)),
-			     (uint64_t)-E2BIG);
-		CHECK_STR(err, "the filter needs more than 1024 eBPF instructions "
-			  "(401 cBPF instructions)");
-	}
+	for (int i = 0; i < 400; i++)
+		big[i] = (struct np_cbpf_insn){ 0x20, 0, 0, 0 };	/* ld [0] */
+	big[400] = (struct np_cbpf_insn){ 0x06, 0, 0, 1 };
+	CHECK_EQ_U64(pcap_filter_patch(skel->obj, big, 401, err, sizeof(err)), (uint64_t)-E2BIG);
+	CHECK_STR(err, "the filter needs more than 1024 eBPF instructions (401 cBPF instructions)");
 	pcap_region_test_bpf__destroy(skel);
 }
 
