@@ -32,6 +32,8 @@ struct ebpf_capture {
 	struct bpf_link *links[32];
 	int nlinks;
 	struct bpf_link *iter;
+	bool by_file;		/* the dump walks task files, not the storage map */
+	bool by_file_possible;	/* ... and could, if the storage map's iterator fails */
 	int cgroup_fd;
 	struct np_model *model;	/* target of ring buffer callbacks */
 	int cpus;
@@ -516,6 +518,56 @@ static int attach_tier(struct ebpf_capture *ec, enum np_attach tier)
 	return 0;
 }
 
+/*
+ * Open, configure and load the object for tier. The live sockets are dumped
+ * by iterating the socket-storage map or, by_file, every task's open files
+ * (some kernels refuse map-element iterators).
+ */
+static int open_and_load(struct ebpf_capture *ec, const struct capture_opts *o,
+			 enum np_attach tier, bool by_file)
+{
+	/* CO-RE relocates against the kernel's own BTF, or the --btf file. */
+	LIBBPF_OPTS(bpf_object_open_opts, oopts, .btf_custom_path = o->btf_path);
+	struct monitor_bpf *s;
+	int err;
+
+	monitor_bpf__destroy(ec->skel);
+	s = ec->skel = monitor_bpf__open_opts(&oopts);
+	if (!s) {
+		err = -errno;
+		np_err("cannot open BPF object: %s", strerror(errno));
+		return err;
+	}
+	s->rodata->watch_all = o->cgroup_path == NULL;
+	if (o->interface)
+		s->rodata->only_ifindex = if_nametoindex(o->interface);
+	if ((err = select_programs(s, tier, o->btf_path)))
+		return err;
+	/* The by-file dump reads sk storage and files from an iterator: 5.11, as adopting does. */
+	ec->by_file_possible = !by_file && s->rodata->modern_tracing &&
+			       bpf_program__autoload(s->progs.adopt_sockets);
+	ec->by_file = by_file;
+	bpf_program__set_autoload(s->progs.dump_sockets, !by_file);
+	bpf_program__set_autoload(s->progs.dump_sockets_by_file, by_file);
+	/*
+	 * Ring buffer (5.8) where the kernel has one, else a perf buffer;
+	 * NETOPROC_PERF_BUFFER=1 forces the latter, so tests reach it here too.
+	 */
+	if (!libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL) ||
+	    (getenv("NETOPROC_PERF_BUFFER") && !strcmp(getenv("NETOPROC_PERF_BUFFER"), "1"))) {
+		s->rodata->use_ringbuf = false;
+		bpf_map__set_autocreate(s->maps.closed, false);
+		np_info("closing sockets are reported through a perf buffer (no ring buffer)");
+	}
+	err = monitor_bpf__load(s);
+	if (err && ec->by_file_possible)	/* the caller tries again, by file */
+		np_info("cannot load BPF programs: %s", strerror(-err));
+	else if (err)
+		np_err("cannot load BPF programs: %s%s", strerror(-err),
+		       np_verbose ? "" : " (-v shows the verifier log)");
+	return err;
+}
+
 int ebpf_capture_open(struct capture *c, const struct capture_opts *o)
 {
 	struct ebpf_capture *ec = calloc(1, sizeof(*ec));
@@ -542,37 +594,15 @@ int ebpf_capture_open(struct capture *c, const struct capture_opts *o)
 	c->attach = attach_name(tier);
 	if ((err = open_cgroup(o, &ec->cgroup_fd)))
 		goto fail;
-	{
-		/* CO-RE relocates against the kernel's own BTF, or the --btf file. */
-		LIBBPF_OPTS(bpf_object_open_opts, oopts, .btf_custom_path = o->btf_path);
-
-		s = ec->skel = monitor_bpf__open_opts(&oopts);
+	err = open_and_load(ec, o, tier, false);
+	if (err && ec->by_file_possible) {
+		np_info("dumping sockets through the socket-storage iterator fails (%s): "
+			"through every task's open files instead", strerror(-err));
+		err = open_and_load(ec, o, tier, true);
 	}
-	if (!s) {
-		err = -errno;
-		np_err("cannot open BPF object: %s", strerror(errno));
+	if (err)
 		goto fail;
-	}
-	s->rodata->watch_all = o->cgroup_path == NULL;
-	if (o->interface)
-		s->rodata->only_ifindex = if_nametoindex(o->interface);
-	if ((err = select_programs(s, tier, o->btf_path)))
-		goto fail;
-	/*
-	 * Ring buffer (5.8) where the kernel has one, else a perf buffer;
-	 * NETOPROC_PERF_BUFFER=1 forces the latter, so tests reach it here too.
-	 */
-	if (!libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL) ||
-	    (getenv("NETOPROC_PERF_BUFFER") && !strcmp(getenv("NETOPROC_PERF_BUFFER"), "1"))) {
-		s->rodata->use_ringbuf = false;
-		bpf_map__set_autocreate(s->maps.closed, false);
-		np_info("closing sockets are reported through a perf buffer (no ring buffer)");
-	}
-	if ((err = monitor_bpf__load(s))) {
-		np_err("cannot load BPF programs: %s%s", strerror(-err),
-		       np_verbose ? "" : " (-v shows the verifier log)");
-		goto fail;
-	}
+	s = ec->skel;
 	if (o->cgroup_path) {
 		__u32 zero = 0;
 
@@ -597,7 +627,8 @@ int ebpf_capture_open(struct capture *c, const struct capture_opts *o)
 	linfo.map.map_fd = bpf_map__fd(s->maps.accts);
 	iopts.link_info = &linfo;
 	iopts.link_info_len = sizeof(linfo);
-	ec->iter = bpf_program__attach_iter(s->progs.dump_sockets, &iopts);
+	ec->iter = ec->by_file ? bpf_program__attach_iter(s->progs.dump_sockets_by_file, NULL) :
+		   bpf_program__attach_iter(s->progs.dump_sockets, &iopts);
 	if ((err = libbpf_get_error(ec->iter))) {
 		ec->iter = NULL;
 		np_err("cannot create the socket iterator: %s", strerror(-err));
@@ -619,5 +650,7 @@ int ebpf_capture_open(struct capture *c, const struct capture_opts *o)
 	return 0;
 fail:
 	ebpf_close(c);
+	/* Nothing of eBPF's may be left for a fallback capture to call. */
+	memset(c, 0, sizeof(*c));
 	return err ? err : -EINVAL;
 }

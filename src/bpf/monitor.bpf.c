@@ -618,6 +618,17 @@ int on_sock_release(struct bpf_sock *sk)
 	return 1;
 }
 
+/* One live socket's record into the dump; o: its owner where the dump can read it. */
+static __always_inline void dump_one(struct seq_file *seq, struct sock *sk, struct sock_acct *a,
+				     struct np_owner *o, __u64 cookie)
+{
+	struct np_sock_record r = {};
+
+	fill_tuple(&r, sk);
+	fill_counts(&r, a, o, cookie, NP_SOCK_LIVE);
+	bpf_seq_write(seq, &r, sizeof(r));
+}
+
 /* Dump every live socket's counts; userspace turns them into per-interval deltas. */
 SEC("iter/bpf_sk_storage_map")
 int dump_sockets(struct bpf_iter__bpf_sk_storage_map *ctx)
@@ -625,7 +636,6 @@ int dump_sockets(struct bpf_iter__bpf_sk_storage_map *ctx)
 	struct sock *sk = ctx->sk;
 	struct sock_acct *a = ctx->value;
 	struct np_owner *o;
-	struct np_sock_record r = {};
 	__u64 cookie;
 
 	if (!sk || !a || !a->owned)
@@ -637,8 +647,40 @@ int dump_sockets(struct bpf_iter__bpf_sk_storage_map *ctx)
 		cookie = bpf_get_socket_cookie(sk);
 	if (!cookie)
 		return 0;	/* no packet of its own yet: nothing counted to show */
-	fill_tuple(&r, sk);
-	fill_counts(&r, a, o, cookie, NP_SOCK_LIVE);
-	bpf_seq_write(ctx->meta->seq, &r, sizeof(r));
+	dump_one(ctx->meta->seq, sk, a, o, cookie);
+	return 0;
+}
+
+/*
+ * The same dump through every task's open files, for kernels that refuse to
+ * load map-element iterators (seen: a 6.18 build failing iter/bpf_sk_storage_map
+ * and iter/bpf_map_elem with EPERM while iter/task_file loads). A socket no
+ * descriptor holds is left out: its release was reported already and its
+ * later packets go through the ring buffer. A socket held by several
+ * descriptors comes once for each; the counts are cumulative, so the model
+ * counts it once. Needs bpf_sock_from_file() and sk storage here (5.11).
+ */
+SEC("iter/task_file")
+int dump_sockets_by_file(struct bpf_iter__task_file *ctx)
+{
+	struct file *file = ctx->file;
+	struct socket *sock;
+	struct sock_acct *a;
+	struct sock *sk;
+	__u64 cookie;
+
+	if (!ctx->task || !file)
+		return 0;
+	sock = bpf_sock_from_file(file);
+	if (!sock)
+		return 0;
+	sk = sock->sk;
+	if (!sk)
+		return 0;
+	a = bpf_sk_storage_get(&accts, sk, 0, 0);
+	if (!a || !a->owned)
+		return 0;
+	cookie = a->cookie ?: bpf_get_socket_cookie(sk);
+	dump_one(ctx->meta->seq, sk, a, bpf_sk_storage_get(&owners, sk, 0, 0), cookie);
 	return 0;
 }
