@@ -22,6 +22,8 @@ char LICENSE[] SEC("license") = "GPL";
 
 /* Set by userspace before load. */
 const volatile bool track = false;
+/* kprobe programs may call bpf_get_func_ip (5.15+; kprobe-multi always can). */
+const volatile bool kprobe_func_ip = false;
 /*
  * Arguments each tracepoint has in this kernel (the context pointer
  * included), from its BTF; raw_tp without BTF: the minimum the probe needs.
@@ -178,6 +180,57 @@ int np_raw_kfree_skb(__u64 *ctx)
 {
 	return kfree_args(ctx, false);
 }
+
+/*
+ * Kernel functions. A kprobe sees registers, not typed arguments: the skb is
+ * read with probe reads (direct=false), and first checked to look like one,
+ * since a compiler clone (.isra, .part) may not pass what BTF says.
+ */
+static __always_inline bool skb_plausible(struct sk_buff *skb)
+{
+	unsigned char *head, *data;
+	__u32 len;
+
+	if (bpf_probe_read_kernel(&head, sizeof(head), &skb->head) ||
+	    bpf_probe_read_kernel(&data, sizeof(data), &skb->data) ||
+	    bpf_probe_read_kernel(&len, sizeof(len), &skb->len))
+		return false;
+	/* Headroom and length bounds far above any real skb's (BIG TCP: 512 KiB). */
+	return head && data >= head && data - head < (1 << 20) && len < (1 << 24);
+}
+
+static __always_inline int on_kfunc(struct sk_buff *skb, __u64 ip)
+{
+	if (!skb || !skb_plausible(skb))
+		return 0;
+	return on_probe(NP_P_KFUNC, skb, NULL, ip, 0, false);
+}
+
+/*
+ * One program per skb position, shared by every function with its skb
+ * there. Without bpf_get_func_ip (before 5.15) a kprobe's ip is one byte
+ * past the probed address (the int3, or ftrace standing in for it);
+ * userspace resolves either to the symbol at or below.
+ */
+#define NP_KFUNC(n)									\
+SEC("kprobe.multi")									\
+int np_kmulti_##n(struct pt_regs *ctx)							\
+{											\
+	return on_kfunc((struct sk_buff *)PT_REGS_PARM##n(ctx), bpf_get_func_ip(ctx));	\
+}											\
+SEC("kprobe")										\
+int np_kprobe_##n(struct pt_regs *ctx)							\
+{											\
+	__u64 ip = kprobe_func_ip ? bpf_get_func_ip(ctx) : PT_REGS_IP(ctx) - 1;		\
+											\
+	return on_kfunc((struct sk_buff *)PT_REGS_PARM##n(ctx), ip);			\
+}
+
+NP_KFUNC(1)
+NP_KFUNC(2)
+NP_KFUNC(3)
+NP_KFUNC(4)
+NP_KFUNC(5)
 
 /*
  * Route lookups carry a flow, not an skb: its addresses, protocol and ports
