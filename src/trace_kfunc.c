@@ -158,6 +158,9 @@ void kfunc_probe_method(struct kfunc_probes *kp)
 	snprintf(why, sizeof(why), "this kernel has neither kprobe-multi (%s) nor kprobes",
 		 strerror(-err));
 	kp->no_method = why;
+	if (kp->method == KF_METHOD_KPROBE)
+		np_info("trace: kernel functions by kprobe, one per function (kprobe-multi: %s)",
+			strerror(-err));
 }
 
 static int add_target(struct kfunc_probes *kp, size_t *cap, const char *func, const char *layer)
