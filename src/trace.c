@@ -634,6 +634,9 @@ static int plan_kfuncs(struct trace_ctx *t, const struct btf *vmlinux)
 		       "which this kernel lacks");
 		return -EOPNOTSUPP;
 	}
+	if (t->kp.method == KF_METHOD_KPROBE)
+		np_info("trace: kernel functions by kprobe, one per function (kprobe-multi: %s)",
+			strerror(-t->kp.multi_err));
 	err = kfunc_plan(&t->kp, level, vmlinux);
 	if (err == -ENOMEM)
 		np_err("trace: out of memory for kernel-function probes");

@@ -7,6 +7,7 @@
  * skb position for all functions), else one kprobe per function. fentry is
  * not used: it needs a loaded program per function.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -158,9 +159,7 @@ void kfunc_probe_method(struct kfunc_probes *kp)
 	snprintf(why, sizeof(why), "this kernel has neither kprobe-multi (%s) nor kprobes",
 		 strerror(-err));
 	kp->no_method = why;
-	if (kp->method == KF_METHOD_KPROBE)
-		np_info("trace: kernel functions by kprobe, one per function (kprobe-multi: %s)",
-			strerror(-err));
+	kp->multi_err = err;
 }
 
 static int add_target(struct kfunc_probes *kp, size_t *cap, const char *func, const char *layer)
@@ -197,6 +196,36 @@ static int resolve(struct kfunc_probes *kp, struct kfunc_target *t)
 	return r == -EPERM ? 1 : r == -ENOTUNIQ ? 2 : r == -EXDEV ? 3 : 0;
 }
 
+/*
+ * A function of a loaded module (bridge, veth, tun are often modules) has
+ * its BTF in /sys/kernel/btf/MODULE, split from vmlinux'.
+ */
+static int module_skb_pos(const struct btf *vmlinux, const char *func, const char **why)
+{
+	struct dirent *d;
+	DIR *dir;
+	int pos = -ENOENT;
+
+	dir = opendir("/sys/kernel/btf");
+	if (!dir)
+		return -ENOENT;
+	while (pos == -ENOENT && (d = readdir(dir))) {
+		char path[300];
+		struct btf *mod;
+
+		if (d->d_name[0] == '.' || strcmp(d->d_name, "vmlinux") == 0)
+			continue;
+		snprintf(path, sizeof(path), "/sys/kernel/btf/%s", d->d_name);
+		mod = btf__parse_split(path, (struct btf *)vmlinux);
+		if (libbpf_get_error(mod))
+			continue;
+		pos = kfunc_skb_pos(mod, func, why);
+		btf__free(mod);
+	}
+	closedir(dir);
+	return pos;
+}
+
 static int cmp_target_sym(const void *a, const void *b)
 {
 	const struct kfunc_target *x = a, *y = b;
@@ -225,8 +254,15 @@ int kfunc_plan(struct kfunc_probes *kp, enum kfunc_level level, const struct btf
 				return -ENOMEM;
 			t = &kp->t[kp->n - 1];
 			t->pos = btf ? kfunc_skb_pos(btf, t->func, &why) : -ENOENT;
+			if (t->pos == -ENOENT && btf)
+				t->pos = module_skb_pos(btf, t->func, &why);
 			if (!btf)
 				why = "no kernel BTF to find its skb parameter";
+			if (t->pos == -ENOENT && btf && kp->have_syms)
+				why = kfunc_syms_count(&kp->syms, t->func) ?
+				      "in the kernel's symbols but not in its BTF" :
+				      "not in this kernel's BTF nor its symbols (inlined, or in a "
+				      "module not loaded)";
 			if (t->pos < 0)
 				t->why = strdup(why);
 			else if (!kp->have_syms)
@@ -381,9 +417,13 @@ static void report(const struct kfunc_probes *kp)
 	const char *how = kp->method == KF_METHOD_MULTI ? "kprobe-multi" : "kprobe";
 
 	if (kp->level == KF_ALL_SKB) {
+		size_t clones = 0;
+
+		for (size_t i = 0; i < kp->n; i++)
+			clones += kp->t[i].attached && strcmp(kp->t[i].sym, kp->t[i].func);
 		np_info("trace: all-skb: %zu kernel functions taking an skb attached (%s, %zu "
-			"links); %zu failed to attach", kp->attached, how, kp->nlinks,
-			kp->n - kp->attached);
+			"links), %zu of them as compiler clones with the skb first; %zu failed "
+			"to attach", kp->attached, how, kp->nlinks, clones, kp->n - kp->attached);
 		for (size_t i = 0; i < sizeof(skip_names) / sizeof(*skip_names); i++)
 			if (kp->skipped[i])
 				np_info("trace: all-skb: %zu left out: %s", kp->skipped[i],

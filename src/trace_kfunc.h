@@ -35,6 +35,7 @@ struct kfunc_probes {
 	enum kfunc_method method;
 	bool func_ip;		/* kprobes have bpf_get_func_ip */
 	const char *no_method;	/* why no method, when method is NONE */
+	int multi_err;		/* why not kprobe-multi: -errno of the attempt */
 	struct kfunc_target *t;
 	size_t n;
 	struct kfunc_target **by_sym;	/* attached ones, sorted by sym, for events */
