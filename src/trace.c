@@ -641,8 +641,8 @@ static int plan_kfuncs(struct trace_ctx *t, const struct btf *vmlinux)
 	if (err == -ENOMEM)
 		np_err("trace: out of memory for kernel-function probes");
 	else if (err)
-		np_err("trace: --probes all-skb needs the kernel's BTF and its symbols "
-		       "(kallsyms): %s", strerror(-err));
+		np_err("trace: --probes all-skb needs the kernel's BTF and tracefs' "
+		       "available_filter_functions (mount -t tracefs nodev /sys/kernel/tracing)");
 	return err;
 }
 

@@ -127,7 +127,7 @@ static int try_kprobe_multi(void)
 	 * one without refuses the attach type (EINVAL) or has no fprobe
 	 * (EOPNOTSUPP).
 	 */
-	return err == -ESRCH || err == -ENOENT ? 0 : err ? err : 0;
+	return err == -ESRCH || err == -ENOENT ? 0 : err;
 }
 
 static int silent_print(enum libbpf_print_level l, const char *f, va_list ap)
@@ -272,7 +272,11 @@ int kfunc_plan(struct kfunc_probes *kp, enum kfunc_level level, const struct btf
 		}
 		return 0;
 	}
-	if (!btf || !kp->have_syms)
+	/*
+	 * kallsyms also lists functions ftrace cannot probe, and each would
+	 * make a kprobe-multi link fail: all-skb needs ftrace's own list.
+	 */
+	if (!btf || !kp->have_syms || !kp->syms.ftrace)
 		return -ENOENT;
 	for (int id = 1; id < (int)btf__type_cnt(btf); id++) {
 		const struct btf_type *bt = btf__type_by_id(btf, id);
@@ -397,8 +401,14 @@ static void attach_multi(struct kfunc_probes *kp, struct bpf_program *prog,
 			g[i]->attached = true;
 		return;
 	}
-	if (n == 1) {
-		set_why(g[0], strerror(-err));
+	/*
+	 * Halve only for errors about a symbol (not found, not traceable);
+	 * anything else (memory, permission) would fail every half the same.
+	 */
+	if (n == 1 || (err != -ENOENT && err != -ESRCH && err != -EINVAL &&
+		       err != -EADDRNOTAVAIL)) {
+		for (size_t i = 0; i < n; i++)
+			set_why(g[i], strerror(-err));
 		return;
 	}
 	attach_multi(kp, prog, g, n / 2);
@@ -450,6 +460,12 @@ void kfunc_attach(struct kfunc_probes *kp, struct trace_bpf *skel, bool loaded)
 
 	if (kp->level == KF_NONE)
 		return;
+	/* Again for the raw_tp flavour when no tp_btf probe attached: start afresh. */
+	free(kp->by_sym);
+	kp->by_sym = NULL;
+	kp->nby = kp->attached = 0;
+	for (size_t i = 0; i < kp->n; i++)
+		kp->t[i].attached = false;
 	g = calloc(kp->n ? kp->n : 1, sizeof(*g));
 	for (int pos = 1; g && loaded && kp->method != KF_METHOD_NONE && pos <= KFUNC_MAX_POS;
 	     pos++) {
