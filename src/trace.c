@@ -553,7 +553,8 @@ static int open_load(struct trace_opts *o, const struct btf *vmlinux, bool btf_f
  * optional: when their programs do not load, the tracepoints run alone.
  */
 static int load_flavour(struct trace_opts *o, const struct btf *vmlinux, bool btf_flavour,
-			struct kfunc_probes *kp, struct trace_bpf **out, struct attached *at)
+			struct kfunc_probes *kp, const struct kallsyms *ks, struct trace_bpf **out,
+			struct attached *at)
 {
 	const char *prefix = btf_flavour ? "tp_btf/" : "raw_tp/";
 	bool missing[NP_P_MAX] = { false };
@@ -600,7 +601,7 @@ static int load_flavour(struct trace_opts *o, const struct btf *vmlinux, bool bt
 				btf_flavour ? "tp_btf" : "raw_tp", probes[p].layer);
 		}
 	}
-	kfunc_attach(kp, skel, kfuncs);
+	kfunc_attach(kp, skel, kfuncs, ks);
 	if (!at->probes && !kp->attached) {
 		np_err("trace: no probe could be attached");
 		kfunc_detach(kp);
@@ -628,15 +629,21 @@ static int plan_kfuncs(struct trace_ctx *t, const struct btf *vmlinux)
 
 	if (level == KF_NONE)
 		return 0;
-	kfunc_probe_method(&t->kp);
+	kfunc_probe_method(&t->kp, vmlinux);
 	if (level == KF_ALL_SKB && t->kp.method != KF_METHOD_MULTI) {
 		np_err("trace: --probes all-skb needs kprobe-multi (fprobe, CONFIG_FPROBE), "
 		       "which this kernel lacks");
 		return -EOPNOTSUPP;
 	}
-	if (t->kp.method == KF_METHOD_KPROBE)
+	if (t->kp.forced && t->kp.method != KF_METHOD_NONE)
+		np_info("trace: kernel functions by %s, as NETOPROC_KFUNC_METHOD=%s asks",
+			kfunc_method_name(t->kp.method), t->kp.forced);
+	else if (t->kp.method == KF_METHOD_KPROBE)
 		np_info("trace: kernel functions by kprobe, one per function (kprobe-multi: %s)",
 			strerror(-t->kp.multi_err));
+	else if (t->kp.method == KF_METHOD_FENTRY)
+		np_info("trace: kernel functions by fentry, a program per function (kprobe-multi: "
+			"%s; no kprobes)", strerror(-t->kp.multi_err));
 	err = kfunc_plan(&t->kp, level, vmlinux);
 	if (err == -ENOMEM)
 		np_err("trace: out of memory for kernel-function probes");
@@ -672,9 +679,11 @@ static int run(struct trace_opts *o)
 		goto cleanup;
 	err = -ENOENT;
 	if (vmlinux)
-		err = load_flavour(o, vmlinux, true, &t.kp, &skel, &at);
+		err = load_flavour(o, vmlinux, true, &t.kp, t.have_ksyms ? &t.ksyms : NULL, &skel,
+				   &at);
 	if (err)
-		err = load_flavour(o, vmlinux, false, &t.kp, &skel, &at);
+		err = load_flavour(o, vmlinux, false, &t.kp, t.have_ksyms ? &t.ksyms : NULL,
+				   &skel, &at);
 	if (err) {
 		np_err("trace: cannot load the tracer: %s", strerror(-err));
 		goto cleanup;
@@ -710,7 +719,7 @@ static int run(struct trace_opts *o)
 		if (now >= next_lost) {
 			np_lost_report(&lost, np_percpu_sum(bpf_map__fd(skel->maps.stats),
 							    NP_TRACE_STAT_LOST) +
-					      np_prog_misses(skel->obj), false);
+					      np_prog_misses(skel->obj) + kfunc_misses(&t.kp), false);
 			next_lost = now + 1;
 		}
 		if (o->duration && now - start >= o->duration)
@@ -722,13 +731,13 @@ static int run(struct trace_opts *o)
 		flush_idle(&t, 0, true);
 	fflush(stdout);
 	np_lost_report(&lost, np_percpu_sum(bpf_map__fd(skel->maps.stats), NP_TRACE_STAT_LOST) +
-		       np_prog_misses(skel->obj), true);
+		       np_prog_misses(skel->obj) + kfunc_misses(&t.kp), true);
 	np_info("trace: %llu events matched, %llu lost in the ring buffer, %llu missed "
 		"(probe nested)",
 		(unsigned long long)np_percpu_sum(bpf_map__fd(skel->maps.stats),
 						  NP_TRACE_STAT_MATCHED),
 		(unsigned long long)np_percpu_sum(bpf_map__fd(skel->maps.stats), NP_TRACE_STAT_LOST),
-		(unsigned long long)np_prog_misses(skel->obj));
+		(unsigned long long)np_prog_misses(skel->obj) + kfunc_misses(&t.kp));
 cleanup:
 	ring_buffer__free(rb);
 	for (int i = 0; i < at.n; i++)

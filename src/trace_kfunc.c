@@ -18,9 +18,13 @@
 #include <bpf/libbpf.h>
 #include "kallsyms.h"
 #include "trace_abi.h"
+#include "trace_common.h"
 #include "trace_kfunc.h"
 #include "trace.skel.h"
+#include "trace_fentry.skel.h"
 #include "util.h"
+
+#define ENOTSUPP 524	/* include/linux/errno.h */
 
 struct kfunc_def {
 	const char *func;
@@ -135,10 +139,41 @@ static int silent_print(enum libbpf_print_level l, const char *f, va_list ap)
 	return 0;
 }
 
-void kfunc_probe_method(struct kfunc_probes *kp)
+/* 0 when a fentry program loads for @func here, else -errno. */
+static int try_fentry(const struct btf *btf, const char *func)
+{
+	struct bpf_insn insns[] = {
+		{ .code = 0xb7, .dst_reg = 0, .imm = 0 },	/* r0 = 0 */
+		{ .code = 0x95 },				/* exit */
+	};
+	LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = BPF_TRACE_FENTRY);
+	int id = btf ? btf__find_by_name_kind(btf, func, BTF_KIND_FUNC) : -ENOENT;
+	int fd;
+
+	if (id < 0)
+		return -ENOENT;
+	opts.attach_btf_id = id;
+	fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, "np_fentry", "GPL", insns, 2, &opts);
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	return 0;
+}
+
+const char *kfunc_method_name(enum kfunc_method m)
+{
+	static const char *const names[] = {
+		[KF_METHOD_NONE] = "none", [KF_METHOD_MULTI] = "kprobe-multi",
+		[KF_METHOD_KPROBE] = "kprobe", [KF_METHOD_FENTRY] = "fentry",
+	};
+
+	return names[m];
+}
+
+void kfunc_probe_method(struct kfunc_probes *kp, const struct btf *btf)
 {
 	libbpf_print_fn_t old = libbpf_set_print(silent_print);
-	static char why[160];
+	static char why[200];
 	bool kprobes;
 	int err;
 
@@ -149,17 +184,38 @@ void kfunc_probe_method(struct kfunc_probes *kp)
 		   access("/sys/kernel/debug/tracing/kprobe_events", W_OK) == 0);
 	kp->func_ip = kprobes &&
 		      libbpf_probe_bpf_helper(BPF_PROG_TYPE_KPROBE, BPF_FUNC_get_func_ip, NULL) == 1;
+	kp->fentry_err = try_fentry(btf, "ip_rcv");
 	libbpf_set_print(old);
 	if (!err)
 		kp->method = KF_METHOD_MULTI;
 	else if (kprobes)
 		kp->method = KF_METHOD_KPROBE;
+	else if (!kp->fentry_err)
+		kp->method = KF_METHOD_FENTRY;
 	else
 		kp->method = KF_METHOD_NONE;
-	snprintf(why, sizeof(why), "this kernel has neither kprobe-multi (%s) nor kprobes",
-		 strerror(-err));
+	snprintf(why, sizeof(why), "this kernel has neither kprobe-multi (%s), kprobes nor "
+		 "fentry (%s)", strerror(-err), strerror(-kp->fentry_err));
 	kp->no_method = why;
 	kp->multi_err = err;
+	kp->forced = getenv("NETOPROC_KFUNC_METHOD");
+	if (kp->forced && !*kp->forced)
+		kp->forced = NULL;
+	if (kp->forced) {
+		enum kfunc_method m = KF_METHOD_NONE;
+
+		for (int i = KF_METHOD_MULTI; i <= KF_METHOD_FENTRY; i++)
+			if (strcmp(kp->forced, kfunc_method_name(i)) == 0)
+				m = i;
+		if ((m == KF_METHOD_MULTI && err) || (m == KF_METHOD_KPROBE && !kprobes) ||
+		    (m == KF_METHOD_FENTRY && kp->fentry_err))
+			m = KF_METHOD_NONE;
+		if (m == KF_METHOD_NONE) {
+			snprintf(why, sizeof(why), "NETOPROC_KFUNC_METHOD=%s is not available here",
+				 kp->forced);
+		}
+		kp->method = m;
+	}
 }
 
 static int add_target(struct kfunc_probes *kp, size_t *cap, const char *func, const char *layer)
@@ -424,7 +480,7 @@ static int cmp_by_sym(const void *a, const void *b)
 
 static void report(const struct kfunc_probes *kp)
 {
-	const char *how = kp->method == KF_METHOD_MULTI ? "kprobe-multi" : "kprobe";
+	const char *how = kfunc_method_name(kp->method);
 
 	if (kp->level == KF_ALL_SKB) {
 		size_t clones = 0;
@@ -453,7 +509,70 @@ static void report(const struct kfunc_probes *kp)
 	}
 }
 
-void kfunc_attach(struct kfunc_probes *kp, struct trace_bpf *skel, bool loaded)
+/* Address of text symbol @name, 0 when unknown (the event then shows 0x0). */
+static uint64_t sym_addr(const struct kallsyms *ks, const char *name)
+{
+	for (size_t i = 0; ks && i < ks->n; i++)
+		if (strcmp(ks->names + ks->syms[i].name, name) == 0)
+			return ks->syms[i].addr;
+	return 0;
+}
+
+/*
+ * fentry: trace_fentry.bpf.c loaded for @t alone, sharing @skel's maps and
+ * filter settings. The kernel finds a fentry target by its BTF name, so a
+ * function left only as a compiler clone cannot be one.
+ */
+static int attach_fentry(struct kfunc_probes *kp, struct trace_bpf *skel,
+			 struct kfunc_target *t, const struct kallsyms *ks)
+{
+	struct trace_fentry_bpf *fe, **p;
+	struct bpf_program *prog, *progs[KFUNC_MAX_POS];
+	struct bpf_link *link;
+	int err;
+
+	if (strcmp(t->sym, t->func)) {
+		set_why(t, "only a compiler clone, which fentry cannot attach to by BTF name");
+		return -ENOENT;
+	}
+	p = realloc(kp->fentry, (kp->nfentry + 1) * sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	kp->fentry = p;
+	fe = trace_fentry_bpf__open();
+	if (!fe)
+		return -errno;
+	kp->fentry[kp->nfentry++] = fe;
+	fe->rodata->np_cfg = skel->rodata->np_cfg;
+	memcpy((void *)fe->rodata->np_prog, (const void *)skel->rodata->np_prog,
+	       sizeof(fe->rodata->np_prog));
+	fe->rodata->track = skel->rodata->track;
+	fe->rodata->func_addr = sym_addr(ks, t->sym);
+	progs[0] = fe->progs.np_fentry_1;
+	progs[1] = fe->progs.np_fentry_2;
+	progs[2] = fe->progs.np_fentry_3;
+	progs[3] = fe->progs.np_fentry_4;
+	progs[4] = fe->progs.np_fentry_5;
+	bpf_object__for_each_program(prog, fe->obj)
+		bpf_program__set_autoload(prog, prog == progs[t->pos - 1]);
+	err = bpf_map__reuse_fd(fe->maps.events, bpf_map__fd(skel->maps.events));
+	err = err ?: bpf_map__reuse_fd(fe->maps.scratch, bpf_map__fd(skel->maps.scratch));
+	err = err ?: bpf_map__reuse_fd(fe->maps.stats, bpf_map__fd(skel->maps.stats));
+	err = err ?: bpf_map__reuse_fd(fe->maps.tracked, bpf_map__fd(skel->maps.tracked));
+	err = err ?: bpf_map__reuse_fd(fe->maps.np_in_softirq,
+				       bpf_map__fd(skel->maps.np_in_softirq));
+	err = err ?: bpf_program__set_attach_target(progs[t->pos - 1], 0, t->func);
+	err = err ?: trace_fentry_bpf__load(fe);
+	if (err)
+		return err;
+	link = bpf_program__attach(progs[t->pos - 1]);
+	if (!link)
+		return -errno;
+	return add_link(kp, link);
+}
+
+void kfunc_attach(struct kfunc_probes *kp, struct trace_bpf *skel, bool loaded,
+		  const struct kallsyms *ks)
 {
 	struct kfunc_target **g;
 	size_t n;
@@ -467,8 +586,22 @@ void kfunc_attach(struct kfunc_probes *kp, struct trace_bpf *skel, bool loaded)
 	for (size_t i = 0; i < kp->n; i++)
 		kp->t[i].attached = false;
 	g = calloc(kp->n ? kp->n : 1, sizeof(*g));
-	for (int pos = 1; g && loaded && kp->method != KF_METHOD_NONE && pos <= KFUNC_MAX_POS;
-	     pos++) {
+	for (size_t i = 0; kp->method == KF_METHOD_FENTRY && i < kp->n; i++) {
+		int err;
+
+		if (!kp->t[i].sym)
+			continue;
+		err = attach_fentry(kp, skel, &kp->t[i], ks);
+		if (!err)
+			kp->t[i].attached = true;
+		else if (err == -ENOTSUPP)	/* the kernel's own errno, not in libc */
+			set_why(&kp->t[i], "the kernel cannot build its fentry trampoline "
+				"(ENOTSUPP: more arguments than it handles, or a struct by value)");
+		else if (err != -ENOENT)
+			set_why(&kp->t[i], strerror(-err));
+	}
+	for (int pos = 1; g && loaded && kp->method != KF_METHOD_NONE &&
+	     kp->method != KF_METHOD_FENTRY && pos <= KFUNC_MAX_POS; pos++) {
 		struct bpf_program *prog = prog_for(skel, kp->method == KF_METHOD_MULTI, pos);
 
 		n = 0;
@@ -490,7 +623,7 @@ void kfunc_attach(struct kfunc_probes *kp, struct trace_bpf *skel, bool loaded)
 				g[i]->attached = true;
 		}
 	}
-	if (!loaded)
+	if (!loaded && kp->method != KF_METHOD_FENTRY)
 		for (size_t i = 0; i < kp->n; i++)
 			if (kp->t[i].sym && kp->method != KF_METHOD_NONE)
 				set_why(&kp->t[i], "its BPF programs did not load");
@@ -510,6 +643,20 @@ void kfunc_detach(struct kfunc_probes *kp)
 	for (size_t i = 0; i < kp->nlinks; i++)
 		bpf_link__destroy(kp->links[i]);
 	kp->nlinks = 0;
+	for (size_t i = 0; i < kp->nfentry; i++)
+		trace_fentry_bpf__destroy(kp->fentry[i]);
+	free(kp->fentry);
+	kp->fentry = NULL;
+	kp->nfentry = 0;
+}
+
+uint64_t kfunc_misses(const struct kfunc_probes *kp)
+{
+	uint64_t sum = 0;
+
+	for (size_t i = 0; i < kp->nfentry; i++)
+		sum += np_prog_misses(kp->fentry[i]->obj);
+	return sum;
 }
 
 void kfunc_free(struct kfunc_probes *kp)

@@ -270,7 +270,7 @@ except OSError as e:
 
 
 # Kernel functions of each level (src/trace_kfunc.c), and what this machine says of them:
-# its kernel (6.18, CI's) has no kprobes, no fprobe and no fentry, so each is listed
+# its kernel (6.18, CI's) has no kprobes, no fprobe and no fentry (EPERM), so each is listed
 # once as missing, with the reason, and the tracepoints run as before.
 KFUNC_STANDARD = ("ip_rcv", "ip_local_deliver", "ip_forward", "__ip_local_out", "ip_output",
                   "ip_finish_output2", "ipv6_rcv", "ip6_output", "nf_hook_slow",
@@ -283,7 +283,8 @@ KFUNC_FULL = KFUNC_STANDARD + (
     "__netif_receive_skb_core", "dev_hard_start_xmit", "veth_xmit", "tun_net_xmit",
     "tcp_v6_rcv", "tcp_rcv_established", "__tcp_transmit_skb", "udpv6_rcv",
     "udp_queue_rcv_skb", "udp_send_skb", "icmpv6_rcv")
-NO_KPROBES = "this kernel has neither kprobe-multi (Operation not supported) nor kprobes"
+NO_KPROBES = ("this kernel has neither kprobe-multi (Operation not supported), kprobes nor "
+              "fentry (Operation not permitted)")
 PSKB = "takes struct sk_buff **, not an skb"
 
 

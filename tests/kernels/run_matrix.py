@@ -32,8 +32,9 @@ SCENARIOS = ("tcp_bulk_ipv4", "tcp_bulk_ipv6", "short_lived_clients", "udp_uncon
              "udp_unconnected_ipv6", "prefork_server")
 SHORT = {"tcp_bulk_ipv4": "tcp4", "tcp_bulk_ipv6": "tcp6", "short_lived_clients": "short",
          "udp_unconnected_ipv4": "udp4", "udp_unconnected_ipv6": "udp6",
-         "prefork_server": "prefork", "kfunc_ping": "kfunc", "all_skb": "allskb"}
-TRACE_SCENARIOS = ("kfunc_ping", "all_skb")
+         "prefork_server": "prefork", "kfunc_ping": "kfunc", "all_skb": "allskb",
+         "kfunc_fentry": "fentry"}
+TRACE_SCENARIOS = ("kfunc_ping", "all_skb", "kfunc_fentry")
 
 
 # ---- what the VM printed ----------------------------------------------------------
@@ -259,7 +260,7 @@ def per_skb(evs, icmp_type):
     return done + list(cur.values())
 
 
-def sc_trace_kfunc(vm, b):
+def sc_trace_kfunc(vm, b, method=None):
     check_eq(b.status.get("attached"), "yes", "netoproc trace attached")
     check_eq(b.status.get("rc"), "0", "netoproc trace exit status")
     check_eq(b.result("ping").get("rc"), 0, "busybox ping exit status")
@@ -268,7 +269,7 @@ def sc_trace_kfunc(vm, b):
         m = KFUNC_LINE.search(l)
         if m:
             said[m.group(1)] = m.group(3) or "missing"
-    want = KFUNC_METHOD.get(vm.series)
+    want = method or KFUNC_METHOD.get(vm.series)
     for f in KFUNC_PATH:
         check_eq(said.get(f), want, f"-v: kfunc:{f} attached by")
     evs = trace_events(b)
@@ -467,6 +468,8 @@ def evaluate(vm, results):
     if any(k[0] == "trace" for k in vm.blocks) or not vm.error:
         rec("trace", "kfunc_ping", lambda b: sc_trace_kfunc(vm, b))
         rec("trace", "all_skb", lambda b: sc_trace_all_skb(vm, b))
+        # NETOPROC_KFUNC_METHOD=fentry: fentry attaches on all three kernels.
+        rec("trace", "kfunc_fentry", lambda b: sc_trace_kfunc(vm, b, "fentry"))
     auto = None
     for s in SCENARIOS:
         b = vm.blocks.get(("auto", s))

@@ -12,7 +12,8 @@
 #   @@NP END
 # A tier the probe calls unavailable is only checked to be refused (exit 2, one line).
 # Then `netoproc trace` with kernel-function probes on a loopback ping (tier "trace":
-# scenarios kfunc_ping, --probes full, and all_skb, --probes all-skb).
+# scenarios kfunc_ping, --probes full; all_skb, --probes all-skb; kfunc_fentry, --probes
+# full by fentry).
 # Kernel command line: np_tiers=a,b (default: tracepoint,fentry,kprobe,auto),
 # np_scen=x,y (default: all), np_trace=0 to skip the trace scenarios.
 export PATH=/bin
@@ -264,7 +265,8 @@ trace_run() {
 	: >$T/np.err
 	start=$(date +%s)
 	attached=no
-	timeout 240 $NP trace -v --format json --duration 200 "$@" >$T/np.out 2>$T/np.err &
+	NETOPROC_KFUNC_METHOD=$KFUNC_METHOD timeout 240 $NP trace -v --format json \
+		--duration 200 "$@" >$T/np.out 2>$T/np.err &
 	nppid=$!
 	i=0
 	while ! grep -q "capture attached" $T/np.err; do
@@ -293,8 +295,10 @@ trace_run() {
 }
 
 if [ "$(arg np_trace)" != 0 ]; then
-	trace_run kfunc_ping --probes full icmp
-	trace_run all_skb --probes all-skb icmp
+	KFUNC_METHOD= trace_run kfunc_ping --probes full icmp
+	KFUNC_METHOD= trace_run all_skb --probes all-skb icmp
+	# fentry comes after kprobes: forced, so that it is tested where both exist.
+	KFUNC_METHOD=fentry trace_run kfunc_fentry --probes full icmp
 fi
 
 echo "@@NP DONE kernel=$K"
