@@ -122,7 +122,7 @@ static void usage(FILE *out)
 	fputs("Usage: netoproc trace [OPTIONS] [EXPRESSION]\n"
 	      "\n"
 	      "Packets along their path through the kernel, from its skb tracepoints and\n"
-	      "kernel functions (kprobe-multi, or kprobes, where the kernel has them).\n"
+	      "kernel functions (kprobe-multi, kprobes or fentry, where the kernel has them).\n"
 	      "\n"
 	      "  --probes basic|standard|full|all-skb   probe set (basic: link in/out,\n"
 	      "                         qdisc, skb lifecycle; standard: + route lookups,\n"
