@@ -4,8 +4,8 @@
  * miss (IP in/out/forward, netfilter, bridge, virtual devices, protocol
  * receive). Each function's skb position comes from the running kernel's
  * BTF; the attach method from trying the kernel: kprobe-multi (one link per
- * skb position for all functions), else one kprobe per function. fentry is
- * not used: it needs a loaded program per function.
+ * skb position for all functions), else one kprobe per function, else fentry
+ * (trace_fentry.bpf.c loaded once per function: the slowest to start).
  */
 #include <dirent.h>
 #include <errno.h>
