@@ -2,8 +2,9 @@
 /*
  * `netoproc trace`: packets along their path through the stack, from the
  * tracepoints that carry an skb (link in/out, qdisc, ICMP, TCP, UDP, socket,
- * skb lifecycle). --probes picks a level; each probe is attached only where
- * the running kernel has it, and -v lists attached and missing ones. Events
+ * skb lifecycle) and kernel functions that take one (trace_kfunc.c: IP,
+ * netfilter, bridge, devices). --probes picks a level; each probe is attached
+ * only where the running kernel has it, and -v lists attached and missing ones. Events
  * stream as text or JSON, or --timeline groups them per skb with the delay
  * between hops.
  */
