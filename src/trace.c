@@ -2,8 +2,9 @@
 /*
  * `netoproc trace`: packets along their path through the stack, from the
  * tracepoints that carry an skb (link in/out, qdisc, ICMP, TCP, UDP, socket,
- * skb lifecycle). --probes picks a level; each probe is attached only where
- * the running kernel has it, and -v lists attached and missing ones. Events
+ * skb lifecycle) and kernel functions that take one (trace_kfunc.c: IP,
+ * netfilter, bridge, devices). --probes picks a level; each probe is attached
+ * only where the running kernel has it, and -v lists attached and missing ones. Events
  * stream as text or JSON, or --timeline groups them per skb with the delay
  * between hops.
  */
@@ -24,6 +25,7 @@
 #include "trace_abi.h"
 #include "trace.skel.h"
 #include "trace_common.h"
+#include "trace_kfunc.h"
 #include "util.h"
 
 _Static_assert(sizeof(struct np_trace_event) == 144, "np_trace_event layout");
@@ -32,7 +34,7 @@ _Static_assert(sizeof(struct np_trace_event) == 144, "np_trace_event layout");
 #define TIMELINE_MAX 256	/* events kept per skb before its timeline is printed */
 #define TIMELINE_IDLE_NS 1000000000ull	/* an skb silent this long is done */
 
-enum level { LEVEL_BASIC, LEVEL_STANDARD, LEVEL_FULL };
+enum level { LEVEL_BASIC, LEVEL_STANDARD, LEVEL_FULL, LEVEL_ALL_SKB };
 
 struct probe {
 	const char *name;	/* tracepoint, without its category */
@@ -82,6 +84,8 @@ static const struct probe probes[NP_P_MAX] = {
 	[NP_P_CONSUME_SKB] = { "consume_skb", "skb", "skb", LEVEL_BASIC, 2 },
 	[NP_P_FIB_TABLE_LOOKUP] = { "fib_table_lookup", "fib", "route", LEVEL_STANDARD, 5 },
 	[NP_P_FIB6_TABLE_LOOKUP] = { "fib6_table_lookup", "fib6", "route", LEVEL_STANDARD, 5 },
+	/* Not a tracepoint: the functions of trace_kfunc.c, named per event. */
+	[NP_P_KFUNC] = { "kfunc", "kfunc", "function", LEVEL_STANDARD, 0 },
 };
 
 struct trace_opts {
@@ -109,6 +113,7 @@ struct trace_ctx {
 	struct kallsyms ksyms;
 	bool have_ksyms;
 	struct htab lines;	/* skb address -> struct timeline * */
+	struct kfunc_probes kp;
 	uint64_t shown;
 	bool done;
 };
@@ -117,12 +122,16 @@ static void usage(FILE *out)
 {
 	fputs("Usage: netoproc trace [OPTIONS] [EXPRESSION]\n"
 	      "\n"
-	      "Packets along their path through the kernel, from its skb tracepoints.\n"
+	      "Packets along their path through the kernel, from its skb tracepoints and\n"
+	      "kernel functions (kprobe-multi, kprobes or fentry, where the kernel has them).\n"
 	      "\n"
-	      "  --probes basic|standard|full   probe set (basic: link in/out, qdisc, skb\n"
-	      "                         lifecycle; standard: + route lookups, ICMP, TCP,\n"
-	      "                         UDP, socket events; full: + per-segment TCP and\n"
-	      "                         copies to user space) (standard)\n"
+	      "  --probes basic|standard|full|all-skb   probe set (basic: link in/out,\n"
+	      "                         qdisc, skb lifecycle; standard: + route lookups,\n"
+	      "                         ICMP, TCP, UDP, socket events, IP in/out/forward,\n"
+	      "                         netfilter functions; full: + per-segment TCP, copies\n"
+	      "                         to user space, bridge, veth/tun, more IP functions;\n"
+	      "                         all-skb: full + every function taking an skb, needs\n"
+	      "                         kprobe-multi) (standard)\n"
 	      "  --format text|json     one line / one JSON object per event (text)\n"
 	      "  --timeline             group events per skb, with the delay between hops\n"
 	      "  --track                once an skb matched, show it everywhere until freed\n"
@@ -169,12 +178,10 @@ static int parse_opts(int argc, char **argv, struct trace_opts *o)
 			} else if (strcmp(optarg, "full") == 0) {
 				o->level = LEVEL_FULL;
 			} else if (strcmp(optarg, "all-skb") == 0) {
-				np_err("--probes all-skb needs kernel-function probes (fentry/kprobe), "
-				       "which netoproc trace does not implement yet");
-				return -EINVAL;
+				o->level = LEVEL_ALL_SKB;
 			} else {
-				np_err("invalid value '%s' for --probes: expected basic, standard or full",
-				       optarg);
+				np_err("invalid value '%s' for --probes: expected basic, standard, full "
+				       "or all-skb", optarg);
 				return -EINVAL;
 			}
 			break;
@@ -283,19 +290,39 @@ static void event_detail(struct trace_ctx *t, const struct np_trace_event *e,
 		printf(" sends type %u code %u", e->arg >> 8, e->arg & 0xff);
 }
 
-static const char *probe_name(uint32_t id)
+/* The probe's name and layer; a kernel function's from its address. */
+static const char *probe_name(struct trace_ctx *t, const struct np_trace_event *e,
+			      const char **layer, char *buf, size_t size)
 {
-	return id < NP_P_MAX ? probes[id].name : "?";
+	const struct kfunc_target *kt;
+	const char *sym;
+
+	*layer = e->probe < NP_P_MAX ? probes[e->probe].layer : "?";
+	if (e->probe != NP_P_KFUNC)
+		return e->probe < NP_P_MAX ? probes[e->probe].name : "?";
+	kt = kfunc_at(&t->kp, t->have_ksyms ? &t->ksyms : NULL, e->location, &sym);
+	if (kt) {
+		*layer = kt->layer;
+		return kt->func;
+	}
+	if (sym)
+		return sym;
+	snprintf(buf, size, "0x%llx", (unsigned long long)e->location);
+	return buf;
 }
 
 /* One event: a JSON object (inside jw's current level) or a text line. */
 static void emit_event(struct trace_ctx *t, const struct np_trace_event *e, struct json_writer *jw,
 		       const struct np_trace_event *prev)
 {
+	const char *layer, *name;
+	char nb[24];
+
+	name = probe_name(t, e, &layer, nb, sizeof(nb));
 	if (jw) {
 		jw_start_object(jw);
-		np_meta_json(jw, &e->m, probe_name(e->probe));
-		jw_kv_string(jw, "layer", e->probe < NP_P_MAX ? probes[e->probe].layer : "?");
+		np_meta_json(jw, &e->m, name);
+		jw_kv_string(jw, "layer", layer);
 		event_detail(t, e, jw);
 		if (prev) {
 			jw_key(jw, "delta_us");
@@ -306,7 +333,9 @@ static void emit_event(struct trace_ctx *t, const struct np_trace_event *e, stru
 	}
 	if (prev)
 		printf("  %+10.3fus ", (e->m.ts_ns - prev->m.ts_ns) / 1e3);
-	np_meta_text(stdout, &e->m, probe_name(e->probe));
+	np_meta_text(stdout, &e->m, name);
+	if (e->probe == NP_P_KFUNC)
+		printf(" [%s]", layer);
 	event_detail(t, e, NULL);
 	np_task_text(stdout, &e->m);
 	fputc('\n', stdout);
@@ -468,17 +497,13 @@ struct attached {
 	int probes;
 };
 
-/*
- * Load the chosen level's programs of one flavour and attach each on its own:
- * a probe this kernel lacks is reported and skipped.
- */
-static int load_flavour(struct trace_opts *o, const struct btf *vmlinux, bool btf_flavour,
-			struct trace_bpf **out, struct attached *at)
+/* Open and load one flavour's programs of the chosen level, kernel functions' if @kfuncs. */
+static int open_load(struct trace_opts *o, const struct btf *vmlinux, bool btf_flavour,
+		     struct kfunc_probes *kp, bool kfuncs, bool *missing, struct trace_bpf **out)
 {
 	const char *prefix = btf_flavour ? "tp_btf/" : "raw_tp/";
 	struct trace_bpf *skel;
 	struct bpf_program *prog;
-	bool missing[NP_P_MAX] = { false };
 	int err;
 
 	skel = trace_bpf__open();
@@ -510,6 +535,7 @@ static int load_flavour(struct trace_opts *o, const struct btf *vmlinux, bool bt
 		}
 		bpf_program__set_autoload(prog, load);
 	}
+	kfunc_configure(kp, skel, kfuncs);
 	err = np_filter_apply(&o->f, skel->obj, "trace");
 	if (err) {
 		trace_bpf__destroy(skel);
@@ -517,10 +543,39 @@ static int load_flavour(struct trace_opts *o, const struct btf *vmlinux, bool bt
 	}
 	err = trace_bpf__load(skel);
 	if (err) {
-		np_info("trace: loading the %s programs: %s", prefix, strerror(-err));
+		np_info("trace: loading the %s programs%s: %s", prefix,
+			kfuncs ? " with kernel-function probes" : "", strerror(-err));
 		trace_bpf__destroy(skel);
 		return err;
 	}
+	*out = skel;
+	return 0;
+}
+
+/*
+ * Load the chosen level's programs of one flavour and attach each on its own:
+ * a probe this kernel lacks is reported and skipped. Kernel functions are
+ * optional: when their programs do not load, the tracepoints run alone.
+ */
+static int load_flavour(struct trace_opts *o, const struct btf *vmlinux, bool btf_flavour,
+			struct kfunc_probes *kp, const struct kallsyms *ks, struct trace_bpf **out,
+			struct attached *at)
+{
+	const char *prefix = btf_flavour ? "tp_btf/" : "raw_tp/";
+	bool missing[NP_P_MAX] = { false };
+	bool kfuncs = kp->method != KF_METHOD_NONE && kp->n;
+	struct trace_bpf *skel = NULL;
+	struct bpf_program *prog;
+	int err;
+
+	err = open_load(o, vmlinux, btf_flavour, kp, kfuncs, missing, &skel);
+	if (err && kfuncs) {
+		kfuncs = false;
+		memset(missing, 0, sizeof(missing));
+		err = open_load(o, vmlinux, btf_flavour, kp, false, missing, &skel);
+	}
+	if (err)
+		return err;
 	memset(at, 0, sizeof(*at));
 	bpf_object__for_each_program(prog, skel->obj) {
 		int p = program_probe(prog);
@@ -529,7 +584,9 @@ static int load_flavour(struct trace_opts *o, const struct btf *vmlinux, bool bt
 		if (p >= 0 && missing[p] && strncmp(bpf_program__section_name(prog), prefix,
 						    strlen(prefix)) == 0)
 			np_info("probe %s:%s missing", probes[p].category, probes[p].name);
-		if (!bpf_program__autoload(prog))
+		/* Kernel functions are attached by trace_kfunc.c. */
+		if (!bpf_program__autoload(prog) || (p < 0 && strncmp(
+		    bpf_program__section_name(prog), prefix, strlen(prefix))))
 			continue;
 		link = bpf_program__attach(prog);
 		if (!link) {
@@ -549,8 +606,10 @@ static int load_flavour(struct trace_opts *o, const struct btf *vmlinux, bool bt
 				btf_flavour ? "tp_btf" : "raw_tp", probes[p].layer);
 		}
 	}
-	if (!at->probes) {
+	kfunc_attach(kp, skel, kfuncs, ks);
+	if (!at->probes && !kp->attached) {
 		np_err("trace: no probe could be attached");
+		kfunc_detach(kp);
 		for (int i = 0; i < at->n; i++)
 			bpf_link__destroy(at->links[i]);
 		trace_bpf__destroy(skel);
@@ -558,6 +617,45 @@ static int load_flavour(struct trace_opts *o, const struct btf *vmlinux, bool bt
 	}
 	*out = skel;
 	return 0;
+}
+
+/*
+ * The kernel functions of the level and how to attach them. all-skb without
+ * kprobe-multi is refused: thousands of single kprobes take minutes to attach.
+ */
+static int plan_kfuncs(struct trace_ctx *t, const struct btf *vmlinux)
+{
+	static const enum kfunc_level map[] = {
+		[LEVEL_BASIC] = KF_NONE, [LEVEL_STANDARD] = KF_STANDARD,
+		[LEVEL_FULL] = KF_FULL, [LEVEL_ALL_SKB] = KF_ALL_SKB,
+	};
+	enum kfunc_level level = map[t->o->level];
+	int err;
+
+	if (level == KF_NONE)
+		return 0;
+	kfunc_probe_method(&t->kp, vmlinux);
+	if (level == KF_ALL_SKB && t->kp.method != KF_METHOD_MULTI) {
+		np_err("trace: --probes all-skb needs kprobe-multi (fprobe, CONFIG_FPROBE), "
+		       "which this kernel lacks");
+		return -EOPNOTSUPP;
+	}
+	if (t->kp.forced && t->kp.method != KF_METHOD_NONE)
+		np_info("trace: kernel functions by %s, as NETOPROC_KFUNC_METHOD=%s asks",
+			kfunc_method_name(t->kp.method), t->kp.forced);
+	else if (t->kp.method == KF_METHOD_KPROBE)
+		np_info("trace: kernel functions by kprobe, one per function (kprobe-multi: %s)",
+			strerror(-t->kp.multi_err));
+	else if (t->kp.method == KF_METHOD_FENTRY)
+		np_info("trace: kernel functions by fentry, a program per function (kprobe-multi: "
+			"%s; no kprobes)", strerror(-t->kp.multi_err));
+	err = kfunc_plan(&t->kp, level, vmlinux);
+	if (err == -ENOMEM)
+		np_err("trace: out of memory for kernel-function probes");
+	else if (err)
+		np_err("trace: --probes all-skb needs the kernel's BTF and tracefs' "
+		       "available_filter_functions (mount -t tracefs nodev /sys/kernel/tracing)");
+	return err;
 }
 
 static int run(struct trace_opts *o)
@@ -581,11 +679,17 @@ static int run(struct trace_opts *o)
 		goto cleanup;
 	}
 	libbpf_set_print(libbpf_print);
+	t.kp.filter = &o->f;
+	err = plan_kfuncs(&t, vmlinux);
+	if (err)
+		goto cleanup;
 	err = -ENOENT;
 	if (vmlinux)
-		err = load_flavour(o, vmlinux, true, &skel, &at);
+		err = load_flavour(o, vmlinux, true, &t.kp, t.have_ksyms ? &t.ksyms : NULL, &skel,
+				   &at);
 	if (err)
-		err = load_flavour(o, vmlinux, false, &skel, &at);
+		err = load_flavour(o, vmlinux, false, &t.kp, t.have_ksyms ? &t.ksyms : NULL,
+				   &skel, &at);
 	if (err) {
 		np_err("trace: cannot load the tracer: %s", strerror(-err));
 		goto cleanup;
@@ -596,9 +700,7 @@ static int run(struct trace_opts *o)
 		np_err("trace: cannot open the ring buffer: %s", strerror(-err));
 		goto cleanup;
 	}
-	np_info("trace: tracepoints only; kernel-function probes (fentry/kprobe) are not "
-		"implemented");
-	np_info("trace: capture attached: %d probes%s%s", at.probes,
+	np_info("trace: capture attached: %zu probes%s%s", at.probes + t.kp.attached,
 		o->f.expr ? ", filter: " : "", o->f.expr ? o->f.expr : "");
 
 	np_catch_stop_signals();
@@ -623,7 +725,7 @@ static int run(struct trace_opts *o)
 		if (now >= next_lost) {
 			np_lost_report(&lost, np_percpu_sum(bpf_map__fd(skel->maps.stats),
 							    NP_TRACE_STAT_LOST) +
-					      np_prog_misses(skel->obj), false);
+					      np_prog_misses(skel->obj) + kfunc_misses(&t.kp), false);
 			next_lost = now + 1;
 		}
 		if (o->duration && now - start >= o->duration)
@@ -635,17 +737,18 @@ static int run(struct trace_opts *o)
 		flush_idle(&t, 0, true);
 	fflush(stdout);
 	np_lost_report(&lost, np_percpu_sum(bpf_map__fd(skel->maps.stats), NP_TRACE_STAT_LOST) +
-		       np_prog_misses(skel->obj), true);
+		       np_prog_misses(skel->obj) + kfunc_misses(&t.kp), true);
 	np_info("trace: %llu events matched, %llu lost in the ring buffer, %llu missed "
 		"(probe nested)",
 		(unsigned long long)np_percpu_sum(bpf_map__fd(skel->maps.stats),
 						  NP_TRACE_STAT_MATCHED),
 		(unsigned long long)np_percpu_sum(bpf_map__fd(skel->maps.stats), NP_TRACE_STAT_LOST),
-		(unsigned long long)np_prog_misses(skel->obj));
+		(unsigned long long)np_prog_misses(skel->obj) + kfunc_misses(&t.kp));
 cleanup:
 	ring_buffer__free(rb);
 	for (int i = 0; i < at.n; i++)
 		bpf_link__destroy(at.links[i]);
+	kfunc_free(&t.kp);
 	trace_bpf__destroy(skel);
 	if (t.lines.slots)
 		flush_idle(&t, 0, true);

@@ -40,13 +40,15 @@ enum np_probe_id {
 	NP_P_CONSUME_SKB,
 	NP_P_FIB_TABLE_LOOKUP,
 	NP_P_FIB6_TABLE_LOOKUP,
+	NP_P_KFUNC,		/* a kernel function: its address in location */
 	NP_P_MAX,
 };
 
 struct np_trace_event {
 	struct np_skb_meta m;
 	__u64 location;		/* kfree_skb, consume_skb: caller address;
-				 * fib lookups: routing table id */
+				 * fib lookups: routing table id;
+				 * kernel functions: the function's address */
 	__u32 probe;		/* enum np_probe_id */
 	__u32 arg;		/* kfree_skb: drop reason; net_dev_xmit: rc; tcp_send_reset:
 				 * reset reason; icmp_send: type << 8 | code;

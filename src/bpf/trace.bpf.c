@@ -13,15 +13,15 @@
 #include <bpf/bpf_endian.h>
 #include "trace_abi.h"
 #include "skb.bpf.h"
+#include "trace_event.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
 #define ENETUNREACH 101
 
-#define RB_SIZE (8 << 20)
-
 /* Set by userspace before load. */
-const volatile bool track = false;
+/* kprobe programs may call bpf_get_func_ip (5.15+; kprobe-multi always can). */
+const volatile bool kprobe_func_ip = false;
 /*
  * Arguments each tracepoint has in this kernel (the context pointer
  * included), from its BTF; raw_tp without BTF: the minimum the probe needs.
@@ -32,130 +32,6 @@ const volatile __u8 np_nargs[NP_P_MAX] = {};
 
 /* Argument i of probe id, or 0 where this kernel's tracepoint lacks it. */
 #define NP_ARG(id, i) (np_nargs[id] >= (i) + 2 ? ctx[i] : 0)
-
-struct np_trace_scratch {
-	struct np_trace_event ev;
-	struct np_pktbuf buf;
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, RB_SIZE);
-} events SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct np_trace_scratch);
-} scratch SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, NP_TRACE_STAT_MAX);
-	__type(key, __u32);
-	__type(value, __u64);
-} stats SEC(".maps");
-
-/*
- * --track: skbs that matched, by address, and their data buffers (skb->head),
- * which clones share: a clone made after the match (bridge flooding, TCP
- * transmit and retransmit, packet taps) is followed too, though its address
- * differs. Value: when last seen. Entries go when the skb (or the buffer's
- * last reference) is freed; frees no tracepoint shows (__kfree_skb) leave
- * entries behind, so one idle for NP_TRACK_IDLE_NS no longer counts: a
- * reused address is not taken for the packet that had it.
- */
-#define NP_TRACK_IDLE_NS 2000000000ull
-
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 65536);
-	__type(key, __u64);
-	__type(value, __u64);
-} tracked SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 65536);
-	__type(key, __u64);
-	__type(value, __u64);
-} tracked_heads SEC(".maps");
-
-static __always_inline void stat_inc(__u32 idx)
-{
-	__u64 *v = bpf_map_lookup_elem(&stats, &idx);
-
-	if (v)
-		(*v)++;
-}
-
-/* Whether key is in map and seen recently; refreshes it. */
-static __always_inline bool track_hit(void *map, __u64 key, __u64 now)
-{
-	__u64 *seen = bpf_map_lookup_elem(map, &key);
-
-	if (!seen)
-		return false;
-	if (now - *seen > NP_TRACK_IDLE_NS) {
-		bpf_map_delete_elem(map, &key);
-		return false;
-	}
-	*seen = now;
-	return true;
-}
-
-/* The skb is being freed: forget it, and its buffer when this is the last reference. */
-static __always_inline void track_forget(struct sk_buff *skb, __u64 key, __u64 head)
-{
-	struct skb_shared_info *shinfo;
-	__u32 dataref;
-
-	bpf_map_delete_elem(&tracked, &key);
-	shinfo = (struct skb_shared_info *)(head + BPF_CORE_READ(skb, end));
-	dataref = BPF_CORE_READ(shinfo, dataref.counter);
-	if ((dataref & 0xffff) <= 1)	/* SKB_DATAREF_MASK: references to the buffer */
-		bpf_map_delete_elem(&tracked_heads, &head);
-}
-
-static __always_inline int on_probe(__u32 probe, struct sk_buff *skb, struct sock *sk,
-				    __u64 location, __u32 arg, bool direct)
-{
-	struct np_trace_scratch *s;
-	__u64 key = (__u64)skb, head = 0, now = 0;
-	bool by_addr = false, by_head = false;
-	__u32 zero = 0;
-
-	if (!skb)
-		return 0;
-	if (track) {
-		now = bpf_ktime_get_ns();
-		head = (__u64)BPF_CORE_READ(skb, head);
-		by_addr = track_hit(&tracked, key, now);
-		by_head = head && track_hit(&tracked_heads, head, now);
-	}
-	s = bpf_map_lookup_elem(&scratch, &zero);
-	if (!s || !np_skb_collect(skb, sk, &s->ev.m, &s->buf, !by_addr && !by_head, direct))
-		return 0;
-	if (track) {
-		if (probe == NP_P_KFREE_SKB || probe == NP_P_CONSUME_SKB) {
-			track_forget(skb, key, head);
-		} else {
-			/* A clone met through its buffer is tracked by address from now on. */
-			if (!by_addr)
-				bpf_map_update_elem(&tracked, &key, &now, BPF_ANY);
-			if (head && !by_head)
-				bpf_map_update_elem(&tracked_heads, &head, &now, BPF_ANY);
-		}
-	}
-	s->ev.probe = probe;
-	s->ev.location = location;
-	s->ev.arg = arg;
-	stat_inc(NP_TRACE_STAT_MATCHED);
-	if (bpf_ringbuf_output(&events, &s->ev, sizeof(s->ev), np_rb_flags(&events, RB_SIZE)))
-		stat_inc(NP_TRACE_STAT_LOST);
-	return 0;
-}
 
 /* Both flavours of one probe: ctx holds the tracepoint's arguments either way. */
 #define NP_PROBE(tp, id, skb, sk, loc, arg)						\
@@ -231,6 +107,57 @@ int np_raw_kfree_skb(__u64 *ctx)
 {
 	return kfree_args(ctx, false);
 }
+
+/*
+ * Kernel functions. A kprobe sees registers, not typed arguments: the skb is
+ * read with probe reads (direct=false), and first checked to look like one,
+ * since a compiler clone (.isra, .part) may not pass what BTF says.
+ */
+static __always_inline bool skb_plausible(struct sk_buff *skb)
+{
+	unsigned char *head, *data;
+	__u32 len;
+
+	if (bpf_probe_read_kernel(&head, sizeof(head), &skb->head) ||
+	    bpf_probe_read_kernel(&data, sizeof(data), &skb->data) ||
+	    bpf_probe_read_kernel(&len, sizeof(len), &skb->len))
+		return false;
+	/* Headroom and length bounds far above any real skb's (BIG TCP: 512 KiB). */
+	return head && data >= head && data - head < (1 << 20) && len < (1 << 24);
+}
+
+static __always_inline int on_kfunc(struct sk_buff *skb, __u64 ip)
+{
+	if (!skb || !skb_plausible(skb))
+		return 0;
+	return on_probe(NP_P_KFUNC, skb, NULL, ip, 0, false);
+}
+
+/*
+ * One program per skb position, shared by every function with its skb
+ * there. Without bpf_get_func_ip (before 5.15) a kprobe's ip is one byte
+ * past the probed address (the int3, or ftrace standing in for it);
+ * userspace resolves either to the symbol at or below.
+ */
+#define NP_KFUNC(n)									\
+SEC("kprobe.multi")									\
+int np_kmulti_##n(struct pt_regs *ctx)							\
+{											\
+	return on_kfunc((struct sk_buff *)PT_REGS_PARM##n(ctx), bpf_get_func_ip(ctx));	\
+}											\
+SEC("kprobe")										\
+int np_kprobe_##n(struct pt_regs *ctx)							\
+{											\
+	__u64 ip = kprobe_func_ip ? bpf_get_func_ip(ctx) : PT_REGS_IP(ctx) - 1;		\
+											\
+	return on_kfunc((struct sk_buff *)PT_REGS_PARM##n(ctx), ip);			\
+}
+
+NP_KFUNC(1)
+NP_KFUNC(2)
+NP_KFUNC(3)
+NP_KFUNC(4)
+NP_KFUNC(5)
 
 /*
  * Route lookups carry a flow, not an skb: its addresses, protocol and ports

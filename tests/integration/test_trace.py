@@ -318,3 +318,72 @@ except OSError as e:
     check(all((e["proto"], e["dst"], e["dport"]) == ("udp", "10.77.0.1", 5353) for e in fib),
           "the flow of the failed send")
     check(all(e.get("comm") == "python3" for e in fib), "the sender, in process context")
+
+
+# Kernel functions of each level (src/trace_kfunc.c), and what this machine says of them:
+# its kernel (6.18, CI's) has no kprobes, no fprobe and no fentry (EPERM), so each is listed
+# once as missing, with the reason, and the tracepoints run as before.
+KFUNC_STANDARD = ("ip_rcv", "ip_local_deliver", "ip_forward", "__ip_local_out", "ip_output",
+                  "ip_finish_output2", "ipv6_rcv", "ip6_output", "nf_hook_slow",
+                  "__dev_queue_xmit", "tcp_v4_rcv", "udp_rcv", "icmp_rcv")
+KFUNC_FULL = KFUNC_STANDARD + (
+    "ip_rcv_finish", "ip_rcv_finish_core", "ip_local_deliver_finish", "ip_forward_finish",
+    "__ip_queue_xmit", "ip_finish_output", "ip6_rcv_finish", "ip6_input", "ip6_forward",
+    "ip6_xmit", "ip6_local_out", "ip6_finish_output2", "nf_conntrack_in", "br_handle_frame",
+    "br_handle_frame_finish", "br_forward", "br_pass_frame_up", "br_dev_xmit",
+    "__netif_receive_skb_core", "dev_hard_start_xmit", "veth_xmit", "tun_net_xmit",
+    "tcp_v6_rcv", "tcp_rcv_established", "__tcp_transmit_skb", "udpv6_rcv",
+    "udp_queue_rcv_skb", "udp_send_skb", "icmpv6_rcv")
+NO_KPROBES = ("this kernel has neither kprobe-multi (Operation not supported), kprobes nor "
+              "fentry (Operation not permitted)")
+PSKB = "takes struct sk_buff **, not an skb"
+
+
+def kfunc_lines(err):
+    """{function: what -v said after its name} from the "probe kfunc:NAME ..." lines."""
+    got = {}
+    for l in err.splitlines():
+        m = re.match(r"netoproc: probe kfunc:(\S+) (.*)$", l)
+        if m:
+            check(m.group(1) not in got, f"kfunc:{m.group(1)} listed twice")
+            got[m.group(1)] = m.group(2)
+    return got
+
+
+def test_kfunc_missing_here_tracepoints_still_trace():
+    check(not os.path.exists("/sys/bus/event_source/devices/kprobe"),
+          "this test describes a kernel without kprobes (the CI machine's)")
+    n = 3
+    with bridged() as (names, devs, inode):
+        p = Proc([NETOPROC, "trace", "-v", "--format", "json", "--probes", "full",
+                  f"icmp and host {A_IP}"])
+        with started(p):
+            said = wait_attached(p)	# -v lines up to "capture attached"
+            ping(names[0], n)
+            ev, _ = stop_trace(p)
+    got = kfunc_lines(said)
+    check_eq(sorted(got), sorted(KFUNC_FULL), "kernel functions listed by --probes full")
+    for f, said in got.items():
+        want = PSKB if f in ("br_handle_frame", "__netif_receive_skb_core") else NO_KPROBES
+        check_eq(said, f"missing ({want})", f"-v on kfunc:{f}")
+    reqs = requests(ev)
+    check_eq(len(reqs), n, "echo requests traced by the tracepoints")
+    for evs in reqs:
+        check_path(evs, devs, inode, names)
+    check(all(e["probe"] != "kfunc" for e in ev), "no kernel-function events")
+    rc, out, err = run([NETOPROC, "trace", "-v", "--probes", "standard", "--duration", "0.2",
+                        "--ifname", "nosuch0"])
+    check_eq(rc, 0, f"--probes standard exit status ({err.strip()[-300:]})")
+    check_eq(sorted(kfunc_lines(err)), sorted(KFUNC_STANDARD), "--probes standard functions")
+    rc, out, err = run([NETOPROC, "trace", "-v", "--probes", "basic", "--duration", "0.2",
+                        "--ifname", "nosuch0"])
+    check_eq(kfunc_lines(err), {}, "--probes basic: tracepoints only")
+
+
+def test_all_skb_needs_kprobe_multi():
+    rc, out, err = run([NETOPROC, "trace", "--probes", "all-skb", "icmp"])
+    check_eq(rc, 2, "exit status of --probes all-skb without kprobe-multi")
+    check_eq(err.strip().splitlines(),
+             ["netoproc: trace: --probes all-skb needs kprobe-multi (fprobe, CONFIG_FPROBE), "
+              "which this kernel lacks"], "stderr")
+    check_eq(out, "", "stdout")

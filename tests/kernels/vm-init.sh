@@ -11,8 +11,11 @@
 #   @@NP STATUS rc=N attached=yes|no secs=N retrans=N
 #   @@NP END
 # A tier the probe calls unavailable is only checked to be refused (exit 2, one line).
+# Then `netoproc trace` with kernel-function probes on a loopback ping (tier "trace":
+# scenarios kfunc_ping, --probes full; all_skb, --probes all-skb; kfunc_fentry, --probes
+# full by fentry).
 # Kernel command line: np_tiers=a,b (default: tracepoint,fentry,kprobe,auto),
-# np_scen=x,y (default: all).
+# np_scen=x,y (default: all), np_trace=0 to skip the trace scenarios.
 export PATH=/bin
 NP=/bin/netoproc
 WL=/bin/np_workload
@@ -253,6 +256,50 @@ for t in $tiers; do
 		run_scenario $t $s || break
 	done
 done
+
+# trace: NAME ARGS...: netoproc trace while busybox pings 127.0.0.1 five times.
+trace_run() {
+	name=$1
+	shift
+	rm -f $T/np.out $T/np.err $T/ping.out
+	: >$T/np.err
+	start=$(date +%s)
+	attached=no
+	NETOPROC_KFUNC_METHOD=$KFUNC_METHOD timeout 240 $NP trace -v --format json \
+		--duration 200 "$@" >$T/np.out 2>$T/np.err &
+	nppid=$!
+	i=0
+	while ! grep -q "capture attached" $T/np.err; do
+		kill -0 $nppid 2>/dev/null || break
+		i=$((i + 1))
+		[ $i -gt 1200 ] && { kill -9 $nppid; break; }
+		sleep 0.1
+	done
+	if grep -q "capture attached" $T/np.err; then
+		attached=yes
+		# -A: the next request as soon as the reply is in, not once a second.
+		ping -c 5 -A 127.0.0.1 >$T/ping.out 2>&1
+		echo "$?" >$T/ping.rc
+		sleep 0.5
+		kill -INT $nppid
+	fi
+	wait $nppid
+	nprc=$?
+	begin trace "$name"
+	tag OUT $T/np.out
+	tag ERR $T/np.err
+	tag WLERR $T/ping.out
+	[ $attached = yes ] && echo "@@NP WL ping {\"rc\":$(cat $T/ping.rc)}"
+	echo "@@NP STATUS rc=$nprc attached=$attached secs=$(($(date +%s) - start))"
+	echo "@@NP END"
+}
+
+if [ "$(arg np_trace)" != 0 ]; then
+	KFUNC_METHOD= trace_run kfunc_ping --probes full icmp
+	KFUNC_METHOD= trace_run all_skb --probes all-skb icmp
+	# fentry comes after kprobes: forced, so that it is tested where both exist.
+	KFUNC_METHOD=fentry trace_run kfunc_fentry --probes full icmp
+fi
 
 echo "@@NP DONE kernel=$K"
 dmesg | grep -iE 'bpf|oops|bug|warn|call trace' | head -40 | sed 's/^/@@NP DMESG /'
