@@ -15,7 +15,7 @@
 # scenarios kfunc_ping, --probes full; all_skb, --probes all-skb; kfunc_fentry, --probes
 # full by fentry).
 # Kernel command line: np_tiers=a,b (default: tracepoint,fentry,kprobe,auto),
-# np_scen=x,y (default: all), np_trace=0 to skip the trace scenarios.
+# np_scen=x,y (default: all), np_trace=0 to skip the trace scenarios, np_drop=0 the drop one.
 export PATH=/bin
 NP=/bin/netoproc
 WL=/bin/np_workload
@@ -299,6 +299,43 @@ if [ "$(arg np_trace)" != 0 ]; then
 	KFUNC_METHOD= trace_run all_skb --probes all-skb icmp
 	# fentry comes after kprobes: forced, so that it is tested where both exist.
 	KFUNC_METHOD=fentry trace_run kfunc_fentry --probes full icmp
+fi
+
+# drop: 5 UDP datagrams to a closed loopback port, under `netoproc drop` filtered to that
+# port (the pcap filter translated and loaded on this kernel).
+drop_run() {
+	rm -f $T/np.out $T/np.err $T/wl.out
+	: >$T/np.err
+	start=$(date +%s)
+	attached=no
+	timeout 240 $NP drop -v --format json --duration 200 udp and dst port 9 \
+		>$T/np.out 2>$T/np.err &
+	nppid=$!
+	i=0
+	while ! grep -q "capture attached" $T/np.err; do
+		kill -0 $nppid 2>/dev/null || break
+		i=$((i + 1))
+		[ $i -gt 1200 ] && { kill -9 $nppid; break; }
+		sleep 0.1
+	done
+	if grep -q "capture attached" $T/np.err; then
+		attached=yes
+		$WL udp-send --port 9 --count 5 --size 100 >$T/wl.out 2>&1
+		sleep 0.5
+		kill -INT $nppid
+	fi
+	wait $nppid
+	nprc=$?
+	begin drop closed_port
+	tag OUT $T/np.out
+	tag ERR $T/np.err
+	tag WLERR $T/wl.out
+	echo "@@NP STATUS rc=$nprc attached=$attached secs=$(($(date +%s) - start))"
+	echo "@@NP END"
+}
+
+if [ "$(arg np_drop)" != 0 ]; then
+	drop_run
 fi
 
 echo "@@NP DONE kernel=$K"
