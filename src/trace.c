@@ -251,12 +251,9 @@ static void event_detail(struct trace_ctx *t, const struct np_trace_event *e,
 			loc = lb;
 		}
 	}
-	if (e->probe == NP_P_KFREE_SKB) {
-		if (t->have_reasons)
-			reason = drop_reason_name(&t->reasons, e->arg, rb, sizeof(rb));
-		else
-			snprintf(rb, sizeof(rb), "%u", e->arg), reason = rb;
-	}
+	/* Without drop reasons (before 5.17) the argument is not there: no reason, as in drop. */
+	if (e->probe == NP_P_KFREE_SKB && t->have_reasons)
+		reason = drop_reason_name(&t->reasons, e->arg, rb, sizeof(rb));
 	if (e->probe == NP_P_NET_DEV_XMIT || e->probe == NP_P_UDP_FAIL_QUEUE_RCV_SKB ||
 	    e->probe == NP_P_FIB_TABLE_LOOKUP || e->probe == NP_P_FIB6_TABLE_LOOKUP)
 		rc_json = 1;
