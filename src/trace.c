@@ -501,6 +501,7 @@ static int open_load(struct trace_opts *o, const struct btf *vmlinux, bool btf_f
 	const char *prefix = btf_flavour ? "tp_btf/" : "raw_tp/";
 	struct trace_bpf *skel;
 	struct bpf_program *prog;
+	bool copies;
 	int err;
 
 	skel = trace_bpf__open();
@@ -533,6 +534,9 @@ static int open_load(struct trace_opts *o, const struct btf *vmlinux, bool btf_f
 		bpf_program__set_autoload(prog, load);
 	}
 	kfunc_configure(kp, skel, kfuncs);
+	copies = o->track && kfunc_have_kprobes();
+	bpf_program__set_autoload(skel->progs.np_copy_entry, copies);
+	bpf_program__set_autoload(skel->progs.np_copy_return, copies);
 	err = np_filter_apply(&o->f, skel->obj, "trace");
 	if (err) {
 		trace_bpf__destroy(skel);
@@ -547,6 +551,42 @@ static int open_load(struct trace_opts *o, const struct btf *vmlinux, bool btf_f
 	}
 	*out = skel;
 	return 0;
+}
+
+/*
+ * --track follows copies (new skbs with buffers of their own) from these
+ * functions' returns; each takes the source skb first. Only with kprobes.
+ */
+static void attach_copies(struct trace_bpf *skel, struct attached *at)
+{
+	static const char *const funcs[] = {
+		"skb_copy", "__pskb_copy_fclone", "skb_copy_expand", "skb_segment",
+	};
+	int n = 0;
+
+	if (!bpf_program__autoload(skel->progs.np_copy_entry)) {
+		np_info("trace: --track cannot follow copies (skb_copy, skb_segment...) here: "
+			"that needs kprobes; clones are followed");
+		return;
+	}
+	for (size_t i = 0; i < sizeof(funcs) / sizeof(funcs[0]); i++) {
+		struct bpf_link *entry, *ret;
+
+		entry = bpf_program__attach_kprobe(skel->progs.np_copy_entry, false, funcs[i]);
+		ret = entry ? bpf_program__attach_kprobe(skel->progs.np_copy_return, true,
+							 funcs[i]) : NULL;
+		if (!ret) {
+			np_info("trace: --track: copies from %s not followed (%s)", funcs[i],
+				strerror(errno));
+			bpf_link__destroy(entry);
+			continue;
+		}
+		at->links[at->n++] = entry;
+		at->links[at->n++] = ret;
+		n++;
+	}
+	np_info("trace: --track follows copies from %d of %zu functions (kprobes)", n,
+		sizeof(funcs) / sizeof(funcs[0]));
 }
 
 /*
@@ -604,6 +644,8 @@ static int load_flavour(struct trace_opts *o, const struct btf *vmlinux, bool bt
 		}
 	}
 	kfunc_attach(kp, skel, kfuncs, ks);
+	if (o->track)
+		attach_copies(skel, at);
 	if (!at->probes && !kp->attached) {
 		np_err("trace: no probe could be attached");
 		kfunc_detach(kp);

@@ -171,6 +171,14 @@ const char *kfunc_method_name(enum kfunc_method m)
 	return names[m];
 }
 
+bool kfunc_have_kprobes(void)
+{
+	return libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_KPROBE, NULL) == 1 &&
+	       (access("/sys/bus/event_source/devices/kprobe/type", R_OK) == 0 ||
+		access("/sys/kernel/tracing/kprobe_events", W_OK) == 0 ||
+		access("/sys/kernel/debug/tracing/kprobe_events", W_OK) == 0);
+}
+
 void kfunc_probe_method(struct kfunc_probes *kp, const struct btf *btf)
 {
 	libbpf_print_fn_t old = libbpf_set_print(silent_print);
@@ -179,10 +187,7 @@ void kfunc_probe_method(struct kfunc_probes *kp, const struct btf *btf)
 	int err;
 
 	err = try_kprobe_multi();
-	kprobes = libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_KPROBE, NULL) == 1 &&
-		  (access("/sys/bus/event_source/devices/kprobe/type", R_OK) == 0 ||
-		   access("/sys/kernel/tracing/kprobe_events", W_OK) == 0 ||
-		   access("/sys/kernel/debug/tracing/kprobe_events", W_OK) == 0);
+	kprobes = kfunc_have_kprobes();
 	kp->func_ip = kprobes &&
 		      libbpf_probe_bpf_helper(BPF_PROG_TYPE_KPROBE, BPF_FUNC_get_func_ip, NULL) == 1;
 	kp->fentry_err = try_fentry(btf, "ip_rcv");

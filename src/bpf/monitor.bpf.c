@@ -453,6 +453,19 @@ int on_sock_create(struct bpf_sock *sk)
 	return 1;
 }
 
+/* The socket an open file of a task is, or NULL. */
+static __always_inline struct sock *file_sock(struct bpf_iter__task_file *ctx)
+{
+	/* Read once: each read of ctx->file is a new maybe-NULL pointer to the verifier. */
+	struct file *file = ctx->file;
+	struct socket *sock;
+
+	if (!ctx->task || !file)
+		return NULL;
+	sock = bpf_sock_from_file(file);
+	return sock ? sock->sk : NULL;
+}
+
 /*
  * At start-up, give every existing socket the process holding it, so that
  * servers started before netoproc (their listeners, hence their accepted
@@ -463,19 +476,11 @@ SEC("iter/task_file")
 int adopt_sockets(struct bpf_iter__task_file *ctx)
 {
 	struct task_struct *task = ctx->task;
-	struct file *file = ctx->file;
+	struct sock *sk = file_sock(ctx);
 	struct task_struct *leader;
-	struct socket *sock;
 	struct np_owner *o;
-	struct sock *sk;
 	__u16 family;
 
-	if (!task || !file)
-		return 0;
-	sock = bpf_sock_from_file(file);
-	if (!sock)
-		return 0;
-	sk = sock->sk;
 	if (!sk)
 		return 0;
 	family = sk->__sk_common.skc_family;
@@ -663,18 +668,10 @@ int dump_sockets(struct bpf_iter__bpf_sk_storage_map *ctx)
 SEC("iter/task_file")
 int dump_sockets_by_file(struct bpf_iter__task_file *ctx)
 {
-	struct file *file = ctx->file;
-	struct socket *sock;
+	struct sock *sk = file_sock(ctx);
 	struct sock_acct *a;
-	struct sock *sk;
 	__u64 cookie;
 
-	if (!ctx->task || !file)
-		return 0;
-	sock = bpf_sock_from_file(file);
-	if (!sock)
-		return 0;
-	sk = sock->sk;
 	if (!sk)
 		return 0;
 	a = bpf_sk_storage_get(&accts, sk, 0, 0);

@@ -160,6 +160,65 @@ NP_KFUNC(4)
 NP_KFUNC(5)
 
 /*
+ * --track through copies: skb_copy(), __pskb_copy_fclone(), skb_copy_expand()
+ * return a new skb with a buffer of its own, skb_segment() a list of them
+ * (GSO). The entry remembers a tracked source, per task or, in softirq, per
+ * CPU (the "current" task there is whichever was interrupted); the return
+ * tracks what came back. Kernels with kprobes only: fexit would need one
+ * loaded program per function.
+ */
+#define NP_COPY_SEGS_MAX 64
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, __u64);
+} copy_src SEC(".maps");
+
+static __always_inline __u64 copy_key(void)
+{
+	return np_in_task() ? bpf_get_current_pid_tgid() :
+			      0xffffffff00000000ull | bpf_get_smp_processor_id();
+}
+
+SEC("kprobe")
+int np_copy_entry(struct pt_regs *ctx)
+{
+	struct sk_buff *skb = (struct sk_buff *)PT_REGS_PARM1(ctx);
+	__u64 key = copy_key(), src = (__u64)skb, now = bpf_ktime_get_ns(), head;
+
+	head = (__u64)BPF_CORE_READ(skb, head);
+	if (skb && (track_hit(&tracked, src, now) ||
+		    (head && track_hit(&tracked_heads, head, now))))
+		bpf_map_update_elem(&copy_src, &key, &src, BPF_ANY);
+	else	/* a return missed earlier must not pass its source on */
+		bpf_map_delete_elem(&copy_src, &key);
+	return 0;
+}
+
+SEC("kretprobe")
+int np_copy_return(struct pt_regs *ctx)
+{
+	struct sk_buff *skb = (struct sk_buff *)PT_REGS_RC(ctx);
+	__u64 key = copy_key(), now = bpf_ktime_get_ns(), addr, head;
+
+	if (!bpf_map_lookup_elem(&copy_src, &key))
+		return 0;
+	bpf_map_delete_elem(&copy_src, &key);
+	/* An error pointer or NULL ends the list as well as a segment's NULL next. */
+	for (int i = 0; i < NP_COPY_SEGS_MAX && skb && (__u64)skb < (__u64)-4095; i++) {
+		addr = (__u64)skb;
+		head = (__u64)BPF_CORE_READ(skb, head);
+		bpf_map_update_elem(&tracked, &addr, &now, BPF_ANY);
+		if (head)
+			bpf_map_update_elem(&tracked_heads, &head, &now, BPF_ANY);
+		skb = BPF_CORE_READ(skb, next);
+	}
+	return 0;
+}
+
+/*
  * Route lookups carry a flow, not an skb: its addresses, protocol and ports
  * are written as an IP header into the packet buffer, so the pcap expression
  * and the parser work on it unchanged. Namespace and device from the next

@@ -10,7 +10,8 @@ import signal
 import subprocess
 import time
 
-from npt import NETOPROC, Proc, check, check_eq, netns, run, started, wait_attached
+from npt import (NETOPROC, WORKLOAD, Proc, check, check_eq, netns, run, started,
+                 wait_attached, workload)
 
 # Addresses unique to this run: the trace filters match on them across namespaces, and
 # another run of these tests may be going on at the same time.
@@ -221,6 +222,42 @@ def test_track_follows_clones():
              f"one copy is A's skb, the other a clone: {hops}")
     check_eq(len(skbs("netif_receive_skb", devs[b][0])), 1, f"B receives its copy: {hops}")
     check_eq(len(skbs("netif_receive_skb", devs[c][0])), 1, f"C receives its copy: {hops}")
+
+
+def kprobes_here():
+    return (os.path.exists("/sys/bus/event_source/devices/kprobe/type") or
+            os.access("/sys/kernel/tracing/kprobe_events", os.W_OK))
+
+
+def test_track_copies():
+    """One 3000-byte datagram sent as a GSO skb of 1000-byte segments: the receiving
+    socket (no UDP_GRO) has skb_segment() copy it into three new skbs, which the filter
+    ('greater 2000') does not match. --track follows them where kprobes exist; without
+    (this machine's kernel) it says so and shows the big skb alone. The kernel matrix
+    checks the kprobe side (tests/kernels, track_copies)."""
+    sink = Proc([WORKLOAD, "udp-sink", "--count", "3", "--idle", "30"])
+    with started(sink):
+        port = json.loads(sink.p.stdout.readline())["port"]
+        p = Proc([NETOPROC, "trace", "-v", "--format", "json", "--probes", "full", "--track",
+                  "udp", "and", "dst", "port", str(port), "and", "greater", "2000"])
+        said = wait_attached(p)	# -v lines up to "capture attached"
+        with started(p):
+            workload(["udp-send", "--port", str(port), "--count", "1", "--size", "3000",
+                      "--segment", "1000"])
+            rc, out, _ = sink.wait(timeout=30)
+            check_eq(json.loads(out.splitlines()[-1])["datagrams"], 3, "segments received")
+            ev, _ = stop_trace(p)
+    big = {e["skb"] for e in ev if e["probe"] == "net_dev_queue"}
+    check_eq([e["len"] for e in ev if e["probe"] == "net_dev_queue"], [3042],
+             "the GSO skb leaves once, 3000 bytes + UDP, IP and Ethernet-sized loopback headers")
+    segs = [e for e in ev if e["probe"] == "skb_copy_datagram_iovec"]
+    if kprobes_here():
+        check_eq(sorted(e["len"] for e in segs), [1000, 1000, 1000], "segments followed")
+        check_eq(len({e["skb"] for e in segs} | big), 4, "each segment an skb of its own")
+    else:
+        check("--track cannot follow copies (skb_copy, skb_segment...) here: that needs "
+              "kprobes; clones are followed" in said, f"-v says copies are not followed: {said}")
+        check_eq(segs, [], "without kprobes the segments are not shown")
 
 
 def test_timeline_groups_per_skb():

@@ -33,8 +33,8 @@ SCENARIOS = ("tcp_bulk_ipv4", "tcp_bulk_ipv6", "short_lived_clients", "udp_uncon
 SHORT = {"tcp_bulk_ipv4": "tcp4", "tcp_bulk_ipv6": "tcp6", "short_lived_clients": "short",
          "udp_unconnected_ipv4": "udp4", "udp_unconnected_ipv6": "udp6",
          "prefork_server": "prefork", "kfunc_ping": "kfunc", "all_skb": "allskb",
-         "kfunc_fentry": "fentry", "closed_port": "drop"}
-TRACE_SCENARIOS = ("kfunc_ping", "all_skb", "kfunc_fentry")
+         "kfunc_fentry": "fentry", "closed_port": "drop", "track_copies": "copies"}
+TRACE_SCENARIOS = ("kfunc_ping", "all_skb", "kfunc_fentry", "track_copies")
 DROP_SCENARIOS = ("closed_port",)
 
 
@@ -449,6 +449,26 @@ def sc_drop_closed_port(vm, b):
              "the note that tcp_drop() drops are not seen, exactly where reasons are missing")
 
 
+# ---- --track through copies (vm-init.sh copies_run) --------------------------------
+# One 3000-byte datagram sent with UDP_SEGMENT=1000; the sink's socket segments the GSO
+# skb (skb_segment) into three 1000-byte datagrams, which the filter ('greater 2000')
+# does not match: only --track's kretprobe on skb_segment can show them.
+
+def sc_track_copies(vm, b):
+    check_eq(b.status.get("attached"), "yes", "netoproc trace attached")
+    check_eq(b.status.get("rc"), "0", "netoproc trace exit status")
+    check_eq(b.result("sink")["datagrams"], 3, "the sink received the three segments")
+    check(any("follows copies from 4 of 4 functions" in l for l in b.err),
+          f"copy probes attached: {[l for l in b.err if 'cop' in l]}")
+    evs = trace_events(b)
+    big = {e["skb"] for e in evs if e["probe"] == "net_dev_queue"}
+    check_eq(len(big), 1, f"the GSO skb leaves once: {[(e['probe'], e['len']) for e in evs]}")
+    segs = [e for e in evs if e["probe"] == "skb_copy_datagram_iovec"]
+    check_eq(sorted(e["len"] for e in segs), [1000, 1000, 1000],
+             f"the three segments reach the socket: {[(e['probe'], e['len']) for e in evs]}")
+    check_eq(len({e["skb"] for e in segs} | big), 4, "each segment is an skb of its own")
+
+
 def evaluate(vm, results):
     """results: list of (series, tier, scenario, ok, message, stderr lines)."""
     def rec(tier, scen, fn):
@@ -498,6 +518,7 @@ def evaluate(vm, results):
         rec("trace", "all_skb", lambda b: sc_trace_all_skb(vm, b))
         # NETOPROC_KFUNC_METHOD=fentry: fentry attaches on all three kernels.
         rec("trace", "kfunc_fentry", lambda b: sc_trace_kfunc(vm, b, "fentry"))
+        rec("trace", "track_copies", lambda b: sc_track_copies(vm, b))
     if any(k[0] == "drop" for k in vm.blocks) or not vm.error:
         rec("drop", "closed_port", lambda b: sc_drop_closed_port(vm, b))
     auto = None

@@ -15,7 +15,8 @@
 # scenarios kfunc_ping, --probes full; all_skb, --probes all-skb; kfunc_fentry, --probes
 # full by fentry).
 # Kernel command line: np_tiers=a,b (default: tracepoint,fentry,kprobe,auto),
-# np_scen=x,y (default: all), np_trace=0 to skip the trace scenarios, np_drop=0 the drop one.
+# np_scen=x,y (default: all), np_trace=0 to skip the trace scenarios, np_drop=0 the drop one,
+# np_copies=0 the --track through copies one.
 export PATH=/bin
 NP=/bin/netoproc
 WL=/bin/np_workload
@@ -257,6 +258,18 @@ for t in $tiers; do
 	done
 done
 
+# Until netoproc ($nppid) says "capture attached" in $T/np.err: 1 if it exits or takes
+# two minutes (then it is killed).
+attach_wait() {
+	i=0
+	while ! grep -q "capture attached" $T/np.err; do
+		kill -0 $nppid 2>/dev/null || return 1
+		i=$((i + 1))
+		[ $i -gt 1200 ] && { kill -9 $nppid; return 1; }
+		sleep 0.1
+	done
+}
+
 # trace: NAME ARGS...: netoproc trace while busybox pings 127.0.0.1 five times.
 trace_run() {
 	name=$1
@@ -268,14 +281,7 @@ trace_run() {
 	NETOPROC_KFUNC_METHOD=$KFUNC_METHOD timeout 240 $NP trace -v --format json \
 		--duration 200 "$@" >$T/np.out 2>$T/np.err &
 	nppid=$!
-	i=0
-	while ! grep -q "capture attached" $T/np.err; do
-		kill -0 $nppid 2>/dev/null || break
-		i=$((i + 1))
-		[ $i -gt 1200 ] && { kill -9 $nppid; break; }
-		sleep 0.1
-	done
-	if grep -q "capture attached" $T/np.err; then
+	if attach_wait; then
 		attached=yes
 		# -A: the next request as soon as the reply is in, not once a second.
 		ping -c 5 -A 127.0.0.1 >$T/ping.out 2>&1
@@ -311,14 +317,7 @@ drop_run() {
 	timeout 240 $NP drop -v --format json --duration 200 udp and dst port 9 \
 		>$T/np.out 2>$T/np.err &
 	nppid=$!
-	i=0
-	while ! grep -q "capture attached" $T/np.err; do
-		kill -0 $nppid 2>/dev/null || break
-		i=$((i + 1))
-		[ $i -gt 1200 ] && { kill -9 $nppid; break; }
-		sleep 0.1
-	done
-	if grep -q "capture attached" $T/np.err; then
+	if attach_wait; then
 		attached=yes
 		$WL udp-send --port 9 --count 5 --size 100 >$T/wl.out 2>&1
 		sleep 0.5
@@ -336,6 +335,44 @@ drop_run() {
 
 if [ "$(arg np_drop)" != 0 ]; then
 	drop_run
+fi
+
+# track_copies: one 3000-byte UDP datagram sent as a GSO skb of 1000-byte segments; the
+# receiving socket (no UDP_GRO) has skb_segment() copy it into three new skbs. The filter
+# matches only the big skb; --track must follow the segments to the socket.
+copies_run() {
+	rm -f $T/np.out $T/np.err $T/wl.out $T/srv.out
+	: >$T/np.err
+	start=$(date +%s)
+	attached=no
+	$WL udp-sink --count 3 --idle 200 >$T/srv.out 2>>$T/wl.out &  # outlasts the attach
+	srv=$!
+	ready $T/srv.out
+	port=$(field $T/srv.out port)
+	timeout 240 $NP trace -v --format json --probes full --track --duration 200 \
+		udp and dst port "$port" and greater 2000 >$T/np.out 2>$T/np.err &
+	nppid=$!
+	if attach_wait; then
+		attached=yes
+		$WL udp-send --port "$port" --count 1 --size 3000 --segment 1000 >>$T/wl.out 2>&1
+		wait $srv
+		sleep 0.5
+		kill -INT $nppid
+	fi
+	wait $nppid
+	nprc=$?
+	kill $srv 2>/dev/null
+	begin trace track_copies
+	tag OUT $T/np.out
+	tag ERR $T/np.err
+	wl sink $T/srv.out
+	tag WLERR $T/wl.out
+	echo "@@NP STATUS rc=$nprc attached=$attached secs=$(($(date +%s) - start))"
+	echo "@@NP END"
+}
+
+if [ "$(arg np_copies)" != 0 ]; then
+	copies_run
 fi
 
 echo "@@NP DONE kernel=$K"

@@ -9,6 +9,7 @@
 #include <linux/sched.h>
 #include <netinet/in.h>
 #include <linux/tcp.h>
+#include <linux/udp.h>
 #include <arpa/inet.h>
 #include <sched.h>
 #include <signal.h>
@@ -29,6 +30,7 @@ struct args {
 	long send2;
 	int port2;	/* udp-send: also send every datagram here, from the same socket */
 	int idle;	/* udp-sink: give up after this many seconds without a datagram */
+	int segment;	/* udp-send: UDP_SEGMENT, datagrams leave as one GSO skb of this MSS */
 };
 
 static void die(const char *what)
@@ -266,6 +268,9 @@ static long udp_send(const struct args *a, int count, int size)
 	static char buf[65536];
 	long total = 0;
 
+	/* The receiver, without UDP_GRO, segments such an skb: skb_segment() copies. */
+	if (a->segment && setsockopt(fd, IPPROTO_UDP, UDP_SEGMENT, &a->segment, sizeof(a->segment)))
+		die("setsockopt UDP_SEGMENT");
 	memset(buf, 'u', sizeof(buf));
 	for (int i = 0; i < count; i++) {
 		ssize_t w = sendto(fd, buf, size, 0, (struct sockaddr *)&ss, len);
@@ -381,6 +386,7 @@ static void usage(FILE *out)
 	      "  udp-sink --count K [--idle S]        receive K datagrams (or until S s idle)\n"
 	      "  udp-send --count K --size S [--port2 Q]   K unconnected sendto() of S bytes\n"
 	      "                                       (to Q as well, from the same socket)\n"
+	      "      [--segment G]                    each sent as one GSO skb of G-byte segments\n"
 	      "  prefork-server --reply M --conns N   listener by parent, served by a child\n"
 	      "  pid-reuse --send A --send2 B         two processes with one pid, one datagram each\n",
 	      out);
@@ -400,6 +406,7 @@ int main(int argc, char **argv)
 		{ "count", required_argument, NULL, 'c' },
 		{ "conns", required_argument, NULL, 'n' },
 		{ "size", required_argument, NULL, 'z' },
+		{ "segment", required_argument, NULL, 'g' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -426,6 +433,7 @@ int main(int argc, char **argv)
 		case 'c': a.count = atoi(optarg); break;
 		case 'n': a.conns = atoi(optarg); break;
 		case 'z': a.size = atoi(optarg); break;
+		case 'g': a.segment = atoi(optarg); break;
 		default: usage(stderr); return 2;
 		}
 	}
