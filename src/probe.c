@@ -23,8 +23,7 @@ static int silent_print(enum libbpf_print_level l, const char *f, va_list ap)
 	return 0;
 }
 
-/* Load "r0 = 0; exit" as a BTF-typed tracing program on @name; 0 or -errno. */
-static int try_tracing(const struct btf *vmlinux, const char *name, int kind,
+int probe_tracing_prog(const struct btf *vmlinux, const char *name, int kind,
 		       enum bpf_attach_type type)
 {
 	struct bpf_insn insns[] = {
@@ -32,7 +31,7 @@ static int try_tracing(const struct btf *vmlinux, const char *name, int kind,
 		{ .code = 0x95 },				/* BPF_JMP | BPF_EXIT */
 	};
 	LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = type);
-	int id = btf__find_by_name_kind(vmlinux, name, kind);
+	int id = vmlinux ? btf__find_by_name_kind(vmlinux, name, kind) : -ENOENT;
 	int fd;
 
 	if (id < 0)
@@ -43,6 +42,14 @@ static int try_tracing(const struct btf *vmlinux, const char *name, int kind,
 		return -errno;
 	close(fd);
 	return 0;
+}
+
+bool probe_kprobe_pmu(void)
+{
+	/* libbpf uses the kprobe PMU, or kprobe_events in tracefs on older kernels. */
+	return access("/sys/bus/event_source/devices/kprobe/type", R_OK) == 0 ||
+	       access("/sys/kernel/tracing/kprobe_events", W_OK) == 0 ||
+	       access("/sys/kernel/debug/tracing/kprobe_events", W_OK) == 0;
 }
 
 /* The kernel's BTF, or @path's (--btf, BTFHub-style files for kernels without it). */
@@ -69,10 +76,7 @@ void probe_kernel(struct kernel_features *f, const char *btf_path)
 	f->prog_kprobe = libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_KPROBE, NULL) == 1;
 	f->map_ringbuf = libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL) == 1;
 	f->map_sk_storage = libbpf_probe_bpf_map_type(BPF_MAP_TYPE_SK_STORAGE, NULL) == 1;
-	/* libbpf uses the kprobe PMU, or kprobe_events in tracefs on older kernels. */
-	f->kprobe_pmu = access("/sys/bus/event_source/devices/kprobe/type", R_OK) == 0 ||
-			access("/sys/kernel/tracing/kprobe_events", W_OK) == 0 ||
-			access("/sys/kernel/debug/tracing/kprobe_events", W_OK) == 0;
+	f->kprobe_pmu = probe_kprobe_pmu();
 	f->cgroup2 = cgroup2_mount(f->cgroup2_path, sizeof(f->cgroup2_path)) == 0;
 	vmlinux = f->btf ? load_kernel_btf(btf_path) : NULL;
 	f->btf = vmlinux != NULL;
@@ -81,9 +85,9 @@ void probe_kernel(struct kernel_features *f, const char *btf_path)
 							   BTF_KIND_TYPEDEF) > 0;
 		f->tp_recv_length = btf__find_by_name_kind(vmlinux, "btf_trace_sock_recv_length",
 							   BTF_KIND_TYPEDEF) > 0;
-		f->prog_tracing = try_tracing(vmlinux, "btf_trace_inet_sock_set_state",
+		f->prog_tracing = probe_tracing_prog(vmlinux, "btf_trace_inet_sock_set_state",
 					      BTF_KIND_TYPEDEF, BPF_TRACE_RAW_TP) == 0;
-		f->fentry_err = try_tracing(vmlinux, "tcp_sendmsg", BTF_KIND_FUNC, BPF_TRACE_FENTRY);
+		f->fentry_err = probe_tracing_prog(vmlinux, "tcp_sendmsg", BTF_KIND_FUNC, BPF_TRACE_FENTRY);
 		f->fentry = f->fentry_err == 0;
 		btf__free(vmlinux);
 	}

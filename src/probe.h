@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <linux/types.h>
+#include <linux/bpf.h>
 #include "monitor_abi.h"
 
 struct kernel_features {
@@ -23,6 +24,11 @@ struct kernel_features {
 void probe_kernel(struct kernel_features *f, const char *btf_path);
 struct btf;
 struct btf *load_kernel_btf(const char *path);
+/* Load "r0 = 0; exit" as a BTF-typed tracing program on @name (@kind): 0 or -errno. */
+int probe_tracing_prog(const struct btf *vmlinux, const char *name, int kind,
+		       enum bpf_attach_type type);
+/* Whether kprobes can be created (the kprobe PMU, or kprobe_events). */
+bool probe_kprobe_pmu(void);
 /* Can tier @t run here? *why says why (or why not). */
 bool probe_tier(const struct kernel_features *f, enum np_attach t, const char **why);
 /* The monitor's choice (NP_ATTACH_AUTO: none), stable interfaces first; *why says why. */

@@ -18,6 +18,7 @@
 #include <bpf/libbpf.h>
 #include "kallsyms.h"
 #include "pcap_region.h"
+#include "probe.h"
 #include "trace_abi.h"
 #include "trace_common.h"
 #include "trace_kfunc.h"
@@ -140,27 +141,6 @@ static int silent_print(enum libbpf_print_level l, const char *f, va_list ap)
 	return 0;
 }
 
-/* 0 when a fentry program loads for @func here, else -errno. */
-static int try_fentry(const struct btf *btf, const char *func)
-{
-	struct bpf_insn insns[] = {
-		{ .code = 0xb7, .dst_reg = 0, .imm = 0 },	/* r0 = 0 */
-		{ .code = 0x95 },				/* exit */
-	};
-	LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = BPF_TRACE_FENTRY);
-	int id = btf ? btf__find_by_name_kind(btf, func, BTF_KIND_FUNC) : -ENOENT;
-	int fd;
-
-	if (id < 0)
-		return -ENOENT;
-	opts.attach_btf_id = id;
-	fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, "np_fentry", "GPL", insns, 2, &opts);
-	if (fd < 0)
-		return -errno;
-	close(fd);
-	return 0;
-}
-
 const char *kfunc_method_name(enum kfunc_method m)
 {
 	static const char *const names[] = {
@@ -173,10 +153,7 @@ const char *kfunc_method_name(enum kfunc_method m)
 
 bool kfunc_have_kprobes(void)
 {
-	return libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_KPROBE, NULL) == 1 &&
-	       (access("/sys/bus/event_source/devices/kprobe/type", R_OK) == 0 ||
-		access("/sys/kernel/tracing/kprobe_events", W_OK) == 0 ||
-		access("/sys/kernel/debug/tracing/kprobe_events", W_OK) == 0);
+	return libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_KPROBE, NULL) == 1 && probe_kprobe_pmu();
 }
 
 void kfunc_probe_method(struct kfunc_probes *kp, const struct btf *btf)
@@ -190,7 +167,7 @@ void kfunc_probe_method(struct kfunc_probes *kp, const struct btf *btf)
 	kprobes = kfunc_have_kprobes();
 	kp->func_ip = kprobes &&
 		      libbpf_probe_bpf_helper(BPF_PROG_TYPE_KPROBE, BPF_FUNC_get_func_ip, NULL) == 1;
-	kp->fentry_err = try_fentry(btf, "ip_rcv");
+	kp->fentry_err = probe_tracing_prog(btf, "ip_rcv", BTF_KIND_FUNC, BPF_TRACE_FENTRY);
 	libbpf_set_print(old);
 	if (!err)
 		kp->method = KF_METHOD_MULTI;

@@ -68,9 +68,9 @@ const char *kfunc_method_name(enum kfunc_method m);
 int kfunc_plan(struct kfunc_probes *kp, enum kfunc_level level, const struct btf *btf);
 /* Before load: the programs the plan and the method need, and their settings. */
 void kfunc_configure(struct kfunc_probes *kp, struct trace_bpf *skel, bool load);
-/* After load: attach, and say per probe (-v) how or why not. Never fatal. */
 /* Whether single kprobes can be attached here (a kprobe PMU or kprobe_events). */
 bool kfunc_have_kprobes(void);
+/* After load: attach, and say per probe (-v) how or why not. Never fatal. */
 void kfunc_attach(struct kfunc_probes *kp, struct trace_bpf *skel, bool loaded,
 		  const struct kallsyms *ks);
 /* Runs the fentry programs missed (as np_prog_misses). */
