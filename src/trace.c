@@ -4,9 +4,9 @@
  * tracepoints that carry an skb (link in/out, qdisc, ICMP, TCP, UDP, socket,
  * skb lifecycle) and kernel functions that take one (trace_kfunc.c: IP,
  * netfilter, bridge, devices). --probes picks a level; each probe is attached
- * only where the running kernel has it, and -v lists attached and missing ones. Events
- * stream as text or JSON, or --timeline groups them per skb with the delay
- * between hops.
+ * only where the running kernel has it, and -v lists attached and missing
+ * ones. Events stream as text or JSON, or --timeline groups them per skb with
+ * the delay between hops.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -94,6 +94,7 @@ struct trace_opts {
 	bool json;
 	bool timeline;
 	bool track;
+	bool track_copies;	/* set by run(): --track, and kprobes to follow copies with */
 	double duration;
 	uint64_t count;
 };
@@ -501,7 +502,6 @@ static int open_load(struct trace_opts *o, const struct btf *vmlinux, bool btf_f
 	const char *prefix = btf_flavour ? "tp_btf/" : "raw_tp/";
 	struct trace_bpf *skel;
 	struct bpf_program *prog;
-	bool copies;
 	int err;
 
 	skel = trace_bpf__open();
@@ -534,9 +534,8 @@ static int open_load(struct trace_opts *o, const struct btf *vmlinux, bool btf_f
 		bpf_program__set_autoload(prog, load);
 	}
 	kfunc_configure(kp, skel, kfuncs);
-	copies = o->track && kfunc_have_kprobes();
-	bpf_program__set_autoload(skel->progs.np_copy_entry, copies);
-	bpf_program__set_autoload(skel->progs.np_copy_return, copies);
+	bpf_program__set_autoload(skel->progs.np_copy_entry, o->track_copies);
+	bpf_program__set_autoload(skel->progs.np_copy_return, o->track_copies);
 	err = np_filter_apply(&o->f, skel->obj, "trace");
 	if (err) {
 		trace_bpf__destroy(skel);
@@ -557,14 +556,15 @@ static int open_load(struct trace_opts *o, const struct btf *vmlinux, bool btf_f
  * --track follows copies (new skbs with buffers of their own) from these
  * functions' returns; each takes the source skb first. Only with kprobes.
  */
-static void attach_copies(struct trace_bpf *skel, struct attached *at)
+static void attach_copies(const struct trace_opts *o, struct trace_bpf *skel,
+			  struct attached *at)
 {
 	static const char *const funcs[] = {
 		"skb_copy", "__pskb_copy_fclone", "skb_copy_expand", "skb_segment",
 	};
 	int n = 0;
 
-	if (!bpf_program__autoload(skel->progs.np_copy_entry)) {
+	if (!o->track_copies) {
 		np_info("trace: --track cannot follow copies (skb_copy, skb_segment...) here: "
 			"that needs kprobes; clones are followed");
 		return;
@@ -645,7 +645,7 @@ static int load_flavour(struct trace_opts *o, const struct btf *vmlinux, bool bt
 	}
 	kfunc_attach(kp, skel, kfuncs, ks);
 	if (o->track)
-		attach_copies(skel, at);
+		attach_copies(o, skel, at);
 	if (!at->probes && !kp->attached) {
 		np_err("trace: no probe could be attached");
 		kfunc_detach(kp);
@@ -719,6 +719,7 @@ static int run(struct trace_opts *o)
 	}
 	libbpf_set_print(libbpf_print);
 	t.kp.filter = &o->f;
+	o->track_copies = o->track && kfunc_have_kprobes();
 	err = plan_kfuncs(&t, vmlinux);
 	if (err)
 		goto cleanup;
