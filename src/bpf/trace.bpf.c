@@ -19,8 +19,7 @@ char LICENSE[] SEC("license") = "GPL";
 
 #define ENETUNREACH 101
 
-/* Set by userspace before load. */
-/* kprobe programs may call bpf_get_func_ip (5.15+; kprobe-multi always can). */
+/* Set by userspace before load: kprobes may call bpf_get_func_ip (5.15+). */
 const volatile bool kprobe_func_ip = false;
 /*
  * Arguments each tracepoint has in this kernel (the context pointer
@@ -186,11 +185,12 @@ SEC("kprobe")
 int np_copy_entry(struct pt_regs *ctx)
 {
 	struct sk_buff *skb = (struct sk_buff *)PT_REGS_PARM1(ctx);
-	__u64 key = copy_key(), src = (__u64)skb, now = bpf_ktime_get_ns(), head;
+	__u64 key = copy_key(), src = (__u64)skb, head = 0;
+	bool by_addr = false, by_head = false;
 
-	head = (__u64)BPF_CORE_READ(skb, head);
-	if (skb && (track_hit(&tracked, src, now) ||
-		    (head && track_hit(&tracked_heads, head, now))))
+	if (skb)
+		track_lookup(skb, bpf_ktime_get_ns(), &head, &by_addr, &by_head);
+	if (by_addr || by_head)
 		bpf_map_update_elem(&copy_src, &key, &src, BPF_ANY);
 	else	/* a return missed earlier must not pass its source on */
 		bpf_map_delete_elem(&copy_src, &key);
@@ -286,13 +286,7 @@ static __always_inline int on_fib(__u32 probe, __u32 tb_id, struct flowi_common 
 	}
 	if (!np_match_packet(m, &s->buf, hl + 4, hl + 4, true))
 		return 0;
-	s->ev.probe = probe;
-	s->ev.location = tb_id;
-	s->ev.arg = err;
-	stat_inc(NP_TRACE_STAT_MATCHED);
-	if (bpf_ringbuf_output(&events, &s->ev, sizeof(s->ev), np_rb_flags(&events, RB_SIZE)))
-		stat_inc(NP_TRACE_STAT_LOST);
-	return 0;
+	return np_emit(s, probe, tb_id, err);
 }
 
 /* fib_table_lookup(tb_id, flp, nhc, err) */

@@ -71,6 +71,19 @@ static __always_inline void stat_inc(__u32 idx)
 		(*v)++;
 }
 
+/* The event in s, collected and matched, to the ring buffer; a full one counts as lost. */
+static __always_inline int np_emit(struct np_trace_scratch *s, __u32 probe, __u64 location,
+				   __u32 arg)
+{
+	s->ev.probe = probe;
+	s->ev.location = location;
+	s->ev.arg = arg;
+	stat_inc(NP_TRACE_STAT_MATCHED);
+	if (bpf_ringbuf_output(&events, &s->ev, sizeof(s->ev), np_rb_flags(&events, RB_SIZE)))
+		stat_inc(NP_TRACE_STAT_LOST);
+	return 0;
+}
+
 /* Whether key is in map and seen recently; refreshes it. */
 static __always_inline bool track_hit(void *map, __u64 key, __u64 now)
 {
@@ -84,6 +97,15 @@ static __always_inline bool track_hit(void *map, __u64 key, __u64 now)
 	}
 	*seen = now;
 	return true;
+}
+
+/* Whether skb is tracked, by address and by its buffer (*head: skb->head). */
+static __always_inline void track_lookup(struct sk_buff *skb, __u64 now, __u64 *head,
+					 bool *by_addr, bool *by_head)
+{
+	*head = (__u64)BPF_CORE_READ(skb, head);
+	*by_addr = track_hit(&tracked, (__u64)skb, now);
+	*by_head = *head && track_hit(&tracked_heads, *head, now);
 }
 
 /* The skb is being freed: forget it, and its buffer when this is the last reference. */
@@ -111,9 +133,7 @@ static __always_inline int on_probe(__u32 probe, struct sk_buff *skb, struct soc
 		return 0;
 	if (track) {
 		now = bpf_ktime_get_ns();
-		head = (__u64)BPF_CORE_READ(skb, head);
-		by_addr = track_hit(&tracked, key, now);
-		by_head = head && track_hit(&tracked_heads, head, now);
+		track_lookup(skb, now, &head, &by_addr, &by_head);
 	}
 	s = bpf_map_lookup_elem(&scratch, &zero);
 	if (!s || !np_skb_collect(skb, sk, &s->ev.m, &s->buf, !by_addr && !by_head, direct))
@@ -129,13 +149,7 @@ static __always_inline int on_probe(__u32 probe, struct sk_buff *skb, struct soc
 				bpf_map_update_elem(&tracked_heads, &head, &now, BPF_ANY);
 		}
 	}
-	s->ev.probe = probe;
-	s->ev.location = location;
-	s->ev.arg = arg;
-	stat_inc(NP_TRACE_STAT_MATCHED);
-	if (bpf_ringbuf_output(&events, &s->ev, sizeof(s->ev), np_rb_flags(&events, RB_SIZE)))
-		stat_inc(NP_TRACE_STAT_LOST);
-	return 0;
+	return np_emit(s, probe, location, arg);
 }
 
 #endif
