@@ -270,109 +270,71 @@ attach_wait() {
 	done
 }
 
-# trace: NAME ARGS...: netoproc trace while busybox pings 127.0.0.1 five times.
-trace_run() {
-	name=$1
-	shift
-	rm -f $T/np.out $T/np.err $T/ping.out
+# np_run TIER SCENARIO WORKLOAD ARGS...: `netoproc ARGS` (trace or drop) in the background
+# until attached, then the shell function WORKLOAD (its stderr into $T/wl.out, its result
+# lines into $T/wl.lines), then SIGINT; prints the scenario's block.
+np_run() {
+	tier=$1 scen=$2 workload=$3
+	shift 3
+	rm -f $T/np.out $T/wl.out $T/wl.lines
 	: >$T/np.err
 	start=$(date +%s)
 	attached=no
-	NETOPROC_KFUNC_METHOD=$KFUNC_METHOD timeout 240 $NP trace -v --format json \
-		--duration 200 "$@" >$T/np.out 2>$T/np.err &
+	NETOPROC_KFUNC_METHOD=$KFUNC_METHOD timeout 240 $NP "$@" >$T/np.out 2>$T/np.err &
 	nppid=$!
 	if attach_wait; then
 		attached=yes
-		# -A: the next request as soon as the reply is in, not once a second.
-		ping -c 5 -A 127.0.0.1 >$T/ping.out 2>&1
-		echo "$?" >$T/ping.rc
+		$workload 2>>$T/wl.out
 		sleep 0.5
 		kill -INT $nppid
 	fi
 	wait $nppid
 	nprc=$?
-	begin trace "$name"
-	tag OUT $T/np.out
-	tag ERR $T/np.err
-	tag WLERR $T/ping.out
-	[ $attached = yes ] && echo "@@NP WL ping {\"rc\":$(cat $T/ping.rc)}"
-	echo "@@NP STATUS rc=$nprc attached=$attached secs=$(($(date +%s) - start))"
-	echo "@@NP END"
-}
-
-if [ "$(arg np_trace)" != 0 ]; then
-	KFUNC_METHOD= trace_run kfunc_ping --probes full icmp
-	KFUNC_METHOD= trace_run all_skb --probes all-skb icmp
-	# fentry comes after kprobes: forced, so that it is tested where both exist.
-	KFUNC_METHOD=fentry trace_run kfunc_fentry --probes full icmp
-fi
-
-# drop: 5 UDP datagrams to a closed loopback port, under `netoproc drop` filtered to that
-# port (the pcap filter translated and loaded on this kernel).
-drop_run() {
-	rm -f $T/np.out $T/np.err $T/wl.out
-	: >$T/np.err
-	start=$(date +%s)
-	attached=no
-	timeout 240 $NP drop -v --format json --duration 200 udp and dst port 9 \
-		>$T/np.out 2>$T/np.err &
-	nppid=$!
-	if attach_wait; then
-		attached=yes
-		$WL udp-send --port 9 --count 5 --size 100 >$T/wl.out 2>&1
-		sleep 0.5
-		kill -INT $nppid
-	fi
-	wait $nppid
-	nprc=$?
-	begin drop closed_port
+	begin "$tier" "$scen"
 	tag OUT $T/np.out
 	tag ERR $T/np.err
 	tag WLERR $T/wl.out
+	[ -f $T/wl.lines ] && cat $T/wl.lines
 	echo "@@NP STATUS rc=$nprc attached=$attached secs=$(($(date +%s) - start))"
 	echo "@@NP END"
 }
 
-if [ "$(arg np_drop)" != 0 ]; then
-	drop_run
-fi
+wl_ping() {	# busybox pings 127.0.0.1 five times; -A: the next once the reply is in
+	ping -c 5 -A 127.0.0.1 >>$T/wl.out 2>&1
+	echo "@@NP WL ping {\"rc\":$?}" >$T/wl.lines
+}
 
-# track_copies: one 3000-byte UDP datagram sent as a GSO skb of 1000-byte segments; the
-# receiving socket (no UDP_GRO) has skb_segment() copy it into three new skbs. The filter
-# matches only the big skb; --track must follow the segments to the socket.
-copies_run() {
-	rm -f $T/np.out $T/np.err $T/wl.out $T/srv.out
-	: >$T/np.err
-	start=$(date +%s)
-	attached=no
-	$WL udp-sink --count 3 --idle 200 >$T/srv.out 2>>$T/wl.out &  # outlasts the attach
+wl_closed_port() {	# 5 datagrams of 100 bytes to 127.0.0.1:9, where nothing listens
+	$WL udp-send --port 9 --count 5 --size 100 >/dev/null
+}
+
+# One 3000-byte UDP datagram sent as a GSO skb of 1000-byte segments; the sink's socket
+# (no UDP_GRO) has skb_segment() copy it into three new skbs.
+wl_gso() {
+	$WL udp-sink --port 5301 --count 3 --idle 30 >$T/srv.out &
 	srv=$!
 	ready $T/srv.out
-	port=$(field $T/srv.out port)
-	timeout 240 $NP trace -v --format json --probes full --track --duration 200 \
-		udp and dst port "$port" and greater 2000 >$T/np.out 2>$T/np.err &
-	nppid=$!
-	if attach_wait; then
-		attached=yes
-		$WL udp-send --port "$port" --count 1 --size 3000 --segment 1000 >>$T/wl.out 2>&1
-		wait $srv
-		sleep 0.5
-		kill -INT $nppid
-	fi
-	wait $nppid
-	nprc=$?
-	kill $srv 2>/dev/null
-	begin trace track_copies
-	tag OUT $T/np.out
-	tag ERR $T/np.err
-	wl sink $T/srv.out
-	tag WLERR $T/wl.out
-	echo "@@NP STATUS rc=$nprc attached=$attached secs=$(($(date +%s) - start))"
-	echo "@@NP END"
+	$WL udp-send --port 5301 --count 1 --size 3000 --segment 1000 >/dev/null
+	wait $srv
+	wl sink $T/srv.out >$T/wl.lines
 }
 
+J="-v --format json --duration 200"
+if [ "$(arg np_trace)" != 0 ]; then
+	KFUNC_METHOD= np_run trace kfunc_ping wl_ping trace $J --probes full icmp
+	KFUNC_METHOD= np_run trace all_skb wl_ping trace $J --probes all-skb icmp
+	# fentry comes after kprobes: forced, so that it is tested where both exist.
+	KFUNC_METHOD=fentry np_run trace kfunc_fentry wl_ping trace $J --probes full icmp
+fi
+# drop: the closed port's datagrams under a translated pcap filter.
+if [ "$(arg np_drop)" != 0 ]; then
+	KFUNC_METHOD= np_run drop closed_port wl_closed_port drop $J udp and dst port 9
+fi
+# --track through copies: the filter matches only the big skb, --track must follow the
+# segments to the socket.
 if [ "$(arg np_copies)" != 0 ]; then
-	copies_run
+	KFUNC_METHOD= np_run trace track_copies wl_gso trace $J --probes full --track \
+		udp and dst port 5301 and greater 2000
 fi
 
 echo "@@NP DONE kernel=$K"
