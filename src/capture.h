@@ -6,6 +6,7 @@
 #ifndef NETOPROC_CAPTURE_H
 #define NETOPROC_CAPTURE_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include "model.h"
 
@@ -20,9 +21,22 @@ struct capture_opts {
 	const char *btf_path;		/* --btf: the kernel's BTF from a file */
 };
 
+/* A part the running kernel refused, and what took its place (NULL: nothing). */
+struct np_degraded {
+	const char *part;
+	const char *instead;
+	char reason[240];
+};
+
+#define NP_MAX_DEGRADED 8
+
 struct capture {
 	const char *mode;	/* "ebpf" or "afpacket", as outputs name it */
 	const char *attach;	/* how the process-context hooks are attached */
+	const struct np_degraded *degraded;	/* parts given up on this kernel */
+	int ndegraded;
+	double self_check_ms;	/* eBPF: how long the start-up self-check took; < 0 skipped */
+	const char *dump_way, *adopt_way;	/* eBPF: how live sockets are read, adopted */
 	/* Wait up to timeout_ms while draining asynchronous records into m. */
 	int (*wait)(struct capture *c, struct np_model *m, int timeout_ms);
 	/* Bring m up to date with everything the kernel counted so far. */
@@ -35,8 +49,18 @@ struct capture {
 
 /* Returns 0, or -errno with a one-line error already printed. */
 int ebpf_capture_open(struct capture *c, const struct capture_opts *o);
-/* How many tier hooks name a program the BPF object lacks (0, or -1 if it cannot open). */
-int ebpf_hooks_missing(void);
+/*
+ * The same with its messages held back (shown only with -v): for auto mode,
+ * where a failure is one line of reason (@why), and for `probe`.
+ */
+int ebpf_capture_try(struct capture *c, const struct capture_opts *o, char *why, size_t size);
+/* One line on stderr: the parts this kernel refused and what replaced them. */
+void capture_say_degraded(const struct capture *c);
+/*
+ * Before it returns, the eBPF capture checks itself: a loopback exchange of
+ * its own must come back attributed exactly to its own process. If not it
+ * fails with -EPROTO and says why; that exchange is never reported.
+ */
 int afpacket_capture_open(struct capture *c, const struct capture_opts *o);
 
 #endif

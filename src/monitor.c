@@ -319,40 +319,6 @@ static void free_cg_cache(struct htab *h)
 	htab_free(h);
 }
 
-/*
- * Try eBPF with its error messages held back: in auto mode its failure is
- * one line of reason, not a report. With -v the held text is shown too.
- */
-static int try_ebpf_quietly(struct capture *cap, const struct monitor_opts *o, char *why,
-			    size_t size)
-{
-	FILE *saved = stderr, *mem;
-	char *buf = NULL, *line, *last = NULL;
-	size_t len = 0;
-	int err;
-
-	mem = open_memstream(&buf, &len);
-	if (mem)
-		stderr = mem;
-	err = ebpf_capture_open(cap, &o->cap);
-	if (!mem)
-		return err;
-	fclose(mem);
-	stderr = saved;
-	/* -v shows what eBPF said, attached or not. */
-	if (np_verbose && buf)
-		fputs(buf, stderr);
-	for (line = buf; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL)
-		if (strncmp(line, "netoproc: ", 10) == 0)
-			last = line + 10;
-	if (last)
-		snprintf(why, size, "%.*s", (int)strcspn(last, "\n"), last);
-	else
-		snprintf(why, size, "%s", strerror(-err));
-	free(buf);
-	return err;
-}
-
 static int open_afpacket(struct capture *cap, const struct monitor_opts *o)
 {
 	if (!cap_effective(CAP_NET_RAW)) {
@@ -388,7 +354,7 @@ static int open_capture(struct capture *cap, const struct monitor_opts *o)
 	}
 	if (missing)
 		snprintf(why, sizeof(why), "needs %s", missing);
-	else if (try_ebpf_quietly(cap, o, why, sizeof(why)) == 0)
+	else if (ebpf_capture_try(cap, &o->cap, why, sizeof(why)) == 0)
 		return 0;
 	if (!cap_effective(CAP_NET_RAW)) {
 		np_err("no capture possible: eBPF %s; AF_PACKET needs CAP_NET_RAW", why);
@@ -404,7 +370,8 @@ static void emit(const struct monitor_opts *o, struct np_model *m, const struct 
 	struct view v;
 	struct run_info ri = {
 		.mode = cap->mode, .attach = cap->attach, .time = now_realtime(),
-		.interval = period, .model = m,
+		.interval = period, .model = m, .degraded = cap->degraded,
+		.ndegraded = cap->ndegraded, .self_check_ms = cap->self_check_ms,
 	};
 
 	if (view_build(&v, m, o, interval_record || live)) {
@@ -505,6 +472,8 @@ int cmd_monitor(int argc, char **argv)
 		return NP_EXIT_USAGE;
 	if ((err = open_capture(&cap, &o)))
 		return err;
+	if (cap.ndegraded)
+		capture_say_degraded(&cap);
 	if (model_init(&m)) {
 		cap.close(&cap);
 		np_err("out of memory");

@@ -15,6 +15,7 @@ static const char *const np_stat_names[NP_STAT_MAX] = {
 	[NP_STAT_UNKNOWN_NOSOCK] = "no_socket",
 	[NP_STAT_SKPROC_FULL] = "owner_table_full",
 	[NP_STAT_PEERS_FULL] = "udp_peers_full",
+	[NP_STAT_HOLDERS_FULL] = "holders_full",
 };
 
 #define PRETTY_UNKNOWN_REMOTES 10
@@ -290,6 +291,10 @@ static void write_pretty(FILE *out, const struct view *v, const struct run_info 
 		pretty_row(out, pid, p->comm, view_traffic(v, p), "", "");
 	}
 	pretty_row(out, "TOTAL", "", &v->sum, bold, off);
+	for (int i = 0; i < ri->ndegraded; i++)
+		fprintf(out, "%sdegraded: %s%s%s%s\n", dim, ri->degraded[i].part,
+			ri->degraded[i].instead ? " -> " : " (given up)",
+			ri->degraded[i].instead ? ri->degraded[i].instead : "", off);
 	if (lost_total(ri->model))
 		fprintf(out, "lost: %" PRIu64 " %s\n", lost_total(ri->model), lost_what(ri->mode));
 }
@@ -314,6 +319,20 @@ void output_snapshot(FILE *out, enum out_format fmt, const struct view *v,
 	fflush(out);
 }
 
+void output_degraded_json(struct json_writer *jw, const struct np_degraded *d, int n)
+{
+	jw_key(jw, "degraded");
+	jw_start_array(jw);
+	for (int i = 0; i < n; i++) {
+		jw_start_object(jw);
+		jw_kv_string(jw, "part", d[i].part);
+		jw_kv_string(jw, "instead", d[i].instead);
+		jw_kv_string(jw, "reason", d[i].reason);
+		jw_end_object(jw);
+	}
+	jw_end_array(jw);
+}
+
 void output_interval_json(FILE *out, const struct view *v, const struct run_info *ri)
 {
 	struct json_writer jw;
@@ -326,6 +345,12 @@ void output_interval_json(FILE *out, const struct view *v, const struct run_info
 	jw_double(&jw, ri->interval, 3);
 	jw_kv_string(&jw, "mode", ri->mode);
 	jw_kv_string(&jw, "attach", ri->attach);
+	output_degraded_json(&jw, ri->degraded, ri->ndegraded);
+	jw_key(&jw, "self_check_ms");
+	if (ri->self_check_ms > 0)
+		jw_double(&jw, ri->self_check_ms, 2);
+	else
+		jw_null(&jw);
 	jw_key(&jw, "processes");
 	json_procs(&jw, v);
 	jw_kv_u64(&jw, "lost", lost_total(ri->model));

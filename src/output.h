@@ -12,7 +12,14 @@ struct run_info {
 	double time;		/* wall clock at the end of the period */
 	double interval;	/* seconds covered */
 	const struct np_model *model;
+	const struct np_degraded *degraded;	/* parts the kernel refused */
+	int ndegraded;
+	double self_check_ms;	/* eBPF start-up self-check; < 0 skipped, 0 none */
 };
+
+struct json_writer;
+/* "degraded": [{"part", "instead", "reason"}...] as a key of the object being written. */
+void output_degraded_json(struct json_writer *jw, const struct np_degraded *d, int n);
 
 void output_snapshot(FILE *out, enum out_format fmt, const struct view *v,
 		     const struct run_info *ri, bool color);

@@ -12,9 +12,11 @@
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include "capture.h"
 #include "caps.h"
 #include "cgroup.h"
 #include "json_writer.h"
+#include "output.h"
 #include "probe.h"
 #include "util.h"
 
@@ -186,7 +188,10 @@ int cmd_probe(int argc, char **argv)
 	int c;
 	static const int caps[] = { CAP_BPF, CAP_PERFMON, CAP_NET_ADMIN, CAP_NET_RAW,
 				    CAP_SYS_ADMIN, CAP_SYS_PTRACE, CAP_DAC_READ_SEARCH };
-	char afp_missing[160];
+	char afp_missing[160], load_why[512];
+	struct capture cap = {};
+	bool ebpf = false;
+	int rc = 0;
 
 	optind = 1;
 	opterr = 0;
@@ -210,9 +215,19 @@ int cmd_probe(int argc, char **argv)
 	uname(&un);
 	chosen = probe_choose_attach(&f, &reason);
 	attach = chosen ? attach_name(chosen) : NULL;
+	missing = caps_missing_for_ebpf();
+	/* The monitor's own loading, attaching and self-check: its answer is the prediction. */
+	if (attach && !missing) {
+		struct capture_opts co = { .mode = CAPTURE_EBPF, .attach = NP_ATTACH_AUTO };
+
+		ebpf = ebpf_capture_try(&cap, &co, load_why, sizeof(load_why)) == 0;
+		if (!ebpf) {
+			attach = NULL;
+			reason = load_why;
+		}
+	}
 	for (enum np_attach t = NP_ATTACH_TRACEPOINT; t < NP_ATTACH_MAX; t++)
 		tier_ok[t] = probe_tier(&f, t, &tier_why[t]);
-	missing = caps_missing_for_ebpf();
 	/* AF_PACKET needs CAP_NET_RAW; reading other users' /proc/PID/fd needs the other two. */
 	afp_missing[0] = '\0';
 	append_missing(afp_missing, sizeof(afp_missing), CAP_NET_RAW);
@@ -243,10 +258,18 @@ int cmd_probe(int argc, char **argv)
 		jw_init(&jw, stdout, true);
 		jw_start_object(&jw);
 		jw_kv_string(&jw, "kernel", un.release);
-		jw_kv_string(&jw, "capture_mode", attach && !missing ? "ebpf" : "afpacket");
+		jw_kv_string(&jw, "capture_mode", ebpf ? "ebpf" : "afpacket");
 		jw_kv_string(&jw, "attach", attach);
 		jw_kv_string(&jw, "reason", missing && attach ? "eBPF capture lacks a capability" :
 					     reason);
+		jw_kv_string(&jw, "socket_dump", cap.dump_way);
+		jw_kv_string(&jw, "adopt_existing", cap.adopt_way);
+		output_degraded_json(&jw, cap.degraded, cap.ndegraded);
+		jw_key(&jw, "self_check_ms");
+		if (cap.self_check_ms > 0)
+			jw_double(&jw, cap.self_check_ms, 2);
+		else
+			jw_null(&jw);
 		jw_key(&jw, "tiers");
 		jw_start_object(&jw);
 		for (enum np_attach t = NP_ATTACH_TRACEPOINT; t < NP_ATTACH_MAX; t++) {
@@ -275,7 +298,7 @@ int cmd_probe(int argc, char **argv)
 		jw_kv_string(&jw, "ebpf_missing_capability", missing);
 		jw_kv_string(&jw, "afpacket_missing_capability", afp_missing[0] ? afp_missing : NULL);
 		jw_end_object(&jw);
-		return 0;
+		goto out;
 	}
 	printf("kernel           %s\n", un.release);
 	for (size_t i = 0; i < nchecks; i++)
@@ -288,14 +311,29 @@ int cmd_probe(int argc, char **argv)
 	for (enum np_attach t = NP_ATTACH_TRACEPOINT; t < NP_ATTACH_MAX; t++)
 		printf("tier %-19s %-13s %s\n", attach_name(t),
 		       tier_ok[t] ? "available" : "not available", tier_why[t]);
-	printf("capture mode     %s\n", attach && !missing ? "ebpf" : "afpacket");
+	printf("capture mode     %s\n", ebpf ? "ebpf" : "afpacket");
 	printf("attach           %s\n", attach ? attach : "none");
 	printf("why              %s\n", reason);
+	if (ebpf) {
+		printf("socket dump      %s\n", cap.dump_way ? cap.dump_way : "none: at close only");
+		printf("adopt existing   %s\n", cap.adopt_way ? cap.adopt_way : "no");
+		for (int i = 0; i < cap.ndegraded; i++)
+			printf("degraded         %s%s%s: %s\n", cap.degraded[i].part,
+			       cap.degraded[i].instead ? " -> " : " (given up)",
+			       cap.degraded[i].instead ? cap.degraded[i].instead : "",
+			       cap.degraded[i].reason);
+		printf("self-check       %s", cap.self_check_ms > 0 ? "passed in " : "skipped\n");
+		if (cap.self_check_ms > 0)
+			printf("%.1f ms\n", cap.self_check_ms);
+	}
 	if (missing)
 		printf("eBPF lacks       %s\n", missing);
 	if (afp_missing[0])
 		printf("AF_PACKET lacks  %s (%s)\n", afp_missing, cap_effective(CAP_NET_RAW) ?
 		       "other users' processes stay unknown" :
 		       "no AF_PACKET capture without CAP_NET_RAW");
-	return 0;
+out:
+	if (ebpf)
+		cap.close(&cap);
+	return rc;
 }

@@ -241,7 +241,7 @@ static __always_inline int count_skb(struct __sk_buff *skb, bool egress)
 	if (sk->protocol == IPPROTO_TCP) {
 		if (a->released)
 			emit_from_bpf_sock(skb, sk, a, a->cookie);
-	} else if (sk->protocol == IPPROTO_UDP && !sk->dst_port && a->cookie) {
+	} else if (count_peers && sk->protocol == IPPROTO_UDP && !sk->dst_port && a->cookie) {
 		count_udp_peer(skb, a, egress, bytes, segs);
 	}
 	return 1;
@@ -498,6 +498,80 @@ int adopt_sockets(struct bpf_iter__task_file *ctx)
 	return 0;
 }
 
+/*
+ * Adopting through the socket tables, for kernels that refuse sk storage on a
+ * socket reached from a file (6.18.44: "R2 type=untrusted_ptr_"): first note
+ * who holds each socket, by its address, from every task's open files (this
+ * reads the socket but passes it to no helper)...
+ */
+SEC("iter/task_file")
+int note_holders(struct bpf_iter__task_file *ctx)
+{
+	struct task_struct *task = ctx->task;
+	struct file *file = ctx->file;
+	struct np_owner o = {};
+	struct socket *sock;
+	struct sock *sk;
+	__u16 family;
+	__u64 key;
+
+	if (!task || !file)
+		return 0;
+	sock = bpf_sock_from_file(file);
+	if (!sock)
+		return 0;
+	sk = sock->sk;
+	if (!sk)
+		return 0;
+	family = sk->__sk_common.skc_family;
+	if (family != AF_INET && family != AF_INET6)
+		return 0;
+	key = (__u64)sk;
+	o.tgid = task->tgid;
+	o.start_ns = task->group_leader->start_boottime;
+	o.uid = task->cred->uid.val;
+	o.cgroup_id = task->cgroups->dfl_cgrp->kn->id;
+	bpf_probe_read_kernel_str(o.comm, sizeof(o.comm), task->comm);
+	/* The first holder found keeps it, as adopt_sockets does. */
+	if (bpf_map_update_elem(&holders, &key, &o, BPF_NOEXIST) == -E2BIG)
+		stat_inc(NP_STAT_HOLDERS_FULL);
+	return 0;
+}
+
+/* ...then give each socket of the TCP and UDP tables its holder (one netns per walk). */
+static __always_inline void adopt_from_holders(struct sock *sk)
+{
+	__u64 key = (__u64)sk;
+	struct np_owner *h = bpf_map_lookup_elem(&holders, &key), *o;
+
+	if (!h)
+		return;
+	o = bpf_sk_storage_get(&owners, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	if (o && !o->tgid)
+		*o = *h;
+}
+
+SEC("iter/tcp")
+int adopt_tcp(struct bpf_iter__tcp *ctx)
+{
+	struct sock_common *skc = ctx->sk_common;
+	struct tcp_sock *tp = skc ? bpf_skc_to_tcp_sock(skc) : NULL;
+
+	if (tp)
+		adopt_from_holders((struct sock *)tp);
+	return 0;
+}
+
+SEC("iter/udp")
+int adopt_udp(struct bpf_iter__udp *ctx)
+{
+	struct udp_sock *us = ctx->udp_sk;
+
+	if (us)
+		adopt_from_holders((struct sock *)us);
+	return 0;
+}
+
 /* ---- socket records ------------------------------------------------------ */
 
 static __always_inline void fill_tuple(struct np_sock_record *r, const struct sock *sk)
@@ -679,5 +753,42 @@ int dump_sockets_by_file(struct bpf_iter__task_file *ctx)
 		return 0;
 	cookie = a->cookie ?: bpf_get_socket_cookie(sk);
 	dump_one(ctx->meta->seq, sk, a, bpf_sk_storage_get(&owners, sk, 0, 0), cookie);
+	return 0;
+}
+
+/*
+ * The same dump through the TCP and UDP tables, where the kernel refuses both
+ * ways above. A walk sees one network namespace (the one userspace is in when
+ * it starts the walk), and no ping or raw sockets: those are reported when
+ * they close. Time-wait and request sockets are no full sockets: left out.
+ */
+static __always_inline void dump_table_sock(struct seq_file *seq, struct sock *sk)
+{
+	struct sock_acct *a = bpf_sk_storage_get(&accts, sk, 0, 0);
+
+	if (!a || !a->owned)
+		return;
+	dump_one(seq, sk, a, bpf_sk_storage_get(&owners, sk, 0, 0),
+		 a->cookie ?: bpf_get_socket_cookie(sk));
+}
+
+SEC("iter/tcp")
+int dump_tcp(struct bpf_iter__tcp *ctx)
+{
+	struct sock_common *skc = ctx->sk_common;
+	struct tcp_sock *tp = skc ? bpf_skc_to_tcp_sock(skc) : NULL;
+
+	if (tp)
+		dump_table_sock(ctx->meta->seq, (struct sock *)tp);
+	return 0;
+}
+
+SEC("iter/udp")
+int dump_udp(struct bpf_iter__udp *ctx)
+{
+	struct udp_sock *us = ctx->udp_sk;
+
+	if (us)
+		dump_table_sock(ctx->meta->seq, (struct sock *)us);
 	return 0;
 }

@@ -17,7 +17,7 @@ static __always_inline void note_cmdline(struct task_struct *task, __u32 tgid, _
 	__u32 zero = 0;
 	unsigned long from, to, len;
 
-	if (bpf_map_lookup_elem(&cmdlines, &key))
+	if (!capture_cmdlines || bpf_map_lookup_elem(&cmdlines, &key))
 		return;
 	c = bpf_map_lookup_elem(&cmdline_scratch, &zero);
 	mm = BPF_CORE_READ(task, mm);

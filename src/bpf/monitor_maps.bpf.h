@@ -30,6 +30,12 @@ const volatile bool owner_in_hash = false;
 const volatile bool modern_tracing = true;
 /* Kernels before 5.8 have no ring buffer: records go through closed_perf. */
 const volatile bool use_ringbuf = true;
+/*
+ * Optional parts, each given up on its own when a kernel's verifier refuses
+ * the code behind it (a false constant removes that code before verification).
+ */
+const volatile bool capture_cmdlines = true;	/* note_cmdline() at a process's first claim */
+const volatile bool count_peers = true;		/* per-peer breakdown of unconnected UDP */
 
 /*
  * Kept in sk storage next to the owner; userspace never sees this layout.
@@ -143,6 +149,20 @@ struct {
 	__type(key, __u32);
 	__type(value, struct np_cmdline);
 } cmdline_scratch SEC(".maps");
+
+/*
+ * Adopting existing sockets through the socket tables: who holds each socket,
+ * keyed by its address, written by a walk of every task's open files and read
+ * by the walks of the TCP and UDP tables (kernels whose verifier refuses sk
+ * storage on a socket reached from a file).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);	/* used once, at start: no memory kept for it */
+	__uint(max_entries, 65536);
+	__type(key, __u64);
+	__type(value, struct np_owner);
+} holders SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);

@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-only
 # Fetch the Debian cloud kernels of the kernel matrix, once: 5.10 (bullseye), 6.1
-# (bookworm) and 6.12 (bookworm-backports or trixie). Uses a private apt configuration
-# built from the machine's own Debian source URIs; the machine's sources, lists and
-# caches stay untouched. Only boot/vmlinuz-* is kept from each package.
+# (bookworm) and 6.12 (bookworm-backports or trixie); on request (KERNEL_SERIES) also
+# 6.18 (trixie-backports) and 7.x (the newest 7.x of trixie-backports, forky or sid).
+# Uses a private apt configuration built from the machine's own Debian source URIs; the
+# machine's sources, lists and caches stay untouched. Only the vmlinuz is kept from each
+# package: boot/vmlinuz-* up to 6.18, usr/lib/modules/<version>/vmlinuz in the
+# linux-binary-* packages of 7.x (whose linux-image-* is only a meta package).
 #
 #   fetch-kernels.sh [--refresh]   -> $KERNEL_CACHE/<series>/vmlinuz and .../package
+#   KERNEL_SERIES="6.18 7.x" fetch-kernels.sh
 #
 # KERNEL_CACHE defaults to /var/cache/netoproc/kernels (outside the work tree, so it is
 # reused between runs and checkouts). --refresh looks for newer packages again.
@@ -23,6 +27,10 @@ pattern() {
 	5.10) echo '^linux-image-5\.10\.0-[0-9]+-cloud-amd64-unsigned$' ;;
 	6.1) echo '^linux-image-6\.1\.0-[0-9]+-cloud-amd64-unsigned$' ;;
 	6.12) echo '^linux-image-6\.12\.[0-9]+[^-]*-cloud-amd64-unsigned$' ;;
+	# With or without -unsigned (both spellings exist in trixie-backports).
+	6.18) echo '^linux-image-6\.18\.[0-9]+[^-]*-cloud-amd64(-unsigned)?$' ;;
+	# 7.x: the kernel is in linux-binary-*; linux-image-* there is a meta package.
+	7.x) echo '^linux-binary-7\.[0-9]+\.[0-9]+[^-]*-cloud-amd64$' ;;
 	*) echo "fetch-kernels: unknown series $1" >&2; return 1 ;;
 	esac
 }
@@ -50,8 +58,9 @@ if [ -z "$main_uri" ]; then
 	exit 1
 fi
 # The main archive only: the security archive's indexes list kernels its pool here does
-# not serve (404).
-for suite in bullseye bookworm bookworm-backports trixie; do
+# not serve (404). trixie-backports has 6.18 and 7.x; forky and sid (7.2) are the
+# fallback for 7.x.
+for suite in bullseye bookworm bookworm-backports trixie trixie-backports forky sid; do
 	echo "deb [signed-by=$keyring] $main_uri $suite main"
 done > "$D/sources.list"
 rm -f "$D"/lists/*security*
@@ -85,12 +94,25 @@ for s in "${need[@]}"; do
 		exit 1
 	fi
 	echo "fetch-kernels: $s -> $got"
+	# apt-get download may spell + as %2b in the file name: there is only one .deb.
 	deb=$(ls "$CACHE/debs/"*.deb)
 	tmp=$(mktemp -d)
-	# Only boot/vmlinuz-*: the rest (modules) is not needed, the VM runs from an initramfs.
-	dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$tmp" --wildcards './boot/vmlinuz-*'
+	# Only the vmlinuz: the rest (modules) is not needed, the VM runs from an initramfs.
+	# boot/vmlinuz-<version> up to 6.18, usr/lib/modules/<version>/vmlinuz in 7.x's
+	# linux-binary-*.
+	dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$tmp" --wildcards --no-wildcards-match-slash \
+		'./boot/vmlinuz-*' './usr/lib/modules/*/vmlinuz' 2>/dev/null || true
+	vmlinuz=
+	for f in "$tmp"/boot/vmlinuz-* "$tmp"/usr/lib/modules/*/vmlinuz; do
+		[ -f "$f" ] && { vmlinuz=$f; break; }
+	done
+	if [ -z "$vmlinuz" ]; then
+		echo "fetch-kernels: no vmlinuz in $(basename "$deb")" >&2
+		rm -rf "$tmp" "$deb"
+		exit 1
+	fi
 	mkdir -p "$CACHE/$s"
-	mv "$tmp"/boot/vmlinuz-* "$CACHE/$s/vmlinuz.new"
+	mv "$vmlinuz" "$CACHE/$s/vmlinuz.new"
 	rm -rf "$tmp" "$deb"
 	mv "$CACHE/$s/vmlinuz.new" "$CACHE/$s/vmlinuz"
 	echo "$got" > "$CACHE/$s/package"

@@ -4,7 +4,7 @@
  * cannot load on the test machine, so check here that every name exists.
  */
 #include "harness.h"
-#include "capture.h"
+#include "ebpf_load.h"
 
 static void test_every_tier_hook_names_a_program(void)
 {

@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Network namespaces of this host, each visited once: for the kernel's socket
+ * table iterators, which see only the namespace of whoever starts them.
+ */
+#ifndef NETOPROC_NETNS_H
+#define NETOPROC_NETNS_H
+
+/*
+ * Call @fn in every network namespace that a process is in or that is pinned
+ * under /run/netns, ours first, and come back to ours. Stops at the first
+ * nonzero return of @fn and returns it; -errno if we cannot come back.
+ * *@skipped counts namespaces that could not be entered (gone meanwhile).
+ */
+int netns_for_each(int (*fn)(void *arg), void *arg, unsigned *skipped);
+
+#endif
