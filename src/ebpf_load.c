@@ -417,6 +417,32 @@ static int open_one(struct ebpf_loaded *l, const struct capture_opts *o, enum np
 	return select_programs(l, tier, btf);
 }
 
+/*
+ * NETOPROC_DUMP_WAY / NETOPROC_ADOPT_WAY (storage-map, task-files,
+ * socket-tables): start from that way, so tests reach every way on any kernel.
+ */
+static int forced_way(const char *env, const char *(*name)(int), int none)
+{
+	const char *v = getenv(env);
+
+	for (int w = 0; v && w < none; w++)
+		if (!strcmp(strchr(name(w), '.') + 1, v))
+			return w;
+	if (v)
+		np_info("%s=%s: no such way, ignored", env, v);
+	return -1;
+}
+
+static const char *dump_name_int(int w)
+{
+	return ebpf_dump_name(w);
+}
+
+static const char *adopt_name_int(int w)
+{
+	return ebpf_adopt_name(w);
+}
+
 int ebpf_load(struct ebpf_loaded *l, const struct capture_opts *o, enum np_attach tier)
 {
 	struct btf *btf = load_kernel_btf(o->btf_path);
@@ -424,13 +450,22 @@ int ebpf_load(struct ebpf_loaded *l, const struct capture_opts *o, enum np_attac
 	char failed[64], reason[240], first_reason[240] = "";
 	libbpf_print_fn_t old_print;
 	bool modern;
-	int err = 0, next_flag = 0;
+	int err = 0, next_flag = 0, w;
 
 	memset(l, 0, sizeof(*l));
 	modern = btf && enum_has(btf, "bpf_func_id", "BPF_FUNC_get_current_task_btf");
 	if (!modern)
 		np_info("kernel before 5.11: owners kept in a hash keyed by socket address");
 	skip_impossible(l, btf, modern);
+	if ((w = forced_way("NETOPROC_DUMP_WAY", dump_name_int, DUMP_NONE)) >= 0) {
+		l->dump = w;
+		np_info("socket dump forced by NETOPROC_DUMP_WAY: %s", ebpf_dump_name(l->dump));
+	}
+	if ((w = forced_way("NETOPROC_ADOPT_WAY", adopt_name_int, ADOPT_NONE)) >= 0 &&
+	    l->adopt != ADOPT_NONE) {
+		l->adopt = w;
+		np_info("adoption forced by NETOPROC_ADOPT_WAY: %s", ebpf_adopt_name(l->adopt));
+	}
 	old_print = libbpf_set_print(NULL);
 	for (l->attempts = 1; l->attempts <= MAX_ATTEMPTS; l->attempts++) {
 		if ((err = open_one(l, o, tier, btf, flags)))

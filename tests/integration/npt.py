@@ -117,17 +117,24 @@ def monitor(cgroup, duration=None, extra=(), settle=0.3, prefix=()):
     attached; when the block ends (workloads done) it waits `settle` seconds and
     stops netoproc with SIGINT, which prints the totals as a complete document, so
     a slow machine never cuts a workload off. .result holds the parsed snapshot.
-    `duration` is only a safety limit."""
+    `duration` is only a safety limit. The capture mode is eBPF, forced (netoproc
+    fails rather than fall back), unless `extra` names another."""
     class M:
         result = None
         stderr = ""
     m = M()
     limit = duration * 20 if duration else 300
+    if "--capture-mode" not in extra:
+        extra = ["--capture-mode", "ebpf"] + list(extra)
     # prefix: a command that execs netoproc (nsenter, setpriv), so SIGINT reaches it.
     p = Proc(list(prefix) + [NETOPROC, "--cgroup", cgroup, "--duration", str(limit), "--format",
                              "json", "-v"] + list(extra))
     try:
         m.said = wait_attached(p)	# -v lines up to "capture attached"
+        mode = list(extra)[list(extra).index("--capture-mode") + 1]
+        if mode != "auto":
+            check(("eBPF capture attached" in m.said) == (mode == "ebpf"),
+                  f"--capture-mode {mode}: -v said {m.said[-300:]!r}")
         yield m
         time.sleep(settle)
         p.p.send_signal(signal.SIGINT)
@@ -185,6 +192,12 @@ def netns(*names):
             subprocess.run(["ip", "netns", "del", n], capture_output=True)
 
 
+def in_ns(ns):
+    """Enter network namespace `ns` only: `ip netns exec` would also remount /sys and
+    hide the cgroup2 hierarchy that --cgroup names."""
+    return ["nsenter", f"--net=/run/netns/{ns}", "--"]
+
+
 def ready(proc, timeout=10):
     """Wait for a workload server's {"ready": true, ...} line and return it."""
     import select
@@ -207,3 +220,10 @@ def finish(proc, timeout=60):
     lines = [json.loads(l) for l in out.splitlines() if l.startswith("{")]
     check(lines, f"workload {proc.args[1:2]} printed no result")
     return lines[-1]
+
+
+def probe_json():
+    """`netoproc probe --format json`, parsed."""
+    rc, out, err = run([NETOPROC, "probe", "--format", "json"])
+    check_eq(rc, 0, f"probe exit ({err.strip()[-300:]})")
+    return json.loads(out)

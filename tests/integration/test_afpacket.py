@@ -10,7 +10,7 @@ import subprocess
 import sys
 
 import npt
-from npt import (NETOPROC, WORKLOAD, Proc, check, check_eq, finish, netns, one_proc,
+from npt import (NETOPROC, in_ns, WORKLOAD, Proc, check, check_eq, finish, netns, one_proc,
                  monitor, procs_by_pid, ready, started, test_cgroup, wait_attached)
 
 AFP = ["--capture-mode", "afpacket"]
@@ -267,12 +267,6 @@ def veth_pair():
                     ["ip", "-n", b, "link", "set", vb, "up"]):
             subprocess.run(cmd, check=True, capture_output=True)
         yield a, b, va
-
-
-def in_ns(ns):
-    """Enter network namespace `ns` only: `ip netns exec` would also remount /sys and
-    hide the cgroup2 hierarchy that --cgroup names."""
-    return ["nsenter", f"--net=/run/netns/{ns}", "--"]
 
 
 def peer(ns, *args, cgroup=None):

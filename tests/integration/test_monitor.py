@@ -1,8 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0-only
 """The eBPF monitor against workloads that know their byte counts, in a cgroup
 of their own: exact payload per process, IP bytes within header bounds."""
-from npt import (WORKLOAD, Proc, check, check_eq, finish, monitor, one_proc, procs_by_pid,
-                 ready, started, test_cgroup)
+from npt import (WORKLOAD, Proc, check, check_eq, finish, monitor, one_proc, probe_json,
+                 procs_by_pid, ready, started, test_cgroup)
 
 # IP + TCP header bytes per packet: no options .. largest options.
 TCP_HDR = {4: (40, 80), 6: (60, 100)}
@@ -194,7 +194,7 @@ def test_interval_records_add_up():
     count, size = 300, 500
     with test_cgroup("interval") as cg:
         np = Proc([NETOPROC, "--cgroup", cg, "--duration", "3", "--interval", "0.5",
-                   "--format", "json", "-v"])
+                   "--format", "json", "--capture-mode", "ebpf", "-v"])
         with started(np):
             wait_attached(np)
             sink = Proc([WORKLOAD, "udp-sink", "--count", str(count)], cgroup=cg)
@@ -209,11 +209,16 @@ def test_interval_records_add_up():
     check_eq(rc, 0, f"netoproc exit ({err.strip()[-300:]})")
     lines = [json.loads(l) for l in out.splitlines()]
     check(5 <= len(lines) <= 7, f"{len(lines)} interval records for 3 s / 0.5 s")
+    probe = probe_json()
     for rec in lines:
         check_eq(sorted(k for k in rec if k != "counters"),
-                 ["attach", "interval", "lost", "mode", "processes", "time"], "record keys")
+                 ["attach", "degraded", "interval", "lost", "mode", "processes", "self_check_ms",
+                  "time"], "record keys")
         check_eq((rec["mode"], rec["attach"], rec["lost"]), ("ebpf", "tracepoint", 0),
                  "mode/attach/lost")
+        # What probe predicted is what the monitor did; --cgroup skips the self-check.
+        check_eq(rec["degraded"], probe["degraded"], "degraded parts, monitor vs probe")
+        check_eq(rec["self_check_ms"], None, "self-check with --cgroup")
     sent = sum(p["tx_payload"] for rec in lines for p in rec["processes"]
                if p["process"] == "np_workload")
     check_eq(sent, count * size, "tx payload summed over the intervals")
@@ -275,7 +280,8 @@ def test_without_cgroup2_mounted():
         port = ready(sink)["port"]
         # exec: SIGINT must reach netoproc itself.
         np = Proc(["unshare", "-m", "sh", "-c",
-                   f"umount {cgroup2_root()} && exec {NETOPROC} --duration 120 --format json -v"])
+                   f"umount {cgroup2_root()} && exec {NETOPROC} --duration 120 --format json "
+                   "--capture-mode ebpf -v"])
         with started(np):
             said = wait_attached(np)
             check("attached to its root through a private mount" in said, f"-v said: {said!r}")

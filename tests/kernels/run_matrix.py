@@ -399,11 +399,31 @@ def interesting(err):
 
 # ---- running ---------------------------------------------------------------------
 
+def series_version(series):
+    """(major, minor) of a series name: "6.12" -> (6, 12), "7.x" -> (7, 0)."""
+    m = re.match(r"(\d+)\.(\d+)?", series)
+    return (int(m.group(1)), int(m.group(2) or 0)) if m else (0, 0)
+
+
+def kernel_args(series, args):
+    """Kernel command line of a series' guest. From 6.19 BPF local storage (sk storage
+    from 7.x) allocates only with kmalloc_nolock(), which returns NULL for every size when
+    the CPU lacks cmpxchg16b (our -cx16) unless the kmalloc cache is a debug cache: every
+    bpf_sk_storage_get(F_CREATE) and sk-storage map update then fails (ENOMEM).
+    slab_debug=F on the kmalloc caches (kmalloc-cg-*, kmalloc-rnd-* included) makes them
+    debug caches, which kmalloc_nolock() allocates from under a trylock."""
+    extra = ""
+    if "-cx16" in args.cpu and series_version(series) >= (6, 19):
+        extra = " slab_debug=F,kmalloc-*"
+    return "console=ttyS0 quiet loglevel=3 panic=-1" + extra + (
+        f" {args.append}" if args.append else "")
+
+
 def boot(series, args):
     kernel = os.path.join(args.kernels, series, "vmlinuz")
     cmd = ["qemu-system-x86_64", "-nographic", "-m", "1024", "-no-reboot", "-smp",
            str(args.smp), "-cpu", args.cpu, "-kernel", kernel, "-initrd", args.initramfs, "-append",
-           "console=ttyS0 quiet loglevel=3 panic=-1" + (f" {args.append}" if args.append else "")]
+           kernel_args(series, args)]
     log = os.path.join(args.logs, f"{series}.log")
     t0 = time.time()
     error = None

@@ -20,6 +20,7 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 struct args {
@@ -31,6 +32,7 @@ struct args {
 	int port2;	/* udp-send: also send every datagram here, from the same socket */
 	int idle;	/* udp-sink: give up after this many seconds without a datagram */
 	int segment;	/* udp-send: UDP_SEGMENT, datagrams leave as one GSO skb of this MSS */
+	double hold;	/* tcp-client: seconds to keep the connection open after sending */
 };
 
 static void die(const char *what)
@@ -151,6 +153,16 @@ static void client(const struct args *a, long *tx, long *rx)
 	if (connect(fd, (struct sockaddr *)&ss, len))
 		die("connect");
 	*tx = write_all(fd, a->send);
+	if (a->hold > 0) {
+		/* Sent, still open: a live connection for that long (wall time on stdout). */
+		struct timespec ts = { (time_t)a->hold, (long)((a->hold - (time_t)a->hold) * 1e9) };
+		struct timespec now;
+
+		clock_gettime(CLOCK_REALTIME, &now);
+		printf("{\"sent_at\":%.3f}\n", now.tv_sec + now.tv_nsec / 1e9);
+		fflush(stdout);
+		nanosleep(&ts, NULL);
+	}
 	shutdown(fd, SHUT_WR);
 	*rx = read_to_eof(fd);
 	total_retrans += retrans_bytes(fd);
@@ -381,7 +393,8 @@ static void usage(FILE *out)
 {
 	fputs("usage: np_workload MODE [--family 4|6] [--port P] [options]\n"
 	      "  tcp-server --reply M --conns N       serve N connections: read to EOF, reply M\n"
-	      "  tcp-client --send N --expect M       send N, shut down, read M\n"
+	      "  tcp-client --send N --expect M [--hold S]   send N, (keep it open S s,)\n"
+	      "                                       shut down, read M\n"
 	      "  short-clients --count C --send N --expect M   C client processes in turn\n"
 	      "  udp-sink --count K [--idle S]        receive K datagrams (or until S s idle)\n"
 	      "  udp-send --count K --size S [--port2 Q]   K unconnected sendto() of S bytes\n"
@@ -407,6 +420,7 @@ int main(int argc, char **argv)
 		{ "conns", required_argument, NULL, 'n' },
 		{ "size", required_argument, NULL, 'z' },
 		{ "segment", required_argument, NULL, 'g' },
+		{ "hold", required_argument, NULL, 'H' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -434,6 +448,7 @@ int main(int argc, char **argv)
 		case 'n': a.conns = atoi(optarg); break;
 		case 'z': a.size = atoi(optarg); break;
 		case 'g': a.segment = atoi(optarg); break;
+		case 'H': a.hold = atof(optarg); break;
 		default: usage(stderr); return 2;
 		}
 	}
