@@ -205,24 +205,24 @@ static int read_udp_peers(struct ebpf_capture *ec, struct np_model *m)
 	return err;
 }
 
-static void read_stats(struct ebpf_capture *ec, struct np_model *m)
+/* A kernel counter summed over CPUs. */
+static uint64_t stat_sum(struct ebpf_capture *ec, __u32 idx)
 {
-	int fd = bpf_map__fd(ec->loaded.skel->maps.stats);
 	__u64 *vals = calloc(ec->cpus, sizeof(__u64));
+	uint64_t sum = 0;
 
-	if (!vals)
-		return;
-	for (__u32 i = 0; i < NP_STAT_MAX; i++) {
-		uint64_t sum = 0;
-
-		if (bpf_map_lookup_elem(fd, &i, vals))
-			continue;
+	if (vals && !bpf_map_lookup_elem(bpf_map__fd(ec->loaded.skel->maps.stats), &idx, vals))
 		for (int c = 0; c < ec->cpus; c++)
 			sum += vals[c];
-		m->stat[i] = sum;
-	}
-	m->lost_records = m->stat[NP_STAT_RINGBUF_LOST] + ec->perf_lost;
 	free(vals);
+	return sum;
+}
+
+static void read_stats(struct ebpf_capture *ec, struct np_model *m)
+{
+	for (__u32 i = 0; i < NP_STAT_MAX; i++)
+		m->stat[i] = stat_sum(ec, i);
+	m->lost_records = m->stat[NP_STAT_RINGBUF_LOST] + ec->perf_lost;
 }
 
 static int ebpf_wait(struct capture *c, struct np_model *m, int timeout_ms)
@@ -474,7 +474,15 @@ static int self_check(struct ebpf_capture *ec, const struct capture_opts *o, str
 	/* Closed now: their last packets and close records are recognised by cookie. */
 	selfcheck_close(&ec->check);
 	if (err) {
-		np_err("%s", why);
+		uint64_t nostore = stat_sum(ec, NP_STAT_STORAGE_FAIL);
+
+		/* Seen on 7.x under a CPU without cmpxchg16b: kmalloc_nolock() always fails. */
+		if (nostore)
+			np_err("%s; the kernel could not allocate BPF socket storage %llu times "
+			       "(no memory for sk storage on this kernel and CPU)", why,
+			       (unsigned long long)nostore);
+		else
+			np_err("%s", why);
 		return -EPROTO;
 	}
 	np_info("self-check passed in %.1f ms: a loopback exchange attributed exactly",

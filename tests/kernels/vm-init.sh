@@ -112,9 +112,10 @@ retrans() {	# TCP segments retransmitted so far (slow emulation can make RTOs fi
 		else print $c }' /proc/net/snmp
 }
 
-np_start() {	# TIER: netoproc on $CG in the background, wait for "capture attached"
+np_start() {	# TIER: eBPF netoproc on $CG in the background, wait for "capture attached"
 	: >$T/np.err
-	$NP --cgroup "$CG" --duration 300 --format json -v --attach "$1" >$T/np.out 2>$T/np.err &
+	$NP --cgroup "$CG" --duration 300 --format json -v --capture-mode ebpf --attach "$1" \
+		>$T/np.out 2>$T/np.err &
 	nppid=$!
 	i=0
 	while ! grep -q "capture attached" $T/np.err; do
