@@ -415,7 +415,8 @@ static int create_dump_iters(struct ebpf_capture *ec)
 	struct monitor_bpf *s = ec->loaded.skel;
 	union bpf_iter_link_info linfo = {};
 	DECLARE_LIBBPF_OPTS(bpf_iter_attach_opts, iopts);
-	long err = 0;
+
+	int n = 1;
 
 	linfo.map.map_fd = bpf_map__fd(s->maps.accts);
 	iopts.link_info = &linfo;
@@ -430,17 +431,19 @@ static int create_dump_iters(struct ebpf_capture *ec)
 	case DUMP_SOCKET_TABLES:
 		ec->iter[0] = bpf_program__attach_iter(s->progs.dump_tcp, NULL);
 		ec->iter[1] = bpf_program__attach_iter(s->progs.dump_udp, NULL);
+		n = 2;
 		break;
 	case DUMP_NONE:
 		return 0;
 	}
-	for (int i = 0; i < 2; i++) {
-		if (!err && (err = libbpf_get_error(ec->iter[i])))
-			np_err("cannot create the socket iterator: %s", strerror(-err));
-		if (libbpf_get_error(ec->iter[i]))
-			ec->iter[i] = NULL;
+	/* libbpf returns NULL with errno set: every slot we asked for must hold a link. */
+	for (int i = 0; i < n; i++) {
+		if (ec->iter[i])
+			continue;
+		np_err("cannot create the socket iterator: %s", strerror(errno));
+		return -errno ?: -EINVAL;
 	}
-	return err;
+	return 0;
 }
 
 /*

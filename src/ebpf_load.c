@@ -31,26 +31,35 @@ struct hook {
 	const char *prog;
 	const char *func;	/* kernel function it needs; NULL for tracepoints */
 	bool required;
-	int nargs;		/* for this many parameters of func only; 0: any */
+	unsigned nargs;		/* bit N: for func with N parameters; 0: any signature */
 };
+
+#define ARGS(n) (1u << (n))
 
 static const struct hook hooks[] = {
 	{ NP_ATTACH_TRACEPOINT, "on_send", NULL, true, 0 },
 	{ NP_ATTACH_TRACEPOINT, "on_recv", NULL, true, 0 },
 	{ NP_ATTACH_FENTRY, "fexit_tcp_sendmsg", "tcp_sendmsg", true, 0 },
-	{ NP_ATTACH_FENTRY, "fexit_tcp_recvmsg5", "tcp_recvmsg", true, 5 },
-	{ NP_ATTACH_FENTRY, "fexit_tcp_recvmsg6", "tcp_recvmsg", true, 6 },
+	/*
+	 * tcp_recvmsg and udp{,v6}_recvmsg lost their noblock parameter in 5.19
+	 * and their addr_len in 7.x: one program per signature.
+	 */
+	{ NP_ATTACH_FENTRY, "fexit_tcp_recvmsg4", "tcp_recvmsg", true, ARGS(4) },
+	{ NP_ATTACH_FENTRY, "fexit_tcp_recvmsg5", "tcp_recvmsg", true, ARGS(5) },
+	{ NP_ATTACH_FENTRY, "fexit_tcp_recvmsg6", "tcp_recvmsg", true, ARGS(6) },
 	{ NP_ATTACH_FENTRY, "fexit_udp_sendmsg", "udp_sendmsg", true, 0 },
-	/* tcp_recvmsg and udp{,v6}_recvmsg lost their noblock parameter in 5.19. */
-	{ NP_ATTACH_FENTRY, "fexit_udp_recvmsg5", "udp_recvmsg", true, 5 },
-	{ NP_ATTACH_FENTRY, "fexit_udp_recvmsg6", "udp_recvmsg", true, 6 },
+	{ NP_ATTACH_FENTRY, "fexit_udp_recvmsg4", "udp_recvmsg", true, ARGS(4) },
+	{ NP_ATTACH_FENTRY, "fexit_udp_recvmsg5", "udp_recvmsg", true, ARGS(5) },
+	{ NP_ATTACH_FENTRY, "fexit_udp_recvmsg6", "udp_recvmsg", true, ARGS(6) },
 	{ NP_ATTACH_FENTRY, "fexit_udpv6_sendmsg", "udpv6_sendmsg", false, 0 },
-	{ NP_ATTACH_FENTRY, "fexit_udpv6_recvmsg5", "udpv6_recvmsg", false, 5 },
-	{ NP_ATTACH_FENTRY, "fexit_udpv6_recvmsg6", "udpv6_recvmsg", false, 6 },
+	{ NP_ATTACH_FENTRY, "fexit_udpv6_recvmsg4", "udpv6_recvmsg", false, ARGS(4) },
+	{ NP_ATTACH_FENTRY, "fexit_udpv6_recvmsg5", "udpv6_recvmsg", false, ARGS(5) },
+	{ NP_ATTACH_FENTRY, "fexit_udpv6_recvmsg6", "udpv6_recvmsg", false, ARGS(6) },
 	{ NP_ATTACH_KPROBE, "kp_tcp_sendmsg", "tcp_sendmsg", true, 0 },
 	{ NP_ATTACH_KPROBE, "krp_tcp_sendmsg", "tcp_sendmsg", true, 0 },
-	{ NP_ATTACH_KPROBE, "kp_tcp_recvmsg5", "tcp_recvmsg", true, 5 },
-	{ NP_ATTACH_KPROBE, "kp_tcp_recvmsg6", "tcp_recvmsg", true, 6 },
+	/* A kprobe reads the arguments it names: flags is the fourth with 4 or 5. */
+	{ NP_ATTACH_KPROBE, "kp_tcp_recvmsg5", "tcp_recvmsg", true, ARGS(4) | ARGS(5) },
+	{ NP_ATTACH_KPROBE, "kp_tcp_recvmsg6", "tcp_recvmsg", true, ARGS(6) },
 	{ NP_ATTACH_KPROBE, "kp_tcp_cleanup_rbuf", "tcp_cleanup_rbuf", true, 0 },
 	{ NP_ATTACH_KPROBE, "kp_skb_consume_udp", "skb_consume_udp", true, 0 },
 	{ NP_ATTACH_KPROBE, "kp_udp_sendmsg", "udp_sendmsg", true, 0 },
@@ -335,6 +344,15 @@ static char part_of(const struct ebpf_loaded *l, const char *name)
 }
 
 /* Before load: keep the tier's programs whose functions exist, and one way of each part. */
+bool ebpf_signature_known(enum np_attach tier, const char *func, int nargs)
+{
+	for (size_t i = 0; i < NHOOKS; i++)
+		if (hooks[i].tier == tier && hooks[i].func && !strcmp(hooks[i].func, func) &&
+		    (!hooks[i].nargs || (nargs < 32 && (hooks[i].nargs & ARGS(nargs)))))
+			return true;
+	return false;
+}
+
 static int select_programs(struct ebpf_loaded *l, enum np_attach tier, const struct btf *btf)
 {
 	struct monitor_bpf *s = l->skel;
@@ -347,8 +365,19 @@ static int select_programs(struct ebpf_loaded *l, enum np_attach tier, const str
 
 		if (!p)
 			continue;
+		/* A signature none of our variants knows: no silent loss of its bytes. */
+		if (want && nargs >= 0 && hooks[i].func &&
+		    !ebpf_signature_known(tier, hooks[i].func, nargs)) {
+			if (hooks[i].required && !err) {
+				np_err("--attach %s: kernel function %s has %d parameters, a signature "
+				       "netoproc does not know", attach_name(tier), hooks[i].func, nargs);
+				err = -ENOTSUP;
+			}
+			want = false;
+		}
 		/* The other signature's variant: silently not ours. */
-		if (want && hooks[i].nargs && nargs >= 0 && nargs != hooks[i].nargs)
+		if (want && hooks[i].nargs && nargs >= 0 && !(nargs < 32 &&
+							       (hooks[i].nargs & ARGS(nargs))))
 			want = false;
 		else if (want && hooks[i].func && nargs < 0) {
 			if (hooks[i].required) {

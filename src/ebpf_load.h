@@ -51,6 +51,8 @@ int ebpf_attach_tier(struct monitor_bpf *s, enum np_attach tier, struct bpf_link
 		     int *nlinks);
 const char *ebpf_dump_name(enum ebpf_dump_way w);
 const char *ebpf_adopt_name(enum ebpf_adopt_way w);
+/* Does some program of @tier fit kernel function @func with @nargs parameters? */
+bool ebpf_signature_known(enum np_attach tier, const char *func, int nargs);
 /* How many tier hooks name a program the BPF object lacks (0, or -1 if it cannot open). */
 int ebpf_hooks_missing(void);
 

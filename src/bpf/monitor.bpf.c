@@ -304,12 +304,21 @@ int BPF_PROG(fexit_udpv6_sendmsg, struct sock *sk, struct msghdr *msg, size_t le
 }
 
 /*
- * tcp_recvmsg and udp{,v6}_recvmsg lost their noblock argument in 5.19: one
+ * tcp_recvmsg and udp{,v6}_recvmsg lost their noblock argument in 5.19 and
+ * their addr_len argument in 7.x (Debian's 7.3: sk, msg, len, flags): one
  * program for each signature, and userspace loads the one matching the
  * running kernel's BTF. The return value is what the read copied; hooking
  * tcp_cleanup_rbuf() instead counts twice on kernels that call it mid-read.
  */
 #define RECV_FEXIT(name, func)						\
+SEC("fexit/" #func)								\
+int BPF_PROG(name##4, struct sock *sk, struct msghdr *msg, size_t len,		\
+	     int flags, int ret)						\
+{										\
+	if (!(flags & MSG_PEEK))						\
+		count_payload_any(sk, ret, false);					\
+	return 0;								\
+}										\
 SEC("fexit/" #func)								\
 int BPF_PROG(name##5, struct sock *sk, struct msghdr *msg, size_t len,		\
 	     int flags, int *addr_len, int ret)					\
@@ -389,6 +398,7 @@ static __always_inline void tcp_read_begin(struct sock *sk, __u64 flags)
 		bpf_map_update_elem(&tcp_reads, &id, &r, BPF_ANY);
 }
 
+/* 4 or 5 parameters (7.x dropped addr_len after flags): flags is the fourth either way. */
 SEC("kprobe/tcp_recvmsg")
 int BPF_KPROBE(kp_tcp_recvmsg5, struct sock *sk, void *msg, size_t len, int flags)
 {

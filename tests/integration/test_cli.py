@@ -75,7 +75,8 @@ def test_tsv_header_and_sigint_document():
     import signal
     import subprocess
     import time
-    p = subprocess.Popen([NETOPROC, "--duration", "60", "--format", "json"],
+    p = subprocess.Popen([NETOPROC, "--duration", "60", "--format", "json", "--capture-mode",
+                          "ebpf"],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         time.sleep(2)
@@ -86,7 +87,7 @@ def test_tsv_header_and_sigint_document():
             p.kill()
     check_eq(p.returncode, 0, f"exit after SIGINT ({err.strip()})")
     check(isinstance(json.loads(out), list), "SIGINT snapshot is one JSON array")
-    rc, out, _ = run([NETOPROC, "--duration", "0.3", "--format", "tsv"])
+    rc, out, _ = run([NETOPROC, "--duration", "0.3", "--format", "tsv", "--capture-mode", "ebpf"])
     check_eq(rc, 0, "tsv exit")
     check_eq(out.splitlines()[0], "pid\tprocess\trx_bytes\ttx_bytes\trx_packets\ttx_packets",
              "tsv header")

@@ -1,22 +1,22 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-only
 # Fetch the Debian cloud kernels of the kernel matrix, once: 5.10 (bullseye), 6.1
-# (bookworm) and 6.12 (bookworm-backports or trixie); on request (KERNEL_SERIES) also
-# 6.18 (trixie-backports) and 7.x (the newest 7.x of trixie-backports, forky or sid).
+# (bookworm), 6.12 (bookworm-backports or trixie), 6.18 (trixie-backports) and 7.x (the
+# newest 7.x of trixie-backports, forky or sid).
 # Uses a private apt configuration built from the machine's own Debian source URIs; the
 # machine's sources, lists and caches stay untouched. Only the vmlinuz is kept from each
 # package: boot/vmlinuz-* up to 6.18, usr/lib/modules/<version>/vmlinuz in the
 # linux-binary-* packages of 7.x (whose linux-image-* is only a meta package).
 #
 #   fetch-kernels.sh [--refresh]   -> $KERNEL_CACHE/<series>/vmlinuz and .../package
-#   KERNEL_SERIES="6.18 7.x" fetch-kernels.sh
+#   KERNEL_SERIES="6.18 7.x" fetch-kernels.sh      -> only those
 #
 # KERNEL_CACHE defaults to /var/cache/netoproc/kernels (outside the work tree, so it is
 # reused between runs and checkouts). --refresh looks for newer packages again.
 set -euo pipefail
 
 CACHE=${KERNEL_CACHE:-/var/cache/netoproc/kernels}
-SERIES=${KERNEL_SERIES:-"5.10 6.1 6.12"}
+SERIES=${KERNEL_SERIES:-"5.10 6.1 6.12 6.18 7.x"}
 refresh=0
 [ "${1:-}" = "--refresh" ] && refresh=1
 

@@ -9,7 +9,7 @@ the reason of every failure (with netoproc's relevant stderr lines) and a closin
 "kernel-matrix: N passed, N failed" line; exits 1 on any failure.
 
   run_matrix.py --initramfs build-vm/initramfs.cpio.gz [--kernels /var/cache/netoproc/kernels]
-                [--series 5.10,6.1,6.12] [--jobs N] [--timeout SECS] [--logs DIR]
+                [--series 5.10,6.1,6.12,6.18,7.x,7.x:no-slab-debug] [--jobs N] [--timeout SECS] [--logs DIR]
                 [--append "np_tiers=fentry,auto np_scen=tcp_bulk_ipv4"] [--from-logs]
 """
 import argparse
@@ -33,7 +33,8 @@ SCENARIOS = ("tcp_bulk_ipv4", "tcp_bulk_ipv6", "short_lived_clients", "udp_uncon
 SHORT = {"tcp_bulk_ipv4": "tcp4", "tcp_bulk_ipv6": "tcp6", "short_lived_clients": "short",
          "udp_unconnected_ipv4": "udp4", "udp_unconnected_ipv6": "udp6",
          "prefork_server": "prefork", "kfunc_ping": "kfunc", "all_skb": "allskb",
-         "kfunc_fentry": "fentry", "closed_port": "drop", "track_copies": "copies"}
+         "kfunc_fentry": "fentry", "closed_port": "drop", "track_copies": "copies",
+         "selfcheck_ebpf": "self", "selfcheck_auto": "self-a"}
 TRACE_SCENARIOS = ("kfunc_ping", "all_skb", "kfunc_fentry", "track_copies")
 DROP_SCENARIOS = ("closed_port",)
 
@@ -75,6 +76,8 @@ class VM:
         self.blocks = {}	# (tier, scenario) -> Block
         self.done = False
         self.dmesg = []
+        self.selfcheck_ms = None
+        self.degraded = None
         self.secs = 0.0
         self.error = None
 
@@ -225,7 +228,8 @@ PINGS = 5
 # How each kernel attaches kernel functions, as seen in these VMs: kprobe-multi needs
 # fprobe (CONFIG_FPROBE), which Debian's 6.1 cloud kernel is built without (the attach
 # type is refused with EOPNOTSUPP there) and 5.10 predates (5.18).
-KFUNC_METHOD = {"5.10": "kprobe", "6.1": "kprobe", "6.12": "kprobe-multi"}
+KFUNC_METHOD = {"5.10": "kprobe", "6.1": "kprobe", "6.12": "kprobe-multi", "6.18": "kprobe-multi",
+                "7.x": "kprobe-multi"}
 # Each echo request's skb on loopback, in this order: sent (IP out, device queue), looped
 # back by netif_rx, received (IP in, ICMP). The reply is a new skb along the same
 # functions. Every one of them runs exactly once per packet on all three kernels.
@@ -358,9 +362,16 @@ def check_run(vm, b, tier, scenario):
 
 
 def check_probe(vm, probe):
-    """The probe's tier list against what the kernel shows, and auto's choice."""
+    """The probe's tier list against what the kernel shows, and auto's choice, made by
+    loading and self-checking as the monitor does."""
     check_eq(probe.status.get("rc"), "0", "netoproc probe exit status")
     p = probe.snapshot()
+    if variant(vm.series) == BROKEN_STORAGE:
+        check_eq(p.get("capture_mode"), "afpacket", "probe where sk storage cannot be allocated")
+        check(STORAGE_WHY in (p.get("reason") or ""), f"probe's reason: {p.get('reason')!r}")
+        return
+    check_eq(p.get("capture_mode"), "ebpf", f"probe capture mode ({p.get('reason')})")
+    check(p.get("self_check_ms"), f"probe self_check_ms {p.get('self_check_ms')!r}")
     tiers = p.get("tiers")
     check(isinstance(tiers, dict) and all(t in tiers for t in TIERS),
           f"probe has no tiers object with {', '.join(TIERS)}")
@@ -374,6 +385,44 @@ def check_probe(vm, probe):
     check(p.get("attach") in expected_auto(vm),
           f"probe: auto would pick {p.get('attach')!r}, expected "
           f"{' or '.join(expected_auto(vm))}")
+
+
+def records(b):
+    """netoproc's --interval JSON records (one per line)."""
+    try:
+        return [json.loads(l) for l in b.out if l.startswith("{")]
+    except ValueError as e:
+        raise Fail(f"record JSON does not parse ({e}): {b.out[:2]!r}")
+
+
+STORAGE_WHY = "could not allocate BPF socket storage"
+
+
+def check_selfcheck(vm, b, mode):
+    """netoproc on the whole VM: the self-check passes where the kernel side attributes
+    (its time is kept for the summary); where it cannot, forced eBPF exits 2 naming the
+    cause and auto falls back to AF_PACKET saying why."""
+    broken = variant(vm.series) == BROKEN_STORAGE
+    recs = records(b)
+    if broken and mode == "ebpf":
+        check_eq(b.status.get("rc"), "2", "forced eBPF on a kernel that cannot attribute: exit")
+        check(any(l.startswith("netoproc: self-check:") and STORAGE_WHY in l for l in b.err),
+              f"the refusal names the self-check and sk storage: {b.err[-3:]}")
+        check_eq(recs, [], "no records from an eBPF capture that failed its self-check")
+        return
+    check_eq(b.status.get("rc"), "0", f"--capture-mode {mode}: exit status")
+    check(recs, "no interval record")
+    if broken:
+        check_eq({r["mode"] for r in recs}, {"afpacket"}, "auto's mode where eBPF cannot attribute")
+        check(any("eBPF capture unavailable (self-check:" in l for l in b.err),
+              f"auto says why it fell back: {b.err[-3:]}")
+        return
+    check_eq({r["mode"] for r in recs}, {"ebpf"}, f"--capture-mode {mode}: mode")
+    ms = recs[0]["self_check_ms"]
+    check(isinstance(ms, (int, float)) and ms > 0, f"self_check_ms {ms!r}")
+    if mode == "ebpf":
+        vm.selfcheck_ms = ms
+        vm.degraded = [d["part"] for d in recs[0]["degraded"]]
 
 
 def check_refuse(b, tier):
@@ -399,6 +448,21 @@ def interesting(err):
 
 # ---- running ---------------------------------------------------------------------
 
+# A variant of a series boots the same kernel differently: "7.x:no-slab-debug" leaves out
+# the slab_debug that makes BPF socket storage allocatable under our cx16-less CPU (see
+# kernel_args), so the kernel side cannot attribute anything. Only the probe and the
+# self-check run there: netoproc must notice, say why, and not report eBPF numbers.
+BROKEN_STORAGE = "no-slab-debug"
+
+
+def kernel_dir(series):
+    return series.split(":")[0]
+
+
+def variant(series):
+    return series.partition(":")[2]
+
+
 def series_version(series):
     """(major, minor) of a series name: "6.12" -> (6, 12), "7.x" -> (7, 0)."""
     m = re.match(r"(\d+)\.(\d+)?", series)
@@ -413,18 +477,21 @@ def kernel_args(series, args):
     slab_debug=F on the kmalloc caches (kmalloc-cg-*, kmalloc-rnd-* included) makes them
     debug caches, which kmalloc_nolock() allocates from under a trylock."""
     extra = ""
-    if "-cx16" in args.cpu and series_version(series) >= (6, 19):
+    if "-cx16" in args.cpu and series_version(series) >= (6, 19) and \
+            variant(series) != BROKEN_STORAGE:
         extra = " slab_debug=F,kmalloc-*"
+    if variant(series) == BROKEN_STORAGE:
+        extra += " np_tiers=none np_trace=0 np_drop=0 np_copies=0"
     return "console=ttyS0 quiet loglevel=3 panic=-1" + extra + (
         f" {args.append}" if args.append else "")
 
 
 def boot(series, args):
-    kernel = os.path.join(args.kernels, series, "vmlinuz")
+    kernel = os.path.join(args.kernels, kernel_dir(series), "vmlinuz")
     cmd = ["qemu-system-x86_64", "-nographic", "-m", "1024", "-no-reboot", "-smp",
            str(args.smp), "-cpu", args.cpu, "-kernel", kernel, "-initrd", args.initramfs, "-append",
            kernel_args(series, args)]
-    log = os.path.join(args.logs, f"{series}.log")
+    log = os.path.join(args.logs, f"{series.replace(':', '-')}.log")
     t0 = time.time()
     error = None
     with open(log, "wb") as f:
@@ -459,8 +526,10 @@ def sc_drop_closed_port(vm, b):
         check_eq((e["probe"], e["proto"], e["dst"], e["dport"], e["ifname"], e["len"]),
                  ("kfree_skb", "udp", "127.0.0.1", 9, "lo", 108),
                  "each drop: probe, protocol, destination, device and length (100 + UDP header)")
-        check(e["location"].startswith("__udp4_lib_rcv+"),
-              f"freed where UDP finds no socket: {e['location']}")
+        # 7.x inlines __udp4_lib_rcv() into udp_rcv() (its BTF has no __udp4_lib_rcv).
+        where = "udp_rcv+" if series_version(vm.series) >= (7, 0) else "__udp4_lib_rcv+"
+        check(e["location"].startswith(where),
+              f"freed where UDP finds no socket ({where}...): {e['location']}")
     # Debian's 5.10 predates enum skb_drop_reason (5.17): the location alone, and a note.
     predates = vm.series == "5.10"
     check_eq({e["reason"] for e in evs}, {None} if predates else {"NO_SOCKET"},
@@ -510,6 +579,10 @@ def evaluate(vm, results):
         return None, []
     probe = vm.blocks.get(("-", "probe"))
     rec("-", "probe", lambda b: check_probe(vm, b))
+    for m in ("ebpf", "auto"):
+        rec("-", f"selfcheck_{m}", lambda b, m=m: check_selfcheck(vm, b, m))
+    if variant(vm.series) == BROKEN_STORAGE:
+        return None, []
     try:
         p = probe.snapshot() if probe else {}
     except Fail:
@@ -555,7 +628,7 @@ def main():
     ap.add_argument("--kernels", default=os.environ.get("KERNEL_CACHE",
                                                          "/var/cache/netoproc/kernels"))
     ap.add_argument("--initramfs", default="build-vm/initramfs.cpio.gz")
-    ap.add_argument("--series", default="5.10,6.1,6.12")
+    ap.add_argument("--series", default=f"5.10,6.1,6.12,6.18,7.x,7.x:{BROKEN_STORAGE}")
     ap.add_argument("--jobs", type=int, default=3, help="VMs at once")
     ap.add_argument("--smp", type=int, default=1, help="vCPUs per VM")
     # qemu 7.2's TCG cmpxchg16b sometimes leaves garbage in EFLAGS: 6.12 guests then
@@ -574,7 +647,7 @@ def main():
     if args.from_logs:
         vms = []
         for s in series:
-            with open(os.path.join(args.logs, f"{s}.log"), "rb") as f:
+            with open(os.path.join(args.logs, f"{s.replace(':', '-')}.log"), "rb") as f:
                 vm = parse(s, f.read().decode("utf-8", "replace"))
             vm.error = None if vm.done else "VM stopped before @@NP DONE"
             vms.append(vm)
@@ -588,7 +661,7 @@ def main():
         autos[vm.series] = evaluate(vm, results)
 
     # The table: one row per kernel and tier, one column per scenario.
-    cols = ["probe"] + list(SCENARIOS) + list(TRACE_SCENARIOS) + list(DROP_SCENARIOS)
+    cols = ["probe", "selfcheck_ebpf", "selfcheck_auto"] + list(SCENARIOS) + list(TRACE_SCENARIOS) + list(DROP_SCENARIOS)
     kw = max([len(f"{vm.series} ({vm.kernel or '?'})") for vm in vms] + [6])
     head = f"{'kernel':<{kw}} {'tier':<11} " + " ".join(f"{SHORT.get(c, c):<7}" for c in cols)
     print(head)
@@ -600,7 +673,7 @@ def main():
             row = []
             for c in cols:
                 key = (t, "refuse") if c in SCENARIOS and (t, "refuse") in cell else (t, c)
-                if c == "probe" and t != "-":
+                if c in ("probe", "selfcheck_ebpf", "selfcheck_auto") and t != "-":
                     row.append("")
                 elif key in cell:
                     ok = cell[key]
@@ -616,9 +689,17 @@ def main():
     for vm in vms:
         auto, refused = autos[vm.series]
         rt = sum(int(b.status.get("retrans", "0") or 0) for b in vm.blocks.values())
+        if variant(vm.series) == BROKEN_STORAGE:
+            print(f"{vm.series}: {vm.kernel or '?'}: sk storage unallocatable: probe, forced "
+                  f"eBPF and auto checked to refuse eBPF; VM {vm.secs:.0f} s"
+                  + (f"; {vm.error}" if vm.error else ""))
+            continue
+        sc = f"{vm.selfcheck_ms:.1f} ms" if vm.selfcheck_ms else "?"
         print(f"{vm.series}: {vm.kernel or '?'}: auto picked {auto or '?'}, expected "
               f"{' or '.join(expected_auto(vm))}; tiers without support: "
-              f"{', '.join(refused) or 'none'}; VM {vm.secs:.0f} s; {rt} TCP retransmissions"
+              f"{', '.join(refused) or 'none'}; self-check {sc}; degraded: "
+              f"{', '.join(vm.degraded) if vm.degraded else 'nothing' if vm.degraded == [] else '?'}"
+              f"; VM {vm.secs:.0f} s; {rt} TCP retransmissions"
               + (f"; {vm.error}" if vm.error else ""))
         for l in vm.dmesg:
             if re.search(r"WARNING|Oops|BUG|panic|Call Trace", l):

@@ -14,7 +14,9 @@
 # Then `netoproc trace` with kernel-function probes on a loopback ping (tier "trace":
 # scenarios kfunc_ping, --probes full; all_skb, --probes all-skb; kfunc_fentry, --probes
 # full by fentry).
-# Kernel command line: np_tiers=a,b (default: tracepoint,fentry,kprobe,auto),
+# Before the tiers: the self-check block (tier "-", scenarios selfcheck_ebpf and
+# selfcheck_auto): netoproc on the whole VM, forced eBPF and auto.
+# Kernel command line: np_tiers=a,b (default: tracepoint,fentry,kprobe,auto; none: no tier),
 # np_scen=x,y (default: all), np_trace=0 to skip the trace scenarios, np_drop=0 the drop one,
 # np_copies=0 the --track through copies one.
 export PATH=/bin
@@ -69,6 +71,19 @@ tag OUT $T/probe.json
 tag ERR $T/probe.err
 echo "@@NP STATUS rc=$prc attached=no secs=0"
 echo "@@NP END"
+
+# The start-up self-check, on the whole VM (no --cgroup): forced eBPF, then auto.
+for m in ebpf auto; do
+	start=$(date +%s)
+	timeout 120 $NP --capture-mode $m --duration 1 --interval 1 --format json -v \
+		>$T/np.out 2>$T/np.err
+	nprc=$?
+	begin - selfcheck_$m
+	tag OUT $T/np.out
+	tag ERR $T/np.err
+	echo "@@NP STATUS rc=$nprc attached=no secs=$(($(date +%s) - start))"
+	echo "@@NP END"
+done
 
 # Unavailable tiers from the probe's "tiers" object; without one, try every tier.
 flat=$(tr -d ' \n\t' <$T/probe.json)
@@ -236,6 +251,7 @@ run_scenario() {	# TIER SCENARIO
 }
 
 # A tier the probe says is missing must be refused: exit 2, one line saying why.
+[ "$tiers" = none ] && unavail=
 for t in $unavail; do
 	case " $tiers " in *" $t "*) ;; *) continue ;; esac
 	CG=$CGROOT/np-refuse-$t
@@ -252,6 +268,7 @@ for t in $unavail; do
 done
 
 for t in $tiers; do
+	[ "$t" = none ] && continue
 	case " $unavail " in *" $t "*) continue ;; esac
 	for s in $scens; do
 		# A tier that cannot attach fails every scenario the same way: say so once.
