@@ -387,6 +387,16 @@ static int adopt_here(void *arg)
 	return 0;
 }
 
+/* The holders table is needed once: give its memory back. */
+static void forget_holders(int fd)
+{
+	__u64 key;
+
+	while (bpf_map_get_next_key(fd, NULL, &key) == 0)
+		if (bpf_map_delete_elem(fd, &key))
+			break;
+}
+
 /* Give sockets that existed before we started the process holding them. */
 static void adopt_existing_sockets(struct ebpf_capture *ec)
 {
@@ -403,6 +413,7 @@ static void adopt_existing_sockets(struct ebpf_capture *ec)
 		if (skipped)
 			np_info("existing sockets of %u network namespaces not adopted: cannot enter "
 				"them", skipped);
+		forget_holders(bpf_map__fd(s->maps.holders));
 		break;
 	case ADOPT_NONE:
 		break;

@@ -702,7 +702,7 @@ def main():
               f"; VM {vm.secs:.0f} s; {rt} TCP retransmissions"
               + (f"; {vm.error}" if vm.error else ""))
         for l in vm.dmesg:
-            if re.search(r"WARNING|Oops|BUG|panic|Call Trace", l):
+            if re.search(r"WARNING|Oops|BUG|panic|Call Trace", l) and "ommand line" not in l:
                 print(f"    dmesg: {l}")
     fails = [r for r in results if not r[3]]
     if fails:
