@@ -13,6 +13,7 @@
 #include "capture.h"
 
 struct monitor_bpf;
+struct bpf_link;
 
 /* How live sockets are dumped: best first. */
 enum ebpf_dump_way {
