@@ -358,6 +358,21 @@ static int open_cgroup(const struct capture_opts *o, int *fd_out)
 	return 0;
 }
 
+/*
+ * The tier's send/receive hooks. NETOPROC_FAULT=no-payload-hooks leaves them
+ * out: a kernel whose hooks never fire, which the self-check must catch.
+ */
+static int attach_payload_hooks(struct ebpf_capture *ec, enum np_attach tier)
+{
+	const char *fault = getenv("NETOPROC_FAULT");
+
+	if (fault && !strcmp(fault, "no-payload-hooks")) {
+		np_info("NETOPROC_FAULT=no-payload-hooks: send/receive hooks not attached");
+		return 0;
+	}
+	return ebpf_attach_tier(ec->loaded.skel, tier, ec->links, &ec->nlinks);
+}
+
 /* Run an iterator program once for what it does, not for what it writes. */
 static void run_iter_once(struct bpf_program *p)
 {
@@ -555,7 +570,7 @@ int ebpf_capture_open(struct capture *c, const struct capture_opts *o)
 			    "cgroup/sock_create")) ||
 	    (err = add_link(ec, bpf_program__attach_cgroup(s->progs.on_sock_release, ec->cgroup_fd),
 			    "cgroup/sock_release")) ||
-	    (err = ebpf_attach_tier(s, tier, ec->links, &ec->nlinks)) ||
+	    (err = attach_payload_hooks(ec, tier)) ||
 	    (err = create_dump_iters(ec)))
 		goto fail;
 	adopt_existing_sockets(ec);
