@@ -33,9 +33,12 @@ endif
 BPF_SRCS  := $(wildcard src/bpf/*.bpf.c)
 BPF_OBJS  := $(patsubst src/bpf/%.bpf.c,$(OUTPUT)/%.bpf.o,$(BPF_SRCS))
 SKELS     := $(patsubst src/bpf/%.bpf.c,$(OUTPUT)/%.skel.h,$(BPF_SRCS))
-APP_SRCS  := $(wildcard src/*.c)
-APP_OBJS  := $(patsubst src/%.c,$(OUTPUT)/%.o,$(APP_SRCS))
-LIB_OBJS  := $(filter-out $(OUTPUT)/main.o,$(APP_OBJS))
+# Userspace sources: src/main.c and one folder per capability (src/README.md's table).
+APP_SRCS  := $(wildcard src/*.c src/*/*.c src/*/*/*.c)
+APP_SRCS  := $(filter-out src/bpf/%,$(APP_SRCS))
+APP_HDRS  := $(filter-out src/bpf/%,$(wildcard src/*/*.h src/*/*/*.h))
+APP_OBJS  := $(patsubst src/%.c,$(OUTPUT)/obj/%.o,$(APP_SRCS))
+LIB_OBJS  := $(filter-out $(OUTPUT)/obj/main.o,$(APP_OBJS))
 
 TEST_BPF_SRCS := $(wildcard tests/bpf/*.bpf.c)
 TEST_SKELS := $(patsubst tests/bpf/%.bpf.c,$(OUTPUT)/tests-bpf/%.skel.h,$(TEST_BPF_SRCS))
@@ -56,7 +59,7 @@ $(OUTPUT) $(OUTPUT)/tests $(OUTPUT)/tests-bpf $(OUTPUT)/workloads:
 $(OUTPUT)/vmlinux.h: | $(OUTPUT)
 	$(Q)$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@
 
-$(OUTPUT)/%.bpf.o: src/bpf/%.bpf.c $(wildcard src/bpf/*.bpf.h) $(wildcard src/*_abi.h) $(OUTPUT)/vmlinux.h
+$(OUTPUT)/%.bpf.o: src/bpf/%.bpf.c $(wildcard src/bpf/*.h) $(OUTPUT)/vmlinux.h
 	@echo "  BPF     $@"
 	$(Q)$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(OUTPUT) -Isrc \
 		-Wall -Wno-unused-function -c $< -o $@
@@ -66,13 +69,14 @@ $(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
 	$(Q)$(BPFTOOL) gen skeleton $< > $@
 
 # BPF objects of the tests themselves (skeletons in tests-bpf/).
-$(OUTPUT)/tests-bpf/%.bpf.o: tests/bpf/%.bpf.c $(wildcard src/bpf/*.bpf.h) $(wildcard src/*_abi.h) $(OUTPUT)/vmlinux.h | $(OUTPUT)/tests-bpf
+$(OUTPUT)/tests-bpf/%.bpf.o: tests/bpf/%.bpf.c $(wildcard src/bpf/*.h) $(OUTPUT)/vmlinux.h | $(OUTPUT)/tests-bpf
 	@echo "  BPF     $@"
 	$(Q)$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(OUTPUT) -Isrc \
 		-Wall -Wno-unused-function -c $< -o $@
 
-$(OUTPUT)/%.o: src/%.c $(wildcard src/*.h) $(SKELS) | $(OUTPUT)
+$(OUTPUT)/obj/%.o: src/%.c $(APP_HDRS) $(wildcard src/bpf/*_abi.h) $(SKELS) | $(OUTPUT)
 	@echo "  CC      $@"
+	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
 $(OUTPUT)/static_shims.o: support/static_shims.c | $(OUTPUT)

@@ -26,6 +26,7 @@ VARYING = [
      r'"\1":#'),
     (r'npfixed-\d+', "npfixed-#"),
     (r'\d+\.\d{3}us\b', "#us"),
+    (r' +\+#us', " +#us"),	# right-aligned: the width varies with the number
     (r'\b\d\d:\d\d:\d\d\.\d{6}\b', "HH:MM:SS.us"),
     (r'"(skb|pid|cpu|netns|cgroup_id|port|ifindex|location_addr)":\d+', r'"\1":#'),
     (r'0x[0-9a-f]{8,16}', "0xADDR"),

@@ -2,10 +2,10 @@
 /* netoproc: subcommand dispatch. Without a subcommand it runs the monitor. */
 #include <stdio.h>
 #include <string.h>
-#include "drop.h"
-#include "monitor.h"
-#include "probe.h"
-#include "trace.h"
+#include "monitor/monitor.h"
+#include "monitor/probe_cmd.h"
+#include "pktpath/drop.h"
+#include "pktpath/trace.h"
 
 struct cmd {
 	const char *name;

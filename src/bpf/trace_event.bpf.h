@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The tracer's maps and its one event handler, shared by trace.bpf.c and
- * trace_fentry.bpf.c (whose copies of the maps userspace replaces with
+ * trace_kfunc.bpf.c (whose copies of the maps userspace replaces with
  * trace.bpf.c's before load). Include once per BPF object, after skb.bpf.h.
  */
 #ifndef NETOPROC_TRACE_EVENT_BPF_H

@@ -3,11 +3,11 @@
 #include <errno.h>
 #include <stdlib.h>
 #include "harness.h"
-#include "htab.h"
-#include "json_writer.h"
-#include "output.h"
-#include "util.h"
-#include "view.h"
+#include "lib/htab.h"
+#include "lib/json_writer.h"
+#include "lib/util.h"
+#include "monitor/model/output.h"
+#include "monitor/model/view.h"
 
 static void test_parse_seconds(void)
 {

@@ -5,7 +5,7 @@
  * which kernel signatures of the receive functions have a program.
  */
 #include "harness.h"
-#include "ebpf_load.h"
+#include "monitor/capture/monitor_load.h"
 
 static void test_every_tier_hook_names_a_program(void)
 {

@@ -5,9 +5,11 @@
 #include <unistd.h>
 #include <bpf/btf.h>
 #include "harness.h"
-#include "drop_reason.h"
-#include "kallsyms.h"
-#include "trace_common.h"
+#include "filter/filter_opts.h"
+#include "lib/bpf_util.h"
+#include "lib/kallsyms.h"
+#include "pktpath/drop_reason.h"
+#include "pktpath/pkt_format.h"
 
 static void test_reasons_from_vmlinux(void)
 {

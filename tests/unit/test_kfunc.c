@@ -11,7 +11,7 @@
 #include <unistd.h>
 #include <bpf/btf.h>
 #include "harness.h"
-#include "kfunc.h"
+#include "pktpath/kfunc.h"
 
 static void test_skb_position(void)
 {

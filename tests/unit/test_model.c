@@ -2,7 +2,7 @@
 /* The model turns cumulative socket records into exact deltas, whatever their order. */
 #include <stdlib.h>
 #include "harness.h"
-#include "model.h"
+#include "monitor/model/model.h"
 
 static struct np_sock_record rec(uint64_t cookie, uint32_t pid, uint64_t start,
 				 uint64_t tx_bytes, uint64_t tx_payload, uint8_t event)

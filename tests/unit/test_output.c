@@ -2,8 +2,8 @@
 /* Snapshot writers and view selection, on a model built by hand. */
 #include <stdlib.h>
 #include "harness.h"
-#include "output.h"
-#include "view.h"
+#include "monitor/model/output.h"
+#include "monitor/model/view.h"
 
 static void add(struct np_model *m, uint64_t cookie, uint32_t pid, const char *comm,
 		uint64_t rx, uint64_t tx)
@@ -19,7 +19,7 @@ static void add(struct np_model *m, uint64_t cookie, uint32_t pid, const char *c
 	model_apply_sock(m, &r, 0);
 }
 
-static char *render(struct np_model *m, struct monitor_opts *o, enum out_format fmt)
+static char *render(struct np_model *m, struct view_opts *o, enum out_format fmt)
 {
 	char *buf = NULL;
 	size_t len = 0;
@@ -51,7 +51,7 @@ static void build(struct np_model *m)
 static void test_tsv_sorted_by_traffic(void)
 {
 	struct np_model m;
-	struct monitor_opts o = { .sort = SORT_TRAFFIC };
+	struct view_opts o = { .sort = SORT_TRAFFIC };
 	char *s;
 
 	build(&m);
@@ -68,7 +68,7 @@ static void test_tsv_sorted_by_traffic(void)
 static void test_sort_pid_and_filters(void)
 {
 	struct np_model m;
-	struct monitor_opts o = { .sort = SORT_PID };
+	struct view_opts o = { .sort = SORT_PID };
 	char *s;
 
 	build(&m);
@@ -99,7 +99,7 @@ static void test_sort_pid_and_filters(void)
 static void test_pretty_unknown_remotes_and_total(void)
 {
 	struct np_model m;
-	struct monitor_opts o = { .sort = SORT_NAME };
+	struct view_opts o = { .sort = SORT_NAME };
 	char *s;
 
 	build(&m);

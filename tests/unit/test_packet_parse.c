@@ -3,7 +3,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include "harness.h"
-#include "packet_parse.h"
+#include "monitor/capture/packet_parse.h"
 
 struct frame {
 	uint8_t b[2048];

@@ -12,8 +12,8 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "harness.h"
-#include "pcap_filter.h"
-#include "pcap_region.h"
+#include "filter/pcap_filter.h"
+#include "filter/pcap_region.h"
 #include "pcap_region_test.skel.h"
 
 #define NP_TEST_PKTS 20000	/* keep in sync with tests/bpf/pcap_region_test.bpf.c */

@@ -4,7 +4,9 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 #include "harness.h"
-#include "trace_common.h"
+#include "filter/filter_opts.h"
+#include "lib/bpf_util.h"
+#include "pktpath/pkt_format.h"
 
 static void test_filter_options(void)
 {

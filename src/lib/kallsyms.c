@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "lib/kallsyms.h"
+
+static int cmp_ksym(const void *a, const void *b)
+{
+	const struct ksym *x = a, *y = b;
+
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+int kallsyms_load(struct kallsyms *ks, const char *path)
+{
+	size_t cap_syms = 0, cap_names = 0;
+	char line[512], name[256], type;
+	unsigned long long addr;
+	bool any_nonzero = false;
+	int err = 0;
+	FILE *f;
+
+	memset(ks, 0, sizeof(*ks));
+	f = fopen(path ? path : "/proc/kallsyms", "re");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		size_t len;
+
+		if (sscanf(line, "%llx %c %255s", &addr, &type, name) != 3)
+			continue;
+		if (addr)
+			any_nonzero = true;
+		if (type != 't' && type != 'T' && type != 'w' && type != 'W')
+			continue;
+		if (ks->n == cap_syms) {
+			size_t nc = cap_syms ? cap_syms * 2 : 65536;
+			struct ksym *p = realloc(ks->syms, nc * sizeof(*p));
+
+			if (!p) {
+				err = -ENOMEM;
+				goto cleanup;
+			}
+			ks->syms = p;
+			cap_syms = nc;
+		}
+		len = strlen(name) + 1;
+		if (ks->names_len + len > cap_names) {
+			size_t nc = cap_names ? cap_names * 2 : 1 << 20;
+			char *p = realloc(ks->names, nc);
+
+			if (!p) {
+				err = -ENOMEM;
+				goto cleanup;
+			}
+			ks->names = p;
+			cap_names = nc;
+		}
+		memcpy(ks->names + ks->names_len, name, len);
+		ks->syms[ks->n].addr = addr;
+		ks->syms[ks->n].name = ks->names_len;
+		ks->names_len += len;
+		ks->n++;
+	}
+	if (!any_nonzero) {
+		err = -EPERM;	/* kptr_restrict: every address reads as 0 */
+		goto cleanup;
+	}
+	qsort(ks->syms, ks->n, sizeof(*ks->syms), cmp_ksym);
+cleanup:
+	fclose(f);
+	if (err)
+		kallsyms_free(ks);
+	return err;
+}
+
+void kallsyms_free(struct kallsyms *ks)
+{
+	free(ks->syms);
+	free(ks->names);
+	memset(ks, 0, sizeof(*ks));
+}
+
+const char *kallsyms_lookup(const struct kallsyms *ks, uint64_t addr, uint64_t *off)
+{
+	size_t lo = 0, hi = ks->n;
+
+	if (!ks->n || addr < ks->syms[0].addr)
+		return NULL;
+	while (hi - lo > 1) {	/* last symbol with syms[i].addr <= addr */
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (ks->syms[mid].addr <= addr)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	*off = addr - ks->syms[lo].addr;
+	return ks->names + ks->syms[lo].name;
+}
+
+const char *kallsyms_format(const struct kallsyms *ks, uint64_t addr, char *buf, size_t size)
+{
+	uint64_t off;
+	const char *s = kallsyms_lookup(ks, addr, &off);
+
+	if (s)
+		snprintf(buf, size, "%s+0x%llx", s, (unsigned long long)off);
+	else
+		snprintf(buf, size, "0x%llx", (unsigned long long)addr);
+	return buf;
+}

@@ -1,0 +1,108 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Visiting network namespaces with setns(2). netoproc is single-threaded, so
+ * switching the calling thread switches the process; it always switches back.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "lib/netns.h"
+
+struct seen {
+	ino_t *ino;
+	size_t n, cap;
+};
+
+/* Remember @ino; false if it was seen already (or there is no memory to remember it). */
+static bool first_time(struct seen *s, ino_t ino)
+{
+	ino_t *grown;
+
+	for (size_t i = 0; i < s->n; i++)
+		if (s->ino[i] == ino)
+			return false;
+	if (s->n == s->cap) {
+		s->cap = s->cap ? s->cap * 2 : 16;
+		grown = realloc(s->ino, s->cap * sizeof(*grown));
+		if (!grown)
+			return false;
+		s->ino = grown;
+	}
+	s->ino[s->n++] = ino;
+	return true;
+}
+
+/* Enter the namespace at @path if it is new, run @fn, come back to @home. */
+static int visit(const char *path, struct seen *s, int home, int (*fn)(void *), void *arg,
+		 unsigned *skipped)
+{
+	struct stat st;
+	int fd, ret;
+
+	if (stat(path, &st) || !first_time(s, st.st_ino))
+		return 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || setns(fd, CLONE_NEWNET)) {
+		if (fd >= 0)
+			close(fd);
+		(*skipped)++;
+		return 0;
+	}
+	close(fd);
+	ret = fn(arg);
+	if (setns(home, CLONE_NEWNET))
+		return -errno;
+	return ret;
+}
+
+static int visit_dir(const char *dir, const char *suffix, struct seen *s, int home,
+		     int (*fn)(void *), void *arg, unsigned *skipped)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	char path[512];
+	int ret = 0;
+
+	if (!d)
+		return 0;
+	while (!ret && (de = readdir(d))) {
+		if (de->d_name[0] == '.' || (suffix && (de->d_name[0] < '0' || de->d_name[0] > '9')))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s%s", dir, de->d_name, suffix ? suffix : "");
+		ret = visit(path, s, home, fn, arg, skipped);
+	}
+	closedir(d);
+	return ret;
+}
+
+int netns_for_each(int (*fn)(void *arg), void *arg, unsigned *skipped)
+{
+	struct seen s = {};
+	struct stat st;
+	int home, ret;
+
+	*skipped = 0;
+	home = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (home < 0 || fstat(home, &st)) {
+		ret = fn(arg);	/* no /proc: our own namespace is all we can see */
+		goto out;
+	}
+	first_time(&s, st.st_ino);
+	ret = fn(arg);
+	if (!ret)
+		ret = visit_dir("/proc", "/ns/net", &s, home, fn, arg, skipped);
+	if (!ret)
+		ret = visit_dir("/run/netns", NULL, &s, home, fn, arg, skipped);
+out:
+	if (home >= 0)
+		close(home);
+	free(s.ino);
+	return ret;
+}

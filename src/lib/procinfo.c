@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "lib/procinfo.h"
+#include "lib/util.h"
+
+uint64_t procinfo_start_ns(uint32_t pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long ticks;
+	long hz = sysconf(_SC_CLK_TCK);
+
+	snprintf(path, sizeof(path), "/proc/%u/stat", pid);
+	if (read_small_file(path, buf, sizeof(buf)) <= 0)
+		return 0;
+	/* comm may hold spaces and parentheses: fields restart after the last ')'. */
+	p = strrchr(buf, ')');
+	if (!p)
+		return 0;
+	/* After ')': state is field 3; starttime is field 22. */
+	if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
+		   &ticks) != 1)
+		return 0;
+	return ticks * (1000000000ULL / (hz > 0 ? hz : 100));
+}
+
+char *procinfo_cmdline(uint32_t pid, uint64_t start_ns)
+{
+	char path[64], buf[4096];
+	long hz = sysconf(_SC_CLK_TCK);
+	uint64_t tick = 1000000000ULL / (hz > 0 ? hz : 100);
+	ssize_t n;
+
+	/* /proc rounds the start time down to a clock tick. */
+	if (procinfo_start_ns(pid) != start_ns / tick * tick)
+		return NULL;
+	snprintf(path, sizeof(path), "/proc/%u/cmdline", pid);
+	n = read_small_file(path, buf, sizeof(buf));
+	if (n <= 0)
+		return NULL;
+	for (ssize_t i = 0; i < n - 1; i++)
+		if (buf[i] == '\0')
+			buf[i] = ' ';
+	/* Check again: the pid may have been reused while we read. */
+	if (procinfo_start_ns(pid) != start_ns / tick * tick)
+		return NULL;
+	return strdup(buf);
+}
+
+double procinfo_boot_time(void)
+{
+	struct timespec rt, bt;
+
+	clock_gettime(CLOCK_REALTIME, &rt);
+	clock_gettime(CLOCK_BOOTTIME, &bt);
+	return (rt.tv_sec - bt.tv_sec) + (rt.tv_nsec - bt.tv_nsec) / 1e9;
+}

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Capture backends behind one interface: each feeds the model with
+ * cumulative per-socket and unknown-remote counts.
+ */
+#ifndef NETOPROC_CAPTURE_H
+#define NETOPROC_CAPTURE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "lib/degraded.h"
+#include "monitor/model/model.h"
+
+enum capture_mode { CAPTURE_AUTO, CAPTURE_EBPF, CAPTURE_AFPACKET };
+
+struct capture_opts {
+	enum capture_mode mode;
+	const char *cgroup_path;	/* NULL: the cgroup-v2 root */
+	const char *interface;		/* NULL: every interface */
+	uint64_t buffer_bytes;
+	enum np_attach attach;		/* --attach; NP_ATTACH_AUTO picks by probing */
+	const char *btf_path;		/* --btf: the kernel's BTF from a file */
+};
+
+struct capture {
+	const char *mode;	/* "ebpf" or "afpacket", as outputs name it */
+	const char *attach;	/* how the process-context hooks are attached */
+	const struct np_degraded *degraded;	/* parts given up on this kernel */
+	int ndegraded;
+	double self_check_ms;	/* eBPF: how long the start-up self-check took; < 0 skipped */
+	const char *dump_way, *adopt_way;	/* eBPF: how live sockets are read, adopted */
+	/* Wait up to timeout_ms while draining asynchronous records into m. */
+	int (*wait)(struct capture *c, struct np_model *m, int timeout_ms);
+	/* Bring m up to date with everything the kernel counted so far. */
+	int (*collect)(struct capture *c, struct np_model *m);
+	void (*close)(struct capture *c);
+	/* Optional: the command line the kernel saw, for processes gone from /proc. */
+	int (*cmdline)(struct capture *c, uint32_t pid, uint64_t start_ns, char *buf, size_t size);
+	void *priv;
+};
+
+/* Returns 0, or -errno with a one-line error already printed. */
+int ebpf_capture_open(struct capture *c, const struct capture_opts *o);
+/*
+ * The same with its messages held back (shown only with -v): for auto mode,
+ * where a failure is one line of reason (@why), and for `probe`.
+ */
+int ebpf_capture_try(struct capture *c, const struct capture_opts *o, char *why, size_t size);
+/* One line on stderr: the parts this kernel refused and what replaced them. */
+void capture_say_degraded(const struct capture *c);
+/*
+ * Before it returns, the eBPF capture checks itself: a loopback exchange of
+ * its own must come back attributed exactly to its own process. If not it
+ * fails with -EPROTO and says why; that exchange is never reported.
+ */
+int afpacket_capture_open(struct capture *c, const struct capture_opts *o);
+
+#endif

@@ -1,0 +1,639 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * eBPF capture: loads src/bpf/monitor.bpf.c (ebpf_load.c), attaches its
+ * cgroup programs to the watched cgroup and its tracepoints globally, checks
+ * itself, and turns the socket dump, the close ring buffer and the unknown
+ * map into model updates.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/mount.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include "lib/caps.h"
+#include "lib/cgroup.h"
+#include "lib/kernel_features.h"
+#include "lib/netns.h"
+#include "lib/util.h"
+#include "monitor/capture/capture.h"
+#include "monitor/capture/monitor_load.h"
+#include "monitor/capture/selfcheck.h"
+#include "monitor/capture/tiers.h"
+#include "monitor.skel.h"
+
+#define PERF_BUFFER_PAGES 64	/* per CPU: 256 KiB, about 1700 records */
+
+struct ebpf_capture {
+	struct ring_buffer *rb;
+	struct perf_buffer *pb;	/* instead of rb on kernels without a ring buffer */
+	uint64_t perf_lost;	/* samples the perf buffer overwrote */
+	struct bpf_link *links[32];
+	int nlinks;
+	struct bpf_link *iter[2];	/* the dump's iterators (TCP and UDP tables: two) */
+	struct ebpf_loaded loaded;	/* the object, and the parts this kernel refused */
+	struct selfcheck check;		/* its sockets are never reported */
+	bool checking;			/* a dump for the self-check: records go to it */
+	int cgroup_fd;
+	struct np_model *model;	/* target of ring buffer callbacks */
+	int cpus;
+	unsigned netns_skipped;	/* namespaces a dump could not enter */
+};
+
+_Static_assert(sizeof(struct np_sock_record) % 8 == 0, "record must stay 8-byte aligned");
+
+/* With -v, libbpf's warnings (attach failures); its load reports go through ebpf_load.c. */
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (!np_verbose || level == LIBBPF_DEBUG)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+/* A socket record from the kernel: to the self-check, the model, or (ours) nowhere. */
+static int deliver(struct ebpf_capture *ec, const struct np_sock_record *r, double now)
+{
+	if (ec->checking) {
+		selfcheck_see(&ec->check, r);
+		return 0;
+	}
+	if (selfcheck_owns(&ec->check, r->cookie) || !ec->model)
+		return 0;
+	return model_apply_sock(ec->model, r, now);
+}
+
+static void on_perf_sample(void *ctx, int cpu, void *data, __u32 size)
+{
+	struct ebpf_capture *ec = ctx;
+
+	if (size >= sizeof(struct np_sock_record))
+		deliver(ec, data, now_monotonic());
+}
+
+static void on_perf_lost(void *ctx, int cpu, __u64 n)
+{
+	((struct ebpf_capture *)ctx)->perf_lost += n;
+}
+
+static int on_closed(void *ctx, void *data, size_t size)
+{
+	struct ebpf_capture *ec = ctx;
+
+	if (size < sizeof(struct np_sock_record))
+		return 0;
+	return deliver(ec, data, now_monotonic());
+}
+
+static int add_link(struct ebpf_capture *ec, struct bpf_link *l, const char *what)
+{
+	long err = libbpf_get_error(l);
+
+	if (err) {
+		np_err("cannot attach %s: %s", what, strerror(-err));
+		return err;
+	}
+	ec->links[ec->nlinks++] = l;
+	return 0;
+}
+
+/* Run one iterator to its end, delivering the records it writes. */
+static int read_iter(struct ebpf_capture *ec, struct bpf_link *link)
+{
+	struct np_sock_record recs[64];
+	double now = now_monotonic();
+	int fd = bpf_iter_create(bpf_link__fd(link));
+	ssize_t n;
+	int err = 0;
+
+	if (fd < 0)
+		return -errno;
+	for (;;) {
+		n = read(fd, recs, sizeof(recs));
+		if (n < 0) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			err = -errno;
+			break;
+		}
+		if (n == 0)
+			break;
+		for (size_t i = 0; i < n / sizeof(recs[0]); i++)
+			if ((err = deliver(ec, &recs[i], now)))
+				goto out;
+	}
+out:
+	close(fd);
+	return err;
+}
+
+/* Every dump iterator, in the network namespace we are in now. */
+static int dump_here(void *arg)
+{
+	struct ebpf_capture *ec = arg;
+	int err = 0;
+
+	for (int i = 0; !err && i < 2 && ec->iter[i]; i++)
+		err = read_iter(ec, ec->iter[i]);
+	return err;
+}
+
+/* Every live socket's counts; the socket tables are walked in every namespace. */
+static int dump_sockets(struct ebpf_capture *ec, bool all_netns)
+{
+	if (ec->loaded.dump == DUMP_SOCKET_TABLES && all_netns)
+		return netns_for_each(dump_here, ec, &ec->netns_skipped);
+	return dump_here(ec);
+}
+
+static int read_unknown(struct ebpf_capture *ec, struct np_model *m)
+{
+	int fd = bpf_map__fd(ec->loaded.skel->maps.unknown);
+	struct np_unknown_key key, next;
+	struct np_unknown_val val;
+	void *prev = NULL;
+	int err;
+
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		if (bpf_map_lookup_elem(fd, &next, &val) == 0 &&
+		    (err = model_apply_unknown(m, &next, &val)))
+			return err;
+		key = next;
+		prev = &key;
+	}
+	return 0;
+}
+
+/* Peers of unconnected UDP sockets; entries of closed sockets are deleted once applied. */
+static int read_udp_peers(struct ebpf_capture *ec, struct np_model *m)
+{
+	int fd = bpf_map__fd(ec->loaded.skel->maps.udp_peers);
+	struct np_peer_key key, next, *gone = NULL, *grown;
+	size_t ngone = 0, cap = 0;
+	struct np_peer_val val;
+	void *prev = NULL;
+	int err = 0;
+
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		if (bpf_map_lookup_elem(fd, &next, &val) == 0 &&
+		    (err = model_apply_peer(m, &next, &val)))
+			break;
+		/* Its socket is closed: nothing more can be counted; delete after the walk. */
+		if (model_socket_closed(m, next.cookie)) {
+			if (ngone == cap) {
+				cap = cap ? cap * 2 : 64;
+				grown = realloc(gone, cap * sizeof(*gone));
+				if (!grown) {
+					err = -ENOMEM;
+					break;
+				}
+				gone = grown;
+			}
+			gone[ngone++] = next;
+		}
+		key = next;
+		prev = &key;
+	}
+	for (size_t i = 0; i < ngone; i++) {
+		bpf_map_delete_elem(fd, &gone[i]);
+		model_forget_peer(m, &gone[i]);
+	}
+	free(gone);
+	return err;
+}
+
+/* A kernel counter summed over CPUs. */
+static uint64_t stat_sum(struct ebpf_capture *ec, __u32 idx)
+{
+	__u64 *vals = calloc(ec->cpus, sizeof(__u64));
+	uint64_t sum = 0;
+
+	if (vals && !bpf_map_lookup_elem(bpf_map__fd(ec->loaded.skel->maps.stats), &idx, vals))
+		for (int c = 0; c < ec->cpus; c++)
+			sum += vals[c];
+	free(vals);
+	return sum;
+}
+
+static void read_stats(struct ebpf_capture *ec, struct np_model *m)
+{
+	for (__u32 i = 0; i < NP_STAT_MAX; i++)
+		m->stat[i] = stat_sum(ec, i);
+	m->lost_records = m->stat[NP_STAT_RINGBUF_LOST] + ec->perf_lost;
+}
+
+static int ebpf_wait(struct capture *c, struct np_model *m, int timeout_ms)
+{
+	struct ebpf_capture *ec = c->priv;
+	int n;
+
+	ec->model = m;
+	n = ec->rb ? ring_buffer__poll(ec->rb, timeout_ms) : perf_buffer__poll(ec->pb, timeout_ms);
+	return n < 0 && n != -EINTR ? n : 0;
+}
+
+static int ebpf_collect(struct capture *c, struct np_model *m)
+{
+	struct ebpf_capture *ec = c->priv;
+	int err;
+
+	ec->model = m;
+	model_begin_dump(m);
+	if ((err = dump_sockets(ec, true)))
+		return err;
+	/* Close records that raced with the dump belong to this round. */
+	if (ec->rb)
+		ring_buffer__consume(ec->rb);
+	else
+		perf_buffer__consume(ec->pb);
+	/* Peers before the dump's end forgets closed sockets: their last counts apply. */
+	if ((err = read_udp_peers(ec, m)))
+		return err;
+	model_end_dump(m);
+	if ((err = read_unknown(ec, m)))
+		return err;
+	read_stats(ec, m);
+	return 0;
+}
+
+static int ebpf_cmdline(struct capture *c, uint32_t pid, uint64_t start_ns, char *buf,
+			size_t size)
+{
+	struct ebpf_capture *ec = c->priv;
+	struct np_proc_key key = { .start_ns = start_ns, .tgid = pid };
+	struct np_cmdline val;
+	size_t n;
+
+	if (bpf_map_lookup_elem(bpf_map__fd(ec->loaded.skel->maps.cmdlines), &key, &val))
+		return -ENOENT;
+	n = val.len < size - 1 ? val.len : size - 1;
+	if (n > sizeof(val.args))
+		n = sizeof(val.args);
+	memcpy(buf, val.args, n);
+	while (n > 0 && buf[n - 1] == '\0')
+		n--;
+	for (size_t i = 0; i < n; i++)
+		if (buf[i] == '\0')
+			buf[i] = ' ';
+	buf[n] = '\0';
+	return n ? 0 : -ENOENT;
+}
+
+static void ebpf_close(struct capture *c)
+{
+	struct ebpf_capture *ec = c->priv;
+
+	if (!ec)
+		return;
+	ring_buffer__free(ec->rb);
+	perf_buffer__free(ec->pb);
+	for (int i = 0; i < 2; i++)
+		bpf_link__destroy(ec->iter[i]);
+	selfcheck_close(&ec->check);
+	for (int i = ec->nlinks - 1; i >= 0; i--)
+		bpf_link__destroy(ec->links[i]);
+	monitor_bpf__destroy(ec->loaded.skel);
+	if (ec->cgroup_fd >= 0)
+		close(ec->cgroup_fd);
+	free(ec);
+	c->priv = NULL;
+}
+
+/*
+ * No cgroup2 mounted (a cgroup-v1-only host): mount the v2 hierarchy privately
+ * just long enough to open its root, then detach the mount. The descriptor is
+ * all the programs need, and nothing is left in the mount table.
+ */
+static int open_private_cgroup2(int *fd_out)
+{
+	char dir[] = "/tmp/netoproc-cgroup2-XXXXXX";
+	int fd, err;
+
+	if (!mkdtemp(dir)) {
+		err = -errno;
+		np_err("no cgroup v2 mounted, and no directory to mount one: %s", strerror(errno));
+		return err;
+	}
+	if (mount("none", dir, "cgroup2", 0, NULL)) {
+		err = -errno;
+		rmdir(dir);
+		np_err("no cgroup v2 mounted, and mounting one failed: %s", strerror(-err));
+		return err;
+	}
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	err = fd < 0 ? -errno : 0;
+	umount2(dir, MNT_DETACH);
+	rmdir(dir);
+	if (err) {
+		np_err("cannot open the cgroup v2 root: %s", strerror(-err));
+		return err;
+	}
+	np_info("no cgroup v2 mounted: attached to its root through a private mount");
+	*fd_out = fd;
+	return 0;
+}
+
+static int open_cgroup(const struct capture_opts *o, int *fd_out)
+{
+	char root[256];
+	const char *path = o->cgroup_path;
+	int fd;
+
+	if (!path) {
+		if (cgroup2_mount(root, sizeof(root)))
+			return open_private_cgroup2(fd_out);
+		path = root;
+	}
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		int err = -errno;
+
+		np_err("cannot open cgroup %s: %s", path, strerror(errno));
+		return err;
+	}
+	*fd_out = fd;
+	return 0;
+}
+
+/*
+ * The tier's send/receive hooks. NETOPROC_FAULT=no-payload-hooks leaves them
+ * out: a kernel whose hooks never fire, which the self-check must catch.
+ */
+static int attach_payload_hooks(struct ebpf_capture *ec, enum np_attach tier)
+{
+	const char *fault = getenv("NETOPROC_FAULT");
+
+	if (fault && !strcmp(fault, "no-payload-hooks")) {
+		np_info("NETOPROC_FAULT=no-payload-hooks: send/receive hooks not attached");
+		return 0;
+	}
+	return ebpf_attach_tier(ec->loaded.skel, tier, ec->links, &ec->nlinks);
+}
+
+/* Run an iterator program once for what it does, not for what it writes. */
+static void run_iter_once(struct bpf_program *p)
+{
+	struct bpf_link *link = bpf_program__attach_iter(p, NULL);
+	char buf[64];
+	int fd;
+
+	if (libbpf_get_error(link)) {
+		np_info("%s: cannot attach: %s", bpf_program__name(p), strerror(errno));
+		return;
+	}
+	fd = bpf_iter_create(bpf_link__fd(link));
+	if (fd >= 0) {
+		while (read(fd, buf, sizeof(buf)) > 0 || errno == EINTR)
+			;
+		close(fd);
+	}
+	bpf_link__destroy(link);
+}
+
+static int adopt_here(void *arg)
+{
+	struct monitor_bpf *s = arg;
+
+	run_iter_once(s->progs.adopt_tcp);
+	run_iter_once(s->progs.adopt_udp);
+	return 0;
+}
+
+/* The holders table is needed once: give its memory back. */
+static void forget_holders(int fd)
+{
+	__u64 key;
+
+	while (bpf_map_get_next_key(fd, NULL, &key) == 0)
+		if (bpf_map_delete_elem(fd, &key))
+			break;
+}
+
+/* Give sockets that existed before we started the process holding them. */
+static void adopt_existing_sockets(struct ebpf_capture *ec)
+{
+	struct monitor_bpf *s = ec->loaded.skel;
+	unsigned skipped;
+
+	switch (ec->loaded.adopt) {
+	case ADOPT_TASK_FILES:
+		run_iter_once(s->progs.adopt_sockets);
+		break;
+	case ADOPT_SOCKET_TABLES:
+		run_iter_once(s->progs.note_holders);
+		netns_for_each(adopt_here, s, &skipped);
+		if (skipped)
+			np_info("existing sockets of %u network namespaces not adopted: cannot enter "
+				"them", skipped);
+		forget_holders(bpf_map__fd(s->maps.holders));
+		break;
+	case ADOPT_NONE:
+		break;
+	}
+}
+
+/* The dump's iterators for the way ebpf_load kept. */
+static int create_dump_iters(struct ebpf_capture *ec)
+{
+	struct monitor_bpf *s = ec->loaded.skel;
+	union bpf_iter_link_info linfo = {};
+	DECLARE_LIBBPF_OPTS(bpf_iter_attach_opts, iopts);
+
+	int n = 1;
+
+	linfo.map.map_fd = bpf_map__fd(s->maps.accts);
+	iopts.link_info = &linfo;
+	iopts.link_info_len = sizeof(linfo);
+	switch (ec->loaded.dump) {
+	case DUMP_STORAGE_MAP:
+		ec->iter[0] = bpf_program__attach_iter(s->progs.dump_sockets, &iopts);
+		break;
+	case DUMP_TASK_FILES:
+		ec->iter[0] = bpf_program__attach_iter(s->progs.dump_sockets_by_file, NULL);
+		break;
+	case DUMP_SOCKET_TABLES:
+		ec->iter[0] = bpf_program__attach_iter(s->progs.dump_tcp, NULL);
+		ec->iter[1] = bpf_program__attach_iter(s->progs.dump_udp, NULL);
+		n = 2;
+		break;
+	case DUMP_NONE:
+		return 0;
+	}
+	/* libbpf returns NULL with errno set: every slot we asked for must hold a link. */
+	for (int i = 0; i < n; i++) {
+		if (ec->iter[i])
+			continue;
+		np_err("cannot create the socket iterator: %s", strerror(errno));
+		return -errno ?: -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * The canary: our own loopback exchange must come back from the kernel
+ * attributed exactly to us. Needs our traffic to be watched: not with
+ * --cgroup (we are not in it) or --interface other than loopback.
+ */
+static int self_check(struct ebpf_capture *ec, const struct capture_opts *o, struct capture *c)
+{
+	char why[256];
+	int err;
+
+	if (o->cgroup_path || (o->interface && strcmp(o->interface, "lo"))) {
+		np_info("self-check skipped: netoproc's own traffic is outside --%s",
+			o->cgroup_path ? "cgroup" : "interface");
+		c->self_check_ms = -1;
+		return 0;
+	}
+	err = selfcheck_exchange(&ec->check, why, sizeof(why));
+	if (!err) {
+		ec->checking = true;
+		err = dump_sockets(ec, false);
+		ec->checking = false;
+		if (err)
+			snprintf(why, sizeof(why), "self-check: dumping sockets failed: %s",
+				 strerror(-err));
+		else
+			err = selfcheck_verdict(&ec->check, why, sizeof(why));
+	}
+	c->self_check_ms = (now_monotonic() - ec->check.started) * 1e3;
+	/* Closed now: their last packets and close records are recognised by cookie. */
+	selfcheck_close(&ec->check);
+	if (err) {
+		uint64_t nostore = stat_sum(ec, NP_STAT_STORAGE_FAIL);
+
+		/* Seen on 7.x under a CPU without cmpxchg16b: kmalloc_nolock() always fails. */
+		if (nostore)
+			np_err("%s; the kernel could not allocate BPF socket storage %llu times "
+			       "(no memory for sk storage on this kernel and CPU)", why,
+			       (unsigned long long)nostore);
+		else
+			np_err("%s", why);
+		return -EPROTO;
+	}
+	np_info("self-check passed in %.1f ms: a loopback exchange attributed exactly",
+		c->self_check_ms);
+	return 0;
+}
+
+int ebpf_capture_open(struct capture *c, const struct capture_opts *o)
+{
+	struct ebpf_capture *ec = calloc(1, sizeof(*ec));
+	struct monitor_bpf *s;
+	enum np_attach tier;
+	int err;
+
+	if (!ec)
+		return -ENOMEM;
+	ec->cgroup_fd = -1;
+	for (int i = 0; i < SC_SOCKS; i++)
+		ec->check.fd[i] = -1;
+	c->priv = ec;
+	c->mode = "ebpf";
+	c->wait = ebpf_wait;
+	c->collect = ebpf_collect;
+	c->close = ebpf_close;
+	c->cmdline = ebpf_cmdline;
+	ec->cpus = libbpf_num_possible_cpus();
+	libbpf_set_print(libbpf_print);
+
+	if ((err = ebpf_choose_tier(o->attach, o->btf_path, &tier)))
+		goto fail;
+	c->attach = attach_name(tier);
+	if ((err = open_cgroup(o, &ec->cgroup_fd)))
+		goto fail;
+	if ((err = ebpf_load(&ec->loaded, o, tier)))
+		goto fail;
+	c->degraded = ec->loaded.degraded;
+	c->ndegraded = ec->loaded.ndegraded;
+	c->dump_way = ebpf_dump_name(ec->loaded.dump);
+	c->adopt_way = ebpf_adopt_name(ec->loaded.adopt);
+	s = ec->loaded.skel;
+	if (o->cgroup_path) {
+		__u32 zero = 0;
+
+		if (bpf_map_update_elem(bpf_map__fd(s->maps.watched_cgroup), &zero,
+					&ec->cgroup_fd, BPF_ANY)) {
+			err = -errno;
+			np_err("cannot watch cgroup %s: %s", o->cgroup_path, strerror(errno));
+			goto fail;
+		}
+	}
+	if ((err = add_link(ec, bpf_program__attach_cgroup(s->progs.count_ingress, ec->cgroup_fd),
+			    "cgroup_skb/ingress")) ||
+	    (err = add_link(ec, bpf_program__attach_cgroup(s->progs.count_egress, ec->cgroup_fd),
+			    "cgroup_skb/egress")) ||
+	    (err = add_link(ec, bpf_program__attach_cgroup(s->progs.on_sock_create, ec->cgroup_fd),
+			    "cgroup/sock_create")) ||
+	    (err = add_link(ec, bpf_program__attach_cgroup(s->progs.on_sock_release, ec->cgroup_fd),
+			    "cgroup/sock_release")) ||
+	    (err = attach_payload_hooks(ec, tier)) ||
+	    (err = create_dump_iters(ec)))
+		goto fail;
+	adopt_existing_sockets(ec);
+	if (s->rodata->use_ringbuf)
+		ec->rb = ring_buffer__new(bpf_map__fd(s->maps.closed), on_closed, ec, NULL);
+	else
+		ec->pb = perf_buffer__new(bpf_map__fd(s->maps.closed_perf), PERF_BUFFER_PAGES,
+					  on_perf_sample, on_perf_lost, ec, NULL);
+	if (!ec->rb && !ec->pb) {
+		err = -errno;
+		np_err("cannot open the ring buffer: %s", strerror(errno));
+		goto fail;
+	}
+	if ((err = self_check(ec, o, c)))
+		goto fail;
+	np_info("eBPF capture attached: cgroup %s, %s tier, %s, %s",
+		o->cgroup_path ? o->cgroup_path : "v2 root", c->attach,
+		ebpf_dump_name(ec->loaded.dump) ?: "no live dump",
+		ebpf_adopt_name(ec->loaded.adopt) ?: "existing sockets not adopted");
+	return 0;
+fail:
+	ebpf_close(c);
+	/* Nothing of eBPF's may be left for a fallback capture to call. */
+	memset(c, 0, sizeof(*c));
+	return err ? err : -EINVAL;
+}
+
+int ebpf_capture_try(struct capture *c, const struct capture_opts *o, char *why, size_t size)
+{
+	FILE *saved = stderr, *mem;
+	char *buf = NULL, *line, *last = NULL;
+	size_t len = 0;
+	int err;
+
+	mem = open_memstream(&buf, &len);
+	if (mem)
+		stderr = mem;
+	err = ebpf_capture_open(c, o);
+	if (!mem)
+		return err;
+	fclose(mem);
+	stderr = saved;
+	/* -v shows what eBPF said, attached or not. */
+	if (np_verbose && buf)
+		fputs(buf, stderr);
+	for (line = buf; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL)
+		if (strncmp(line, "netoproc: ", 10) == 0)
+			last = line + 10;
+	if (last)
+		snprintf(why, size, "%.*s", (int)strcspn(last, "\n"), last);
+	else
+		snprintf(why, size, "%s", strerror(-err));
+	free(buf);
+	return err;
+}
+
+void capture_say_degraded(const struct capture *c)
+{
+	fputs("netoproc: degraded on this kernel:", stderr);
+	for (int i = 0; i < c->ndegraded; i++)
+		fprintf(stderr, "%s %s%s%s", i ? "," : "", c->degraded[i].part,
+			c->degraded[i].instead ? " -> " : " (given up)",
+			c->degraded[i].instead ? c->degraded[i].instead : "");
+	fputs(" (reasons: -v, or netoproc probe)\n", stderr);
+}

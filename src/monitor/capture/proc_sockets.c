@@ -1,0 +1,428 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include "lib/cgroup.h"
+#include "lib/procinfo.h"
+#include "lib/util.h"
+#include "monitor/capture/proc_sockets.h"
+
+/* A scan of every process at most this often; new processes are scanned at once. */
+#define FULL_SCAN_MIN_GAP 0.05
+/* Listing /proc (or the scope's cgroup.procs) at most this often unless urgent. */
+#define LIST_MIN_GAP 0.02
+/* Closed sockets' inodes are forgotten by a full pass at least this often. */
+#define REBUILD_GAP 30.0
+#define REBUILD_INODES 262144
+/* Processes younger than this are scanned again on every listing pass. */
+#define YOUNG_NS 2000000000ULL
+/* Values of the scope table: cgroups never move, so both answers are final. */
+#define SCOPE_IN ((void *)1)
+#define SCOPE_OUT ((void *)2)
+
+struct ps_ino {
+	uint32_t pid;
+	uint64_t start_ns;
+};
+
+struct ps_pid {
+	uint32_t pid;
+	uint64_t start_ns;
+	uint32_t uid;
+	unsigned gen;
+	char comm[NP_COMM_LEN];
+};
+
+int ps_init(struct proc_sockets *ps, const char *scope)
+{
+	int err;
+
+	memset(ps, 0, sizeof(*ps));
+	if ((err = htab_init(&ps->inodes, sizeof(uint64_t))) ||
+	    (err = htab_init(&ps->pids, sizeof(uint32_t))) ||
+	    (err = htab_init(&ps->scope_ids, sizeof(uint64_t))))
+		return err;
+	if (scope)
+		snprintf(ps->scope, sizeof(ps->scope), "%s", scope);
+	ps->last_full = ps->last_list = -1;
+	return 0;
+}
+
+static void clear_inodes(struct proc_sockets *ps)
+{
+	size_t i = 0;
+	void *v;
+
+	while (htab_next(&ps->inodes, &i, NULL, &v))
+		free(v);
+	htab_free(&ps->inodes);
+	htab_init(&ps->inodes, sizeof(uint64_t));
+}
+
+void ps_free(struct proc_sockets *ps)
+{
+	size_t i = 0;
+	void *v;
+
+	clear_inodes(ps);
+	while (htab_next(&ps->pids, &i, NULL, &v))
+		free(v);
+	htab_free(&ps->inodes);
+	htab_free(&ps->pids);
+	htab_free(&ps->scope_ids);
+}
+
+/*
+ * Start time and name from one read of /proc/PID/stat (the process may be
+ * about to exit: read what identifies it first), then the owner's uid.
+ */
+static int read_pid(uint32_t pid, struct ps_pid *pp)
+{
+	static long tick_ns;
+	char path[64], buf[1024], *open, *close;
+	unsigned long long ticks;
+	struct stat st;
+	size_t n;
+
+	if (!tick_ns) {
+		long hz = sysconf(_SC_CLK_TCK);
+
+		tick_ns = 1000000000L / (hz > 0 ? hz : 100);
+	}
+	snprintf(path, sizeof(path), "/proc/%u/stat", pid);
+	if (read_small_file(path, buf, sizeof(buf)) <= 0)
+		return -ENOENT;
+	/* comm may hold spaces and parentheses: fields restart after the last ')'. */
+	open = strchr(buf, '(');
+	close = strrchr(buf, ')');
+	if (!open || !close || close < open)
+		return -EINVAL;
+	if (sscanf(close + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d "
+		   "%*d %*d %*d %llu", &ticks) != 1)
+		return -EINVAL;
+	pp->pid = pid;
+	/* As procinfo_start_ns(): whole clock ticks since boot, in ns. */
+	pp->start_ns = ticks * tick_ns;
+	memset(pp->comm, 0, sizeof(pp->comm));
+	n = close - open - 1;
+	memcpy(pp->comm, open + 1, n < NP_COMM_LEN ? n : NP_COMM_LEN - 1);
+	snprintf(path, sizeof(path), "/proc/%u", pid);
+	pp->uid = stat(path, &st) == 0 ? st.st_uid : 0;
+	return 0;
+}
+
+static void note_inode(struct proc_sockets *ps, uint64_t inode, const struct ps_pid *pp)
+{
+	struct ps_ino *e = htab_get(&ps->inodes, &inode);
+
+	if (e) {
+		struct ps_pid *cur = htab_get(&ps->pids, &e->pid);
+
+		/*
+		 * Shared by several processes (fork): the youngest one is
+		 * usually the one doing the work (pre-fork servers, helpers).
+		 */
+		if (cur && cur->start_ns == e->start_ns && cur->start_ns > pp->start_ns)
+			return;
+		e->pid = pp->pid;
+		e->start_ns = pp->start_ns;
+		return;
+	}
+	e = malloc(sizeof(*e));
+	if (!e)
+		return;
+	e->pid = pp->pid;
+	e->start_ns = pp->start_ns;
+	if (htab_put(&ps->inodes, &inode, e))
+		free(e);
+}
+
+static void scan_fds(struct proc_sockets *ps, const struct ps_pid *pp)
+{
+	char path[64], link[64];
+	struct dirent *e;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/proc/%u/fd", pp->pid);
+	d = opendir(path);
+	if (!d)
+		return;
+	ps->fd_scans++;
+	while ((e = readdir(d))) {
+		ssize_t n;
+
+		if (e->d_name[0] == '.')
+			continue;
+		n = readlinkat(dirfd(d), e->d_name, link, sizeof(link) - 1);
+		if (n < 9 || memcmp(link, "socket:[", 8) != 0)
+			continue;
+		link[n] = '\0';
+		note_inode(ps, strtoull(link + 8, NULL, 10), pp);
+	}
+	closedir(d);
+}
+
+static struct ps_pid *add_pid(struct proc_sockets *ps, uint32_t pid)
+{
+	struct ps_pid *pp = calloc(1, sizeof(*pp));
+
+	if (!pp)
+		return NULL;
+	if (read_pid(pid, pp) || htab_put(&ps->pids, &pp->pid, pp)) {
+		free(pp);
+		return NULL;
+	}
+	return pp;
+}
+
+typedef void (*pid_fn)(struct proc_sockets *ps, uint32_t pid);
+
+static void list_cgroup(struct proc_sockets *ps, char *path, size_t len, int depth, pid_fn fn)
+{
+	char buf[65536], *p, *end;
+	struct dirent *e;
+	DIR *d;
+
+	snprintf(path + len, 4096 - len, "/cgroup.procs");
+	if (read_small_file(path, buf, sizeof(buf)) > 0)
+		for (p = buf; *p; p = end) {
+			unsigned long v = strtoul(p, &end, 10);
+
+			if (end == p)
+				break;
+			fn(ps, v);
+		}
+	path[len] = '\0';
+	if (depth > 32 || !(d = opendir(path)))
+		return;
+	while ((e = readdir(d))) {
+		if (e->d_type != DT_DIR || e->d_name[0] == '.' ||
+		    len + strlen(e->d_name) + 20 >= 4096)
+			continue;
+		snprintf(path + len, 4096 - len, "/%s", e->d_name);
+		list_cgroup(ps, path, strlen(path), depth + 1, fn);
+		path[len] = '\0';
+	}
+	closedir(d);
+}
+
+/* Every process in scope, to @fn. */
+static void list_pids(struct proc_sockets *ps, pid_fn fn)
+{
+	struct dirent *e;
+	DIR *d;
+
+	if (ps->scope[0]) {
+		char path[4096];
+
+		snprintf(path, sizeof(path), "%s", ps->scope);
+		list_cgroup(ps, path, strlen(path), 0, fn);
+		return;
+	}
+	d = opendir("/proc");
+	if (!d)
+		return;
+	while ((e = readdir(d)))
+		if (isdigit((unsigned char)e->d_name[0]))
+			fn(ps, strtoul(e->d_name, NULL, 10));
+	closedir(d);
+}
+
+static uint64_t boot_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/*
+ * Listing pass: processes not seen before are read and scanned at once, and
+ * young ones again: a process met just after fork() opens its sockets later.
+ */
+static void visit_new(struct proc_sockets *ps, uint32_t pid)
+{
+	struct ps_pid *pp = htab_get(&ps->pids, &pid);
+
+	if (!pp) {
+		if ((pp = add_pid(ps, pid)))
+			scan_fds(ps, pp);
+	} else if (ps->now_boot_ns < pp->start_ns + YOUNG_NS && ps->nyoung < PS_YOUNG_MAX) {
+		ps->young[ps->nyoung++] = pid;
+	}
+	if (pp)
+		pp->gen = ps->gen;
+}
+
+/* Full pass: every process is checked for pid reuse and scanned again. */
+static void visit_all(struct proc_sockets *ps, uint32_t pid)
+{
+	struct ps_pid *pp = htab_get(&ps->pids, &pid);
+
+	if (pp && procinfo_start_ns(pid) != pp->start_ns) {
+		htab_del(&ps->pids, &pid);
+		free(pp);
+		pp = NULL;
+	}
+	if (!pp)
+		pp = add_pid(ps, pid);
+	if (!pp)
+		return;
+	pp->gen = ps->gen;
+	scan_fds(ps, pp);
+}
+
+static void drop_unlisted(struct proc_sockets *ps)
+{
+	size_t i = 0;
+	const void *k;
+	void *v;
+
+	while (htab_next(&ps->pids, &i, &k, &v)) {
+		struct ps_pid *pp = v;
+
+		if (pp->gen != ps->gen) {
+			htab_del(&ps->pids, k);
+			free(pp);
+		}
+	}
+}
+
+static int owner_of(struct proc_sockets *ps, uint64_t inode, struct np_owner *out)
+{
+	struct ps_ino *e = htab_get(&ps->inodes, &inode);
+	struct ps_pid *pp;
+
+	if (!e)
+		return -ENOENT;
+	pp = htab_get(&ps->pids, &e->pid);
+	if (!pp || pp->start_ns != e->start_ns) {
+		htab_del(&ps->inodes, &inode);
+		free(e);
+		return -ENOENT;
+	}
+	memset(out, 0, sizeof(*out));
+	out->tgid = pp->pid;
+	out->start_ns = pp->start_ns;
+	out->uid = pp->uid;
+	memcpy(out->comm, pp->comm, NP_COMM_LEN);
+	return 0;
+}
+
+/* Every process scanned again, the inode table rebuilt from scratch. */
+static void full_pass(struct proc_sockets *ps, double now)
+{
+	ps->last_full = now;
+	ps->full_scans++;
+	clear_inodes(ps);
+	ps->gen++;
+	list_pids(ps, visit_all);
+	drop_unlisted(ps);
+}
+
+int ps_find(struct proc_sockets *ps, uint32_t inode, const uint32_t *hints, int nhints,
+	    bool urgent, struct np_owner *out)
+{
+	double now;
+
+	if (!inode)
+		return -ENOENT;
+	if (owner_of(ps, inode, out) == 0)
+		return 0;
+	for (int i = 0; i < nhints; i++) {
+		struct ps_pid *pp = htab_get(&ps->pids, &hints[i]);
+
+		if (pp) {
+			scan_fds(ps, pp);
+			if (owner_of(ps, inode, out) == 0)
+				return 0;
+		}
+	}
+	now = now_monotonic();
+	if (urgent || ps->last_list < 0 || now - ps->last_list >= LIST_MIN_GAP) {
+		ps->last_list = now;
+		ps->now_boot_ns = boot_ns();
+		ps->gen++;
+		ps->nyoung = 0;
+		list_pids(ps, visit_new);
+		drop_unlisted(ps);
+		if (owner_of(ps, inode, out) == 0)
+			return 0;
+		for (unsigned i = 0; i < ps->nyoung; i++) {
+			uint32_t pid = ps->young[i];
+			struct ps_pid *pp = htab_get(&ps->pids, &pid);
+
+			/* Its pid may have gone to a new process since (a young pid is a reused one). */
+			if (pp && procinfo_start_ns(pid) != pp->start_ns) {
+				htab_del(&ps->pids, &pid);
+				free(pp);
+				pp = add_pid(ps, pid);
+				if (pp)
+					pp->gen = ps->gen;
+			}
+			if (pp)
+				scan_fds(ps, pp);
+		}
+		if (owner_of(ps, inode, out) == 0)
+			return 0;
+	}
+	if (ps->last_full >= 0 && now - ps->last_full < FULL_SCAN_MIN_GAP)
+		return -ENOENT;
+	full_pass(ps, now);
+	return owner_of(ps, inode, out);
+}
+
+void ps_tick(struct proc_sockets *ps)
+{
+	double now = now_monotonic();
+
+	if (ps->last_full < 0 || now - ps->last_full >= REBUILD_GAP ||
+	    ps->inodes.count >= REBUILD_INODES)
+		full_pass(ps, now);
+}
+
+static void walk_scope(struct proc_sockets *ps, char *path, size_t len, int depth)
+{
+	struct dirent *e;
+	DIR *d;
+	uint64_t id = cgroup_id_of(path);
+
+	if (id)
+		htab_put(&ps->scope_ids, &id, SCOPE_IN);
+	if (depth > 32 || !(d = opendir(path)))
+		return;
+	while ((e = readdir(d))) {
+		if (e->d_type != DT_DIR || e->d_name[0] == '.' ||
+		    len + strlen(e->d_name) + 2 >= 4096)
+			continue;
+		snprintf(path + len, 4096 - len, "/%s", e->d_name);
+		walk_scope(ps, path, strlen(path), depth + 1);
+		path[len] = '\0';
+	}
+	closedir(d);
+}
+
+bool ps_in_scope(struct proc_sockets *ps, uint64_t cgroup_id)
+{
+	char path[4096];
+	void *v;
+
+	if (!ps->scope[0] || !cgroup_id)
+		return true;
+	if ((v = htab_get(&ps->scope_ids, &cgroup_id)))
+		return v == SCOPE_IN;
+	/* A cgroup id we never met: walk the (small) scope again, then decide for good. */
+	snprintf(path, sizeof(path), "%s", ps->scope);
+	walk_scope(ps, path, strlen(path), 0);
+	if ((v = htab_get(&ps->scope_ids, &cgroup_id)))
+		return true;
+	htab_put(&ps->scope_ids, &cgroup_id, SCOPE_OUT);
+	return false;
+}

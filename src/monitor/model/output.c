@@ -1,0 +1,376 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <arpa/inet.h>
+#include <inttypes.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include "lib/json_writer.h"
+#include "monitor/model/output.h"
+
+/* Keep in sync with enum np_stat in monitor_abi.h. */
+static const char *const np_stat_names[NP_STAT_MAX] = {
+	[NP_STAT_RINGBUF_LOST] = "ringbuf_lost",
+	[NP_STAT_STORAGE_FAIL] = "storage_fail",
+	[NP_STAT_UNKNOWN_OVERFLOW] = "unknown_overflow",
+	[NP_STAT_UNKNOWN_NOSOCK] = "no_socket",
+	[NP_STAT_SKPROC_FULL] = "owner_table_full",
+	[NP_STAT_PEERS_FULL] = "udp_peers_full",
+	[NP_STAT_HOLDERS_FULL] = "holders_full",
+};
+
+#define PRETTY_UNKNOWN_REMOTES 10
+
+uint64_t lost_total(const struct np_model *m)
+{
+	return m->lost_records;
+}
+
+const char *lost_what(const char *mode)
+{
+	return mode && strcmp(mode, "afpacket") == 0 ? "packets (capture ring full)" :
+						       "socket records (ring buffer full)";
+}
+
+void format_bytes(char *buf, size_t size, uint64_t bytes)
+{
+	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB" };
+	double v = bytes;
+	int u = 0;
+
+	if (bytes < 1024) {
+		snprintf(buf, size, "%" PRIu64 " B", bytes);
+		return;
+	}
+	while (v >= 1024 && u < 5) {
+		v /= 1024;
+		u++;
+	}
+	snprintf(buf, size, "%.1f %s", v, units[u]);
+}
+
+static bool is_v4_mapped(const uint8_t *a)
+{
+	static const uint8_t prefix[12] = { [10] = 0xff, [11] = 0xff };
+
+	return memcmp(a, prefix, 12) == 0;
+}
+
+static bool all_zero(const uint8_t *a, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (a[i])
+			return false;
+	return true;
+}
+
+void format_endpoint(char *buf, size_t size, const struct np_endpoint *e, bool with_port)
+{
+	char ip[INET6_ADDRSTRLEN];
+	bool v4 = is_v4_mapped(e->addr);
+
+	if (v4)
+		inet_ntop(AF_INET, e->addr + 12, ip, sizeof(ip));
+	else
+		inet_ntop(AF_INET6, e->addr, ip, sizeof(ip));
+	if (!with_port)
+		snprintf(buf, size, "%s", ip);
+	else if (e->port == 0 && (all_zero(e->addr, 16) || (v4 && all_zero(e->addr + 12, 4))))
+		snprintf(buf, size, "*:*");	/* unconnected */
+	else if (v4)
+		snprintf(buf, size, "%s:%u", ip, e->port);
+	else
+		snprintf(buf, size, "[%s]:%u", ip, e->port);
+}
+
+const char *proto_name(uint8_t protocol, uint16_t family)
+{
+	switch (protocol) {
+	case IPPROTO_TCP: return "tcp";
+	case IPPROTO_UDP: return "udp";
+	case IPPROTO_ICMP: return "icmp";
+	case IPPROTO_ICMPV6: return "icmpv6";
+	case IPPROTO_UDPLITE: return "udplite";
+	case IPPROTO_SCTP: return "sctp";
+	case IPPROTO_RAW: return "raw";
+	case 0: return family == AF_INET6 ? "ipv6" : "ip";
+	default: return "other";
+	}
+}
+
+const char *tcp_state_name(uint8_t state)
+{
+	static const char *const names[] = {
+		"UNKNOWN", "ESTABLISHED", "SYN_SENT", "SYN_RECV", "FIN_WAIT1", "FIN_WAIT2",
+		"TIME_WAIT", "CLOSE", "CLOSE_WAIT", "LAST_ACK", "LISTEN", "CLOSING",
+		"NEW_SYN_RECV",
+	};
+
+	return state < sizeof(names) / sizeof(names[0]) ? names[state] : "UNKNOWN";
+}
+
+static const char *conn_state(const struct np_conn *c)
+{
+	if (c->protocol == IPPROTO_TCP)
+		return c->closed && c->state != 7 ? "CLOSED" : tcp_state_name(c->state);
+	if (!c->cookie)
+		return NULL;	/* unknown-remote row: no socket */
+	return c->closed ? "CLOSED" : "OPEN";
+}
+
+static void json_traffic(struct json_writer *jw, const struct np_traffic *t)
+{
+	jw_kv_u64(jw, "rx_bytes", t->rx_bytes);
+	jw_kv_u64(jw, "tx_bytes", t->tx_bytes);
+	jw_kv_u64(jw, "rx_packets", t->rx_packets);
+	jw_kv_u64(jw, "tx_packets", t->tx_packets);
+	jw_kv_u64(jw, "rx_payload", t->rx_payload);
+	jw_kv_u64(jw, "tx_payload", t->tx_payload);
+}
+
+static void json_conn(struct json_writer *jw, const struct view *v, const struct np_conn *c)
+{
+	char buf[64];
+
+	jw_start_object(jw);
+	jw_kv_string(jw, "proto", proto_name(c->protocol, c->family));
+	if (c->cookie) {
+		format_endpoint(buf, sizeof(buf), &c->local, true);
+		jw_kv_string(jw, "local", buf);
+		format_endpoint(buf, sizeof(buf), &c->remote, true);
+	} else {
+		jw_kv_string(jw, "local", NULL);
+		format_endpoint(buf, sizeof(buf), &c->remote, false);
+	}
+	jw_kv_string(jw, "remote", buf);
+	jw_kv_string(jw, "state", conn_state(c));
+	json_traffic(jw, view_conn_traffic(v, c));
+	if (c->peers) {
+		/* Unconnected UDP: the same bytes again, by peer. */
+		jw_key(jw, "peers");
+		jw_start_array(jw);
+		for (const struct np_peer *pe = c->peers; pe; pe = pe->next) {
+			const struct np_traffic *t = v->use_interval ? &pe->interval : &pe->total;
+
+			if (!(t->rx_packets | t->tx_packets))
+				continue;
+			jw_start_object(jw);
+			format_endpoint(buf, sizeof(buf), &pe->remote, true);
+			jw_kv_string(jw, "remote", buf);
+			jw_kv_u64(jw, "rx_bytes", t->rx_bytes);
+			jw_kv_u64(jw, "tx_bytes", t->tx_bytes);
+			jw_kv_u64(jw, "rx_packets", t->rx_packets);
+			jw_kv_u64(jw, "tx_packets", t->tx_packets);
+			jw_end_object(jw);
+		}
+		jw_end_array(jw);
+	}
+	jw_end_object(jw);
+}
+
+static void json_proc(struct json_writer *jw, const struct view *v, const struct np_proc *p)
+{
+	jw_start_object(jw);
+	jw_key(jw, "pid");
+	if (p->is_unknown)
+		jw_null(jw);
+	else
+		jw_u64(jw, p->pid);
+	jw_kv_string(jw, "process", p->comm);
+	json_traffic(jw, view_traffic(v, p));
+	jw_key(jw, "uid");
+	if (p->is_unknown)
+		jw_null(jw);
+	else
+		jw_u64(jw, p->uid);
+	jw_kv_string(jw, "cgroup", p->cgroup_path);
+	jw_key(jw, "cgroup_id");
+	if (p->is_unknown)
+		jw_null(jw);
+	else
+		jw_u64(jw, p->cgroup_id);
+	jw_key(jw, "start_time");
+	if (p->is_unknown)
+		jw_null(jw);
+	else
+		jw_u64(jw, p->start_ns);
+	jw_kv_string(jw, "cmdline", p->cmdline);
+	jw_key(jw, "connections");
+	jw_start_array(jw);
+	for (const struct np_conn *c = p->conns; c; c = c->next)
+		if (!traffic_zero(view_conn_traffic(v, c)))
+			json_conn(jw, v, c);
+	jw_end_array(jw);
+	jw_end_object(jw);
+}
+
+static void json_procs(struct json_writer *jw, const struct view *v)
+{
+	jw_start_array(jw);
+	for (size_t i = 0; i < v->n; i++)
+		json_proc(jw, v, v->procs[i]);
+	jw_end_array(jw);
+}
+
+static void write_tsv(FILE *out, const struct view *v)
+{
+	fputs("pid\tprocess\trx_bytes\ttx_bytes\trx_packets\ttx_packets\n", out);
+	for (size_t i = 0; i < v->n; i++) {
+		const struct np_proc *p = v->procs[i];
+		const struct np_traffic *t = view_traffic(v, p);
+
+		if (p->is_unknown)
+			fputs("-\tunknown", out);
+		else
+			fprintf(out, "%u\t%s", p->pid, p->comm);
+		fprintf(out, "\t%" PRIu64 "\t%" PRIu64 "\t%" PRIu64 "\t%" PRIu64 "\n",
+			t->rx_bytes, t->tx_bytes, t->rx_packets, t->tx_packets);
+	}
+}
+
+/* A process's largest connections (or unknown remotes), largest first. */
+static size_t top_conns(const struct view *v, const struct np_proc *p,
+			const struct np_conn **top, size_t max)
+{
+	size_t n = 0, i;
+
+	for (const struct np_conn *c = p->conns; c; c = c->next) {
+		uint64_t b = traffic_bytes(view_conn_traffic(v, c));
+
+		if (!b)
+			continue;
+		if (n < max)
+			n++;
+		else if (b <= traffic_bytes(view_conn_traffic(v, top[max - 1])))
+			continue;
+		for (i = n - 1; i > 0 && traffic_bytes(view_conn_traffic(v, top[i - 1])) < b; i--)
+			top[i] = top[i - 1];
+		top[i] = c;
+	}
+	return n;
+}
+
+static void pretty_row(FILE *out, const char *pid, const char *name,
+		       const struct np_traffic *t, const char *on, const char *off)
+{
+	char rx[32], tx[32];
+
+	format_bytes(rx, sizeof(rx), t->rx_bytes);
+	format_bytes(tx, sizeof(tx), t->tx_bytes);
+	fprintf(out, "%s%-8s %-20.20s %12s %12s %10" PRIu64 " %10" PRIu64 "%s\n", on, pid, name,
+		rx, tx, t->rx_packets, t->tx_packets, off);
+}
+
+static void write_pretty(FILE *out, const struct view *v, const struct run_info *ri, bool color)
+{
+	const char *bold = color ? "\033[1m" : "", *dim = color ? "\033[2m" : "";
+	const char *off = color ? "\033[0m" : "";
+	char pid[16];
+
+	fprintf(out, "%s%-8s %-20s %12s %12s %10s %10s%s\n", bold, "PID", "PROCESS", "RX", "TX",
+		"RX_PKT", "TX_PKT", off);
+	for (size_t i = 0; i < v->n; i++) {
+		const struct np_proc *p = v->procs[i];
+
+		if (p->is_unknown) {
+			const struct np_conn *top[PRETTY_UNKNOWN_REMOTES];
+			size_t n = top_conns(v, p, top, PRETTY_UNKNOWN_REMOTES);
+
+			pretty_row(out, "-", "unknown", view_traffic(v, p), "", "");
+			for (size_t j = 0; j < n; j++) {
+				char name[80], addr[64];
+
+				format_endpoint(addr, sizeof(addr), &top[j]->remote, false);
+				snprintf(name, sizeof(name), "  %s %s",
+					 proto_name(top[j]->protocol, top[j]->family), addr);
+				fprintf(out, "%s", dim);
+				pretty_row(out, "", name, view_conn_traffic(v, top[j]), "", off);
+			}
+			continue;
+		}
+		snprintf(pid, sizeof(pid), "%u", p->pid);
+		pretty_row(out, pid, p->comm, view_traffic(v, p), "", "");
+	}
+	pretty_row(out, "TOTAL", "", &v->sum, bold, off);
+	for (int i = 0; i < ri->ndegraded; i++)
+		fprintf(out, "%sdegraded: %s%s%s%s\n", dim, ri->degraded[i].part,
+			ri->degraded[i].instead ? " -> " : " (given up)",
+			ri->degraded[i].instead ? ri->degraded[i].instead : "", off);
+	if (lost_total(ri->model))
+		fprintf(out, "lost: %" PRIu64 " %s\n", lost_total(ri->model), lost_what(ri->mode));
+}
+
+void output_snapshot(FILE *out, enum out_format fmt, const struct view *v,
+		     const struct run_info *ri, bool color)
+{
+	struct json_writer jw;
+
+	switch (fmt) {
+	case FMT_TSV:
+		write_tsv(out, v);
+		break;
+	case FMT_JSON:
+		jw_init(&jw, out, true);
+		json_procs(&jw, v);
+		break;
+	case FMT_PRETTY:
+		write_pretty(out, v, ri, color);
+		break;
+	}
+	fflush(out);
+}
+
+void output_degraded_json(struct json_writer *jw, const struct np_degraded *d, int n)
+{
+	jw_key(jw, "degraded");
+	jw_start_array(jw);
+	for (int i = 0; i < n; i++) {
+		jw_start_object(jw);
+		jw_kv_string(jw, "part", d[i].part);
+		jw_kv_string(jw, "instead", d[i].instead);
+		jw_kv_string(jw, "reason", d[i].reason);
+		jw_end_object(jw);
+	}
+	jw_end_array(jw);
+}
+
+void output_interval_json(FILE *out, const struct view *v, const struct run_info *ri)
+{
+	struct json_writer jw;
+
+	jw_init(&jw, out, false);
+	jw_start_object(&jw);
+	jw_key(&jw, "time");
+	jw_double(&jw, ri->time, 3);
+	jw_key(&jw, "interval");
+	jw_double(&jw, ri->interval, 3);
+	jw_kv_string(&jw, "mode", ri->mode);
+	jw_kv_string(&jw, "attach", ri->attach);
+	output_degraded_json(&jw, ri->degraded, ri->ndegraded);
+	jw_key(&jw, "self_check_ms");
+	if (ri->self_check_ms > 0)
+		jw_double(&jw, ri->self_check_ms, 2);
+	else
+		jw_null(&jw);
+	jw_key(&jw, "processes");
+	json_procs(&jw, v);
+	jw_kv_u64(&jw, "lost", lost_total(ri->model));
+	jw_key(&jw, "counters");
+	jw_start_object(&jw);
+	for (int i = 0; i < NP_STAT_MAX; i++)
+		jw_kv_u64(&jw, np_stat_names[i], ri->model->stat[i]);
+	jw_end_object(&jw);
+	jw_end_object(&jw);
+	fputc('\n', out);
+	fflush(out);
+}
+
+void output_live_table(FILE *out, const struct view *v, const struct run_info *ri,
+		       bool clear, bool color)
+{
+	if (clear)
+		fputs("\033[H\033[2J", out);
+	fprintf(out, "netoproc  mode %s (%s)  interval %.1fs  lost %" PRIu64 "\n\n",
+		ri->mode, ri->attach, ri->interval, lost_total(ri->model));
+	write_pretty(out, v, ri, color);
+	fflush(out);
+}

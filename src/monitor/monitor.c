@@ -1,0 +1,489 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The default command: which processes use the network, with whom, how much.
+ * Snapshot mode (--duration) prints totals at the end or one record per
+ * --interval; live mode refreshes a table until interrupted.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <net/if.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include "lib/caps.h"
+#include "lib/cgroup.h"
+#include "lib/procinfo.h"
+#include "lib/util.h"
+#include "monitor/model/output.h"
+#include "monitor/model/view.h"
+#include "monitor/monitor.h"
+
+#define LIVE_DEFAULT_INTERVAL 1.0
+#define POLL_SLICE_MS 100
+#define PRUNE_IDLE 60.0	/* seconds without traffic before a finished process is dropped */
+#define REFRESH_PERIOD 1.0	/* seconds between socket dumps inside a period */
+
+static void usage(FILE *out)
+{
+	fputs("Usage: netoproc [OPTIONS]\n"
+	      "       netoproc probe [--format text|json]\n"
+	      "       netoproc trace [OPTIONS] [EXPRESSION]   packets along their path\n"
+	      "       netoproc drop [OPTIONS] [EXPRESSION]    every packet drop, with its reason\n"
+	      "\n"
+	      "Per-process network traffic: attributed in the kernel with eBPF, or from\n"
+	      "AF_PACKET capture and the socket table where eBPF cannot run.\n"
+	      "\n"
+	      "  --duration SECS        snapshot: totals over SECS, then exit\n"
+	      "  --interval SECS        with --duration: one record per interval;\n"
+	      "                         without: refresh period of the live table (1)\n"
+	      "  --format tsv|json|pretty   snapshot format (tsv)\n"
+	      "  --capture-mode auto|ebpf|afpacket   capture backend (auto)\n"
+	      "  --attach auto|tracepoint|fentry|kprobe   eBPF hook tier (auto: probed)\n"
+	      "  --btf FILE             the kernel's BTF from FILE (kernels without their own)\n"
+	      "  --interface NAME       count only traffic through NAME\n"
+	      "  --cgroup PATH          watch only this cgroup-v2 subtree\n"
+	      "  --pid PID              show only PID (repeatable, or PID,PID...)\n"
+	      "  --filter PAT           show processes whose name contains PAT\n"
+	      "  --sort traffic|pid|name|connections   row order (traffic)\n"
+	      "  --capture-buffer BYTES capture buffer, 4096..16777216 (2097152)\n"
+	      "  --no-dns               no DNS names\n"
+	      "  --no-color             no colours (also NO_COLOR)\n"
+	      "  -v, --verbose          say what is attached and why\n"
+	      "  --version, -h/--help\n"
+	      "\n"
+	      "Exit status: 0 ok, 1 missing privilege, 2 bad arguments or capture error, 4 fatal.\n",
+	      out);
+}
+
+enum {
+	OPT_DURATION = 256, OPT_INTERVAL, OPT_FORMAT, OPT_CAPTURE_MODE, OPT_INTERFACE,
+	OPT_CGROUP, OPT_PID, OPT_FILTER, OPT_SORT, OPT_NO_DNS, OPT_NO_COLOR, OPT_VERSION,
+	OPT_MONITOR, OPT_CAPTURE_BUFFER, OPT_ATTACH, OPT_BTF,
+};
+
+static const struct option long_opts[] = {
+	{ "duration", required_argument, NULL, OPT_DURATION },
+	{ "interval", required_argument, NULL, OPT_INTERVAL },
+	{ "format", required_argument, NULL, OPT_FORMAT },
+	{ "capture-mode", required_argument, NULL, OPT_CAPTURE_MODE },
+	{ "interface", required_argument, NULL, OPT_INTERFACE },
+	{ "cgroup", required_argument, NULL, OPT_CGROUP },
+	{ "pid", required_argument, NULL, OPT_PID },
+	{ "filter", required_argument, NULL, OPT_FILTER },
+	{ "sort", required_argument, NULL, OPT_SORT },
+	{ "capture-buffer", required_argument, NULL, OPT_CAPTURE_BUFFER },
+	{ "attach", required_argument, NULL, OPT_ATTACH },
+	{ "btf", required_argument, NULL, OPT_BTF },
+	{ "no-dns", no_argument, NULL, OPT_NO_DNS },
+	{ "no-color", no_argument, NULL, OPT_NO_COLOR },
+	{ "monitor", no_argument, NULL, OPT_MONITOR },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "version", no_argument, NULL, OPT_VERSION },
+	{ "help", no_argument, NULL, 'h' },
+	{ 0 },
+};
+
+static int pick(const char *arg, const char *opt, const char *const *names, int n, int *out)
+{
+	for (int i = 0; i < n; i++) {
+		if (strcmp(arg, names[i]) == 0) {
+			*out = i;
+			return 0;
+		}
+	}
+	np_err("invalid value '%s' for --%s", arg, opt);
+	return -EINVAL;
+}
+
+static int parse_pids(const char *arg, struct view_opts *o)
+{
+	char buf[1024], *save = NULL, *tok;
+	uint64_t v;
+
+	snprintf(buf, sizeof(buf), "%s", arg);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (parse_u64(tok, 1, 4194304, &v)) {
+			np_err("invalid value '%s' for --pid", tok);
+			return -EINVAL;
+		}
+		if (o->npids == MAX_PIDS) {
+			np_err("too many --pid values (at most %d)", MAX_PIDS);
+			return -EINVAL;
+		}
+		o->pids[o->npids++] = v;
+	}
+	if (!o->npids) {
+		np_err("invalid value '%s' for --pid", arg);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* --cgroup takes a path under the cgroup2 mount, absolute or relative to it. */
+static int resolve_cgroup(const char *arg, char *out, size_t size)
+{
+	char root[256];
+	struct stat st;
+
+	if (stat(arg, &st) == 0 && S_ISDIR(st.st_mode) && cgroup2_mount(root, sizeof(root)) == 0 &&
+	    strncmp(arg, root, strlen(root)) == 0) {
+		snprintf(out, size, "%s", arg);
+		return 0;
+	}
+	if (cgroup2_mount(root, sizeof(root))) {
+		np_err("--cgroup %s: no cgroup v2 hierarchy is mounted", arg);
+		return -ENOENT;
+	}
+	snprintf(out, size, "%s/%s", root, arg[0] == '/' ? arg + 1 : arg);
+	if (stat(out, &st) || !S_ISDIR(st.st_mode)) {
+		np_err("--cgroup %s: no such cgroup under %s", arg, root);
+		return -ENOENT;
+	}
+	return 0;
+}
+
+int parse_monitor_opts(int argc, char **argv, struct monitor_opts *o)
+{
+	static const char *const formats[] = { "tsv", "json", "pretty" };
+	static const char *const modes[] = { "auto", "ebpf", "afpacket" };
+	static const char *const sorts[] = { "traffic", "pid", "name", "connections" };
+	static const char *const tiers[] = { "auto", "tracepoint", "fentry", "kprobe" };
+	static char cgroup_buf[4096];
+	uint64_t v;
+	int c, i, err;
+
+	memset(o, 0, sizeof(*o));
+	o->cap.buffer_bytes = 2097152;
+	o->color = getenv("NO_COLOR") == NULL;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":vh", long_opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_DURATION:
+		case OPT_INTERVAL:
+			if (parse_seconds(optarg, c == OPT_DURATION ? &o->duration : &o->interval)) {
+				np_err("invalid value '%s' for --%s: expected a positive number of seconds",
+				       optarg, c == OPT_DURATION ? "duration" : "interval");
+				return -EINVAL;
+			}
+			break;
+		case OPT_FORMAT:
+			if ((err = pick(optarg, "format", formats, 3, &i)))
+				return err;
+			o->format = i;
+			break;
+		case OPT_CAPTURE_MODE:
+			if ((err = pick(optarg, "capture-mode", modes, 3, &i)))
+				return err;
+			o->cap.mode = i;
+			break;
+		case OPT_ATTACH:
+			if ((err = pick(optarg, "attach", tiers, NP_ATTACH_MAX, &i)))
+				return err;
+			o->cap.attach = i;
+			break;
+		case OPT_BTF:
+			/* Read it now: a missing or broken file is a usage error, not a fallback. */
+			{
+				libbpf_print_fn_t quiet = libbpf_set_print(NULL);
+				struct btf *btf = btf__parse(optarg, NULL);
+				long e = libbpf_get_error(btf);
+				char why[128];
+
+				libbpf_set_print(quiet);
+				if (e) {
+					libbpf_strerror(e, why, sizeof(why));
+					np_err("--btf %s: cannot read BTF: %s", optarg, why);
+					return -EINVAL;
+				}
+				btf__free(btf);
+			}
+			o->cap.btf_path = optarg;
+			break;
+		case OPT_SORT:
+			if ((err = pick(optarg, "sort", sorts, 4, &i)))
+				return err;
+			o->view.sort = i;
+			break;
+		case OPT_INTERFACE:
+			if (!if_nametoindex(optarg)) {
+				np_err("--interface %s: no such interface", optarg);
+				return -ENODEV;
+			}
+			o->cap.interface = optarg;
+			o->view.hide_idle = true;
+			break;
+		case OPT_CGROUP:
+			if ((err = resolve_cgroup(optarg, cgroup_buf, sizeof(cgroup_buf))))
+				return err;
+			o->cap.cgroup_path = cgroup_buf;
+			break;
+		case OPT_PID:
+			if ((err = parse_pids(optarg, &o->view)))
+				return err;
+			break;
+		case OPT_FILTER:
+			o->view.filter = optarg;
+			break;
+		case OPT_CAPTURE_BUFFER:
+			if (parse_u64(optarg, 4096, 16777216, &v)) {
+				np_err("invalid value '%s' for --capture-buffer: expected 4096..16777216",
+				       optarg);
+				return -EINVAL;
+			}
+			o->cap.buffer_bytes = v;
+			break;
+		case OPT_NO_DNS:
+			o->no_dns = true;
+			break;
+		case OPT_NO_COLOR:
+			o->color = false;
+			break;
+		case OPT_MONITOR:
+			break;
+		case 'v':
+			np_verbose = true;
+			break;
+		case OPT_VERSION:
+			printf("netoproc %s\n", NETOPROC_VERSION);
+			return 1;
+		case 'h':
+			usage(stdout);
+			return 1;
+		case ':':
+			np_err("option '%s' needs a value", argv[optind - 1]);
+			return -EINVAL;
+		default:
+			if (optopt)
+				np_err("unknown option '-%c'", optopt);
+			else
+				np_err("unknown option '%s'", argv[optind - 1]);
+			return -EINVAL;
+		}
+	}
+	if (optind < argc) {
+		np_err("unexpected argument '%s'", argv[optind]);
+		return -EINVAL;
+	}
+	if (o->interval && o->duration && o->interval > o->duration) {
+		np_err("--interval %g is longer than --duration %g", o->interval, o->duration);
+		return -EINVAL;
+	}
+	if (!isatty(STDOUT_FILENO))
+		o->color = false;
+	return 0;
+}
+
+/* /proc facts for processes seen for the first time; cgroup paths are cached by id. */
+static void enrich(struct np_model *m, struct htab *cg_cache, struct capture *cap)
+{
+	size_t i = 0;
+	void *v;
+
+	while (htab_next(&m->procs, &i, NULL, &v)) {
+		struct np_proc *p = v;
+		char path[4096], *cached;
+
+		if (p->info_done)
+			continue;
+		p->info_done = true;
+		p->cmdline = procinfo_cmdline(p->pid, p->start_ns);
+		/* Gone already: the kernel may have kept its command line. */
+		if (!p->cmdline && cap->cmdline &&
+		    cap->cmdline(cap, p->pid, p->start_ns, path, sizeof(path)) == 0)
+			p->cmdline = strdup(path);
+		cached = htab_get(cg_cache, &p->cgroup_id);
+		if (!cached && cgroup_path_of(p->cgroup_id, path, sizeof(path)) == 0) {
+			cached = strdup(path);
+			if (cached && htab_put(cg_cache, &p->cgroup_id, cached)) {
+				free(cached);
+				cached = NULL;
+			}
+		}
+		if (cached)
+			p->cgroup_path = strdup(cached);
+	}
+}
+
+static void free_cg_cache(struct htab *h)
+{
+	size_t i = 0;
+	void *v;
+
+	while (htab_next(h, &i, NULL, &v))
+		free(v);
+	htab_free(h);
+}
+
+static int open_afpacket(struct capture *cap, const struct monitor_opts *o)
+{
+	if (!cap_effective(CAP_NET_RAW)) {
+		np_err("AF_PACKET capture needs CAP_NET_RAW");
+		return NP_EXIT_PRIVILEGE;
+	}
+	if (!cap_effective(CAP_SYS_PTRACE) || !cap_effective(CAP_DAC_READ_SEARCH))
+		np_info("without CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH, sockets of other users' "
+			"processes stay unknown");
+	return afpacket_capture_open(cap, &o->cap) ? NP_EXIT_USAGE : 0;
+}
+
+static int open_capture(struct capture *cap, const struct monitor_opts *o)
+{
+	const char *missing;
+	char why[512];
+
+	if (o->cap.mode == CAPTURE_AFPACKET) {
+		if (o->cap.attach != NP_ATTACH_AUTO) {
+			np_err("--attach chooses an eBPF tier: it does not go with --capture-mode afpacket");
+			return NP_EXIT_USAGE;
+		}
+		return open_afpacket(cap, o);
+	}
+	missing = caps_missing_for_ebpf();
+	/* A forced tier means eBPF: no quiet fallback when the kernel lacks it. */
+	if (o->cap.mode == CAPTURE_EBPF || o->cap.attach != NP_ATTACH_AUTO) {
+		if (missing) {
+			np_err("eBPF capture needs %s", missing);
+			return NP_EXIT_PRIVILEGE;
+		}
+		return ebpf_capture_open(cap, &o->cap) ? NP_EXIT_USAGE : 0;
+	}
+	if (missing)
+		snprintf(why, sizeof(why), "needs %s", missing);
+	else if (ebpf_capture_try(cap, &o->cap, why, sizeof(why)) == 0)
+		return 0;
+	if (!cap_effective(CAP_NET_RAW)) {
+		np_err("no capture possible: eBPF %s; AF_PACKET needs CAP_NET_RAW", why);
+		return NP_EXIT_PRIVILEGE;
+	}
+	np_err("eBPF capture unavailable (%s): using AF_PACKET", why);
+	return afpacket_capture_open(cap, &o->cap) ? NP_EXIT_USAGE : 0;
+}
+
+static void emit(const struct monitor_opts *o, struct np_model *m, const struct capture *cap,
+		 double period, bool interval_record, bool live)
+{
+	struct view v;
+	struct run_info ri = {
+		.mode = cap->mode, .attach = cap->attach, .time = now_realtime(),
+		.interval = period, .model = m, .degraded = cap->degraded,
+		.ndegraded = cap->ndegraded, .self_check_ms = cap->self_check_ms,
+	};
+
+	if (view_build(&v, m, &o->view, interval_record || live)) {
+		np_err("out of memory");
+		return;
+	}
+	if (live)
+		output_live_table(stdout, &v, &ri, isatty(STDOUT_FILENO), o->color);
+	else if (interval_record && o->format == FMT_JSON)
+		output_interval_json(stdout, &v, &ri);
+	else
+		output_snapshot(stdout, o->format, &v, &ri, o->color);
+	view_free(&v);
+}
+
+static int run(const struct monitor_opts *o, struct capture *cap, struct np_model *m)
+{
+	struct htab cg_cache;
+	bool live = o->duration == 0;
+	double period = o->interval ? o->interval : live ? LIVE_DEFAULT_INTERVAL : 0;
+	double start = now_monotonic(), last = start, last_collect = start;
+	double end = live ? 0 : start + o->duration;
+	int err = 0;
+
+	if (htab_init(&cg_cache, sizeof(uint64_t)))
+		return NP_EXIT_FATAL;
+	while (!np_stop_requested) {
+		double now = now_monotonic();
+		double next = period ? last + period : end;
+		double wait_until = (!live && end < next) ? end : next;
+		int slice;
+
+		if (now >= wait_until) {
+			if ((err = cap->collect(cap, m)))
+				break;
+			enrich(m, &cg_cache, cap);
+			last_collect = now;
+			if (!live && now >= end && !(period && now >= next))
+				break;
+			emit(o, m, cap, now - last, !live, live);
+			model_reset_interval(m);
+			/* Snapshots keep everyone; endless runs forget the long gone. */
+			if (live)
+				model_prune(m, now, PRUNE_IDLE);
+			last = now;
+			if (!live && now >= end)
+				break;
+			continue;
+		}
+		/* Dump live sockets now and then, so /proc is read while their processes live. */
+		if (now - last_collect >= REFRESH_PERIOD) {
+			if ((err = cap->collect(cap, m)))
+				break;
+			enrich(m, &cg_cache, cap);
+			last_collect = now;
+		}
+		slice = (int)((wait_until - now) * 1000) + 1;
+		if ((err = cap->wait(cap, m, slice > POLL_SLICE_MS ? POLL_SLICE_MS : slice)))
+			break;
+		enrich(m, &cg_cache, cap);
+	}
+	if (err) {
+		np_err("capture failed: %s", strerror(-err));
+		free_cg_cache(&cg_cache);
+		return NP_EXIT_USAGE;
+	}
+	if (!live) {
+		/* Totals at the end (or on SIGINT/SIGTERM): always a complete document. */
+		double now = now_monotonic();
+
+		if (!period) {
+			if (!cap->collect(cap, m))
+				enrich(m, &cg_cache, cap);
+			emit(o, m, cap, now - start, false, false);
+		} else if (np_stop_requested && now > last) {
+			if (!cap->collect(cap, m))
+				enrich(m, &cg_cache, cap);
+			emit(o, m, cap, now - last, true, false);
+		}
+		if (lost_total(m))
+			np_err("lost %llu %s", (unsigned long long)lost_total(m), lost_what(cap->mode));
+	}
+	free_cg_cache(&cg_cache);
+	return NP_EXIT_OK;
+}
+
+int cmd_monitor(int argc, char **argv)
+{
+	struct monitor_opts o;
+	struct capture cap = {};
+	struct np_model m;
+	int err;
+
+	err = parse_monitor_opts(argc, argv, &o);
+	if (err > 0)
+		return NP_EXIT_OK;
+	if (err)
+		return NP_EXIT_USAGE;
+	if ((err = open_capture(&cap, &o)))
+		return err;
+	if (cap.ndegraded)
+		capture_say_degraded(&cap);
+	if (model_init(&m)) {
+		cap.close(&cap);
+		np_err("out of memory");
+		return NP_EXIT_FATAL;
+	}
+	np_catch_stop_signals();
+	signal(SIGPIPE, SIG_IGN);	/* the snapshot is written whole, or the error shown */
+	err = run(&o, &cap, &m);
+	cap.close(&cap);
+	model_free(&m);
+	return err;
+}

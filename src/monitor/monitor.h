@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* The default command: per-process traffic monitor. */
+#ifndef NETOPROC_MONITOR_H
+#define NETOPROC_MONITOR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "monitor/capture/capture.h"
+#include "monitor/model/output.h"
+#include "monitor/model/view.h"
+
+struct monitor_opts {
+	double duration;	/* 0: live mode */
+	double interval;	/* 0: one snapshot at the end */
+	enum out_format format;
+	struct capture_opts cap;
+	struct view_opts view;	/* --pid, --filter, --sort */
+	bool no_dns;
+	bool color;
+};
+
+int parse_monitor_opts(int argc, char **argv, struct monitor_opts *o);
+int cmd_monitor(int argc, char **argv);
+
+#endif

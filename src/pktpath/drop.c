@@ -1,0 +1,526 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * `netoproc drop`: every packet the kernel drops (kfree_skb with a reason
+ * other than SKB_CONSUMED), with the reason named from the running kernel's
+ * BTF and the freeing location from /proc/kallsyms. Stream mode prints one
+ * line or JSON object per drop; --summary counts drops by reason, location,
+ * protocol, namespace/device and process.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include "bpf/drop_abi.h"
+#include "filter/filter_opts.h"
+#include "lib/bpf_util.h"
+#include "lib/caps.h"
+#include "lib/htab.h"
+#include "lib/json_writer.h"
+#include "lib/kallsyms.h"
+#include "lib/util.h"
+#include "pktpath/drop.h"
+#include "pktpath/drop_reason.h"
+#include "pktpath/pkt_format.h"
+#include "drop.skel.h"
+
+_Static_assert(sizeof(struct np_skb_meta) == 128, "np_skb_meta layout");
+_Static_assert(sizeof(struct np_drop_event) == 144, "np_drop_event layout");
+
+#define POLL_MS 100
+
+struct drop_opts {
+	struct np_filter_opts f;
+	bool json;
+	bool summary;
+	double interval;	/* summary period; 0: at exit only */
+	double duration;
+	uint64_t count;
+};
+
+/* One summary row; zeroed before filling, so padding compares equal. */
+struct sum_key {
+	uint64_t location;
+	uint32_t reason;
+	uint32_t netns;
+	uint32_t ifindex;
+	uint16_t ethertype;
+	uint8_t family;
+	uint8_t l4proto;
+	char ifname[NP_IFNAMSIZ];
+	char comm[NP_TASK_COMM];
+};
+
+struct drop_ctx {
+	struct drop_opts *o;
+	struct drop_reasons reasons;
+	bool have_reasons;
+	struct kallsyms ksyms;
+	bool have_ksyms;
+	struct htab sum;
+	uint64_t shown;		/* events printed or counted */
+	bool done;
+};
+
+static void usage(FILE *out)
+{
+	fputs("Usage: netoproc drop [OPTIONS] [EXPRESSION]\n"
+	      "\n"
+	      "Packets the kernel drops, with the drop reason and where it happened.\n"
+	      "\n"
+	      "  --format text|json     one line / one JSON object per drop (text)\n"
+	      "  --summary              count drops by reason, location, protocol,\n"
+	      "                         namespace/device and process instead\n"
+	      "  --interval SECS        with --summary: print the table every SECS\n"
+	      "  --duration SECS        stop after SECS\n"
+	      "  --count N              stop after N drops\n"
+	      NP_FILTER_USAGE
+	      "  -v, --verbose          say what is attached\n"
+	      "  -h, --help\n"
+	      "\n"
+	      "Exit status: 0 ok, 1 missing privilege, 2 bad arguments or BPF error, 4 fatal.\n",
+	      out);
+}
+
+enum { OPT_FORMAT = 256, OPT_SUMMARY, OPT_INTERVAL, OPT_DURATION, OPT_COUNT };
+
+static const struct option long_opts[] = {
+	{ "format", required_argument, NULL, OPT_FORMAT },
+	{ "summary", no_argument, NULL, OPT_SUMMARY },
+	{ "interval", required_argument, NULL, OPT_INTERVAL },
+	{ "duration", required_argument, NULL, OPT_DURATION },
+	{ "count", required_argument, NULL, OPT_COUNT },
+	NP_FILTER_LONG_OPTS,
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ 0 },
+};
+
+/* Returns 0, 1 when help was printed, or -EINVAL after a one-line error. */
+static int parse_opts(int argc, char **argv, struct drop_opts *o)
+{
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	optind = 1;
+	opterr = 0;
+	/* Options may follow the expression, as with tcpdump; "--" ends them. */
+	while ((c = getopt_long(argc, argv, ":vh", long_opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_FORMAT:
+			if (strcmp(optarg, "json") && strcmp(optarg, "text")) {
+				np_err("invalid value '%s' for --format", optarg);
+				return -EINVAL;
+			}
+			o->json = strcmp(optarg, "json") == 0;
+			break;
+		case OPT_SUMMARY:
+			o->summary = true;
+			break;
+		case OPT_INTERVAL:
+		case OPT_DURATION:
+			if (parse_seconds(optarg, c == OPT_INTERVAL ? &o->interval : &o->duration)) {
+				np_err("invalid value '%s' for --%s: expected a positive number of seconds",
+				       optarg, c == OPT_INTERVAL ? "interval" : "duration");
+				return -EINVAL;
+			}
+			break;
+		case OPT_COUNT:
+			if (parse_u64(optarg, 1, UINT64_MAX, &o->count)) {
+				np_err("invalid value '%s' for --count", optarg);
+				return -EINVAL;
+			}
+			break;
+		case NP_OPT_NETNS:
+		case NP_OPT_IFNAME:
+		case NP_OPT_MARK:
+		case NP_OPT_PID:
+			if (np_filter_opt(&o->f, c, optarg))
+				return -EINVAL;
+			break;
+		case 'v':
+			np_verbose = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 1;
+		case ':':
+			np_err("option '%s' needs a value", argv[optind - 1]);
+			return -EINVAL;
+		default:
+			np_err("unknown option '%s'", argv[optind - 1]);
+			return -EINVAL;
+		}
+	}
+	if (o->interval && !o->summary) {
+		np_err("--interval needs --summary");
+		return -EINVAL;
+	}
+	return np_filter_expr(&o->f, argc - optind, argv + optind);
+}
+
+static const char *reason_str(struct drop_ctx *d, uint32_t reason, char *buf, size_t size)
+{
+	if (!d->have_reasons)	/* a kernel without drop reasons: location only */
+		return NULL;
+	return drop_reason_name(&d->reasons, reason, buf, size);
+}
+
+static const char *location_str(struct drop_ctx *d, uint64_t loc, char *buf, size_t size)
+{
+	if (!d->have_ksyms) {
+		snprintf(buf, size, "0x%llx", (unsigned long long)loc);
+		return buf;
+	}
+	return kallsyms_format(&d->ksyms, loc, buf, size);
+}
+
+static void print_event(struct drop_ctx *d, const struct np_drop_event *e)
+{
+	char rb[64], lb[160];
+	const char *reason = reason_str(d, e->reason, rb, sizeof(rb));
+	const char *loc = location_str(d, e->location, lb, sizeof(lb));
+	struct json_writer jw;
+
+	if (d->o->json) {
+		jw_init(&jw, stdout, false);
+		jw_start_object(&jw);
+		np_meta_json(&jw, &e->m, "kfree_skb");
+		jw_kv_string(&jw, "reason", reason);
+		jw_kv_string(&jw, "location", loc);
+		jw_end_object(&jw);
+		fputc('\n', stdout);
+	} else {
+		np_meta_text(stdout, &e->m, "");
+		fprintf(stdout, " %s %s", reason ? reason : "-", loc);
+		np_task_text(stdout, &e->m);
+		fputc('\n', stdout);
+	}
+}
+
+static int count_event(struct drop_ctx *d, const struct np_drop_event *e)
+{
+	struct sum_key k;
+	uint64_t *n;
+
+	memset(&k, 0, sizeof(k));
+	k.location = e->location;
+	k.reason = e->reason;
+	k.netns = e->m.netns;
+	k.ifindex = e->m.ifindex;
+	k.ethertype = e->m.pkt.ethertype;
+	k.family = e->m.pkt.family;
+	k.l4proto = e->m.pkt.l4proto;
+	memcpy(k.ifname, e->m.ifname, sizeof(k.ifname));
+	if (e->m.in_task)
+		memcpy(k.comm, e->m.comm, sizeof(k.comm));
+	n = htab_get(&d->sum, &k);
+	if (!n) {
+		n = calloc(1, sizeof(*n));
+		if (!n || htab_put(&d->sum, &k, n)) {
+			free(n);
+			np_err("out of memory for the summary");
+			return -ENOMEM;
+		}
+	}
+	(*n)++;
+	return 0;
+}
+
+static int on_event(void *ctx, void *data, size_t size)
+{
+	struct drop_ctx *d = ctx;
+	const struct np_drop_event *e = data;
+
+	if (d->done || size < sizeof(*e))
+		return 0;
+	if (d->o->summary) {
+		if (count_event(d, e))
+			return -ENOMEM;
+	} else {
+		print_event(d, e);
+	}
+	if (d->o->count && ++d->shown >= d->o->count)
+		d->done = true;
+	return 0;
+}
+
+struct sum_row {
+	const struct sum_key *k;
+	uint64_t n;
+};
+
+static int cmp_row(const void *a, const void *b)
+{
+	const struct sum_row *x = a, *y = b;
+
+	if (x->n != y->n)
+		return x->n < y->n ? 1 : -1;
+	return x->k->reason < y->k->reason ? -1 : x->k->reason > y->k->reason;
+}
+
+static void print_summary(struct drop_ctx *d, uint64_t lost, bool final)
+{
+	struct sum_row *rows = calloc(d->sum.count ? d->sum.count : 1, sizeof(*rows));
+	char rb[64], lb[160], pb[24], t[32];
+	const void *key;
+	void *val;
+	size_t n = 0;
+	struct json_writer jw;
+	uint64_t total = 0;
+
+	if (!rows) {
+		np_err("out of memory for the summary");
+		return;
+	}
+	for (size_t i = 0; htab_next(&d->sum, &i, &key, &val);) {
+		rows[n].k = key;
+		rows[n].n = *(uint64_t *)val;
+		total += rows[n].n;
+		n++;
+	}
+	qsort(rows, n, sizeof(*rows), cmp_row);
+	if (d->o->json) {
+		jw_init(&jw, stdout, false);
+		jw_start_object(&jw);
+		jw_key(&jw, "time");
+		jw_double(&jw, now_realtime(), 6);
+		jw_kv_bool(&jw, "final", final);
+		jw_kv_u64(&jw, "total", total);
+		jw_kv_u64(&jw, "lost", lost);
+		jw_key(&jw, "drops");
+		jw_start_array(&jw);
+	} else {
+		printf("%s drops since start: %llu, lost: %llu%s\n",
+		       np_time_str(now_realtime(), t, sizeof(t)), (unsigned long long)total,
+		       (unsigned long long)lost, final ? " (final)" : "");
+		printf("%10s  %-28s %-36s %-8s %-12s %-16s %s\n", "COUNT", "REASON", "LOCATION",
+		       "PROTO", "NETNS", "DEVICE", "PROCESS");
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct sum_key *k = rows[i].k;
+		struct np_pkt p = { .ethertype = k->ethertype, .family = k->family,
+				    .l4proto = k->l4proto };
+		const char *reason = reason_str(d, k->reason, rb, sizeof(rb));
+		const char *loc = location_str(d, k->location, lb, sizeof(lb));
+		const char *proto = np_proto_name(&p, pb, sizeof(pb));
+
+		if (d->o->json) {
+			jw_start_object(&jw);
+			jw_kv_u64(&jw, "count", rows[i].n);
+			jw_kv_string(&jw, "reason", reason);
+			jw_kv_string(&jw, "location", loc);
+			jw_kv_string(&jw, "proto", proto);
+			jw_kv_u64(&jw, "netns", k->netns);
+			jw_kv_string(&jw, "ifname", k->ifname[0] ? k->ifname : NULL);
+			jw_kv_u64(&jw, "ifindex", k->ifindex);
+			jw_kv_string(&jw, "comm", k->comm[0] ? k->comm : NULL);
+			jw_end_object(&jw);
+		} else {
+			printf("%10llu  %-28s %-36s %-8s %-12u %-16s %s\n",
+			       (unsigned long long)rows[i].n, reason ? reason : "-", loc, proto, k->netns,
+			       k->ifname[0] ? k->ifname : "-", k->comm[0] ? k->comm : "-");
+		}
+	}
+	if (d->o->json) {
+		jw_end_array(&jw);
+		jw_end_object(&jw);
+		fputc('\n', stdout);
+	}
+	fflush(stdout);
+	free(rows);
+}
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (!np_verbose || level == LIBBPF_DEBUG)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+/* Open, configure and load with one of the two programs; attach it. */
+static int load_and_attach(struct drop_opts *o, int nargs, struct drop_bpf **out,
+			   const char **how)
+{
+	static const char *const names[] = { "tp_btf/kfree_skb", "raw_tp/kfree_skb" };
+	int err = -ENOENT;
+
+	for (int i = 0; i < 2; i++) {
+		struct drop_bpf *skel = drop_bpf__open();
+
+		if (!skel) {
+			err = -errno;
+			np_err("drop: cannot open the BPF object: %s", strerror(-err));
+			return err;
+		}
+		skel->rodata->np_cfg = o->f.cfg;
+		skel->rodata->kfree_nargs = nargs >= 3 ? nargs : 3;
+		np_autoload_kind(skel->obj, i == 0 ? "tp_btf/" : "raw_tp/");
+		err = np_filter_apply(&o->f, skel->obj, "drop");
+		if (err) {
+			drop_bpf__destroy(skel);
+			return err;
+		}
+		err = drop_bpf__load(skel);
+		if (!err)
+			err = drop_bpf__attach(skel);
+		if (!err) {
+			*out = skel;
+			*how = names[i];
+			return 0;
+		}
+		np_info("drop: %s: %s", names[i], strerror(-err));
+		drop_bpf__destroy(skel);
+	}
+	np_err("drop: cannot attach to the kfree_skb tracepoint: %s", strerror(-err));
+	return err;
+}
+
+static int run(struct drop_opts *o)
+{
+	struct drop_ctx d = { .o = o };
+	struct drop_bpf *skel = NULL;
+	struct ring_buffer *rb = NULL;
+	struct np_lost lost = { 0 };
+	struct btf *vmlinux;
+	const char *how = NULL;
+	int nargs;
+	double start, next_lost, next_sum;
+	int err;
+
+	vmlinux = btf__load_vmlinux_btf();
+	/* void *, skb, location, then reason (5.17+) and rx_sk (6.11+) */
+	nargs = np_tp_nargs(vmlinux, "kfree_skb");
+	if (vmlinux) {
+		err = drop_reasons_load(&d.reasons, vmlinux);
+		d.have_reasons = err == 0;
+		if (err)
+			np_info("drop: no drop reasons in this kernel's BTF: %s", strerror(-err));
+		btf__free(vmlinux);
+	} else {
+		np_info("drop: no kernel BTF: drop reasons shown as numbers");
+	}
+	/*
+	 * Before drop reasons (5.17) TCP dropped segments with tcp_drop(), which
+	 * frees through __kfree_skb and so past the tracepoint; Debian's 5.10
+	 * inlines tcp_drop, so there is no function to probe either.
+	 */
+	if (!d.have_reasons)
+		np_info("drop: this kernel predates drop reasons: TCP segments dropped through "
+			"tcp_drop() (out of window, bad sequence, pruned queues) are not seen");
+	err = kallsyms_load(&d.ksyms, NULL);
+	d.have_ksyms = err == 0;
+	if (err)
+		np_info("drop: /proc/kallsyms unusable (%s): locations shown as addresses",
+			strerror(-err));
+	if (htab_init(&d.sum, sizeof(struct sum_key))) {
+		err = -ENOMEM;
+		np_err("out of memory");
+		goto cleanup;
+	}
+
+	libbpf_set_print(libbpf_print);
+	err = load_and_attach(o, nargs, &skel, &how);
+	if (err)
+		goto cleanup;
+	rb = ring_buffer__new(bpf_map__fd(skel->maps.events), on_event, &d, NULL);
+	if (!rb) {
+		err = -errno;
+		np_err("drop: cannot open the ring buffer: %s", strerror(-err));
+		goto cleanup;
+	}
+	np_info("drop: capture attached: %s%s%s", how, o->f.expr ? ", filter: " : "",
+		o->f.expr ? o->f.expr : "");
+
+	np_catch_stop_signals();
+	start = now_monotonic();
+	next_lost = start + 1;
+	next_sum = o->interval ? start + o->interval : 0;
+	while (!np_stop_requested && !d.done) {
+		double now;
+
+		/* Programs wake us only when the buffer fills: drain it on every turn. */
+		err = ring_buffer__poll(rb, POLL_MS);
+		if (err >= 0 || err == -EINTR)
+			err = ring_buffer__consume(rb);
+		if (err < 0 && err != -EINTR) {
+			np_err("drop: reading the ring buffer: %s", strerror(-err));
+			goto cleanup;
+		}
+		err = 0;
+		fflush(stdout);
+		now = now_monotonic();
+		if (now >= next_lost) {
+			np_lost_report(&lost, np_percpu_sum(bpf_map__fd(skel->maps.stats),
+							    NP_DROP_STAT_LOST) +
+					      np_prog_misses(skel->obj), false);
+			next_lost = now + 1;
+		}
+		if (next_sum && now >= next_sum) {
+			print_summary(&d, lost.reported, false);
+			next_sum += o->interval;
+		}
+		if (o->duration && now - start >= o->duration)
+			break;
+	}
+	/* What is already in the ring buffer happened before the stop: show it. */
+	if (!d.done)
+		ring_buffer__consume(rb);
+	np_lost_report(&lost, np_percpu_sum(bpf_map__fd(skel->maps.stats), NP_DROP_STAT_LOST) +
+		       np_prog_misses(skel->obj), true);
+	if (o->summary)
+		print_summary(&d, lost.reported, true);
+	np_info("drop: %llu drops seen, %llu matched the filters, %llu lost in the ring buffer, "
+		"%llu missed (probe nested)",
+		(unsigned long long)np_percpu_sum(bpf_map__fd(skel->maps.stats), NP_DROP_STAT_SEEN),
+		(unsigned long long)np_percpu_sum(bpf_map__fd(skel->maps.stats),
+						  NP_DROP_STAT_MATCHED),
+		(unsigned long long)np_percpu_sum(bpf_map__fd(skel->maps.stats), NP_DROP_STAT_LOST),
+		(unsigned long long)np_prog_misses(skel->obj));
+	fflush(stdout);
+cleanup:
+	ring_buffer__free(rb);
+	drop_bpf__destroy(skel);
+	for (size_t i = 0; d.sum.slots && i < d.sum.cap;) {
+		const void *k;
+		void *v;
+
+		if (!htab_next(&d.sum, &i, &k, &v))
+			break;
+		free(v);
+	}
+	htab_free(&d.sum);
+	if (d.have_ksyms)
+		kallsyms_free(&d.ksyms);
+	if (d.have_reasons)
+		drop_reasons_free(&d.reasons);
+	return err;
+}
+
+int cmd_drop(int argc, char **argv)
+{
+	struct drop_opts o;
+	const char *missing;
+	int err;
+
+	err = parse_opts(argc, argv, &o);
+	if (err) {
+		np_filter_free(&o.f);
+		return err > 0 ? NP_EXIT_OK : NP_EXIT_USAGE;
+	}
+	missing = caps_missing_for_ebpf();
+	if (missing) {
+		np_err("drop needs %s", missing);
+		np_filter_free(&o.f);
+		return NP_EXIT_PRIVILEGE;
+	}
+	err = run(&o);
+	np_filter_free(&o.f);
+	if (err == -EPERM || err == -EACCES)
+		return NP_EXIT_PRIVILEGE;
+	return err ? NP_EXIT_USAGE : NP_EXIT_OK;
+}
