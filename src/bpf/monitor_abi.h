@@ -7,9 +7,9 @@
 #ifndef NETOPROC_MONITOR_ABI_H
 #define NETOPROC_MONITOR_ABI_H
 
-#define NP_COMM_LEN 16
+#include "common_abi.h"
 
-/* How the process-context hooks are attached; keep in sync with attach_names[]. */
+/* How the process-context hooks are attached; attach_name() names each. */
 enum np_attach {
 	NP_ATTACH_AUTO = 0,
 	NP_ATTACH_TRACEPOINT,	/* sock_send_length / sock_recv_length (>= 6.3) */

@@ -8,8 +8,8 @@
 #ifndef NETOPROC_PKT_ABI_H
 #define NETOPROC_PKT_ABI_H
 
-#define NP_IFNAMSIZ	16
-#define NP_TASK_COMM	16
+#include "common_abi.h"
+
 #define NP_PKT_MAX	256	/* bytes from the network header copied for the filter */
 /*
  * The pcap filter region (src/bpf/pcap_region.bpf.h): eBPF instructions each
@@ -85,7 +85,7 @@ struct np_skb_meta {
 	__u8 in_task;		/* 1: process context, pid/comm are the sender's */
 	__u8 pad[7];
 	char ifname[NP_IFNAMSIZ];
-	char comm[NP_TASK_COMM];
+	char comm[NP_COMM_LEN];
 	struct np_pkt pkt;
 };
 

@@ -6,7 +6,7 @@
 #include "pkt_abi.h"
 
 /*
- * Probe ids: the index into the probe table of src/trace.c (keep in sync with
+ * Probe ids: the index into the probe table of src/pktpath/trace.c (keep in sync with
  * the NP_PROBE lines of src/bpf/trace.bpf.c).
  */
 enum np_probe_id {

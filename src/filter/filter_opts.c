@@ -48,18 +48,18 @@ static int parse_num(const char *s, uint32_t *out)
 	return 0;
 }
 
-int np_filter_opt(struct np_filter_opts *f, int opt, const char *arg)
+int filter_opt(struct filter_opts *f, int opt, const char *arg)
 {
 	char buf[64], *slash;
 	uint64_t v;
 
 	switch (opt) {
-	case NP_OPT_NETNS:
+	case FILTER_OPT_NETNS:
 		if (parse_netns(arg, &f->cfg.netns))
 			return -EINVAL;
 		f->cfg.flags |= NP_F_NETNS;
 		return 0;
-	case NP_OPT_IFNAME:
+	case FILTER_OPT_IFNAME:
 		if (!*arg || strlen(arg) >= NP_IFNAMSIZ) {
 			np_err("invalid value '%s' for --ifname", arg);
 			return -EINVAL;
@@ -68,7 +68,7 @@ int np_filter_opt(struct np_filter_opts *f, int opt, const char *arg)
 		memcpy(f->cfg.ifname, arg, strlen(arg));
 		f->cfg.flags |= NP_F_IFNAME;
 		return 0;
-	case NP_OPT_MARK:
+	case FILTER_OPT_MARK:
 		snprintf(buf, sizeof(buf), "%s", arg);
 		f->cfg.mark_mask = UINT32_MAX;
 		slash = strchr(buf, '/');
@@ -81,7 +81,7 @@ int np_filter_opt(struct np_filter_opts *f, int opt, const char *arg)
 		f->cfg.mark &= f->cfg.mark_mask;
 		f->cfg.flags |= NP_F_MARK;
 		return 0;
-	case NP_OPT_PID:
+	case FILTER_OPT_PID:
 		if (parse_u64(arg, 1, 4194304, &v)) {
 			np_err("invalid value '%s' for --pid", arg);
 			return -EINVAL;
@@ -93,7 +93,7 @@ int np_filter_opt(struct np_filter_opts *f, int opt, const char *arg)
 	return -EINVAL;
 }
 
-int np_filter_expr(struct np_filter_opts *f, int argc, char **argv)
+int filter_expr(struct filter_opts *f, int argc, char **argv)
 {
 	char err[512];
 
@@ -112,7 +112,7 @@ int np_filter_expr(struct np_filter_opts *f, int argc, char **argv)
 	return 0;
 }
 
-void np_filter_free(struct np_filter_opts *f)
+void filter_free(struct filter_opts *f)
 {
 	free(f->expr);
 	free(f->prog);
@@ -120,7 +120,7 @@ void np_filter_free(struct np_filter_opts *f)
 	f->prog = NULL;
 }
 
-int np_filter_apply(const struct np_filter_opts *f, struct bpf_object *obj, const char *what)
+int filter_apply(const struct filter_opts *f, struct bpf_object *obj, const char *what)
 {
 	char err[256];
 	int n;

@@ -12,25 +12,25 @@
 #include <linux/types.h>
 #include "bpf/pkt_abi.h"
 
-struct np_filter_opts {
+struct filter_opts {
 	struct np_filter_cfg cfg;
 	struct np_cbpf_insn *prog;	/* the pcap expression compiled, or NULL */
 	uint32_t prog_len;
 	char *expr;		/* the pcap expression, or NULL */
 };
 
-/* getopt values of the filter options; callers put NP_FILTER_LONG_OPTS in their table. */
+/* getopt values of the filter options; callers put FILTER_LONG_OPTS in their table. */
 enum {
-	NP_OPT_NETNS = 1000, NP_OPT_IFNAME, NP_OPT_MARK, NP_OPT_PID,
+	FILTER_OPT_NETNS = 1000, FILTER_OPT_IFNAME, FILTER_OPT_MARK, FILTER_OPT_PID,
 };
 
-#define NP_FILTER_LONG_OPTS \
-	{ "netns", required_argument, NULL, NP_OPT_NETNS }, \
-	{ "ifname", required_argument, NULL, NP_OPT_IFNAME }, \
-	{ "mark", required_argument, NULL, NP_OPT_MARK }, \
-	{ "pid", required_argument, NULL, NP_OPT_PID }
+#define FILTER_LONG_OPTS \
+	{ "netns", required_argument, NULL, FILTER_OPT_NETNS }, \
+	{ "ifname", required_argument, NULL, FILTER_OPT_IFNAME }, \
+	{ "mark", required_argument, NULL, FILTER_OPT_MARK }, \
+	{ "pid", required_argument, NULL, FILTER_OPT_PID }
 
-#define NP_FILTER_USAGE \
+#define FILTER_USAGE \
 	"  --netns INODE|PATH     only this network namespace (inode, or a path such as\n" \
 	"                         /var/run/netns/NAME or /proc/PID/ns/net; or a NAME there)\n" \
 	"  --ifname NAME          only skbs whose device is NAME (in any namespace)\n" \
@@ -39,15 +39,15 @@ enum {
 	"  EXPRESSION             pcap-filter(7) expression on the IP header onwards\n"
 
 /* One filter option (opt, arg) into f: 0, or -EINVAL after a one-line error. */
-int np_filter_opt(struct np_filter_opts *f, int opt, const char *arg);
+int filter_opt(struct filter_opts *f, int opt, const char *arg);
 /* The remaining arguments as the pcap expression: 0, or -EINVAL after a one-line error. */
-int np_filter_expr(struct np_filter_opts *f, int argc, char **argv);
-void np_filter_free(struct np_filter_opts *f);
+int filter_expr(struct filter_opts *f, int argc, char **argv);
+void filter_free(struct filter_opts *f);
 struct bpf_object;
 /*
  * Write the pcap filter (if any) into obj's programs chosen to load: 0, or
  * -errno after a one-line error naming what.
  */
-int np_filter_apply(const struct np_filter_opts *f, struct bpf_object *obj, const char *what);
+int filter_apply(const struct filter_opts *f, struct bpf_object *obj, const char *what);
 
 #endif

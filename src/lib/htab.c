@@ -69,6 +69,16 @@ static struct htab_slot *find(const struct htab *h, const void *key, uint64_t ha
 	return NULL;
 }
 
+void htab_free_all(struct htab *h)
+{
+	size_t i = 0;
+	void *v;
+
+	while (h->slots && htab_next(h, &i, NULL, &v))
+		free(v);
+	htab_free(h);
+}
+
 void *htab_get(const struct htab *h, const void *key)
 {
 	struct htab_slot *s = find(h, key, hash_bytes(key, h->key_size));

@@ -27,6 +27,8 @@ struct htab {
 
 int htab_init(struct htab *h, size_t key_size);
 void htab_free(struct htab *h);
+/* free() every value, then the table: for tables that own plain malloc'ed values. */
+void htab_free_all(struct htab *h);
 void *htab_get(const struct htab *h, const void *key);
 /* Insert or replace; returns 0 or -ENOMEM. */
 int htab_put(struct htab *h, const void *key, void *value);

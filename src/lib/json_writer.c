@@ -149,3 +149,29 @@ void jw_kv_bool(struct json_writer *jw, const char *key, bool v)
 	jw_key(jw, key);
 	jw_bool(jw, v);
 }
+
+void jw_kv_i64(struct json_writer *jw, const char *key, int64_t v)
+{
+	jw_key(jw, key);
+	jw_i64(jw, v);
+}
+
+void jw_kv_double(struct json_writer *jw, const char *key, double v, int decimals)
+{
+	jw_key(jw, key);
+	jw_double(jw, v, decimals);
+}
+
+void jw_kv_null(struct json_writer *jw, const char *key)
+{
+	jw_key(jw, key);
+	jw_null(jw);
+}
+
+void jw_kv_u64_or_null(struct json_writer *jw, const char *key, bool known, uint64_t v)
+{
+	if (known)
+		jw_kv_u64(jw, key, v);
+	else
+		jw_kv_null(jw, key);
+}

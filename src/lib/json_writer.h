@@ -37,5 +37,10 @@ void jw_null(struct json_writer *jw);
 void jw_kv_string(struct json_writer *jw, const char *key, const char *s);	/* NULL -> null */
 void jw_kv_u64(struct json_writer *jw, const char *key, uint64_t v);
 void jw_kv_bool(struct json_writer *jw, const char *key, bool v);
+void jw_kv_i64(struct json_writer *jw, const char *key, int64_t v);
+void jw_kv_double(struct json_writer *jw, const char *key, double v, int decimals);
+void jw_kv_null(struct json_writer *jw, const char *key);
+/* v when known, else null. */
+void jw_kv_u64_or_null(struct json_writer *jw, const char *key, bool known, uint64_t v);
 
 #endif

@@ -310,16 +310,6 @@ static void enrich(struct np_model *m, struct htab *cg_cache, struct capture *ca
 	}
 }
 
-static void free_cg_cache(struct htab *h)
-{
-	size_t i = 0;
-	void *v;
-
-	while (htab_next(h, &i, NULL, &v))
-		free(v);
-	htab_free(h);
-}
-
 static int open_afpacket(struct capture *cap, const struct monitor_opts *o)
 {
 	if (!cap_effective(CAP_NET_RAW)) {
@@ -436,7 +426,7 @@ static int run(const struct monitor_opts *o, struct capture *cap, struct np_mode
 	}
 	if (err) {
 		np_err("capture failed: %s", strerror(-err));
-		free_cg_cache(&cg_cache);
+		htab_free_all(&cg_cache);
 		return NP_EXIT_USAGE;
 	}
 	if (!live) {
@@ -452,10 +442,10 @@ static int run(const struct monitor_opts *o, struct capture *cap, struct np_mode
 				enrich(m, &cg_cache, cap);
 			emit(o, m, cap, now - last, true, false);
 		}
-		if (lost_total(m))
-			np_err("lost %llu %s", (unsigned long long)lost_total(m), lost_what(cap->mode));
+		if (output_lost_total(m))
+			np_err("lost %llu %s", (unsigned long long)output_lost_total(m), output_lost_what(cap->mode));
 	}
-	free_cg_cache(&cg_cache);
+	htab_free_all(&cg_cache);
 	return NP_EXIT_OK;
 }
 

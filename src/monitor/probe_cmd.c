@@ -125,11 +125,7 @@ int cmd_probe(int argc, char **argv)
 		jw_kv_string(&jw, "socket_dump", cap.dump_way);
 		jw_kv_string(&jw, "adopt_existing", cap.adopt_way);
 		output_degraded_json(&jw, cap.degraded, cap.ndegraded);
-		jw_key(&jw, "self_check_ms");
-		if (cap.self_check_ms > 0)
-			jw_double(&jw, cap.self_check_ms, 2);
-		else
-			jw_null(&jw);
+		output_self_check_json(&jw, cap.self_check_ms);
 		jw_key(&jw, "tiers");
 		jw_start_object(&jw);
 		for (enum np_attach t = NP_ATTACH_TRACEPOINT; t < NP_ATTACH_MAX; t++) {

@@ -34,7 +34,7 @@ _Static_assert(sizeof(struct np_drop_event) == 144, "np_drop_event layout");
 #define POLL_MS 100
 
 struct drop_opts {
-	struct np_filter_opts f;
+	struct filter_opts f;
 	bool json;
 	bool summary;
 	double interval;	/* summary period; 0: at exit only */
@@ -52,7 +52,7 @@ struct sum_key {
 	uint8_t family;
 	uint8_t l4proto;
 	char ifname[NP_IFNAMSIZ];
-	char comm[NP_TASK_COMM];
+	char comm[NP_COMM_LEN];
 };
 
 struct drop_ctx {
@@ -78,7 +78,7 @@ static void usage(FILE *out)
 	      "  --interval SECS        with --summary: print the table every SECS\n"
 	      "  --duration SECS        stop after SECS\n"
 	      "  --count N              stop after N drops\n"
-	      NP_FILTER_USAGE
+	      FILTER_USAGE
 	      "  -v, --verbose          say what is attached\n"
 	      "  -h, --help\n"
 	      "\n"
@@ -94,7 +94,7 @@ static const struct option long_opts[] = {
 	{ "interval", required_argument, NULL, OPT_INTERVAL },
 	{ "duration", required_argument, NULL, OPT_DURATION },
 	{ "count", required_argument, NULL, OPT_COUNT },
-	NP_FILTER_LONG_OPTS,
+	FILTER_LONG_OPTS,
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ 0 },
@@ -135,11 +135,11 @@ static int parse_opts(int argc, char **argv, struct drop_opts *o)
 				return -EINVAL;
 			}
 			break;
-		case NP_OPT_NETNS:
-		case NP_OPT_IFNAME:
-		case NP_OPT_MARK:
-		case NP_OPT_PID:
-			if (np_filter_opt(&o->f, c, optarg))
+		case FILTER_OPT_NETNS:
+		case FILTER_OPT_IFNAME:
+		case FILTER_OPT_MARK:
+		case FILTER_OPT_PID:
+			if (filter_opt(&o->f, c, optarg))
 				return -EINVAL;
 			break;
 		case 'v':
@@ -160,7 +160,7 @@ static int parse_opts(int argc, char **argv, struct drop_opts *o)
 		np_err("--interval needs --summary");
 		return -EINVAL;
 	}
-	return np_filter_expr(&o->f, argc - optind, argv + optind);
+	return filter_expr(&o->f, argc - optind, argv + optind);
 }
 
 static const char *reason_str(struct drop_ctx *d, uint32_t reason, char *buf, size_t size)
@@ -189,15 +189,15 @@ static void print_event(struct drop_ctx *d, const struct np_drop_event *e)
 	if (d->o->json) {
 		jw_init(&jw, stdout, false);
 		jw_start_object(&jw);
-		np_meta_json(&jw, &e->m, "kfree_skb");
+		pkt_meta_json(&jw, &e->m, "kfree_skb");
 		jw_kv_string(&jw, "reason", reason);
 		jw_kv_string(&jw, "location", loc);
 		jw_end_object(&jw);
 		fputc('\n', stdout);
 	} else {
-		np_meta_text(stdout, &e->m, "");
+		pkt_meta_text(stdout, &e->m, "");
 		fprintf(stdout, " %s %s", reason ? reason : "-", loc);
-		np_task_text(stdout, &e->m);
+		pkt_task_text(stdout, &e->m);
 		fputc('\n', stdout);
 	}
 }
@@ -287,8 +287,7 @@ static void print_summary(struct drop_ctx *d, uint64_t lost, bool final)
 	if (d->o->json) {
 		jw_init(&jw, stdout, false);
 		jw_start_object(&jw);
-		jw_key(&jw, "time");
-		jw_double(&jw, now_realtime(), 6);
+		jw_kv_double(&jw, "time", now_realtime(), 6);
 		jw_kv_bool(&jw, "final", final);
 		jw_kv_u64(&jw, "total", total);
 		jw_kv_u64(&jw, "lost", lost);
@@ -296,7 +295,7 @@ static void print_summary(struct drop_ctx *d, uint64_t lost, bool final)
 		jw_start_array(&jw);
 	} else {
 		printf("%s drops since start: %llu, lost: %llu%s\n",
-		       np_time_str(now_realtime(), t, sizeof(t)), (unsigned long long)total,
+		       pkt_time_str(now_realtime(), t, sizeof(t)), (unsigned long long)total,
 		       (unsigned long long)lost, final ? " (final)" : "");
 		printf("%10s  %-28s %-36s %-8s %-12s %-16s %s\n", "COUNT", "REASON", "LOCATION",
 		       "PROTO", "NETNS", "DEVICE", "PROCESS");
@@ -307,7 +306,7 @@ static void print_summary(struct drop_ctx *d, uint64_t lost, bool final)
 				    .l4proto = k->l4proto };
 		const char *reason = reason_str(d, k->reason, rb, sizeof(rb));
 		const char *loc = location_str(d, k->location, lb, sizeof(lb));
-		const char *proto = np_proto_name(&p, pb, sizeof(pb));
+		const char *proto = pkt_proto_name(&p, pb, sizeof(pb));
 
 		if (d->o->json) {
 			jw_start_object(&jw);
@@ -335,13 +334,6 @@ static void print_summary(struct drop_ctx *d, uint64_t lost, bool final)
 	free(rows);
 }
 
-static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	if (!np_verbose || level == LIBBPF_DEBUG)
-		return 0;
-	return vfprintf(stderr, fmt, ap);
-}
-
 /* Open, configure and load with one of the two programs; attach it. */
 static int load_and_attach(struct drop_opts *o, int nargs, struct drop_bpf **out,
 			   const char **how)
@@ -360,7 +352,7 @@ static int load_and_attach(struct drop_opts *o, int nargs, struct drop_bpf **out
 		skel->rodata->np_cfg = o->f.cfg;
 		skel->rodata->kfree_nargs = nargs >= 3 ? nargs : 3;
 		np_autoload_kind(skel->obj, i == 0 ? "tp_btf/" : "raw_tp/");
-		err = np_filter_apply(&o->f, skel->obj, "drop");
+		err = filter_apply(&o->f, skel->obj, "drop");
 		if (err) {
 			drop_bpf__destroy(skel);
 			return err;
@@ -385,7 +377,7 @@ static int run(struct drop_opts *o)
 	struct drop_ctx d = { .o = o };
 	struct drop_bpf *skel = NULL;
 	struct ring_buffer *rb = NULL;
-	struct np_lost lost = { 0 };
+	struct pkt_lost lost = { 0 };
 	struct btf *vmlinux;
 	const char *how = NULL;
 	int nargs;
@@ -423,7 +415,7 @@ static int run(struct drop_opts *o)
 		goto cleanup;
 	}
 
-	libbpf_set_print(libbpf_print);
+	libbpf_set_print(np_libbpf_print);
 	err = load_and_attach(o, nargs, &skel, &how);
 	if (err)
 		goto cleanup;
@@ -455,7 +447,7 @@ static int run(struct drop_opts *o)
 		fflush(stdout);
 		now = now_monotonic();
 		if (now >= next_lost) {
-			np_lost_report(&lost, np_percpu_sum(bpf_map__fd(skel->maps.stats),
+			pkt_lost_report(&lost, np_percpu_sum(bpf_map__fd(skel->maps.stats),
 							    NP_DROP_STAT_LOST) +
 					      np_prog_misses(skel->obj), false);
 			next_lost = now + 1;
@@ -470,7 +462,7 @@ static int run(struct drop_opts *o)
 	/* What is already in the ring buffer happened before the stop: show it. */
 	if (!d.done)
 		ring_buffer__consume(rb);
-	np_lost_report(&lost, np_percpu_sum(bpf_map__fd(skel->maps.stats), NP_DROP_STAT_LOST) +
+	pkt_lost_report(&lost, np_percpu_sum(bpf_map__fd(skel->maps.stats), NP_DROP_STAT_LOST) +
 		       np_prog_misses(skel->obj), true);
 	if (o->summary)
 		print_summary(&d, lost.reported, true);
@@ -485,15 +477,7 @@ static int run(struct drop_opts *o)
 cleanup:
 	ring_buffer__free(rb);
 	drop_bpf__destroy(skel);
-	for (size_t i = 0; d.sum.slots && i < d.sum.cap;) {
-		const void *k;
-		void *v;
-
-		if (!htab_next(&d.sum, &i, &k, &v))
-			break;
-		free(v);
-	}
-	htab_free(&d.sum);
+	htab_free_all(&d.sum);
 	if (d.have_ksyms)
 		kallsyms_free(&d.ksyms);
 	if (d.have_reasons)
@@ -509,17 +493,17 @@ int cmd_drop(int argc, char **argv)
 
 	err = parse_opts(argc, argv, &o);
 	if (err) {
-		np_filter_free(&o.f);
+		filter_free(&o.f);
 		return err > 0 ? NP_EXIT_OK : NP_EXIT_USAGE;
 	}
 	missing = caps_missing_for_ebpf();
 	if (missing) {
 		np_err("drop needs %s", missing);
-		np_filter_free(&o.f);
+		filter_free(&o.f);
 		return NP_EXIT_PRIVILEGE;
 	}
 	err = run(&o);
-	np_filter_free(&o.f);
+	filter_free(&o.f);
 	if (err == -EPERM || err == -EACCES)
 		return NP_EXIT_PRIVILEGE;
 	return err ? NP_EXIT_USAGE : NP_EXIT_OK;

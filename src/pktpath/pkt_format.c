@@ -1,25 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* How trace and drop show a packet: names, addresses, times, common fields, lost events. */
 #include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include "lib/proto.h"
 #include "lib/util.h"
 #include "pktpath/pkt_format.h"
 
-const char *np_proto_name(const struct np_pkt *p, char *buf, size_t size)
+const char *pkt_proto_name(const struct np_pkt *p, char *buf, size_t size)
 {
-	static const struct { uint8_t n; const char *s; } l4[] = {
-		{ 1, "icmp" }, { 2, "igmp" }, { 4, "ipip" }, { 6, "tcp" }, { 17, "udp" },
-		{ 41, "ipv6" }, { 47, "gre" }, { 50, "esp" }, { 51, "ah" }, { 58, "icmp6" },
-		{ 89, "ospf" }, { 103, "pim" }, { 112, "vrrp" }, { 132, "sctp" },
-		{ 136, "udplite" },
-	};
+	const char *name;
 
 	if (p->family) {
-		for (size_t i = 0; i < sizeof(l4) / sizeof(l4[0]); i++)
-			if (l4[i].n == p->l4proto)
-				return l4[i].s;
+		if ((name = ip_proto_name(p->l4proto)))
+			return name;
 		snprintf(buf, size, "ip-proto-%u", p->l4proto);
 		return buf;
 	}
@@ -35,7 +31,7 @@ const char *np_proto_name(const struct np_pkt *p, char *buf, size_t size)
 	return buf;
 }
 
-const char *np_addr(const struct np_pkt *p, bool src, char *buf, size_t size)
+const char *pkt_addr(const struct np_pkt *p, bool src, char *buf, size_t size)
 {
 	const void *a = src ? p->saddr : p->daddr;
 
@@ -47,7 +43,7 @@ const char *np_addr(const struct np_pkt *p, bool src, char *buf, size_t size)
 	return buf;
 }
 
-const char *np_tcp_flags(uint8_t flags, char *buf, size_t size)
+const char *pkt_tcp_flags(uint8_t flags, char *buf, size_t size)
 {
 	static const char letters[] = "FSRPAUEC";
 	size_t n = 0;
@@ -59,7 +55,7 @@ const char *np_tcp_flags(uint8_t flags, char *buf, size_t size)
 	return buf;
 }
 
-double np_event_time(uint64_t ts_ns)
+double pkt_event_time(uint64_t ts_ns)
 {
 	static double offset;
 
@@ -68,7 +64,7 @@ double np_event_time(uint64_t ts_ns)
 	return offset + ts_ns / 1e9;
 }
 
-const char *np_time_str(double t, char *buf, size_t size)
+const char *pkt_time_str(double t, char *buf, size_t size)
 {
 	time_t s = (time_t)t;
 	struct tm tm;
@@ -82,15 +78,14 @@ const char *np_time_str(double t, char *buf, size_t size)
 
 static bool has_ports(const struct np_pkt *p)
 {
-	return p->has_l4 && p->l4proto != 1 && p->l4proto != 58;
+	return p->has_l4 && p->l4proto != IPPROTO_ICMP && p->l4proto != IPPROTO_ICMPV6;
 }
 
-void np_meta_json(struct json_writer *jw, const struct np_skb_meta *m, const char *probe)
+void pkt_meta_json(struct json_writer *jw, const struct np_skb_meta *m, const char *probe)
 {
 	char buf[64], skb[24];
 
-	jw_key(jw, "time");
-	jw_double(jw, np_event_time(m->ts_ns), 6);
+	jw_kv_double(jw, "time", pkt_event_time(m->ts_ns), 6);
 	jw_kv_u64(jw, "cpu", m->cpu);
 	jw_kv_u64(jw, "netns", m->netns);
 	jw_kv_string(jw, "ifname", m->ifname[0] ? m->ifname : NULL);
@@ -100,22 +95,14 @@ void np_meta_json(struct json_writer *jw, const struct np_skb_meta *m, const cha
 	jw_kv_string(jw, "skb", skb);
 	jw_kv_u64(jw, "len", m->len);
 	jw_kv_u64(jw, "mark", m->mark);
-	jw_kv_string(jw, "proto", np_proto_name(&m->pkt, buf, sizeof(buf)));
-	jw_kv_string(jw, "src", m->pkt.family ? np_addr(&m->pkt, true, buf, sizeof(buf)) : NULL);
-	jw_kv_string(jw, "dst", m->pkt.family ? np_addr(&m->pkt, false, buf, sizeof(buf)) : NULL);
-	jw_key(jw, "sport");
-	if (has_ports(&m->pkt))
-		jw_u64(jw, m->pkt.sport);
-	else
-		jw_null(jw);
-	jw_key(jw, "dport");
-	if (has_ports(&m->pkt))
-		jw_u64(jw, m->pkt.dport);
-	else
-		jw_null(jw);
-	if (m->pkt.has_l4 && m->pkt.l4proto == 6)
-		jw_kv_string(jw, "tcp_flags", np_tcp_flags(m->pkt.tcp_flags, buf, sizeof(buf)));
-	if (m->pkt.has_l4 && (m->pkt.l4proto == 1 || m->pkt.l4proto == 58)) {
+	jw_kv_string(jw, "proto", pkt_proto_name(&m->pkt, buf, sizeof(buf)));
+	jw_kv_string(jw, "src", m->pkt.family ? pkt_addr(&m->pkt, true, buf, sizeof(buf)) : NULL);
+	jw_kv_string(jw, "dst", m->pkt.family ? pkt_addr(&m->pkt, false, buf, sizeof(buf)) : NULL);
+	jw_kv_u64_or_null(jw, "sport", has_ports(&m->pkt), m->pkt.sport);
+	jw_kv_u64_or_null(jw, "dport", has_ports(&m->pkt), m->pkt.dport);
+	if (m->pkt.has_l4 && m->pkt.l4proto == IPPROTO_TCP)
+		jw_kv_string(jw, "tcp_flags", pkt_tcp_flags(m->pkt.tcp_flags, buf, sizeof(buf)));
+	if (m->pkt.has_l4 && (m->pkt.l4proto == IPPROTO_ICMP || m->pkt.l4proto == IPPROTO_ICMPV6)) {
 		jw_kv_u64(jw, "icmp_type", m->pkt.icmp_type);
 		jw_kv_u64(jw, "icmp_code", m->pkt.icmp_code);
 	}
@@ -125,26 +112,26 @@ void np_meta_json(struct json_writer *jw, const struct np_skb_meta *m, const cha
 	}
 }
 
-void np_meta_text(FILE *out, const struct np_skb_meta *m, const char *probe)
+void pkt_meta_text(FILE *out, const struct np_skb_meta *m, const char *probe)
 {
 	char t[32], a[64], b[64], pr[24], fl[16];
 
-	fprintf(out, "%s cpu%-2u ns:%u %s:%u", np_time_str(np_event_time(m->ts_ns), t, sizeof(t)),
+	fprintf(out, "%s cpu%-2u ns:%u %s:%u", pkt_time_str(pkt_event_time(m->ts_ns), t, sizeof(t)),
 		m->cpu, m->netns, m->ifname[0] ? m->ifname : "-", m->ifindex);
 	if (probe && *probe)
 		fprintf(out, " %s", probe);
-	fprintf(out, " %s", np_proto_name(&m->pkt, pr, sizeof(pr)));
+	fprintf(out, " %s", pkt_proto_name(&m->pkt, pr, sizeof(pr)));
 	if (m->pkt.family == 4 || m->pkt.family == 6) {
-		np_addr(&m->pkt, true, a, sizeof(a));
-		np_addr(&m->pkt, false, b, sizeof(b));
+		pkt_addr(&m->pkt, true, a, sizeof(a));
+		pkt_addr(&m->pkt, false, b, sizeof(b));
 		if (has_ports(&m->pkt))
 			fprintf(out, m->pkt.family == 6 ? " [%s]:%u > [%s]:%u" : " %s:%u > %s:%u",
 				a, m->pkt.sport, b, m->pkt.dport);
 		else
 			fprintf(out, " %s > %s", a, b);
-		if (m->pkt.has_l4 && m->pkt.l4proto == 6)
-			fprintf(out, " [%s]", np_tcp_flags(m->pkt.tcp_flags, fl, sizeof(fl)));
-		if (m->pkt.has_l4 && (m->pkt.l4proto == 1 || m->pkt.l4proto == 58))
+		if (m->pkt.has_l4 && m->pkt.l4proto == IPPROTO_TCP)
+			fprintf(out, " [%s]", pkt_tcp_flags(m->pkt.tcp_flags, fl, sizeof(fl)));
+		if (m->pkt.has_l4 && (m->pkt.l4proto == IPPROTO_ICMP || m->pkt.l4proto == IPPROTO_ICMPV6))
 			fprintf(out, " type %u code %u", m->pkt.icmp_type, m->pkt.icmp_code);
 	}
 	fprintf(out, " len %u", m->len);
@@ -153,13 +140,13 @@ void np_meta_text(FILE *out, const struct np_skb_meta *m, const char *probe)
 	fprintf(out, " skb 0x%llx", (unsigned long long)m->skb);
 }
 
-void np_task_text(FILE *out, const struct np_skb_meta *m)
+void pkt_task_text(FILE *out, const struct np_skb_meta *m)
 {
 	if (m->in_task)
 		fprintf(out, " %s:%u", m->comm, m->pid);
 }
 
-void np_lost_report(struct np_lost *l, uint64_t total, bool final)
+void pkt_lost_report(struct pkt_lost *l, uint64_t total, bool final)
 {
 	if (total > l->reported)
 		np_err("%llu events lost: ring buffer full or probe nested (%llu in total)",

@@ -91,7 +91,7 @@ static const struct probe probes[NP_P_MAX] = {
 };
 
 struct trace_opts {
-	struct np_filter_opts f;
+	struct filter_opts f;
 	enum level level;
 	bool json;
 	bool timeline;
@@ -140,7 +140,7 @@ static void usage(FILE *out)
 	      "  --track                once an skb matched, show it everywhere until freed\n"
 	      "  --duration SECS        stop after SECS\n"
 	      "  --count N              stop after N events (N packets with --timeline)\n"
-	      NP_FILTER_USAGE
+	      FILTER_USAGE
 	      "  -v, --verbose          list attached and missing probes\n"
 	      "  -h, --help\n"
 	      "\n"
@@ -157,7 +157,7 @@ static const struct option long_opts[] = {
 	{ "track", no_argument, NULL, OPT_TRACK },
 	{ "duration", required_argument, NULL, OPT_DURATION },
 	{ "count", required_argument, NULL, OPT_COUNT },
-	NP_FILTER_LONG_OPTS,
+	FILTER_LONG_OPTS,
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ 0 },
@@ -214,11 +214,11 @@ static int parse_opts(int argc, char **argv, struct trace_opts *o)
 				return -EINVAL;
 			}
 			break;
-		case NP_OPT_NETNS:
-		case NP_OPT_IFNAME:
-		case NP_OPT_MARK:
-		case NP_OPT_PID:
-			if (np_filter_opt(&o->f, c, optarg))
+		case FILTER_OPT_NETNS:
+		case FILTER_OPT_IFNAME:
+		case FILTER_OPT_MARK:
+		case FILTER_OPT_PID:
+			if (filter_opt(&o->f, c, optarg))
 				return -EINVAL;
 			break;
 		case 'v':
@@ -235,7 +235,7 @@ static int parse_opts(int argc, char **argv, struct trace_opts *o)
 			return -EINVAL;
 		}
 	}
-	return np_filter_expr(&o->f, argc - optind, argv + optind);
+	return filter_expr(&o->f, argc - optind, argv + optind);
 }
 
 /* Probe-specific detail: drop reason and location, return codes. */
@@ -269,8 +269,7 @@ static void event_detail(struct trace_ctx *t, const struct np_trace_event *e,
 		if (fib)
 			jw_kv_u64(jw, "table", e->location);
 		if (rc_json) {
-			jw_key(jw, "rc");
-			jw_i64(jw, (int32_t)e->arg);
+			jw_kv_i64(jw, "rc", (int32_t)e->arg);
 		}
 		if (e->probe == NP_P_ICMP_SEND) {
 			jw_kv_u64(jw, "icmp_send_type", e->arg >> 8);
@@ -321,23 +320,22 @@ static void emit_event(struct trace_ctx *t, const struct np_trace_event *e, stru
 	name = probe_name(t, e, &layer, nb, sizeof(nb));
 	if (jw) {
 		jw_start_object(jw);
-		np_meta_json(jw, &e->m, name);
+		pkt_meta_json(jw, &e->m, name);
 		jw_kv_string(jw, "layer", layer);
 		event_detail(t, e, jw);
 		if (prev) {
-			jw_key(jw, "delta_us");
-			jw_double(jw, (e->m.ts_ns - prev->m.ts_ns) / 1e3, 3);
+			jw_kv_double(jw, "delta_us", (e->m.ts_ns - prev->m.ts_ns) / 1e3, 3);
 		}
 		jw_end_object(jw);
 		return;
 	}
 	if (prev)
 		printf("  %+10.3fus ", (e->m.ts_ns - prev->m.ts_ns) / 1e3);
-	np_meta_text(stdout, &e->m, name);
+	pkt_meta_text(stdout, &e->m, name);
 	if (e->probe == NP_P_KFUNC)
 		printf(" [%s]", layer);
 	event_detail(t, e, NULL);
-	np_task_text(stdout, &e->m);
+	pkt_task_text(stdout, &e->m);
 	fputc('\n', stdout);
 }
 
@@ -367,14 +365,13 @@ static void flush_timeline(struct trace_ctx *t, struct timeline *tl)
 		jw_start_object(&jw);
 		snprintf(sk, sizeof(sk), "0x%llx", (unsigned long long)tl->skb);
 		jw_kv_string(&jw, "skb", sk);
-		jw_kv_string(&jw, "proto", np_proto_name(&first->m.pkt, pb, sizeof(pb)));
+		jw_kv_string(&jw, "proto", pkt_proto_name(&first->m.pkt, pb, sizeof(pb)));
 		jw_kv_string(&jw, "src", first->m.pkt.family ?
-			     np_addr(&first->m.pkt, true, a, sizeof(a)) : NULL);
+			     pkt_addr(&first->m.pkt, true, a, sizeof(a)) : NULL);
 		jw_kv_string(&jw, "dst", first->m.pkt.family ?
-			     np_addr(&first->m.pkt, false, b, sizeof(b)) : NULL);
+			     pkt_addr(&first->m.pkt, false, b, sizeof(b)) : NULL);
 		jw_kv_u64(&jw, "hops", tl->n);
-		jw_key(&jw, "total_us");
-		jw_double(&jw, (tl->ev[tl->n - 1].m.ts_ns - first->m.ts_ns) / 1e3, 3);
+		jw_kv_double(&jw, "total_us", (tl->ev[tl->n - 1].m.ts_ns - first->m.ts_ns) / 1e3, 3);
 		jw_key(&jw, "events");
 		jw_start_array(&jw);
 		for (size_t i = 0; i < tl->n; i++)
@@ -473,13 +470,6 @@ static int on_event(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	if (!np_verbose || level == LIBBPF_DEBUG)
-		return 0;
-	return vfprintf(stderr, fmt, ap);
-}
-
 /* The probe a program serves, from its section "tp_btf/NAME" or "raw_tp/NAME"; -1: none. */
 static int program_probe(struct bpf_program *prog)
 {
@@ -538,7 +528,7 @@ static int open_load(struct trace_opts *o, const struct btf *vmlinux, bool btf_f
 	kfunc_configure(kp, skel, kfuncs);
 	bpf_program__set_autoload(skel->progs.np_copy_entry, o->track_copies);
 	bpf_program__set_autoload(skel->progs.np_copy_return, o->track_copies);
-	err = np_filter_apply(&o->f, skel->obj, "trace");
+	err = filter_apply(&o->f, skel->obj, "trace");
 	if (err) {
 		trace_bpf__destroy(skel);
 		return err;
@@ -705,7 +695,7 @@ static int run(struct trace_opts *o)
 	struct trace_bpf *skel = NULL;
 	struct ring_buffer *rb = NULL;
 	struct attached at = { .n = 0 };
-	struct np_lost lost = { 0 };
+	struct pkt_lost lost = { 0 };
 	struct btf *vmlinux;
 	double start, next_lost;
 	int err;
@@ -719,7 +709,7 @@ static int run(struct trace_opts *o)
 		np_err("out of memory");
 		goto cleanup;
 	}
-	libbpf_set_print(libbpf_print);
+	libbpf_set_print(np_libbpf_print);
 	t.kp.filter = &o->f;
 	o->track_copies = o->track && kfunc_have_kprobes();
 	err = plan_kfuncs(&t, vmlinux);
@@ -765,7 +755,7 @@ static int run(struct trace_opts *o)
 			flush_idle(&t, (uint64_t)(now * 1e9), false);
 		fflush(stdout);
 		if (now >= next_lost) {
-			np_lost_report(&lost, np_percpu_sum(bpf_map__fd(skel->maps.stats),
+			pkt_lost_report(&lost, np_percpu_sum(bpf_map__fd(skel->maps.stats),
 							    NP_TRACE_STAT_LOST) +
 					      np_prog_misses(skel->obj) + kfunc_misses(&t.kp), false);
 			next_lost = now + 1;
@@ -778,7 +768,7 @@ static int run(struct trace_opts *o)
 	if (o->timeline)
 		flush_idle(&t, 0, true);
 	fflush(stdout);
-	np_lost_report(&lost, np_percpu_sum(bpf_map__fd(skel->maps.stats), NP_TRACE_STAT_LOST) +
+	pkt_lost_report(&lost, np_percpu_sum(bpf_map__fd(skel->maps.stats), NP_TRACE_STAT_LOST) +
 		       np_prog_misses(skel->obj) + kfunc_misses(&t.kp), true);
 	np_info("trace: %llu events matched, %llu lost in the ring buffer, %llu missed "
 		"(probe nested)",
@@ -811,17 +801,17 @@ int cmd_trace(int argc, char **argv)
 
 	err = parse_opts(argc, argv, &o);
 	if (err) {
-		np_filter_free(&o.f);
+		filter_free(&o.f);
 		return err > 0 ? NP_EXIT_OK : NP_EXIT_USAGE;
 	}
 	missing = caps_missing_for_ebpf();
 	if (missing) {
 		np_err("trace needs %s", missing);
-		np_filter_free(&o.f);
+		filter_free(&o.f);
 		return NP_EXIT_PRIVILEGE;
 	}
 	err = run(&o);
-	np_filter_free(&o.f);
+	filter_free(&o.f);
 	if (err == -EPERM || err == -EACCES)
 		return NP_EXIT_PRIVILEGE;
 	return err ? NP_EXIT_USAGE : NP_EXIT_OK;

@@ -139,11 +139,6 @@ static int try_kprobe_multi(void)
 	return err == -ESRCH || err == -ENOENT ? 0 : err;
 }
 
-static int silent_print(enum libbpf_print_level l, const char *f, va_list ap)
-{
-	return 0;
-}
-
 const char *kfunc_method_name(enum kfunc_method m)
 {
 	static const char *const names[] = {
@@ -161,7 +156,7 @@ bool kfunc_have_kprobes(void)
 
 void kfunc_probe_method(struct kfunc_probes *kp, const struct btf *btf)
 {
-	libbpf_print_fn_t old = libbpf_set_print(silent_print);
+	libbpf_print_fn_t old = libbpf_set_print(np_libbpf_silent);
 	static char why[200];
 	bool kprobes;
 	int err;

@@ -18,7 +18,7 @@ struct bpf_link;
 struct kallsyms;
 struct trace_bpf;
 struct trace_kfunc_bpf;
-struct np_filter_opts;
+struct filter_opts;
 
 enum kfunc_level { KF_NONE, KF_STANDARD, KF_FULL, KF_ALL_SKB };
 /* Best first: one link for all; a link per function; a loaded program per function. */
@@ -41,7 +41,7 @@ struct kfunc_probes {
 	int multi_err;		/* why not kprobe-multi: -errno of the attempt */
 	int fentry_err;		/* why not fentry */
 	const char *forced;	/* NETOPROC_KFUNC_METHOD, for tests */
-	const struct np_filter_opts *filter;	/* written into each fentry object */
+	const struct filter_opts *filter;	/* written into each fentry object */
 	struct kfunc_target *t;
 	size_t n;
 	struct kfunc_target **by_sym;	/* attached ones, sorted by sym, for events */

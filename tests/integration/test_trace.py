@@ -357,7 +357,7 @@ except OSError as e:
     check(all(e.get("comm") == "python3" for e in fib), "the sender, in process context")
 
 
-# Kernel functions of each level (src/trace_kfunc.c), and what this machine says of them:
+# Kernel functions of each level (src/pktpath/trace_kfunc.c), and what this machine says of them:
 # its kernel (6.18, CI's) has no kprobes, no fprobe and no fentry (EPERM), so each is listed
 # once as missing, with the reason, and the tracepoints run as before.
 KFUNC_STANDARD = ("ip_rcv", "ip_local_deliver", "ip_forward", "__ip_local_out", "ip_output",

@@ -103,15 +103,15 @@ static void test_format_bytes(void)
 {
 	char b[32];
 
-	format_bytes(b, sizeof(b), 0);
+	output_format_bytes(b, sizeof(b), 0);
 	CHECK_STR(b, "0 B");
-	format_bytes(b, sizeof(b), 1023);
+	output_format_bytes(b, sizeof(b), 1023);
 	CHECK_STR(b, "1023 B");
-	format_bytes(b, sizeof(b), 1024);
+	output_format_bytes(b, sizeof(b), 1024);
 	CHECK_STR(b, "1.0 KiB");
-	format_bytes(b, sizeof(b), 1536 * 1024);
+	output_format_bytes(b, sizeof(b), 1536 * 1024);
 	CHECK_STR(b, "1.5 MiB");
-	format_bytes(b, sizeof(b), 10ULL << 30);
+	output_format_bytes(b, sizeof(b), 10ULL << 30);
 	CHECK_STR(b, "10.0 GiB");
 }
 
@@ -122,32 +122,36 @@ static void test_format_endpoint(void)
 
 	e.addr[10] = e.addr[11] = 0xff;
 	e.addr[12] = 192; e.addr[13] = 0; e.addr[14] = 2; e.addr[15] = 7;
-	format_endpoint(b, sizeof(b), &e, true);
+	output_format_endpoint(b, sizeof(b), &e, true);
 	CHECK_STR(b, "192.0.2.7:443");
-	format_endpoint(b, sizeof(b), &e, false);
+	output_format_endpoint(b, sizeof(b), &e, false);
 	CHECK_STR(b, "192.0.2.7");
 	memset(e.addr, 0, 16);
 	e.addr[0] = 0x20; e.addr[1] = 0x01; e.addr[2] = 0x0d; e.addr[3] = 0xb8; e.addr[15] = 1;
-	format_endpoint(b, sizeof(b), &e, true);
+	output_format_endpoint(b, sizeof(b), &e, true);
 	CHECK_STR(b, "[2001:db8::1]:443");
 	memset(e.addr, 0, 16);
 	e.port = 0;
-	format_endpoint(b, sizeof(b), &e, true);
+	output_format_endpoint(b, sizeof(b), &e, true);
 	CHECK_STR(b, "*:*");
 	e.addr[10] = e.addr[11] = 0xff;	/* v4-mapped 0.0.0.0:0: unconnected IPv4 */
-	format_endpoint(b, sizeof(b), &e, true);
+	output_format_endpoint(b, sizeof(b), &e, true);
 	CHECK_STR(b, "*:*");
 }
 
 static void test_names(void)
 {
-	CHECK_STR(proto_name(6, 2), "tcp");
-	CHECK_STR(proto_name(17, 10), "udp");
-	CHECK_STR(proto_name(1, 2), "icmp");
-	CHECK_STR(proto_name(58, 10), "icmpv6");
-	CHECK_STR(tcp_state_name(1), "ESTABLISHED");
-	CHECK_STR(tcp_state_name(10), "LISTEN");
-	CHECK_STR(tcp_state_name(200), "UNKNOWN");
+	CHECK_STR(output_proto_name(6, 2), "tcp");
+	CHECK_STR(output_proto_name(17, 10), "udp");
+	CHECK_STR(output_proto_name(1, 2), "icmp");
+	/* One table for every output: the monitor and the tracer both say icmp6. */
+	CHECK_STR(output_proto_name(58, 10), "icmp6");
+	CHECK_STR(output_proto_name(255, 2), "raw");
+	CHECK_STR(output_proto_name(0, 10), "ipv6");
+	CHECK_STR(output_proto_name(253, 2), "other");
+	CHECK_STR(output_tcp_state(1), "ESTABLISHED");
+	CHECK_STR(output_tcp_state(10), "LISTEN");
+	CHECK_STR(output_tcp_state(200), "UNKNOWN");
 	CHECK(view_name_matches("NGINX-worker", "nginx"));
 	CHECK(view_name_matches("curl", "URL"));
 	CHECK(!view_name_matches("curl", "wget"));

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* src/packet_parse.c on hand-built frames: framing, IP options and extension headers. */
+/* src/monitor/capture/packet_parse.c on hand-built frames: framing, IP options and extension headers. */
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include "harness.h"

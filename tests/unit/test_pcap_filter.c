@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * The pcap filter as it runs in the kernel: libpcap's classic BPF translated
- * to eBPF (src/cbpf_translate.c), written into the filter region of a test
+ * to eBPF (src/filter/cbpf_translate.c), written into the filter region of a test
  * program (tests/bpf/pcap_region_test.bpf.c), loaded and run on many
  * generated packets through BPF_PROG_TEST_RUN, each result compared with
  * libpcap's own bpf_filter() on the same bytes. Plus the translator's and

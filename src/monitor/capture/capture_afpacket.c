@@ -923,16 +923,6 @@ static int afp_collect(struct capture *c, struct np_model *m)
 	return 0;
 }
 
-static void free_table(struct htab *h)
-{
-	size_t i = 0;
-	void *v;
-
-	while (htab_next(h, &i, NULL, &v))
-		free(v);
-	htab_free(h);
-}
-
 static void afp_close(struct capture *c)
 {
 	struct afp *a = c->priv;
@@ -958,12 +948,12 @@ static void afp_close(struct capture *c)
 			close(a->hint_fd[i]);
 	if (a->diag_fd >= 0)
 		close(a->diag_fd);
-	free_table(&a->socks);
+	htab_free_all(&a->socks);
 	htab_free(&a->by_tuple);
 	htab_free(&a->by_local);
 	htab_free(&a->misses);
-	free_table(&a->unknown);
-	free_table(&a->peers);
+	htab_free_all(&a->unknown);
+	htab_free_all(&a->peers);
 	ps_free(&a->ps);
 	free(a);
 	c->priv = NULL;

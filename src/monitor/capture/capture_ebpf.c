@@ -16,6 +16,7 @@
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include "lib/bpf_util.h"
 #include "lib/caps.h"
 #include "lib/cgroup.h"
 #include "lib/kernel_features.h"
@@ -41,19 +42,10 @@ struct ebpf_capture {
 	bool checking;			/* a dump for the self-check: records go to it */
 	int cgroup_fd;
 	struct np_model *model;	/* target of ring buffer callbacks */
-	int cpus;
 	unsigned netns_skipped;	/* namespaces a dump could not enter */
 };
 
 _Static_assert(sizeof(struct np_sock_record) % 8 == 0, "record must stay 8-byte aligned");
-
-/* With -v, libbpf's warnings (attach failures); its load reports go through ebpf_load.c. */
-static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	if (!np_verbose || level == LIBBPF_DEBUG)
-		return 0;
-	return vfprintf(stderr, fmt, ap);
-}
 
 /* A socket record from the kernel: to the self-check, the model, or (ours) nowhere. */
 static int deliver(struct ebpf_capture *ec, const struct np_sock_record *r, double now)
@@ -206,23 +198,10 @@ static int read_udp_peers(struct ebpf_capture *ec, struct np_model *m)
 	return err;
 }
 
-/* A kernel counter summed over CPUs. */
-static uint64_t stat_sum(struct ebpf_capture *ec, __u32 idx)
-{
-	__u64 *vals = calloc(ec->cpus, sizeof(__u64));
-	uint64_t sum = 0;
-
-	if (vals && !bpf_map_lookup_elem(bpf_map__fd(ec->loaded.skel->maps.stats), &idx, vals))
-		for (int c = 0; c < ec->cpus; c++)
-			sum += vals[c];
-	free(vals);
-	return sum;
-}
-
 static void read_stats(struct ebpf_capture *ec, struct np_model *m)
 {
 	for (__u32 i = 0; i < NP_STAT_MAX; i++)
-		m->stat[i] = stat_sum(ec, i);
+		m->stat[i] = np_percpu_sum(bpf_map__fd(ec->loaded.skel->maps.stats), i);
 	m->lost_records = m->stat[NP_STAT_RINGBUF_LOST] + ec->perf_lost;
 }
 
@@ -504,7 +483,8 @@ static int self_check(struct ebpf_capture *ec, const struct capture_opts *o, str
 	/* Closed now: their last packets and close records are recognised by cookie. */
 	selfcheck_close(&ec->check);
 	if (err) {
-		uint64_t nostore = stat_sum(ec, NP_STAT_STORAGE_FAIL);
+		uint64_t nostore = np_percpu_sum(bpf_map__fd(ec->loaded.skel->maps.stats),
+						 NP_STAT_STORAGE_FAIL);
 
 		/* Seen on 7.x under a CPU without cmpxchg16b: kmalloc_nolock() always fails. */
 		if (nostore)
@@ -538,8 +518,7 @@ int ebpf_capture_open(struct capture *c, const struct capture_opts *o)
 	c->collect = ebpf_collect;
 	c->close = ebpf_close;
 	c->cmdline = ebpf_cmdline;
-	ec->cpus = libbpf_num_possible_cpus();
-	libbpf_set_print(libbpf_print);
+	libbpf_set_print(np_libbpf_print);
 
 	if ((err = ebpf_choose_tier(o->attach, o->btf_path, &tier)))
 		goto fail;

@@ -57,25 +57,14 @@ int ps_init(struct proc_sockets *ps, const char *scope)
 
 static void clear_inodes(struct proc_sockets *ps)
 {
-	size_t i = 0;
-	void *v;
-
-	while (htab_next(&ps->inodes, &i, NULL, &v))
-		free(v);
-	htab_free(&ps->inodes);
+	htab_free_all(&ps->inodes);
 	htab_init(&ps->inodes, sizeof(uint64_t));
 }
 
 void ps_free(struct proc_sockets *ps)
 {
-	size_t i = 0;
-	void *v;
-
-	clear_inodes(ps);
-	while (htab_next(&ps->pids, &i, NULL, &v))
-		free(v);
-	htab_free(&ps->inodes);
-	htab_free(&ps->pids);
+	htab_free_all(&ps->inodes);
+	htab_free_all(&ps->pids);
 	htab_free(&ps->scope_ids);
 }
 

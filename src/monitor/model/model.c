@@ -86,22 +86,13 @@ void model_free(struct np_model *m)
 		free(p->cgroup_path);
 		free(p);
 	}
-	i = 0;
-	while (htab_next(&m->socks, &i, NULL, &v))
-		free(v);
-	i = 0;
-	while (htab_next(&m->unknown_last, &i, NULL, &v))
-		free(v);
+	htab_free_all(&m->socks);
+	htab_free_all(&m->unknown_last);
 	free_conns(m, &m->unknown);
-	i = 0;
-	while (htab_next(&m->peer_last, &i, NULL, &v))
-		free(v);
-	htab_free(&m->socks);
+	htab_free_all(&m->peer_last);
 	htab_free(&m->procs);
 	htab_free(&m->by_pid);
 	htab_free(&m->conns);
-	htab_free(&m->unknown_last);
-	htab_free(&m->peer_last);
 	htab_free(&m->peers);
 }
 

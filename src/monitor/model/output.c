@@ -2,9 +2,11 @@
 #include <arpa/inet.h>
 #include <inttypes.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <string.h>
 #include "lib/json_writer.h"
+#include "lib/proto.h"
 #include "monitor/model/output.h"
 
 /* Keep in sync with enum np_stat in monitor_abi.h. */
@@ -20,18 +22,18 @@ static const char *const np_stat_names[NP_STAT_MAX] = {
 
 #define PRETTY_UNKNOWN_REMOTES 10
 
-uint64_t lost_total(const struct np_model *m)
+uint64_t output_lost_total(const struct np_model *m)
 {
 	return m->lost_records;
 }
 
-const char *lost_what(const char *mode)
+const char *output_lost_what(const char *mode)
 {
 	return mode && strcmp(mode, "afpacket") == 0 ? "packets (capture ring full)" :
 						       "socket records (ring buffer full)";
 }
 
-void format_bytes(char *buf, size_t size, uint64_t bytes)
+void output_format_bytes(char *buf, size_t size, uint64_t bytes)
 {
 	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB" };
 	double v = bytes;
@@ -63,7 +65,7 @@ static bool all_zero(const uint8_t *a, size_t n)
 	return true;
 }
 
-void format_endpoint(char *buf, size_t size, const struct np_endpoint *e, bool with_port)
+void output_format_endpoint(char *buf, size_t size, const struct np_endpoint *e, bool with_port)
 {
 	char ip[INET6_ADDRSTRLEN];
 	bool v4 = is_v4_mapped(e->addr);
@@ -82,22 +84,20 @@ void format_endpoint(char *buf, size_t size, const struct np_endpoint *e, bool w
 		snprintf(buf, size, "[%s]:%u", ip, e->port);
 }
 
-const char *proto_name(uint8_t protocol, uint16_t family)
+const char *output_proto_name(uint8_t protocol, uint16_t family)
 {
-	switch (protocol) {
-	case IPPROTO_TCP: return "tcp";
-	case IPPROTO_UDP: return "udp";
-	case IPPROTO_ICMP: return "icmp";
-	case IPPROTO_ICMPV6: return "icmpv6";
-	case IPPROTO_UDPLITE: return "udplite";
-	case IPPROTO_SCTP: return "sctp";
-	case IPPROTO_RAW: return "raw";
-	case 0: return family == AF_INET6 ? "ipv6" : "ip";
-	default: return "other";
-	}
+	const char *name = ip_proto_name(protocol);
+
+	if (name)
+		return name;
+	if (protocol == IPPROTO_RAW)
+		return "raw";
+	if (protocol == 0)	/* a raw socket of no protocol: named by its family */
+		return family == AF_INET6 ? "ipv6" : "ip";
+	return "other";
 }
 
-const char *tcp_state_name(uint8_t state)
+const char *output_tcp_state(uint8_t state)
 {
 	static const char *const names[] = {
 		"UNKNOWN", "ESTABLISHED", "SYN_SENT", "SYN_RECV", "FIN_WAIT1", "FIN_WAIT2",
@@ -111,7 +111,7 @@ const char *tcp_state_name(uint8_t state)
 static const char *conn_state(const struct np_conn *c)
 {
 	if (c->protocol == IPPROTO_TCP)
-		return c->closed && c->state != 7 ? "CLOSED" : tcp_state_name(c->state);
+		return c->closed && c->state != TCP_CLOSE ? "CLOSED" : output_tcp_state(c->state);
 	if (!c->cookie)
 		return NULL;	/* unknown-remote row: no socket */
 	return c->closed ? "CLOSED" : "OPEN";
@@ -132,14 +132,14 @@ static void json_conn(struct json_writer *jw, const struct view *v, const struct
 	char buf[64];
 
 	jw_start_object(jw);
-	jw_kv_string(jw, "proto", proto_name(c->protocol, c->family));
+	jw_kv_string(jw, "proto", output_proto_name(c->protocol, c->family));
 	if (c->cookie) {
-		format_endpoint(buf, sizeof(buf), &c->local, true);
+		output_format_endpoint(buf, sizeof(buf), &c->local, true);
 		jw_kv_string(jw, "local", buf);
-		format_endpoint(buf, sizeof(buf), &c->remote, true);
+		output_format_endpoint(buf, sizeof(buf), &c->remote, true);
 	} else {
 		jw_kv_string(jw, "local", NULL);
-		format_endpoint(buf, sizeof(buf), &c->remote, false);
+		output_format_endpoint(buf, sizeof(buf), &c->remote, false);
 	}
 	jw_kv_string(jw, "remote", buf);
 	jw_kv_string(jw, "state", conn_state(c));
@@ -154,7 +154,7 @@ static void json_conn(struct json_writer *jw, const struct view *v, const struct
 			if (!(t->rx_packets | t->tx_packets))
 				continue;
 			jw_start_object(jw);
-			format_endpoint(buf, sizeof(buf), &pe->remote, true);
+			output_format_endpoint(buf, sizeof(buf), &pe->remote, true);
 			jw_kv_string(jw, "remote", buf);
 			jw_kv_u64(jw, "rx_bytes", t->rx_bytes);
 			jw_kv_u64(jw, "tx_bytes", t->tx_bytes);
@@ -170,29 +170,13 @@ static void json_conn(struct json_writer *jw, const struct view *v, const struct
 static void json_proc(struct json_writer *jw, const struct view *v, const struct np_proc *p)
 {
 	jw_start_object(jw);
-	jw_key(jw, "pid");
-	if (p->is_unknown)
-		jw_null(jw);
-	else
-		jw_u64(jw, p->pid);
+	jw_kv_u64_or_null(jw, "pid", !p->is_unknown, p->pid);
 	jw_kv_string(jw, "process", p->comm);
 	json_traffic(jw, view_traffic(v, p));
-	jw_key(jw, "uid");
-	if (p->is_unknown)
-		jw_null(jw);
-	else
-		jw_u64(jw, p->uid);
+	jw_kv_u64_or_null(jw, "uid", !p->is_unknown, p->uid);
 	jw_kv_string(jw, "cgroup", p->cgroup_path);
-	jw_key(jw, "cgroup_id");
-	if (p->is_unknown)
-		jw_null(jw);
-	else
-		jw_u64(jw, p->cgroup_id);
-	jw_key(jw, "start_time");
-	if (p->is_unknown)
-		jw_null(jw);
-	else
-		jw_u64(jw, p->start_ns);
+	jw_kv_u64_or_null(jw, "cgroup_id", !p->is_unknown, p->cgroup_id);
+	jw_kv_u64_or_null(jw, "start_time", !p->is_unknown, p->start_ns);
 	jw_kv_string(jw, "cmdline", p->cmdline);
 	jw_key(jw, "connections");
 	jw_start_array(jw);
@@ -254,8 +238,8 @@ static void pretty_row(FILE *out, const char *pid, const char *name,
 {
 	char rx[32], tx[32];
 
-	format_bytes(rx, sizeof(rx), t->rx_bytes);
-	format_bytes(tx, sizeof(tx), t->tx_bytes);
+	output_format_bytes(rx, sizeof(rx), t->rx_bytes);
+	output_format_bytes(tx, sizeof(tx), t->tx_bytes);
 	fprintf(out, "%s%-8s %-20.20s %12s %12s %10" PRIu64 " %10" PRIu64 "%s\n", on, pid, name,
 		rx, tx, t->rx_packets, t->tx_packets, off);
 }
@@ -279,9 +263,9 @@ static void write_pretty(FILE *out, const struct view *v, const struct run_info 
 			for (size_t j = 0; j < n; j++) {
 				char name[80], addr[64];
 
-				format_endpoint(addr, sizeof(addr), &top[j]->remote, false);
+				output_format_endpoint(addr, sizeof(addr), &top[j]->remote, false);
 				snprintf(name, sizeof(name), "  %s %s",
-					 proto_name(top[j]->protocol, top[j]->family), addr);
+					 output_proto_name(top[j]->protocol, top[j]->family), addr);
 				fprintf(out, "%s", dim);
 				pretty_row(out, "", name, view_conn_traffic(v, top[j]), "", off);
 			}
@@ -295,8 +279,8 @@ static void write_pretty(FILE *out, const struct view *v, const struct run_info 
 		fprintf(out, "%sdegraded: %s%s%s%s\n", dim, ri->degraded[i].part,
 			ri->degraded[i].instead ? " -> " : " (given up)",
 			ri->degraded[i].instead ? ri->degraded[i].instead : "", off);
-	if (lost_total(ri->model))
-		fprintf(out, "lost: %" PRIu64 " %s\n", lost_total(ri->model), lost_what(ri->mode));
+	if (output_lost_total(ri->model))
+		fprintf(out, "lost: %" PRIu64 " %s\n", output_lost_total(ri->model), output_lost_what(ri->mode));
 }
 
 void output_snapshot(FILE *out, enum out_format fmt, const struct view *v,
@@ -333,27 +317,29 @@ void output_degraded_json(struct json_writer *jw, const struct np_degraded *d, i
 	jw_end_array(jw);
 }
 
+void output_self_check_json(struct json_writer *jw, double ms)
+{
+	if (ms > 0)
+		jw_kv_double(jw, "self_check_ms", ms, 2);
+	else
+		jw_kv_null(jw, "self_check_ms");
+}
+
 void output_interval_json(FILE *out, const struct view *v, const struct run_info *ri)
 {
 	struct json_writer jw;
 
 	jw_init(&jw, out, false);
 	jw_start_object(&jw);
-	jw_key(&jw, "time");
-	jw_double(&jw, ri->time, 3);
-	jw_key(&jw, "interval");
-	jw_double(&jw, ri->interval, 3);
+	jw_kv_double(&jw, "time", ri->time, 3);
+	jw_kv_double(&jw, "interval", ri->interval, 3);
 	jw_kv_string(&jw, "mode", ri->mode);
 	jw_kv_string(&jw, "attach", ri->attach);
 	output_degraded_json(&jw, ri->degraded, ri->ndegraded);
-	jw_key(&jw, "self_check_ms");
-	if (ri->self_check_ms > 0)
-		jw_double(&jw, ri->self_check_ms, 2);
-	else
-		jw_null(&jw);
+	output_self_check_json(&jw, ri->self_check_ms);
 	jw_key(&jw, "processes");
 	json_procs(&jw, v);
-	jw_kv_u64(&jw, "lost", lost_total(ri->model));
+	jw_kv_u64(&jw, "lost", output_lost_total(ri->model));
 	jw_key(&jw, "counters");
 	jw_start_object(&jw);
 	for (int i = 0; i < NP_STAT_MAX; i++)
@@ -370,7 +356,7 @@ void output_live_table(FILE *out, const struct view *v, const struct run_info *r
 	if (clear)
 		fputs("\033[H\033[2J", out);
 	fprintf(out, "netoproc  mode %s (%s)  interval %.1fs  lost %" PRIu64 "\n\n",
-		ri->mode, ri->attach, ri->interval, lost_total(ri->model));
+		ri->mode, ri->attach, ri->interval, output_lost_total(ri->model));
 	write_pretty(out, v, ri, color);
 	fflush(out);
 }

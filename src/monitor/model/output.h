@@ -23,6 +23,8 @@ struct run_info {
 struct json_writer;
 /* "degraded": [{"part", "instead", "reason"}...] as a key of the object being written. */
 void output_degraded_json(struct json_writer *jw, const struct np_degraded *d, int n);
+/* "self_check_ms": its time, or null where it was skipped or not eBPF. */
+void output_self_check_json(struct json_writer *jw, double ms);
 
 void output_snapshot(FILE *out, enum out_format fmt, const struct view *v,
 		     const struct run_info *ri, bool color);
@@ -33,12 +35,12 @@ void output_live_table(FILE *out, const struct view *v, const struct run_info *r
 		       bool clear, bool color);
 
 /* Formatting helpers, exposed for unit tests. */
-void format_bytes(char *buf, size_t size, uint64_t bytes);	/* 1024-based */
-void format_endpoint(char *buf, size_t size, const struct np_endpoint *e, bool wildcard_port);
-const char *proto_name(uint8_t protocol, uint16_t family);
-const char *tcp_state_name(uint8_t state);
-uint64_t lost_total(const struct np_model *m);
+void output_format_bytes(char *buf, size_t size, uint64_t bytes);	/* 1024-based */
+void output_format_endpoint(char *buf, size_t size, const struct np_endpoint *e, bool wildcard_port);
+const char *output_proto_name(uint8_t protocol, uint16_t family);
+const char *output_tcp_state(uint8_t state);
+uint64_t output_lost_total(const struct np_model *m);
 /* What `lost` counts in this capture mode. */
-const char *lost_what(const char *mode);
+const char *output_lost_what(const char *mode);
 
 #endif
