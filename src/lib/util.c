@@ -2,6 +2,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -139,4 +140,23 @@ ssize_t read_small_file(const char *path, char *buf, size_t size)
 	buf[total] = '\0';
 	close(fd);
 	return total;
+}
+
+int parse_seconds_opt(const char *s, const char *name, double *out)
+{
+	if (!parse_seconds(s, out))
+		return 0;
+	np_err("invalid value '%s' for --%s: expected a positive number of seconds", s, name);
+	return -EINVAL;
+}
+
+int np_opt_error(int c, char **argv)
+{
+	if (c == ':')
+		np_err("option '%s' needs a value", argv[optind - 1]);
+	else if (optopt)
+		np_err("unknown option '-%c'", optopt);
+	else
+		np_err("unknown option '%s'", argv[optind - 1]);
+	return -EINVAL;
 }

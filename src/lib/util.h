@@ -26,6 +26,10 @@ void np_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 /* A positive decimal number of seconds ("2", "0.5", "1e-1" is refused). */
 int parse_seconds(const char *s, double *out);
+/* The same for option --@name, with the one-line error: 0 or -EINVAL. */
+int parse_seconds_opt(const char *s, const char *name, double *out);
+/* getopt_long's ':' (a value missing) or '?' (unknown option) as one line: -EINVAL. */
+int np_opt_error(int c, char **argv);
 
 /* Set by SIGINT/SIGTERM once np_catch_stop_signals() ran: commands end cleanly. */
 extern volatile sig_atomic_t np_stop_requested;

@@ -165,12 +165,12 @@ int parse_monitor_opts(int argc, char **argv, struct monitor_opts *o)
 	while ((c = getopt_long(argc, argv, ":vh", long_opts, NULL)) != -1) {
 		switch (c) {
 		case OPT_DURATION:
-		case OPT_INTERVAL:
-			if (parse_seconds(optarg, c == OPT_DURATION ? &o->duration : &o->interval)) {
-				np_err("invalid value '%s' for --%s: expected a positive number of seconds",
-				       optarg, c == OPT_DURATION ? "duration" : "interval");
+			if (parse_seconds_opt(optarg, "duration", &o->duration))
 				return -EINVAL;
-			}
+			break;
+		case OPT_INTERVAL:
+			if (parse_seconds_opt(optarg, "interval", &o->interval))
+				return -EINVAL;
 			break;
 		case OPT_FORMAT:
 			if ((err = pick(optarg, "format", formats, 3, &i)))
@@ -255,15 +255,8 @@ int parse_monitor_opts(int argc, char **argv, struct monitor_opts *o)
 		case 'h':
 			usage(stdout);
 			return 1;
-		case ':':
-			np_err("option '%s' needs a value", argv[optind - 1]);
-			return -EINVAL;
 		default:
-			if (optopt)
-				np_err("unknown option '-%c'", optopt);
-			else
-				np_err("unknown option '%s'", argv[optind - 1]);
-			return -EINVAL;
+			return np_opt_error(c, argv);
 		}
 	}
 	if (optind < argc) {

@@ -25,21 +25,17 @@
 #include "lib/util.h"
 #include "pktpath/drop.h"
 #include "pktpath/drop_reason.h"
+#include "pktpath/pkt_cmd.h"
 #include "pktpath/pkt_format.h"
 #include "drop.skel.h"
 
 _Static_assert(sizeof(struct np_skb_meta) == 128, "np_skb_meta layout");
 _Static_assert(sizeof(struct np_drop_event) == 144, "np_drop_event layout");
 
-#define POLL_MS 100
-
 struct drop_opts {
-	struct filter_opts f;
-	bool json;
+	struct pkt_opts c;	/* --format, --duration, --count, the filter */
 	bool summary;
 	double interval;	/* summary period; 0: at exit only */
-	double duration;
-	uint64_t count;
 };
 
 /* One summary row; zeroed before filling, so padding compares equal. */
@@ -62,6 +58,8 @@ struct drop_ctx {
 	struct kallsyms ksyms;
 	bool have_ksyms;
 	struct htab sum;
+	struct drop_bpf *skel;
+	double next_sum;	/* --interval: when the next table is due */
 	uint64_t shown;		/* events printed or counted */
 	bool done;
 };
@@ -86,81 +84,37 @@ static void usage(FILE *out)
 	      out);
 }
 
-enum { OPT_FORMAT = 256, OPT_SUMMARY, OPT_INTERVAL, OPT_DURATION, OPT_COUNT };
+enum { OPT_SUMMARY = 256, OPT_INTERVAL };
 
 static const struct option long_opts[] = {
-	{ "format", required_argument, NULL, OPT_FORMAT },
 	{ "summary", no_argument, NULL, OPT_SUMMARY },
 	{ "interval", required_argument, NULL, OPT_INTERVAL },
-	{ "duration", required_argument, NULL, OPT_DURATION },
-	{ "count", required_argument, NULL, OPT_COUNT },
-	FILTER_LONG_OPTS,
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "help", no_argument, NULL, 'h' },
+	PKT_LONG_OPTS,
 	{ 0 },
 };
 
-/* Returns 0, 1 when help was printed, or -EINVAL after a one-line error. */
-static int parse_opts(int argc, char **argv, struct drop_opts *o)
+static int drop_option(void *opts, int opt, const char *arg)
 {
-	int c;
+	struct drop_opts *o = opts;
 
-	memset(o, 0, sizeof(*o));
-	optind = 1;
-	opterr = 0;
-	/* Options may follow the expression, as with tcpdump; "--" ends them. */
-	while ((c = getopt_long(argc, argv, ":vh", long_opts, NULL)) != -1) {
-		switch (c) {
-		case OPT_FORMAT:
-			if (strcmp(optarg, "json") && strcmp(optarg, "text")) {
-				np_err("invalid value '%s' for --format", optarg);
-				return -EINVAL;
-			}
-			o->json = strcmp(optarg, "json") == 0;
-			break;
-		case OPT_SUMMARY:
-			o->summary = true;
-			break;
-		case OPT_INTERVAL:
-		case OPT_DURATION:
-			if (parse_seconds(optarg, c == OPT_INTERVAL ? &o->interval : &o->duration)) {
-				np_err("invalid value '%s' for --%s: expected a positive number of seconds",
-				       optarg, c == OPT_INTERVAL ? "interval" : "duration");
-				return -EINVAL;
-			}
-			break;
-		case OPT_COUNT:
-			if (parse_u64(optarg, 1, UINT64_MAX, &o->count)) {
-				np_err("invalid value '%s' for --count", optarg);
-				return -EINVAL;
-			}
-			break;
-		case FILTER_OPT_NETNS:
-		case FILTER_OPT_IFNAME:
-		case FILTER_OPT_MARK:
-		case FILTER_OPT_PID:
-			if (filter_opt(&o->f, c, optarg))
-				return -EINVAL;
-			break;
-		case 'v':
-			np_verbose = true;
-			break;
-		case 'h':
-			usage(stdout);
-			return 1;
-		case ':':
-			np_err("option '%s' needs a value", argv[optind - 1]);
-			return -EINVAL;
-		default:
-			np_err("unknown option '%s'", argv[optind - 1]);
-			return -EINVAL;
-		}
+	if (opt == OPT_SUMMARY) {
+		o->summary = true;
+		return 0;
 	}
+	if (opt == OPT_INTERVAL)
+		return parse_seconds_opt(arg, "interval", &o->interval);
+	return -EINVAL;
+}
+
+static int drop_check(void *opts)
+{
+	struct drop_opts *o = opts;
+
 	if (o->interval && !o->summary) {
 		np_err("--interval needs --summary");
 		return -EINVAL;
 	}
-	return filter_expr(&o->f, argc - optind, argv + optind);
+	return 0;
 }
 
 static const char *reason_str(struct drop_ctx *d, uint32_t reason, char *buf, size_t size)
@@ -186,7 +140,7 @@ static void print_event(struct drop_ctx *d, const struct np_drop_event *e)
 	const char *loc = location_str(d, e->location, lb, sizeof(lb));
 	struct json_writer jw;
 
-	if (d->o->json) {
+	if (d->o->c.json) {
 		jw_init(&jw, stdout, false);
 		jw_start_object(&jw);
 		pkt_meta_json(&jw, &e->m, "kfree_skb");
@@ -244,7 +198,7 @@ static int on_event(void *ctx, void *data, size_t size)
 	} else {
 		print_event(d, e);
 	}
-	if (d->o->count && ++d->shown >= d->o->count)
+	if (d->o->c.count && ++d->shown >= d->o->c.count)
 		d->done = true;
 	return 0;
 }
@@ -284,7 +238,7 @@ static void print_summary(struct drop_ctx *d, uint64_t lost, bool final)
 		n++;
 	}
 	qsort(rows, n, sizeof(*rows), cmp_row);
-	if (d->o->json) {
+	if (d->o->c.json) {
 		jw_init(&jw, stdout, false);
 		jw_start_object(&jw);
 		jw_kv_double(&jw, "time", now_realtime(), 6);
@@ -308,7 +262,7 @@ static void print_summary(struct drop_ctx *d, uint64_t lost, bool final)
 		const char *loc = location_str(d, k->location, lb, sizeof(lb));
 		const char *proto = pkt_proto_name(&p, pb, sizeof(pb));
 
-		if (d->o->json) {
+		if (d->o->c.json) {
 			jw_start_object(&jw);
 			jw_kv_u64(&jw, "count", rows[i].n);
 			jw_kv_string(&jw, "reason", reason);
@@ -325,7 +279,7 @@ static void print_summary(struct drop_ctx *d, uint64_t lost, bool final)
 			       k->ifname[0] ? k->ifname : "-", k->comm[0] ? k->comm : "-");
 		}
 	}
-	if (d->o->json) {
+	if (d->o->c.json) {
 		jw_end_array(&jw);
 		jw_end_object(&jw);
 		fputc('\n', stdout);
@@ -349,10 +303,10 @@ static int load_and_attach(struct drop_opts *o, int nargs, struct drop_bpf **out
 			np_err("drop: cannot open the BPF object: %s", strerror(-err));
 			return err;
 		}
-		skel->rodata->np_cfg = o->f.cfg;
+		skel->rodata->np_cfg = o->c.f.cfg;
 		skel->rodata->kfree_nargs = nargs >= 3 ? nargs : 3;
 		np_autoload_kind(skel->obj, i == 0 ? "tp_btf/" : "raw_tp/");
-		err = filter_apply(&o->f, skel->obj, "drop");
+		err = filter_apply(&o->c.f, skel->obj, "drop");
 		if (err) {
 			drop_bpf__destroy(skel);
 			return err;
@@ -372,16 +326,35 @@ static int load_and_attach(struct drop_opts *o, int nargs, struct drop_bpf **out
 	return err;
 }
 
-static int run(struct drop_opts *o)
+/* Every event lost so far: ring buffer full, or the program nested on its CPU. */
+static uint64_t drop_lost(void *ctx)
 {
+	struct drop_ctx *d = ctx;
+
+	return np_percpu_sum(bpf_map__fd(d->skel->maps.stats), NP_DROP_STAT_LOST) +
+	       np_prog_misses(d->skel->obj);
+}
+
+/* --summary --interval: the table every interval. */
+static void drop_after_report(void *ctx, double now, uint64_t lost)
+{
+	struct drop_ctx *d = ctx;
+
+	if (d->next_sum && now >= d->next_sum) {
+		print_summary(d, lost, false);
+		d->next_sum += d->o->interval;
+	}
+}
+
+static int run(void *opts)
+{
+	struct drop_opts *o = opts;
 	struct drop_ctx d = { .o = o };
-	struct drop_bpf *skel = NULL;
-	struct ring_buffer *rb = NULL;
-	struct pkt_lost lost = { 0 };
+	struct pkt_loop loop = { .name = "drop", .duration = o->c.duration, .done = &d.done,
+				 .ctx = &d, .lost = drop_lost, .after_report = drop_after_report };
 	struct btf *vmlinux;
 	const char *how = NULL;
 	int nargs;
-	double start, next_lost, next_sum;
 	int err;
 
 	vmlinux = btf__load_vmlinux_btf();
@@ -416,67 +389,27 @@ static int run(struct drop_opts *o)
 	}
 
 	libbpf_set_print(np_libbpf_print);
-	err = load_and_attach(o, nargs, &skel, &how);
-	if (err)
+	err = load_and_attach(o, nargs, &d.skel, &how);
+	if (err || (err = pkt_loop_open(&loop, bpf_map__fd(d.skel->maps.events), on_event, &d)))
 		goto cleanup;
-	rb = ring_buffer__new(bpf_map__fd(skel->maps.events), on_event, &d, NULL);
-	if (!rb) {
-		err = -errno;
-		np_err("drop: cannot open the ring buffer: %s", strerror(-err));
+	np_info("drop: capture attached: %s%s%s", how, o->c.f.expr ? ", filter: " : "",
+		o->c.f.expr ? o->c.f.expr : "");
+	d.next_sum = o->interval ? now_monotonic() + o->interval : 0;
+	if ((err = pkt_loop_run(&loop)))
 		goto cleanup;
-	}
-	np_info("drop: capture attached: %s%s%s", how, o->f.expr ? ", filter: " : "",
-		o->f.expr ? o->f.expr : "");
-
-	np_catch_stop_signals();
-	start = now_monotonic();
-	next_lost = start + 1;
-	next_sum = o->interval ? start + o->interval : 0;
-	while (!np_stop_requested && !d.done) {
-		double now;
-
-		/* Programs wake us only when the buffer fills: drain it on every turn. */
-		err = ring_buffer__poll(rb, POLL_MS);
-		if (err >= 0 || err == -EINTR)
-			err = ring_buffer__consume(rb);
-		if (err < 0 && err != -EINTR) {
-			np_err("drop: reading the ring buffer: %s", strerror(-err));
-			goto cleanup;
-		}
-		err = 0;
-		fflush(stdout);
-		now = now_monotonic();
-		if (now >= next_lost) {
-			pkt_lost_report(&lost, np_percpu_sum(bpf_map__fd(skel->maps.stats),
-							    NP_DROP_STAT_LOST) +
-					      np_prog_misses(skel->obj), false);
-			next_lost = now + 1;
-		}
-		if (next_sum && now >= next_sum) {
-			print_summary(&d, lost.reported, false);
-			next_sum += o->interval;
-		}
-		if (o->duration && now - start >= o->duration)
-			break;
-	}
-	/* What is already in the ring buffer happened before the stop: show it. */
-	if (!d.done)
-		ring_buffer__consume(rb);
-	pkt_lost_report(&lost, np_percpu_sum(bpf_map__fd(skel->maps.stats), NP_DROP_STAT_LOST) +
-		       np_prog_misses(skel->obj), true);
 	if (o->summary)
-		print_summary(&d, lost.reported, true);
+		print_summary(&d, loop.reported.reported, true);
 	np_info("drop: %llu drops seen, %llu matched the filters, %llu lost in the ring buffer, "
 		"%llu missed (probe nested)",
-		(unsigned long long)np_percpu_sum(bpf_map__fd(skel->maps.stats), NP_DROP_STAT_SEEN),
-		(unsigned long long)np_percpu_sum(bpf_map__fd(skel->maps.stats),
+		(unsigned long long)np_percpu_sum(bpf_map__fd(d.skel->maps.stats), NP_DROP_STAT_SEEN),
+		(unsigned long long)np_percpu_sum(bpf_map__fd(d.skel->maps.stats),
 						  NP_DROP_STAT_MATCHED),
-		(unsigned long long)np_percpu_sum(bpf_map__fd(skel->maps.stats), NP_DROP_STAT_LOST),
-		(unsigned long long)np_prog_misses(skel->obj));
+		(unsigned long long)np_percpu_sum(bpf_map__fd(d.skel->maps.stats), NP_DROP_STAT_LOST),
+		(unsigned long long)np_prog_misses(d.skel->obj));
 	fflush(stdout);
 cleanup:
-	ring_buffer__free(rb);
-	drop_bpf__destroy(skel);
+	pkt_loop_close(&loop);
+	drop_bpf__destroy(d.skel);
 	htab_free_all(&d.sum);
 	if (d.have_ksyms)
 		kallsyms_free(&d.ksyms);
@@ -485,26 +418,14 @@ cleanup:
 	return err;
 }
 
+static const struct pkt_cmd drop_cmd = {
+	.name = "drop", .long_opts = long_opts, .usage = usage, .option = drop_option,
+	.check = drop_check, .run = run,
+};
+
 int cmd_drop(int argc, char **argv)
 {
-	struct drop_opts o;
-	const char *missing;
-	int err;
+	struct drop_opts o = { 0 };
 
-	err = parse_opts(argc, argv, &o);
-	if (err) {
-		filter_free(&o.f);
-		return err > 0 ? NP_EXIT_OK : NP_EXIT_USAGE;
-	}
-	missing = caps_missing_for_ebpf();
-	if (missing) {
-		np_err("drop needs %s", missing);
-		filter_free(&o.f);
-		return NP_EXIT_PRIVILEGE;
-	}
-	err = run(&o);
-	filter_free(&o.f);
-	if (err == -EPERM || err == -EACCES)
-		return NP_EXIT_PRIVILEGE;
-	return err ? NP_EXIT_USAGE : NP_EXIT_OK;
+	return pkt_cmd_main(&drop_cmd, &o.c, &o, argc, argv);
 }

@@ -25,6 +25,7 @@
 #include "lib/kallsyms.h"
 #include "lib/util.h"
 #include "pktpath/drop_reason.h"
+#include "pktpath/pkt_cmd.h"
 #include "pktpath/pkt_format.h"
 #include "pktpath/trace.h"
 #include "pktpath/trace_kfunc.h"
@@ -32,7 +33,6 @@
 
 _Static_assert(sizeof(struct np_trace_event) == 144, "np_trace_event layout");
 
-#define POLL_MS 100
 #define TIMELINE_MAX 256	/* events kept per skb before its timeline is printed */
 #define TIMELINE_IDLE_NS 1000000000ull	/* an skb silent this long is done */
 
@@ -91,14 +91,11 @@ static const struct probe probes[NP_P_MAX] = {
 };
 
 struct trace_opts {
-	struct filter_opts f;
+	struct pkt_opts c;	/* --format, --duration, --count, the filter */
 	enum level level;
-	bool json;
 	bool timeline;
 	bool track;
 	bool track_copies;	/* set by run(): --track, and kprobes to follow copies with */
-	double duration;
-	uint64_t count;
 };
 
 /* --timeline: the events of one skb so far. */
@@ -117,6 +114,7 @@ struct trace_ctx {
 	bool have_ksyms;
 	struct htab lines;	/* skb address -> struct timeline * */
 	struct kfunc_probes kp;
+	struct trace_bpf *skel;
 	uint64_t shown;
 	bool done;
 };
@@ -148,94 +146,43 @@ static void usage(FILE *out)
 	      out);
 }
 
-enum { OPT_PROBES = 256, OPT_FORMAT, OPT_TIMELINE, OPT_TRACK, OPT_DURATION, OPT_COUNT };
+enum { OPT_PROBES = 256, OPT_TIMELINE, OPT_TRACK };
 
 static const struct option long_opts[] = {
 	{ "probes", required_argument, NULL, OPT_PROBES },
-	{ "format", required_argument, NULL, OPT_FORMAT },
 	{ "timeline", no_argument, NULL, OPT_TIMELINE },
 	{ "track", no_argument, NULL, OPT_TRACK },
-	{ "duration", required_argument, NULL, OPT_DURATION },
-	{ "count", required_argument, NULL, OPT_COUNT },
-	FILTER_LONG_OPTS,
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "help", no_argument, NULL, 'h' },
+	PKT_LONG_OPTS,
 	{ 0 },
 };
 
-static int parse_opts(int argc, char **argv, struct trace_opts *o)
+static int trace_option(void *opts, int opt, const char *arg)
 {
-	int c;
+	static const char *const levels[] = {
+		[LEVEL_BASIC] = "basic", [LEVEL_STANDARD] = "standard", [LEVEL_FULL] = "full",
+		[LEVEL_ALL_SKB] = "all-skb",
+	};
+	struct trace_opts *o = opts;
 
-	memset(o, 0, sizeof(*o));
-	o->level = LEVEL_STANDARD;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":vh", long_opts, NULL)) != -1) {
-		switch (c) {
-		case OPT_PROBES:
-			if (strcmp(optarg, "basic") == 0) {
-				o->level = LEVEL_BASIC;
-			} else if (strcmp(optarg, "standard") == 0) {
-				o->level = LEVEL_STANDARD;
-			} else if (strcmp(optarg, "full") == 0) {
-				o->level = LEVEL_FULL;
-			} else if (strcmp(optarg, "all-skb") == 0) {
-				o->level = LEVEL_ALL_SKB;
-			} else {
-				np_err("invalid value '%s' for --probes: expected basic, standard, full "
-				       "or all-skb", optarg);
-				return -EINVAL;
+	switch (opt) {
+	case OPT_PROBES:
+		for (size_t i = 0; i < sizeof(levels) / sizeof(levels[0]); i++) {
+			if (strcmp(arg, levels[i]) == 0) {
+				o->level = i;
+				return 0;
 			}
-			break;
-		case OPT_FORMAT:
-			if (strcmp(optarg, "json") && strcmp(optarg, "text")) {
-				np_err("invalid value '%s' for --format", optarg);
-				return -EINVAL;
-			}
-			o->json = strcmp(optarg, "json") == 0;
-			break;
-		case OPT_TIMELINE:
-			o->timeline = true;
-			break;
-		case OPT_TRACK:
-			o->track = true;
-			break;
-		case OPT_DURATION:
-			if (parse_seconds(optarg, &o->duration)) {
-				np_err("invalid value '%s' for --duration: expected a positive number of seconds",
-				       optarg);
-				return -EINVAL;
-			}
-			break;
-		case OPT_COUNT:
-			if (parse_u64(optarg, 1, UINT64_MAX, &o->count)) {
-				np_err("invalid value '%s' for --count", optarg);
-				return -EINVAL;
-			}
-			break;
-		case FILTER_OPT_NETNS:
-		case FILTER_OPT_IFNAME:
-		case FILTER_OPT_MARK:
-		case FILTER_OPT_PID:
-			if (filter_opt(&o->f, c, optarg))
-				return -EINVAL;
-			break;
-		case 'v':
-			np_verbose = true;
-			break;
-		case 'h':
-			usage(stdout);
-			return 1;
-		case ':':
-			np_err("option '%s' needs a value", argv[optind - 1]);
-			return -EINVAL;
-		default:
-			np_err("unknown option '%s'", argv[optind - 1]);
-			return -EINVAL;
 		}
+		np_err("invalid value '%s' for --probes: expected basic, standard, full or all-skb",
+		       arg);
+		return -EINVAL;
+	case OPT_TIMELINE:
+		o->timeline = true;
+		return 0;
+	case OPT_TRACK:
+		o->track = true;
+		return 0;
 	}
-	return filter_expr(&o->f, argc - optind, argv + optind);
+	return -EINVAL;
 }
 
 /* Probe-specific detail: drop reason and location, return codes. */
@@ -360,7 +307,7 @@ static void flush_timeline(struct trace_ctx *t, struct timeline *tl)
 	}
 	qsort(tl->ev, tl->n, sizeof(tl->ev[0]), cmp_ts);
 	first = &tl->ev[0];
-	if (t->o->json) {
+	if (t->o->c.json) {
 		jw_init(&jw, stdout, false);
 		jw_start_object(&jw);
 		snprintf(sk, sizeof(sk), "0x%llx", (unsigned long long)tl->skb);
@@ -386,7 +333,7 @@ static void flush_timeline(struct trace_ctx *t, struct timeline *tl)
 			emit_event(t, &tl->ev[i], NULL, i ? &tl->ev[i - 1] : &tl->ev[0]);
 	}
 	free(tl);
-	if (t->o->count && ++t->shown >= t->o->count)
+	if (t->o->c.count && ++t->shown >= t->o->c.count)
 		t->done = true;
 }
 
@@ -458,14 +405,14 @@ static int on_event(void *ctx, void *data, size_t size)
 	}
 	if (t->o->timeline)
 		return add_timeline(t, e);
-	if (t->o->json) {
+	if (t->o->c.json) {
 		jw_init(&jw, stdout, false);
 		emit_event(t, e, &jw, NULL);
 		fputc('\n', stdout);
 	} else {
 		emit_event(t, e, NULL, NULL);
 	}
-	if (t->o->count && ++t->shown >= t->o->count)
+	if (t->o->c.count && ++t->shown >= t->o->c.count)
 		t->done = true;
 	return 0;
 }
@@ -502,7 +449,7 @@ static int open_load(struct trace_opts *o, const struct btf *vmlinux, bool btf_f
 		np_err("trace: cannot open the BPF object: %s", strerror(-err));
 		return err;
 	}
-	skel->rodata->np_cfg = o->f.cfg;
+	skel->rodata->np_cfg = o->c.f.cfg;
 	skel->rodata->track = o->track;
 	for (int p = 0; p < NP_P_MAX; p++) {
 		int n = np_tp_nargs(vmlinux, probes[p].name);	/* -ENOENT without BTF */
@@ -528,7 +475,7 @@ static int open_load(struct trace_opts *o, const struct btf *vmlinux, bool btf_f
 	kfunc_configure(kp, skel, kfuncs);
 	bpf_program__set_autoload(skel->progs.np_copy_entry, o->track_copies);
 	bpf_program__set_autoload(skel->progs.np_copy_return, o->track_copies);
-	err = filter_apply(&o->f, skel->obj, "trace");
+	err = filter_apply(&o->c.f, skel->obj, "trace");
 	if (err) {
 		trace_bpf__destroy(skel);
 		return err;
@@ -689,15 +636,42 @@ static int plan_kfuncs(struct trace_ctx *t, const struct btf *vmlinux)
 	return err;
 }
 
-static int run(struct trace_opts *o)
+/* Every event lost so far: ring buffer full, or a probe nested on its CPU. */
+static uint64_t trace_lost(void *ctx)
 {
+	struct trace_ctx *t = ctx;
+
+	return np_percpu_sum(bpf_map__fd(t->skel->maps.stats), NP_TRACE_STAT_LOST) +
+	       np_prog_misses(t->skel->obj) + kfunc_misses(&t->kp);
+}
+
+/* --timeline: print the skbs that went quiet. */
+static void trace_tick(void *ctx, double now)
+{
+	struct trace_ctx *t = ctx;
+
+	if (t->o->timeline)
+		flush_idle(t, (uint64_t)(now * 1e9), false);
+}
+
+/* --timeline: at the end, every skb still open. */
+static void trace_drain(void *ctx)
+{
+	struct trace_ctx *t = ctx;
+
+	if (t->o->timeline)
+		flush_idle(t, 0, true);
+}
+
+static int run(void *opts)
+{
+	struct trace_opts *o = opts;
 	struct trace_ctx t = { .o = o };
-	struct trace_bpf *skel = NULL;
-	struct ring_buffer *rb = NULL;
+	struct pkt_loop loop = { .name = "trace", .duration = o->c.duration, .done = &t.done,
+				 .ctx = &t, .lost = trace_lost, .tick = trace_tick,
+				 .drain = trace_drain };
 	struct attached at = { .n = 0 };
-	struct pkt_lost lost = { 0 };
 	struct btf *vmlinux;
-	double start, next_lost;
 	int err;
 
 	vmlinux = btf__load_vmlinux_btf();
@@ -710,78 +684,41 @@ static int run(struct trace_opts *o)
 		goto cleanup;
 	}
 	libbpf_set_print(np_libbpf_print);
-	t.kp.filter = &o->f;
+	t.kp.filter = &o->c.f;
 	o->track_copies = o->track && kfunc_have_kprobes();
 	err = plan_kfuncs(&t, vmlinux);
 	if (err)
 		goto cleanup;
 	err = -ENOENT;
 	if (vmlinux)
-		err = load_flavour(o, vmlinux, true, &t.kp, t.have_ksyms ? &t.ksyms : NULL, &skel,
+		err = load_flavour(o, vmlinux, true, &t.kp, t.have_ksyms ? &t.ksyms : NULL, &t.skel,
 				   &at);
 	if (err)
 		err = load_flavour(o, vmlinux, false, &t.kp, t.have_ksyms ? &t.ksyms : NULL,
-				   &skel, &at);
+				   &t.skel, &at);
 	if (err) {
 		np_err("trace: cannot load the tracer: %s", strerror(-err));
 		goto cleanup;
 	}
-	rb = ring_buffer__new(bpf_map__fd(skel->maps.events), on_event, &t, NULL);
-	if (!rb) {
-		err = -errno;
-		np_err("trace: cannot open the ring buffer: %s", strerror(-err));
+	if ((err = pkt_loop_open(&loop, bpf_map__fd(t.skel->maps.events), on_event, &t)))
 		goto cleanup;
-	}
 	np_info("trace: capture attached: %zu probes%s%s", at.probes + t.kp.attached,
-		o->f.expr ? ", filter: " : "", o->f.expr ? o->f.expr : "");
+		o->c.f.expr ? ", filter: " : "", o->c.f.expr ? o->c.f.expr : "");
 
-	np_catch_stop_signals();
-	start = now_monotonic();
-	next_lost = start + 1;
-	while (!np_stop_requested && !t.done) {
-		double now;
-
-		/* Programs wake us only when the buffer fills: drain it on every turn. */
-		err = ring_buffer__poll(rb, POLL_MS);
-		if (err >= 0 || err == -EINTR)
-			err = ring_buffer__consume(rb);
-		if (err < 0 && err != -EINTR) {
-			np_err("trace: reading the ring buffer: %s", strerror(-err));
-			goto cleanup;
-		}
-		err = 0;
-		now = now_monotonic();
-		if (o->timeline)
-			flush_idle(&t, (uint64_t)(now * 1e9), false);
-		fflush(stdout);
-		if (now >= next_lost) {
-			pkt_lost_report(&lost, np_percpu_sum(bpf_map__fd(skel->maps.stats),
-							    NP_TRACE_STAT_LOST) +
-					      np_prog_misses(skel->obj) + kfunc_misses(&t.kp), false);
-			next_lost = now + 1;
-		}
-		if (o->duration && now - start >= o->duration)
-			break;
-	}
-	if (!t.done)
-		ring_buffer__consume(rb);
-	if (o->timeline)
-		flush_idle(&t, 0, true);
-	fflush(stdout);
-	pkt_lost_report(&lost, np_percpu_sum(bpf_map__fd(skel->maps.stats), NP_TRACE_STAT_LOST) +
-		       np_prog_misses(skel->obj) + kfunc_misses(&t.kp), true);
+	if ((err = pkt_loop_run(&loop)))
+		goto cleanup;
 	np_info("trace: %llu events matched, %llu lost in the ring buffer, %llu missed "
 		"(probe nested)",
-		(unsigned long long)np_percpu_sum(bpf_map__fd(skel->maps.stats),
+		(unsigned long long)np_percpu_sum(bpf_map__fd(t.skel->maps.stats),
 						  NP_TRACE_STAT_MATCHED),
-		(unsigned long long)np_percpu_sum(bpf_map__fd(skel->maps.stats), NP_TRACE_STAT_LOST),
-		(unsigned long long)np_prog_misses(skel->obj) + kfunc_misses(&t.kp));
+		(unsigned long long)np_percpu_sum(bpf_map__fd(t.skel->maps.stats), NP_TRACE_STAT_LOST),
+		(unsigned long long)np_prog_misses(t.skel->obj) + kfunc_misses(&t.kp));
 cleanup:
-	ring_buffer__free(rb);
+	pkt_loop_close(&loop);
 	for (int i = 0; i < at.n; i++)
 		bpf_link__destroy(at.links[i]);
 	kfunc_free(&t.kp);
-	trace_bpf__destroy(skel);
+	trace_bpf__destroy(t.skel);
 	if (t.lines.slots)
 		flush_idle(&t, 0, true);
 	htab_free(&t.lines);
@@ -793,26 +730,14 @@ cleanup:
 	return err;
 }
 
+static const struct pkt_cmd trace_cmd = {
+	.name = "trace", .long_opts = long_opts, .usage = usage, .option = trace_option,
+	.run = run,
+};
+
 int cmd_trace(int argc, char **argv)
 {
-	struct trace_opts o;
-	const char *missing;
-	int err;
+	struct trace_opts o = { .level = LEVEL_STANDARD };
 
-	err = parse_opts(argc, argv, &o);
-	if (err) {
-		filter_free(&o.f);
-		return err > 0 ? NP_EXIT_OK : NP_EXIT_USAGE;
-	}
-	missing = caps_missing_for_ebpf();
-	if (missing) {
-		np_err("trace needs %s", missing);
-		filter_free(&o.f);
-		return NP_EXIT_PRIVILEGE;
-	}
-	err = run(&o);
-	filter_free(&o.f);
-	if (err == -EPERM || err == -EACCES)
-		return NP_EXIT_PRIVILEGE;
-	return err ? NP_EXIT_USAGE : NP_EXIT_OK;
+	return pkt_cmd_main(&trace_cmd, &o.c, &o, argc, argv);
 }
