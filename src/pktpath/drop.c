@@ -136,24 +136,16 @@ static const char *location_str(struct drop_ctx *d, uint64_t loc, char *buf, siz
 static void print_event(struct drop_ctx *d, const struct np_drop_event *e)
 {
 	char rb[64], lb[160];
-	const char *reason = reason_str(d, e->reason, rb, sizeof(rb));
-	const char *loc = location_str(d, e->location, lb, sizeof(lb));
-	struct json_writer jw;
+	struct emitter em;
 
-	if (d->o->c.json) {
-		jw_init(&jw, stdout, false);
-		jw_start_object(&jw);
-		pkt_meta_json(&jw, &e->m, "kfree_skb");
-		jw_kv_string(&jw, "reason", reason);
-		jw_kv_string(&jw, "location", loc);
-		jw_end_object(&jw);
-		fputc('\n', stdout);
-	} else {
-		pkt_meta_text(stdout, &e->m, "");
-		fprintf(stdout, " %s %s", reason ? reason : "-", loc);
-		pkt_task_text(stdout, &e->m);
-		fputc('\n', stdout);
-	}
+	em_init(&em, stdout, d->o->c.json);
+	em_open(&em, NULL);
+	pkt_meta(&em, &e->m, "kfree_skb", false);
+	em_str(&em, EM_ANY, "reason", " %s", reason_str(d, e->reason, rb, sizeof(rb)));
+	em_str(&em, EM_ANY, "location", " %s", location_str(d, e->location, lb, sizeof(lb)));
+	pkt_task(&em, &e->m);
+	em_close(&em);
+	em_end_line(&em);
 }
 
 static int count_event(struct drop_ctx *d, const struct np_drop_event *e)
@@ -224,7 +216,7 @@ static void print_summary(struct drop_ctx *d, uint64_t lost, bool final)
 	const void *key;
 	void *val;
 	size_t n = 0;
-	struct json_writer jw;
+	struct emitter em;
 	uint64_t total = 0;
 
 	if (!rows) {
@@ -238,52 +230,38 @@ static void print_summary(struct drop_ctx *d, uint64_t lost, bool final)
 		n++;
 	}
 	qsort(rows, n, sizeof(*rows), cmp_row);
-	if (d->o->c.json) {
-		jw_init(&jw, stdout, false);
-		jw_start_object(&jw);
-		jw_kv_double(&jw, "time", now_realtime(), 6);
-		jw_kv_bool(&jw, "final", final);
-		jw_kv_u64(&jw, "total", total);
-		jw_kv_u64(&jw, "lost", lost);
-		jw_key(&jw, "drops");
-		jw_start_array(&jw);
-	} else {
-		printf("%s drops since start: %llu, lost: %llu%s\n",
-		       pkt_time_str(now_realtime(), t, sizeof(t)), (unsigned long long)total,
-		       (unsigned long long)lost, final ? " (final)" : "");
-		printf("%10s  %-28s %-36s %-8s %-12s %-16s %s\n", "COUNT", "REASON", "LOCATION",
-		       "PROTO", "NETNS", "DEVICE", "PROCESS");
-	}
+	em_init(&em, stdout, d->o->c.json);
+	em_open(&em, NULL);
+	em_double(&em, EM_JSON, "time", 6, NULL, now_realtime());
+	em_str(&em, EM_TEXT, NULL, "%s", pkt_time_str(now_realtime(), t, sizeof(t)));
+	em_bool(&em, "final", final);
+	em_u64(&em, EM_ANY, "total", " drops since start: %llu", total);
+	em_u64(&em, EM_ANY, "lost", ", lost: %llu", lost);
+	em_text(&em, "%s\n%10s  %-28s %-36s %-8s %-12s %-16s %s\n", final ? " (final)" : "",
+		"COUNT", "REASON", "LOCATION", "PROTO", "NETNS", "DEVICE", "PROCESS");
+	em_open_array(&em, "drops");
 	for (size_t i = 0; i < n; i++) {
 		const struct sum_key *k = rows[i].k;
 		struct np_pkt p = { .ethertype = k->ethertype, .family = k->family,
 				    .l4proto = k->l4proto };
-		const char *reason = reason_str(d, k->reason, rb, sizeof(rb));
-		const char *loc = location_str(d, k->location, lb, sizeof(lb));
-		const char *proto = pkt_proto_name(&p, pb, sizeof(pb));
 
-		if (d->o->c.json) {
-			jw_start_object(&jw);
-			jw_kv_u64(&jw, "count", rows[i].n);
-			jw_kv_string(&jw, "reason", reason);
-			jw_kv_string(&jw, "location", loc);
-			jw_kv_string(&jw, "proto", proto);
-			jw_kv_u64(&jw, "netns", k->netns);
-			jw_kv_string(&jw, "ifname", k->ifname[0] ? k->ifname : NULL);
-			jw_kv_u64(&jw, "ifindex", k->ifindex);
-			jw_kv_string(&jw, "comm", k->comm[0] ? k->comm : NULL);
-			jw_end_object(&jw);
-		} else {
-			printf("%10llu  %-28s %-36s %-8s %-12u %-16s %s\n",
-			       (unsigned long long)rows[i].n, reason ? reason : "-", loc, proto, k->netns,
-			       k->ifname[0] ? k->ifname : "-", k->comm[0] ? k->comm : "-");
-		}
+		em_open(&em, NULL);
+		em_u64(&em, EM_ANY, "count", "%10llu", rows[i].n);
+		em_str(&em, EM_ANY, "reason", "  %-28s", reason_str(d, k->reason, rb, sizeof(rb)));
+		em_str(&em, EM_ANY, "location", " %-36s",
+		       location_str(d, k->location, lb, sizeof(lb)));
+		em_str(&em, EM_ANY, "proto", " %-8s", pkt_proto_name(&p, pb, sizeof(pb)));
+		em_u64(&em, EM_ANY, "netns", " %-12llu", k->netns);
+		em_str(&em, EM_ANY, "ifname", " %-16s", k->ifname[0] ? k->ifname : NULL);
+		em_u64(&em, EM_JSON, "ifindex", NULL, k->ifindex);
+		em_str(&em, EM_ANY, "comm", " %s", k->comm[0] ? k->comm : NULL);
+		em_close(&em);
+		em_end_line(&em);
 	}
-	if (d->o->c.json) {
-		jw_end_array(&jw);
-		jw_end_object(&jw);
-		fputc('\n', stdout);
-	}
+	em_close_array(&em);
+	em_close(&em);
+	if (em.json)
+		em_end_line(&em);
 	fflush(stdout);
 	free(rows);
 }

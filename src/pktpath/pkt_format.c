@@ -81,69 +81,70 @@ static bool has_ports(const struct np_pkt *p)
 	return p->has_l4 && p->l4proto != IPPROTO_ICMP && p->l4proto != IPPROTO_ICMPV6;
 }
 
-void pkt_meta_json(struct json_writer *jw, const struct np_skb_meta *m, const char *probe)
+void pkt_meta(struct emitter *em, const struct np_skb_meta *m, const char *probe,
+	      bool probe_in_text)
 {
-	char buf[64], skb[24];
+	char t[32], buf[64], a[64], b[64], skb[24], fl[16];
+	bool tcp = m->pkt.has_l4 && m->pkt.l4proto == IPPROTO_TCP;
+	bool icmp = m->pkt.has_l4 &&
+		    (m->pkt.l4proto == IPPROTO_ICMP || m->pkt.l4proto == IPPROTO_ICMPV6);
 
-	jw_kv_double(jw, "time", pkt_event_time(m->ts_ns), 6);
-	jw_kv_u64(jw, "cpu", m->cpu);
-	jw_kv_u64(jw, "netns", m->netns);
-	jw_kv_string(jw, "ifname", m->ifname[0] ? m->ifname : NULL);
-	jw_kv_u64(jw, "ifindex", m->ifindex);
-	jw_kv_string(jw, "probe", probe);
 	snprintf(skb, sizeof(skb), "0x%llx", (unsigned long long)m->skb);
-	jw_kv_string(jw, "skb", skb);
-	jw_kv_u64(jw, "len", m->len);
-	jw_kv_u64(jw, "mark", m->mark);
-	jw_kv_string(jw, "proto", pkt_proto_name(&m->pkt, buf, sizeof(buf)));
-	jw_kv_string(jw, "src", m->pkt.family ? pkt_addr(&m->pkt, true, buf, sizeof(buf)) : NULL);
-	jw_kv_string(jw, "dst", m->pkt.family ? pkt_addr(&m->pkt, false, buf, sizeof(buf)) : NULL);
-	jw_kv_u64_or_null(jw, "sport", has_ports(&m->pkt), m->pkt.sport);
-	jw_kv_u64_or_null(jw, "dport", has_ports(&m->pkt), m->pkt.dport);
-	if (m->pkt.has_l4 && m->pkt.l4proto == IPPROTO_TCP)
-		jw_kv_string(jw, "tcp_flags", pkt_tcp_flags(m->pkt.tcp_flags, buf, sizeof(buf)));
-	if (m->pkt.has_l4 && (m->pkt.l4proto == IPPROTO_ICMP || m->pkt.l4proto == IPPROTO_ICMPV6)) {
-		jw_kv_u64(jw, "icmp_type", m->pkt.icmp_type);
-		jw_kv_u64(jw, "icmp_code", m->pkt.icmp_code);
-	}
-	if (m->in_task) {
-		jw_kv_u64(jw, "pid", m->pid);
-		jw_kv_string(jw, "comm", m->comm);
-	}
-}
-
-void pkt_meta_text(FILE *out, const struct np_skb_meta *m, const char *probe)
-{
-	char t[32], a[64], b[64], pr[24], fl[16];
-
-	fprintf(out, "%s cpu%-2u ns:%u %s:%u", pkt_time_str(pkt_event_time(m->ts_ns), t, sizeof(t)),
-		m->cpu, m->netns, m->ifname[0] ? m->ifname : "-", m->ifindex);
-	if (probe && *probe)
-		fprintf(out, " %s", probe);
-	fprintf(out, " %s", pkt_proto_name(&m->pkt, pr, sizeof(pr)));
-	if (m->pkt.family == 4 || m->pkt.family == 6) {
+	em_double(em, EM_JSON, "time", 6, NULL, pkt_event_time(m->ts_ns));
+	em_str(em, EM_TEXT, NULL, "%s", pkt_time_str(pkt_event_time(m->ts_ns), t, sizeof(t)));
+	em_u64(em, EM_ANY, "cpu", " cpu%-2llu", m->cpu);
+	em_u64(em, EM_ANY, "netns", " ns:%llu", m->netns);
+	em_str(em, EM_ANY, "ifname", " %s", m->ifname[0] ? m->ifname : NULL);
+	em_u64(em, EM_ANY, "ifindex", ":%llu", m->ifindex);
+	em_str(em, EM_JSON, "probe", NULL, probe);
+	if (probe_in_text && probe && *probe)
+		em_str(em, EM_TEXT, NULL, " %s", probe);
+	em_str(em, EM_JSON, "skb", NULL, skb);
+	em_u64(em, EM_JSON, "len", NULL, m->len);
+	em_u64(em, EM_JSON, "mark", NULL, m->mark);
+	em_str(em, EM_ANY, "proto", " %s", pkt_proto_name(&m->pkt, buf, sizeof(buf)));
+	/* The two forms part here: JSON has a field each, text one "src > dst" phrase. */
+	if (em->json) {
+		jw_kv_string(&em->jw, "src", m->pkt.family ? pkt_addr(&m->pkt, true, a, sizeof(a)) :
+				NULL);
+		jw_kv_string(&em->jw, "dst", m->pkt.family ? pkt_addr(&m->pkt, false, b, sizeof(b)) :
+				NULL);
+		jw_kv_u64_or_null(&em->jw, "sport", has_ports(&m->pkt), m->pkt.sport);
+		jw_kv_u64_or_null(&em->jw, "dport", has_ports(&m->pkt), m->pkt.dport);
+		if (tcp)
+			jw_kv_string(&em->jw, "tcp_flags", pkt_tcp_flags(m->pkt.tcp_flags, fl,
+									 sizeof(fl)));
+		if (icmp) {
+			jw_kv_u64(&em->jw, "icmp_type", m->pkt.icmp_type);
+			jw_kv_u64(&em->jw, "icmp_code", m->pkt.icmp_code);
+		}
+	} else if (m->pkt.family == 4 || m->pkt.family == 6) {
 		pkt_addr(&m->pkt, true, a, sizeof(a));
 		pkt_addr(&m->pkt, false, b, sizeof(b));
 		if (has_ports(&m->pkt))
-			fprintf(out, m->pkt.family == 6 ? " [%s]:%u > [%s]:%u" : " %s:%u > %s:%u",
+			em_text(em, m->pkt.family == 6 ? " [%s]:%u > [%s]:%u" : " %s:%u > %s:%u",
 				a, m->pkt.sport, b, m->pkt.dport);
 		else
-			fprintf(out, " %s > %s", a, b);
-		if (m->pkt.has_l4 && m->pkt.l4proto == IPPROTO_TCP)
-			fprintf(out, " [%s]", pkt_tcp_flags(m->pkt.tcp_flags, fl, sizeof(fl)));
-		if (m->pkt.has_l4 && (m->pkt.l4proto == IPPROTO_ICMP || m->pkt.l4proto == IPPROTO_ICMPV6))
-			fprintf(out, " type %u code %u", m->pkt.icmp_type, m->pkt.icmp_code);
+			em_text(em, " %s > %s", a, b);
+		if (tcp)
+			em_text(em, " [%s]", pkt_tcp_flags(m->pkt.tcp_flags, fl, sizeof(fl)));
+		if (icmp)
+			em_text(em, " type %u code %u", m->pkt.icmp_type, m->pkt.icmp_code);
 	}
-	fprintf(out, " len %u", m->len);
+	em_u64(em, EM_TEXT, NULL, " len %llu", m->len);
 	if (m->mark)
-		fprintf(out, " mark 0x%x", m->mark);
-	fprintf(out, " skb 0x%llx", (unsigned long long)m->skb);
+		em_u64(em, EM_TEXT, NULL, " mark 0x%llx", m->mark);
+	em_str(em, EM_TEXT, NULL, " skb %s", skb);
+	if (m->in_task) {
+		em_u64(em, EM_JSON, "pid", NULL, m->pid);
+		em_str(em, EM_JSON, "comm", NULL, m->comm);
+	}
 }
 
-void pkt_task_text(FILE *out, const struct np_skb_meta *m)
+void pkt_task(struct emitter *em, const struct np_skb_meta *m)
 {
 	if (m->in_task)
-		fprintf(out, " %s:%u", m->comm, m->pid);
+		em_text(em, " %s:%u", m->comm, m->pid);
 }
 
 void pkt_lost_report(struct pkt_lost *l, uint64_t total, bool final)

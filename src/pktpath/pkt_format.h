@@ -13,7 +13,7 @@
 #include <stdio.h>
 #include <linux/types.h>
 #include "bpf/pkt_abi.h"
-#include "lib/json_writer.h"
+#include "lib/emit.h"
 
 /* "tcp", "udp", "icmp", "icmp6", ..., "arp", or the ethertype in hex. */
 const char *pkt_proto_name(const struct np_pkt *p, char *buf, size_t size);
@@ -27,12 +27,15 @@ double pkt_event_time(uint64_t ts_ns);
 /* "HH:MM:SS.uuuuuu" in local time. */
 const char *pkt_time_str(double t, char *buf, size_t size);
 
-/* The fields every event has, inside an object the caller opened. */
-void pkt_meta_json(struct json_writer *jw, const struct np_skb_meta *m, const char *probe);
-/* "time cpu netns dev proto src > dst len" of a text line, without newline. */
-void pkt_meta_text(FILE *out, const struct np_skb_meta *m, const char *probe);
-/* " comm:pid" when the event was in process context. */
-void pkt_task_text(FILE *out, const struct np_skb_meta *m);
+/*
+ * The fields every event has: in JSON inside an object the caller opened
+ * (the process at the end), in text "time cpu netns dev [probe] proto
+ * src > dst len" without newline (@probe only with @probe_in_text).
+ */
+void pkt_meta(struct emitter *em, const struct np_skb_meta *m, const char *probe,
+	      bool probe_in_text);
+/* Text: " comm:pid" when the event was in process context (JSON has it in pkt_meta). */
+void pkt_task(struct emitter *em, const struct np_skb_meta *m);
 
 /* Lost events: report an increase since the last call on stderr. */
 struct pkt_lost {

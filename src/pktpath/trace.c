@@ -187,12 +187,11 @@ static int trace_option(void *opts, int opt, const char *arg)
 
 /* Probe-specific detail: drop reason and location, return codes. */
 static void event_detail(struct trace_ctx *t, const struct np_trace_event *e,
-			 struct json_writer *jw)
+			 struct emitter *em)
 {
 	char rb[64], lb[160];
 	const char *reason = NULL, *loc = NULL;
-	int rc_json = 0;
-	bool fib;
+	bool fib, rc;
 
 	if (e->probe == NP_P_KFREE_SKB || e->probe == NP_P_CONSUME_SKB) {
 		loc = t->have_ksyms ? kallsyms_format(&t->ksyms, e->location, lb, sizeof(lb)) : NULL;
@@ -204,36 +203,20 @@ static void event_detail(struct trace_ctx *t, const struct np_trace_event *e,
 	/* Without drop reasons (before 5.17) the argument is not there: no reason, as in drop. */
 	if (e->probe == NP_P_KFREE_SKB && t->have_reasons)
 		reason = drop_reason_name(&t->reasons, e->arg, rb, sizeof(rb));
-	if (e->probe == NP_P_NET_DEV_XMIT || e->probe == NP_P_UDP_FAIL_QUEUE_RCV_SKB ||
-	    e->probe == NP_P_FIB_TABLE_LOOKUP || e->probe == NP_P_FIB6_TABLE_LOOKUP)
-		rc_json = 1;
 	fib = e->probe == NP_P_FIB_TABLE_LOOKUP || e->probe == NP_P_FIB6_TABLE_LOOKUP;
-	if (jw) {
-		if (reason)
-			jw_kv_string(jw, "reason", reason);
-		if (loc)
-			jw_kv_string(jw, "location", loc);
-		if (fib)
-			jw_kv_u64(jw, "table", e->location);
-		if (rc_json) {
-			jw_kv_i64(jw, "rc", (int32_t)e->arg);
-		}
-		if (e->probe == NP_P_ICMP_SEND) {
-			jw_kv_u64(jw, "icmp_send_type", e->arg >> 8);
-			jw_kv_u64(jw, "icmp_send_code", e->arg & 0xff);
-		}
-		return;
-	}
+	rc = fib || e->probe == NP_P_NET_DEV_XMIT || e->probe == NP_P_UDP_FAIL_QUEUE_RCV_SKB;
 	if (reason)
-		printf(" %s", reason);
+		em_str(em, EM_ANY, "reason", " %s", reason);
 	if (loc)
-		printf(" %s", loc);
+		em_str(em, EM_ANY, "location", " %s", loc);
 	if (fib)
-		printf(" table %llu", (unsigned long long)e->location);
-	if (rc_json)
-		printf(" rc %d", (int32_t)e->arg);
-	if (e->probe == NP_P_ICMP_SEND)
-		printf(" sends type %u code %u", e->arg >> 8, e->arg & 0xff);
+		em_u64(em, EM_ANY, "table", " table %llu", e->location);
+	if (rc)
+		em_i64(em, EM_ANY, "rc", " rc %lld", (int32_t)e->arg);
+	if (e->probe == NP_P_ICMP_SEND) {
+		em_u64(em, EM_ANY, "icmp_send_type", " sends type %llu", e->arg >> 8);
+		em_u64(em, EM_ANY, "icmp_send_code", " code %llu", e->arg & 0xff);
+	}
 }
 
 /* The probe's name and layer; a kernel function's from its address. */
@@ -257,33 +240,28 @@ static const char *probe_name(struct trace_ctx *t, const struct np_trace_event *
 	return buf;
 }
 
-/* One event: a JSON object (inside jw's current level) or a text line. */
-static void emit_event(struct trace_ctx *t, const struct np_trace_event *e, struct json_writer *jw,
+/* One event: a JSON object (at the emitter's current level) or a text line. */
+static void emit_event(struct trace_ctx *t, const struct np_trace_event *e, struct emitter *em,
 		       const struct np_trace_event *prev)
 {
 	const char *layer, *name;
 	char nb[24];
+	double delta = prev ? (e->m.ts_ns - prev->m.ts_ns) / 1e3 : 0;
 
 	name = probe_name(t, e, &layer, nb, sizeof(nb));
-	if (jw) {
-		jw_start_object(jw);
-		pkt_meta_json(jw, &e->m, name);
-		jw_kv_string(jw, "layer", layer);
-		event_detail(t, e, jw);
-		if (prev) {
-			jw_kv_double(jw, "delta_us", (e->m.ts_ns - prev->m.ts_ns) / 1e3, 3);
-		}
-		jw_end_object(jw);
-		return;
-	}
+	em_open(em, NULL);
 	if (prev)
-		printf("  %+10.3fus ", (e->m.ts_ns - prev->m.ts_ns) / 1e3);
-	pkt_meta_text(stdout, &e->m, name);
+		em_double(em, EM_TEXT, NULL, 3, "  %+10.3fus ", delta);
+	pkt_meta(em, &e->m, name, true);
+	em_str(em, EM_JSON, "layer", NULL, layer);
 	if (e->probe == NP_P_KFUNC)
-		printf(" [%s]", layer);
-	event_detail(t, e, NULL);
-	pkt_task_text(stdout, &e->m);
-	fputc('\n', stdout);
+		em_str(em, EM_TEXT, NULL, " [%s]", layer);
+	event_detail(t, e, em);
+	pkt_task(em, &e->m);
+	if (prev)
+		em_double(em, EM_JSON, "delta_us", 3, NULL, delta);
+	em_close(em);
+	em_end_line(em);
 }
 
 static int cmp_ts(const void *a, const void *b)
@@ -298,7 +276,7 @@ static void flush_timeline(struct trace_ctx *t, struct timeline *tl)
 {
 	const struct np_trace_event *first;
 	char pb[24], a[64], b[64], sk[24];
-	struct json_writer jw;
+	struct emitter em;
 
 	htab_del(&t->lines, &tl->skb);
 	if (t->done) {
@@ -307,31 +285,25 @@ static void flush_timeline(struct trace_ctx *t, struct timeline *tl)
 	}
 	qsort(tl->ev, tl->n, sizeof(tl->ev[0]), cmp_ts);
 	first = &tl->ev[0];
-	if (t->o->c.json) {
-		jw_init(&jw, stdout, false);
-		jw_start_object(&jw);
-		snprintf(sk, sizeof(sk), "0x%llx", (unsigned long long)tl->skb);
-		jw_kv_string(&jw, "skb", sk);
-		jw_kv_string(&jw, "proto", pkt_proto_name(&first->m.pkt, pb, sizeof(pb)));
-		jw_kv_string(&jw, "src", first->m.pkt.family ?
-			     pkt_addr(&first->m.pkt, true, a, sizeof(a)) : NULL);
-		jw_kv_string(&jw, "dst", first->m.pkt.family ?
-			     pkt_addr(&first->m.pkt, false, b, sizeof(b)) : NULL);
-		jw_kv_u64(&jw, "hops", tl->n);
-		jw_kv_double(&jw, "total_us", (tl->ev[tl->n - 1].m.ts_ns - first->m.ts_ns) / 1e3, 3);
-		jw_key(&jw, "events");
-		jw_start_array(&jw);
-		for (size_t i = 0; i < tl->n; i++)
-			emit_event(t, &tl->ev[i], &jw, i ? &tl->ev[i - 1] : &tl->ev[0]);
-		jw_end_array(&jw);
-		jw_end_object(&jw);
-		fputc('\n', stdout);
-	} else {
-		printf("skb 0x%llx: %zu events in %.3fus\n", (unsigned long long)tl->skb, tl->n,
-		       (tl->ev[tl->n - 1].m.ts_ns - first->m.ts_ns) / 1e3);
-		for (size_t i = 0; i < tl->n; i++)
-			emit_event(t, &tl->ev[i], NULL, i ? &tl->ev[i - 1] : &tl->ev[0]);
-	}
+	snprintf(sk, sizeof(sk), "0x%llx", (unsigned long long)tl->skb);
+	em_init(&em, stdout, t->o->c.json);
+	em_open(&em, NULL);
+	em_str(&em, EM_ANY, "skb", "skb %s", sk);
+	em_str(&em, EM_JSON, "proto", NULL, pkt_proto_name(&first->m.pkt, pb, sizeof(pb)));
+	em_str(&em, EM_JSON, "src", NULL, first->m.pkt.family ?
+	       pkt_addr(&first->m.pkt, true, a, sizeof(a)) : NULL);
+	em_str(&em, EM_JSON, "dst", NULL, first->m.pkt.family ?
+	       pkt_addr(&first->m.pkt, false, b, sizeof(b)) : NULL);
+	em_u64(&em, EM_ANY, "hops", ": %llu events", tl->n);
+	em_double(&em, EM_ANY, "total_us", 3, " in %.3fus\n",
+		  (tl->ev[tl->n - 1].m.ts_ns - first->m.ts_ns) / 1e3);
+	em_open_array(&em, "events");
+	for (size_t i = 0; i < tl->n; i++)
+		emit_event(t, &tl->ev[i], &em, i ? &tl->ev[i - 1] : &tl->ev[0]);
+	em_close_array(&em);
+	em_close(&em);
+	if (em.json)
+		em_end_line(&em);
 	free(tl);
 	if (t->o->c.count && ++t->shown >= t->o->c.count)
 		t->done = true;
@@ -387,7 +359,7 @@ static int on_event(void *ctx, void *data, size_t size)
 {
 	struct trace_ctx *t = ctx;
 	const struct np_trace_event *e = data;
-	struct json_writer jw;
+	struct emitter em;
 
 	if (t->done || size < sizeof(*e))
 		return 0;
@@ -405,13 +377,8 @@ static int on_event(void *ctx, void *data, size_t size)
 	}
 	if (t->o->timeline)
 		return add_timeline(t, e);
-	if (t->o->c.json) {
-		jw_init(&jw, stdout, false);
-		emit_event(t, e, &jw, NULL);
-		fputc('\n', stdout);
-	} else {
-		emit_event(t, e, NULL, NULL);
-	}
+	em_init(&em, stdout, t->o->c.json);
+	emit_event(t, e, &em, NULL);
 	if (t->o->c.count && ++t->shown >= t->o->c.count)
 		t->done = true;
 	return 0;
