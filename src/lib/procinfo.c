@@ -49,12 +49,3 @@ char *procinfo_cmdline(uint32_t pid, uint64_t start_ns)
 		return NULL;
 	return strdup(buf);
 }
-
-double procinfo_boot_time(void)
-{
-	struct timespec rt, bt;
-
-	clock_gettime(CLOCK_REALTIME, &rt);
-	clock_gettime(CLOCK_BOOTTIME, &bt);
-	return (rt.tv_sec - bt.tv_sec) + (rt.tv_nsec - bt.tv_nsec) / 1e9;
-}

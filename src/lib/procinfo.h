@@ -14,7 +14,5 @@
 char *procinfo_cmdline(uint32_t pid, uint64_t start_ns);
 /* Start time of a live pid in ns since boot, at clock-tick resolution; 0 if gone. */
 uint64_t procinfo_start_ns(uint32_t pid);
-/* Wall-clock time of boot, for turning boot-relative times into dates. */
-double procinfo_boot_time(void);
 
 #endif

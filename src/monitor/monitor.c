@@ -53,6 +53,8 @@ static void usage(FILE *out)
 	      "  --capture-buffer BYTES capture buffer, 4096..16777216 (2097152)\n"
 	      "  --no-dns               no DNS names\n"
 	      "  --no-color             no colours (also NO_COLOR)\n"
+	      "  --monitor              the live view (the default without --duration; kept\n"
+	      "                         from the original netoproc's command line)\n"
 	      "  -v, --verbose          say what is attached and why\n"
 	      "  --version, -h/--help\n"
 	      "\n"
@@ -244,7 +246,7 @@ int parse_monitor_opts(int argc, char **argv, struct monitor_opts *o)
 		case OPT_NO_COLOR:
 			o->color = false;
 			break;
-		case OPT_MONITOR:
+		case OPT_MONITOR:	/* the original's flag for what is the default here */
 			break;
 		case 'v':
 			np_verbose = true;

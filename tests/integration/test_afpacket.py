@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: GPL-2.0-only
-"""AF_PACKET capture mode: the workloads of test_monitor.py with
---capture-mode afpacket on loopback, the same across a veth pair between two
-network namespaces, the share of short-lived processes attributed exactly,
-and the automatic fallback when netoproc lacks the eBPF capabilities."""
+"""AF_PACKET capture mode: the shared monitor scenarios (scenarios.py) with
+--capture-mode afpacket on loopback, held to AF_PACKET's promises (exact where
+capture can be, the share of short-lived processes attributed exactly), the same
+across a veth pair between two network namespaces, and the automatic fallback
+when netoproc lacks the eBPF capabilities."""
 import contextlib
 import json
 import re
@@ -12,11 +13,9 @@ import sys
 import npt
 from npt import (NETOPROC, in_ns, WORKLOAD, Proc, check, check_eq, finish, netns, one_proc,
                  monitor, procs_by_pid, ready, started, test_cgroup, wait_attached)
+from scenarios import AFPACKET, SCENARIOS, UDP_HDR, check_tcp_headers, run_here
 
 AFP = ["--capture-mode", "afpacket"]
-# IP + TCP header bytes per packet: no options .. largest options (the lower bound is used).
-TCP_HDR = {4: (40, 80), 6: (60, 100)}
-UDP_HDR = {4: 28, 6: 48}
 # Capabilities of the honest fallback test: AF_PACKET, sock_diag and /proc, no eBPF.
 NO_BPF_CAPS = "net_raw,net_admin,sys_ptrace,dac_read_search"
 
@@ -40,82 +39,29 @@ def afp_monitor(cgroup, duration=None, extra=(), prefix=(), mode=AFP):
     check_eq(int(drops.group(2)), 0, f"ring drops ({drops.group(0)})")
 
 
-def check_tcp_headers(row, family, what):
-    """Wire bytes beyond the payload: at least a bare header per packet. No upper bound:
-    a retransmitted segment is wire bytes again but not payload again."""
-    lo = TCP_HDR[family][0]
-    for d in ("rx", "tx"):
-        hdr = row[f"{d}_bytes"] - row[f"{d}_payload"]
-        pk = row[f"{d}_packets"]
-        check(pk > 0, f"{what}: no {d} packets")
-        check(lo * pk <= hdr, f"{what}: {d} header bytes {hdr} below {lo} x {pk} packets")
-
-
-def tcp_bulk(family, send, reply, prefix=(), mode=AFP):
-    with test_cgroup(f"afpbulk{family}") as cg:
-        with afp_monitor(cg, 4, prefix=prefix, mode=mode) as m:
-            srv = Proc([WORKLOAD, "tcp-server", "--family", str(family), "--reply", str(reply)],
-                       cgroup=cg)
-            with started(srv):
-                port = ready(srv)["port"]
-                c = finish(Proc([WORKLOAD, "tcp-client", "--family", str(family), "--port",
-                                 str(port), "--send", str(send), "--expect", str(reply)],
-                                cgroup=cg))
-                s = finish(srv)
-    snap = m.result
-    crow, srow = one_proc(snap, c["pid"]), one_proc(snap, s["pid"])
-    check_eq((crow["tx_payload"], crow["rx_payload"]), (send, reply), "client payload tx/rx")
-    check_eq((srow["tx_payload"], srow["rx_payload"]), (reply, send), "server payload tx/rx")
-    check_tcp_headers(crow, family, "client")
-    check_tcp_headers(srow, family, "server")
-    # On loopback every packet is seen leaving one end and arriving at the other.
-    check_eq(crow["tx_packets"], srow["rx_packets"], "client tx packets == server rx packets")
-    check_eq(crow["rx_packets"], srow["tx_packets"], "server tx packets == client rx packets")
-    check_eq(crow["tx_bytes"], srow["rx_bytes"], "client tx bytes == server rx bytes")
-    conns = crow["connections"]
-    check_eq(len(conns), 1, "client connections")
-    check_eq(conns[0]["proto"], "tcp", "client connection proto")
-    check_eq(conns[0]["remote"].rsplit(":", 1)[1], str(port), "client remote port")
-    return m
+def scenario(name, limit, cgname, prefix=(), mode=AFP):
+    """One of the shared monitor scenarios (scenarios.py), held to AF_PACKET's promises."""
+    with test_cgroup(cgname) as cg:
+        scn = SCENARIOS[name]
+        r = run_here(scn, AFPACKET, cg, afp_monitor(cg, limit, prefix=prefix, mode=mode))
+    scn.check(r, AFPACKET)
+    return r
 
 
 def test_afpacket_tcp_bulk_loopback_ipv4():
-    tcp_bulk(4, 50_000_000, 1_000_000)
+    scenario("tcp_bulk_ipv4", 4, "afpbulk4")
 
 
 def test_afpacket_tcp_bulk_loopback_ipv6():
-    tcp_bulk(6, 20_000_000, 123_457)
-
-
-def udp_unconnected(family):
-    # Senders live a few tens of ms: the UDP wake-up has time for a second look.
-    count, size = 2000, 1200
-    with test_cgroup(f"afpudp{family}") as cg:
-        with afp_monitor(cg, 4) as m:
-            sink = Proc([WORKLOAD, "udp-sink", "--family", str(family), "--count", str(count)],
-                        cgroup=cg)
-            with started(sink):
-                port = ready(sink)["port"]
-                tx = finish(Proc([WORKLOAD, "udp-send", "--family", str(family), "--port",
-                                  str(port), "--count", str(count), "--size", str(size)],
-                                 cgroup=cg))
-                rx = finish(sink)
-    snap = m.result
-    srow, rrow = one_proc(snap, tx["pid"]), one_proc(snap, rx["pid"])
-    wire = count * (size + UDP_HDR[family])
-    check_eq((srow["tx_payload"], srow["tx_packets"], srow["tx_bytes"]),
-             (count * size, count, wire), "sender payload/packets/bytes")
-    check_eq((rrow["rx_payload"], rrow["rx_packets"], rrow["rx_bytes"]),
-             (count * size, count, wire), "receiver payload/packets/bytes")
-    check_eq(srow["connections"][0]["remote"], "*:*", "unconnected sender remote")
+    scenario("tcp_bulk_ipv6", 4, "afpbulk6")
 
 
 def test_afpacket_udp_unconnected_loopback_ipv4():
-    udp_unconnected(4)
+    scenario("udp_unconnected_ipv4", 4, "afpudp4")
 
 
 def test_afpacket_udp_unconnected_loopback_ipv6():
-    udp_unconnected(6)
+    scenario("udp_unconnected_ipv6", 4, "afpudp6")
 
 
 def test_afpacket_udp_peers_of_unconnected_socket():
@@ -144,62 +90,13 @@ def test_afpacket_udp_peers_of_unconnected_socket():
 
 
 def test_afpacket_prefork_server():
-    """The parent makes the listener, a child accepts and serves: the child gets the bytes
-    (the parent has closed its copy of the listener, so only the child holds it)."""
-    n, send, reply = 5, 40_000, 10_000
-    with test_cgroup("afpprefork") as cg:
-        with afp_monitor(cg, 5) as m:
-            srv = Proc([WORKLOAD, "prefork-server", "--reply", str(reply), "--conns", str(n)],
-                       cgroup=cg)
-            with started(srv):
-                r = ready(srv)
-                clients = [finish(Proc([WORKLOAD, "tcp-client", "--port", str(r["port"]),
-                                        "--send", str(send), "--expect", str(reply)], cgroup=cg))
-                           for _ in range(n)]
-                finish(srv)
-    snap = m.result
-    # Each connection lives about a millisecond: held to the short-lived share.
-    check_whole_connections(one_proc(snap, r["child"]), n, send, reply, "serving child")
-    for p in procs_by_pid(snap).get(r["pid"], []):
-        check_eq((p["rx_payload"], p["tx_payload"]), (0, 0), "listener parent payload")
-    # The clients live about a millisecond each: short-lived, measured by the share test.
-    check_eq(sum(c["sent"] for c in clients), n * send, "clients sent")
+    """The parent makes the listener, a child accepts and serves: the child gets the bytes."""
+    scenario("prefork_server", 5, "afpprefork")
 
 
 def test_afpacket_short_lived_share():
     """100 client processes living a few ms each: the share attributed exactly (>= 50%)."""
-    n, send, reply = 100, 3000, 7000
-    with test_cgroup("afpshort") as cg:
-        with afp_monitor(cg, 6) as m:
-            srv = Proc([WORKLOAD, "tcp-server", "--reply", str(reply), "--conns", str(n)],
-                       cgroup=cg)
-            with started(srv):
-                port = ready(srv)["port"]
-                kids = finish(Proc([WORKLOAD, "short-clients", "--port", str(port), "--count",
-                                    str(n), "--send", str(send), "--expect", str(reply)],
-                                   cgroup=cg))["children"]
-                s = finish(srv)
-    snap = m.result
-    check_eq(len(kids), n, "children started")
-    rows = procs_by_pid(snap)
-    exact = sum(1 for pid in kids if len(rows.get(pid, [])) == 1 and
-                (rows[pid][0]["tx_payload"], rows[pid][0]["rx_payload"]) == (send, reply))
-    print(f"  afpacket short-lived clients attributed exactly: {exact}/{n} = {100 * exact // n}%",
-          flush=True)
-    check(exact * 2 >= n, f"only {exact} of {n} short-lived clients attributed exactly")
-    # The server lives on, but each accepted socket lives milliseconds too: its
-    # connections are held to the same share, each one whole or not at all.
-    check_whole_connections(one_proc(snap, s["pid"]), n, send, reply, "server")
-
-
-def check_whole_connections(row, n, rx, tx, what):
-    """row received rx and sent tx per connection on k of n short-lived connections:
-    whole connections only, and k at least half (the short-lived target)."""
-    k = row["rx_payload"] // rx
-    check_eq((row["rx_payload"], row["tx_payload"]), (k * rx, k * tx),
-             f"{what} payload in whole connections")
-    print(f"  afpacket {what}: {k}/{n} short-lived connections attributed", flush=True)
-    check(k * 2 >= n, f"{what}: only {k} of {n} connections attributed")
+    scenario("short_lived_clients", 6, "afpshort")
 
 
 # ---- across a veth pair between two network namespaces ----
@@ -292,10 +189,10 @@ def veth_tcp(family):
     check_eq((cb["sent"], cb["received"]), (send, reply), "remote client transfer")
     srow = one_proc(snap, s["pid"])
     check_eq((srow["rx_payload"], srow["tx_payload"]), (send, reply), "A server payload rx/tx")
-    check_tcp_headers(srow, family, "A server")
+    check_tcp_headers(srow, family, "A server", AFPACKET)
     crow = one_proc(snap, ca["pid"])
     check_eq((crow["tx_payload"], crow["rx_payload"]), (send, reply), "A client payload tx/rx")
-    check_tcp_headers(crow, family, "A client")
+    check_tcp_headers(crow, family, "A client", AFPACKET)
     # B's processes live in a namespace netoproc does not watch: never attributed.
     check(cb["pid"] not in procs_by_pid(snap), "B's client must not appear")
 
@@ -336,7 +233,8 @@ def test_afpacket_veth_udp():
 
 def test_afpacket_auto_fallback_without_bpf_caps():
     """auto with CAP_NET_RAW/NET_ADMIN/SYS_PTRACE/DAC_READ_SEARCH only: one line, then exact."""
-    tcp_bulk(4, 50_000_000, 1_000_000, prefix=setpriv(NO_BPF_CAPS), mode=["--capture-mode", "auto"])
+    scenario("tcp_bulk_ipv4", 4, "afpfallbackbulk", prefix=setpriv(NO_BPF_CAPS),
+             mode=["--capture-mode", "auto"])
     with test_cgroup("afpfallback") as cg:
         p = Proc(setpriv(NO_BPF_CAPS) + [NETOPROC, "--cgroup", cg, "--duration", "1",
                                          "--interval", "1", "--format", "json"])

@@ -1,72 +1,32 @@
 # SPDX-License-Identifier: GPL-2.0-only
 """The eBPF monitor against workloads that know their byte counts, in a cgroup
-of their own: exact payload per process, IP bytes within header bounds."""
+of their own: exact payload per process, IP bytes within header bounds. The
+scenarios shared with the AF_PACKET suite and the kernel matrix are in scenarios.py."""
 from npt import (WORKLOAD, Proc, check, check_eq, finish, monitor, one_proc, probe_json,
                  procs_by_pid, ready, started, test_cgroup)
-
-# IP + TCP header bytes per packet: no options .. largest options.
-TCP_HDR = {4: (40, 80), 6: (60, 100)}
-UDP_HDR = {4: 28, 6: 48}
+from scenarios import EBPF, SCENARIOS, UDP_HDR, run_here
 
 
-def check_tcp_headers(row, family, what, tx_retrans=0, rx_retrans=0):
-    """IP bytes minus payload are the headers, plus any payload sent again
-    (TCP_INFO's bytes_retrans of the sender; a loaded loopback does drop)."""
-    lo, hi = TCP_HDR[family]
-    for d, again in (("rx", rx_retrans), ("tx", tx_retrans)):
-        hdr = row[f"{d}_bytes"] - row[f"{d}_payload"]
-        pk = row[f"{d}_packets"]
-        check(pk > 0, f"{what}: no {d} packets")
-        check(lo * pk <= hdr <= hi * pk + again,
-              f"{what}: {d} header bytes {hdr} outside [{lo}, {hi}] x {pk} packets"
-              f" + {again} retransmitted")
-
-
-def tcp_bulk(family, send, reply):
-    with test_cgroup(f"bulk{family}") as cg:
-        with monitor(cg, 4) as m:
-            srv = Proc([WORKLOAD, "tcp-server", "--family", str(family), "--reply", str(reply)],
-                       cgroup=cg)
-            with started(srv):
-                port = ready(srv)["port"]
-                cli = Proc([WORKLOAD, "tcp-client", "--family", str(family), "--port", str(port),
-                            "--send", str(send), "--expect", str(reply)], cgroup=cg)
-                c = finish(cli)
-                s = finish(srv)
-        snap = m.result
-    crow, srow = one_proc(snap, c["pid"]), one_proc(snap, s["pid"])
-    check_eq((crow["tx_payload"], crow["rx_payload"]), (send, reply), "client payload tx/rx")
-    check_eq((srow["tx_payload"], srow["rx_payload"]), (reply, send), "server payload tx/rx")
-    check_tcp_headers(crow, family, "client", c["retrans"], s["retrans"])
-    check_tcp_headers(srow, family, "server", s["retrans"], c["retrans"])
-    # Both ends are on this host: what one sent, the other received, packet for packet.
-    # Both ends are on this host: what one sent, the other received, packet for
-    # packet, unless loopback dropped some (then TCP sent them again).
-    if c["retrans"] == 0 and s["retrans"] == 0:
-        check_eq(crow["tx_packets"], srow["rx_packets"], "client tx packets == server rx packets")
-        check_eq(crow["rx_packets"], srow["tx_packets"], "server tx packets == client rx packets")
-    conns = crow["connections"]
-    check_eq(len(conns), 1, "client connections")
-    check_eq(conns[0]["proto"], "tcp", "client connection proto")
-    check_eq(conns[0]["remote"].rsplit(":", 1)[1], str(port), "client remote port")
-    check_eq(conns[0]["tx_payload"], send, "client connection tx payload")
-    # The accepted socket names the same two ends, the other way round.
-    sconns = [x for x in srow["connections"] if x["remote"] != "*:*"]
-    check_eq([(x["local"], x["remote"]) for x in sconns], [(conns[0]["remote"], conns[0]["local"])],
-             "server connection ends")
+def scenario(name, limit, cgname):
+    """One of the shared monitor scenarios (scenarios.py), held to eBPF's exactness."""
+    with test_cgroup(cgname) as cg:
+        scn = SCENARIOS[name]
+        r = run_here(scn, EBPF, cg, monitor(cg, limit))
+    scn.check(r, EBPF)
+    return r
 
 
 def test_tcp_bulk_ipv4():
-    tcp_bulk(4, 50_000_000, 1_000_000)
+    scenario("tcp_bulk_ipv4", 4, "bulk4")
 
 
 def test_tcp_bulk_ipv6():
-    tcp_bulk(6, 20_000_000, 123_457)
+    scenario("tcp_bulk_ipv6", 4, "bulk6")
 
 
 def test_short_lived_clients():
     """100 client processes, each living a few ms: every one reported exactly."""
-    short_lived_clients()
+    scenario("short_lived_clients", 6, "short")
 
 
 def test_short_lived_clients_through_perf_buffer():
@@ -75,96 +35,23 @@ def test_short_lived_clients_through_perf_buffer():
     import os
     os.environ["NETOPROC_PERF_BUFFER"] = "1"
     try:
-        said = short_lived_clients()
+        said = scenario("short_lived_clients", 6, "shortperf").said
     finally:
         del os.environ["NETOPROC_PERF_BUFFER"]
     check("reported through a perf buffer" in said, f"-v said: {said!r}")
 
 
-def short_lived_clients():
-    """Runs the scenario; returns what netoproc -v said before attaching."""
-    n, send, reply = 100, 3000, 7000
-    with test_cgroup("short") as cg:
-        with monitor(cg, 6) as m:
-            srv = Proc([WORKLOAD, "tcp-server", "--reply", str(reply), "--conns", str(n)],
-                       cgroup=cg)
-            with started(srv):
-                port = ready(srv)["port"]
-                cl = Proc([WORKLOAD, "short-clients", "--port", str(port), "--count", str(n),
-                           "--send", str(send), "--expect", str(reply)], cgroup=cg)
-                kids = finish(cl)["children"]
-                s = finish(srv)
-        snap = m.result
-    check_eq(len(kids), n, "children started")
-    exact = named = 0
-    for pid in kids:
-        rows = procs_by_pid(snap).get(pid, [])
-        if len(rows) == 1 and (rows[0]["tx_payload"], rows[0]["rx_payload"]) == (send, reply):
-            exact += 1
-        # Gone long before netoproc could read /proc: the kernel kept the command line.
-        if len(rows) == 1 and rows[0]["cmdline"] == " ".join(cl.args):
-            named += 1
-    check_eq(exact, n, "short-lived processes attributed exactly")
-    check_eq(named, n, "short-lived processes with their command line")
-    srow = one_proc(snap, s["pid"])
-    check_eq((srow["rx_payload"], srow["tx_payload"]), (n * send, n * reply), "server payload")
-    return m.said
-
-
-def udp_unconnected(family):
-    count, size = 500, 1200
-    with test_cgroup(f"udp{family}") as cg:
-        with monitor(cg, 4) as m:
-            sink = Proc([WORKLOAD, "udp-sink", "--family", str(family), "--count", str(count)],
-                        cgroup=cg)
-            with started(sink):
-                port = ready(sink)["port"]
-                snd = Proc([WORKLOAD, "udp-send", "--family", str(family), "--port", str(port),
-                            "--count", str(count), "--size", str(size)], cgroup=cg)
-                tx = finish(snd)
-                rx = finish(sink)
-        snap = m.result
-    srow, rrow = one_proc(snap, tx["pid"]), one_proc(snap, rx["pid"])
-    wire = count * (size + UDP_HDR[family])
-    check_eq((srow["tx_payload"], srow["tx_packets"], srow["tx_bytes"]),
-             (count * size, count, wire), "sender payload/packets/bytes")
-    check_eq((rrow["rx_payload"], rrow["rx_packets"], rrow["rx_bytes"]),
-             (count * size, count, wire), "receiver payload/packets/bytes")
-    check_eq(srow["connections"][0]["remote"], "*:*", "unconnected sender remote")
-
-
 def test_udp_unconnected_ipv4():
-    udp_unconnected(4)
+    scenario("udp_unconnected_ipv4", 4, "udp4")
 
 
 def test_udp_unconnected_ipv6():
-    udp_unconnected(6)
+    scenario("udp_unconnected_ipv6", 4, "udp6")
 
 
 def test_prefork_server():
     """The parent makes the listener, a child accepts and serves: the child gets the bytes."""
-    n, send, reply = 5, 40_000, 10_000
-    with test_cgroup("prefork") as cg:
-        with monitor(cg, 5) as m:
-            srv = Proc([WORKLOAD, "prefork-server", "--reply", str(reply), "--conns", str(n)],
-                       cgroup=cg)
-            with started(srv):
-                r = ready(srv)
-                clients = []
-                for _ in range(n):
-                    clients.append(finish(Proc([WORKLOAD, "tcp-client", "--port", str(r["port"]),
-                                                "--send", str(send), "--expect", str(reply)],
-                                               cgroup=cg)))
-                child = finish(srv)
-        snap = m.result
-    check_eq(child["pid"], r["child"], "serving child")
-    crow = one_proc(snap, r["child"])
-    check_eq((crow["rx_payload"], crow["tx_payload"]), (n * send, n * reply), "child payload")
-    parent = procs_by_pid(snap).get(r["pid"], [])
-    for p in parent:
-        check_eq((p["rx_payload"], p["tx_payload"]), (0, 0), "listener parent payload")
-    for c in clients:
-        check_eq(one_proc(snap, c["pid"])["tx_payload"], send, "client payload")
+    scenario("prefork_server", 5, "prefork")
 
 
 def test_pid_reuse_stays_apart():

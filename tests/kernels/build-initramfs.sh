@@ -31,6 +31,8 @@ done
 strip --strip-debug -o "$root/bin/netoproc" "$static/netoproc"
 strip --strip-debug -o "$root/bin/np_workload" "$static/workloads/np_workload"
 install -m 0755 "$here/vm-init.sh" "$root/init"
+# The monitor's scenarios as shell functions, from their one definition.
+python3 "$here/../integration/scenarios.py" shell > "$root/scenarios.sh"
 mknod -m 600 "$root/dev/console" c 5 1
 echo "root:x:0:0:root:/:/bin/sh" > "$root/etc/passwd"
 echo "root:x:0:" > "$root/etc/group"

@@ -24,12 +24,11 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "integration"))
 # The integration tests' own checks and header bounds, so the two never drift apart.
-from npt import Fail, check, check_eq, one_proc, procs_by_pid  # noqa: E402
-from test_monitor import UDP_HDR, check_tcp_headers  # noqa: E402
+from npt import Fail, check, check_eq  # noqa: E402
+import scenarios as monitor_scenarios  # noqa: E402
 
 TIERS = ("tracepoint", "fentry", "kprobe")
-SCENARIOS = ("tcp_bulk_ipv4", "tcp_bulk_ipv6", "short_lived_clients", "udp_unconnected_ipv4",
-             "udp_unconnected_ipv6", "prefork_server")
+SCENARIOS = tuple(monitor_scenarios.SCENARIOS)
 SHORT = {"tcp_bulk_ipv4": "tcp4", "tcp_bulk_ipv6": "tcp6", "short_lived_clients": "short",
          "udp_unconnected_ipv4": "udp4", "udp_unconnected_ipv6": "udp6",
          "prefork_server": "prefork", "kfunc_ping": "kfunc", "all_skb": "allskb",
@@ -59,6 +58,12 @@ class Block:
         lines = [j for j in self.wl_lines(role) if j.get("ready")]
         check(lines, f"workload {role} never became ready")
         return lines[0]
+
+    def results(self, role):
+        return [j for j in self.wl_lines(role) if "ready" not in j]
+
+    def argv(self, role):
+        return self.result(f"{role}-argv")["argv"]
 
     def snapshot(self):
         text = "\n".join(self.out)
@@ -123,103 +128,13 @@ def parse(series, text):
     return vm
 
 
-# ---- the assertions of test_monitor.py, on the VM's output ---------------------------
-# Keep in sync with tests/integration/test_monitor.py (tcp_bulk, test_short_lived_clients,
-# udp_unconnected, test_prefork_server): the same sizes and checks, on workload results
-# that vm-init.sh relays instead of Proc objects. check_tcp_headers, UDP_HDR and the npt
-# helpers are imported, not copied.
+# ---- the monitor's scenarios, on the VM's output ------------------------------------
+# Defined once in tests/integration/scenarios.py: vm-init.sh runs its generated shell
+# functions, and the checks here are its own, with the VM's expectations (scenarios.VM).
 
-def sc_tcp_bulk(b, family, send, reply):
-    port = b.ready("server")["port"]
-    c, s = b.result("client"), b.result("server")
-    snap = b.snapshot()
-    crow, srow = one_proc(snap, c["pid"]), one_proc(snap, s["pid"])
-    check_eq((crow["tx_payload"], crow["rx_payload"]), (send, reply), "client payload tx/rx")
-    check_eq((srow["tx_payload"], srow["rx_payload"]), (reply, send), "server payload tx/rx")
-    check_tcp_headers(crow, family, "client", c["retrans"], s["retrans"])
-    check_tcp_headers(srow, family, "server", s["retrans"], c["retrans"])
-    if c["retrans"] == 0 and s["retrans"] == 0:
-        check_eq(crow["tx_packets"], srow["rx_packets"], "client tx packets == server rx packets")
-        unseen = 0
-        listener = [x for x in srow["connections"] if x["remote"] == "*:*"]
-        if family == 6 and (not listener or listener[0]["tx_packets"] == 0):
-            # On 6.1 ip6_finish_output runs the cgroup egress hook only when
-            # sk == skb->sk, and a SYN-ACK's skb->sk is the request socket: that
-            # one packet never reaches cgroup_skb (6.12 shows it on the listener).
-            unseen = 1
-        check_eq(crow["rx_packets"], srow["tx_packets"] + unseen,
-                 "server tx packets (+ a SYN-ACK the kernel does not show) == client rx packets")
-    conns = crow["connections"]
-    check_eq(len(conns), 1, "client connections")
-    check_eq(conns[0]["proto"], "tcp", "client connection proto")
-    check_eq(conns[0]["remote"].rsplit(":", 1)[1], str(port), "client remote port")
-    check_eq(conns[0]["tx_payload"], send, "client connection tx payload")
+def check_scenario(b, scenario):
+    monitor_scenarios.SCENARIOS[scenario].check(b, monitor_scenarios.VM)
 
-
-def sc_short(b):
-    n, send, reply = 100, 3000, 7000
-    kids = b.result("clients")["children"]
-    argv = b.result("clients-argv")["argv"]
-    s = b.result("server")
-    snap = b.snapshot()
-    check_eq(len(kids), n, "children started")
-    exact = named = 0
-    for pid in kids:
-        rows = procs_by_pid(snap).get(pid, [])
-        if len(rows) == 1 and (rows[0]["tx_payload"], rows[0]["rx_payload"]) == (send, reply):
-            exact += 1
-        if len(rows) == 1 and rows[0]["cmdline"] == argv:
-            named += 1
-    check_eq(exact, n, "short-lived processes attributed exactly")
-    check_eq(named, n, "short-lived processes with their command line")
-    srow = one_proc(snap, s["pid"])
-    check_eq((srow["rx_payload"], srow["tx_payload"]), (n * send, n * reply), "server payload")
-
-
-def sc_udp(b, family):
-    count, size = 500, 1200
-    tx, rx = b.result("sender"), b.result("sink")
-    snap = b.snapshot()
-    srow, rrow = one_proc(snap, tx["pid"]), one_proc(snap, rx["pid"])
-    wire = count * (size + UDP_HDR[family])
-    check_eq((srow["tx_payload"], srow["tx_packets"], srow["tx_bytes"]),
-             (count * size, count, wire), "sender payload/packets/bytes")
-    # A loaded emulator can drop datagrams the sink is too slow for. Payload is
-    # exactly what the sink read; IP packets are counted as they reach the socket,
-    # before a full receive buffer drops them, so between that and what was sent.
-    got = rx["datagrams"]
-    check(got >= count * 9 // 10, f"sink received only {got} of {count} datagrams")
-    check_eq(rrow["rx_payload"], rx["received"], "receiver payload")
-    check(got <= rrow["rx_packets"] <= count,
-          f"receiver packets {rrow['rx_packets']} outside [{got}, {count}]")
-    check_eq(rrow["rx_bytes"], rrow["rx_packets"] * (size + UDP_HDR[family]), "receiver bytes")
-    check_eq(srow["connections"][0]["remote"], "*:*", "unconnected sender remote")
-
-
-def sc_prefork(b):
-    n, send, reply = 5, 40_000, 10_000
-    r = b.ready("server")
-    child = b.result("server")
-    clients = [j for j in b.wl_lines("client")]
-    check_eq(len(clients), n, "clients finished")
-    snap = b.snapshot()
-    check_eq(child["pid"], r["child"], "serving child")
-    crow = one_proc(snap, r["child"])
-    check_eq((crow["rx_payload"], crow["tx_payload"]), (n * send, n * reply), "child payload")
-    for p in procs_by_pid(snap).get(r["pid"], []):
-        check_eq((p["rx_payload"], p["tx_payload"]), (0, 0), "listener parent payload")
-    for c in clients:
-        check_eq(one_proc(snap, c["pid"])["tx_payload"], send, "client payload")
-
-
-CHECKS = {
-    "tcp_bulk_ipv4": lambda b: sc_tcp_bulk(b, 4, 50_000_000, 1_000_000),
-    "tcp_bulk_ipv6": lambda b: sc_tcp_bulk(b, 6, 20_000_000, 123_457),
-    "short_lived_clients": sc_short,
-    "udp_unconnected_ipv4": lambda b: sc_udp(b, 4),
-    "udp_unconnected_ipv6": lambda b: sc_udp(b, 6),
-    "prefork_server": sc_prefork,
-}
 
 # ---- netoproc trace with kernel-function probes (vm-init.sh trace_run) -----------------
 # busybox `ping -c 5 -A 127.0.0.1` while `netoproc trace --probes full icmp` runs.
@@ -352,7 +267,7 @@ def check_run(vm, b, tier, scenario):
     check(not b.wlfail, "; ".join(b.wlfail))
     check_eq(st.get("rc"), "0", "netoproc exit status")
     try:
-        CHECKS[scenario](b)
+        check_scenario(b, scenario)
     except Fail as e:
         # Retransmitted bytes are IP bytes without new payload: say so beside the failure.
         n = int(st.get("retrans", "0") or 0)

@@ -23,6 +23,9 @@ export PATH=/bin
 NP=/bin/netoproc
 WL=/bin/np_workload
 T=/tmp/np
+# The monitor's scenarios: sc_NAME functions and SCENARIO_NAMES, generated from
+# tests/integration/scenarios.py (the steps the integration suites run too).
+. /scenarios.sh
 
 mount -t devtmpfs devtmpfs /dev 2>/dev/null
 exec </dev/console >/dev/console 2>&1
@@ -103,7 +106,7 @@ done
 tiers=$(arg np_tiers)
 [ -n "$tiers" ] || tiers="tracepoint fentry kprobe auto"
 scens=$(arg np_scen)
-[ -n "$scens" ] || scens="tcp_bulk_ipv4 tcp_bulk_ipv6 short_lived_clients udp_unconnected_ipv4 udp_unconnected_ipv6 prefork_server"
+[ -n "$scens" ] || scens=$SCENARIO_NAMES
 
 cg_run() {	# CMD...: run inside the scenario's cgroup (the sh's own pid is moved, then execs)
 	sh -c 'echo $$ >"$0/cgroup.procs" && exec timeout 240 "$@"' "$CG" "$@"
@@ -165,76 +168,16 @@ wl() {	# ROLE FILE: workload result lines of FILE, tagged with their role
 	grep '^{' "$2" 2>/dev/null | sed "s/^/@@NP WL $1 /"
 }
 
-sc_tcp_bulk() {	# FAMILY SEND REPLY
-	cg_run $WL tcp-server --family $1 --reply $3 >$T/srv.out 2>>$T/wl.err &
-	srv=$!
-	ready $T/srv.out || { echo "@@NP WLFAIL server never ready" >>$T/wl.fail; return 1; }
-	ok client cg_run $WL tcp-client --family $1 --port "$(field $T/srv.out port)" --send $2 \
-		--expect $3 >$T/cli.out 2>>$T/wl.err
-	ok server wait $srv
-	wl server $T/srv.out >$T/wl.out
-	wl client $T/cli.out >>$T/wl.out
-}
-
-sc_short() {
-	n=100
-	cg_run $WL tcp-server --reply 7000 --conns $n >$T/srv.out 2>>$T/wl.err &
-	srv=$!
-	ready $T/srv.out || { echo "@@NP WLFAIL server never ready" >>$T/wl.fail; return 1; }
-	set -- $WL short-clients --port "$(field $T/srv.out port)" --count $n --send 3000 \
-		--expect 7000
-	ok clients cg_run "$@" >$T/cli.out 2>>$T/wl.err
-	ok server wait $srv
-	wl server $T/srv.out >$T/wl.out
-	wl clients $T/cli.out >>$T/wl.out
-	# The children's command line, as netoproc must report it.
-	echo "@@NP WL clients-argv {\"argv\":\"$*\"}" >>$T/wl.out
-}
-
-sc_udp() {	# FAMILY
-	cg_run $WL udp-sink --family $1 --count 500 --idle 5 >$T/srv.out 2>>$T/wl.err &
-	srv=$!
-	ready $T/srv.out || { echo "@@NP WLFAIL server never ready" >>$T/wl.fail; return 1; }
-	ok sender cg_run $WL udp-send --family $1 --port "$(field $T/srv.out port)" --count 500 \
-		--size 1200 >$T/cli.out 2>>$T/wl.err
-	ok server wait $srv
-	wl sink $T/srv.out >$T/wl.out
-	wl sender $T/cli.out >>$T/wl.out
-}
-
-sc_prefork() {
-	n=5
-	cg_run $WL prefork-server --reply 10000 --conns $n >$T/srv.out 2>>$T/wl.err &
-	srv=$!
-	ready $T/srv.out || { echo "@@NP WLFAIL server never ready" >>$T/wl.fail; return 1; }
-	port=$(field $T/srv.out port)
-	: >$T/cli.out
-	for i in $(seq $n); do
-		ok client cg_run $WL tcp-client --port "$port" --send 40000 --expect 10000 \
-			>>$T/cli.out 2>>$T/wl.err
-	done
-	ok server wait $srv
-	wl server $T/srv.out >$T/wl.out
-	wl client $T/cli.out >>$T/wl.out
-}
-
 run_scenario() {	# TIER SCENARIO
 	CG=$CGROOT/np-$1-$2
 	mkdir -p "$CG"
-	rm -f $T/np.out $T/np.err $T/wl.out $T/wl.err $T/wl.fail $T/srv.out $T/cli.out
+	rm -f $T/np.out $T/np.err $T/wl.out $T/wl.err $T/wl.fail
 	start=$(date +%s)
 	attached=no
 	rs0=$(retrans)
 	if np_start "$1"; then
 		attached=yes
-		case $2 in
-		tcp_bulk_ipv4) sc_tcp_bulk 4 50000000 1000000 ;;
-		tcp_bulk_ipv6) sc_tcp_bulk 6 20000000 123457 ;;
-		short_lived_clients) sc_short ;;
-		udp_unconnected_ipv4) sc_udp 4 ;;
-		udp_unconnected_ipv6) sc_udp 6 ;;
-		prefork_server) sc_prefork ;;
-		esac
+		sc_$2
 		np_stop
 	fi
 	begin "$1" "$2"
