@@ -311,6 +311,17 @@ def run_here(scn, e, cgroup, monitor):
     return r
 
 
+def run_case(name, e, cgname, monitor_of):
+    """Scenario @name in a cgroup of its own, under the netoproc that monitor_of(cgroup)
+    starts, held to @e; returns its Results."""
+    from npt import test_cgroup
+    scn = SCENARIOS[name]
+    with test_cgroup(cgname) as cg:
+        r = run_here(scn, e, cg, monitor_of(cg))
+    scn.check(r, e)
+    return r
+
+
 # ---- the kernel matrix's shell functions ---------------------------------------------
 
 def shell(e):

@@ -13,7 +13,7 @@ import sys
 import npt
 from npt import (NETOPROC, in_ns, WORKLOAD, Proc, check, check_eq, finish, netns, one_proc,
                  monitor, procs_by_pid, ready, started, test_cgroup, wait_attached)
-from scenarios import AFPACKET, SCENARIOS, UDP_HDR, check_tcp_headers, run_here
+from scenarios import AFPACKET, UDP_HDR, check_tcp_headers, run_case
 
 AFP = ["--capture-mode", "afpacket"]
 # Capabilities of the honest fallback test: AF_PACKET, sock_diag and /proc, no eBPF.
@@ -41,11 +41,8 @@ def afp_monitor(cgroup, duration=None, extra=(), prefix=(), mode=AFP):
 
 def scenario(name, limit, cgname, prefix=(), mode=AFP):
     """One of the shared monitor scenarios (scenarios.py), held to AF_PACKET's promises."""
-    with test_cgroup(cgname) as cg:
-        scn = SCENARIOS[name]
-        r = run_here(scn, AFPACKET, cg, afp_monitor(cg, limit, prefix=prefix, mode=mode))
-    scn.check(r, AFPACKET)
-    return r
+    return run_case(name, AFPACKET, cgname,
+                    lambda cg: afp_monitor(cg, limit, prefix=prefix, mode=mode))
 
 
 def test_afpacket_tcp_bulk_loopback_ipv4():

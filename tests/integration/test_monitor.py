@@ -4,16 +4,12 @@ of their own: exact payload per process, IP bytes within header bounds. The
 scenarios shared with the AF_PACKET suite and the kernel matrix are in scenarios.py."""
 from npt import (WORKLOAD, Proc, check, check_eq, finish, monitor, one_proc, probe_json,
                  procs_by_pid, ready, started, test_cgroup)
-from scenarios import EBPF, SCENARIOS, UDP_HDR, run_here
+from scenarios import EBPF, UDP_HDR, run_case
 
 
 def scenario(name, limit, cgname):
     """One of the shared monitor scenarios (scenarios.py), held to eBPF's exactness."""
-    with test_cgroup(cgname) as cg:
-        scn = SCENARIOS[name]
-        r = run_here(scn, EBPF, cg, monitor(cg, limit))
-    scn.check(r, EBPF)
-    return r
+    return run_case(name, EBPF, cgname, lambda cg: monitor(cg, limit))
 
 
 def test_tcp_bulk_ipv4():
