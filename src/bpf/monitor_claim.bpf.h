@@ -8,20 +8,25 @@
 
 #include "monitor_maps.bpf.h"
 
-/* Remember @task's command line the first time its process claims a socket. */
+/*
+ * Remember @task's command line the first time its process claims a socket.
+ * Read straight into the map's own element: a per-CPU scratch buffer is not
+ * ours alone, since tracing programs run preemptibly (migrate_disable only):
+ * seen on 7.3, a client's entry got the command line of a server that ran
+ * the same code on the same CPU in between.
+ */
 static __always_inline void note_cmdline(struct task_struct *task, __u32 tgid, __u64 start)
 {
 	struct np_proc_key key = { .start_ns = start, .tgid = tgid };
+	static const struct np_cmdline empty;
 	struct mm_struct *mm;
 	struct np_cmdline *c;
-	__u32 zero = 0;
 	unsigned long from, to, len;
 
 	if (!capture_cmdlines || bpf_map_lookup_elem(&cmdlines, &key))
 		return;
-	c = bpf_map_lookup_elem(&cmdline_scratch, &zero);
 	mm = BPF_CORE_READ(task, mm);
-	if (!c || !mm)
+	if (!mm)
 		return;
 	from = BPF_CORE_READ(mm, arg_start);
 	to = BPF_CORE_READ(mm, arg_end);
@@ -29,10 +34,19 @@ static __always_inline void note_cmdline(struct task_struct *task, __u32 tgid, _
 	if (len > NP_CMDLINE_LEN)
 		len = NP_CMDLINE_LEN;
 	len &= NP_CMDLINE_LEN * 2 - 1;	/* a bound the verifier can see */
-	if (!len || len > NP_CMDLINE_LEN || bpf_probe_read_user(c->args, len, (void *)from))
+	if (!len || len > NP_CMDLINE_LEN)
 		return;
-	c->len = len;
-	bpf_map_update_elem(&cmdlines, &key, c, BPF_NOEXIST);
+	/* Only threads of this process write this key, all with the same arguments. */
+	if (bpf_map_update_elem(&cmdlines, &key, &empty, BPF_NOEXIST))
+		return;
+	c = bpf_map_lookup_elem(&cmdlines, &key);
+	if (!c)
+		return;
+	if (bpf_probe_read_user(c->args, len, (void *)from)) {
+		bpf_map_delete_elem(&cmdlines, &key);	/* a later claim tries again */
+		return;
+	}
+	c->len = len;	/* last: userspace takes len 0 for "not yet" */
 }
 
 /*

@@ -142,14 +142,6 @@ struct {
 	__type(value, struct np_cmdline);
 } cmdlines SEC(".maps");
 
-/* Scratch for building one command line (too big for the BPF stack). */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct np_cmdline);
-} cmdline_scratch SEC(".maps");
-
 /*
  * Adopting existing sockets through the socket tables: who holds each socket,
  * keyed by its address, written by a walk of every task's open files and read
