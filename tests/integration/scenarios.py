@@ -338,7 +338,10 @@ def shell(e):
             f = f"$T/{st.role}.out"
             words = " ".join(st.words('"$port"'))
             if st.background:
-                out += [f"\tcg_run $WL {words} >{f} 2>>$T/wl.err &",
+                # Emptied here, not by the job's own redirection: `ready` must not
+                # see the last scenario's ready line before the new server starts.
+                out += [f"\t: >{f}",
+                        f"\tcg_run $WL {words} >>{f} 2>>$T/wl.err &",
                         f"\tpid_{st.role}=$!",
                         f"\tready {f} || {{ echo \"@@NP WLFAIL {st.role} never ready\" "
                         ">>$T/wl.fail; return 1; }"]
