@@ -111,6 +111,7 @@ enum np_stat {
 	NP_STAT_SKPROC_FULL,		/* kprobe tier: owner table full, payload uncounted */
 	NP_STAT_PEERS_FULL,		/* UDP peer breakdown full: counted in the socket only */
 	NP_STAT_HOLDERS_FULL,		/* adopting through the socket tables: holder table full */
+	NP_STAT_SKPROC_RESET,		/* kprobe tier: an owner entry restarted for a new socket */
 	NP_STAT_MAX,
 };
 

@@ -131,6 +131,7 @@ static __always_inline struct sk_proc *claim_socket_hash(struct sock *sk)
 	p = bpf_map_lookup_elem(&sk_procs, &key);
 	if (p && p->ino != zero.ino) {
 		/* Left by a socket freed without a release we saw: start afresh. */
+		stat_inc(NP_STAT_SKPROC_RESET);
 		bpf_map_update_elem(&sk_procs, &key, &zero, BPF_EXIST);
 	} else if (!p) {
 		if (bpf_map_update_elem(&sk_procs, &key, &zero, BPF_NOEXIST) == -E2BIG)

@@ -439,6 +439,8 @@ static int run(const struct monitor_opts *o, struct capture *cap, struct np_mode
 		}
 		if (output_lost_total(m))
 			np_err("lost %llu %s", (unsigned long long)output_lost_total(m), output_lost_what(cap->mode));
+		if (np_verbose)
+			output_counters_text(stderr, m);
 	}
 	htab_free_all(&cg_cache);
 	return NP_EXIT_OK;

@@ -18,6 +18,7 @@ static const char *const np_stat_names[NP_STAT_MAX] = {
 	[NP_STAT_SKPROC_FULL] = "owner_table_full",
 	[NP_STAT_PEERS_FULL] = "udp_peers_full",
 	[NP_STAT_HOLDERS_FULL] = "holders_full",
+	[NP_STAT_SKPROC_RESET] = "owner_entry_restarts",
 };
 
 #define PRETTY_UNKNOWN_REMOTES 10
@@ -315,6 +316,14 @@ void output_degraded_json(struct json_writer *jw, const struct np_degraded *d, i
 		jw_end_object(jw);
 	}
 	jw_end_array(jw);
+}
+
+void output_counters_text(FILE *out, const struct np_model *m)
+{
+	fputs("netoproc: kernel counters:", out);
+	for (int i = 0; i < NP_STAT_MAX; i++)
+		fprintf(out, " %s=%llu", np_stat_names[i], (unsigned long long)m->stat[i]);
+	fputc('\n', out);
 }
 
 void output_self_check_json(struct json_writer *jw, double ms)

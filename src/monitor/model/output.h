@@ -23,6 +23,8 @@ struct run_info {
 struct json_writer;
 /* "degraded": [{"part", "instead", "reason"}...] as a key of the object being written. */
 void output_degraded_json(struct json_writer *jw, const struct np_degraded *d, int n);
+/* -v at the end: every kernel counter on one line. */
+void output_counters_text(FILE *out, const struct np_model *m);
 /* "self_check_ms": its time, or null where it was skipped or not eBPF. */
 void output_self_check_json(struct json_writer *jw, double ms);
 
