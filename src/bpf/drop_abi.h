@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* ABI shared by src/bpf/drop.bpf.c and src/drop.c. */
+/* ABI shared by src/bpf/drop.bpf.c and src/pktpath/drop.c. */
 #ifndef NETOPROC_DROP_ABI_H
 #define NETOPROC_DROP_ABI_H
 

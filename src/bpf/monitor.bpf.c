@@ -482,29 +482,40 @@ static __always_inline struct sock *file_sock(struct bpf_iter__task_file *ctx)
  * sockets) are attributed from the first packet. Run once by userspace after
  * the hooks are attached; a socket already claimed keeps its owner.
  */
-SEC("iter/task_file")
-int adopt_sockets(struct bpf_iter__task_file *ctx)
+/* An IPv4/IPv6 socket a task's open file is, or NULL. */
+static __always_inline struct sock *file_inet_sock(struct bpf_iter__task_file *ctx)
 {
-	struct task_struct *task = ctx->task;
 	struct sock *sk = file_sock(ctx);
-	struct task_struct *leader;
-	struct np_owner *o;
 	__u16 family;
 
 	if (!sk)
-		return 0;
+		return NULL;
 	family = sk->__sk_common.skc_family;
-	if (family != AF_INET && family != AF_INET6)
-		return 0;
-	o = bpf_sk_storage_get(&owners, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
-	if (!o || o->tgid)
-		return 0;
-	leader = task->group_leader;
+	return family == AF_INET || family == AF_INET6 ? sk : NULL;
+}
+
+/* The owner a socket held by @task gets: its process, as at a claim. */
+static __always_inline void owner_of_task(struct np_owner *o, struct task_struct *task)
+{
 	o->tgid = task->tgid;
-	o->start_ns = leader->start_boottime;
+	o->start_ns = task->group_leader->start_boottime;
 	o->uid = task->cred->uid.val;
 	o->cgroup_id = task->cgroups->dfl_cgrp->kn->id;
 	bpf_probe_read_kernel_str(o->comm, sizeof(o->comm), task->comm);
+}
+
+SEC("iter/task_file")
+int adopt_sockets(struct bpf_iter__task_file *ctx)
+{
+	struct task_struct *task = ctx->task;	/* read once: each read may be NULL */
+	struct sock *sk = file_inet_sock(ctx);
+	struct np_owner *o;
+
+	if (!sk || !task)
+		return 0;
+	o = bpf_sk_storage_get(&owners, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	if (o && !o->tgid)
+		owner_of_task(o, task);
 	return 0;
 }
 
@@ -517,31 +528,14 @@ int adopt_sockets(struct bpf_iter__task_file *ctx)
 SEC("iter/task_file")
 int note_holders(struct bpf_iter__task_file *ctx)
 {
-	struct task_struct *task = ctx->task;
-	struct file *file = ctx->file;
+	struct task_struct *task = ctx->task;	/* read once: each read may be NULL */
+	struct sock *sk = file_inet_sock(ctx);
 	struct np_owner o = {};
-	struct socket *sock;
-	struct sock *sk;
-	__u16 family;
-	__u64 key;
+	__u64 key = (__u64)sk;
 
-	if (!task || !file)
+	if (!sk || !task)
 		return 0;
-	sock = bpf_sock_from_file(file);
-	if (!sock)
-		return 0;
-	sk = sock->sk;
-	if (!sk)
-		return 0;
-	family = sk->__sk_common.skc_family;
-	if (family != AF_INET && family != AF_INET6)
-		return 0;
-	key = (__u64)sk;
-	o.tgid = task->tgid;
-	o.start_ns = task->group_leader->start_boottime;
-	o.uid = task->cred->uid.val;
-	o.cgroup_id = task->cgroups->dfl_cgrp->kn->id;
-	bpf_probe_read_kernel_str(o.comm, sizeof(o.comm), task->comm);
+	owner_of_task(&o, task);
 	/* The first holder found keeps it, as adopt_sockets does. */
 	if (bpf_map_update_elem(&holders, &key, &o, BPF_NOEXIST) == -E2BIG)
 		stat_inc(NP_STAT_HOLDERS_FULL);
@@ -561,14 +555,21 @@ static __always_inline void adopt_from_holders(struct sock *sk)
 		*o = *h;
 }
 
+/* The TCP table's full socket at the iterator, or NULL (time-wait, request sockets). */
+static __always_inline struct sock *tcp_iter_sock(struct bpf_iter__tcp *ctx)
+{
+	struct sock_common *skc = ctx->sk_common;
+
+	return skc ? (struct sock *)bpf_skc_to_tcp_sock(skc) : NULL;
+}
+
 SEC("iter/tcp")
 int adopt_tcp(struct bpf_iter__tcp *ctx)
 {
-	struct sock_common *skc = ctx->sk_common;
-	struct tcp_sock *tp = skc ? bpf_skc_to_tcp_sock(skc) : NULL;
+	struct sock *sk = tcp_iter_sock(ctx);
 
-	if (tp)
-		adopt_from_holders((struct sock *)tp);
+	if (sk)
+		adopt_from_holders(sk);
 	return 0;
 }
 
@@ -785,11 +786,10 @@ static __always_inline void dump_table_sock(struct seq_file *seq, struct sock *s
 SEC("iter/tcp")
 int dump_tcp(struct bpf_iter__tcp *ctx)
 {
-	struct sock_common *skc = ctx->sk_common;
-	struct tcp_sock *tp = skc ? bpf_skc_to_tcp_sock(skc) : NULL;
+	struct sock *sk = tcp_iter_sock(ctx);
 
-	if (tp)
-		dump_table_sock(ctx->meta->seq, (struct sock *)tp);
+	if (sk)
+		dump_table_sock(ctx->meta->seq, sk);
 	return 0;
 }
 
