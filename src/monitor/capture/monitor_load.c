@@ -84,27 +84,28 @@ static const char *const adopt_progs[ADOPT_NONE][4] = {
 	[ADOPT_SOCKET_TABLES] = { "note_holders", "adopt_tcp", "adopt_udp" },
 };
 
+/* Each way's name in `degraded` and -v; NETOPROC_*_WAY take the part after the dot. */
+static const char *const dump_names[DUMP_NONE + 1] = {
+	[DUMP_STORAGE_MAP] = "socket-dump.storage-map",
+	[DUMP_TASK_FILES] = "socket-dump.task-files",
+	[DUMP_SOCKET_TABLES] = "socket-dump.socket-tables",
+	[DUMP_NONE] = NULL,
+};
+
+static const char *const adopt_names[ADOPT_NONE + 1] = {
+	[ADOPT_TASK_FILES] = "adopt-existing.task-files",
+	[ADOPT_SOCKET_TABLES] = "adopt-existing.socket-tables",
+	[ADOPT_NONE] = NULL,
+};
+
 const char *ebpf_dump_name(enum ebpf_dump_way w)
 {
-	static const char *const names[] = {
-		[DUMP_STORAGE_MAP] = "socket-dump.storage-map",
-		[DUMP_TASK_FILES] = "socket-dump.task-files",
-		[DUMP_SOCKET_TABLES] = "socket-dump.socket-tables",
-		[DUMP_NONE] = NULL,
-	};
-
-	return names[w];
+	return dump_names[w];
 }
 
 const char *ebpf_adopt_name(enum ebpf_adopt_way w)
 {
-	static const char *const names[] = {
-		[ADOPT_TASK_FILES] = "adopt-existing.task-files",
-		[ADOPT_SOCKET_TABLES] = "adopt-existing.socket-tables",
-		[ADOPT_NONE] = NULL,
-	};
-
-	return names[w];
+	return adopt_names[w];
 }
 
 /* ---- what libbpf said while loading ------------------------------------ */
@@ -261,47 +262,40 @@ int ebpf_choose_tier(enum np_attach forced, const char *btf_path, enum np_attach
 	return 0;
 }
 
-static struct np_degraded *degrade(struct ebpf_loaded *l, const char *part, const char *instead,
-				   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static void degrade(struct ebpf_loaded *l, const char *part, const char *instead,
+		    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
-static struct np_degraded *degrade(struct ebpf_loaded *l, const char *part, const char *instead,
-				   const char *fmt, ...)
+static void degrade(struct ebpf_loaded *l, const char *part, const char *instead,
+		    const char *fmt, ...)
 {
 	struct np_degraded *d;
 	va_list ap;
 
 	if (l->ndegraded == NP_MAX_DEGRADED)
-		return NULL;
+		return;
 	d = &l->degraded[l->ndegraded++];
 	d->part = part;
 	d->instead = instead;
 	va_start(ap, fmt);
 	vsnprintf(d->reason, sizeof(d->reason), fmt, ap);
 	va_end(ap);
-	return d;
 }
 
-/* The kernel's BTF says a way cannot work here: skip it without trying. */
+/* Adopting needs bpf_sock_from_file() and sk storage in iterators (5.11): else skip it. */
 static void skip_impossible(struct ebpf_loaded *l, const struct btf *btf, bool modern)
 {
-	bool task_file = btf && btf__find_by_name_kind(btf, "bpf_iter__task_file",
-							BTF_KIND_STRUCT) >= 0 &&
-			 btf_enum_has(btf, "bpf_func_id", "BPF_FUNC_sock_from_file");
-	bool tables = btf && btf__find_by_name_kind(btf, "bpf_iter__tcp", BTF_KIND_STRUCT) >= 0 &&
-		      btf__find_by_name_kind(btf, "bpf_iter__udp", BTF_KIND_STRUCT) >= 0;
-
-	/* Before 5.11 the storage-map dump is the only one: it reads owners from the hash. */
-	if (!modern || !task_file) {
-		l->adopt = ADOPT_NONE;
-		degrade(l, ebpf_adopt_name(ADOPT_TASK_FILES), NULL,
-			"no bpf_sock_from_file() or sk storage in iterators (kernel < 5.11)");
+	if (modern && btf__find_by_name_kind(btf, "bpf_iter__task_file", BTF_KIND_STRUCT) >= 0 &&
+	    btf_enum_has(btf, "bpf_func_id", "BPF_FUNC_sock_from_file"))
 		return;
-	}
-	if (!tables)
-		np_info("no TCP/UDP table iterators: no fallback for the socket dump");
+	l->adopt = ADOPT_NONE;
+	degrade(l, ebpf_adopt_name(ADOPT_TASK_FILES), NULL,
+		"no bpf_sock_from_file() or sk storage in iterators (kernel < 5.11)");
 }
 
-/* Next way of a role after @w failed, skipping those BTF ruled out. */
+/*
+ * The dump way after @w: the next one, or none before 5.11, where the
+ * storage-map dump is the only one (it reads owners from the hash).
+ */
 static enum ebpf_dump_way next_dump(enum ebpf_dump_way w, bool modern)
 {
 	return modern ? w + 1 : DUMP_NONE;
@@ -321,52 +315,54 @@ static char part_of(const struct ebpf_loaded *l, const char *name)
 	return 0;
 }
 
-/* Before load: keep the tier's programs whose functions exist, and one way of each part. */
+/* Does hook @h's variant fit a function of @nargs parameters? */
+static bool variant_fits(const struct hook *h, int nargs)
+{
+	return !h->nargs || (nargs >= 0 && nargs < 32 && (h->nargs & ARGS(nargs)));
+}
+
 bool ebpf_signature_known(enum np_attach tier, const char *func, int nargs)
 {
 	for (size_t i = 0; i < NHOOKS; i++)
 		if (hooks[i].tier == tier && hooks[i].func && !strcmp(hooks[i].func, func) &&
-		    (!hooks[i].nargs || (nargs < 32 && (hooks[i].nargs & ARGS(nargs)))))
+		    variant_fits(&hooks[i], nargs))
 			return true;
 	return false;
 }
 
+/* Before load: keep the tier's programs whose functions exist, and one way of each part. */
 static int select_programs(struct ebpf_loaded *l, enum np_attach tier, const struct btf *btf)
 {
 	struct monitor_bpf *s = l->skel;
 	int err = 0;
 
 	for (size_t i = 0; i < NHOOKS; i++) {
-		struct bpf_program *p = bpf_object__find_program_by_name(s->obj, hooks[i].prog);
-		int nargs = hooks[i].func ? btf_func_nargs(btf, hooks[i].func) : 0;
-		bool want = hooks[i].tier == tier;
+		const struct hook *h = &hooks[i];
+		struct bpf_program *p = bpf_object__find_program_by_name(s->obj, h->prog);
+		int nargs = h->func ? btf_func_nargs(btf, h->func) : 0;
+		bool want = h->tier == tier;
 
 		if (!p)
 			continue;
-		/* A signature none of our variants knows: no silent loss of its bytes. */
-		if (want && nargs >= 0 && hooks[i].func &&
-		    !ebpf_signature_known(tier, hooks[i].func, nargs)) {
-			if (hooks[i].required && !err) {
+		if (want && h->func && nargs < 0) {
+			if (h->required) {
+				np_err("--attach %s: kernel function %s is missing", attach_name(tier),
+				       h->func);
+				err = -ENOENT;
+			} else {
+				np_info("%s: kernel function %s is missing, left out", h->prog, h->func);
+			}
+			want = false;
+		} else if (want && h->func && !ebpf_signature_known(tier, h->func, nargs)) {
+			/* A signature none of our variants knows: no silent loss of its bytes. */
+			if (h->required && !err) {
 				np_err("--attach %s: kernel function %s has %d parameters, a signature "
-				       "netoproc does not know", attach_name(tier), hooks[i].func, nargs);
+				       "netoproc does not know", attach_name(tier), h->func, nargs);
 				err = -ENOTSUP;
 			}
 			want = false;
-		}
-		/* The other signature's variant: silently not ours. */
-		if (want && hooks[i].nargs && nargs >= 0 && !(nargs < 32 &&
-							       (hooks[i].nargs & ARGS(nargs))))
-			want = false;
-		else if (want && hooks[i].func && nargs < 0) {
-			if (hooks[i].required) {
-				np_err("--attach %s: kernel function %s is missing", attach_name(tier),
-				       hooks[i].func);
-				err = -ENOENT;
-			} else {
-				np_info("%s: kernel function %s is missing, left out", hooks[i].prog,
-					hooks[i].func);
-			}
-			want = false;
+		} else if (want && !variant_fits(h, nargs)) {
+			want = false;	/* the other signature's variant: silently not ours */
 		}
 		bpf_program__set_autoload(p, want);
 	}
@@ -389,12 +385,11 @@ static const char *const flag_parts[FLAG_MAX] = {
 };
 
 static int open_one(struct ebpf_loaded *l, const struct capture_opts *o, enum np_attach tier,
-		    const struct btf *btf, const bool *flags)
+		    const struct btf *btf, bool modern, bool ringbuf, const bool *flags)
 {
 	/* CO-RE relocates against the kernel's own BTF, or the --btf file. */
 	LIBBPF_OPTS(bpf_object_open_opts, oopts, .btf_custom_path = o->btf_path);
 	struct monitor_bpf *s;
-	const char *pb = getenv("NETOPROC_PERF_BUFFER");
 	int err;
 
 	monitor_bpf__destroy(l->skel);
@@ -407,47 +402,32 @@ static int open_one(struct ebpf_loaded *l, const struct capture_opts *o, enum np
 	s->rodata->watch_all = o->cgroup_path == NULL;
 	if (o->interface)
 		s->rodata->only_ifindex = if_nametoindex(o->interface);
-	/* bpf_get_current_task_btf() came with sk storage for tracing programs (5.11). */
-	s->rodata->modern_tracing = btf && btf_enum_has(btf, "bpf_func_id",
-						    "BPF_FUNC_get_current_task_btf");
-	s->rodata->owner_in_hash = tier == NP_ATTACH_KPROBE || !s->rodata->modern_tracing;
+	s->rodata->modern_tracing = modern;
+	s->rodata->owner_in_hash = tier == NP_ATTACH_KPROBE || !modern;
 	s->rodata->capture_cmdlines = flags[FLAG_CMDLINES];
 	s->rodata->count_peers = flags[FLAG_PEERS];
-	/*
-	 * Ring buffer (5.8) where the kernel has one, else a perf buffer;
-	 * NETOPROC_PERF_BUFFER=1 forces the latter, so tests reach it here too.
-	 */
-	if (!libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL) || (pb && !strcmp(pb, "1"))) {
-		s->rodata->use_ringbuf = false;
-		bpf_map__set_autocreate(s->maps.closed, false);
-	}
+	s->rodata->use_ringbuf = ringbuf;
+	bpf_map__set_autocreate(s->maps.closed, ringbuf);
 	return select_programs(l, tier, btf);
 }
 
 /*
  * NETOPROC_DUMP_WAY / NETOPROC_ADOPT_WAY (storage-map, task-files,
- * socket-tables): start from that way, so tests reach every way on any kernel.
+ * socket-tables, none): start from that way, so tests reach every way on any
+ * kernel. Returns the way's index in @names (@n ways, then none), or -1.
  */
-static int forced_way(const char *env, const char *(*name)(int), int none)
+static int forced_way(const char *env, const char *const *names, int n)
 {
 	const char *v = getenv(env);
 
-	for (int w = 0; v && w < none; w++)
-		if (!strcmp(strchr(name(w), '.') + 1, v))
+	if (v && !strcmp(v, "none"))
+		return n;
+	for (int w = 0; v && w < n; w++)
+		if (!strcmp(strchr(names[w], '.') + 1, v))
 			return w;
 	if (v)
 		np_info("%s=%s: no such way, ignored", env, v);
 	return -1;
-}
-
-static const char *dump_name_int(int w)
-{
-	return ebpf_dump_name(w);
-}
-
-static const char *adopt_name_int(int w)
-{
-	return ebpf_adopt_name(w);
 }
 
 int ebpf_load(struct ebpf_loaded *l, const struct capture_opts *o, enum np_attach tier)
@@ -455,30 +435,40 @@ int ebpf_load(struct ebpf_loaded *l, const struct capture_opts *o, enum np_attac
 	struct btf *btf = load_kernel_btf(o->btf_path);
 	bool flags[FLAG_MAX] = { true, true };
 	char failed[64], reason[240], first_reason[240] = "";
+	const char *pb = getenv("NETOPROC_PERF_BUFFER");
 	libbpf_print_fn_t old_print;
-	bool modern;
+	bool modern, ringbuf;
 	int err = 0, next_flag = 0, w;
 
 	memset(l, 0, sizeof(*l));
+	/* bpf_get_current_task_btf() came with sk storage for tracing programs (5.11). */
 	modern = btf && btf_enum_has(btf, "bpf_func_id", "BPF_FUNC_get_current_task_btf");
 	if (!modern)
 		np_info("kernel before 5.11: owners kept in a hash keyed by socket address");
+	/*
+	 * Ring buffer (5.8) where the kernel has one, else a perf buffer;
+	 * NETOPROC_PERF_BUFFER=1 forces the latter, so tests reach it here too.
+	 */
+	ringbuf = libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL) == 1 &&
+		  !(pb && !strcmp(pb, "1"));
+	if (!ringbuf)
+		np_info("closing sockets are reported through a perf buffer (no ring buffer)");
 	skip_impossible(l, btf, modern);
-	if ((w = forced_way("NETOPROC_DUMP_WAY", dump_name_int, DUMP_NONE)) >= 0) {
+	if ((w = forced_way("NETOPROC_DUMP_WAY", dump_names, DUMP_NONE)) >= 0) {
 		l->dump = w;
-		np_info("socket dump forced by NETOPROC_DUMP_WAY: %s", ebpf_dump_name(l->dump));
+		np_info("socket dump forced by NETOPROC_DUMP_WAY: %s",
+			ebpf_dump_name(l->dump) ?: "none");
 	}
-	if ((w = forced_way("NETOPROC_ADOPT_WAY", adopt_name_int, ADOPT_NONE)) >= 0 &&
+	if ((w = forced_way("NETOPROC_ADOPT_WAY", adopt_names, ADOPT_NONE)) >= 0 &&
 	    l->adopt != ADOPT_NONE) {
 		l->adopt = w;
-		np_info("adoption forced by NETOPROC_ADOPT_WAY: %s", ebpf_adopt_name(l->adopt));
+		np_info("adoption forced by NETOPROC_ADOPT_WAY: %s",
+			ebpf_adopt_name(l->adopt) ?: "none");
 	}
 	old_print = libbpf_set_print(NULL);
 	for (l->attempts = 1; l->attempts <= MAX_ATTEMPTS; l->attempts++) {
-		if ((err = open_one(l, o, tier, btf, flags)))
+		if ((err = open_one(l, o, tier, btf, modern, ringbuf, flags)))
 			break;
-		if (!l->skel->rodata->use_ringbuf && l->attempts == 1)
-			np_info("closing sockets are reported through a perf buffer (no ring buffer)");
 		report_begin();
 		err = monitor_bpf__load(l->skel);
 		report_end();
@@ -521,7 +511,7 @@ int ebpf_load(struct ebpf_loaded *l, const struct capture_opts *o, enum np_attac
 	}
 	if (err && l->attempts > MAX_ATTEMPTS)
 		np_err("cannot load BPF programs: the kernel refused %d of them", MAX_ATTEMPTS);
-	/* Flags switched off that a later load did not need were switched off for nothing. */
+	/* Each optional code switched off on the way to a load that passed is a part given up. */
 	for (int f = 0; !err && f < next_flag; f++)
 		degrade(l, flag_parts[f], NULL, "given up so that the rest loads: %s", first_reason);
 	libbpf_set_print(old_print);
