@@ -9,8 +9,9 @@ import os
 import re
 import signal
 
-from npt import (NETOPROC, WORKLOAD, Proc, check, check_eq, finish, in_ns, netns, probe_json,
-                 ready, run, started, test_cgroup, wait_attached)
+from npt import (NETOPROC, WORKLOAD, Proc, check, check_eq, finish, in_ns, monitor, netns,
+                 probe_json, ready, run, started, test_cgroup, wait_attached)
+from scenarios import EBPF, run_case
 
 DUMP_WAYS = ("storage-map", "task-files", "socket-tables")
 
@@ -92,6 +93,23 @@ def test_probe_predicts_the_monitor():
         check_eq(len(line), 1, f"one stderr line says what was degraded: {err!r}")
         for part in parts:
             check(part in line[0], f"{part} in {line[0]!r}")
+
+
+def test_no_live_dump_still_exact():
+    """A kernel that refuses every way of dumping live sockets (forced here with
+    NETOPROC_DUMP_WAY=none): the self-check reads its sockets' close records instead
+    and passes, and short-lived processes, reported when they close, stay exact."""
+    env = dict(os.environ, NETOPROC_DUMP_WAY="none")
+    recs, said, _ = records(["--capture-mode", "ebpf", "--duration", "0.5", "--interval",
+                             "0.5"], env=env)
+    check("socket dump forced by NETOPROC_DUMP_WAY: none" in said, f"-v said: {said[-300:]!r}")
+    check(re.search(r"self-check passed in [0-9.]+ ms", said), f"-v said: {said[-300:]!r}")
+    check(0 < recs[0]["self_check_ms"] < 100, f"self_check_ms {recs[0]['self_check_ms']}")
+    os.environ["NETOPROC_DUMP_WAY"] = "none"
+    try:
+        run_case("short_lived_clients", EBPF, "nodump", lambda cg: monitor(cg, 6))
+    finally:
+        del os.environ["NETOPROC_DUMP_WAY"]
 
 
 def live_dump_in_netns(way):

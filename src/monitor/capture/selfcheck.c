@@ -107,8 +107,8 @@ static int check_end(const struct selfcheck *sc, int i, const char *name, uint64
 	const struct np_sock_record *r = &sc->rec[i];
 
 	if (!sc->seen[i])
-		snprintf(why, size, "self-check: the %s socket is missing from the kernel's dump "
-			 "(its packets were not attributed to it)", name);
+		snprintf(why, size, "self-check: the %s socket is missing from what the kernel "
+			 "reported (its packets were not attributed to it)", name);
 	else if (!r->has_owner || r->owner.tgid != (uint32_t)getpid())
 		snprintf(why, size, "self-check: the %s socket is attributed to pid %u, not to "
 			 "netoproc (%d)", name, r->has_owner ? r->owner.tgid : 0, getpid());

@@ -28,7 +28,10 @@ struct selfcheck {
 int selfcheck_exchange(struct selfcheck *sc, char *why, size_t size);
 /* Offer a dumped record; true if it is one of ours (and so not to be reported). */
 bool selfcheck_see(struct selfcheck *sc, const struct np_sock_record *r);
-/* Did the kernel attribute the exchange exactly? 0, or -EPROTO with @why set. */
+/*
+ * Did the kernel attribute the exchange exactly, by the records offered (a live
+ * dump, or the sockets' close records)? 0, or -EPROTO with @why set.
+ */
 int selfcheck_verdict(const struct selfcheck *sc, char *why, size_t size);
 /* Close the sockets with a reset (no time-wait to show up as unknown traffic). */
 void selfcheck_close(struct selfcheck *sc);
