@@ -12,4 +12,9 @@ struct np_degraded {
 
 #define NP_MAX_DEGRADED 8
 
+#include <stddef.h>
+
+/* "part -> instead", or "part (given up)": how every output names a degraded part. */
+const char *np_degraded_text(const struct np_degraded *d, char *buf, size_t size);
+
 #endif

@@ -173,11 +173,12 @@ int cmd_probe(int argc, char **argv)
 	if (ebpf) {
 		printf("socket dump      %s\n", cap.dump_way ? cap.dump_way : "none: at close only");
 		printf("adopt existing   %s\n", cap.adopt_way ? cap.adopt_way : "no");
-		for (int i = 0; i < cap.ndegraded; i++)
-			printf("degraded         %s%s%s: %s\n", cap.degraded[i].part,
-			       cap.degraded[i].instead ? " -> " : " (given up)",
-			       cap.degraded[i].instead ? cap.degraded[i].instead : "",
-			       cap.degraded[i].reason);
+		for (int i = 0; i < cap.ndegraded; i++) {
+			char d[128];
+
+			printf("degraded         %s: %s\n",
+			       np_degraded_text(&cap.degraded[i], d, sizeof(d)), cap.degraded[i].reason);
+		}
 		printf("self-check       %s", cap.self_check_ms > 0 ? "passed in " : "skipped\n");
 		if (cap.self_check_ms > 0)
 			printf("%.1f ms\n", cap.self_check_ms);

@@ -522,8 +522,7 @@ int ebpf_capture_open(struct capture *c, const struct capture_opts *o)
 	if (!ec)
 		return -ENOMEM;
 	ec->cgroup_fd = -1;
-	for (int i = 0; i < SC_SOCKS; i++)
-		ec->check.fd[i] = -1;
+	selfcheck_init(&ec->check);
 	c->priv = ec;
 	c->mode = "ebpf";
 	c->wait = ebpf_wait;
@@ -621,10 +620,10 @@ int ebpf_capture_try(struct capture *c, const struct capture_opts *o, char *why,
 
 void capture_say_degraded(const struct capture *c)
 {
+	char d[128];
+
 	fputs("netoproc: degraded on this kernel:", stderr);
 	for (int i = 0; i < c->ndegraded; i++)
-		fprintf(stderr, "%s %s%s%s", i ? "," : "", c->degraded[i].part,
-			c->degraded[i].instead ? " -> " : " (given up)",
-			c->degraded[i].instead ? c->degraded[i].instead : "");
+		fprintf(stderr, "%s %s", i ? "," : "", np_degraded_text(&c->degraded[i], d, sizeof(d)));
 	fputs(" (reasons: -v, or netoproc probe)\n", stderr);
 }

@@ -49,6 +49,13 @@ static uint64_t cookie_of(int fd)
 	return getsockopt(fd, SOL_SOCKET, SO_COOKIE, &c, &len) ? 0 : c;
 }
 
+void selfcheck_init(struct selfcheck *sc)
+{
+	memset(sc, 0, sizeof(*sc));
+	for (int i = 0; i < SC_SOCKS; i++)
+		sc->fd[i] = -1;
+}
+
 int selfcheck_exchange(struct selfcheck *sc, char *why, size_t size)
 {
 	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
@@ -56,9 +63,8 @@ int selfcheck_exchange(struct selfcheck *sc, char *why, size_t size)
 	char buf[SC_UP > SC_DOWN ? SC_UP : SC_DOWN];
 	int *fd = sc->fd;
 
-	memset(sc, 0, sizeof(*sc));
+	selfcheck_init(sc);
 	sc->started = now_monotonic();
-	fd[SC_LISTENER] = fd[SC_CLIENT] = fd[SC_SERVER] = -1;
 	memset(buf, 'n', sizeof(buf));
 	fd[SC_LISTENER] = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd[SC_LISTENER] < 0 || bind(fd[SC_LISTENER], (struct sockaddr *)&a, sizeof(a)) ||

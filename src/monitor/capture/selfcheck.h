@@ -24,6 +24,8 @@ struct selfcheck {
 	double started;
 };
 
+/* No sockets yet: selfcheck_close() has nothing to close. */
+void selfcheck_init(struct selfcheck *sc);
 /* Connect, send SC_UP bytes up and SC_DOWN back. 0, or -errno with @why set. */
 int selfcheck_exchange(struct selfcheck *sc, char *why, size_t size);
 /* Offer a dumped record; true if it is one of ours (and so not to be reported). */

@@ -276,10 +276,12 @@ static void write_pretty(FILE *out, const struct view *v, const struct run_info 
 		pretty_row(out, pid, p->comm, view_traffic(v, p), "", "");
 	}
 	pretty_row(out, "TOTAL", "", &v->sum, bold, off);
-	for (int i = 0; i < ri->ndegraded; i++)
-		fprintf(out, "%sdegraded: %s%s%s%s\n", dim, ri->degraded[i].part,
-			ri->degraded[i].instead ? " -> " : " (given up)",
-			ri->degraded[i].instead ? ri->degraded[i].instead : "", off);
+	for (int i = 0; i < ri->ndegraded; i++) {
+		char d[128];
+
+		fprintf(out, "%sdegraded: %s%s\n", dim,
+			np_degraded_text(&ri->degraded[i], d, sizeof(d)), off);
+	}
 	if (output_lost_total(ri->model))
 		fprintf(out, "lost: %" PRIu64 " %s\n", output_lost_total(ri->model), output_lost_what(ri->mode));
 }
