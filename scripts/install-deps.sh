@@ -8,6 +8,10 @@ packages=(
 	make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libpcap-dev pkg-config
 	# tests and benchmark
 	python3 iproute2 iperf3 nftables libcap2-bin util-linux procps
+	# DNS and TLS peers of the DNS tests; libFuzzer for the parsers' fuzzing
+	dnsmasq-base bind9-dnsutils openssl libclang-rt-14-dev
+	# the terminal UI and its tests
+	libncurses-dev tmux
 	# kernel matrix (tests/kernels): qemu VMs booting Debian kernels from a busybox initramfs
 	qemu-system-x86 busybox-static cpio gzip dpkg apt debian-archive-keyring
 )
