@@ -17,7 +17,8 @@
 
 enum dns_type {
 	DNS_T_A = 1, DNS_T_NS = 2, DNS_T_CNAME = 5, DNS_T_SOA = 6, DNS_T_PTR = 12,
-	DNS_T_MX = 15, DNS_T_TXT = 16, DNS_T_AAAA = 28, DNS_T_SRV = 33, DNS_T_OPT = 41,
+	DNS_T_MX = 15, DNS_T_TXT = 16, DNS_T_AAAA = 28, DNS_T_SRV = 33, DNS_T_DNAME = 39,
+	DNS_T_OPT = 41,
 	DNS_T_SVCB = 64, DNS_T_HTTPS = 65,
 };
 
@@ -56,10 +57,27 @@ struct dns_msg {
  * Decode @len bytes at @buf (one message: for TCP without its 2-byte length).
  * Returns DNS_OK, DNS_TRUNCATED (what was read before the end is filled in,
  * has_question tells whether the question made it) or DNS_MALFORMED.
- * Answer text: A/AAAA the address, CNAME/PTR/NS the target name, MX
+ * Answer text: A/AAAA the address, CNAME/PTR/NS/DNAME the target name, MX
  * "PREF NAME", TXT the strings quoted and space-separated, SRV
  * "PRIO WEIGHT PORT TARGET", SVCB/HTTPS "PRIO TARGET key=value...", SOA
  * "MNAME RNAME SERIAL", anything else "\# LEN HEX" (RFC 3597).
+ *
+ * Details: names as in qname, without the final dot, the root "."; inside
+ * a label '.' and '\' are written \. and \\, bytes outside '!'..'~' \DDD
+ * (as dig does); a name longer than 253 characters so written is MALFORMED.
+ * TXT strings have '"' and '\' escaped by a backslash and bytes outside
+ * ' '..'~' as \DDD: "v=spf1 -all" "two". SVCB/HTTPS parameters: mandatory=
+ * alpn=h2,h3 no-default-alpn port=N ipv4hint=A,B ech=BASE64 ipv6hint=A,B,
+ * others keyN=HEX (keyN when empty). HEX is upper case. A text too long for
+ * DNS_ANSWER_TEXT is cut and ends in "...".
+ * DNS_TRUNCATED: the bytes end inside the question or a record the header
+ * counts (a short capture cannot be told from lying counts); answers[] holds
+ * the whole answers before that point. DNS_MALFORMED: a header shorter than
+ * 12 bytes, a label type other than length or pointer, a pointer not strictly
+ * before the labels it is found in, more than 128 pointers in a name, a name
+ * that runs off the bytes after a pointer, a decoded answer's rdata not
+ * exactly filled by its fields (or not of its type's form), two OPT records
+ * or one not owned by the root. Bytes after the last record are ignored.
  */
 enum dns_status dns_parse(const uint8_t *buf, size_t len, struct dns_msg *out);
 
