@@ -119,3 +119,32 @@ install: $(OUTPUT)/netoproc
 
 clean:
 	$(Q)rm -rf $(OUTPUT)
+
+# libFuzzer harnesses (tests/fuzz/), each on its parser's sources alone, built with
+# clang's libFuzzer and sanitizers. `make fuzz` runs each FUZZ_RUNS inputs from its
+# committed corpus (FUZZ_JOBS harnesses at a time); `make test` runs each briefly.
+FUZZ_CC    ?= clang
+FUZZ_RUNS  ?= 10000000
+FUZZ_JOBS  ?= 1
+FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+              $(WARN) -Werror -std=gnu11 -D_GNU_SOURCE -Isrc
+FUZZ_BINS  := $(OUTPUT)/fuzz/fuzz_dns_msg $(OUTPUT)/fuzz/fuzz_tls_sni
+
+.PHONY: fuzz fuzz-build
+
+$(OUTPUT)/fuzz:
+	$(Q)mkdir -p $@
+
+$(OUTPUT)/fuzz/fuzz_dns_msg: tests/fuzz/fuzz_dns_msg.c src/dns/dns_msg.c src/dns/dns_msg.h | $(OUTPUT)/fuzz
+$(OUTPUT)/fuzz/fuzz_tls_sni: tests/fuzz/fuzz_tls_sni.c src/dns/tls_sni.c src/dns/tls_sni.h | $(OUTPUT)/fuzz
+$(FUZZ_BINS):
+	@echo "  FUZZCC  $@"
+	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) $(filter %.c,$^) -o $@
+
+fuzz-build: $(FUZZ_BINS)
+
+fuzz: $(FUZZ_BINS)
+	$(Q)OUTPUT=$(OUTPUT) FUZZ_JOBS=$(FUZZ_JOBS) tests/run-fuzz.sh $(FUZZ_RUNS)
+
+# make test: a short run of each harness (tests/run-all.sh calls tests/run-fuzz.sh).
+test: $(FUZZ_BINS)

@@ -2,6 +2,7 @@
 /* netoproc: subcommand dispatch. Without a subcommand it runs the monitor. */
 #include <stdio.h>
 #include <string.h>
+#include "dns/dns_cmd.h"
 #include "monitor/monitor.h"
 #include "monitor/probe_cmd.h"
 #include "pktpath/drop.h"
@@ -17,6 +18,7 @@ static const struct cmd cmds[] = {
 	{ "probe", cmd_probe },
 	{ "drop", cmd_drop },
 	{ "trace", cmd_trace },
+	{ "dns", cmd_dns },
 };
 
 int main(int argc, char **argv)

@@ -26,6 +26,7 @@
 
 #include "monitor_maps.bpf.h"
 #include "monitor_claim.bpf.h"
+#include "monitor_payload.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -218,6 +219,9 @@ static __always_inline int count_skb(struct __sk_buff *skb, bool egress)
 			a->local_set = 1;
 		}
 	}
+	/* Before the owner test: a socket nobody claimed yet still shows its DNS. */
+	if (sk == skc_full)
+		maybe_send_payload(skb, sk, a, egress);
 	if (!a->owned) {
 		__u64 key = a->sk_addr;
 

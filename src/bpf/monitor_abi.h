@@ -112,7 +112,34 @@ enum np_stat {
 	NP_STAT_PEERS_FULL,		/* UDP peer breakdown full: counted in the socket only */
 	NP_STAT_HOLDERS_FULL,		/* adopting through the socket tables: holder table full */
 	NP_STAT_SKPROC_RESET,		/* kprobe tier: an owner entry restarted for a new socket */
+	NP_STAT_PAYLOAD_LOST,		/* DNS messages or ClientHellos that did not fit their ring */
 	NP_STAT_MAX,
+};
+
+/*
+ * Packets whose contents userspace reads (DNS messages, the ClientHello a TLS
+ * client sends first), with the owner of the socket they belong to.
+ */
+#define NP_PAYLOAD_SNAP		2048	/* bytes from the IP header on */
+#define NP_DNS_PORTS_MAX	8
+
+enum np_payload_kind {
+	NP_PAYLOAD_DNS = 1,		/* UDP or TCP to or from a DNS port */
+	NP_PAYLOAD_TLS_HELLO = 2,	/* a TCP socket's first outgoing data: a ClientHello */
+};
+
+struct np_payload_event {
+	__u64 ts_ns;		/* CLOCK_MONOTONIC */
+	__u64 cookie;		/* the socket's */
+	struct np_owner owner;
+	__u32 ifindex;
+	__u32 len;		/* the packet from its IP header on */
+	__u16 caplen;		/* bytes of it in data[] */
+	__u8 egress;
+	__u8 kind;		/* enum np_payload_kind */
+	__u8 has_owner;
+	__u8 pad[3];
+	__u8 data[NP_PAYLOAD_SNAP];
 };
 
 #endif

@@ -14,6 +14,7 @@
 #define TCP_CLOSE_STATE	7
 #define E2BIG		7
 #define RINGBUF_SIZE	(1 << 22)
+#define PAYLOAD_RINGBUF_SIZE	(1 << 21)
 
 /* Set by userspace before load. */
 const volatile bool watch_all = true;	/* false: only tasks under watched_cgroup[0] */
@@ -36,6 +37,9 @@ const volatile bool use_ringbuf = true;
  */
 const volatile bool capture_cmdlines = true;	/* note_cmdline() at a process's first claim */
 const volatile bool count_peers = true;		/* per-peer breakdown of unconnected UDP */
+/* DNS messages and TLS ClientHellos to userspace (off with --no-dns: no cost at all). */
+const volatile bool capture_payloads = false;
+const volatile __u16 dns_ports[NP_DNS_PORTS_MAX] = { 53 };
 
 /*
  * Kept in sk storage next to the owner; userspace never sees this layout.
@@ -56,7 +60,8 @@ struct sock_acct {
 	__u8 local_set;
 	__u8 owned;		/* an owner was found, so packets go to this socket */
 	__u8 released;		/* closed by its process: each later packet is reported */
-	__u8 pad0[7];
+	__u8 hello_checked;	/* its first outgoing data was looked at for a ClientHello */
+	__u8 pad0[6];
 	/* received packets */
 	__u64 rx_bytes, rx_packets;
 	__u64 pad1[6];
@@ -174,6 +179,12 @@ struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, RINGBUF_SIZE);
 } closed SEC(".maps");
+
+/* DNS messages and ClientHellos: apart from close records, which must never wait. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, PAYLOAD_RINGBUF_SIZE);
+} payloads SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERF_EVENT_ARRAY);

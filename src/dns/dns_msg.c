@@ -9,10 +9,11 @@
  * a datagram split by a lossy path, a TCP segment) ends where it ends, and
  * the message's own lengths cannot tell it from one whose counts lie. So
  * bytes that end inside what the header announces are TRUNCATED; MALFORMED
- * is kept for what no cut could produce: a short header, bad label types,
- * pointers that do not point backwards, names longer than DNS allows, a
- * pointer leading to bytes that end, rdata whose contents do not fill its
- * rdlength exactly, two OPT records.
+ * is kept for what the bytes present prove wrong, which no cut could
+ * produce: a short header, bad label types, pointers that do not point
+ * backwards, names longer than DNS allows, rdata whose contents do not fill
+ * its rdlength exactly, two OPT records. So a prefix of a message reads as
+ * TRUNCATED or as the whole message does (tests/fuzz checks it).
  */
 #include <arpa/inet.h>
 #include <stdarg.h>
@@ -140,8 +141,9 @@ static void text_label(struct text *t, const uint8_t *p, size_t n)
  * without the final dot, the root as ".". c->off moves past the name's own
  * bytes (a pointer ends them). Pointers must land strictly before the start
  * of the labels they were found in: positions only decrease, so no loop,
- * and MAX_JUMPS bounds chains of pointers to pointers. Bytes that end after
- * a jump are MALFORMED: a pointer leads to an earlier, complete name.
+ * and MAX_JUMPS bounds chains of pointers to pointers. After a jump the
+ * labels may run to the end of the bytes given (not only of an rdata):
+ * TRUNCATED there, as the bytes that were cut could have ended the name.
  */
 static enum dns_status read_name(struct cur *c, char *out)
 {
@@ -177,7 +179,7 @@ static enum dns_status read_name(struct cur *c, char *out)
 			if (to < DNS_HDR_LEN || to >= start || ++jumps > MAX_JUMPS)
 				return DNS_MALFORMED;
 			jumped = true;
-			short_read = DNS_MALFORMED;
+			short_read = DNS_TRUNCATED;
 			start = pos = to;
 			lim = c->len;
 			continue;
@@ -606,7 +608,8 @@ static enum dns_status read_questions(struct cur *c, struct dns_msg *m)
 		if (st != DNS_OK)
 			return st;
 		if (!have(c, 4)) {
-			m->qname[0] = '\0';	/* a question is whole or absent */
+			if (!i)	/* the question is whole or absent */
+				m->qname[0] = '\0';
 			return DNS_TRUNCATED;
 		}
 		if (!i) {

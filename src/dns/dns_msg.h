@@ -74,10 +74,11 @@ struct dns_msg {
  * counts (a short capture cannot be told from lying counts); answers[] holds
  * the whole answers before that point. DNS_MALFORMED: a header shorter than
  * 12 bytes, a label type other than length or pointer, a pointer not strictly
- * before the labels it is found in, more than 128 pointers in a name, a name
- * that runs off the bytes after a pointer, a decoded answer's rdata not
- * exactly filled by its fields (or not of its type's form), two OPT records
- * or one not owned by the root. Bytes after the last record are ignored.
+ * before the labels it is found in or into the header, more than 128
+ * pointers in a name, a decoded answer's rdata not exactly filled by its
+ * fields (or not of its type's form), two OPT records or one not owned by
+ * the root: never missing bytes, so that a prefix of a message is TRUNCATED
+ * or reads as the whole. Bytes after the last record are ignored.
  */
 enum dns_status dns_parse(const uint8_t *buf, size_t len, struct dns_msg *out);
 

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include "lib/procinfo.h"
 #include "lib/util.h"
 
@@ -27,15 +29,34 @@ uint64_t procinfo_start_ns(uint32_t pid)
 	return ticks * (1000000000ULL / (hz > 0 ? hz : 100));
 }
 
+/* Is @pid still the process that started at @start_ns? /proc rounds to a clock tick. */
+static bool same_process(uint32_t pid, uint64_t start_ns)
+{
+	long hz = sysconf(_SC_CLK_TCK);
+	uint64_t tick = 1000000000ULL / (hz > 0 ? hz : 100);
+
+	return procinfo_start_ns(pid) == start_ns / tick * tick;
+}
+
+int procinfo_comm(uint32_t pid, uint64_t start_ns, char *buf, size_t size)
+{
+	char path[64];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%u/comm", pid);
+	if (!same_process(pid, start_ns) || (n = read_small_file(path, buf, size)) <= 0)
+		return -1;
+	if (buf[n - 1] == '\n')
+		buf[n - 1] = '\0';
+	return same_process(pid, start_ns) ? 0 : -1;
+}
+
 char *procinfo_cmdline(uint32_t pid, uint64_t start_ns)
 {
 	char path[64], buf[4096];
-	long hz = sysconf(_SC_CLK_TCK);
-	uint64_t tick = 1000000000ULL / (hz > 0 ? hz : 100);
 	ssize_t n;
 
-	/* /proc rounds the start time down to a clock tick. */
-	if (procinfo_start_ns(pid) != start_ns / tick * tick)
+	if (!same_process(pid, start_ns))
 		return NULL;
 	snprintf(path, sizeof(path), "/proc/%u/cmdline", pid);
 	n = read_small_file(path, buf, sizeof(buf));
@@ -45,7 +66,16 @@ char *procinfo_cmdline(uint32_t pid, uint64_t start_ns)
 		if (buf[i] == '\0')
 			buf[i] = ' ';
 	/* Check again: the pid may have been reused while we read. */
-	if (procinfo_start_ns(pid) != start_ns / tick * tick)
+	if (!same_process(pid, start_ns))
 		return NULL;
 	return strdup(buf);
+}
+
+uint64_t procinfo_netns(uint32_t pid)
+{
+	char path[64];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "/proc/%u/ns/net", pid);
+	return stat(path, &st) ? 0 : st.st_ino;
 }

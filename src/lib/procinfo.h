@@ -14,5 +14,13 @@
 char *procinfo_cmdline(uint32_t pid, uint64_t start_ns);
 /* Start time of a live pid in ns since boot, at clock-tick resolution; 0 if gone. */
 uint64_t procinfo_start_ns(uint32_t pid);
+/*
+ * The process's name (its main thread's, as ps shows it; the kernel stamps
+ * sockets with the name of the thread that used them), if @pid is still the
+ * process started at @start_ns. 0 or -1.
+ */
+int procinfo_comm(uint32_t pid, uint64_t start_ns, char *buf, size_t size);
+/* The inode of the network namespace @pid is in; 0 when it is gone or hidden. */
+uint64_t procinfo_netns(uint32_t pid);
 
 #endif

@@ -15,7 +15,6 @@
 #include <unistd.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
-#include "lib/caps.h"
 #include "lib/cgroup.h"
 #include "lib/procinfo.h"
 #include "lib/util.h"
@@ -100,30 +99,6 @@ static int pick(const char *arg, const char *opt, const char *const *names, int 
 	}
 	np_err("invalid value '%s' for --%s", arg, opt);
 	return -EINVAL;
-}
-
-static int parse_pids(const char *arg, struct view_opts *o)
-{
-	char buf[1024], *save = NULL, *tok;
-	uint64_t v;
-
-	snprintf(buf, sizeof(buf), "%s", arg);
-	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		if (parse_u64(tok, 1, 4194304, &v)) {
-			np_err("invalid value '%s' for --pid", tok);
-			return -EINVAL;
-		}
-		if (o->npids == MAX_PIDS) {
-			np_err("too many --pid values (at most %d)", MAX_PIDS);
-			return -EINVAL;
-		}
-		o->pids[o->npids++] = v;
-	}
-	if (!o->npids) {
-		np_err("invalid value '%s' for --pid", arg);
-		return -EINVAL;
-	}
-	return 0;
 }
 
 /* --cgroup takes a path under the cgroup2 mount, absolute or relative to it. */
@@ -226,7 +201,7 @@ int parse_monitor_opts(int argc, char **argv, struct monitor_opts *o)
 			o->cap.cgroup_path = cgroup_buf;
 			break;
 		case OPT_PID:
-			if ((err = parse_pids(optarg, &o->view)))
+			if ((err = view_parse_pids(optarg, &o->view)))
 				return err;
 			break;
 		case OPT_FILTER:
@@ -287,6 +262,9 @@ static void enrich(struct np_model *m, struct htab *cg_cache, struct capture *ca
 		if (p->info_done)
 			continue;
 		p->info_done = true;
+		/* The process's name: the kernel saw the name of the thread that used the socket. */
+		if (!p->is_unknown && procinfo_comm(p->pid, p->start_ns, path, sizeof(path)) == 0)
+			snprintf(p->comm, sizeof(p->comm), "%s", path);
 		p->cmdline = procinfo_cmdline(p->pid, p->start_ns);
 		/* Gone already: the kernel may have kept its command line. */
 		if (!p->cmdline && cap->cmdline &&
@@ -303,51 +281,6 @@ static void enrich(struct np_model *m, struct htab *cg_cache, struct capture *ca
 		if (cached)
 			p->cgroup_path = strdup(cached);
 	}
-}
-
-static int open_afpacket(struct capture *cap, const struct monitor_opts *o)
-{
-	if (!cap_effective(CAP_NET_RAW)) {
-		np_err("AF_PACKET capture needs CAP_NET_RAW");
-		return NP_EXIT_PRIVILEGE;
-	}
-	if (!cap_effective(CAP_SYS_PTRACE) || !cap_effective(CAP_DAC_READ_SEARCH))
-		np_info("without CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH, sockets of other users' "
-			"processes stay unknown");
-	return afpacket_capture_open(cap, &o->cap) ? NP_EXIT_USAGE : 0;
-}
-
-static int open_capture(struct capture *cap, const struct monitor_opts *o)
-{
-	const char *missing;
-	char why[512];
-
-	if (o->cap.mode == CAPTURE_AFPACKET) {
-		if (o->cap.attach != NP_ATTACH_AUTO) {
-			np_err("--attach chooses an eBPF tier: it does not go with --capture-mode afpacket");
-			return NP_EXIT_USAGE;
-		}
-		return open_afpacket(cap, o);
-	}
-	missing = caps_missing_for_ebpf();
-	/* A forced tier means eBPF: no quiet fallback when the kernel lacks it. */
-	if (o->cap.mode == CAPTURE_EBPF || o->cap.attach != NP_ATTACH_AUTO) {
-		if (missing) {
-			np_err("eBPF capture needs %s", missing);
-			return NP_EXIT_PRIVILEGE;
-		}
-		return ebpf_capture_open(cap, &o->cap) ? NP_EXIT_USAGE : 0;
-	}
-	if (missing)
-		snprintf(why, sizeof(why), "needs %s", missing);
-	else if (ebpf_capture_try(cap, &o->cap, why, sizeof(why)) == 0)
-		return 0;
-	if (!cap_effective(CAP_NET_RAW)) {
-		np_err("no capture possible: eBPF %s; AF_PACKET needs CAP_NET_RAW", why);
-		return NP_EXIT_PRIVILEGE;
-	}
-	np_err("eBPF capture unavailable (%s): using AF_PACKET", why);
-	return afpacket_capture_open(cap, &o->cap) ? NP_EXIT_USAGE : 0;
 }
 
 static void emit(const struct monitor_opts *o, struct np_model *m, const struct capture *cap,
@@ -458,7 +391,7 @@ int cmd_monitor(int argc, char **argv)
 		return NP_EXIT_OK;
 	if (err)
 		return NP_EXIT_USAGE;
-	if ((err = open_capture(&cap, &o)))
+	if ((err = capture_open(&cap, &o.cap)))
 		return err;
 	if (cap.ndegraded)
 		capture_say_degraded(&cap);

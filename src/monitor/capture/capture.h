@@ -13,6 +13,27 @@
 
 enum capture_mode { CAPTURE_AUTO, CAPTURE_EBPF, CAPTURE_AFPACKET };
 
+/* A packet whose contents matter (a DNS message, a ClientHello), with its socket's owner. */
+struct np_payload {
+	double mono;			/* monotonic seconds, when the packet passed */
+	enum np_payload_kind kind;
+	bool egress;
+	bool has_owner;
+	struct np_owner owner;
+	uint64_t cookie;		/* the socket's; 0 when no socket was found */
+	uint32_t ifindex;
+	const uint8_t *ip;		/* from the IP header on */
+	size_t caplen;			/* bytes at ip */
+	uint32_t len;			/* the packet's length from its IP header */
+};
+
+/* Where payloads go; NULL in capture_opts: none are read (--no-dns), at no cost. */
+struct payload_sink {
+	void (*fn)(void *ctx, const struct np_payload *p);
+	void *ctx;
+	uint16_t dns_ports[NP_DNS_PORTS_MAX];	/* 0 ends the list */
+};
+
 struct capture_opts {
 	enum capture_mode mode;
 	const char *cgroup_path;	/* NULL: the cgroup-v2 root */
@@ -20,6 +41,7 @@ struct capture_opts {
 	uint64_t buffer_bytes;
 	enum np_attach attach;		/* --attach; NP_ATTACH_AUTO picks by probing */
 	const char *btf_path;		/* --btf: the kernel's BTF from a file */
+	const struct payload_sink *payloads;
 };
 
 struct capture {
@@ -29,6 +51,7 @@ struct capture {
 	int ndegraded;
 	double self_check_ms;	/* eBPF: how long the start-up self-check took; < 0 skipped */
 	const char *dump_way, *adopt_way;	/* eBPF: how live sockets are read, adopted */
+	const char *payload_missing;	/* payloads were asked for and cannot be read: why */
 	/* Wait up to timeout_ms while draining asynchronous records into m. */
 	int (*wait)(struct capture *c, struct np_model *m, int timeout_ms);
 	/* Bring m up to date with everything the kernel counted so far. */
@@ -39,6 +62,11 @@ struct capture {
 	void *priv;
 };
 
+/*
+ * Open the capture @o asks for (auto: eBPF, else AF_PACKET with one line of
+ * reason). Returns 0 or an NP_EXIT_* status with the error already printed.
+ */
+int capture_open(struct capture *cap, const struct capture_opts *o);
 /* Returns 0, or -errno with a one-line error already printed. */
 int ebpf_capture_open(struct capture *c, const struct capture_opts *o);
 /*

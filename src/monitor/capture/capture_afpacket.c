@@ -25,12 +25,16 @@
 #include <linux/if_packet.h>
 #include <linux/virtio_net.h>
 #include "lib/util.h"
+#include "monitor/capture/afpacket_filter.h"
 #include "monitor/capture/capture.h"
 #include "monitor/capture/packet_parse.h"
 #include "monitor/capture/proc_sockets.h"
 #include "monitor/capture/sock_diag.h"
 
 #define SNAPLEN		256	/* link + IP + extension + transport headers */
+#define BIG_SNAPLEN	(64 + NP_PAYLOAD_SNAP)	/* DNS messages and ClientHellos: contents too */
+#define TLS_HANDSHAKE	0x16
+#define TLS_CLIENT_HELLO 0x01
 /*
  * Blocks go to userspace when full or RETIRE_TOV_MS after their first packet:
  * at low rates each holds about a millisecond of traffic, so small blocks
@@ -135,6 +139,8 @@ struct afp {
 	uint64_t hints_skipped;		/* over the rate: left to the ring path */
 	double hint_tokens, hint_refill;
 	double hint_rest_until;		/* wake-ups not read before this */
+	const struct payload_sink *sink;	/* DNS messages and ClientHellos go here */
+	double mono_minus_real;		/* packet times are CLOCK_REALTIME */
 };
 
 static const uint8_t any4[16] = { [10] = 0xff, [11] = 0xff };
@@ -607,7 +613,9 @@ static int apply_peers(struct afp *a, struct np_model *m)
 	return 0;
 }
 
-static void account(struct afp *a, const struct pkt_info *p, bool tx, uint32_t gso_size)
+/* The socket charged with the packet, or NULL (unknown, not watched). */
+static struct afp_sock *account(struct afp *a, const struct pkt_info *p, bool tx,
+				uint32_t gso_size)
 {
 	const uint8_t *l = tx ? p->saddr : p->daddr, *r = tx ? p->daddr : p->saddr;
 	uint16_t lport = tx ? p->sport : p->dport, rport = tx ? p->dport : p->sport;
@@ -643,12 +651,12 @@ static void account(struct afp *a, const struct pkt_info *p, bool tx, uint32_t g
 		}
 	}
 	if (s && !s->in_scope)
-		return;		/* another cgroup's socket: not watched */
+		return NULL;	/* another cgroup's socket: not watched */
 	if (s && !s->rec.has_owner && !s->inode)
 		inherit_listener(a, s, true);
 	if (!s || (!s->rec.has_owner && !s->inode)) {
 		add_unknown(a, r, p->protocol, tx, bytes, segs);
-		return;
+		return NULL;
 	}
 	try_owner(a, s, false);
 	payload = p->payload;
@@ -666,15 +674,60 @@ static void account(struct afp *a, const struct pkt_info *p, bool tx, uint32_t g
 		c->rx_packets += segs;
 		c->rx_payload += payload;
 	}
+	return s;
 }
 
 /* ---- the rings ---- */
+
+static bool is_dns_port(const struct afp *a, uint16_t port)
+{
+	for (int i = 0; i < NP_DNS_PORTS_MAX && a->sink->dns_ports[i]; i++)
+		if (a->sink->dns_ports[i] == port)
+			return true;
+	return false;
+}
+
+/* A DNS message or a ClientHello: to the sink, with the owner of the socket charged. */
+static void pass_payload(struct afp *a, const struct afp_sock *s, const struct pkt_info *p,
+			 bool tx, const struct tpacket3_hdr *h, const uint8_t *frame,
+			 uint32_t caplen, uint32_t wirelen)
+{
+	const uint8_t *ip = frame + p->ip_off, *data = ip + p->hdr_bytes;
+	struct np_payload pl = { .egress = tx };
+
+	if (p->protocol != IPPROTO_UDP && p->protocol != IPPROTO_TCP)
+		return;
+	if (caplen < p->ip_off + p->hdr_bytes)
+		return;
+	if (is_dns_port(a, p->sport) || is_dns_port(a, p->dport)) {
+		if (p->protocol == IPPROTO_TCP && !p->payload)
+			return;
+		pl.kind = NP_PAYLOAD_DNS;
+	} else if (p->protocol == IPPROTO_TCP && tx && p->payload >= 6 &&
+		   caplen >= p->ip_off + p->hdr_bytes + 6 &&
+		   data[0] == TLS_HANDSHAKE && data[5] == TLS_CLIENT_HELLO) {
+		pl.kind = NP_PAYLOAD_TLS_HELLO;
+	} else {
+		return;
+	}
+	pl.mono = h->tp_sec + h->tp_nsec / 1e9 + a->mono_minus_real;
+	if (s) {
+		pl.cookie = s->rec.cookie;
+		pl.has_owner = s->rec.has_owner;
+		pl.owner = s->rec.owner;
+	}
+	pl.ip = ip;
+	pl.caplen = caplen - p->ip_off;
+	pl.len = wirelen > p->ip_off ? wirelen - p->ip_off : 0;
+	a->sink->fn(a->sink->ctx, &pl);
+}
 
 static void handle_frame(struct afp *a, struct tpacket3_hdr *h)
 {
 	struct sockaddr_ll *sll = (void *)((uint8_t *)h + TPACKET_ALIGN(sizeof(*h)));
 	const uint8_t *data = (uint8_t *)h + h->tp_mac;
 	uint32_t caplen = h->tp_snaplen, wirelen = h->tp_len, gso = 0;
+	struct afp_sock *s;
 	struct pkt_info p;
 	bool tx;
 
@@ -702,6 +755,10 @@ static void handle_frame(struct afp *a, struct tpacket3_hdr *h)
 	}
 	switch (pkt_parse(data, caplen, wirelen, sll->sll_hatype, &p)) {
 	case PKT_PORTS:
+		s = account(a, &p, tx, gso);
+		if (a->sink)
+			pass_payload(a, s, &p, tx, h, data, caplen, wirelen);
+		break;
 	case PKT_NO_PORTS:
 		account(a, &p, tx, gso);
 		break;
@@ -713,6 +770,7 @@ static void handle_frame(struct afp *a, struct tpacket3_hdr *h)
 
 static void drain_ring(struct afp *a)
 {
+	a->mono_minus_real = now_monotonic() - now_realtime();
 	for (unsigned n = 0; n < a->nblocks; n++) {
 		struct tpacket_block_desc *bd = (void *)(a->ring + (size_t)a->cur * a->block_size);
 		struct tpacket3_hdr *h;
@@ -979,14 +1037,9 @@ static int bind_packet(int fd, int ifindex)
 
 static int open_ring(struct afp *a, const struct capture_opts *o, int ifindex)
 {
-	/* Our own and the host's packets only, cut to their headers. */
-	struct sock_filter filter[] = {
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, SKF_AD_OFF + SKF_AD_PKTTYPE),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, PACKET_HOST, 1, 0),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, PACKET_OUTGOING, 0, 1),
-		BPF_STMT(BPF_RET | BPF_K, SNAPLEN),
-		BPF_STMT(BPF_RET | BPF_K, 0),
-	};
+	struct sock_filter filter[AFP_FILTER_MAX];
+	unsigned short nfilter = afp_ring_filter(filter, o->payloads ? o->payloads->dns_ports : NULL,
+						 SNAPLEN, BIG_SNAPLEN);
 	struct tpacket_req3 req = {};
 	int v3 = TPACKET_V3, one = 1, err;
 	uint64_t want = o->buffer_bytes ? o->buffer_bytes : 2097152;
@@ -1006,7 +1059,7 @@ static int open_ring(struct afp *a, const struct capture_opts *o, int ifindex)
 	}
 	/* virtio_net_hdr before each frame carries gso_size: segments, not super-packets. */
 	a->vnet = setsockopt(a->fd, SOL_PACKET, PACKET_VNET_HDR, &one, sizeof(one)) == 0;
-	if ((err = attach_filter(a->fd, filter, sizeof(filter) / sizeof(filter[0])))) {
+	if ((err = attach_filter(a->fd, filter, nfilter))) {
 		np_err("AF_PACKET: cannot attach the socket filter: %s", strerror(-err));
 		return err;
 	}
@@ -1114,6 +1167,7 @@ int afpacket_capture_open(struct capture *c, const struct capture_opts *o)
 	a->fd = a->hint_fd[HINT_SYN] = a->hint_fd[HINT_UDP] = a->diag_fd = -1;
 	a->hint_tokens = HINT_BURST;
 	a->hint_refill = now_monotonic();
+	a->sink = o->payloads;
 	c->priv = a;
 	c->mode = "afpacket";
 	c->attach = "tpacket_v3";

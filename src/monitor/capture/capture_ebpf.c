@@ -43,6 +43,7 @@ struct ebpf_capture {
 	int cgroup_fd;
 	struct np_model *model;	/* target of ring buffer callbacks */
 	unsigned netns_skipped;	/* namespaces a dump could not enter */
+	const struct payload_sink *sink;	/* DNS messages and ClientHellos go here */
 };
 
 _Static_assert(sizeof(struct np_sock_record) % 8 == 0, "record must stay 8-byte aligned");
@@ -79,6 +80,27 @@ static int on_closed(void *ctx, void *data, size_t size)
 	if (size < sizeof(struct np_sock_record))
 		return 0;
 	return deliver(ec, data, now_monotonic());
+}
+
+_Static_assert(sizeof(struct np_payload_event) % 8 == 0, "event must stay 8-byte aligned");
+
+static int on_payload(void *ctx, void *data, size_t size)
+{
+	struct ebpf_capture *ec = ctx;
+	const struct np_payload_event *e = data;
+	struct np_payload p;
+
+	if (size < sizeof(*e) || !ec->sink || selfcheck_owns(&ec->check, e->cookie))
+		return 0;
+	p = (struct np_payload){
+		.mono = e->ts_ns / 1e9, .kind = e->kind, .egress = e->egress,
+		.has_owner = e->has_owner, .owner = e->owner, .cookie = e->cookie,
+		.ifindex = e->ifindex, .ip = e->data,
+		.caplen = e->caplen < sizeof(e->data) ? e->caplen : sizeof(e->data),
+		.len = e->len,
+	};
+	ec->sink->fn(ec->sink->ctx, &p);
+	return 0;
 }
 
 static int add_link(struct ebpf_capture *ec, struct bpf_link *l, const char *what)
@@ -574,6 +596,16 @@ int ebpf_capture_open(struct capture *c, const struct capture_opts *o)
 		err = -errno;
 		np_err("cannot open the ring buffer: %s", strerror(errno));
 		goto fail;
+	}
+	if (o->payloads && !ec->loaded.payloads)
+		c->payload_missing = "the kernel refused the eBPF code that reads them";
+	if (ec->loaded.payloads && o->payloads) {
+		ec->sink = o->payloads;
+		if (ring_buffer__add(ec->rb, bpf_map__fd(s->maps.payloads), on_payload, ec)) {
+			err = -errno;
+			np_err("cannot open the payload ring buffer: %s", strerror(errno));
+			goto fail;
+		}
 	}
 	if ((err = self_check(ec, o, c)))
 		goto fail;

@@ -377,12 +377,30 @@ static int select_programs(struct ebpf_loaded *l, enum np_attach tier, const str
 	return err;
 }
 
-/* What a refused required program may be asking us to give up, in this order. */
-enum { FLAG_CMDLINES, FLAG_PEERS, FLAG_MAX };
+/*
+ * Optional code inside required programs: what a refused one may be asking
+ * us to give up, tried in this order among the parts that live in it.
+ */
+enum { FLAG_PAYLOADS, FLAG_PEERS, FLAG_CMDLINES, FLAG_MAX };
 
-static const char *const flag_parts[FLAG_MAX] = {
-	[FLAG_CMDLINES] = "command-lines", [FLAG_PEERS] = "udp-peers",
+static const struct {
+	const char *name;
+	const char *in;		/* prefix of the programs carrying it; NULL: any */
+} flag_parts[FLAG_MAX] = {
+	[FLAG_PAYLOADS] = { "dns-and-sni", "count_" },
+	[FLAG_PEERS] = { "udp-peers", "count_" },
+	[FLAG_CMDLINES] = { "command-lines", NULL },	/* the process-side hooks' claim */
 };
+
+/* The next part still on that program @prog carries, or FLAG_MAX. */
+static int next_flag_in(const bool *flags, const char *prog)
+{
+	for (int f = 0; f < FLAG_MAX; f++)
+		if (flags[f] && (!flag_parts[f].in ||
+				 !strncmp(prog, flag_parts[f].in, strlen(flag_parts[f].in))))
+			return f;
+	return FLAG_MAX;
+}
 
 static int open_one(struct ebpf_loaded *l, const struct capture_opts *o, enum np_attach tier,
 		    const struct btf *btf, bool modern, bool ringbuf, const bool *flags)
@@ -406,8 +424,14 @@ static int open_one(struct ebpf_loaded *l, const struct capture_opts *o, enum np
 	s->rodata->owner_in_hash = tier == NP_ATTACH_KPROBE || !modern;
 	s->rodata->capture_cmdlines = flags[FLAG_CMDLINES];
 	s->rodata->count_peers = flags[FLAG_PEERS];
+	/* Payloads need a ring buffer of their own: none before 5.8. */
+	s->rodata->capture_payloads = flags[FLAG_PAYLOADS] && ringbuf;
+	if (o->payloads)
+		memcpy((void *)s->rodata->dns_ports, o->payloads->dns_ports,
+		       sizeof(s->rodata->dns_ports));
 	s->rodata->use_ringbuf = ringbuf;
 	bpf_map__set_autocreate(s->maps.closed, ringbuf);
+	bpf_map__set_autocreate(s->maps.payloads, s->rodata->capture_payloads);
 	return select_programs(l, tier, btf);
 }
 
@@ -433,12 +457,15 @@ static int forced_way(const char *env, const char *const *names, int n)
 int ebpf_load(struct ebpf_loaded *l, const struct capture_opts *o, enum np_attach tier)
 {
 	struct btf *btf = load_kernel_btf(o->btf_path);
-	bool flags[FLAG_MAX] = { true, true };
+	bool flags[FLAG_MAX] = {
+		[FLAG_PAYLOADS] = o->payloads != NULL, [FLAG_PEERS] = true, [FLAG_CMDLINES] = true,
+	};
 	char failed[64], reason[240], first_reason[240] = "";
 	const char *pb = getenv("NETOPROC_PERF_BUFFER");
 	libbpf_print_fn_t old_print;
 	bool modern, ringbuf;
-	int err = 0, next_flag = 0, w;
+	bool given_up[FLAG_MAX] = {};
+	int err = 0, f, w;
 
 	memset(l, 0, sizeof(*l));
 	/* bpf_get_current_task_btf() came with sk storage for tracing programs (5.11). */
@@ -501,9 +528,10 @@ int ebpf_load(struct ebpf_loaded *l, const struct capture_opts *o, enum np_attac
 		/* A required program: retry without the optional code it carries. */
 		if (!first_reason[0])
 			snprintf(first_reason, sizeof(first_reason), "%s", reason);
-		if (next_flag < FLAG_MAX) {
-			np_info("%s: trying without %s", reason, flag_parts[next_flag]);
-			flags[next_flag++] = false;
+		if ((f = next_flag_in(flags, failed)) < FLAG_MAX) {
+			np_info("%s: trying without %s", reason, flag_parts[f].name);
+			flags[f] = false;
+			given_up[f] = true;
 			continue;
 		}
 		np_err("%s%s", first_reason, np_verbose ? "" : " (-v shows the verifier log)");
@@ -512,8 +540,13 @@ int ebpf_load(struct ebpf_loaded *l, const struct capture_opts *o, enum np_attac
 	if (err && l->attempts > MAX_ATTEMPTS)
 		np_err("cannot load BPF programs: the kernel refused %d of them", MAX_ATTEMPTS);
 	/* Each optional code switched off on the way to a load that passed is a part given up. */
-	for (int f = 0; !err && f < next_flag; f++)
-		degrade(l, flag_parts[f], NULL, "given up so that the rest loads: %s", first_reason);
+	for (f = 0; !err && f < FLAG_MAX; f++)
+		if (given_up[f])
+			degrade(l, flag_parts[f].name, NULL, "given up so that the rest loads: %s",
+				first_reason);
+	if (!err && o->payloads && !ringbuf)
+		degrade(l, flag_parts[FLAG_PAYLOADS].name, NULL, "needs a BPF ring buffer (5.8)");
+	l->payloads = !err && flags[FLAG_PAYLOADS] && ringbuf;
 	libbpf_set_print(old_print);
 	btf__free(btf);
 	free(load_report);

@@ -37,6 +37,7 @@ struct ebpf_loaded {
 	struct np_degraded degraded[NP_MAX_DEGRADED];
 	int ndegraded;
 	int attempts;		/* loads tried until one passed */
+	bool payloads;		/* DNS messages and ClientHellos are read */
 };
 
 /* Which tier runs: the forced one if the kernel has it, else the best one. 0 or -errno. */

@@ -237,6 +237,7 @@ enum pkt_result pkt_parse(const uint8_t *buf, size_t caplen, uint32_t wirelen,
 	}
 	r = pkt_parse_ip(buf + off, caplen - off, wirelen > off ? wirelen - off : 0, p);
 	p->vlan_depth = depth;
+	p->ip_off = off;
 	if (r == PKT_NOT_IP || (r != PKT_MALFORMED &&
 				(p->family == AF_INET) != (type == ETH_P_IP)))
 		return PKT_MALFORMED;

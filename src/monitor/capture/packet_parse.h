@@ -38,6 +38,7 @@ struct pkt_info {
 	uint32_t ip_bytes;	/* IP total length: what the packet is on the wire at layer 3 */
 	uint32_t hdr_bytes;	/* IP + transport header bytes */
 	uint32_t payload;	/* transport payload (IP payload for later fragments) */
+	uint16_t ip_off;	/* where the IP header starts in the frame */
 };
 
 /* Link-layer framing of a capture buffer: ARPHRD_* values. */

@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include "lib/util.h"
 #include "monitor/model/view.h"
 
 bool view_name_matches(const char *name, const char *pattern)
@@ -23,16 +26,18 @@ bool view_name_matches(const char *name, const char *pattern)
 	return false;
 }
 
+bool view_pid_wanted(const struct view_opts *o, uint32_t pid)
+{
+	for (int i = 0; i < o->npids; i++)
+		if (pid == o->pids[i])
+			return true;
+	return !o->npids;
+}
+
 static bool selected(const struct np_proc *p, const struct view_opts *o)
 {
-	if (o->npids) {
-		bool hit = false;
-
-		for (int i = 0; i < o->npids && !hit; i++)
-			hit = !p->is_unknown && p->pid == o->pids[i];
-		if (!hit)
-			return false;
-	}
+	if (o->npids && (p->is_unknown || !view_pid_wanted(o, p->pid)))
+		return false;
 	if (o->filter && !view_name_matches(p->comm, o->filter))
 		return false;
 	return true;
@@ -117,4 +122,28 @@ void view_free(struct view *v)
 {
 	free(v->procs);
 	v->procs = NULL;
+}
+
+int view_parse_pids(const char *arg, struct view_opts *o)
+{
+	char buf[1024], *save = NULL, *tok;
+	uint64_t v;
+
+	snprintf(buf, sizeof(buf), "%s", arg);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (parse_u64(tok, 1, 4194304, &v)) {
+			np_err("invalid value '%s' for --pid", tok);
+			return -EINVAL;
+		}
+		if (o->npids == MAX_PIDS) {
+			np_err("too many --pid values (at most %d)", MAX_PIDS);
+			return -EINVAL;
+		}
+		o->pids[o->npids++] = v;
+	}
+	if (!o->npids) {
+		np_err("invalid value '%s' for --pid", arg);
+		return -EINVAL;
+	}
+	return 0;
 }

@@ -41,6 +41,11 @@ static inline const struct np_traffic *view_conn_traffic(const struct view *v,
 	return v->use_interval ? &c->interval : &c->total;
 }
 
+/* --pid PID[,PID...] into @o (repeatable); -EINVAL with the error printed. */
+int view_parse_pids(const char *arg, struct view_opts *o);
+/* Is @pid one of --pid's (or was no --pid given)? */
+bool view_pid_wanted(const struct view_opts *o, uint32_t pid);
+
 /* Exposed for unit tests. */
 bool view_name_matches(const char *name, const char *pattern);
 

@@ -1,0 +1,56 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Choosing the capture: eBPF where it loads and checks itself, AF_PACKET
+ * where it cannot (or when asked), with one line saying why. Every command
+ * that captures traffic (the monitor, `dns`) opens it here.
+ */
+#include <stdio.h>
+#include "lib/caps.h"
+#include "lib/util.h"
+#include "monitor/capture/capture.h"
+
+static int open_afpacket(struct capture *cap, const struct capture_opts *o)
+{
+	if (!cap_effective(CAP_NET_RAW)) {
+		np_err("AF_PACKET capture needs CAP_NET_RAW");
+		return NP_EXIT_PRIVILEGE;
+	}
+	if (!cap_effective(CAP_SYS_PTRACE) || !cap_effective(CAP_DAC_READ_SEARCH))
+		np_info("without CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH, sockets of other users' "
+			"processes stay unknown");
+	return afpacket_capture_open(cap, o) ? NP_EXIT_USAGE : 0;
+}
+
+int capture_open(struct capture *cap, const struct capture_opts *o)
+{
+	const char *missing;
+	char why[512];
+
+	if (o->mode == CAPTURE_AFPACKET) {
+		if (o->attach != NP_ATTACH_AUTO) {
+			np_err("--attach chooses an eBPF tier: it does not go with --capture-mode afpacket");
+			return NP_EXIT_USAGE;
+		}
+		return open_afpacket(cap, o);
+	}
+	missing = caps_missing_for_ebpf();
+	/* A forced tier means eBPF: no quiet fallback when the kernel lacks it. */
+	if (o->mode == CAPTURE_EBPF || o->attach != NP_ATTACH_AUTO) {
+		if (missing) {
+			np_err("eBPF capture needs %s", missing);
+			return NP_EXIT_PRIVILEGE;
+		}
+		return ebpf_capture_open(cap, o) ? NP_EXIT_USAGE : 0;
+	}
+	if (missing)
+		snprintf(why, sizeof(why), "needs %s", missing);
+	else if (ebpf_capture_try(cap, o, why, sizeof(why)) == 0)
+		return 0;
+	if (!cap_effective(CAP_NET_RAW)) {
+		np_err("no capture possible: eBPF %s; AF_PACKET needs CAP_NET_RAW", why);
+		return NP_EXIT_PRIVILEGE;
+	}
+	np_err("eBPF capture unavailable (%s): using AF_PACKET", why);
+	return afpacket_capture_open(cap, o) ? NP_EXIT_USAGE : 0;
+}
+
