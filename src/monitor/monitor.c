@@ -264,7 +264,7 @@ static void enrich(struct np_model *m, struct htab *cg_cache, struct capture *ca
 		p->info_done = true;
 		/* The process's name: the kernel saw the name of the thread that used the socket. */
 		if (!p->is_unknown && procinfo_comm(p->pid, p->start_ns, path, sizeof(path)) == 0)
-			snprintf(p->comm, sizeof(p->comm), "%s", path);
+			snprintf(p->comm, sizeof(p->comm), "%.*s", (int)sizeof(p->comm) - 1, path);
 		p->cmdline = procinfo_cmdline(p->pid, p->start_ns);
 		/* Gone already: the kernel may have kept its command line. */
 		if (!p->cmdline && cap->cmdline &&
