@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-only
-# Every test: unit tests, then the integration tests (root, real BPF, own cgroups
-# and network namespaces). Ends with one "N passed, N failed" line for all of them.
+# Every test: unit tests, a short fuzzing run, then the integration tests (root,
+# real BPF, own cgroups and network namespaces). Ends with one "N passed, N failed" line for all of them.
 set -u
 cd "$(dirname "$0")/.."
 out=${OUTPUT:-build}
@@ -21,6 +21,9 @@ count() {	# add the "label: N passed, N failed" line of a suite's output
 log=$(mktemp); trap 'rm -f "$log" "$log.m"' EXIT
 tests/run-unit.sh "$out"/tests/test_* | tee "$log"
 count "$log" unit
+# The parsers of hostile bytes under libFuzzer, briefly (make fuzz for long runs).
+OUTPUT=$out tests/run-fuzz.sh 20000 | tee "$log"
+count "$log" fuzz
 OUTPUT=$out python3 tests/integration/run.py | tee "$log"
 count "$log" integration
 # Every attach tier on Debian's 5.10, 6.1 and 6.12 kernels under qemu. Software

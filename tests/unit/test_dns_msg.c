@@ -788,7 +788,7 @@ static void test_compression_pointers(void)
 
 	/* Forward: an answer's owner points to a name after it. */
 	response(&m, 1, 0);
-	put16(&m, (uint16_t)(0xc000 | (m.len + 14)));
+	put16(&m, (uint16_t)(0xc000 | (m.len + 16)));	/* the name after this record */
 	put16(&m, DNS_T_A);
 	put16(&m, 1);
 	put32(&m, 300);
