@@ -24,8 +24,10 @@
 
 #define DNS_HDR_LEN	12
 #define RR_FIXED_LEN	10	/* type, class, ttl, rdlength after the owner name */
-#define NAME_TEXT_MAX	253	/* presentation characters, no final dot (RFC 1035 2.3.4's 255 octets) */
-#define MAX_JUMPS	128	/* more than any real message needs; strict backwards order already ends loops */
+/* Presentation characters, no final dot: RFC 1035 2.3.4's 255 octets. */
+#define NAME_TEXT_MAX	253
+/* More than any real message needs; the strictly backwards order already ends loops. */
+#define MAX_JUMPS	128
 
 /*
  * A reading position. @end is where the bytes of the part being read stop:
@@ -207,19 +209,14 @@ short_read:
 	return short_read;
 }
 
-static void text_name(struct text *t, const char *name)
-{
-	text_puts(t, name);
-}
-
-/* A name inside rdata, written to @t followed by nothing. */
+/* A name inside rdata, appended to @t. */
 static enum dns_status rdata_name(struct cur *rd, struct text *t)
 {
 	char name[DNS_NAME_MAX];
 	enum dns_status st = read_name(rd, name);
 
 	if (st == DNS_OK)
-		text_name(t, name);
+		text_puts(t, name);
 	return st;
 }
 
@@ -454,7 +451,8 @@ static enum dns_status rdata_soa(struct cur *rd, struct text *t)
 	return DNS_OK;
 }
 
-static enum dns_status rdata_address(struct cur *rd, struct dns_answer *a, struct text *t, size_t alen)
+static enum dns_status rdata_address(struct cur *rd, struct dns_answer *a, struct text *t,
+				     size_t alen)
 {
 	char addr[INET6_ADDRSTRLEN];
 
@@ -632,10 +630,12 @@ static enum dns_status read_answers(struct cur *c, struct dns_msg *m)
 	char name[DNS_NAME_MAX];
 
 	for (unsigned i = 0; i < m->ancount; i++) {
-		struct dns_answer *a = m->nanswers < DNS_MAX_ANSWERS ? &m->answers[m->nanswers] : NULL;
+		struct dns_answer *a = NULL;
 		enum dns_status st;
 		struct rr rr;
 
+		if (m->nanswers < DNS_MAX_ANSWERS)
+			a = &m->answers[m->nanswers];
 		st = read_rr(c, a ? a->name : name, &rr);
 		if (st == DNS_OK && a) {
 			a->type = rr.type;

@@ -228,6 +228,13 @@ static void on_answer(struct dns_tracker *t, const struct np_payload *p,
 		return;
 	}
 	htab_del(&t->pending, k);
+	/* The same socket: its owner may have been found since the query left. */
+	if (!q->e.has_owner && p->has_owner) {
+		q->e.has_owner = true;
+		q->e.owner = p->owner;
+		q->e.netns = owner_netns(t, p);
+		process_name(&q->e.owner, true);
+	}
 	q->e.latency_ms = (p->mono - q->e.query_mono) * 1000.0;
 	if (q->e.latency_ms < 0)
 		q->e.latency_ms = 0;

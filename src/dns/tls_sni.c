@@ -244,7 +244,7 @@ enum sni_status tls_client_hello_sni(const uint8_t *buf, size_t len, char *name,
 	if (st == SNI_GO_ON)
 		st = take(&h, &body, NULL, v);
 	if (st == SNI_GO_ON)
-		st = take_num(&h, &body, 2, &v);	/* cipher suites: 2 bytes each, one at least */
+		st = take_num(&h, &body, 2, &v);	/* cipher suites, 2 bytes each */
 	if (st == SNI_GO_ON && (v < 2 || v % 2))
 		st = SNI_NOT_TLS;
 	if (st == SNI_GO_ON)

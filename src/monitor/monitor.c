@@ -18,6 +18,8 @@
 #include "lib/cgroup.h"
 #include "lib/procinfo.h"
 #include "lib/util.h"
+#include "dns/dns_cmd.h"
+#include "dns/dns_track.h"
 #include "monitor/model/output.h"
 #include "monitor/model/view.h"
 #include "monitor/monitor.h"
@@ -26,6 +28,10 @@
 #define POLL_SLICE_MS 100
 #define PRUNE_IDLE 60.0	/* seconds without traffic before a finished process is dropped */
 #define REFRESH_PERIOD 1.0	/* seconds between socket dumps inside a period */
+#define NAMING_PERIOD 0.25	/* seconds between looks for names of connections without one */
+
+/* Names of remotes, learnt from DNS answers and ClientHellos; NULL with --no-dns. */
+static struct dns_tracker *dns_names;
 
 static void usage(FILE *out)
 {
@@ -50,7 +56,8 @@ static void usage(FILE *out)
 	      "  --filter PAT           show processes whose name contains PAT\n"
 	      "  --sort traffic|pid|name|connections   row order (traffic)\n"
 	      "  --capture-buffer BYTES capture buffer, 4096..16777216 (2097152)\n"
-	      "  --no-dns               no DNS names\n"
+	      "  --no-dns               no names for remotes (none read from DNS or TLS)\n"
+	      "  --dns-port PORT        DNS is also on PORT (repeatable; 53 always)\n"
 	      "  --no-color             no colours (also NO_COLOR)\n"
 	      "  --monitor              the live view (the default without --duration; kept\n"
 	      "                         from the original netoproc's command line)\n"
@@ -64,7 +71,7 @@ static void usage(FILE *out)
 enum {
 	OPT_DURATION = 256, OPT_INTERVAL, OPT_FORMAT, OPT_CAPTURE_MODE, OPT_INTERFACE,
 	OPT_CGROUP, OPT_PID, OPT_FILTER, OPT_SORT, OPT_NO_DNS, OPT_NO_COLOR, OPT_VERSION,
-	OPT_MONITOR, OPT_CAPTURE_BUFFER, OPT_ATTACH, OPT_BTF,
+	OPT_MONITOR, OPT_CAPTURE_BUFFER, OPT_ATTACH, OPT_BTF, OPT_DNS_PORT,
 };
 
 static const struct option long_opts[] = {
@@ -81,6 +88,7 @@ static const struct option long_opts[] = {
 	{ "attach", required_argument, NULL, OPT_ATTACH },
 	{ "btf", required_argument, NULL, OPT_BTF },
 	{ "no-dns", no_argument, NULL, OPT_NO_DNS },
+	{ "dns-port", required_argument, NULL, OPT_DNS_PORT },
 	{ "no-color", no_argument, NULL, OPT_NO_COLOR },
 	{ "monitor", no_argument, NULL, OPT_MONITOR },
 	{ "verbose", no_argument, NULL, 'v' },
@@ -131,11 +139,13 @@ int parse_monitor_opts(int argc, char **argv, struct monitor_opts *o)
 	static const char *const sorts[] = { "traffic", "pid", "name", "connections" };
 	static const char *const tiers[] = { "auto", "tracepoint", "fentry", "kprobe" };
 	static char cgroup_buf[4096];
+	int ndns_ports = 0;
 	uint64_t v;
 	int c, i, err;
 
 	memset(o, 0, sizeof(*o));
 	o->cap.buffer_bytes = 2097152;
+	o->dns.dns_ports[ndns_ports++] = 53;
 	o->color = getenv("NO_COLOR") == NULL;
 	optind = 1;
 	opterr = 0;
@@ -218,6 +228,10 @@ int parse_monitor_opts(int argc, char **argv, struct monitor_opts *o)
 		case OPT_NO_DNS:
 			o->no_dns = true;
 			break;
+		case OPT_DNS_PORT:
+			if ((err = dns_parse_port(optarg, o->dns.dns_ports, &ndns_ports)))
+				return err;
+			break;
 		case OPT_NO_COLOR:
 			o->color = false;
 			break;
@@ -249,11 +263,40 @@ int parse_monitor_opts(int argc, char **argv, struct monitor_opts *o)
 	return 0;
 }
 
+/* Connections without a name yet get the one DNS or a ClientHello gave their remote. */
+static void name_remotes(struct np_model *m)
+{
+	static double last;
+	double now = now_monotonic();
+	size_t i = 0;
+	void *v;
+
+	if (!dns_names || now - last < NAMING_PERIOD)
+		return;
+	last = now;
+	while (htab_next(&m->procs, &i, NULL, &v)) {
+		const struct np_proc *p = v;
+
+		for (struct np_conn *c = p->conns; c; c = c->next) {
+			enum dns_name_source src;
+			const char *name;
+
+			if (c->remote_name)
+				continue;
+			name = dns_track_name(dns_names, p->netns, c->remote.addr, c->cookie, now, &src);
+			if (name && (c->remote_name = strdup(name)))
+				c->name_source = dns_name_source_str(src);
+		}
+	}
+}
+
 /* /proc facts for processes seen for the first time; cgroup paths are cached by id. */
 static void enrich(struct np_model *m, struct htab *cg_cache, struct capture *cap)
 {
 	size_t i = 0;
 	void *v;
+
+	name_remotes(m);
 
 	while (htab_next(&m->procs, &i, NULL, &v)) {
 		struct np_proc *p = v;
@@ -266,6 +309,8 @@ static void enrich(struct np_model *m, struct htab *cg_cache, struct capture *ca
 		if (!p->is_unknown && procinfo_comm(p->pid, p->start_ns, path, sizeof(path)) == 0)
 			snprintf(p->comm, sizeof(p->comm), "%.*s", (int)sizeof(p->comm) - 1, path);
 		p->cmdline = procinfo_cmdline(p->pid, p->start_ns);
+		if (p->cmdline && !p->is_unknown)
+			p->netns = procinfo_netns(p->pid);
 		/* Gone already: the kernel may have kept its command line. */
 		if (!p->cmdline && cap->cmdline &&
 		    cap->cmdline(cap, p->pid, p->start_ns, path, sizeof(path)) == 0)
@@ -382,6 +427,7 @@ static int run(const struct monitor_opts *o, struct capture *cap, struct np_mode
 int cmd_monitor(int argc, char **argv)
 {
 	struct monitor_opts o;
+	struct dns_tracker names;
 	struct capture cap = {};
 	struct np_model m;
 	int err;
@@ -391,19 +437,34 @@ int cmd_monitor(int argc, char **argv)
 		return NP_EXIT_OK;
 	if (err)
 		return NP_EXIT_USAGE;
+	if (!o.no_dns) {
+		if (dns_track_init(&names, 0, 0, NULL, NULL)) {
+			np_err("out of memory");
+			return NP_EXIT_FATAL;
+		}
+		dns_names = &names;
+		o.dns.fn = dns_track_payload;
+		o.dns.ctx = &names;
+		o.cap.payloads = &o.dns;
+	}
 	if ((err = capture_open(&cap, &o.cap)))
-		return err;
+		goto out;
 	if (cap.ndegraded)
 		capture_say_degraded(&cap);
 	if (model_init(&m)) {
 		cap.close(&cap);
 		np_err("out of memory");
-		return NP_EXIT_FATAL;
+		err = NP_EXIT_FATAL;
+		goto out;
 	}
 	np_catch_stop_signals();
 	signal(SIGPIPE, SIG_IGN);	/* the snapshot is written whole, or the error shown */
 	err = run(&o, &cap, &m);
 	cap.close(&cap);
 	model_free(&m);
+out:
+	if (dns_names)
+		dns_track_free(dns_names);
+	dns_names = NULL;
 	return err;
 }

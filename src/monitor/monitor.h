@@ -16,6 +16,7 @@ struct monitor_opts {
 	struct capture_opts cap;
 	struct view_opts view;	/* --pid, --filter, --sort */
 	bool no_dns;
+	struct payload_sink dns;	/* --dns-port; where DNS messages and ClientHellos go */
 	bool color;
 };
 

@@ -688,7 +688,7 @@ static bool is_dns_port(const struct afp *a, uint16_t port)
 }
 
 /* A DNS message or a ClientHello: to the sink, with the owner of the socket charged. */
-static void pass_payload(struct afp *a, const struct afp_sock *s, const struct pkt_info *p,
+static void pass_payload(struct afp *a, struct afp_sock *s, const struct pkt_info *p,
 			 bool tx, const struct tpacket3_hdr *h, const uint8_t *frame,
 			 uint32_t caplen, uint32_t wirelen)
 {
@@ -703,6 +703,9 @@ static void pass_payload(struct afp *a, const struct afp_sock *s, const struct p
 		if (p->protocol == IPPROTO_TCP && !p->payload)
 			return;
 		pl.kind = NP_PAYLOAD_DNS;
+		/* A query leaving a socket we cannot name yet: its process may not wait long. */
+		if (s && tx && !s->rec.has_owner && is_dns_port(a, p->dport))
+			try_owner(a, s, true);
 	} else if (p->protocol == IPPROTO_TCP && tx && p->payload >= 6 &&
 		   caplen >= p->ip_off + p->hdr_bytes + 6 &&
 		   data[0] == TLS_HANDSHAKE && data[5] == TLS_CLIENT_HELLO) {

@@ -66,6 +66,7 @@ static void free_conns(struct np_model *m, struct np_proc *p)
 	for (; c; c = next) {
 		next = c->next;
 		free_peers(m, c);
+		free(c->remote_name);
 		free(c);
 	}
 	p->conns = NULL;
@@ -441,6 +442,7 @@ static void reset_proc(struct np_model *m, struct np_proc *p)
 			*pp = c->next;
 			p->nconns--;
 			free_peers(m, c);
+			free(c->remote_name);
 			free(c);
 			continue;
 		}

@@ -43,6 +43,8 @@ struct np_conn {
 	struct np_traffic total, interval;
 	struct np_peer *peers;	/* unconnected UDP only */
 	unsigned npeers;
+	char *remote_name;	/* what the remote was asked for as (DNS) or said to be (SNI) */
+	const char *name_source;	/* "dns", "sni"; NULL with no name */
 	struct np_conn *next;	/* in the process's list */
 };
 
@@ -55,6 +57,7 @@ struct np_proc {
 	char comm[NP_COMM_LEN + 1];
 	char *cmdline;		/* NULL when the process was gone before it was read */
 	char *cgroup_path;	/* relative to the cgroup2 mount; NULL if unknown */
+	uint64_t netns;		/* network namespace inode; 0 if unknown */
 	bool is_unknown;
 	bool info_done;	/* /proc looked at once */
 	struct np_traffic total, interval;

@@ -22,6 +22,9 @@ static const char *const np_stat_names[NP_STAT_MAX] = {
 };
 
 #define PRETTY_UNKNOWN_REMOTES 10
+#define PRETTY_PROC_CONNS 3	/* a process's largest connections under its row */
+#define DESC_MAX (16 + 64 + DNS_NAME_TEXT_MAX)
+#define DNS_NAME_TEXT_MAX 256
 
 uint64_t output_lost_total(const struct np_model *m)
 {
@@ -143,6 +146,8 @@ static void json_conn(struct json_writer *jw, const struct view *v, const struct
 		output_format_endpoint(buf, sizeof(buf), &c->remote, false);
 	}
 	jw_kv_string(jw, "remote", buf);
+	jw_kv_string(jw, "remote_name", c->remote_name);
+	jw_kv_string(jw, "name_source", c->name_source);
 	jw_kv_string(jw, "state", conn_state(c));
 	json_traffic(jw, view_conn_traffic(v, c));
 	if (c->peers) {
@@ -241,8 +246,30 @@ static void pretty_row(FILE *out, const char *pid, const char *name,
 
 	output_format_bytes(rx, sizeof(rx), t->rx_bytes);
 	output_format_bytes(tx, sizeof(tx), t->tx_bytes);
-	fprintf(out, "%s%-8s %-20.20s %12s %12s %10" PRIu64 " %10" PRIu64 "%s\n", on, pid, name,
+	/* Names are cut to the column; a connection's line keeps its remote whole. */
+	fprintf(out, "%s%-8s %-20.*s %12s %12s %10" PRIu64 " %10" PRIu64 "%s\n", on, pid,
+		pid[0] || !name[0] ? 20 : (int)strlen(name), name,
 		rx, tx, t->rx_packets, t->tx_packets, off);
+}
+
+/* Under a process (or unknown), its largest connections: the remote, with its name if known. */
+static void pretty_conns(FILE *out, const struct view *v, const struct np_proc *p, size_t max,
+			 const char *dim, const char *off)
+{
+	const struct np_conn *top[PRETTY_UNKNOWN_REMOTES];
+	size_t n = top_conns(v, p, top, max < PRETTY_UNKNOWN_REMOTES ? max : PRETTY_UNKNOWN_REMOTES);
+
+	for (size_t j = 0; j < n; j++) {
+		char desc[DESC_MAX], addr[64];
+
+		/* Sockets by their remote end, unknown traffic by its remote host. */
+		output_format_endpoint(addr, sizeof(addr), &top[j]->remote, top[j]->cookie != 0);
+		snprintf(desc, sizeof(desc), "  %s %s%s%s",
+			 output_proto_name(top[j]->protocol, top[j]->family), addr,
+			 top[j]->remote_name ? " " : "", top[j]->remote_name ? top[j]->remote_name : "");
+		fprintf(out, "%s", dim);
+		pretty_row(out, "", desc, view_conn_traffic(v, top[j]), "", off);
+	}
 }
 
 static void write_pretty(FILE *out, const struct view *v, const struct run_info *ri, bool color)
@@ -257,23 +284,13 @@ static void write_pretty(FILE *out, const struct view *v, const struct run_info 
 		const struct np_proc *p = v->procs[i];
 
 		if (p->is_unknown) {
-			const struct np_conn *top[PRETTY_UNKNOWN_REMOTES];
-			size_t n = top_conns(v, p, top, PRETTY_UNKNOWN_REMOTES);
-
 			pretty_row(out, "-", "unknown", view_traffic(v, p), "", "");
-			for (size_t j = 0; j < n; j++) {
-				char name[80], addr[64];
-
-				output_format_endpoint(addr, sizeof(addr), &top[j]->remote, false);
-				snprintf(name, sizeof(name), "  %s %s",
-					 output_proto_name(top[j]->protocol, top[j]->family), addr);
-				fprintf(out, "%s", dim);
-				pretty_row(out, "", name, view_conn_traffic(v, top[j]), "", off);
-			}
+			pretty_conns(out, v, p, PRETTY_UNKNOWN_REMOTES, dim, off);
 			continue;
 		}
 		snprintf(pid, sizeof(pid), "%u", p->pid);
 		pretty_row(out, pid, p->comm, view_traffic(v, p), "", "");
+		pretty_conns(out, v, p, PRETTY_PROC_CONNS, dim, off);
 	}
 	pretty_row(out, "TOTAL", "", &v->sum, bold, off);
 	for (int i = 0; i < ri->ndegraded; i++) {
