@@ -16,7 +16,16 @@ enum sni_status {
 	SNI_TRUNCATED,		/* a ClientHello that continues past the bytes given */
 };
 
-/* Bytes from the start of a TCP stream's payload; @name gets at most @size - 1 characters. */
+/*
+ * Bytes from the start of a TCP stream's payload; @name gets at most @size - 1
+ * characters (a longer name is cut, still SNI_FOUND), and "" unless SNI_FOUND.
+ * The ClientHello may span records (handshake records only, none empty, none
+ * over 2^14 bytes). SNI_TRUNCATED: the bytes end before the server_name was
+ * read (0 bytes included), SNI_FOUND as soon as it was, whatever follows. A
+ * host_name with a byte other than a-z A-Z 0-9 - . _ is SNI_NOT_TLS, as is
+ * any length that does not fit the one holding it; a prefix of the bytes
+ * answers SNI_TRUNCATED or as the whole does.
+ */
 enum sni_status tls_client_hello_sni(const uint8_t *buf, size_t len, char *name, size_t size);
 
 #endif
