@@ -43,12 +43,13 @@ struct hs {
  */
 static enum sni_status next_record(struct hs *h)
 {
-	const uint8_t *p = h->buf + h->pos;
 	size_t avail = h->len - h->pos;
+	const uint8_t *p;
 	size_t n;
 
 	if (avail < 1)
-		return SNI_TRUNCATED;
+		return SNI_TRUNCATED;	/* before p: buf may be NULL (with len 0) */
+	p = h->buf + h->pos;
 	if (p[0] != TLS_CT_HANDSHAKE)
 		return SNI_NOT_TLS;
 	if (avail < 2)
