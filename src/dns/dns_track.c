@@ -64,6 +64,7 @@ int dns_track_init(struct dns_tracker *t, double timeout, size_t pending_max,
 	t->ctx = ctx;
 	if (htab_init(&t->pending, sizeof(struct pending_key)) ||
 	    htab_init(&t->names, sizeof(struct name_key)) ||
+	    htab_init(&t->any_names, 16) ||
 	    htab_init(&t->sni, sizeof(uint64_t)) ||
 	    htab_init(&t->netns_of, sizeof(struct netns_key))) {
 		dns_track_free(t);
@@ -75,6 +76,7 @@ int dns_track_init(struct dns_tracker *t, double timeout, size_t pending_max,
 void dns_track_free(struct dns_tracker *t)
 {
 	htab_free_all(&t->pending);
+	htab_free(&t->any_names);	/* its values belong to names */
 	htab_free_all(&t->names);
 	htab_free_all(&t->sni);
 	htab_free_all(&t->netns_of);
@@ -106,7 +108,7 @@ static uint64_t owner_netns(struct dns_tracker *t, const struct np_payload *p)
 }
 
 /* Entries past @cutoff go (names: expired; server names: waited long enough). */
-static void sweep(struct htab *h, double cutoff, bool by_expiry)
+static void sweep(struct htab *h, struct htab *any, double cutoff, bool by_expiry)
 {
 	size_t i = 0;
 	const void *k;
@@ -115,8 +117,11 @@ static void sweep(struct htab *h, double cutoff, bool by_expiry)
 	while (htab_next(h, &i, &k, &v)) {
 		double when = by_expiry ? ((struct dns_name *)v)->expires : ((struct sni_name *)v)->seen;
 
-		if (when < cutoff)
+		if (when < cutoff) {
+			if (by_expiry && htab_get(any, ((const struct name_key *)k)->addr) == v)
+				htab_del(any, ((const struct name_key *)k)->addr);
 			free(htab_del(h, k));
+		}
 	}
 }
 
@@ -129,7 +134,7 @@ static void learn_name(struct dns_tracker *t, uint64_t netns, const uint8_t addr
 	memcpy(k.addr, addr, 16);
 	if (!(v = htab_get(&t->names, &k))) {
 		if (t->names.count >= DNS_NAMES_MAX)
-			sweep(&t->names, now, true);
+			sweep(&t->names, &t->any_names, now, true);
 		if (t->names.count >= DNS_NAMES_MAX || !(v = calloc(1, sizeof(*v)))) {
 			t->n.names_overflow++;
 			return;
@@ -143,6 +148,8 @@ static void learn_name(struct dns_tracker *t, uint64_t netns, const uint8_t addr
 	snprintf(v->name, sizeof(v->name), "%s", name);
 	if (expires > v->expires)
 		v->expires = expires;
+	/* The newest name of the address in whichever namespace: shared, not owned. */
+	htab_put(&t->any_names, addr, v);
 }
 
 /* Addresses an answer holds, under the name that was asked (not the CNAME targets). */
@@ -286,7 +293,7 @@ static void on_client_hello(struct dns_tracker *t, const struct np_payload *p,
 	t->n.tls_hellos++;
 	if (!(v = htab_get(&t->sni, &p->cookie))) {
 		if (t->sni.count >= DNS_SNI_MAX)
-			sweep(&t->sni, p->mono - SNI_KEEP, false);
+			sweep(&t->sni, NULL, p->mono - SNI_KEEP, false);
 		if (t->sni.count >= DNS_SNI_MAX || !(v = calloc(1, sizeof(*v)))) {
 			t->n.sni_overflow++;
 			return;
@@ -375,6 +382,9 @@ const char *dns_track_name(struct dns_tracker *t, uint64_t netns, const uint8_t 
 		k.netns = 0;	/* learnt from a socket whose process was not known */
 		n = htab_get(&t->names, &k);
 	}
+	/* The asker's namespace is not known (gone before /proc was read): any will do. */
+	if (!n && !netns)
+		n = htab_get(&t->any_names, addr);
 	if (n && n->expires >= now_mono) {
 		*src = NAME_DNS;
 		return n->name;
@@ -385,6 +395,14 @@ const char *dns_track_name(struct dns_tracker *t, uint64_t netns, const uint8_t 
 	}
 	*src = NAME_NONE;
 	return NULL;
+}
+
+uint64_t dns_track_netns_of(struct dns_tracker *t, uint32_t pid, uint64_t start_ns)
+{
+	struct netns_key k = { .start_ns = start_ns, .pid = pid };
+	uint64_t *v = htab_get(&t->netns_of, &k);
+
+	return v ? *v : 0;
 }
 
 const char *dns_name_source_str(enum dns_name_source s)

@@ -62,6 +62,7 @@ struct dns_tracker {
 	void *ctx;
 	struct htab pending;		/* struct pending_key -> struct dns_pending */
 	struct htab names;		/* struct name_key -> struct dns_name */
+	struct htab any_names;		/* address -> its newest struct dns_name in names */
 	struct htab sni;		/* cookie -> char * */
 	struct htab netns_of;		/* pid -> cached netns inode (+1) */
 	struct dns_counters n;
@@ -83,6 +84,8 @@ enum dns_name_source { NAME_NONE = 0, NAME_DNS, NAME_SNI };
  */
 const char *dns_track_name(struct dns_tracker *t, uint64_t netns, const uint8_t addr[16],
 			   uint64_t cookie, double now_mono, enum dns_name_source *src);
+/* The network namespace of a process that asked something (read while it lived), or 0. */
+uint64_t dns_track_netns_of(struct dns_tracker *t, uint32_t pid, uint64_t start_ns);
 /* "dns" / "sni". */
 const char *dns_name_source_str(enum dns_name_source s);
 

@@ -267,16 +267,22 @@ int parse_monitor_opts(int argc, char **argv, struct monitor_opts *o)
 static void name_remotes(struct np_model *m)
 {
 	static double last;
+	static unsigned last_gen;
 	double now = now_monotonic();
 	size_t i = 0;
 	void *v;
 
-	if (!dns_names || now - last < NAMING_PERIOD)
+	/* After every dump (what an output shows), else now and then. */
+	if (!dns_names || (m->dump_gen == last_gen && now - last < NAMING_PERIOD))
 		return;
 	last = now;
+	last_gen = m->dump_gen;
 	while (htab_next(&m->procs, &i, NULL, &v)) {
-		const struct np_proc *p = v;
+		struct np_proc *p = v;
 
+		/* Gone before /proc was read: the DNS side may have seen it alive. */
+		if (!p->netns && !p->is_unknown)
+			p->netns = dns_track_netns_of(dns_names, p->pid, p->start_ns);
 		for (struct np_conn *c = p->conns; c; c = c->next) {
 			enum dns_name_source src;
 			const char *name;
@@ -463,6 +469,11 @@ int cmd_monitor(int argc, char **argv)
 	cap.close(&cap);
 	model_free(&m);
 out:
+	if (dns_names && np_verbose)
+		np_info("names: %zu from DNS answers, %zu from ClientHellos; %llu malformed and "
+			"%llu truncated DNS messages", dns_names->names.count, dns_names->sni.count,
+			(unsigned long long)dns_names->n.malformed,
+			(unsigned long long)dns_names->n.truncated);
 	if (dns_names)
 		dns_track_free(dns_names);
 	dns_names = NULL;

@@ -19,6 +19,7 @@ static const char *const np_stat_names[NP_STAT_MAX] = {
 	[NP_STAT_PEERS_FULL] = "udp_peers_full",
 	[NP_STAT_HOLDERS_FULL] = "holders_full",
 	[NP_STAT_SKPROC_RESET] = "owner_entry_restarts",
+	[NP_STAT_PAYLOAD_LOST] = "payload_lost",
 };
 
 #define PRETTY_UNKNOWN_REMOTES 10
