@@ -7,7 +7,8 @@
 #include "lib/procinfo.h"
 #include "lib/util.h"
 
-uint64_t procinfo_start_ns(uint32_t pid)
+/* Start time (ns since boot, clock-tick resolution) and state letter of a live pid. */
+static uint64_t stat_of(uint32_t pid, char *state)
 {
 	char path[64], buf[1024], *p;
 	unsigned long long ticks;
@@ -21,10 +22,29 @@ uint64_t procinfo_start_ns(uint32_t pid)
 	if (!p)
 		return 0;
 	/* After ')': state is field 3; starttime is field 22. */
-	if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
-		   &ticks) != 1)
+	if (sscanf(p + 2, "%c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
+		   state, &ticks) != 2)
 		return 0;
 	return ticks * (1000000000ULL / (hz > 0 ? hz : 100));
+}
+
+uint64_t procinfo_start_ns(uint32_t pid)
+{
+	char state;
+
+	return stat_of(pid, &state);
+}
+
+bool procinfo_alive(uint32_t pid, uint64_t start_ns)
+{
+	long hz = sysconf(_SC_CLK_TCK);
+	uint64_t tick = 1000000000ULL / (hz > 0 ? hz : 100);
+	char state = 0;
+	uint64_t now = stat_of(pid, &state);
+
+	if (!now || state == 'Z' || state == 'X')
+		return false;
+	return !start_ns || now == start_ns / tick * tick;
 }
 
 char *procinfo_cmdline(uint32_t pid, uint64_t start_ns)

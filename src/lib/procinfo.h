@@ -14,5 +14,10 @@
 char *procinfo_cmdline(uint32_t pid, uint64_t start_ns);
 /* Start time of a live pid in ns since boot, at clock-tick resolution; 0 if gone. */
 uint64_t procinfo_start_ns(uint32_t pid);
+/*
+ * Whether (pid, start_ns) still runs: not gone, not a zombie, not replaced by a
+ * later process with the same pid (start_ns 0: any process with that pid).
+ */
+bool procinfo_alive(uint32_t pid, uint64_t start_ns);
 
 #endif

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <math.h>
 #include <net/if.h>
 #include <signal.h>
 #include <stdio.h>
@@ -22,6 +23,7 @@
 #include "monitor/model/output.h"
 #include "monitor/model/view.h"
 #include "monitor/monitor.h"
+#include "tui/tui.h"
 
 #define LIVE_DEFAULT_INTERVAL 1.0
 #define POLL_SLICE_MS 100
@@ -40,7 +42,7 @@ static void usage(FILE *out)
 	      "\n"
 	      "  --duration SECS        snapshot: totals over SECS, then exit\n"
 	      "  --interval SECS        with --duration: one record per interval;\n"
-	      "                         without: refresh period of the live table (1)\n"
+	      "                         without: refresh period of the live view (1)\n"
 	      "  --format tsv|json|pretty   snapshot format (tsv)\n"
 	      "  --capture-mode auto|ebpf|afpacket   capture backend (auto)\n"
 	      "  --attach auto|tracepoint|fentry|kprobe   eBPF hook tier (auto: probed)\n"
@@ -53,8 +55,12 @@ static void usage(FILE *out)
 	      "  --capture-buffer BYTES capture buffer, 4096..16777216 (2097152)\n"
 	      "  --no-dns               no DNS names\n"
 	      "  --no-color             no colours (also NO_COLOR)\n"
+	      "  --units bytes|bits     rates of the live view in bytes/s (1024-based) or\n"
+	      "                         bits/s (1000-based) (bytes)\n"
 	      "  --monitor              the live view (the default without --duration; kept\n"
-	      "                         from the original netoproc's command line)\n"
+	      "                         from the original netoproc's command line): on a\n"
+	      "                         terminal an interactive one (? shows its keys),\n"
+	      "                         else a plain table every interval\n"
 	      "  -v, --verbose          say what is attached and why\n"
 	      "  --version, -h/--help\n"
 	      "\n"
@@ -65,7 +71,7 @@ static void usage(FILE *out)
 enum {
 	OPT_DURATION = 256, OPT_INTERVAL, OPT_FORMAT, OPT_CAPTURE_MODE, OPT_INTERFACE,
 	OPT_CGROUP, OPT_PID, OPT_FILTER, OPT_SORT, OPT_NO_DNS, OPT_NO_COLOR, OPT_VERSION,
-	OPT_MONITOR, OPT_CAPTURE_BUFFER, OPT_ATTACH, OPT_BTF,
+	OPT_MONITOR, OPT_CAPTURE_BUFFER, OPT_ATTACH, OPT_BTF, OPT_UNITS,
 };
 
 static const struct option long_opts[] = {
@@ -83,6 +89,7 @@ static const struct option long_opts[] = {
 	{ "btf", required_argument, NULL, OPT_BTF },
 	{ "no-dns", no_argument, NULL, OPT_NO_DNS },
 	{ "no-color", no_argument, NULL, OPT_NO_COLOR },
+	{ "units", required_argument, NULL, OPT_UNITS },
 	{ "monitor", no_argument, NULL, OPT_MONITOR },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "version", no_argument, NULL, OPT_VERSION },
@@ -155,6 +162,7 @@ int parse_monitor_opts(int argc, char **argv, struct monitor_opts *o)
 	static const char *const modes[] = { "auto", "ebpf", "afpacket" };
 	static const char *const sorts[] = { "traffic", "pid", "name", "connections" };
 	static const char *const tiers[] = { "auto", "tracepoint", "fentry", "kprobe" };
+	static const char *const units[] = { "bytes", "bits" };
 	static char cgroup_buf[4096];
 	uint64_t v;
 	int c, i, err;
@@ -246,6 +254,11 @@ int parse_monitor_opts(int argc, char **argv, struct monitor_opts *o)
 		case OPT_NO_COLOR:
 			o->color = false;
 			break;
+		case OPT_UNITS:
+			if ((err = pick(optarg, "units", units, 2, &i)))
+				return err;
+			o->bits = i == 1;
+			break;
 		case OPT_MONITOR:	/* the original's flag for what is the default here */
 			break;
 		case 'v':
@@ -317,6 +330,9 @@ static int open_afpacket(struct capture *cap, const struct monitor_opts *o)
 	return afpacket_capture_open(cap, &o->cap) ? NP_EXIT_USAGE : 0;
 }
 
+/* Why auto mode did not use eBPF, for the live view's status line. */
+static char fallback_reason[600];
+
 static int open_capture(struct capture *cap, const struct monitor_opts *o)
 {
 	const char *missing;
@@ -347,6 +363,7 @@ static int open_capture(struct capture *cap, const struct monitor_opts *o)
 		return NP_EXIT_PRIVILEGE;
 	}
 	np_err("eBPF capture unavailable (%s): using AF_PACKET", why);
+	snprintf(fallback_reason, sizeof(fallback_reason), "eBPF unavailable (%s)", why);
 	return afpacket_capture_open(cap, &o->cap) ? NP_EXIT_USAGE : 0;
 }
 
@@ -373,77 +390,178 @@ static void emit(const struct monitor_opts *o, struct np_model *m, const struct 
 	view_free(&v);
 }
 
-static int run(const struct monitor_opts *o, struct capture *cap, struct np_model *m)
-{
+/* The capture and the /proc facts, brought into the model together. */
+struct feed_ctx {
+	struct capture *cap;
+	struct np_model *m;
 	struct htab cg_cache;
-	bool live = o->duration == 0;
-	double period = o->interval ? o->interval : live ? LIVE_DEFAULT_INTERVAL : 0;
-	double start = now_monotonic(), last = start, last_collect = start;
-	double end = live ? 0 : start + o->duration;
+};
+
+static int feed_collect(struct tui_feed *f)
+{
+	struct feed_ctx *c = f->ctx;
+	int err = c->cap->collect(c->cap, c->m);
+
+	if (!err)
+		enrich(c->m, &c->cg_cache, c->cap);
+	return err;
+}
+
+static int feed_wait(struct tui_feed *f, int timeout_ms)
+{
+	struct feed_ctx *c = f->ctx;
+	int err = c->cap->wait(c->cap, c->m, timeout_ms);
+
+	if (!err)
+		enrich(c->m, &c->cg_cache, c->cap);
+	return err;
+}
+
+/*
+ * Wait until @until (monotonic), draining the capture, with a socket dump at
+ * least every REFRESH_PERIOD so /proc is read while processes live. Returns
+ * early on SIGINT/SIGTERM.
+ */
+static int pump_until(struct tui_feed *f, double until, double *last_collect)
+{
 	int err = 0;
 
-	if (htab_init(&cg_cache, sizeof(uint64_t)))
-		return NP_EXIT_FATAL;
-	while (!np_stop_requested) {
+	while (!err && !np_stop_requested) {
 		double now = now_monotonic();
-		double next = period ? last + period : end;
-		double wait_until = (!live && end < next) ? end : next;
 		int slice;
 
-		if (now >= wait_until) {
-			if ((err = cap->collect(cap, m)))
-				break;
-			enrich(m, &cg_cache, cap);
-			last_collect = now;
-			if (!live && now >= end && !(period && now >= next))
-				break;
-			emit(o, m, cap, now - last, !live, live);
-			model_reset_interval(m);
-			/* Snapshots keep everyone; endless runs forget the long gone. */
-			if (live)
-				model_prune(m, now, PRUNE_IDLE);
-			last = now;
-			if (!live && now >= end)
-				break;
-			continue;
-		}
-		/* Dump live sockets now and then, so /proc is read while their processes live. */
-		if (now - last_collect >= REFRESH_PERIOD) {
-			if ((err = cap->collect(cap, m)))
-				break;
-			enrich(m, &cg_cache, cap);
-			last_collect = now;
-		}
-		slice = (int)((wait_until - now) * 1000) + 1;
-		if ((err = cap->wait(cap, m, slice > POLL_SLICE_MS ? POLL_SLICE_MS : slice)))
+		if (now >= until)
 			break;
-		enrich(m, &cg_cache, cap);
+		if (now - *last_collect >= REFRESH_PERIOD) {
+			if ((err = feed_collect(f)))
+				break;
+			*last_collect = now;
+		}
+		slice = (int)((until - now) * 1000) + 1;
+		err = feed_wait(f, slice > POLL_SLICE_MS ? POLL_SLICE_MS : slice);
+	}
+	return err;
+}
+
+/*
+ * --duration: totals at the end, or with --interval one record per interval.
+ * Intervals are cut at start + k * interval (never drifting), the last one at
+ * start + duration, shorter if the duration is not a multiple: every byte of
+ * the run lands in exactly one record, and the records add up to what one
+ * snapshot of the same duration shows. SIGINT/SIGTERM ends the run with what
+ * was counted so far (a last, partial record).
+ */
+static int run_snapshot(const struct monitor_opts *o, struct tui_feed *f)
+{
+	struct feed_ctx *c = f->ctx;
+	double start = now_monotonic(), last = start, last_collect = start;
+	double end = start + o->duration, period = o->interval;
+	/* ceil(duration / interval); decimals inexact in binary (1.1 / 0.1) make no extra record */
+	unsigned long n = period ? (unsigned long)ceil(o->duration / period - 1e-6) : 1, k = 0;
+	int err = 0;
+
+	while (!np_stop_requested && k < n) {
+		double boundary = k + 1 == n ? end : start + (k + 1) * period;
+		double now;
+
+		if ((err = pump_until(f, boundary, &last_collect)) || np_stop_requested)
+			break;
+		if ((err = feed_collect(f)))
+			break;
+		now = last_collect = now_monotonic();
+		k++;
+		if (period) {
+			emit(o, c->m, c->cap, now - last, true, false);
+			model_reset_interval(c->m);
+		}
+		last = now;
 	}
 	if (err) {
 		np_err("capture failed: %s", strerror(-err));
-		htab_free_all(&cg_cache);
 		return NP_EXIT_USAGE;
 	}
-	if (!live) {
-		/* Totals at the end (or on SIGINT/SIGTERM): always a complete document. */
+	if (!period || k < n) {
+		/* The totals, or the interrupted interval: always a complete document. */
 		double now = now_monotonic();
 
-		if (!period) {
-			if (!cap->collect(cap, m))
-				enrich(m, &cg_cache, cap);
-			emit(o, m, cap, now - start, false, false);
-		} else if (np_stop_requested && now > last) {
-			if (!cap->collect(cap, m))
-				enrich(m, &cg_cache, cap);
-			emit(o, m, cap, now - last, true, false);
-		}
-		if (output_lost_total(m))
-			np_err("lost %llu %s", (unsigned long long)output_lost_total(m), output_lost_what(cap->mode));
-		if (np_verbose)
-			output_counters_text(stderr, m);
+		feed_collect(f);
+		if (!period)
+			emit(o, c->m, c->cap, now - start, false, false);
+		else if (now > last)
+			emit(o, c->m, c->cap, now - last, true, false);
 	}
-	htab_free_all(&cg_cache);
+	if (output_lost_total(c->m))
+		np_err("lost %llu %s", (unsigned long long)output_lost_total(c->m),
+		       output_lost_what(c->cap->mode));
+	if (np_verbose)
+		output_counters_text(stderr, c->m);
 	return NP_EXIT_OK;
+}
+
+/* Live, not on a terminal: the plain table once per interval until interrupted. */
+static int run_table(const struct monitor_opts *o, struct tui_feed *f, double period)
+{
+	struct feed_ctx *c = f->ctx;
+	double start = now_monotonic(), last = start, last_collect = start;
+	unsigned long k = 0;
+	int err = 0;
+
+	while (!np_stop_requested) {
+		double now;
+
+		if ((err = pump_until(f, start + (k + 1) * period, &last_collect)) || np_stop_requested)
+			break;
+		if ((err = feed_collect(f)))
+			break;
+		now = last_collect = now_monotonic();
+		/* After a stall (a stopped process), start the steps again from now. */
+		k = (unsigned long)((now - start) / period);
+		emit(o, c->m, c->cap, now - last, false, true);
+		model_reset_interval(c->m);
+		/* Endless runs forget the long gone. */
+		model_prune(c->m, now, PRUNE_IDLE);
+		last = now;
+	}
+	if (err) {
+		np_err("capture failed: %s", strerror(-err));
+		return NP_EXIT_USAGE;
+	}
+	return NP_EXIT_OK;
+}
+
+static int run(const struct monitor_opts *o, struct capture *cap, struct np_model *m)
+{
+	struct feed_ctx c = { .cap = cap, .m = m };
+	struct tui_feed f = {
+		.cap = cap, .model = m, .collect = feed_collect, .wait = feed_wait, .ctx = &c,
+	};
+	double period = o->interval ? o->interval : LIVE_DEFAULT_INTERVAL;
+	int ret = -1;
+
+	if (htab_init(&c.cg_cache, sizeof(uint64_t)))
+		return NP_EXIT_FATAL;
+	if (o->duration) {
+		ret = run_snapshot(o, &f);
+	} else {
+		/* The interactive view needs a terminal on both ends; else plain tables. */
+		if (isatty(STDOUT_FILENO) && isatty(STDIN_FILENO)) {
+			struct tui_opts to = {
+				.interval = period, .color = o->color,
+				.units = o->bits ? TUI_UNITS_BITS : TUI_UNITS_BYTES,
+				.view = &o->view, .prune_idle = PRUNE_IDLE,
+				.fallback = fallback_reason[0] ? fallback_reason : NULL,
+			};
+
+			ret = tui_run(&f, &to);
+			if (ret < 0)
+				np_err("cannot drive terminal '%s': plain tables instead",
+				       getenv("TERM") ? getenv("TERM") : "");
+		}
+		if (ret < 0)
+			ret = run_table(o, &f, period);
+	}
+	htab_free_all(&c.cg_cache);
+	return ret;
 }
 
 int cmd_monitor(int argc, char **argv)

@@ -17,6 +17,7 @@ struct monitor_opts {
 	struct view_opts view;	/* --pid, --filter, --sort */
 	bool no_dns;
 	bool color;
+	bool bits;	/* --units bits: live-view rates in bits/s */
 };
 
 int parse_monitor_opts(int argc, char **argv, struct monitor_opts *o);
