@@ -73,10 +73,10 @@ static void draw_summary(struct tui *t, int w)
 {
 	char line[512], rxr[32], txr[32], rxt[32], txt[32], what[160] = "";
 
-	tui_fmt_rate(rxr, sizeof(rxr), t->rx_rate, t->o->units);
-	tui_fmt_rate(txr, sizeof(txr), t->tx_rate, t->o->units);
-	tui_fmt_bytes(rxt, sizeof(rxt), t->rx_total);
-	tui_fmt_bytes(txt, sizeof(txt), t->tx_total);
+	tui_fmt_rate(rxr, sizeof(rxr), t->shown.rx_rate, t->o->units);
+	tui_fmt_rate(txr, sizeof(txr), t->shown.tx_rate, t->o->units);
+	tui_fmt_bytes(rxt, sizeof(rxt), t->shown.rx_total);
+	tui_fmt_bytes(txt, sizeof(txt), t->shown.tx_total);
 	if (t->tab == TAB_PROCS || t->tab == TAB_CONNS)
 		snprintf(what, sizeof(what), "sort: %s%s", tui_sort_name(t->tab, t->sort),
 			 t->reverse ? ", reversed" : "");
@@ -86,7 +86,8 @@ static void draw_summary(struct tui *t, int w)
 	if (t->focus && t->tab == TAB_CONNS)
 		snprintf(what + strlen(what), sizeof(what) - strlen(what), "%sprocess: %s",
 			 what[0] ? "  " : "", t->focus_name);
-	snprintf(line, sizeof(line), "%-44s RX %s TX %s  total RX %s TX %s", what, rxr, txr, rxt, txt);
+	snprintf(line, sizeof(line), "%-40s RX %s TX %s  total RX %s TX %s  %zu processes", what, rxr,
+		 txr, rxt, txt, t->nprocs);
 	move(1, 0);
 	clrtoeol();
 	mvprintw(1, 0, "%.*s", w, line);

@@ -9,35 +9,35 @@
 #include "monitor/model/output.h"
 #include "tui/tui_int.h"
 
-#define W_PID 7
+#define W_PROC 17	/* "pid name" */
 #define W_PROTO 5
 #define W_STATE 11
 #define W_RATE 12
 #define W_TOTAL 10
+#define W_REMOTE 21	/* 255.255.255.255:65535 */
 
 struct ccols {
-	int pid, name, proto, local, remote, state, rxr, txr, rxt, txt;
-	int w_name, w_addr;
+	int proc, proto, local, remote, state, rxr, txr, rxt, txt;
+	int w_local, w_remote;
 };
 
+/* What is left after the fixed columns goes to the two ends, the remote first. */
 static void layout(struct ccols *c, int w)
 {
-	int fixed = 2 + W_PID + 1 + W_PROTO + 1 + W_STATE + 1 + 2 * (W_RATE + 1) + 2 * (W_TOTAL + 1);
-	int rest = w - fixed;
+	int fixed = 2 + W_PROC + 1 + W_PROTO + 1 + W_STATE + 1 + 2 * (W_RATE + 1) + 2 * (W_TOTAL + 1);
+	int rest = w - fixed - 1;
 
-	/* What is left: a third for the process, the rest shared by the two ends. */
-	c->w_name = rest / 5 < 10 ? 10 : rest / 5;
-	if (c->w_name > 16)
-		c->w_name = 16;
-	c->w_addr = (rest - c->w_name - 3) / 2;
-	if (c->w_addr < 12)
-		c->w_addr = 12;
-	c->pid = 2;
-	c->name = c->pid + W_PID + 1;
-	c->proto = c->name + c->w_name + 1;
+	c->w_remote = rest / 2 >= W_REMOTE ? rest / 2 : (rest - 12 < W_REMOTE ? rest - 12 : W_REMOTE);
+	if (c->w_remote < 12)
+		c->w_remote = 12;
+	c->w_local = rest - c->w_remote;
+	if (c->w_local < 10)
+		c->w_local = 10;
+	c->proc = 2;
+	c->proto = c->proc + W_PROC + 1;
 	c->local = c->proto + W_PROTO + 1;
-	c->remote = c->local + c->w_addr + 1;
-	c->state = c->remote + c->w_addr + 1;
+	c->remote = c->local + c->w_local + 1;
+	c->state = c->remote + c->w_remote + 1;
 	c->rxr = c->state + W_STATE + 1;
 	c->txr = c->rxr + W_RATE + 1;
 	c->rxt = c->txr + W_RATE + 1;
@@ -55,20 +55,21 @@ static void draw_row(struct tui *t, const struct tui_crow *r, const struct ccols
 	mvprintw(y, 0, "%s", selected ? ">" : " ");
 	if (r->peer) {
 		/* A peer of the socket above: its remote end and its share of the bytes. */
+		tui_cell(y, c->local, c->w_local, true, "peer ->");
 		tui_remote_label(addr, sizeof(addr), &r->remote, true);
-		snprintf(buf, sizeof(buf), "-> %s", addr);
-		tui_cell(y, c->remote, c->w_addr, false, buf);
-		tui_cell(y, c->local, c->w_addr, true, "peer");
+		tui_cell(y, c->remote, c->w_remote, false, addr);
 	} else {
-		snprintf(buf, sizeof(buf), r->unknown ? "-" : "%u", r->pid);
-		tui_cell(y, c->pid, W_PID, true, buf);
-		tui_cell(y, c->name, c->w_name, false, r->name);
+		if (r->unknown)
+			snprintf(buf, sizeof(buf), "unknown");
+		else
+			snprintf(buf, sizeof(buf), "%u %s", r->pid, r->name);
+		tui_cell(y, c->proc, W_PROC, false, buf);
 		tui_cell(y, c->proto, W_PROTO, false, output_proto_name(r->protocol, r->family));
 		if (r->has_local)
 			output_format_endpoint(addr, sizeof(addr), &r->local, true);
-		tui_cell(y, c->local, c->w_addr, false, r->has_local ? addr : "-");
+		tui_cell(y, c->local, c->w_local, false, r->has_local ? addr : "-");
 		tui_remote_label(addr, sizeof(addr), &r->remote, r->has_local);
-		tui_cell(y, c->remote, c->w_addr, false, addr);
+		tui_cell(y, c->remote, c->w_remote, false, addr);
 		tui_cell(y, c->state, W_STATE, false, r->state);
 	}
 	tui_rate_cell(t, y, c->rxr, W_RATE, r->rx_rate);
@@ -88,11 +89,10 @@ void tui_conns_draw(struct tui *t, int y, int h, int w)
 	layout(&c, w);
 	tui_header_line(t, y, w, "");
 	attron(A_BOLD | A_REVERSE);
-	tui_cell(y, c.pid, W_PID, true, "PID");
-	tui_cell(y, c.name, c.w_name, false, "PROCESS");
+	tui_cell(y, c.proc, W_PROC, false, "PID PROCESS");
 	tui_cell(y, c.proto, W_PROTO, false, "PROTO");
-	tui_cell(y, c.local, c.w_addr, false, "LOCAL");
-	tui_cell(y, c.remote, c.w_addr, false, "REMOTE");
+	tui_cell(y, c.local, c.w_local, false, "LOCAL");
+	tui_cell(y, c.remote, c.w_remote, false, "REMOTE");
 	tui_cell(y, c.state, W_STATE, false, "STATE");
 	tui_cell(y, c.rxr, W_RATE, true, "RX/s");
 	tui_cell(y, c.txr, W_RATE, true, "TX/s");

@@ -388,6 +388,10 @@ int tui_data_tick(struct tui *t, double now, double elapsed)
 			   m->stat[NP_STAT_PEERS_FULL] + m->stat[NP_STAT_HOLDERS_FULL] +
 			   m->stat[NP_STAT_STORAGE_FAIL];
 	if (!t->paused) {
+		t->shown.rx_rate = t->rx_rate;
+		t->shown.tx_rate = t->tx_rate;
+		t->shown.rx_total = t->rx_total;
+		t->shown.tx_total = t->tx_total;
 		if ((err = build_rows(t, all, n, now, elapsed)) || (err = build_ifaces(t, now)))
 			goto cleanup;
 		tui_data_select(t);

@@ -109,6 +109,10 @@ struct tui {
 
 	double rx_rate, tx_rate;	/* all processes, last interval */
 	uint64_t rx_total, tx_total;	/* since start, exited and pruned processes included */
+	struct {			/* what the screen shows: held while paused */
+		double rx_rate, tx_rate;
+		uint64_t rx_total, tx_total;
+	} shown;
 	size_t nprocs, nconns;
 	double last_tick;
 	uint64_t stat_lost, stat_overflow;
