@@ -63,6 +63,7 @@ stty -g > {self.dir}/stty.before
 sh -c 'echo $$ > {self.dir}/pid; exec env {envs} {cmd}' 2> {self.dir}/stderr
 echo $? > {self.dir}/rc
 stty -g > {self.dir}/stty.after
+echo > {self.dir}/done
 echo netoproc-ended
 exec sleep 600
 """)
@@ -123,7 +124,7 @@ exec sleep 600
         deadline = time.time() + timeout
         path = os.path.join(self.dir, "rc")
         while time.time() < deadline:
-            if os.path.exists(path) and os.path.exists(os.path.join(self.dir, "stty.after")):
+            if os.path.exists(os.path.join(self.dir, "done")):	# rc and stty.after written
                 with open(path) as f:
                     return int(f.read())
             time.sleep(0.1)
