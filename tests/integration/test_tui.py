@@ -70,6 +70,7 @@ exec sleep 600
         self.tmux("new-session", "-d", "-x", str(w), "-y", str(h),
                   f"env -i PATH={os.environ['PATH']} TERM=tmux-256color LANG=C.UTF-8 "
                   f"LC_ALL=C.UTF-8 sh {script}")
+        self.socket_path = self.tmux("display-message", "-p", "#{socket_path}").strip()
 
     def tmux(self, *a):
         r = subprocess.run(["tmux", "-L", self.sock, "-f", "/dev/null"] + list(a),
@@ -143,6 +144,8 @@ exec sleep 600
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
         subprocess.run(["tmux", "-L", self.sock, "kill-server"], capture_output=True)
+        with contextlib.suppress(OSError, AttributeError):
+            os.unlink(self.socket_path)	# tmux leaves its socket file behind
         for fn in os.listdir(self.dir):
             os.unlink(os.path.join(self.dir, fn))
         os.rmdir(self.dir)
@@ -736,3 +739,45 @@ def test_not_a_terminal_prints_tables():
     heads = [l for l in out.splitlines() if l.split()[:2] == ["PID", "PROCESS"]]
     check_eq(len(heads), 2, f"tables in 1.25 s at 0.5 s:\n{out}")
     check_eq(out.count("interval 0.5s"), 2, "interval in each table's title")
+
+
+def test_unknown_row_with_its_remotes():
+    """Traffic no socket owns (here the kernel's ICMP port-unreachable answers to
+    datagrams sent to a closed port, in a namespace of its own with an address nothing
+    else uses) is the unknown row, its remotes listed under it with exact bytes; Enter on
+    it shows unknown's connections."""
+    count, size = 6, 100
+    icmp = 20 + 8 + size + UDP_IP	# an ICMP error quotes the whole short datagram
+    addr = "10.77.0.1"
+    with netns("npt-tui-unk") as (ns,):
+        subprocess.run(["ip", "-n", ns, "addr", "add", f"{addr}/32", "dev", "lo"], check=True)
+        # The whole machine (no --cgroup): ICMP from the kernel belongs to no cgroup.
+        p = Pane(["--capture-mode", "ebpf"], prefix=in_ns(ns))
+        try:
+            p.started()
+            send = ("import socket\ns = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+                    f"for _ in range({count}):\n    s.sendto(b'x' * {size}, ('{addr}', 9))\n")
+            subprocess.run(in_ns(ns) + ["python3", "-c", send], check=True, timeout=10)
+            p.keys("/")
+            p.type("unknown")
+            p.keys("Enter")
+            s = p.wait(lambda s: any(r["name"] == f"  icmp {addr}" for r in rows(s)),
+                       "unknown's ICMP remote")
+            r = rows(s)
+            check_eq(r[0]["name"], "unknown", f"the unknown row first:\n{s}")
+            check("unknown (system)" in r[0]["line"], f"unknown row label:\n{s}")
+            sub = row_of(s, f"  icmp {addr}")
+            check_eq(sub["amounts"][2:], ["0 B", fmt_bytes(count * icmp)], "ICMP remote RX/TX totals")
+            check(all(x["pid"] is None for x in r), f"only unknown and its remotes:\n{s}")
+            p.keys("Home", "Enter")
+            s = p.wait_text("[2 Connections]")
+            check("process: unknown" in s, f"focus on unknown:\n{s}")
+            p.keys("/", "Escape")	# the name filter 'unknown' matches no address
+            s = p.wait(lambda s: addr in s, "unknown's connections")
+            line = [l for l in s.split("\n") if f" {addr} " in l]
+            check_eq(len(line), 1, f"ICMP connection row:\n{s}")
+            f = fields(line[0])
+            check_eq(f[:4], ["unknown", "icmp", "-", addr], "unknown connection row")
+            check(line[0].rstrip().endswith(fmt_bytes(count * icmp)), f"its TX total:\n{s}")
+        finally:
+            p.close()
