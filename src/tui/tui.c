@@ -9,6 +9,7 @@
 #include <curses.h>
 #include <langinfo.h>
 #include <locale.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +32,22 @@ static void restore_terminal(void)
 		curses_on = false;
 		endwin();
 	}
+}
+
+/* A crash leaves a usable terminal behind (as htop's CRT does), then dies as it would have. */
+static void crash(int sig)
+{
+	restore_terminal();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void catch_crashes(void)
+{
+	static const int sigs[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT };
+
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		signal(sigs[i], crash);
 }
 
 static const char *const tab_names[TAB_MAX] = { "Processes", "Connections", "Interfaces", "DNS" };
@@ -435,6 +452,7 @@ int tui_run(struct tui_feed *f, const struct tui_opts *o)
 	}
 	curses_on = true;
 	atexit(restore_terminal);
+	catch_crashes();
 	cbreak();
 	noecho();
 	nonl();

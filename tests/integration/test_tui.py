@@ -273,6 +273,24 @@ def test_ctrl_c_quits_cleanly():
             p.close()
 
 
+def test_sigterm_and_crash_restore_terminal():
+    """SIGTERM ends the view with exit 0; a crash (SIGSEGV) still leaves the terminal as
+    it was before the process dies of it (128 + 11 from the shell)."""
+    with test_cgroup("tui-signals") as cg:
+        for sig, rc in ((signal.SIGTERM, 0), (signal.SIGSEGV, 128 + signal.SIGSEGV)):
+            p = Pane(["--cgroup", cg, "--capture-mode", "ebpf"])
+            try:
+                p.started()
+                check_eq(p.fmt("alternate_on"), "1", "alternate screen while running")
+                os.kill(p.netoproc_pid(), sig)
+                check_eq(p.exit_code(), rc, f"exit code after {sig.name}")
+                check_eq(p.read("stty.after"), p.read("stty.before"), f"tty modes after {sig.name}")
+                check_eq(p.fmt("alternate_on"), "0", f"alternate screen after {sig.name}")
+                check_eq(p.fmt("cursor_flag"), "1", f"cursor visible after {sig.name}")
+            finally:
+                p.close()
+
+
 def senders(cg, port, spec, size=1000):
     """Start np_tui_load senders {name: count}; returns {name: (proc, pid, ip_bytes)}."""
     out = {}
