@@ -85,10 +85,11 @@ static void draw_tabs(struct tui *t, int w)
 	}
 }
 
-/* Line 1: order, filter, focus, and the totals of every process since start. */
+/* Line 1: order, filter, focus on the left; the totals of every process since start on the right. */
 static void draw_summary(struct tui *t, int w)
 {
-	char line[512], rxr[32], txr[32], rxt[32], txt[32], what[160] = "";
+	char right[256], rxr[32], txr[32], rxt[32], txt[32], what[160] = "";
+	int len;
 
 	tui_fmt_rate(rxr, sizeof(rxr), t->shown.rx_rate, t->o->units);
 	tui_fmt_rate(txr, sizeof(txr), t->shown.tx_rate, t->o->units);
@@ -103,11 +104,18 @@ static void draw_summary(struct tui *t, int w)
 	if (t->focus && t->tab == TAB_CONNS)
 		snprintf(what + strlen(what), sizeof(what) - strlen(what), "%sprocess: %s",
 			 what[0] ? "  " : "", t->focus_name);
-	snprintf(line, sizeof(line), "%-40s RX %s TX %s  total RX %s TX %s  %zu processes", what, rxr,
-		 txr, rxt, txt, t->nprocs);
+	/* The most that fits: rates, totals, the process count; totals before all. */
+	len = snprintf(right, sizeof(right), "RX %s TX %s  total RX %s TX %s  %zu process%s", rxr,
+		       txr, rxt, txt, t->nprocs, t->nprocs == 1 ? "" : "es");
+	if ((int)strlen(what) + 2 + len > w)
+		len = snprintf(right, sizeof(right), "RX %s TX %s  total RX %s TX %s", rxr, txr, rxt, txt);
+	if ((int)strlen(what) + 2 + len > w)
+		len = snprintf(right, sizeof(right), "total RX %s TX %s", rxt, txt);
 	move(1, 0);
 	clrtoeol();
-	mvprintw(1, 0, "%.*s", w, line);
+	mvprintw(1, 0, "%.*s", w, what);
+	if (len < w)
+		mvprintw(1, w - len, "%s", right);
 }
 
 /* Always on screen: capture mode and tier, degraded parts, losses, refresh, fallback. */
@@ -125,10 +133,12 @@ static void draw_status(struct tui *t, int y, int w)
 			 np_degraded_text(&cap->degraded[0], one, sizeof(one)),
 			 cap->ndegraded > 1 ? ", ..." : "");
 	}
-	snprintf(line, sizeof(line), " %s (%s)  lost %llu  overflow %llu  every %.1fs  degraded: %s%s%s",
+	/* The fallback reason before the degraded parts: it says why the mode is what it is. */
+	snprintf(line, sizeof(line), " %s (%s)  lost %llu  overflow %llu  every %.1fs  %s%s%sdegraded: %s",
 		 cap->mode, cap->attach ? cap->attach : "-", (unsigned long long)t->stat_lost,
-		 (unsigned long long)t->stat_overflow, t->o->interval, deg,
-		 t->o->fallback ? "  fallback: " : "", t->o->fallback ? t->o->fallback : "");
+		 (unsigned long long)t->stat_overflow, t->o->interval,
+		 t->o->fallback ? "fallback: " : "", t->o->fallback ? t->o->fallback : "",
+		 t->o->fallback ? "  " : "", deg);
 	if (warn && t->color)
 		attron(COLOR_PAIR(CP_WARN));
 	attron(attr);

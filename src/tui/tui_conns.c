@@ -6,6 +6,7 @@
  */
 #include <curses.h>
 #include <stdio.h>
+#include <string.h>
 #include "monitor/model/output.h"
 #include "tui/tui_int.h"
 
@@ -18,30 +19,39 @@
 
 struct ccols {
 	int proc, proto, local, remote, state, rxr, txr, rxt, txt;
-	int w_local, w_remote;
+	int w_local, w_remote, w_state, w_total;
 };
 
-/* What is left after the fixed columns goes to the two ends, the remote first. */
+/*
+ * Columns that fit in @w: always the process, proto, remote and rates; the state
+ * from 90 columns, the totals from 100, the local end from 120. What is left goes
+ * to the two ends, the remote first.
+ */
 static void layout(struct ccols *c, int w)
 {
-	int fixed = 2 + W_PROC + 1 + W_PROTO + 1 + W_STATE + 1 + 2 * (W_RATE + 1) + 2 * (W_TOTAL + 1);
-	int rest = w - fixed - 1;
+	int fixed = 2 + W_PROC + 1 + W_PROTO + 1 + 2 * (W_RATE + 1), rest;
 
-	c->w_remote = rest / 2 >= W_REMOTE ? rest / 2 : (rest - 12 < W_REMOTE ? rest - 12 : W_REMOTE);
-	if (c->w_remote < 12)
-		c->w_remote = 12;
-	c->w_local = rest - c->w_remote;
-	if (c->w_local < 10)
-		c->w_local = 10;
+	c->w_state = w >= 90 ? W_STATE : 0;
+	c->w_total = w >= 100 ? W_TOTAL : 0;
+	fixed += (c->w_state ? c->w_state + 1 : 0) + (c->w_total ? 2 * (c->w_total + 1) : 0);
+	rest = w - fixed - 1;	/* the ends' widths and the separator between them */
+	if (w >= 120) {
+		rest--;
+		c->w_remote = rest / 2 >= W_REMOTE ? rest / 2 : W_REMOTE;
+		c->w_local = rest - c->w_remote;
+	} else {
+		c->w_remote = rest > 12 ? rest : 12;
+		c->w_local = 0;
+	}
 	c->proc = 2;
 	c->proto = c->proc + W_PROC + 1;
 	c->local = c->proto + W_PROTO + 1;
-	c->remote = c->local + c->w_local + 1;
+	c->remote = c->local + (c->w_local ? c->w_local + 1 : 0);
 	c->state = c->remote + c->w_remote + 1;
-	c->rxr = c->state + W_STATE + 1;
+	c->rxr = c->state + (c->w_state ? c->w_state + 1 : 0);
 	c->txr = c->rxr + W_RATE + 1;
 	c->rxt = c->txr + W_RATE + 1;
-	c->txt = c->rxt + W_TOTAL + 1;
+	c->txt = c->rxt + c->w_total + 1;
 }
 
 static void draw_row(struct tui *t, const struct tui_crow *r, const struct ccols *c, int y,
@@ -55,9 +65,12 @@ static void draw_row(struct tui *t, const struct tui_crow *r, const struct ccols
 	mvprintw(y, 0, "%s", selected ? ">" : " ");
 	if (r->peer) {
 		/* A peer of the socket above: its remote end and its share of the bytes. */
-		tui_cell(y, c->local, c->w_local, true, "peer ->");
-		tui_remote_label(addr, sizeof(addr), &r->remote, true);
-		tui_cell(y, c->remote, c->w_remote, false, addr);
+		/* Without the local column the arrow goes before the address. */
+		tui_remote_label(addr + 3, sizeof(addr) - 3, &r->remote, true);
+		memcpy(addr, "-> ", 3);
+		if (c->w_local)
+			tui_cell(y, c->local, c->w_local, true, "peer ->");
+		tui_cell(y, c->remote, c->w_remote, false, c->w_local ? addr + 3 : addr);
 	} else {
 		if (r->unknown)
 			snprintf(buf, sizeof(buf), "unknown");
@@ -70,14 +83,14 @@ static void draw_row(struct tui *t, const struct tui_crow *r, const struct ccols
 		tui_cell(y, c->local, c->w_local, false, r->has_local ? addr : "-");
 		tui_remote_label(addr, sizeof(addr), &r->remote, r->has_local);
 		tui_cell(y, c->remote, c->w_remote, false, addr);
-		tui_cell(y, c->state, W_STATE, false, r->state);
+		tui_cell(y, c->state, c->w_state, false, r->state);
 	}
 	tui_rate_cell(t, y, c->rxr, W_RATE, r->rx_rate);
 	tui_rate_cell(t, y, c->txr, W_RATE, r->tx_rate);
 	tui_fmt_bytes(buf, sizeof(buf), r->rx_total);
-	tui_cell(y, c->rxt, W_TOTAL, true, buf);
+	tui_cell(y, c->rxt, c->w_total, true, buf);
 	tui_fmt_bytes(buf, sizeof(buf), r->tx_total);
-	tui_cell(y, c->txt, W_TOTAL, true, buf);
+	tui_cell(y, c->txt, c->w_total, true, buf);
 	attroff(attr);
 }
 
@@ -93,11 +106,11 @@ void tui_conns_draw(struct tui *t, int y, int h, int w)
 	tui_cell(y, c.proto, W_PROTO, false, "PROTO");
 	tui_cell(y, c.local, c.w_local, false, "LOCAL");
 	tui_cell(y, c.remote, c.w_remote, false, "REMOTE");
-	tui_cell(y, c.state, W_STATE, false, "STATE");
+	tui_cell(y, c.state, c.w_state, false, "STATE");
 	tui_cell(y, c.rxr, W_RATE, true, "RX/s");
 	tui_cell(y, c.txr, W_RATE, true, "TX/s");
-	tui_cell(y, c.rxt, W_TOTAL, true, "RX total");
-	tui_cell(y, c.txt, W_TOTAL, true, "TX total");
+	tui_cell(y, c.rxt, c.w_total, true, "RX total");
+	tui_cell(y, c.txt, c.w_total, true, "TX total");
 	attroff(A_BOLD | A_REVERSE);
 	tui_scroll_fix(l, t->ncidx, h - 1);
 	if (!t->ncidx) {

@@ -8,6 +8,9 @@ void tui_cell(int y, int x, int width, bool right, const char *s)
 {
 	char buf[512];
 
+	/* Never past the right edge: curses would wrap onto the next line. */
+	if (x + width > COLS)
+		width = COLS - x;
 	if (width <= 0)
 		return;
 	tui_fit(buf, sizeof(buf), s, width);

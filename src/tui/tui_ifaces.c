@@ -24,14 +24,18 @@ void tui_ifaces_draw(struct tui *t, int y, int h, int w)
 	int x_txr = x_rxr + W_RATE + 1, x_rxt = x_txr + W_RATE + 1, x_txt = x_rxt + W_TOTAL + 1;
 	int x_rxp = x_txt + W_TOTAL + 1, x_txp = x_rxp + W_NUM + 1, x_drop = x_txp + W_NUM + 1;
 	int x_err = x_drop + W_SMALL + 1, x_addr = x_err + W_SMALL + 1;
-	/* Narrow terminals: packets give way to the addresses. */
-	bool packets = w - x_addr >= 12;
+	/* Narrow terminals: packets give way to the addresses, then drops and errors share one. */
+	bool packets = w - x_addr >= 12, apart = true;
 	char buf[128];
 
 	if (!packets) {
 		x_drop = x_txt + W_TOTAL + 1;
 		x_err = x_drop + W_SMALL + 1;
 		x_addr = x_err + W_SMALL + 1;
+		if (w - x_addr < 8) {
+			apart = false;
+			x_addr = x_drop + W_NUM + 1;
+		}
 	}
 	tui_header_line(t, y, w, "");
 	attron(A_BOLD | A_REVERSE);
@@ -45,8 +49,12 @@ void tui_ifaces_draw(struct tui *t, int y, int h, int w)
 		tui_cell(y, x_rxp, W_NUM, true, "RX pkts");
 		tui_cell(y, x_txp, W_NUM, true, "TX pkts");
 	}
-	tui_cell(y, x_drop, W_SMALL, true, "drops");
-	tui_cell(y, x_err, W_SMALL, true, "errors");
+	if (apart) {
+		tui_cell(y, x_drop, W_SMALL, true, "drops");
+		tui_cell(y, x_err, W_SMALL, true, "errors");
+	} else {
+		tui_cell(y, x_drop, W_NUM, true, "drop/err");
+	}
 	tui_cell(y, x_addr, w - x_addr, false, "ADDRESSES");
 	attroff(A_BOLD | A_REVERSE);
 	tui_scroll_fix(l, t->niidx, h - 1);
@@ -76,10 +84,16 @@ void tui_ifaces_draw(struct tui *t, int y, int h, int w)
 			snprintf(buf, sizeof(buf), "%" PRIu64, r->s.tx_packets);
 			tui_cell(row, x_txp, W_NUM, true, buf);
 		}
-		snprintf(buf, sizeof(buf), "%" PRIu64, r->s.rx_dropped + r->s.tx_dropped);
-		tui_cell(row, x_drop, W_SMALL, true, buf);
-		snprintf(buf, sizeof(buf), "%" PRIu64, r->s.rx_errors + r->s.tx_errors);
-		tui_cell(row, x_err, W_SMALL, true, buf);
+		if (apart) {
+			snprintf(buf, sizeof(buf), "%" PRIu64, r->s.rx_dropped + r->s.tx_dropped);
+			tui_cell(row, x_drop, W_SMALL, true, buf);
+			snprintf(buf, sizeof(buf), "%" PRIu64, r->s.rx_errors + r->s.tx_errors);
+			tui_cell(row, x_err, W_SMALL, true, buf);
+		} else {
+			snprintf(buf, sizeof(buf), "%" PRIu64 "/%" PRIu64,
+				 r->s.rx_dropped + r->s.tx_dropped, r->s.rx_errors + r->s.tx_errors);
+			tui_cell(row, x_drop, W_NUM, true, buf);
+		}
 		tui_cell(row, x_addr, w - x_addr, false, r->s.addrs[0] ? r->s.addrs : "-");
 		attroff(attr);
 	}

@@ -19,22 +19,24 @@
 
 struct pcols {
 	int pid, user, name, cgroup, sock, rxr, txr, rxt, txt, spark;
-	int w_name, w_cgroup, w_spark;
+	int w_user, w_name, w_cgroup, w_spark;
 };
 
-/* Columns that fit in @w: the sparkline from 100 columns, the cgroup from 120. */
+/* Columns that fit in @w: the user from 90 columns, the sparkline from 100, the cgroup from 120. */
 static void layout(struct pcols *c, int w)
 {
-	int fixed = 2 + W_PID + 1 + W_USER + 1 + W_SOCK + 1 + 2 * (W_RATE + 1) + 2 * (W_TOTAL + 1);
+	int fixed = 2 + W_PID + 1 + W_SOCK + 1 + 2 * (W_RATE + 1) + 2 * (W_TOTAL + 1);
 
+	c->w_user = w >= 90 ? W_USER : 0;
 	c->w_spark = w >= 100 ? W_SPARK : 0;
 	c->w_cgroup = w >= 120 ? W_CGROUP : 0;
-	c->w_name = w - fixed - (c->w_spark ? c->w_spark + 1 : 0) - (c->w_cgroup ? c->w_cgroup + 1 : 0);
+	c->w_name = w - fixed - (c->w_user ? c->w_user + 1 : 0) - (c->w_spark ? c->w_spark + 1 : 0) -
+		    (c->w_cgroup ? c->w_cgroup + 1 : 0);
 	if (c->w_name < 8)
 		c->w_name = 8;
 	c->pid = 2;
 	c->user = c->pid + W_PID + 1;
-	c->name = c->user + W_USER + 1;
+	c->name = c->user + (c->w_user ? c->w_user + 1 : 0);
 	c->cgroup = c->name + c->w_name + 1;
 	c->sock = c->cgroup + (c->w_cgroup ? c->w_cgroup + 1 : 0);
 	c->rxr = c->sock + W_SOCK + 1;
@@ -69,7 +71,8 @@ static void draw_row(struct tui *t, const struct tui_prow *r, const struct pcols
 	} else {
 		snprintf(buf, sizeof(buf), r->unknown ? "-" : "%u", r->pid);
 		tui_cell(y, c->pid, W_PID, true, buf);
-		tui_cell(y, c->user, W_USER, false, r->unknown ? "-" : tui_user_name(t, r->uid));
+		if (c->w_user)
+			tui_cell(y, c->user, c->w_user, false, r->unknown ? "-" : tui_user_name(t, r->uid));
 		if (r->unknown)
 			snprintf(buf, sizeof(buf), "unknown (system)");
 		else if (t->show_cmdline && r->cmdline)
@@ -103,7 +106,7 @@ void tui_procs_draw(struct tui *t, int y, int h, int w)
 	tui_header_line(t, y, w, "");
 	attron(A_BOLD | A_REVERSE);
 	tui_cell(y, c.pid, W_PID, true, "PID");
-	tui_cell(y, c.user, W_USER, false, "USER");
+	tui_cell(y, c.user, c.w_user, false, "USER");
 	tui_cell(y, c.name, c.w_name, false, t->show_cmdline ? "COMMAND" : "PROCESS");
 	tui_cell(y, c.cgroup, c.w_cgroup, false, "CGROUP");
 	tui_cell(y, c.sock, W_SOCK, true, "SOCK");

@@ -168,6 +168,7 @@ def rows(screen):
     and before the status line, parsed."""
     out = []
     lines = screen.split("\n")
+    user = "USER" in lines[2].split()	# narrow terminals have no USER column
     for line in lines[3:]:
         if line.startswith(" ebpf") or line.startswith(" afpacket"):
             break
@@ -184,8 +185,9 @@ def rows(screen):
             out.append(dict(sel=line.startswith(">"), pid=None, name=name, amounts=amounts,
                             line=line))
             continue
-        out.append(dict(sel=line.startswith(">"), pid=int(tok[0]), user=tok[1], name=tok[2],
-                        exited="(exited)" in line, amounts=amounts, line=line))
+        out.append(dict(sel=line.startswith(">"), pid=int(tok[0]), user=tok[1] if user else None,
+                        name=tok[2] if user else tok[1], exited="(exited)" in line,
+                        amounts=amounts, line=line))
     return out
 
 
@@ -799,3 +801,39 @@ def test_unknown_row_with_its_remotes():
             check(line[0].rstrip().endswith(fmt_bytes(count * icmp)), f"its TX total:\n{s}")
         finally:
             p.close()
+
+
+def test_80x24_every_tab_fits():
+    """At the minimum size every tab's rows fit their line (columns give way, nothing
+    wraps onto the next line) and the status line is the second last."""
+    with test_cgroup("tui-80") as cg:
+        sink = load(["sink", "--name", "npt_sink"], cg)
+        procs = [sink]
+        try:
+            port = first_json(sink)["port"]
+            with pane(cg, w=80, h=24) as p:
+                got = senders(cg, port, {"npt_eighty": 100})
+                procs.append(got["npt_eighty"][0])
+                ip = got["npt_eighty"][2]
+                s = p.wait(lambda s: any(r["name"] == "npt_eighty" and r["amounts"][-1] == fmt_bytes(ip)
+                                         for r in rows(s)), "npt_eighty's total")
+                lines = s.splitlines()
+                check_eq(len(lines), 24, "lines")
+                check(lines[22].startswith(" ebpf (tracepoint)"), f"status line:\n{s}")
+                check_eq(lines[2].split(), ["PID", "PROCESS", "SOCK", "RX/s", "TX/s", "RX", "total",
+                                            "TX", "total"], "80-column process header")
+                check_eq([len(r["amounts"]) for r in rows(s)], [4, 4], f"whole rows:\n{s}")
+                check_eq(lines[5].strip(), "", f"nothing wrapped below the rows:\n{s}")
+                p.keys("2")
+                s = p.wait_text("[2 Connections]")
+                body = [l for l in s.splitlines()[3:22] if l.strip()]
+                check_eq(len(body), 4, f"two unconnected sockets, a peer row under each:\n{s}")
+                check(all(len(l) <= 80 for l in s.splitlines()), "no line longer than 80")
+                peer = [l for l in body if re.match(r"^ +-> 127\.0\.0\.1:\d+ ", l)]
+                check_eq(len(peer), 2, f"peer rows, the arrow before the address:\n{s}")
+                p.keys("3")
+                s = p.wait_text("[3 Interfaces]")
+                check(re.search(r"^[> ] lo +UP +.* \d+/\d+$", s, re.M), f"lo row at 80:\n{s}")
+        finally:
+            for pr in procs:
+                pr.kill()
