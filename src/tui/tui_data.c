@@ -14,15 +14,26 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include "lib/procinfo.h"
 #include "monitor/model/output.h"
 #include "monitor/model/view.h"
 #include "tui/tui_int.h"
 
+/* The initial pid namespace's inode (PROC_PID_INIT_INO in the kernel's proc_ns.h). */
+#define PROC_PID_INIT_INO 0xEFFFFFFCU
+
 int tui_data_init(struct tui *t)
 {
+	struct stat st;
 	int err;
 
+	/*
+	 * The kernel names processes by their pids in the initial namespace. Where
+	 * netoproc runs in another one, its /proc does not know them: a process is
+	 * then only taken as exited after /proc showed it alive once.
+	 */
+	t->root_pidns = stat("/proc/self/ns/pid", &st) == 0 && st.st_ino == PROC_PID_INIT_INO;
 	if ((err = htab_init(&t->pstates, sizeof(uint64_t))))
 		return err;
 	return htab_init(&t->users, sizeof(uint32_t));
@@ -265,6 +276,9 @@ static int build_rows(struct tui *t, struct np_proc **all, size_t n, double now,
 
 		if (!st || !view_selects(t->o->view, p))
 			continue;
+		/* --interface: only processes with packets through it. */
+		if (t->o->view->hide_idle && !traffic_bytes(&p->total))
+			continue;
 		/* Gone for longer than the grace time: off the screen (its bytes stay in the totals). */
 		if (st->exited_at && now - st->exited_at > TUI_EXIT_GRACE)
 			continue;
@@ -366,8 +380,12 @@ int tui_data_tick(struct tui *t, double now, double elapsed)
 		st->rx_rate = p->interval.rx_bytes / elapsed;
 		st->tx_rate = p->interval.tx_bytes / elapsed;
 		hist_push(st, (float)(st->rx_rate + st->tx_rate));
-		if (!p->is_unknown && !st->exited_at && !procinfo_alive(p->pid, p->start_ns))
-			st->exited_at = now;
+		if (!p->is_unknown && !st->exited_at) {
+			if (procinfo_alive(p->pid, p->start_ns))
+				st->seen_alive = true;
+			else if (st->seen_alive || t->root_pidns)
+				st->exited_at = now;
+		}
 		rx += p->interval.rx_bytes;
 		tx += p->interval.tx_bytes;
 	}

@@ -34,6 +34,7 @@ struct tui_pstate {
 	double rx_rate, tx_rate;
 	double exited_at;	/* monotonic; 0 while it runs */
 	bool seen;
+	bool seen_alive;	/* /proc showed it once */
 };
 
 /* One line of the Processes tab: a process, or (sub) a remote under unknown. */
@@ -117,6 +118,7 @@ struct tui {
 	double last_tick;
 	uint64_t stat_lost, stat_overflow;
 	struct htab users;	/* uid -> name */
+	bool root_pidns;	/* /proc shows the kernel's pids: gone from /proc is gone */
 };
 
 /* tui_data.c: the model into rows. */
