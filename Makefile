@@ -22,7 +22,7 @@ CFLAGS    += $(WARN) -std=gnu11 -D_GNU_SOURCE -DNETOPROC_VERSION='"$(VERSION)"' 
 ifeq ($(CI),true)
 CFLAGS    += -Werror
 endif
-LIBS      := -lbpf -lelf -lz -lpcap -lm
+LIBS      := -lbpf -lelf -lz -lpcap -lncursesw -ltinfo -lm
 ifeq ($(STATIC),1)
 LDFLAGS   += -static
 # Debian's libpcap.a needs libdbus-1.a, which needs two systemd symbols: see the shim.

@@ -122,7 +122,7 @@ static int parse_opts(int argc, char **argv, struct dns_opts *o)
 	int c, i;
 
 	memset(o, 0, sizeof(*o));
-	o->timeout = 5;
+	o->timeout = DNS_TIMEOUT_DEFAULT;
 	o->cap.buffer_bytes = 2097152;
 	o->sink.dns_ports[o->nports++] = 53;
 	optind = 1;

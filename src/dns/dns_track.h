@@ -16,6 +16,7 @@
 #include "monitor/capture/capture.h"
 
 #define DNS_PENDING_MAX_DEFAULT	4096
+#define DNS_TIMEOUT_DEFAULT	5.0	/* seconds: --dns-timeout */
 #define DNS_NAMES_MAX		65536	/* (netns, address) -> name */
 #define DNS_SNI_MAX		65536	/* socket cookie -> server name */
 /*

@@ -9,7 +9,8 @@
 #include "lib/procinfo.h"
 #include "lib/util.h"
 
-uint64_t procinfo_start_ns(uint32_t pid)
+/* Start time (ns since boot, clock-tick resolution) and state letter of a live pid. */
+static uint64_t stat_of(uint32_t pid, char *state)
 {
 	char path[64], buf[1024], *p;
 	unsigned long long ticks;
@@ -23,19 +24,29 @@ uint64_t procinfo_start_ns(uint32_t pid)
 	if (!p)
 		return 0;
 	/* After ')': state is field 3; starttime is field 22. */
-	if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
-		   &ticks) != 1)
+	if (sscanf(p + 2, "%c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
+		   state, &ticks) != 2)
 		return 0;
 	return ticks * (1000000000ULL / (hz > 0 ? hz : 100));
 }
 
-/* Is @pid still the process that started at @start_ns? /proc rounds to a clock tick. */
-static bool same_process(uint32_t pid, uint64_t start_ns)
+uint64_t procinfo_start_ns(uint32_t pid)
+{
+	char state;
+
+	return stat_of(pid, &state);
+}
+
+bool procinfo_alive(uint32_t pid, uint64_t start_ns)
 {
 	long hz = sysconf(_SC_CLK_TCK);
 	uint64_t tick = 1000000000ULL / (hz > 0 ? hz : 100);
+	char state = 0;
+	uint64_t now = stat_of(pid, &state);
 
-	return procinfo_start_ns(pid) == start_ns / tick * tick;
+	if (!now || state == 'Z' || state == 'X')
+		return false;
+	return !start_ns || now == start_ns / tick * tick;
 }
 
 int procinfo_comm(uint32_t pid, uint64_t start_ns, char *buf, size_t size)
@@ -44,11 +55,11 @@ int procinfo_comm(uint32_t pid, uint64_t start_ns, char *buf, size_t size)
 	ssize_t n;
 
 	snprintf(path, sizeof(path), "/proc/%u/comm", pid);
-	if (!same_process(pid, start_ns) || (n = read_small_file(path, buf, size)) <= 0)
+	if (!procinfo_alive(pid, start_ns) || (n = read_small_file(path, buf, size)) <= 0)
 		return -1;
 	if (buf[n - 1] == '\n')
 		buf[n - 1] = '\0';
-	return same_process(pid, start_ns) ? 0 : -1;
+	return procinfo_alive(pid, start_ns) ? 0 : -1;
 }
 
 char *procinfo_cmdline(uint32_t pid, uint64_t start_ns)
@@ -56,7 +67,7 @@ char *procinfo_cmdline(uint32_t pid, uint64_t start_ns)
 	char path[64], buf[4096];
 	ssize_t n;
 
-	if (!same_process(pid, start_ns))
+	if (!procinfo_alive(pid, start_ns))
 		return NULL;
 	snprintf(path, sizeof(path), "/proc/%u/cmdline", pid);
 	n = read_small_file(path, buf, sizeof(buf));
@@ -66,7 +77,7 @@ char *procinfo_cmdline(uint32_t pid, uint64_t start_ns)
 		if (buf[i] == '\0')
 			buf[i] = ' ';
 	/* Check again: the pid may have been reused while we read. */
-	if (!same_process(pid, start_ns))
+	if (!procinfo_alive(pid, start_ns))
 		return NULL;
 	return strdup(buf);
 }

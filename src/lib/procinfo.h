@@ -22,5 +22,10 @@ uint64_t procinfo_start_ns(uint32_t pid);
 int procinfo_comm(uint32_t pid, uint64_t start_ns, char *buf, size_t size);
 /* The inode of the network namespace @pid is in; 0 when it is gone or hidden. */
 uint64_t procinfo_netns(uint32_t pid);
+/*
+ * Whether (pid, start_ns) still runs: not gone, not a zombie, not replaced by a
+ * later process with the same pid (start_ns 0: any process with that pid).
+ */
+bool procinfo_alive(uint32_t pid, uint64_t start_ns);
 
 #endif

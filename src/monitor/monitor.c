@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <math.h>
 #include <net/if.h>
 #include <signal.h>
 #include <stdio.h>
@@ -20,9 +21,11 @@
 #include "lib/util.h"
 #include "dns/dns_cmd.h"
 #include "dns/dns_track.h"
+#include "dns/dns_view.h"
 #include "monitor/model/output.h"
 #include "monitor/model/view.h"
 #include "monitor/monitor.h"
+#include "tui/tui.h"
 
 #define LIVE_DEFAULT_INTERVAL 1.0
 #define POLL_SLICE_MS 100
@@ -45,7 +48,7 @@ static void usage(FILE *out)
 	      "\n"
 	      "  --duration SECS        snapshot: totals over SECS, then exit\n"
 	      "  --interval SECS        with --duration: one record per interval;\n"
-	      "                         without: refresh period of the live table (1)\n"
+	      "                         without: refresh period of the live view (1)\n"
 	      "  --format tsv|json|pretty   snapshot format (tsv)\n"
 	      "  --capture-mode auto|ebpf|afpacket   capture backend (auto)\n"
 	      "  --attach auto|tracepoint|fentry|kprobe   eBPF hook tier (auto: probed)\n"
@@ -58,9 +61,14 @@ static void usage(FILE *out)
 	      "  --capture-buffer BYTES capture buffer, 4096..16777216 (2097152)\n"
 	      "  --no-dns               no names for remotes (none read from DNS or TLS)\n"
 	      "  --dns-port PORT        DNS is also on PORT (repeatable; 53 always)\n"
+	      "  --dns-timeout SECS     the live view's DNS tab: unanswered after SECS (5)\n"
 	      "  --no-color             no colours (also NO_COLOR)\n"
+	      "  --units bytes|bits     rates of the live view in bytes/s (1024-based) or\n"
+	      "                         bits/s (1000-based) (bytes)\n"
 	      "  --monitor              the live view (the default without --duration; kept\n"
-	      "                         from the original netoproc's command line)\n"
+	      "                         from the original netoproc's command line): on a\n"
+	      "                         terminal an interactive one (? shows its keys),\n"
+	      "                         else a plain table every interval\n"
 	      "  -v, --verbose          say what is attached and why\n"
 	      "  --version, -h/--help\n"
 	      "\n"
@@ -71,7 +79,8 @@ static void usage(FILE *out)
 enum {
 	OPT_DURATION = 256, OPT_INTERVAL, OPT_FORMAT, OPT_CAPTURE_MODE, OPT_INTERFACE,
 	OPT_CGROUP, OPT_PID, OPT_FILTER, OPT_SORT, OPT_NO_DNS, OPT_NO_COLOR, OPT_VERSION,
-	OPT_MONITOR, OPT_CAPTURE_BUFFER, OPT_ATTACH, OPT_BTF, OPT_DNS_PORT,
+	OPT_MONITOR, OPT_CAPTURE_BUFFER, OPT_ATTACH, OPT_BTF, OPT_DNS_PORT, OPT_DNS_TIMEOUT,
+	OPT_UNITS,
 };
 
 static const struct option long_opts[] = {
@@ -89,7 +98,9 @@ static const struct option long_opts[] = {
 	{ "btf", required_argument, NULL, OPT_BTF },
 	{ "no-dns", no_argument, NULL, OPT_NO_DNS },
 	{ "dns-port", required_argument, NULL, OPT_DNS_PORT },
+	{ "dns-timeout", required_argument, NULL, OPT_DNS_TIMEOUT },
 	{ "no-color", no_argument, NULL, OPT_NO_COLOR },
+	{ "units", required_argument, NULL, OPT_UNITS },
 	{ "monitor", no_argument, NULL, OPT_MONITOR },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "version", no_argument, NULL, OPT_VERSION },
@@ -138,6 +149,7 @@ int parse_monitor_opts(int argc, char **argv, struct monitor_opts *o)
 	static const char *const modes[] = { "auto", "ebpf", "afpacket" };
 	static const char *const sorts[] = { "traffic", "pid", "name", "connections" };
 	static const char *const tiers[] = { "auto", "tracepoint", "fentry", "kprobe" };
+	static const char *const units[] = { "bytes", "bits" };
 	static char cgroup_buf[4096];
 	int ndns_ports = 0;
 	uint64_t v;
@@ -146,6 +158,7 @@ int parse_monitor_opts(int argc, char **argv, struct monitor_opts *o)
 	memset(o, 0, sizeof(*o));
 	o->cap.buffer_bytes = 2097152;
 	o->dns.dns_ports[ndns_ports++] = 53;
+	o->dns_timeout = DNS_TIMEOUT_DEFAULT;
 	o->color = getenv("NO_COLOR") == NULL;
 	optind = 1;
 	opterr = 0;
@@ -228,12 +241,21 @@ int parse_monitor_opts(int argc, char **argv, struct monitor_opts *o)
 		case OPT_NO_DNS:
 			o->no_dns = true;
 			break;
+		case OPT_DNS_TIMEOUT:
+			if (parse_seconds_opt(optarg, "dns-timeout", &o->dns_timeout))
+				return -EINVAL;
+			break;
 		case OPT_DNS_PORT:
 			if ((err = dns_parse_port(optarg, o->dns.dns_ports, &ndns_ports)))
 				return err;
 			break;
 		case OPT_NO_COLOR:
 			o->color = false;
+			break;
+		case OPT_UNITS:
+			if ((err = pick(optarg, "units", units, 2, &i)))
+				return err;
+			o->bits = i == 1;
 			break;
 		case OPT_MONITOR:	/* the original's flag for what is the default here */
 			break;
@@ -277,6 +299,7 @@ static void name_remotes(struct np_model *m)
 		return;
 	last = now;
 	last_gen = m->dump_gen;
+	dns_track_expire(dns_names, now, false);	/* unanswered queries: the DNS tab's timeouts */
 	while (htab_next(&m->procs, &i, NULL, &v)) {
 		struct np_proc *p = v;
 
@@ -357,77 +380,190 @@ static void emit(const struct monitor_opts *o, struct np_model *m, const struct 
 	view_free(&v);
 }
 
-static int run(const struct monitor_opts *o, struct capture *cap, struct np_model *m)
-{
+/* The capture and the /proc facts, brought into the model together. */
+struct feed_ctx {
+	struct capture *cap;
+	struct np_model *m;
 	struct htab cg_cache;
-	bool live = o->duration == 0;
-	double period = o->interval ? o->interval : live ? LIVE_DEFAULT_INTERVAL : 0;
-	double start = now_monotonic(), last = start, last_collect = start;
-	double end = live ? 0 : start + o->duration;
+};
+
+static int feed_collect(struct tui_feed *f)
+{
+	struct feed_ctx *c = f->ctx;
+	int err = c->cap->collect(c->cap, c->m);
+
+	if (!err)
+		enrich(c->m, &c->cg_cache, c->cap);
+	return err;
+}
+
+static int feed_wait(struct tui_feed *f, int timeout_ms)
+{
+	struct feed_ctx *c = f->ctx;
+	int err = c->cap->wait(c->cap, c->m, timeout_ms);
+
+	if (!err)
+		enrich(c->m, &c->cg_cache, c->cap);
+	return err;
+}
+
+/*
+ * Wait until @until (monotonic), draining the capture, with a socket dump at
+ * least every REFRESH_PERIOD so /proc is read while processes live. Returns
+ * early on SIGINT/SIGTERM.
+ */
+static int pump_until(struct tui_feed *f, double until, double *last_collect)
+{
 	int err = 0;
 
-	if (htab_init(&cg_cache, sizeof(uint64_t)))
-		return NP_EXIT_FATAL;
-	while (!np_stop_requested) {
+	while (!err && !np_stop_requested) {
 		double now = now_monotonic();
-		double next = period ? last + period : end;
-		double wait_until = (!live && end < next) ? end : next;
 		int slice;
 
-		if (now >= wait_until) {
-			if ((err = cap->collect(cap, m)))
-				break;
-			enrich(m, &cg_cache, cap);
-			last_collect = now;
-			if (!live && now >= end && !(period && now >= next))
-				break;
-			emit(o, m, cap, now - last, !live, live);
-			model_reset_interval(m);
-			/* Snapshots keep everyone; endless runs forget the long gone. */
-			if (live)
-				model_prune(m, now, PRUNE_IDLE);
-			last = now;
-			if (!live && now >= end)
-				break;
-			continue;
-		}
-		/* Dump live sockets now and then, so /proc is read while their processes live. */
-		if (now - last_collect >= REFRESH_PERIOD) {
-			if ((err = cap->collect(cap, m)))
-				break;
-			enrich(m, &cg_cache, cap);
-			last_collect = now;
-		}
-		slice = (int)((wait_until - now) * 1000) + 1;
-		if ((err = cap->wait(cap, m, slice > POLL_SLICE_MS ? POLL_SLICE_MS : slice)))
+		if (now >= until)
 			break;
-		enrich(m, &cg_cache, cap);
+		if (now - *last_collect >= REFRESH_PERIOD) {
+			if ((err = feed_collect(f)))
+				break;
+			*last_collect = now;
+		}
+		slice = (int)((until - now) * 1000) + 1;
+		err = feed_wait(f, slice > POLL_SLICE_MS ? POLL_SLICE_MS : slice);
+	}
+	return err;
+}
+
+/*
+ * --duration: totals at the end, or with --interval one record per interval.
+ * Intervals are cut at start + k * interval (never drifting), the last one at
+ * start + duration, shorter if the duration is not a multiple: every byte of
+ * the run lands in exactly one record, and the records add up to what one
+ * snapshot of the same duration shows. SIGINT/SIGTERM ends the run with what
+ * was counted so far (a last, partial record).
+ */
+static int run_snapshot(const struct monitor_opts *o, struct tui_feed *f)
+{
+	struct feed_ctx *c = f->ctx;
+	double start = now_monotonic(), last = start, last_collect = start;
+	double end = start + o->duration, period = o->interval;
+	/* ceil(duration / interval); decimals inexact in binary (1.1 / 0.1) make no extra record */
+	unsigned long n = period ? (unsigned long)ceil(o->duration / period - 1e-6) : 1, k = 0;
+	int err = 0;
+
+	while (!np_stop_requested && k < n) {
+		double boundary = k + 1 == n ? end : start + (k + 1) * period;
+		double now;
+
+		if ((err = pump_until(f, boundary, &last_collect)) || np_stop_requested)
+			break;
+		if ((err = feed_collect(f)))
+			break;
+		now = last_collect = now_monotonic();
+		k++;
+		if (period) {
+			emit(o, c->m, c->cap, now - last, true, false);
+			model_reset_interval(c->m);
+		}
+		last = now;
 	}
 	if (err) {
 		np_err("capture failed: %s", strerror(-err));
-		htab_free_all(&cg_cache);
 		return NP_EXIT_USAGE;
 	}
-	if (!live) {
-		/* Totals at the end (or on SIGINT/SIGTERM): always a complete document. */
+	if (!period || k < n) {
+		/* The totals, or the interrupted interval: always a complete document. */
 		double now = now_monotonic();
 
-		if (!period) {
-			if (!cap->collect(cap, m))
-				enrich(m, &cg_cache, cap);
-			emit(o, m, cap, now - start, false, false);
-		} else if (np_stop_requested && now > last) {
-			if (!cap->collect(cap, m))
-				enrich(m, &cg_cache, cap);
-			emit(o, m, cap, now - last, true, false);
-		}
-		if (output_lost_total(m))
-			np_err("lost %llu %s", (unsigned long long)output_lost_total(m), output_lost_what(cap->mode));
-		if (np_verbose)
-			output_counters_text(stderr, m);
+		feed_collect(f);
+		if (!period)
+			emit(o, c->m, c->cap, now - start, false, false);
+		else if (now > last)
+			emit(o, c->m, c->cap, now - last, true, false);
 	}
-	htab_free_all(&cg_cache);
+	if (output_lost_total(c->m))
+		np_err("lost %llu %s", (unsigned long long)output_lost_total(c->m),
+		       output_lost_what(c->cap->mode));
+	if (np_verbose)
+		output_counters_text(stderr, c->m);
 	return NP_EXIT_OK;
+}
+
+/* Live, not on a terminal: the plain table once per interval until interrupted. */
+static int run_table(const struct monitor_opts *o, struct tui_feed *f, double period)
+{
+	struct feed_ctx *c = f->ctx;
+	double start = now_monotonic(), last = start, last_collect = start;
+	unsigned long k = 0;
+	int err = 0;
+
+	while (!np_stop_requested) {
+		double now;
+
+		if ((err = pump_until(f, start + (k + 1) * period, &last_collect)) || np_stop_requested)
+			break;
+		if ((err = feed_collect(f)))
+			break;
+		now = last_collect = now_monotonic();
+		/* After a stall (a stopped process), start the steps again from now. */
+		k = (unsigned long)((now - start) / period);
+		emit(o, c->m, c->cap, now - last, false, true);
+		model_reset_interval(c->m);
+		/* Endless runs forget the long gone. */
+		model_prune(c->m, now, PRUNE_IDLE);
+		last = now;
+	}
+	if (err) {
+		np_err("capture failed: %s", strerror(-err));
+		return NP_EXIT_USAGE;
+	}
+	return NP_EXIT_OK;
+}
+
+static int run(const struct monitor_opts *o, struct capture *cap, struct np_model *m)
+{
+	struct feed_ctx c = { .cap = cap, .m = m };
+	struct tui_feed f = {
+		.cap = cap, .model = m, .collect = feed_collect, .wait = feed_wait, .ctx = &c,
+	};
+	double period = o->interval ? o->interval : LIVE_DEFAULT_INTERVAL;
+	int ret = -1;
+
+	if (htab_init(&c.cg_cache, sizeof(uint64_t)))
+		return NP_EXIT_FATAL;
+	if (o->duration) {
+		ret = run_snapshot(o, &f);
+	} else {
+		/* The interactive view needs a terminal on both ends; else plain tables. */
+		if (isatty(STDOUT_FILENO) && isatty(STDIN_FILENO)) {
+			struct tui_opts to = {
+				.interval = period, .color = o->color,
+				.units = o->bits ? TUI_UNITS_BITS : TUI_UNITS_BYTES,
+				.view = &o->view, .prune_idle = PRUNE_IDLE,
+				.fallback = cap->fallback_reason[0] ? cap->fallback_reason : NULL,
+			};
+			struct dns_view *dv = NULL;
+
+			/* The DNS tab: queries as they complete, if DNS is read at all. */
+			if (dns_names && !cap->payload_missing && (dv = malloc(sizeof(*dv)))) {
+				dns_view_init(dv, &dns_names->n);
+				dns_names->on_event = dns_view_add;
+				dns_names->ctx = dv;
+				to.dns = dv;
+			}
+
+			ret = tui_run(&f, &to);
+			if (dns_names)
+				dns_names->on_event = NULL;
+			free(dv);
+			if (ret < 0)
+				np_err("cannot drive terminal '%s': plain tables instead",
+				       getenv("TERM") ? getenv("TERM") : "");
+		}
+		if (ret < 0)
+			ret = run_table(o, &f, period);
+	}
+	htab_free_all(&c.cg_cache);
+	return ret;
 }
 
 int cmd_monitor(int argc, char **argv)
@@ -444,7 +580,7 @@ int cmd_monitor(int argc, char **argv)
 	if (err)
 		return NP_EXIT_USAGE;
 	if (!o.no_dns) {
-		if (dns_track_init(&names, 0, 0, NULL, NULL)) {
+		if (dns_track_init(&names, o.dns_timeout, DNS_PENDING_MAX_DEFAULT, NULL, NULL)) {
 			np_err("out of memory");
 			return NP_EXIT_FATAL;
 		}

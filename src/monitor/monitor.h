@@ -17,7 +17,9 @@ struct monitor_opts {
 	struct view_opts view;	/* --pid, --filter, --sort */
 	bool no_dns;
 	struct payload_sink dns;	/* --dns-port; where DNS messages and ClientHellos go */
+	double dns_timeout;		/* --dns-timeout */
 	bool color;
+	bool bits;	/* --units bits: live-view rates in bits/s */
 };
 
 int parse_monitor_opts(int argc, char **argv, struct monitor_opts *o);

@@ -386,3 +386,38 @@ def test_monitor_remote_name_from_sni_ebpf():
 def test_monitor_remote_name_from_sni_afpacket():
     make_cert()
     sni_case("afpacket")
+
+
+def test_tui_dns_tab_and_names():
+    """The live view: the DNS tab lists the resolver with its query count and the query
+    log (process, query, rcode, timeout); the Connections tab shows a resolved remote
+    by its name."""
+    from test_tui import Pane
+    with lab() as lb:
+        srv = Proc(lb.exec() + ["python3", "-c", SERVER])
+        p = Pane(["--capture-mode", "ebpf", "--dns-timeout", "1"], w=160, h=40)
+        with started(srv):
+            try:
+                p.started()
+                check_eq(srv.p.stdout.readline().strip(), "ready", "server")
+                p.keys("4")
+                p.wait_text("[4 DNS]")
+                for _ in range(2):
+                    run_ok(["dig", "+short", f"@{lb.dns}", "web.test.lan"], "dig")
+                run_ok(["dig", "+short", f"@{lb.dns}", "missing.test.lan"], "dig NX")
+                Proc(["dig", "+tries=1", "+timeout=1", f"@{lb.mute}", "lost.test.lan"]).wait(10)
+                s = p.wait(lambda s: "lost.test.lan" in s, "the timeout in the log", 10)
+                row = [l for l in s.split("\n") if f"{lb.dns}:53/udp" in l and "RESOLVER" not in l
+                       and "test.lan" not in l]
+                check(row, f"resolver row:\n{s}")
+                check_eq(row[0].split()[1:4], ["3", "33.3%", "0"],
+                         "dnsmasq: queries, failed share, timeouts")
+                lost = [l for l in s.split("\n") if "lost.test.lan" in l][0]
+                check("dig" in lost and "timeout" in lost, f"timeout row: {lost}")
+                nx = [l for l in s.split("\n") if "missing.test.lan" in l][0]
+                check("NXDOMAIN" in nx and "dig" in nx, f"NXDOMAIN row: {nx}")
+                run_ok(lb.exec() + ["python3", "-c", CONNECT, "web.test.lan"], "client")
+                p.keys("2")
+                s = p.wait(lambda s: "web.test.lan:8080" in s, "the named connection", 10)
+            finally:
+                p.close()

@@ -91,7 +91,7 @@ def test_interval_records_add_up():
             rc, out, err = np.wait(timeout=30)
     check_eq(rc, 0, f"netoproc exit ({err.strip()[-300:]})")
     lines = [json.loads(l) for l in out.splitlines()]
-    check(5 <= len(lines) <= 7, f"{len(lines)} interval records for 3 s / 0.5 s")
+    check_eq(len(lines), 6, "interval records for 3 s / 0.5 s")
     probe = probe_json()
     for rec in lines:
         check_eq(sorted(k for k in rec if k != "counters"),
@@ -105,6 +105,67 @@ def test_interval_records_add_up():
     sent = sum(p["tx_payload"] for rec in lines for p in rec["processes"]
                if p["process"] == "np_workload")
     check_eq(sent, count * size, "tx payload summed over the intervals")
+
+
+def test_interval_records_exact():
+    """--duration N --interval M: exactly ceil(N / M) records, the last one shorter when M
+    does not divide N; a burst sent inside each interval (the last included) is in that
+    record and no other, byte for byte; and the records add up to what a plain snapshot
+    running at the same time (longer, so it sees every burst) reports."""
+    import json
+    import time
+    from npt import NETOPROC, wait_attached
+    size = 400
+    # (duration, interval, burst times after attach, expected record lengths)
+    cases = ((3, 1, (0.3, 1.3, 2.3), (1, 1, 1)),
+             (2, 0.5, (0.2, 0.7, 1.2, 1.7), (0.5, 0.5, 0.5, 0.5)),
+             (2.5, 1, (0.3, 1.3, 2.2), (1, 1, 0.5)))
+    for duration, interval, bursts, lengths in cases:
+        counts = [50 * (i + 1) for i in range(len(bursts))]
+        with test_cgroup("exact") as cg:
+            whole = Proc([NETOPROC, "--cgroup", cg, "--duration", str(duration + 3), "--format",
+                          "json", "--capture-mode", "ebpf", "-v"])
+            rec = Proc([NETOPROC, "--cgroup", cg, "--duration", str(duration), "--interval",
+                        str(interval), "--format", "json", "--capture-mode", "ebpf", "-v"])
+            with started(whole, rec):
+                wait_attached(whole)
+                wait_attached(rec)
+                t0 = time.monotonic()
+                sink = Proc([WORKLOAD, "udp-sink", "--count", str(sum(counts))], cgroup=cg)
+                with started(sink):
+                    port = ready(sink)["port"]
+                    pids = []
+                    for at, n in zip(bursts, counts):
+                        time.sleep(max(0, t0 + at - time.monotonic()))
+                        pids.append(finish(Proc([WORKLOAD, "udp-send", "--port", str(port),
+                                                 "--count", str(n), "--size", str(size)],
+                                                cgroup=cg))["pid"])
+                    sink_pid = finish(sink)["pid"]
+                rc, out, err = rec.wait(timeout=30)
+                check_eq(rc, 0, f"--interval run exit ({err.strip()[-300:]})")
+                whole.p.send_signal(2)	# SIGINT: its totals now, as a complete document
+                wrc, wout, werr = whole.wait(timeout=30)
+                check_eq(wrc, 0, f"snapshot exit ({werr.strip()[-300:]})")
+            what = f"--duration {duration} --interval {interval}"
+            records = [json.loads(l) for l in out.splitlines()]
+            check_eq(len(records), len(lengths), f"{what}: records")
+            for r, want in zip(records, lengths):
+                check(abs(r["interval"] - want) < 0.1, f"{what}: record of {r['interval']} s, "
+                      f"expected {want}")
+            # Burst i, and only it, in record i.
+            per = [[sum(p["tx_payload"] for p in r["processes"] if p["pid"] == pid)
+                    for pid in pids] for r in records]
+            check_eq(per, [[n * size if i == j else 0 for j, n in enumerate(counts)]
+                           for i in range(len(counts))], f"{what}: payload of each burst by record")
+            snap = procs_by_pid(json.loads(wout))
+            keys = ("tx_bytes", "tx_packets", "tx_payload", "rx_bytes", "rx_packets", "rx_payload")
+            for pid in pids + [sink_pid]:
+                summed = {k: sum(p[k] for r in records for p in r["processes"] if p["pid"] == pid)
+                          for k in keys}
+                check_eq(summed, {k: snap[pid][0][k] for k in keys},
+                         f"{what}: pid {pid}, records summed vs one snapshot")
+            check_eq(sum(p["tx_bytes"] for r in records for p in r["processes"]),
+                     sum(counts) * (size + UDP_HDR[4]), f"{what}: IP bytes of every record")
 
 
 def test_server_started_before_netoproc():

@@ -52,6 +52,7 @@ struct capture {
 	double self_check_ms;	/* eBPF: how long the start-up self-check took; < 0 skipped */
 	const char *dump_way, *adopt_way;	/* eBPF: how live sockets are read, adopted */
 	const char *payload_missing;	/* payloads were asked for and cannot be read: why */
+	char fallback_reason[600];	/* auto mode: why not eBPF ("" when it is eBPF) */
 	/* Wait up to timeout_ms while draining asynchronous records into m. */
 	int (*wait)(struct capture *c, struct np_model *m, int timeout_ms);
 	/* Bring m up to date with everything the kernel counted so far. */

@@ -51,6 +51,10 @@ int capture_open(struct capture *cap, const struct capture_opts *o)
 		return NP_EXIT_PRIVILEGE;
 	}
 	np_err("eBPF capture unavailable (%s): using AF_PACKET", why);
-	return afpacket_capture_open(cap, o) ? NP_EXIT_USAGE : 0;
+	if (afpacket_capture_open(cap, o))
+		return NP_EXIT_USAGE;
+	/* Kept for the live view's status line (the line above is gone with the first redraw). */
+	snprintf(cap->fallback_reason, sizeof(cap->fallback_reason), "eBPF unavailable (%s)", why);
+	return 0;
 }
 
