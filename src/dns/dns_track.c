@@ -66,7 +66,7 @@ int dns_track_init(struct dns_tracker *t, double timeout, size_t pending_max,
 	    htab_init(&t->names, sizeof(struct name_key)) ||
 	    htab_init(&t->any_names, 16) ||
 	    htab_init(&t->sni, sizeof(uint64_t)) ||
-	    htab_init(&t->netns_of, sizeof(struct netns_key))) {
+	    htab_init(&t->netns_of, sizeof(struct netns_key)) || dns_tcp_init(&t->tcp)) {
 		dns_track_free(t);
 		return -1;
 	}
@@ -80,6 +80,7 @@ void dns_track_free(struct dns_tracker *t)
 	htab_free_all(&t->names);
 	htab_free_all(&t->sni);
 	htab_free_all(&t->netns_of);
+	dns_tcp_free(&t->tcp);
 }
 
 /* The asking process's network namespace, read once per process while it lives. */
@@ -308,6 +309,24 @@ static void on_client_hello(struct dns_tracker *t, const struct np_payload *p,
 	snprintf(v->name, sizeof(v->name), "%s", name);
 }
 
+struct tcp_msg_ctx {
+	struct dns_tracker *t;
+	const struct np_payload *p;
+	const struct pkt_info *pi;
+};
+
+static void tcp_message(void *ctx, const uint8_t *msg, size_t len, bool cut)
+{
+	struct tcp_msg_ctx *c = ctx;
+
+	/* Too little of a message left to be one: lost, not malformed. */
+	if (cut && len < 12) {
+		c->t->n.truncated++;
+		return;
+	}
+	on_message(c->t, c->p, c->pi, msg, len, cut);
+}
+
 void dns_track_payload(void *ctx, const struct np_payload *p)
 {
 	struct dns_tracker *t = ctx;
@@ -332,19 +351,19 @@ void dns_track_payload(void *ctx, const struct np_payload *p)
 		on_message(t, p, &pi, data, avail, cut);
 		return;
 	}
-	/* TCP: messages each behind a 2-byte length (RFC 1035 4.2.2), whole ones in a segment. */
-	while (avail >= 2) {
-		size_t mlen = (size_t)data[0] << 8 | data[1];
+	/* TCP: messages behind their length, put back together across segments. */
+	{
+		struct dns_tcp_key k = { .sport = pi.sport, .dport = pi.dport, .egress = p->egress };
+		struct tcp_msg_ctx c = { t, p, &pi };
 
-		data += 2;
-		avail -= 2;
-		if (mlen > avail) {
-			on_message(t, p, &pi, data, avail, true);
-			break;
+		memcpy(k.src, pi.saddr, 16);
+		memcpy(k.dst, pi.daddr, 16);
+		/* The capture cut the segment: what it carried cannot be put together. */
+		if (cut) {
+			t->n.truncated++;
+			return;
 		}
-		on_message(t, p, &pi, data, mlen, false);
-		data += mlen;
-		avail -= mlen;
+		dns_tcp_segment(&t->tcp, &k, pi.tcp_seq, data, avail, p->mono, tcp_message, &c);
 	}
 }
 

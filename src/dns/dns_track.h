@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "dns/dns_msg.h"
+#include "dns/dns_tcp.h"
 #include "lib/htab.h"
 #include "monitor/capture/capture.h"
 
@@ -65,7 +66,8 @@ struct dns_tracker {
 	struct htab names;		/* struct name_key -> struct dns_name */
 	struct htab any_names;		/* address -> its newest struct dns_name in names */
 	struct htab sni;		/* cookie -> char * */
-	struct htab netns_of;		/* pid -> cached netns inode (+1) */
+	struct htab netns_of;		/* (pid, start) -> cached netns inode */
+	struct dns_tcp tcp;		/* DNS over TCP: messages across segments */
 	struct dns_counters n;
 };
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-only
-# The kernel-matrix initramfs: busybox-static, the static netoproc and np_workload, and
+# The kernel-matrix initramfs: busybox-static, the static netoproc, np_workload, np_dns and
 # tests/kernels/vm-init.sh as /init. No modules: everything the tests need is built into
 # Debian's cloud kernels.
 #
@@ -12,7 +12,7 @@ out=${2:-build-vm/initramfs.cpio.gz}
 here=$(cd "$(dirname "$0")" && pwd)
 busybox=/bin/busybox
 
-for f in "$static/netoproc" "$static/workloads/np_workload" "$busybox"; do
+for f in "$static/netoproc" "$static/workloads/np_workload" "$static/workloads/np_dns" "$busybox"; do
 	[ -x "$f" ] || { echo "build-initramfs: missing $f" >&2; exit 1; }
 	if ! file -L "$f" | grep -q 'statically linked'; then
 		echo "build-initramfs: $f is not statically linked (busybox-static, make STATIC=1)" >&2
@@ -30,6 +30,7 @@ done
 # Debug info is not needed in the VM; the BPF objects live in the skeletons' data.
 strip --strip-debug -o "$root/bin/netoproc" "$static/netoproc"
 strip --strip-debug -o "$root/bin/np_workload" "$static/workloads/np_workload"
+strip --strip-debug -o "$root/bin/np_dns" "$static/workloads/np_dns"
 install -m 0755 "$here/vm-init.sh" "$root/init"
 # The monitor's scenarios as shell functions, from their one definition.
 python3 "$here/../integration/scenarios.py" shell > "$root/scenarios.sh"

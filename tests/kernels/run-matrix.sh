@@ -26,7 +26,8 @@ done
 [ -x /bin/busybox ] && file -L /bin/busybox | grep -q 'statically linked' ||
 	fail "busybox-static missing (scripts/install-deps.sh)"
 
-make -s STATIC=1 OUTPUT="$static" "$static/netoproc" "$static/workloads/np_workload" ||
+make -s STATIC=1 OUTPUT="$static" "$static/netoproc" "$static/workloads/np_workload" \
+	"$static/workloads/np_dns" ||
 	fail "static build failed"
 tests/kernels/fetch-kernels.sh || fail "fetching kernels failed"
 tests/kernels/build-initramfs.sh "$static" "$vm/initramfs.cpio.gz" || fail "initramfs failed"

@@ -33,9 +33,10 @@ SHORT = {"tcp_bulk_ipv4": "tcp4", "tcp_bulk_ipv6": "tcp6", "short_lived_clients"
          "udp_unconnected_ipv4": "udp4", "udp_unconnected_ipv6": "udp6",
          "prefork_server": "prefork", "kfunc_ping": "kfunc", "all_skb": "allskb",
          "kfunc_fentry": "fentry", "closed_port": "drop", "track_copies": "copies",
-         "selfcheck_ebpf": "self", "selfcheck_auto": "self-a"}
+         "selfcheck_ebpf": "self", "selfcheck_auto": "self-a", "dns": "dns"}
 TRACE_SCENARIOS = ("kfunc_ping", "all_skb", "kfunc_fentry", "track_copies")
 DROP_SCENARIOS = ("closed_port",)
+DNS_SCENARIOS = ("dns",)
 
 
 # ---- what the VM printed ----------------------------------------------------------
@@ -338,6 +339,9 @@ def check_selfcheck(vm, b, mode):
     if mode == "ebpf":
         vm.selfcheck_ms = ms
         vm.degraded = [d["part"] for d in recs[0]["degraded"]]
+        # Every kernel of the matrix has a ring buffer: DNS and SNI capture must load.
+        check("dns-and-sni" not in vm.degraded,
+              f"DNS capture given up on {vm.series}: {recs[0]['degraded']}")
 
 
 def check_refuse(b, tier):
@@ -473,6 +477,34 @@ def sc_track_copies(vm, b):
     check_eq(len({e["skb"] for e in segs} | big), 4, "each segment is an skb of its own")
 
 
+# ---- netoproc dns under each tier (vm-init.sh wl_dns) -------------------------------
+# np_dns answers web.test's A record with 10.9.8.7 after 100 ms (UDP, then TCP) and
+# never answers lost.test; `netoproc dns --attach TIER --dns-timeout 1`.
+
+def sc_dns(vm, b, tier):
+    check_eq(b.status.get("attached"), "yes", "netoproc dns attached")
+    check_eq(b.status.get("rc"), "0", "netoproc dns exit status")
+    check(any(f"{tier} tier" in l for l in b.err), f"the {tier} tier: {b.err[-3:]}")
+    udp, tcp, lost = b.result("udp"), b.result("tcp"), b.result("lost")
+    check_eq((udp["rcode"], udp["answers"], tcp["rcode"], tcp["answers"], lost["timeout"]),
+             (0, 1, 0, 1, True), "what the clients themselves got")
+    evs = [e for e in trace_events(b) if e.get("query") in ("web.test", "lost.test")]
+    check_eq(sorted(e["pid"] for e in evs), sorted([udp["pid"], tcp["pid"], lost["pid"]]),
+             f"one event per client query: {evs}")
+    by_pid = {e["pid"]: e for e in evs}
+    for res, proto in ((udp, "udp"), (tcp, "tcp")):
+        e = by_pid[res["pid"]]
+        check_eq((e["query"], e["type"], e["rcode"], e["answers"], e["resolver"], e["proto"],
+                  e["process"], e["timeout"]),
+                 ("web.test", "A", "NOERROR", ["10.9.8.7"], "127.0.0.1:53", proto, "np_dns",
+                  False), f"the {proto} query")
+        check(100 <= e["latency_ms"] < 1000, f"{proto} latency {e['latency_ms']} ms: the "
+              "server holds each answer 100 ms")
+    e = by_pid[lost["pid"]]
+    check_eq((e["query"], e["rcode"], e["answers"], e["latency_ms"], e["timeout"], e["proto"]),
+             ("lost.test", None, [], None, True, "udp"), "the unanswered query")
+
+
 def evaluate(vm, results):
     """results: list of (series, tier, scenario, ok, message, stderr lines)."""
     def rec(tier, scen, fn):
@@ -529,6 +561,9 @@ def evaluate(vm, results):
         rec("trace", "track_copies", lambda b: sc_track_copies(vm, b))
     if any(k[0] == "drop" for k in vm.blocks) or not vm.error:
         rec("drop", "closed_port", lambda b: sc_drop_closed_port(vm, b))
+    if any(k[1] == "dns" for k in vm.blocks) or not vm.error:
+        for t in run:
+            rec(t, "dns", lambda b, t=t: sc_dns(vm, b, t))
     auto = None
     for s in SCENARIOS:
         b = vm.blocks.get(("auto", s))
@@ -576,7 +611,8 @@ def main():
         autos[vm.series] = evaluate(vm, results)
 
     # The table: one row per kernel and tier, one column per scenario.
-    cols = ["probe", "selfcheck_ebpf", "selfcheck_auto"] + list(SCENARIOS) + list(TRACE_SCENARIOS) + list(DROP_SCENARIOS)
+    cols = (["probe", "selfcheck_ebpf", "selfcheck_auto"] + list(SCENARIOS) +
+            list(TRACE_SCENARIOS) + list(DROP_SCENARIOS) + list(DNS_SCENARIOS))
     kw = max([len(f"{vm.series} ({vm.kernel or '?'})") for vm in vms] + [6])
     head = f"{'kernel':<{kw}} {'tier':<11} " + " ".join(f"{SHORT.get(c, c):<7}" for c in cols)
     print(head)

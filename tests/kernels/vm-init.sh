@@ -18,10 +18,12 @@
 # selfcheck_auto): netoproc on the whole VM, forced eBPF and auto.
 # Kernel command line: np_tiers=a,b (default: tracepoint,fentry,kprobe,auto; none: no tier),
 # np_scen=x,y (default: all), np_trace=0 to skip the trace scenarios, np_drop=0 the drop one,
+# np_dns=0 the DNS ones,
 # np_copies=0 the --track through copies one.
 export PATH=/bin
 NP=/bin/netoproc
 WL=/bin/np_workload
+DNS=/bin/np_dns
 T=/tmp/np
 # The monitor's scenarios: sc_NAME functions and SCENARIO_NAMES, generated from
 # tests/integration/scenarios.py (the steps the integration suites run too).
@@ -290,6 +292,25 @@ fi
 # drop: the closed port's datagrams under a translated pcap filter.
 if [ "$(arg np_drop)" != 0 ]; then
 	KFUNC_METHOD= np_run drop closed_port wl_closed_port drop $J udp and dst port 9
+fi
+# dns: under each tier, an answered query over UDP, one over TCP (the server holds each
+# answer 100 ms) and one never answered, reported as a timeout after --dns-timeout 1.
+wl_dns() {
+	$DNS server --answer 10.9.8.7 --delay-ms 100 --mute lost.test --count 3 >$T/srv.out &
+	srv=$!
+	ready $T/srv.out
+	$DNS query --name web.test >$T/q1.out
+	$DNS query --name web.test --tcp >$T/q2.out
+	$DNS query --name lost.test --timeout-ms 300 >$T/q3.out
+	wait $srv
+	sleep 1.3
+	{ wl udp $T/q1.out; wl tcp $T/q2.out; wl lost $T/q3.out; wl server $T/srv.out; } >$T/wl.lines
+}
+if [ "$(arg np_dns)" != 0 ]; then
+	for t in $tiers; do
+		case " none auto $unavail " in *" $t "*) continue ;; esac
+		KFUNC_METHOD= np_run $t dns wl_dns dns $J --capture-mode ebpf --attach $t --dns-timeout 1
+	done
 fi
 # --track through copies: the filter matches only the big skb, --track must follow the
 # segments to the socket.
