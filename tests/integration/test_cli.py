@@ -155,3 +155,28 @@ def test_btf_file():
         check_eq(rc, 0, f"--btf with a real BTF file ({err.strip()})")
         check_eq(out.splitlines()[0], "pid\tprocess\trx_bytes\ttx_bytes\trx_packets\ttx_packets",
                  "snapshot header")
+
+
+def test_dns_bad_input():
+    """netoproc dns: every bad value is one line and exit 2; its man page's OPTIONS
+    section documents every option --help lists."""
+    import os
+    import re
+    from npt import ROOT
+    bad(["dns", "--dns-port", "0"], needle="1..65535")
+    bad(["dns", "--dns-port", "70000"], needle="1..65535")
+    bad(["--dns-port", "x"], needle="--dns-port")
+    bad(["dns"] + [a for p in range(1000, 1008) for a in ("--dns-port", str(p))],
+        needle="at most 8")
+    bad(["dns", "--dns-timeout", "0"], needle="--dns-timeout")
+    bad(["dns", "--format", "pretty"], needle="--format")
+    bad(["dns", "--duration", "1", "stray"], needle="unexpected argument 'stray'")
+    bad(["dns", "--interface", "nosuchif0"], needle="no such interface")
+    bad(["dns", "--pid", "0"], needle="--pid")
+    _, out, _ = run([NETOPROC, "dns", "--help"])
+    with open(os.path.join(ROOT, "docs", "netoproc-dns.8")) as f:
+        man = f.read().replace("\\-", "-")
+    section = man[man.index(".SH OPTIONS"):man.index(".SH EXAMPLES")]
+    opts = sorted(set(re.findall(r"--[a-z][a-z-]+", out)) - {"--help"})
+    check(len(opts) >= 10, f"options found in dns --help: {opts}")
+    check_eq([o for o in opts if o not in section], [], "dns options missing from OPTIONS")
