@@ -22,6 +22,7 @@
 #include "dns/dns_cmd.h"
 #include "dns/dns_track.h"
 #include "dns/dns_view.h"
+#include "dns/rdns.h"
 #include "monitor/model/output.h"
 #include "monitor/model/view.h"
 #include "monitor/monitor.h"
@@ -35,6 +36,8 @@
 
 /* Names of remotes, learnt from DNS answers and ClientHellos; NULL with --no-dns. */
 static struct dns_tracker *dns_names;
+/* --resolve: reverse lookups in a thread of their own; lives as long as the process. */
+static struct rdns rdns;
 
 static void usage(FILE *out)
 {
@@ -62,6 +65,8 @@ static void usage(FILE *out)
 	      "  --no-dns               no names for remotes (none read from DNS or TLS)\n"
 	      "  --dns-port PORT        DNS is also on PORT (repeatable; 53 always)\n"
 	      "  --dns-timeout SECS     the live view's DNS tab: unanswered after SECS (5)\n"
+	      "  --resolve              name remotes no DNS answer named by reverse lookups\n"
+	      "                         (rate-limited, cached, in the background)\n"
 	      "  --no-color             no colours (also NO_COLOR)\n"
 	      "  --units bytes|bits     rates of the live view in bytes/s (1024-based) or\n"
 	      "                         bits/s (1000-based) (bytes)\n"
@@ -80,7 +85,7 @@ enum {
 	OPT_DURATION = 256, OPT_INTERVAL, OPT_FORMAT, OPT_CAPTURE_MODE, OPT_INTERFACE,
 	OPT_CGROUP, OPT_PID, OPT_FILTER, OPT_SORT, OPT_NO_DNS, OPT_NO_COLOR, OPT_VERSION,
 	OPT_MONITOR, OPT_CAPTURE_BUFFER, OPT_ATTACH, OPT_BTF, OPT_DNS_PORT, OPT_DNS_TIMEOUT,
-	OPT_UNITS,
+	OPT_UNITS, OPT_RESOLVE,
 };
 
 static const struct option long_opts[] = {
@@ -99,6 +104,7 @@ static const struct option long_opts[] = {
 	{ "no-dns", no_argument, NULL, OPT_NO_DNS },
 	{ "dns-port", required_argument, NULL, OPT_DNS_PORT },
 	{ "dns-timeout", required_argument, NULL, OPT_DNS_TIMEOUT },
+	{ "resolve", no_argument, NULL, OPT_RESOLVE },
 	{ "no-color", no_argument, NULL, OPT_NO_COLOR },
 	{ "units", required_argument, NULL, OPT_UNITS },
 	{ "monitor", no_argument, NULL, OPT_MONITOR },
@@ -241,6 +247,9 @@ int parse_monitor_opts(int argc, char **argv, struct monitor_opts *o)
 		case OPT_NO_DNS:
 			o->no_dns = true;
 			break;
+		case OPT_RESOLVE:
+			o->resolve = true;
+			break;
 		case OPT_DNS_TIMEOUT:
 			if (parse_seconds_opt(optarg, "dns-timeout", &o->dns_timeout))
 				return -EINVAL;
@@ -285,7 +294,18 @@ int parse_monitor_opts(int argc, char **argv, struct monitor_opts *o)
 	return 0;
 }
 
-/* Connections without a name yet get the one DNS or a ClientHello gave their remote. */
+/* :: or 0.0.0.0: an unconnected socket's remote, which has no name. */
+static bool is_unspecified(const uint8_t a[16])
+{
+	static const uint8_t any6[16], any4[16] = { [10] = 0xff, [11] = 0xff };
+
+	return !memcmp(a, any6, 16) || !memcmp(a, any4, 16);
+}
+
+/*
+ * Connections without a name yet get the one DNS or a ClientHello gave their
+ * remote, or with --resolve the one a reverse lookup found.
+ */
 static void name_remotes(struct np_model *m)
 {
 	static double last;
@@ -295,26 +315,34 @@ static void name_remotes(struct np_model *m)
 	void *v;
 
 	/* After every dump (what an output shows), else now and then. */
-	if (!dns_names || (m->dump_gen == last_gen && now - last < NAMING_PERIOD))
+	if ((!dns_names && !rdns.running) ||
+	    (m->dump_gen == last_gen && now - last < NAMING_PERIOD))
 		return;
 	last = now;
 	last_gen = m->dump_gen;
-	dns_track_expire(dns_names, now, false);	/* unanswered queries: the DNS tab's timeouts */
+	if (dns_names)	/* unanswered queries: the DNS tab's timeouts */
+		dns_track_expire(dns_names, now, false);
 	while (htab_next(&m->procs, &i, NULL, &v)) {
 		struct np_proc *p = v;
 
 		/* Gone before /proc was read: the DNS side may have seen it alive. */
-		if (!p->netns && !p->is_unknown)
+		if (dns_names && !p->netns && !p->is_unknown)
 			p->netns = dns_track_netns_of(dns_names, p->pid, p->start_ns);
 		for (struct np_conn *c = p->conns; c; c = c->next) {
-			enum dns_name_source src;
-			const char *name;
+			enum dns_name_source src = NAME_NONE;
+			const char *name = NULL, *source;
+			char ptr[256];
 
-			if (c->remote_name)
+			if (c->remote_name || is_unspecified(c->remote.addr))
 				continue;
-			name = dns_track_name(dns_names, p->netns, c->remote.addr, c->cookie, now, &src);
+			if (dns_names)
+				name = dns_track_name(dns_names, p->netns, c->remote.addr, c->cookie,
+						      now, &src);
+			source = name ? dns_name_source_str(src) : NULL;
+			if (!name && (name = rdns_name(&rdns, c->remote.addr, ptr, sizeof(ptr))))
+				source = "ptr";
 			if (name && (c->remote_name = strdup(name)))
-				c->name_source = dns_name_source_str(src);
+				c->name_source = source;
 		}
 	}
 }
@@ -589,6 +617,8 @@ int cmd_monitor(int argc, char **argv)
 		o.dns.ctx = &names;
 		o.cap.payloads = &o.dns;
 	}
+	if (o.resolve && rdns_start(&rdns))
+		np_err("--resolve: cannot start the lookup thread; remotes stay unnamed");
 	if ((err = capture_open(&cap, &o.cap)))
 		goto out;
 	if (cap.ndegraded)
@@ -613,5 +643,11 @@ out:
 	if (dns_names)
 		dns_track_free(dns_names);
 	dns_names = NULL;
+	if (rdns.running && np_verbose)
+		np_info("reverse lookups: %llu asked, %llu named, %llu without a name, %llu not "
+			"queued (queue full)", (unsigned long long)rdns.asked,
+			(unsigned long long)rdns.named, (unsigned long long)rdns.failed,
+			(unsigned long long)rdns.queue_full);
+	rdns_stop(&rdns);
 	return err;
 }

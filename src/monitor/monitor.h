@@ -18,6 +18,7 @@ struct monitor_opts {
 	bool no_dns;
 	struct payload_sink dns;	/* --dns-port; where DNS messages and ClientHellos go */
 	double dns_timeout;		/* --dns-timeout */
+	bool resolve;			/* --resolve: reverse lookups */
 	bool color;
 	bool bits;	/* --units bits: live-view rates in bits/s */
 };

@@ -42,6 +42,11 @@ class Lab:
         return ["ip", "netns", "exec", self.ns]
 
 
+def reverse(addr):
+    """The in-addr.arpa name of an IPv4 address."""
+    return ".".join(reversed(addr.split("."))) + ".in-addr.arpa"
+
+
 def _sh(*args):
     subprocess.run(list(args), check=True, capture_output=True)
 
@@ -111,7 +116,8 @@ def lab():
                 "--txt-record=txt.test.lan,hello world",
                 "--mx-host=test.lan,mail.test.lan,10",
                 "--srv-host=_sip._udp.test.lan,sip.test.lan,5060,1,2",
-                "--cname=alias.test.lan,web.test.lan"])
+                "--cname=alias.test.lan,web.test.lan",
+                f"--ptr-record={reverse(lb.other)},other.test.lan"])
             procs.append(dnsmasq)
             slow = Proc(lb.exec() + ["python3", "-c", SLOW_RESOLVER, lb.slow, lb.dns,
                                      str(SLOW_DELAY)])
@@ -119,6 +125,7 @@ def lab():
             mute = Proc(lb.exec() + ["python3", "-c", MUTE_RESOLVER, lb.mute])
             procs.append(mute)
             _wait_line(slow, "slow resolver")
+            lb.slow_pid = slow.p.pid	# ip netns exec execs: the resolver itself
             _wait_line(mute, "mute resolver")
             # dnsmasq answers once it has bound.
             for _ in range(50):

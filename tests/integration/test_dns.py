@@ -195,7 +195,8 @@ def test_dns_two_processes_same_name():
 
 
 def test_dns_slow_resolver_latency():
-    """A resolver that answers 200 ms late: the latency is within 10% of that."""
+    """A resolver that answers 200 ms late: the latency is within 10% of that. It is a
+    forwarder (a stub): dig's queries are dig's, its own upstream queries are its."""
     with lab() as lb:
         with dns_watch("ebpf") as w:
             pids = [run_ok(["dig", "+short", "+tries=1", "+timeout=3", f"@{lb.slow}",
@@ -207,6 +208,12 @@ def test_dns_slow_resolver_latency():
             want = SLOW_DELAY * 1000
             check(abs(e["latency_ms"] - want) <= want * 0.1,
                   f"latency {e['latency_ms']:.1f} ms, expected {want:.0f} ms +-10%")
+        upstream = events_of(w.events, lb.slow_pid)
+        check_eq(len(upstream), 3, f"the forwarder's own queries: {upstream}")
+        for e in upstream:
+            check_eq((e["process"], e["query"], e["resolver"], e["rcode"]),
+                     ("python3", "web.test.lan", f"{lb.dns}:53", "NOERROR"), "upstream query")
+            check(e["latency_ms"] < 50, f"dnsmasq answers its forwarder at once: {e}")
 
 
 def test_dns_timeout_and_summary():
@@ -285,15 +292,21 @@ def test_dns_malformed_and_truncated_counted():
               "the query after the bad messages")
 
 
-def monitor_json(args, body):
-    """A monitor snapshot (JSON) around `body()`; returns (snapshot, body's result)."""
-    p = Proc([NETOPROC, "--duration", "60", "--format", "json", "-v"] + args)
+def monitor_json(args, body, prefix=(), stop_within=None):
+    """A monitor snapshot (JSON) around `body()`; returns (snapshot, -v's lines, body's
+    result). `prefix` runs netoproc through a command (ip netns exec); `stop_within`:
+    seconds it may take from SIGINT to its exit."""
+    p = Proc(list(prefix) + [NETOPROC, "--duration", "60", "--format", "json", "-v"] + args)
     with started(p):
         said = wait_attached(p)
         result = body()
         time.sleep(0.5)
+        t0 = time.monotonic()
         p.p.send_signal(2)
         rc, out, err = p.wait(30)
+        if stop_within is not None:
+            check(time.monotonic() - t0 < stop_within,
+                  f"netoproc took {time.monotonic() - t0:.1f} s to stop")
     check_eq(rc, 0, f"monitor exit ({err[-300:]})")
     return json.loads(out), said, result
 
@@ -421,3 +434,28 @@ def test_tui_dns_tab_and_names():
                 s = p.wait(lambda s: "web.test.lan:8080" in s, "the named connection", 10)
             finally:
                 p.close()
+
+
+def test_monitor_resolve_reverse_names():
+    """--resolve (netoproc in the lab's namespace, whose resolv.conf names dnsmasq): a
+    remote no DNS answer named gets its PTR name, name_source "ptr"; a resolver that
+    never answers leaves it null and holds up neither the snapshot nor the exit."""
+    with lab() as lb:
+        srv = Proc(lb.exec() + ["python3", "-c", SERVER])
+        with started(srv):
+            check_eq(srv.p.stdout.readline().strip(), "ready", "server")
+
+            def body():
+                pid = run_ok(lb.exec() + ["python3", "-c", CONNECT, lb.other], "client")[0]
+                time.sleep(1.2)		# a naming pass after the lookup came back
+                return pid
+            for resolver, want in ((lb.dns, ("other.test.lan", "ptr")), (lb.mute, (None, None))):
+                with open(f"/etc/netns/{lb.ns}/resolv.conf", "w") as f:
+                    f.write(f"nameserver {resolver}\noptions attempts:1 timeout:5\n")
+                snap, said, pid = monitor_json(["--capture-mode", "ebpf", "--resolve"], body,
+                                               prefix=lb.exec(), stop_within=3)
+                check("eBPF capture attached" in said, "eBPF mode")
+                conns = [c for c in conns_of(snap, pid) if c["remote"] == f"{lb.other}:8080"]
+                check_eq(len(conns), 1, f"connections to {lb.other}")
+                check_eq((conns[0]["remote_name"], conns[0]["name_source"]), want,
+                         f"name through {resolver}")

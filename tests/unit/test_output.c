@@ -11,6 +11,15 @@ static void add(struct np_model *m, uint64_t cookie, uint32_t pid, const char *c
 	struct np_sock_record r = { .cookie = cookie, .has_owner = 1, .protocol = 17,
 				    .family = 2, .owner = { .tgid = pid, .start_ns = pid } };
 
+	/* curl's socket is connected to 93.184.216.34:443 over TCP; the others unconnected UDP. */
+	if (cookie == 1) {
+		r.protocol = 6;
+		r.state = 1;
+		r.raddr[10] = r.raddr[11] = 0xff;
+		r.raddr[12] = 93, r.raddr[13] = 184, r.raddr[14] = 216, r.raddr[15] = 34;
+		r.rport = 443;
+	}
+
 	strcpy(r.owner.comm, comm);
 	r.c.rx_bytes = rx;
 	r.c.tx_bytes = tx;
@@ -96,6 +105,17 @@ static void test_sort_pid_and_filters(void)
 	model_free(&m);
 }
 
+static struct np_conn *curl_conn(struct np_model *m)
+{
+	size_t i = 0;
+	void *v;
+
+	while (htab_next(&m->procs, &i, NULL, &v))
+		if (((struct np_proc *)v)->pid == 300)
+			return ((struct np_proc *)v)->conns;
+	return NULL;
+}
+
 static void test_pretty_unknown_remotes_and_total(void)
 {
 	struct np_model m;
@@ -103,12 +123,18 @@ static void test_pretty_unknown_remotes_and_total(void)
 	char *s;
 
 	build(&m);
+	/* The name DNS gave curl's remote goes after it, whole, past the name column. */
+	curl_conn(&m)->remote_name = strdup("www.example.com");
+	curl_conn(&m)->name_source = "dns";
 	s = render(&m, &o, FMT_PRETTY);
 	CHECK_STR(s,
 		  "PID      PROCESS                        RX           TX     RX_PKT     TX_PKT\n"
 		  "300      curl                       1000 B        100 B          1          2\n"
+		  "           tcp 93.184.216.34:443 www.example.com       1000 B        100 B          1          2\n"
 		  "100      Nginx                     4.9 KiB      6.8 KiB          1          2\n"
+		  "           udp *:*                 4.9 KiB      6.8 KiB          1          2\n"
 		  "200      sshd                         10 B         20 B          1          2\n"
+		  "           udp *:*                    10 B         20 B          1          2\n"
 		  "-        unknown                      40 B          0 B          1          0\n"
 		  "           tcp 198.51.100.9           40 B          0 B          1          0\n"
 		  "TOTAL                              5.9 KiB      7.0 KiB          4          6\n");
