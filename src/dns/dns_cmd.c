@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <net/if.h>
 #include "dns/dns_cmd.h"
 #include "dns/dns_report.h"
 #include "dns/dns_track.h"
@@ -103,22 +102,9 @@ int dns_parse_port(const char *arg, uint16_t *ports, int *nports)
 	return 0;
 }
 
-static int pick(const char *arg, const char *opt, const char *const *names, int n, int *out)
-{
-	for (int i = 0; i < n; i++)
-		if (!strcmp(arg, names[i])) {
-			*out = i;
-			return 0;
-		}
-	np_err("invalid value '%s' for --%s", arg, opt);
-	return -EINVAL;
-}
-
 static int parse_opts(int argc, char **argv, struct dns_opts *o)
 {
 	static const char *const formats[] = { "text", "json" };
-	static const char *const modes[] = { "auto", "ebpf", "afpacket" };
-	static const char *const tiers[] = { "auto", "tracepoint", "fentry", "kprobe" };
 	int c, i;
 
 	memset(o, 0, sizeof(*o));
@@ -138,7 +124,7 @@ static int parse_opts(int argc, char **argv, struct dns_opts *o)
 				return -EINVAL;
 			break;
 		case OPT_FORMAT:
-			if (pick(optarg, "format", formats, 2, &i))
+			if (np_pick(optarg, "format", formats, 2, &i))
 				return -EINVAL;
 			o->json = i == 1;
 			break;
@@ -157,21 +143,16 @@ static int parse_opts(int argc, char **argv, struct dns_opts *o)
 				return -EINVAL;
 			break;
 		case OPT_CAPTURE_MODE:
-			if (pick(optarg, "capture-mode", modes, 3, &i))
+			if (capture_parse_opt(CAPTURE_OPT_MODE, optarg, &o->cap))
 				return -EINVAL;
-			o->cap.mode = i;
 			break;
 		case OPT_ATTACH:
-			if (pick(optarg, "attach", tiers, NP_ATTACH_MAX, &i))
+			if (capture_parse_opt(CAPTURE_OPT_ATTACH, optarg, &o->cap))
 				return -EINVAL;
-			o->cap.attach = i;
 			break;
 		case OPT_INTERFACE:
-			if (!if_nametoindex(optarg)) {
-				np_err("--interface %s: no such interface", optarg);
+			if (capture_parse_opt(CAPTURE_OPT_INTERFACE, optarg, &o->cap))
 				return -ENODEV;
-			}
-			o->cap.interface = optarg;
 			break;
 		case 'v':
 			np_verbose = true;

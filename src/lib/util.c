@@ -160,3 +160,15 @@ int np_opt_error(int c, char **argv)
 		np_err("unknown option '%s'", argv[optind - 1]);
 	return -EINVAL;
 }
+
+int np_pick(const char *arg, const char *opt, const char *const *names, int n, int *out)
+{
+	for (int i = 0; i < n; i++) {
+		if (strcmp(arg, names[i]) == 0) {
+			*out = i;
+			return 0;
+		}
+	}
+	np_err("invalid value '%s' for --%s", arg, opt);
+	return -EINVAL;
+}

@@ -30,6 +30,8 @@ int parse_seconds(const char *s, double *out);
 int parse_seconds_opt(const char *s, const char *name, double *out);
 /* getopt_long's ':' (a value missing) or '?' (unknown option) as one line: -EINVAL. */
 int np_opt_error(int c, char **argv);
+/* @arg as one of @names (@n of them) into @out; else "invalid value" for --@opt and -EINVAL. */
+int np_pick(const char *arg, const char *opt, const char *const *names, int n, int *out);
 
 /* Set by SIGINT/SIGTERM once np_catch_stop_signals() ran: commands end cleanly. */
 extern volatile sig_atomic_t np_stop_requested;

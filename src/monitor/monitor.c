@@ -114,18 +114,6 @@ static const struct option long_opts[] = {
 	{ 0 },
 };
 
-static int pick(const char *arg, const char *opt, const char *const *names, int n, int *out)
-{
-	for (int i = 0; i < n; i++) {
-		if (strcmp(arg, names[i]) == 0) {
-			*out = i;
-			return 0;
-		}
-	}
-	np_err("invalid value '%s' for --%s", arg, opt);
-	return -EINVAL;
-}
-
 /* --cgroup takes a path under the cgroup2 mount, absolute or relative to it. */
 static int resolve_cgroup(const char *arg, char *out, size_t size)
 {
@@ -152,9 +140,7 @@ static int resolve_cgroup(const char *arg, char *out, size_t size)
 int parse_monitor_opts(int argc, char **argv, struct monitor_opts *o)
 {
 	static const char *const formats[] = { "tsv", "json", "pretty" };
-	static const char *const modes[] = { "auto", "ebpf", "afpacket" };
 	static const char *const sorts[] = { "traffic", "pid", "name", "connections" };
-	static const char *const tiers[] = { "auto", "tracepoint", "fentry", "kprobe" };
 	static const char *const units[] = { "bytes", "bits" };
 	static char cgroup_buf[4096];
 	int ndns_ports = 0;
@@ -179,19 +165,17 @@ int parse_monitor_opts(int argc, char **argv, struct monitor_opts *o)
 				return -EINVAL;
 			break;
 		case OPT_FORMAT:
-			if ((err = pick(optarg, "format", formats, 3, &i)))
+			if ((err = np_pick(optarg, "format", formats, 3, &i)))
 				return err;
 			o->format = i;
 			break;
 		case OPT_CAPTURE_MODE:
-			if ((err = pick(optarg, "capture-mode", modes, 3, &i)))
+			if ((err = capture_parse_opt(CAPTURE_OPT_MODE, optarg, &o->cap)))
 				return err;
-			o->cap.mode = i;
 			break;
 		case OPT_ATTACH:
-			if ((err = pick(optarg, "attach", tiers, NP_ATTACH_MAX, &i)))
+			if ((err = capture_parse_opt(CAPTURE_OPT_ATTACH, optarg, &o->cap)))
 				return err;
-			o->cap.attach = i;
 			break;
 		case OPT_BTF:
 			/* Read it now: a missing or broken file is a usage error, not a fallback. */
@@ -212,16 +196,13 @@ int parse_monitor_opts(int argc, char **argv, struct monitor_opts *o)
 			o->cap.btf_path = optarg;
 			break;
 		case OPT_SORT:
-			if ((err = pick(optarg, "sort", sorts, 4, &i)))
+			if ((err = np_pick(optarg, "sort", sorts, 4, &i)))
 				return err;
 			o->view.sort = i;
 			break;
 		case OPT_INTERFACE:
-			if (!if_nametoindex(optarg)) {
-				np_err("--interface %s: no such interface", optarg);
-				return -ENODEV;
-			}
-			o->cap.interface = optarg;
+			if ((err = capture_parse_opt(CAPTURE_OPT_INTERFACE, optarg, &o->cap)))
+				return err;
 			o->view.hide_idle = true;
 			break;
 		case OPT_CGROUP:
@@ -262,7 +243,7 @@ int parse_monitor_opts(int argc, char **argv, struct monitor_opts *o)
 			o->color = false;
 			break;
 		case OPT_UNITS:
-			if ((err = pick(optarg, "units", units, 2, &i)))
+			if ((err = np_pick(optarg, "units", units, 2, &i)))
 				return err;
 			o->bits = i == 1;
 			break;

@@ -63,6 +63,10 @@ struct capture {
 	void *priv;
 };
 
+/* The options every capturing command takes: --capture-mode, --attach, --interface. */
+enum capture_opt { CAPTURE_OPT_MODE, CAPTURE_OPT_ATTACH, CAPTURE_OPT_INTERFACE };
+/* @arg of option @which into @o; 0, or -errno with the error printed. */
+int capture_parse_opt(enum capture_opt which, const char *arg, struct capture_opts *o);
 /*
  * Open the capture @o asks for (auto: eBPF, else AF_PACKET with one line of
  * reason). Returns 0 or an NP_EXIT_* status with the error already printed.

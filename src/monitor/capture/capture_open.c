@@ -4,10 +4,40 @@
  * where it cannot (or when asked), with one line saying why. Every command
  * that captures traffic (the monitor, `dns`) opens it here.
  */
+#include <errno.h>
+#include <net/if.h>
 #include <stdio.h>
 #include "lib/caps.h"
 #include "lib/util.h"
 #include "monitor/capture/capture.h"
+
+int capture_parse_opt(enum capture_opt which, const char *arg, struct capture_opts *o)
+{
+	static const char *const modes[] = { "auto", "ebpf", "afpacket" };
+	static const char *const tiers[NP_ATTACH_MAX] = { "auto", "tracepoint", "fentry", "kprobe" };
+	int i, err;
+
+	switch (which) {
+	case CAPTURE_OPT_MODE:
+		if ((err = np_pick(arg, "capture-mode", modes, 3, &i)))
+			return err;
+		o->mode = i;
+		return 0;
+	case CAPTURE_OPT_ATTACH:
+		if ((err = np_pick(arg, "attach", tiers, NP_ATTACH_MAX, &i)))
+			return err;
+		o->attach = i;
+		return 0;
+	case CAPTURE_OPT_INTERFACE:
+		if (!if_nametoindex(arg)) {
+			np_err("--interface %s: no such interface", arg);
+			return -ENODEV;
+		}
+		o->interface = arg;
+		return 0;
+	}
+	return -EINVAL;
+}
 
 static int open_afpacket(struct capture *cap, const struct capture_opts *o)
 {
