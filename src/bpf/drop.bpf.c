@@ -70,7 +70,7 @@ static __always_inline int on_drop(struct sk_buff *skb, struct sock *sk, __u64 l
 		return 0;
 	stat_inc(NP_DROP_STAT_SEEN);
 	s = bpf_map_lookup_elem(&scratch, &zero);
-	if (!s || !np_skb_collect(skb, sk, &s->ev.m, &s->buf, true, direct))
+	if (!s || !np_skb_collect(skb, sk, NULL, &s->ev.m, &s->buf, true, direct))
 		return 0;
 	s->ev.location = location;
 	s->ev.reason = reason;

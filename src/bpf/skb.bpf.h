@@ -213,18 +213,41 @@ static __always_inline bool np_match_packet(struct np_skb_meta *m, struct np_pkt
 }
 
 /*
+ * Does the header at the skb's network offset look like the IP header of a
+ * packet @l3len bytes long? Where a probe point meets an skb whose headers
+ * are not built yet (a TCP segment waiting in the write queue: network_header
+ * still 0, at the buffer's head) or no longer there, the bytes there are
+ * anything; decoding or filtering them would report garbage as a packet.
+ */
+static __always_inline bool np_l3_plausible(const __u8 *pkt, __u32 caplen, __u32 l3len)
+{
+	if (caplen >= 20 && (pkt[0] >> 4) == 4) {
+		__u32 ihl = (pkt[0] & 0xf) * 4, tot = (__u32)pkt[2] << 8 | pkt[3];
+
+		/* BIG TCP: an IPv4 packet over 64 KiB carries tot_len 0. */
+		if (!tot && l3len > 0xffff)
+			return ihl >= 20;
+		return ihl >= 20 && tot >= ihl && tot <= l3len;
+	}
+	if (caplen >= 40 && (pkt[0] >> 4) == 6)
+		return ((__u32)pkt[4] << 8 | pkt[5]) + 40 <= l3len;
+	return false;
+}
+
+/*
  * Fill m from skb and, when filter is set, apply every filter (--track shows
  * tracked skbs unfiltered). Returns true when the skb matches.
  * sk: the socket the probe knows the skb belongs to, when skb->sk is not set
  * (may be NULL); its namespace is the skb's when the skb has no device.
+ * dev: the device the probe point is about when the probe knows it (NULL:
+ * skb->dev): after a veth transmit, skb->dev is already the peer.
  * direct: skb and sk are typed pointers (tp_btf), see NP_RD.
  */
 static __always_inline bool np_skb_collect(struct sk_buff *skb, struct sock *sk,
-					   struct np_skb_meta *m, struct np_pktbuf *b, bool filter,
-					   bool direct)
+					   struct net_device *dev, struct np_skb_meta *m,
+					   struct np_pktbuf *b, bool filter, bool direct)
 {
 	struct net *net;
-	struct net_device *dev;
 	unsigned char *head, *data;
 	__u32 nh, tail, caplen = 0, wirelen = 0;
 	__s64 l3len;
@@ -235,7 +258,8 @@ static __always_inline bool np_skb_collect(struct sk_buff *skb, struct sock *sk,
 	if (!np_match_who(m, filter))
 		return false;
 
-	dev = NP_RD(direct, skb, dev);
+	if (!dev)
+		dev = NP_RD(direct, skb, dev);
 	if (dev) {
 		np_fill_dev(m, dev, direct);
 	} else {
@@ -268,6 +292,8 @@ static __always_inline bool np_skb_collect(struct sk_buff *skb, struct sock *sk,
 			caplen = n;
 		l3len = (__s64)m->len + (data - head) - nh;
 		wirelen = l3len > 0 ? l3len : caplen;
+		if (caplen && !np_l3_plausible(b->pkt, caplen, wirelen))
+			caplen = wirelen = 0;	/* no IP header here: nothing to decode */
 	}
 	return np_match_packet(m, b, caplen, wirelen, filter);
 }

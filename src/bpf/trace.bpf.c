@@ -32,18 +32,24 @@ const volatile __u8 np_nargs[NP_P_MAX] = {};
 /* Argument i of probe id, or 0 where this kernel's tracepoint lacks it. */
 #define NP_ARG(id, i) (np_nargs[id] >= (i) + 2 ? ctx[i] : 0)
 
-/* Both flavours of one probe: ctx holds the tracepoint's arguments either way. */
-#define NP_PROBE(tp, id, skb, sk, loc, arg)						\
+/*
+ * Both flavours of one probe: ctx holds the tracepoint's arguments either way.
+ * dev: the device argument of tracepoints that have one (0: skb->dev).
+ */
+#define NP_PROBE_DEV(tp, id, skb, sk, dev, loc, arg)					\
 SEC("tp_btf/" #tp)									\
 int np_btf_##tp(__u64 *ctx)								\
 {											\
-	return on_probe(id, (struct sk_buff *)(skb), (struct sock *)(sk), loc, arg, true);\
+	return on_probe(id, (struct sk_buff *)(skb), (struct sock *)(sk),		\
+			(struct net_device *)(dev), loc, arg, true);			\
 }											\
 SEC("raw_tp/" #tp)									\
 int np_raw_##tp(__u64 *ctx)								\
 {											\
-	return on_probe(id, (struct sk_buff *)(skb), (struct sock *)(sk), loc, arg, false);\
+	return on_probe(id, (struct sk_buff *)(skb), (struct sock *)(sk),		\
+			(struct net_device *)(dev), loc, arg, false);			\
 }
+#define NP_PROBE(tp, id, skb, sk, loc, arg) NP_PROBE_DEV(tp, id, skb, sk, 0, loc, arg)
 
 /*
  * Argument positions as in the kernel's TP_PROTO. The skb (and sk) arguments
@@ -60,7 +66,9 @@ NP_PROBE(napi_gro_receive_entry, NP_P_NAPI_GRO_RECEIVE_ENTRY, ctx[0], 0, 0, 0)
 NP_PROBE(napi_gro_frags_entry, NP_P_NAPI_GRO_FRAGS_ENTRY, ctx[0], 0, 0, 0)
 NP_PROBE(net_dev_queue, NP_P_NET_DEV_QUEUE, ctx[0], 0, 0, 0)
 NP_PROBE(net_dev_start_xmit, NP_P_NET_DEV_START_XMIT, ctx[0], 0, 0, 0)
-NP_PROBE(net_dev_xmit, NP_P_NET_DEV_XMIT, ctx[0], 0, 0, (__u32)A(NP_P_NET_DEV_XMIT, 1))
+/* After the driver's transmit: a veth has already handed the skb to its peer. */
+NP_PROBE_DEV(net_dev_xmit, NP_P_NET_DEV_XMIT, ctx[0], 0, ctx[2], 0,
+	     (__u32)A(NP_P_NET_DEV_XMIT, 1))
 NP_PROBE(qdisc_enqueue, NP_P_QDISC_ENQUEUE, ctx[2], 0, 0, 0)
 NP_PROBE(qdisc_dequeue, NP_P_QDISC_DEQUEUE, ctx[3], 0, 0, (__u32)ctx[2])
 NP_PROBE(icmp_send, NP_P_ICMP_SEND, ctx[0], 0, 0,
@@ -92,7 +100,7 @@ static __always_inline int kfree_args(__u64 *ctx, bool direct)
 	if (bpf_core_enum_value_exists(enum skb_drop_reason, SKB_DROP_REASON_NOT_SPECIFIED))
 		reason = NP_ARG(NP_P_KFREE_SKB, 2);
 	sk = (struct sock *)NP_ARG(NP_P_KFREE_SKB, 3);
-	return on_probe(NP_P_KFREE_SKB, (struct sk_buff *)ctx[0], sk, ctx[1], reason, direct);
+	return on_probe(NP_P_KFREE_SKB, (struct sk_buff *)ctx[0], sk, NULL, ctx[1], reason, direct);
 }
 
 SEC("tp_btf/kfree_skb")
@@ -129,7 +137,7 @@ static __always_inline int on_kfunc(struct sk_buff *skb, __u64 ip)
 {
 	if (!skb || !skb_plausible(skb))
 		return 0;
-	return on_probe(NP_P_KFUNC, skb, NULL, ip, 0, false);
+	return on_probe(NP_P_KFUNC, skb, NULL, NULL, ip, 0, false);
 }
 
 /*

@@ -122,7 +122,7 @@ static __always_inline void track_forget(struct sk_buff *skb, __u64 key, __u64 h
 }
 
 static __always_inline int on_probe(__u32 probe, struct sk_buff *skb, struct sock *sk,
-				    __u64 location, __u32 arg, bool direct)
+				    struct net_device *dev, __u64 location, __u32 arg, bool direct)
 {
 	struct np_trace_scratch *s;
 	__u64 key = (__u64)skb, head = 0, now = 0;
@@ -136,7 +136,7 @@ static __always_inline int on_probe(__u32 probe, struct sk_buff *skb, struct soc
 		track_lookup(skb, now, &head, &by_addr, &by_head);
 	}
 	s = bpf_map_lookup_elem(&scratch, &zero);
-	if (!s || !np_skb_collect(skb, sk, &s->ev.m, &s->buf, !by_addr && !by_head, direct))
+	if (!s || !np_skb_collect(skb, sk, dev, &s->ev.m, &s->buf, !by_addr && !by_head, direct))
 		return 0;
 	if (track) {
 		if (probe == NP_P_KFREE_SKB || probe == NP_P_CONSUME_SKB) {

@@ -29,7 +29,7 @@ const volatile __u64 func_addr = 0;
 SEC("fentry/ip_rcv")									\
 int np_fentry_##n(__u64 *ctx)								\
 {											\
-	return on_probe(NP_P_KFUNC, (struct sk_buff *)ctx[n - 1], NULL, func_addr, 0, true);\
+	return on_probe(NP_P_KFUNC, (struct sk_buff *)ctx[n - 1], NULL, NULL, func_addr, 0, true);\
 }
 
 NP_FENTRY(1)

@@ -3,6 +3,8 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdio.h>
+#include <net/if.h>
+#include <sys/stat.h>
 #include <string.h>
 #include <time.h>
 #include "lib/proto.h"
@@ -81,10 +83,29 @@ static bool has_ports(const struct np_pkt *p)
 	return p->has_l4 && p->l4proto != IPPROTO_ICMP && p->l4proto != IPPROTO_ICMPV6;
 }
 
+/*
+ * The device's name: from the kernel, or where a probe knew only the index
+ * (TCP clears skb->dev on receive), from the index if the device is in our
+ * own network namespace (another namespace's index means another device).
+ */
+static const char *pkt_ifname(const struct np_skb_meta *m, char *buf)
+{
+	static uint64_t own_netns;
+	struct stat st;
+
+	if (m->ifname[0])
+		return m->ifname;
+	if (!own_netns && stat("/proc/self/ns/net", &st) == 0)
+		own_netns = st.st_ino;
+	if (m->ifindex && m->netns == own_netns && if_indextoname(m->ifindex, buf))
+		return buf;
+	return NULL;
+}
+
 void pkt_meta(struct emitter *em, const struct np_skb_meta *m, const char *probe,
 	      bool probe_in_text)
 {
-	char t[32], buf[64], a[64], b[64], skb[24], fl[16];
+	char t[32], buf[64], a[64], b[64], skb[24], fl[16], ifn[IF_NAMESIZE];
 	bool tcp = m->pkt.has_l4 && m->pkt.l4proto == IPPROTO_TCP;
 	bool icmp = m->pkt.has_l4 &&
 		    (m->pkt.l4proto == IPPROTO_ICMP || m->pkt.l4proto == IPPROTO_ICMPV6);
@@ -94,7 +115,7 @@ void pkt_meta(struct emitter *em, const struct np_skb_meta *m, const char *probe
 	em_str(em, EM_TEXT, NULL, "%s", pkt_time_str(pkt_event_time(m->ts_ns), t, sizeof(t)));
 	em_u64(em, EM_ANY, "cpu", " cpu%-2llu", m->cpu);
 	em_u64(em, EM_ANY, "netns", " ns:%llu", m->netns);
-	em_str(em, EM_ANY, "ifname", " %s", m->ifname[0] ? m->ifname : NULL);
+	em_str(em, EM_ANY, "ifname", " %s", pkt_ifname(m, ifn));
 	em_u64(em, EM_ANY, "ifindex", ":%llu", m->ifindex);
 	em_str(em, EM_JSON, "probe", NULL, probe);
 	if (probe_in_text && probe && *probe)

@@ -61,7 +61,7 @@ static const struct probe probes[NP_P_MAX] = {
 					LEVEL_STANDARD, 2 },
 	[NP_P_NET_DEV_QUEUE] = { "net_dev_queue", "net", "link-out", LEVEL_BASIC, 2 },
 	[NP_P_NET_DEV_START_XMIT] = { "net_dev_start_xmit", "net", "link-out", LEVEL_BASIC, 2 },
-	[NP_P_NET_DEV_XMIT] = { "net_dev_xmit", "net", "link-out", LEVEL_BASIC, 2 },
+	[NP_P_NET_DEV_XMIT] = { "net_dev_xmit", "net", "link-out", LEVEL_BASIC, 4 },
 	[NP_P_QDISC_ENQUEUE] = { "qdisc_enqueue", "qdisc", "qdisc", LEVEL_BASIC, 4 },
 	[NP_P_QDISC_DEQUEUE] = { "qdisc_dequeue", "qdisc", "qdisc", LEVEL_BASIC, 5 },
 	[NP_P_ICMP_SEND] = { "icmp_send", "icmp", "icmp", LEVEL_STANDARD, 2 },
