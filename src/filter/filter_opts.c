@@ -2,13 +2,17 @@
 /* The packet filter options of trace and drop, parsed and written into BPF programs. */
 #include <ctype.h>
 #include <errno.h>
+#include <net/if.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <bpf/libbpf.h>
+#include "filter/cbpf_translate.h"
 #include "filter/filter_opts.h"
 #include "filter/pcap_filter.h"
 #include "filter/pcap_region.h"
+#include "lib/netns.h"
 #include "lib/util.h"
 
 static int parse_netns(const char *arg, uint32_t *ino)
@@ -48,6 +52,24 @@ static int parse_num(const char *s, uint32_t *out)
 	return 0;
 }
 
+static int has_ifname(void *name)
+{
+	return if_nametoindex(name) != 0;
+}
+
+/*
+ * --ifname may name a device of another namespace (a container's veth end):
+ * look in ours, then in every namespace a process is in or /run/netns pins.
+ */
+static bool ifname_anywhere(const char *name)
+{
+	unsigned skipped = 0;
+
+	if (if_nametoindex(name))
+		return true;
+	return netns_for_each(has_ifname, (void *)name, &skipped) > 0;
+}
+
 int filter_opt(struct filter_opts *f, int opt, const char *arg)
 {
 	char buf[64], *slash;
@@ -63,6 +85,10 @@ int filter_opt(struct filter_opts *f, int opt, const char *arg)
 		if (!*arg || strlen(arg) >= NP_IFNAMSIZ) {
 			np_err("invalid value '%s' for --ifname", arg);
 			return -EINVAL;
+		}
+		if (!ifname_anywhere(arg)) {
+			np_err("--ifname %s: no such interface in any network namespace", arg);
+			return -ENODEV;
 		}
 		memset(f->cfg.ifname, 0, sizeof(f->cfg.ifname));
 		memcpy(f->cfg.ifname, arg, strlen(arg));
@@ -107,6 +133,23 @@ int filter_expr(struct filter_opts *f, int argc, char **argv)
 	if (pcap_filter_compile(f->expr, &f->prog, &f->prog_len, err, sizeof(err))) {
 		np_err("invalid filter expression '%s': %s", f->expr, err);
 		return -EINVAL;
+	}
+	/*
+	 * Translate once now, before any program is opened, so that a filter too
+	 * long for the region is one line here (not one per load attempt). The
+	 * registers are arbitrary: only the length matters.
+	 */
+	{
+		static struct bpf_insn scratch[NP_REGION_INSNS];
+		const struct cbpf_region_regs regs = { .buf = 6, .caplen = 7, .ret = 8 };
+		int ret = cbpf_translate(f->prog, f->prog_len, &regs, scratch, NP_REGION_INSNS, err,
+					 sizeof(err));
+
+		if (ret < 0) {
+			np_err("filter expression of %zu characters, %u classic instructions: %s",
+			       strlen(f->expr), f->prog_len, err);
+			return ret == -E2BIG ? -EINVAL : ret;
+		}
 	}
 	f->cfg.flags |= NP_F_PCAP;
 	return 0;

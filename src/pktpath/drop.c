@@ -373,6 +373,8 @@ static int run(void *opts)
 	np_info("drop: capture attached: %s%s%s", how, o->c.f.expr ? ", filter: " : "",
 		o->c.f.expr ? o->c.f.expr : "");
 	d.next_sum = o->interval ? now_monotonic() + o->interval : 0;
+	if (!o->c.json && !o->summary)
+		pkt_text_header(stdout, false, "REASON LOCATION");
 	if ((err = pkt_loop_run(&loop)))
 		goto cleanup;
 	if (o->summary)

@@ -127,10 +127,11 @@ int pkt_loop_run(struct pkt_loop *l)
 			pkt_lost_report(&l->reported, l->lost(l->ctx), false);
 			next_lost = now + 1;
 		}
-		if (l->after_report)
-			l->after_report(l->ctx, now, l->reported.reported);
+		/* At the end the final report follows: no periodic one just before it. */
 		if (l->duration && now - start >= l->duration)
 			break;
+		if (l->after_report)
+			l->after_report(l->ctx, now, l->reported.reported);
 	}
 	/* What is already in the ring buffer happened before the stop: show it. */
 	if (!*l->done)

@@ -102,6 +102,12 @@ static const char *pkt_ifname(const struct np_skb_meta *m, char *buf)
 	return NULL;
 }
 
+void pkt_text_header(FILE *out, bool probe, const char *details)
+{
+	fprintf(out, "# TIME CPU NETNS DEVICE:IFINDEX%s PROTO SRC > DST LEN SKB %s [PROCESS:PID]\n",
+		probe ? " PROBE" : "", details);
+}
+
 void pkt_meta(struct emitter *em, const struct np_skb_meta *m, const char *probe,
 	      bool probe_in_text)
 {

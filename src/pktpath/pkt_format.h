@@ -32,6 +32,8 @@ const char *pkt_time_str(double t, char *buf, size_t size);
  * (the process at the end), in text "time cpu netns dev [probe] proto
  * src > dst len" without newline (@probe only with @probe_in_text).
  */
+/* The text form's header row: what the fields of every event line are (@probe: a column). */
+void pkt_text_header(FILE *out, bool probe, const char *details);
 void pkt_meta(struct emitter *em, const struct np_skb_meta *m, const char *probe,
 	      bool probe_in_text);
 /* Text: " comm:pid" when the event was in process context (JSON has it in pkt_meta). */

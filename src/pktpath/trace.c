@@ -671,6 +671,8 @@ static int run(void *opts)
 		goto cleanup;
 	np_info("trace: capture attached: %zu probes%s%s", at.probes + t.kp.attached,
 		o->c.f.expr ? ", filter: " : "", o->c.f.expr ? o->c.f.expr : "");
+	if (!o->c.json && !o->timeline)
+		pkt_text_header(stdout, true, "[DETAILS]");
 
 	if ((err = pkt_loop_run(&loop)))
 		goto cleanup;

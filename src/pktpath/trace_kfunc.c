@@ -459,6 +459,31 @@ static int cmp_by_sym(const void *a, const void *b)
 	return strcmp((*x)->sym, (*y)->sym);
 }
 
+/*
+ * Without -v the list above is silent: one line says how many kernel-function
+ * probes of the chosen level are not there and why (the first reason met), so
+ * that nobody takes a quiet trace for an empty path.
+ */
+static void say_missing(const struct kfunc_probes *kp)
+{
+	const char *why = NULL;
+	size_t missing = 0;
+
+	for (size_t i = 0; i < kp->n; i++) {
+		const struct kfunc_target *t = &kp->t[i];
+
+		if (t->attached)
+			continue;
+		missing++;
+		if (!why)
+			why = kp->method == KF_METHOD_NONE && t->sym ? kp->no_method : t->why;
+	}
+	if (missing)
+		np_err("trace: %zu of %zu kernel-function probes of this level unavailable (%s)%s",
+		       missing, kp->n, why ? why : "not in this kernel",
+		       np_verbose ? "" : "; -v lists them");
+}
+
 static void report(const struct kfunc_probes *kp)
 {
 	const char *how = kfunc_method_name(kp->method);
@@ -488,6 +513,7 @@ static void report(const struct kfunc_probes *kp)
 		else
 			np_info("probe kfunc:%s missing (%s)", t->func, t->why ? t->why : "?");
 	}
+	say_missing(kp);
 }
 
 /* Address of text symbol @name, 0 when unknown (the event then shows 0x0). */

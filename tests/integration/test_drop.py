@@ -214,12 +214,15 @@ def test_mark_and_ifname_filters():
         exact = start_drop(ns, "udp", ["--mark", "0x42"])
         masked = start_drop(ns, "udp", ["--mark", "0x40/0xf0"])
         lo = start_drop(ns, "udp", ["--ifname", "lo"])
-        other = start_drop(ns, "udp", ["--ifname", "nosuch0"])
+        # A device that exists (--ifname wants one) and carries none of this traffic.
+        subprocess.run(["ip", "-n", ns, "link", "add", "npidle0", "type", "veth", "peer", "name",
+                        "npidle1"], check=True)
+        other = start_drop(ns, "udp", ["--ifname", "npidle0"])
         with started(exact, masked, lo, other):
             nspy(ns, UDP_MARKED, n1, n2, PORT)
             got = [stop_drop(p) for p in (exact, masked, lo, other)]
     check_eq([len(g) for g in got], [n1, n1, n1 + n2, 0], "events for mark 0x42, 0x40/0xf0, "
-             "ifname lo, ifname nosuch0")
+             "ifname lo, ifname npidle0")
     check(all(e["mark"] == 0x42 for e in got[0]), "marks of --mark 0x42 events")
 
 
@@ -304,3 +307,46 @@ def test_udp6_closed_port_and_ip_filter():
         check_eq((e["proto"], e["src"], e["dst"], e["dport"]), ("udp", "::1", "::1", PORT),
                  "packet")
     check_eq(other, [], "events of the ip (v4) filter")
+
+
+def test_summary_interval_records_and_text_header():
+    """--summary --interval 1 --duration 3: the tables at 1 s and 2 s, then the final one
+    at 3 s (not a periodic table and the final one for the same moment); text output
+    without --summary starts with a header row naming the fields."""
+    n = 4
+    with netns("npdrop") as (ns,):
+        p = Proc([NETOPROC, "drop", "-v", "--summary", "--interval", "1", "--duration", "3",
+                  "--format", "json", "--netns", f"/var/run/netns/{ns}", "udp"])
+        t = Proc([NETOPROC, "drop", "-v", "--duration", "3", "--netns",
+                  f"/var/run/netns/{ns}", "udp"])
+        with started(p, t):
+            wait_attached(p)
+            wait_attached(t)
+            nspy(ns, UDP_SEND, n, PORT)
+            rc, out, err = p.wait(timeout=30)
+            trc, tout, terr = t.wait(timeout=30)
+    check_eq(rc, 0, f"exit status ({err.strip()[-300:]})")
+    tables = [json.loads(l) for l in out.strip().splitlines()]
+    check_eq([r["final"] for r in tables], [False, False, True], "tables and which is final")
+    check_eq(tables[-1]["total"], n, "final total")
+    check_eq(trc, 0, f"text run exit status ({terr.strip()[-300:]})")
+    lines = tout.splitlines()
+    check_eq(lines[0], "# TIME CPU NETNS DEVICE:IFINDEX PROTO SRC > DST LEN SKB REASON LOCATION "
+             "[PROCESS:PID]", "header row")
+    check_eq(len(lines), 1 + n, f"header and one line per drop: {lines}")
+
+
+def test_ifname_must_exist_somewhere():
+    """--ifname names a device of some network namespace (a container's end of a veth
+    counts), else one line and exit 2, for drop and trace alike."""
+    for cmd in ("drop", "trace"):
+        rc, out, err = run([NETOPROC, cmd, "--ifname", "nosuch0", "--duration", "1"])
+        check_eq(rc, 2, f"{cmd} --ifname nosuch0: exit status")
+        check_eq(err.strip().splitlines(),
+                 ["netoproc: --ifname nosuch0: no such interface in any network namespace"],
+                 f"{cmd}: the error")
+    with netns("npdrop") as (ns,):
+        subprocess.run(["ip", "-n", ns, "link", "add", "npifx0", "type", "veth", "peer", "name",
+                        "npifx1"], check=True)
+        rc, out, err = run([NETOPROC, "trace", "--ifname", "npifx0", "--duration", "0.5"])
+        check_eq(rc, 0, f"a device of another namespace is accepted ({err.strip()[-200:]})")

@@ -145,7 +145,7 @@ def test_probe_levels_listed():
     counts = {}
     for level in ("basic", "standard", "full"):
         rc, out, err = run([NETOPROC, "trace", "-v", "--probes", level, "--duration", "0.2",
-                            "--ifname", "nosuch0"])
+                            "host", "192.0.2.123"])
         check_eq(rc, 0, f"--probes {level} exit status ({err.strip()[-300:]})")
         lines = [l for l in err.splitlines() if l.startswith("netoproc: probe ")]
         attached = [l for l in lines if " attached (" in l]
@@ -409,11 +409,11 @@ def test_kfunc_missing_here_tracepoints_still_trace():
         check_path(evs, devs, inode, names)
     check(all(e["probe"] != "kfunc" for e in ev), "no kernel-function events")
     rc, out, err = run([NETOPROC, "trace", "-v", "--probes", "standard", "--duration", "0.2",
-                        "--ifname", "nosuch0"])
+                        "host", "192.0.2.123"])
     check_eq(rc, 0, f"--probes standard exit status ({err.strip()[-300:]})")
     check_eq(sorted(kfunc_lines(err)), sorted(KFUNC_STANDARD), "--probes standard functions")
     rc, out, err = run([NETOPROC, "trace", "-v", "--probes", "basic", "--duration", "0.2",
-                        "--ifname", "nosuch0"])
+                        "host", "192.0.2.123"])
     check_eq(kfunc_lines(err), {}, "--probes basic: tracepoints only")
 
 
@@ -488,3 +488,33 @@ def test_filter_never_decodes_headers_not_built():
     for e in rex:
         check(e["src"] in (None, A_IP) and e["dst"] in (None, B_IP),
               f"retransmission decoded from garbage: {e}")
+
+
+def test_too_long_filter_is_one_line():
+    """A pcap filter too long for the program's filter region: one line that says so,
+    without the expression repeated, before anything is loaded; exit 2."""
+    expr = " or ".join(f"host 10.0.{i // 200}.{i % 200}" for i in range(1, 700))
+    for cmd in ("trace", "drop"):
+        rc, out, err = run([NETOPROC, cmd, expr])
+        check_eq(rc, 2, f"{cmd}: exit status")
+        lines = err.strip().splitlines()
+        check_eq(len(lines), 1, f"{cmd}: stderr lines {lines}")
+        check("more than 1024 eBPF instructions" in lines[0] and "host 10.0.0.1" not in lines[0],
+              f"{cmd}: {lines[0][:200]}")
+
+
+def test_unavailable_kfuncs_said_in_one_line():
+    """Kernel-function probes of the chosen level that cannot attach are counted, with
+    the reason, in one line at start without -v; the text output has a header row."""
+    p = Proc([NETOPROC, "trace", "--probes", "standard", "--duration", "1", "icmp"])
+    rc, out, err = p.wait(timeout=60)
+    check_eq(rc, 0, f"exit status ({err.strip()[-300:]})")
+    check_eq(out.splitlines()[0], "# TIME CPU NETNS DEVICE:IFINDEX PROBE PROTO SRC > DST LEN SKB "
+             "[DETAILS] [PROCESS:PID]", "header row")
+    notes = [l for l in err.splitlines() if "kernel-function probes of this level" in l]
+    if kprobes_here():
+        check_eq(notes, [], f"kprobes here: nothing unavailable ({err.strip()[-300:]})")
+    else:
+        check_eq(len(notes), 1, f"one line about kernel functions: {err!r}")
+        check(re.match(r"netoproc: trace: 13 of 13 kernel-function probes of this level "
+                       r"unavailable \(.+\); -v lists them$", notes[0]), notes[0])
