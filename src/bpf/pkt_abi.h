@@ -12,6 +12,12 @@
 
 #define NP_PKT_MAX	256	/* bytes from the network header copied for the filter */
 /*
+ * What the filter region returns when the filter needed bytes past those
+ * captured: no match, as libpcap says, but known (a RET of classic BPF is
+ * 32 bits, so this 64-bit value is never a real answer).
+ */
+#define NP_PCAP_SHORT	(~0ULL)
+/*
  * The pcap filter region (src/bpf/pcap_region.bpf.h): eBPF instructions each
  * program reserves for the translated filter, and the marker it starts with
  * (a 64-bit immediate load of NP_REGION_MAGIC).

@@ -29,6 +29,18 @@
 const volatile struct np_filter_cfg np_cfg = {};
 
 /*
+ * Packets the pcap filter did not match only because it needed bytes past
+ * those read (paged payload, or past NP_PKT_MAX): counted, so the user learns
+ * what tcpdump would have looked at (per CPU, one slot).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} np_filter_short SEC(".maps");
+
+/*
  * Whether each CPU is serving a softirq, kept by the softirq_entry/exit
  * tracepoints below. The kernel's preempt_count would say it directly, but it
  * is a per-CPU variable BPF can reach only where kallsyms lists data symbols.
@@ -196,10 +208,21 @@ static __always_inline bool np_match_packet(struct np_skb_meta *m, struct np_pkt
 					    __u32 caplen, __u32 wirelen, bool filter)
 {
 	if (filter && (np_cfg.flags & NP_F_PCAP)) {
+		__u64 ret;
+
 		if (!caplen)
 			return false;
 		b->wirelen = wirelen;
-		if (!np_pcap_region(b, caplen))
+		ret = np_pcap_region(b, caplen);
+		if (ret == NP_PCAP_SHORT) {
+			__u32 zero = 0;
+			__u64 *n = bpf_map_lookup_elem(&np_filter_short, &zero);
+
+			if (n && wirelen > caplen)
+				(*n)++;
+			return false;
+		}
+		if (!ret)
 			return false;
 	}
 	if (caplen && (m->pkt.ethertype == NP_ETH_P_IP || m->pkt.ethertype == NP_ETH_P_IPV6 ||

@@ -4,7 +4,8 @@
  *
  *   prologue   A = 0, X = 0, Z = 0; "if Z != 0 goto pad" (never taken)
  *   body       each reachable cBPF instruction in order
- *   reject     ret = 0; goto end       (only when something rejects)
+ *   reject     ret = 0; goto end       (only when something rejects: division by zero)
+ *   short      ret = NP_PCAP_SHORT; goto end   (only when a load can pass the bytes captured)
  *   pad        "goto +0" up to the last slot, falling into end
  *
  * The verifier refuses instructions it cannot reach in the control-flow
@@ -39,7 +40,12 @@
 #define C_RVAL(c)	((c) & 0x18)
 #define C_MISCOP(c)	((c) & 0xf8)
 
-enum { TGT_NONE, TGT_PC, TGT_REJECT, TGT_END, TGT_PAD };
+/*
+ * TGT_SHORT: a load past the bytes captured. libpcap's answer is "no match",
+ * as for TGT_REJECT, but the caller learns that the packet had more than we
+ * read (paged data), so that such packets are counted rather than silently missed.
+ */
+enum { TGT_NONE, TGT_PC, TGT_REJECT, TGT_SHORT, TGT_END, TGT_PAD };
 
 struct fixup {
 	uint32_t at;		/* eBPF index of the jump */
@@ -55,7 +61,7 @@ struct tx {
 	bool overflow;
 	struct fixup *fix;
 	uint32_t nfix;
-	bool rejects;
+	bool rejects, shorts;
 };
 
 static void emit(struct tx *t, uint8_t code, uint8_t dst, uint8_t src, int16_t off, int32_t imm)
@@ -74,6 +80,8 @@ static void emit_jump(struct tx *t, uint8_t code, uint8_t dst, uint8_t src, int3
 {
 	if (kind == TGT_REJECT)
 		t->rejects = true;
+	if (kind == TGT_SHORT)
+		t->shorts = true;
 	if (t->n < t->slots)
 		t->fix[t->nfix++] = (struct fixup){ .at = t->n, .kind = kind, .pc = pc };
 	emit(t, code, dst, src, 0, imm);
@@ -84,10 +92,10 @@ static void mov32_imm(struct tx *t, uint8_t dst, uint32_t k)
 	emit(t, BPF_ALU | BPF_MOV | BPF_K, dst, 0, 0, (int32_t)k);
 }
 
-/* Reject now: a branch the verifier knows is taken (Z is 0). */
-static void reject_always(struct tx *t)
+/* Reject now (@kind TGT_REJECT or TGT_SHORT): a branch the verifier knows is taken (Z is 0). */
+static void reject_always(struct tx *t, uint32_t kind)
 {
-	emit_jump(t, BPF_JMP | BPF_JEQ | BPF_K, R_Z, 0, 0, TGT_REJECT, 0);
+	emit_jump(t, BPF_JMP | BPF_JEQ | BPF_K, R_Z, 0, 0, kind, 0);
 }
 
 static uint8_t ebpf_size(uint32_t size)
@@ -99,10 +107,10 @@ static uint8_t ebpf_size(uint32_t size)
 static void load_abs(struct tx *t, uint8_t dst, uint32_t k, uint32_t size)
 {
 	if ((uint64_t)k + size > NP_PKT_MAX) {	/* never captured */
-		reject_always(t);
+		reject_always(t, TGT_SHORT);
 		return;
 	}
-	emit_jump(t, BPF_JMP | BPF_JLT | BPF_K, t->r->caplen, 0, k + size, TGT_REJECT, 0);
+	emit_jump(t, BPF_JMP | BPF_JLT | BPF_K, t->r->caplen, 0, k + size, TGT_SHORT, 0);
 	emit(t, BPF_LDX | BPF_MEM | ebpf_size(size), dst, t->r->buf, k, 0);
 	if (size > 1)
 		emit(t, BPF_ALU | BPF_END | BPF_TO_BE, dst, 0, 0, size * 8);
@@ -112,14 +120,14 @@ static void load_abs(struct tx *t, uint8_t dst, uint32_t k, uint32_t size)
 static void load_ind(struct tx *t, uint32_t k, uint32_t size)
 {
 	if ((uint64_t)k + size > NP_PKT_MAX) {
-		reject_always(t);
+		reject_always(t, TGT_SHORT);
 		return;
 	}
 	emit(t, BPF_ALU64 | BPF_MOV | BPF_X, R_T, R_X, 0, 0);
 	if (k)
 		emit(t, BPF_ALU64 | BPF_ADD | BPF_K, R_T, 0, 0, (int32_t)k);
 	/* The constant bound lets the verifier accept the access... */
-	emit_jump(t, BPF_JMP | BPF_JGT | BPF_K, R_T, 0, NP_PKT_MAX - size, TGT_REJECT, 0);
+	emit_jump(t, BPF_JMP | BPF_JGT | BPF_K, R_T, 0, NP_PKT_MAX - size, TGT_SHORT, 0);
 	/*
 	 * ...and this one is the semantics: caplen - offset, signed, in a register
 	 * of its own (comparing offset + size with caplen would tie the offset to
@@ -127,7 +135,7 @@ static void load_ind(struct tx *t, uint32_t k, uint32_t size)
 	 */
 	emit(t, BPF_ALU64 | BPF_MOV | BPF_X, R_U, t->r->caplen, 0, 0);
 	emit(t, BPF_ALU64 | BPF_SUB | BPF_X, R_U, R_T, 0, 0);
-	emit_jump(t, BPF_JMP | BPF_JSLT | BPF_K, R_U, 0, size, TGT_REJECT, 0);
+	emit_jump(t, BPF_JMP | BPF_JSLT | BPF_K, R_U, 0, size, TGT_SHORT, 0);
 	emit(t, BPF_ALU64 | BPF_MOV | BPF_X, R_P, t->r->buf, 0, 0);
 	emit(t, BPF_ALU64 | BPF_ADD | BPF_X, R_P, R_T, 0, 0);
 	emit(t, BPF_LDX | BPF_MEM | ebpf_size(size), R_A, R_P, 0, 0);
@@ -249,7 +257,7 @@ static int translate_one(struct tx *t, const struct np_cbpf_insn *in, uint32_t p
 			if (src)
 				emit_jump(t, BPF_JMP | BPF_JEQ | BPF_K, R_X, 0, 0, TGT_REJECT, 0);
 			else if (!k) {
-				reject_always(t);
+				reject_always(t, TGT_REJECT);
 				return 0;
 			}
 			emit(t, BPF_ALU | op | src, R_A, src ? R_X : 0, 0, src ? 0 : (int32_t)k);
@@ -338,7 +346,7 @@ int cbpf_translate(const struct np_cbpf_insn *prog, uint32_t len,
 		   char *err, size_t errlen)
 {
 	struct tx t = { .r = regs, .out = out, .slots = slots };
-	uint32_t *start = NULL, reject_at = 0, code_end;
+	uint32_t *start = NULL, reject_at = 0, short_at = 0, code_end;
 	bool *seen = NULL;
 	int ret;
 
@@ -372,6 +380,11 @@ int cbpf_translate(const struct np_cbpf_insn *prog, uint32_t len,
 		emit(&t, BPF_ALU64 | BPF_MOV | BPF_K, regs->ret, 0, 0, 0);
 		emit_jump(&t, BPF_JMP | BPF_JA, 0, 0, 0, TGT_END, 0);
 	}
+	if (t.shorts) {
+		short_at = t.n;
+		emit(&t, BPF_ALU64 | BPF_MOV | BPF_K, regs->ret, 0, 0, -1);	/* NP_PCAP_SHORT */
+		emit_jump(&t, BPF_JMP | BPF_JA, 0, 0, 0, TGT_END, 0);
+	}
 	code_end = t.n;
 	if (t.overflow) {
 		ret = fail(err, errlen, -E2BIG, "the filter needs more than %u eBPF instructions "
@@ -384,7 +397,7 @@ int cbpf_translate(const struct np_cbpf_insn *prog, uint32_t len,
 	for (uint32_t i = 0; i < t.nfix; i++) {
 		const struct fixup *f = &t.fix[i];
 		uint32_t to = f->kind == TGT_PC ? start[f->pc] : f->kind == TGT_REJECT ? reject_at :
-			      f->kind == TGT_PAD ? code_end : slots;
+			      f->kind == TGT_SHORT ? short_at : f->kind == TGT_PAD ? code_end : slots;
 
 		out[f->at].off = (int16_t)(to - f->at - 1);
 	}

@@ -379,6 +379,7 @@ static int run(void *opts)
 		goto cleanup;
 	if (o->summary)
 		print_summary(&d, loop.reported.reported, true);
+	pkt_say_filter_short("drop", bpf_map__fd(d.skel->maps.np_filter_short));
 	np_info("drop: %llu drops seen, %llu matched the filters, %llu lost in the ring buffer, "
 		"%llu missed (probe nested)",
 		(unsigned long long)np_percpu_sum(bpf_map__fd(d.skel->maps.stats), NP_DROP_STAT_SEEN),

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <string.h>
 #include <time.h>
+#include "lib/bpf_util.h"
 #include "lib/proto.h"
 #include "lib/util.h"
 #include "pktpath/pkt_format.h"
@@ -100,6 +101,16 @@ static const char *pkt_ifname(const struct np_skb_meta *m, char *buf)
 	if (m->ifindex && m->netns == own_netns && if_indextoname(m->ifindex, buf))
 		return buf;
 	return NULL;
+}
+
+void pkt_say_filter_short(const char *what, int map_fd)
+{
+	uint64_t n = np_percpu_sum(map_fd, 0);
+
+	if (n)
+		np_err("%s: %llu packets not matched because the filter needs bytes past the "
+		       "%d read from their linear data (payload in paged fragments)", what,
+		       (unsigned long long)n, NP_PKT_MAX);
 }
 
 void pkt_text_header(FILE *out, bool probe, const char *details)

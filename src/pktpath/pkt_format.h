@@ -32,6 +32,11 @@ const char *pkt_time_str(double t, char *buf, size_t size);
  * (the process at the end), in text "time cpu netns dev [probe] proto
  * src > dst len" without newline (@probe only with @probe_in_text).
  */
+/*
+ * One line when the pcap filter could not decide on some packets because it
+ * needed bytes past those read (np_filter_short, @map_fd): not matched, counted.
+ */
+void pkt_say_filter_short(const char *what, int map_fd);
 /* The text form's header row: what the fields of every event line are (@probe: a column). */
 void pkt_text_header(FILE *out, bool probe, const char *details);
 void pkt_meta(struct emitter *em, const struct np_skb_meta *m, const char *probe,

@@ -676,6 +676,7 @@ static int run(void *opts)
 
 	if ((err = pkt_loop_run(&loop)))
 		goto cleanup;
+	pkt_say_filter_short("trace", bpf_map__fd(t.skel->maps.np_filter_short));
 	np_info("trace: %llu events matched, %llu lost in the ring buffer, %llu missed "
 		"(probe nested)",
 		(unsigned long long)np_percpu_sum(bpf_map__fd(t.skel->maps.stats),

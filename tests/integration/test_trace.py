@@ -518,3 +518,54 @@ def test_unavailable_kfuncs_said_in_one_line():
         check_eq(len(notes), 1, f"one line about kernel functions: {err!r}")
         check(re.match(r"netoproc: trace: 13 of 13 kernel-function probes of this level "
                        r"unavailable \(.+\); -v lists them$", notes[0]), notes[0])
+
+
+BULK_A = """
+import socket, sys
+c = socket.create_connection((sys.argv[1], 5001), timeout=5)
+c.sendall(b"A" + b"x" * 4999)
+c.close()
+"""
+
+SINK = """
+import socket
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("0.0.0.0", 5001))
+s.listen(1)
+print("ready", flush=True)
+c, _ = s.accept()
+n = 0
+while True:
+    d = c.recv(65536)
+    if not d:
+        break
+    n += len(d)
+print(n, flush=True)
+"""
+
+
+def test_filter_on_paged_payload_is_counted():
+    """A filter on TCP payload (`tcp[((tcp[12:1] & 0xf0) >> 2):1] == 0x41`, tcpdump's
+    way of asking for data starting with "A") meets a 5000-byte segment whose data is in
+    paged fragments, past the bytes read: netoproc cannot decide, so the packet is not
+    matched, and it says how many such packets there were instead of staying silent."""
+    expr = f"tcp and src host {A_IP} and tcp[((tcp[12:1] & 0xf0) >> 2):1] == 0x41"
+    with bridged() as (names, devs, inode):
+        a, br, b = names
+        sink = Proc(["ip", "netns", "exec", b, "python3", "-c", SINK])
+        p = Proc([NETOPROC, "trace", "-v", "--probes", "basic", "--format", "json",
+                  "--netns", str(inode[a]), expr])
+        with started(sink, p):
+            check_eq(sink.p.stdout.readline().strip(), "ready", "sink")
+            wait_attached(p)
+            rc, out, err = run(["ip", "netns", "exec", a, "python3", "-c", BULK_A, B_IP])
+            check_eq(rc, 0, f"client ({err.strip()[-200:]})")
+            check_eq(sink.p.stdout.readline().strip(), "5000", "bytes the sink received")
+            ev, err = stop_trace(p)
+    m = re.search(r"trace: (\d+) packets not matched because the filter needs bytes past the "
+                  r"256 read from their linear data", err)
+    check(m, f"no count of undecided packets: {err.strip()[-400:]}")
+    # Each probe point that met the data segment (queue, start_xmit, xmit) counts it.
+    check(int(m.group(1)) >= 1 and not any(e["len"] > 1000 for e in ev),
+          f"{m.group(1)} counted; matched: {[(e['probe'], e['len']) for e in ev]}")
