@@ -26,7 +26,12 @@
 #define LISTEN_DEFAULT	"127.0.0.1:9465"
 #define MAX_SERIES_DEFAULT 5000
 #define SERIES_TTL_DEFAULT 300.0
-#define PRUNE_IDLE	60.0	/* as the monitor's live view: the model forgets the idle */
+/*
+ * The model forgets idle processes with no socket left after this (the live
+ * view's 60 s), or sooner with a shorter --series-ttl: a series cannot expire
+ * while a process in the model still feeds it.
+ */
+#define PRUNE_IDLE	60.0
 #define POLL_SLICE	0.1	/* seconds: capture's own housekeeping (AF_PACKET refresh) */
 #define CAP_FDS_MAX	4
 
@@ -323,7 +328,7 @@ static int fold(struct exporter *x, struct dns_tracker *dns, double now)
 	if ((err = ex_store_fold(&x->store, x->m, now)))
 		return err;
 	model_reset_interval(x->m);
-	model_prune(x->m, now, PRUNE_IDLE);
+	model_prune(x->m, now, x->o->ttl < PRUNE_IDLE ? x->o->ttl : PRUNE_IDLE);
 	return 0;
 }
 
