@@ -35,13 +35,13 @@ def free_port():
 
 
 @contextlib.contextmanager
-def exporter(cgroup, extra=()):
+def exporter(cgroup, extra=(), prefix=()):
     """netoproc export --cgroup on a free loopback port, eBPF forced; yields its
     address once it serves. Stopped with SIGINT (must exit 0) and killed by PID
-    on any failure."""
+    on any failure. prefix: a command that execs netoproc (setpriv)."""
     port = free_port()
     addr = f"127.0.0.1:{port}"
-    p = Proc([NETOPROC, "export", "--capture-mode", "ebpf", "--cgroup", cgroup,
+    p = Proc(list(prefix) + [NETOPROC, "export", "--capture-mode", "ebpf", "--cgroup", cgroup,
               "--listen", addr, "-v"] + list(extra))
     try:
         said = wait_attached(p)
@@ -458,3 +458,24 @@ def test_bad_options_and_port_in_use():
         s.listen()
         bad(["export", "--listen", f"127.0.0.1:{s.getsockname()[1]}"],
             needle="Address already in use")
+
+
+def test_unit_capabilities_suffice():
+    """With only the capabilities netoproc-export.service grants (ambient, as user
+    nobody, no new privileges, the bounding set cut to them), eBPF capture attaches
+    and counts a workload exactly."""
+    from npt import ROOT
+    with open(os.path.join(ROOT, "support", "netoproc-export.service.in")) as f:
+        unit = f.read()
+    caps = re.search(r"\nAmbientCapabilities=(.*)\n", unit).group(1).split()
+    check_eq(re.search(r"\nCapabilityBoundingSet=(.*)\n", unit).group(1).split(), caps,
+             "bounding set = ambient set")
+    names = ",".join("+" + c[len("CAP_"):].lower() for c in caps)
+    prefix = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--no-new-privs",
+              f"--inh-caps=-all,{names}", f"--ambient-caps=-all,{names}",
+              f"--bounding-set=-all,{names}", "--"]
+    with test_cgroup("export-caps") as cg, exporter(cg, prefix=prefix) as addr:
+        udp_traffic(cg)
+        s = wait_value(addr, "netoproc_tx_bytes_total", SENT_IP, process="np_workload")
+        check_eq(value(s, "netoproc_build_info", capture_mode="ebpf"), 1, "eBPF")
+        check_eq(value(s, "netoproc_lost_events_total"), 0, "lost")
