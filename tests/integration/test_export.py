@@ -161,10 +161,11 @@ def prometheus(target):
         shutil.rmtree(d, ignore_errors=True)
 
 
-def promql(api, query):
-    """An instant query's result vector: [(labels, value)]."""
+def promql(api, query, at=None):
+    """An instant query's result vector (at Unix time `at`, else now): [(labels, value)]."""
     from urllib.parse import quote
-    status, _, body = get(api, "/api/v1/query?query=" + quote(query))
+    status, _, body = get(api, "/api/v1/query?query=" + quote(query) +
+                          (f"&time={at:.3f}" if at else ""))
     check_eq(status, 200, f"query {query}: {body[:300]}")
     r = json.loads(body)
     check_eq(r["status"], "success", f"query {query}")
@@ -192,9 +193,18 @@ def test_prometheus_scrape_agrees_with_workload():
         sel = '{job="netoproc",process="np_workload"}'
         wait_promql(api, f"netoproc_tx_bytes_total{sel}", float(SENT_IP))
         wait_promql(api, f"netoproc_tx_packets_total{sel}", float(COUNT))
+        time.sleep(1.5)	# a scrape or two of the first value
+        t1 = time.time()
         # A second process of the same name, after the first exited: the same series.
         udp_traffic(cg, senders=1)
         wait_promql(api, f"netoproc_tx_bytes_total{sel}", float(2 * SENT_IP))
+        time.sleep(1.5)
+        # The increase over the window [t1, now] exactly: the last value minus the one
+        # at t1 (increase() itself extrapolates to the window's edges).
+        t2 = time.time()
+        window = promql(api, f"netoproc_tx_bytes_total{sel} - netoproc_tx_bytes_total{sel} "
+                        f"offset {int((t2 - t1) * 1000)}ms", at=t2)
+        check_eq([v for _, v in window], [float(SENT_IP)], "increase over the second window")
         wait_promql(api, f"netoproc_rx_bytes_total{sel}", float(2 * SENT_IP))
         wait_promql(api, f"resets(netoproc_tx_bytes_total{sel}[5m])", 0.0)
         rate = promql(api, f"rate(netoproc_tx_bytes_total{sel}[1m])")
@@ -207,8 +217,9 @@ def test_prometheus_scrape_agrees_with_workload():
         check_eq([m["type"] for m in meta], ["info"], "netoproc_build's type as Prometheus saw it")
         targets = json.loads(get(api, "/api/v1/targets")[2])["data"]["activeTargets"]
         check_eq([(t["health"], t["lastError"]) for t in targets], [("up", "")], "target")
-        print(f"    PromQL tx bytes {2 * SENT_IP} = 2 x {COUNT} x ({SIZE} + 28); "
-              f"rate {rate[0][1]:.0f} B/s, increase[1m] {inc[0][1]:.0f}")
+        print(f"    PromQL tx bytes {2 * SENT_IP} = 2 x {COUNT} x ({SIZE} + 28); second "
+              f"sender's window {SENT_IP}; rate {rate[0][1]:.0f} B/s, "
+              f"increase[1m] {inc[0][1]:.0f}")
 
 
 def test_exposition_formats():
