@@ -14,6 +14,7 @@
 #include <string.h>
 #include "dns/dns_cmd.h"
 #include "dns/dns_track.h"
+#include "export/drops.h"
 #include "export/export_cmd.h"
 #include "export/http.h"
 #include "export/metrics.h"
@@ -44,6 +45,7 @@ struct export_opts {
 	bool no_dns;
 	struct payload_sink dns;
 	double dns_timeout;
+	bool drops;
 };
 
 struct exporter {
@@ -53,6 +55,8 @@ struct exporter {
 	struct ex_store store;
 	struct htab cg_cache;	/* cgroup id -> path */
 	struct http_server http;
+	struct ex_drops drops;
+	bool drops_on;
 };
 
 static void usage(FILE *out)
@@ -77,6 +81,7 @@ static void usage(FILE *out)
 	      "  --no-dns               no DNS metrics (no DNS read at all)\n"
 	      "  --dns-port PORT        DNS is also on PORT (repeatable; 53 always)\n"
 	      "  --dns-timeout SECS     a query unanswered this long is rcode=\"timeout\" (5)\n"
+	      "  --drops                also every packet drop, by reason and location\n"
 	      "  -v, --verbose          say what is attached and why\n"
 	      "  -h, --help\n"
 	      "\n"
@@ -87,7 +92,7 @@ static void usage(FILE *out)
 enum {
 	OPT_LISTEN = 256, OPT_LABELS, OPT_MAX_SERIES, OPT_SERIES_TTL, OPT_INTERVAL,
 	OPT_CAPTURE_MODE, OPT_ATTACH, OPT_INTERFACE, OPT_CGROUP, OPT_CAPTURE_BUFFER,
-	OPT_NO_DNS, OPT_DNS_PORT, OPT_DNS_TIMEOUT,
+	OPT_NO_DNS, OPT_DNS_PORT, OPT_DNS_TIMEOUT, OPT_DROPS,
 };
 
 static const struct option long_opts[] = {
@@ -104,6 +109,7 @@ static const struct option long_opts[] = {
 	{ "no-dns", no_argument, NULL, OPT_NO_DNS },
 	{ "dns-port", required_argument, NULL, OPT_DNS_PORT },
 	{ "dns-timeout", required_argument, NULL, OPT_DNS_TIMEOUT },
+	{ "drops", no_argument, NULL, OPT_DROPS },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ 0 },
@@ -215,6 +221,9 @@ static int parse_opts(int argc, char **argv, struct export_opts *o)
 			if (parse_seconds_opt(optarg, "dns-timeout", &o->dns_timeout))
 				return -EINVAL;
 			break;
+		case OPT_DROPS:
+			o->drops = true;
+			break;
 		case 'v':
 			np_verbose = true;
 			break;
@@ -297,7 +306,7 @@ static void handle(void *ctx, const struct http_request *req, struct http_respon
 		bool om = http_wants_openmetrics(req->accept);
 		struct ex_info info = {
 			.mode = x->cap->mode, .attach = x->cap->attach,
-			.lost = x->m->lost_records,
+			.lost = x->m->lost_records, .drops = x->drops_on ? &x->drops : NULL,
 		};
 
 		if (ex_metrics_render(&x->store, &info, om, started, &r->body, &r->len))
@@ -334,7 +343,7 @@ static int fold(struct exporter *x, struct dns_tracker *dns, double now)
 
 static int serve(struct exporter *x, struct dns_tracker *dns)
 {
-	struct pollfd pfd[CAP_FDS_MAX + 1 + HTTP_CONNS_MAX];
+	struct pollfd pfd[CAP_FDS_MAX + 1 + 1 + HTTP_CONNS_MAX];
 	double next_fold = now_monotonic() + x->o->interval;
 	int err = 0;
 
@@ -351,6 +360,8 @@ static int serve(struct exporter *x, struct dns_tracker *dns)
 		}
 		if (x->cap->pollfds)
 			ncap = x->cap->pollfds(x->cap, pfd, CAP_FDS_MAX);
+		if (x->drops_on)
+			pfd[ncap++] = (struct pollfd){ .fd = ex_drops_fd(&x->drops), .events = POLLIN };
 		n = ncap + http_pollfds(&x->http, pfd + ncap, 1 + HTTP_CONNS_MAX);
 		until = http_next_deadline(&x->http, next_fold);
 		if (until > now + POLL_SLICE)
@@ -363,6 +374,8 @@ static int serve(struct exporter *x, struct dns_tracker *dns)
 		/* Drain the capture first: it must never fall behind the HTTP side. */
 		if ((err = x->cap->wait(x->cap, x->m, 0)))
 			break;
+		if (x->drops_on)
+			ex_drops_consume(&x->drops);
 		enrich(x);
 		http_service(&x->http, pfd + ncap, now_monotonic());
 	}
@@ -412,11 +425,19 @@ int cmd_export(int argc, char **argv)
 		capture_say_degraded(&cap);
 	if (dnsp && cap.payload_missing)
 		np_err("no DNS metrics in this capture mode: %s", cap.payload_missing);
+	if (o.drops) {
+		if ((err = ex_drops_open(&x.drops, o.max_series))) {
+			cap.close(&cap);
+			err = NP_EXIT_USAGE;
+			goto out_dns;
+		}
+		x.drops_on = true;
+	}
 	if (model_init(&m)) {
 		cap.close(&cap);
 		np_err("out of memory");
 		err = NP_EXIT_FATAL;
-		goto out_dns;
+		goto out_drops;
 	}
 	np_info("serving metrics on http://%s/metrics", o.listen);
 	np_catch_stop_signals();
@@ -428,6 +449,9 @@ int cmd_export(int argc, char **argv)
 		(unsigned long long)x.http.n.timed_out, (unsigned long long)x.http.n.refused);
 	cap.close(&cap);
 	model_free(&m);
+out_drops:
+	if (x.drops_on)
+		ex_drops_close(&x.drops);
 out_dns:
 	if (dnsp)
 		dns_track_free(dnsp);

@@ -156,6 +156,24 @@ static void dns_families(FILE *f, bool om, const struct ex_store *s)
 		s->dns_count, s->dns_sum, s->dns_count);
 }
 
+static void drops_family(FILE *f, bool om, const struct ex_drops *d)
+{
+	size_t i = 0;
+	void *v;
+
+	family(f, om, "netoproc_drops_total", "counter",
+	       "Packets the kernel dropped, by drop reason and the function that freed them.");
+	while (htab_next(&d->counts, &i, NULL, &v)) {
+		const struct ex_drop_count *c = v;
+
+		fputs("netoproc_drops_total{reason=\"", f);
+		ex_label_value(f, c->key.reason);
+		fputs("\",location=\"", f);
+		ex_label_value(f, c->key.location);
+		fprintf(f, "\"} %" PRIu64 "\n", c->n);
+	}
+}
+
 int ex_metrics_render(const struct ex_store *s, const struct ex_info *info, bool om,
 		      double started, char **out, size_t *len)
 {
@@ -178,12 +196,19 @@ int ex_metrics_render(const struct ex_store *s, const struct ex_info *info, bool
 	fprintf(f, "netoproc_unattributed_bytes_total{direction=\"rx\"} %" PRIu64 "\n"
 		   "netoproc_unattributed_bytes_total{direction=\"tx\"} %" PRIu64 "\n",
 		s->unattributed_rx, s->unattributed_tx);
+	if (info->drops)
+		drops_family(f, om, info->drops);
 	family(f, om, "netoproc_lost_events_total", "counter",
-	       "Socket records (eBPF) or packets (AF_PACKET) the capture could not deliver.");
-	fprintf(f, "netoproc_lost_events_total %" PRIu64 "\n", info->lost);
+	       "Events the kernel could not hand over: socket records (eBPF) or packets "
+	       "(AF_PACKET) of the capture, drops of --drops.");
+	fprintf(f, "netoproc_lost_events_total{source=\"capture\"} %" PRIu64 "\n", info->lost);
+	if (info->drops)
+		fprintf(f, "netoproc_lost_events_total{source=\"drops\"} %" PRIu64 "\n",
+			ex_drops_lost(info->drops));
 	family(f, om, "netoproc_series_dropped_total", "counter",
-	       "New series refused by --max-series; their traffic went to process=\"other\".");
-	fprintf(f, "netoproc_series_dropped_total %" PRIu64 "\n", s->dropped);
+	       "New series refused by --max-series; their counts went to an \"other\" series.");
+	fprintf(f, "netoproc_series_dropped_total %" PRIu64 "\n",
+		s->dropped + (info->drops ? info->drops->dropped : 0));
 	family(f, om, "netoproc_series", "gauge", "Traffic series exported now.");
 	fprintf(f, "netoproc_series %zu\n", s->series.count);
 	family(f, om, "netoproc_build_info", "info", "This netoproc and its capture.");
