@@ -161,15 +161,20 @@ static void respond(struct http_server *s, struct http_conn *c, struct http_resp
 		s->n.bad++;
 }
 
-static bool is_token_upper(const char *p, size_t n)
+/* A method is a token (RFC 9110); which ones we serve is decided later (405). */
+static bool is_token(const char *p, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		if (p[i] < 'A' || p[i] > 'Z')
+		if (!((p[i] >= 'A' && p[i] <= 'Z') || (p[i] >= 'a' && p[i] <= 'z') ||
+		      p[i] == '-' || p[i] == '_'))
 			return false;
 	return n > 0;
 }
 
-/* Header @name's value in the header block @h (lines already NUL-split), or NULL. */
+/*
+ * The request line and headers in @buf (NUL-terminated after the blank line)
+ * into @req, pointing into @buf. 0, or -1 with the response status in *status.
+ */
 static int parse_request(char *buf, struct http_request *req, int *status)
 {
 	char *line = buf, *next, *sp1, *sp2, *q;
@@ -189,9 +194,9 @@ static int parse_request(char *buf, struct http_request *req, int *status)
 	if (!sp2 || strchr(sp2 + 1, ' '))
 		return -1;
 	*sp1 = *sp2 = '\0';
-	if (!is_token_upper(line, sp1 - line))
+	if (!is_token(line, sp1 - line))
 		return -1;
-	if (strncmp(sp2 + 1, "HTTP/", 5)) 
+	if (strncmp(sp2 + 1, "HTTP/", 5))
 		return -1;
 	if (strcmp(sp2 + 1, "HTTP/1.1") && strcmp(sp2 + 1, "HTTP/1.0")) {
 		*status = 505;

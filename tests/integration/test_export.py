@@ -333,7 +333,8 @@ def test_slow_clients_and_garbage():
             (b"GET /metrics HTTP/9.9\r\n\r\n", b"HTTP/1.1 505"),
             (b"GET /metrics\r\n\r\n", b"HTTP/1.1 400"),
             (b"GET  /metrics HTTP/1.1\r\n\r\n", b"HTTP/1.1 400"),
-            (b"get /metrics HTTP/1.1\r\n\r\n", b"HTTP/1.1 400"),
+            (b"get /metrics HTTP/1.1\r\n\r\n", b"HTTP/1.1 405"),	# methods are case-sensitive
+            (b"G{T /metrics HTTP/1.1\r\n\r\n", b"HTTP/1.1 400"),
             (b"GET metrics HTTP/1.1\r\n\r\n", b"HTTP/1.1 400"),
             (b"GET /metrics HTTP/1.1\r\nno colon here\r\n\r\n", b"HTTP/1.1 400"),
             (b"GET /metrics HTTP/1.1\r\n folded: x\r\n\r\n", b"HTTP/1.1 400"),
@@ -346,6 +347,23 @@ def test_slow_clients_and_garbage():
         for req, want in garbage:
             got = raw(addr, req)
             check(got.startswith(want), f"{req[:40]!r}: got {got[:60]!r}, expected {want!r}")
+        # Random bytes, and random mutations of a good request: an error status each
+        # (a mutation may still be a request that is served or not found).
+        import random
+        rnd = random.Random(13)
+        good = b"GET /metrics HTTP/1.1\r\nHost: x\r\nAccept: */*\r\n\r\n"
+        for i in range(200):
+            if i % 2:
+                req = bytes(rnd.randrange(256) for _ in range(rnd.randrange(1, 3000)))
+                req += b"\r\n\r\n"
+            else:
+                req = bytearray(good)
+                for _ in range(rnd.randrange(1, 6)):
+                    req[rnd.randrange(len(req) - 4)] = rnd.randrange(256)
+                req = bytes(req)
+            got = raw(addr, req)
+            check(re.match(rb"HTTP/1\.1 (200|404|405|400|431|505) ", got),
+                  f"{req[:60]!r}: got {got[:60]!r}")
         slow = []
         stop = threading.Event()
         try:
