@@ -281,6 +281,41 @@ def test_series_ttl_and_monotonic_across_exits():
         wait_value(addr, "netoproc_tx_bytes_total", SENT_IP, process="np_workload")
 
 
+def test_unit_label():
+    """A process in a cgroup named like a systemd service is labelled with it; the
+    innermost .service or .scope wins."""
+    with test_cgroup("export-unit") as cg:
+        svc = os.path.join(cg, "np-export-test.service")
+        scope = os.path.join(svc, "inner.slice", "np-run-1.scope")
+        made = []
+        try:
+            for d in (svc, os.path.dirname(scope), scope):
+                os.mkdir(d)
+                made.append(d)
+            with exporter(cg, ["--labels", "process,unit"]) as addr:
+                sink = Proc([WORKLOAD, "udp-sink", "--count", str(2 * COUNT)], cgroup=svc)
+                with started(sink):
+                    port = ready(sink)["port"]
+                    for where in (svc, scope):
+                        finish(Proc([WORKLOAD, "udp-send", "--port", str(port), "--count",
+                                     str(COUNT), "--size", str(SIZE)], cgroup=where))
+                    finish(sink)
+                s = wait_value(addr, "netoproc_tx_bytes_total", SENT_IP, process="np_workload",
+                               unit="np-run-1.scope")
+                check_eq(value(s, "netoproc_tx_bytes_total", process="np_workload",
+                               unit="np-export-test.service"), SENT_IP, "service's sender")
+                check_eq(value(s, "netoproc_rx_bytes_total", process="np_workload",
+                               unit="np-export-test.service"), 2 * SENT_IP, "service's sink")
+        finally:
+            for d in reversed(made):
+                for _ in range(50):
+                    try:
+                        os.rmdir(d)
+                        break
+                    except OSError:
+                        time.sleep(0.05)
+
+
 def test_max_series_other():
     """--labels process,pid --max-series 3: the sink and the first two senders get
     series of their own; the next two senders' bytes go to process="other", counted
