@@ -517,7 +517,7 @@ def test_drops():
     sender = ("import socket\ns = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
               f"for i in range({n}): s.sendto(b'x', ('127.0.0.1', 9))\n")
     with test_cgroup("export-drops") as cg, exporter(cg, ["--drops"]) as addr, \
-            netns("npdrop") as (ns,):
+            netns("npexport") as (ns,):
         labels = {"reason": "NO_SOCKET", "location": "__udp4_lib_rcv"}
         before = value(samples(get(addr)[2]), "netoproc_drops_total", **labels) or 0
         r = subprocess.run(in_ns(ns) + ["python3", "-c", sender], capture_output=True, text=True,
@@ -530,8 +530,9 @@ def test_drops():
             if got >= n or time.time() > deadline:
                 break
             time.sleep(0.2)
-        # Other drops of the same kind elsewhere on this machine would add to it.
-        check(n <= got <= n + 5, f"NO_SOCKET drops in __udp4_lib_rcv: {got}, sent {n}")
+        # Drops are counted machine-wide: another test sending to a closed port at the
+        # same moment (test_drop does) adds to it, so only the lower bound is certain.
+        check(got >= n, f"NO_SOCKET drops in __udp4_lib_rcv: {got}, sent {n}")
         check_eq(value(s, "netoproc_lost_events_total", source="drops"), 0, "drops lost")
         r = subprocess.run(["promtool", "check", "metrics"], input=get(addr)[2],
                            capture_output=True, text=True)
