@@ -45,6 +45,8 @@ static void usage(FILE *out)
 	      "       netoproc probe [--format text|json]\n"
 	      "       netoproc trace [OPTIONS] [EXPRESSION]   packets along their path\n"
 	      "       netoproc drop [OPTIONS] [EXPRESSION]    every packet drop, with its reason\n"
+	      "       netoproc dns [OPTIONS]                  every DNS query, with who asked\n"
+	      "       netoproc export [OPTIONS]               Prometheus metrics over HTTP\n"
 	      "\n"
 	      "Per-process network traffic: attributed in the kernel with eBPF, or from\n"
 	      "AF_PACKET capture and the socket table where eBPF cannot run.\n"
