@@ -48,7 +48,7 @@ WL_SRCS   := $(wildcard tests/workloads/*.c)
 WL_BINS   := $(patsubst tests/workloads/%.c,$(OUTPUT)/workloads/%,$(WL_SRCS))
 
 .DELETE_ON_ERROR:
-.PHONY: all clean test unit integration bench deps install kernel-matrix
+.PHONY: all clean test unit integration bench deps install uninstall kernel-matrix
 
 all: $(OUTPUT)/netoproc
 
@@ -114,8 +114,12 @@ kernel-matrix:
 bench: $(OUTPUT)/netoproc $(WL_BINS)
 	$(Q)bench/run.sh
 
+# PREFIX, DESTDIR (and MANDIR, BASHCOMPDIR, ZSHCOMPDIR, UNITDIR): see scripts/install.sh.
 install: $(OUTPUT)/netoproc
 	$(Q)scripts/install.sh $(OUTPUT)/netoproc
+
+uninstall:
+	$(Q)scripts/uninstall.sh
 
 clean:
 	$(Q)rm -rf $(OUTPUT)

@@ -8,6 +8,10 @@ packages=(
 	make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libpcap-dev pkg-config
 	# tests and benchmark
 	python3 iproute2 iperf3 nftables libcap2-bin util-linux procps
+	# the exporter's tests: a real Prometheus and promtool; systemd-analyze for the unit
+	prometheus systemd
+	# completion tests: bash-completion's helpers, zsh to parse _netoproc
+	bash-completion zsh
 	# DNS and TLS peers of the DNS tests; libFuzzer for the parsers' fuzzing
 	dnsmasq-base bind9-dnsutils openssl libclang-rt-14-dev
 	# the terminal UI and its tests

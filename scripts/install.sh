@@ -1,10 +1,16 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-only
 # Install netoproc with the file capabilities of its permission model, so that
-# it runs without root (`make install` calls this with the built binary).
+# it runs without root, and with it the man pages, bash and zsh completion and
+# the exporter's systemd unit (`make install` calls this with the built binary;
+# scripts/uninstall.sh removes the same files).
 #
 #   scripts/install.sh BINARY
-#   PREFIX=/usr/local   where bin/netoproc goes
+#   PREFIX=/usr/local   where bin/netoproc goes, and share/man/man8/netoproc*.8,
+#                       share/bash-completion/completions/netoproc,
+#                       share/zsh/site-functions/_netoproc,
+#                       lib/systemd/system/netoproc-export.service
+#   MANDIR, BASHCOMPDIR, ZSHCOMPDIR, UNITDIR   override those directories
 #   DESTDIR=            staging root (packages); capabilities are still set
 #   NETOPROC_GROUP=     if set, only this group may run it (mode 0750)
 #   NETOPROC_PROC_CAPS=1  also CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH: in AF_PACKET
@@ -56,3 +62,19 @@ setcap "$caps+ep" "$tmp" || die "setcap $caps+ep failed (filesystem without xatt
 mv -f "$tmp" "$dest"
 trap - EXIT
 echo "installed $dest ($mode root:$group) with $caps"
+
+# The rest, from the source tree this script is in.
+src=$(cd "$(dirname "$0")/.." && pwd)
+. "$src/scripts/install-dirs.sh"
+install -d "$mandir" "$bashcompdir" "$zshcompdir" "$unitdir"
+for page in "$src"/docs/*.8; do
+	install -m 0644 "$page" "$mandir/"
+done
+install -m 0644 "$src/completion/netoproc.bash" "$bashcompdir/netoproc"
+install -m 0644 "$src/completion/_netoproc" "$zshcompdir/_netoproc"
+# The unit runs the binary where it is installed, not where it is staged.
+sed "s|@BINDIR@|$prefix/bin|g" "$src/support/netoproc-export.service.in" \
+	>"$unitdir/netoproc-export.service"
+chmod 0644 "$unitdir/netoproc-export.service"
+echo "installed man pages in $mandir, completion in $bashcompdir and $zshcompdir," \
+     "netoproc-export.service in $unitdir"

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "dns/dns_cmd.h"
+#include "export/export_cmd.h"
 #include "monitor/monitor.h"
 #include "monitor/probe_cmd.h"
 #include "pktpath/drop.h"
@@ -19,6 +20,7 @@ static const struct cmd cmds[] = {
 	{ "drop", cmd_drop },
 	{ "trace", cmd_trace },
 	{ "dns", cmd_dns },
+	{ "export", cmd_export },
 };
 
 int main(int argc, char **argv)

@@ -45,6 +45,8 @@ static void usage(FILE *out)
 	      "       netoproc probe [--format text|json]\n"
 	      "       netoproc trace [OPTIONS] [EXPRESSION]   packets along their path\n"
 	      "       netoproc drop [OPTIONS] [EXPRESSION]    every packet drop, with its reason\n"
+	      "       netoproc dns [OPTIONS]                  every DNS query, with who asked\n"
+	      "       netoproc export [OPTIONS]               Prometheus metrics over HTTP\n"
 	      "\n"
 	      "Per-process network traffic: attributed in the kernel with eBPF, or from\n"
 	      "AF_PACKET capture and the socket table where eBPF cannot run.\n"
@@ -114,8 +116,7 @@ static const struct option long_opts[] = {
 	{ 0 },
 };
 
-/* --cgroup takes a path under the cgroup2 mount, absolute or relative to it. */
-static int resolve_cgroup(const char *arg, char *out, size_t size)
+int monitor_resolve_cgroup(const char *arg, char *out, size_t size)
 {
 	char root[256];
 	struct stat st;
@@ -206,7 +207,7 @@ int parse_monitor_opts(int argc, char **argv, struct monitor_opts *o)
 			o->view.hide_idle = true;
 			break;
 		case OPT_CGROUP:
-			if ((err = resolve_cgroup(optarg, cgroup_buf, sizeof(cgroup_buf))))
+			if ((err = monitor_resolve_cgroup(optarg, cgroup_buf, sizeof(cgroup_buf))))
 				return err;
 			o->cap.cgroup_path = cgroup_buf;
 			break;

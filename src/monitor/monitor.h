@@ -23,6 +23,11 @@ struct monitor_opts {
 	bool bits;	/* --units bits: live-view rates in bits/s */
 };
 
+/*
+ * --cgroup: a path under the cgroup2 mount, absolute or relative to it, into
+ * @out as an absolute path. 0 or -ENOENT with the error printed.
+ */
+int monitor_resolve_cgroup(const char *arg, char *out, size_t size);
 int parse_monitor_opts(int argc, char **argv, struct monitor_opts *o);
 int cmd_monitor(int argc, char **argv);
 

@@ -266,9 +266,8 @@ static void print_summary(struct drop_ctx *d, uint64_t lost, bool final)
 	free(rows);
 }
 
-/* Open, configure and load with one of the two programs; attach it. */
-static int load_and_attach(struct drop_opts *o, int nargs, struct drop_bpf **out,
-			   const char **how)
+int drop_load_attach(const struct filter_opts *f, int nargs, struct drop_bpf **out,
+		     const char **how)
 {
 	static const char *const names[] = { "tp_btf/kfree_skb", "raw_tp/kfree_skb" };
 	int err = -ENOENT;
@@ -281,10 +280,10 @@ static int load_and_attach(struct drop_opts *o, int nargs, struct drop_bpf **out
 			np_err("drop: cannot open the BPF object: %s", strerror(-err));
 			return err;
 		}
-		skel->rodata->np_cfg = o->c.f.cfg;
+		skel->rodata->np_cfg = f->cfg;
 		skel->rodata->kfree_nargs = nargs >= 3 ? nargs : 3;
 		np_autoload_kind(skel->obj, i == 0 ? "tp_btf/" : "raw_tp/");
-		err = filter_apply(&o->c.f, skel->obj, "drop");
+		err = filter_apply(f, skel->obj, "drop");
 		if (err) {
 			drop_bpf__destroy(skel);
 			return err;
@@ -367,7 +366,7 @@ static int run(void *opts)
 	}
 
 	libbpf_set_print(np_libbpf_print);
-	err = load_and_attach(o, nargs, &d.skel, &how);
+	err = drop_load_attach(&o->c.f, nargs, &d.skel, &how);
 	if (err || (err = pkt_loop_open(&loop, bpf_map__fd(d.skel->maps.events), on_event, &d)))
 		goto cleanup;
 	np_info("drop: capture attached: %s%s%s", how, o->c.f.expr ? ", filter: " : "",

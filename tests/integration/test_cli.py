@@ -180,3 +180,33 @@ def test_dns_bad_input():
     opts = sorted(set(re.findall(r"--[a-z][a-z-]+", out)) - {"--help"})
     check(len(opts) >= 10, f"options found in dns --help: {opts}")
     check_eq([o for o in opts if o not in section], [], "dns options missing from OPTIONS")
+
+
+def test_every_man_page_covers_every_option():
+    """For every subcommand, each option its --help lists is described in the OPTIONS
+    section of its man page (not merely in the synopsis); every page has EXAMPLES,
+    and the monitor's page its KEYS."""
+    import os
+    import re
+    from npt import ROOT
+    pages = {"": "netoproc.8", "probe": "netoproc.8", "trace": "netoproc-trace.8",
+             "drop": "netoproc-drop.8", "dns": "netoproc-dns.8",
+             "export": "netoproc-export.8"}
+    missing = {}
+    for sub, page in pages.items():
+        _, out, _ = run([NETOPROC] + ([sub] if sub else []) + ["--help"])
+        with open(os.path.join(ROOT, "docs", page)) as f:
+            man = f.read().replace("\\-", "-")
+        start = man.index("\n.SH OPTIONS\n")
+        section = man[start:man.index("\n.SH ", start + 1)]
+        opts = sorted(set(re.findall(r"--[a-z][a-z-]+", out)))
+        check(opts, f"no options found in '{sub}' --help")
+        # An entry: a .B/.BR/.BI line naming the option as a whole word.
+        gone = [o for o in opts if not re.search(r"\n\.(B|BR|BI) [^\n]*(?<![\w-])" +
+                                                 re.escape(o) + r"(?![\w-])", section)]
+        if gone:
+            missing[sub or "monitor"] = gone
+        check("\n.SH EXAMPLES\n" in man, f"{page} has no EXAMPLES")
+    check_eq(missing, {}, "options not described in their page's OPTIONS")
+    with open(os.path.join(ROOT, "docs", "netoproc.8")) as f:
+        check("\n.SH KEYS\n" in f.read(), "netoproc.8 has no KEYS section")

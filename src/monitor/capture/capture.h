@@ -6,6 +6,7 @@
 #ifndef NETOPROC_CAPTURE_H
 #define NETOPROC_CAPTURE_H
 
+#include <poll.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "lib/degraded.h"
@@ -58,6 +59,13 @@ struct capture {
 	/* Bring m up to date with everything the kernel counted so far. */
 	int (*collect)(struct capture *c, struct np_model *m);
 	void (*close)(struct capture *c);
+	/*
+	 * The descriptors wait() sleeps on, for callers that poll them together
+	 * with their own (the exporter's sockets): up to @max into @out (events
+	 * set), returns how many. When one is ready, or at least every 100 ms,
+	 * the caller calls wait() with timeout 0.
+	 */
+	int (*pollfds)(struct capture *c, struct pollfd *out, int max);
 	/* Optional: the command line the kernel saw, for processes gone from /proc. */
 	int (*cmdline)(struct capture *c, uint32_t pid, uint64_t start_ns, char *buf, size_t size);
 	void *priv;

@@ -917,6 +917,7 @@ static int settle(struct afp *a, struct np_model *m, struct afp_sock *s, const v
 	return err;
 }
 
+/* keep in sync with afp_pollfds() */
 static int afp_wait(struct capture *c, struct np_model *m, int timeout_ms)
 {
 	struct afp *a = c->priv;
@@ -949,6 +950,22 @@ static int afp_wait(struct capture *c, struct np_model *m, int timeout_ms)
 		if (((struct afp_sock *)v)->gone && (err = settle(a, m, v, k, now)))
 			return err;
 	return 0;
+}
+
+/* What afp_wait() polls; keep in sync with it. */
+static int afp_pollfds(struct capture *c, struct pollfd *out, int max)
+{
+	struct afp *a = c->priv;
+
+	if (max < 3)
+		return 0;
+	out[0] = (struct pollfd){ .fd = a->fd, .events = POLLIN };
+	out[1] = (struct pollfd){ .fd = a->hint_fd[HINT_SYN], .events = POLLIN };
+	out[2] = (struct pollfd){
+		.fd = now_monotonic() >= a->hint_rest_until ? a->hint_fd[HINT_UDP] : -1,
+		.events = POLLIN,
+	};
+	return 3;
 }
 
 static int afp_collect(struct capture *c, struct np_model *m)
@@ -1175,6 +1192,7 @@ int afpacket_capture_open(struct capture *c, const struct capture_opts *o)
 	c->mode = "afpacket";
 	c->attach = "tpacket_v3";
 	c->wait = afp_wait;
+	c->pollfds = afp_pollfds;
 	c->collect = afp_collect;
 	c->close = afp_close;
 	if ((err = htab_init(&a->socks, sizeof(uint64_t))) ||

@@ -246,6 +246,18 @@ static int ebpf_wait(struct capture *c, struct np_model *m, int timeout_ms)
 	return n < 0 && n != -EINTR ? n : 0;
 }
 
+/* One epoll descriptor stands for every ring (libbpf's own): readable when any has data. */
+static int ebpf_pollfds(struct capture *c, struct pollfd *out, int max)
+{
+	struct ebpf_capture *ec = c->priv;
+
+	if (max < 1)
+		return 0;
+	out[0].fd = ec->rb ? ring_buffer__epoll_fd(ec->rb) : perf_buffer__epoll_fd(ec->pb);
+	out[0].events = POLLIN;
+	return 1;
+}
+
 static int ebpf_collect(struct capture *c, struct np_model *m)
 {
 	struct ebpf_capture *ec = c->priv;
@@ -548,6 +560,7 @@ int ebpf_capture_open(struct capture *c, const struct capture_opts *o)
 	c->priv = ec;
 	c->mode = "ebpf";
 	c->wait = ebpf_wait;
+	c->pollfds = ebpf_pollfds;
 	c->collect = ebpf_collect;
 	c->close = ebpf_close;
 	c->cmdline = ebpf_cmdline;

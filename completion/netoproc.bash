@@ -1,0 +1,69 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# bash completion for netoproc: subcommands, their options and the values of those
+# that take a fixed set. Keep in sync with each subcommand's --help (a test checks).
+
+_netoproc()
+{
+	local cur prev words cword
+	_init_completion || return
+
+	local sub="" i
+	for ((i = 1; i < cword; i++)); do
+		case ${words[i]} in
+		probe | trace | drop | dns | export) sub=${words[i]}; break ;;
+		-*) ;;
+		*) ;;
+		esac
+	done
+
+	case $prev in
+	--format)
+		case $sub in
+		"") COMPREPLY=($(compgen -W 'tsv json pretty' -- "$cur")) ;;
+		*) COMPREPLY=($(compgen -W 'text json' -- "$cur")) ;;
+		esac
+		return ;;
+	--capture-mode) COMPREPLY=($(compgen -W 'auto ebpf afpacket' -- "$cur")); return ;;
+	--attach) COMPREPLY=($(compgen -W 'auto tracepoint fentry kprobe' -- "$cur")); return ;;
+	--sort) COMPREPLY=($(compgen -W 'traffic pid name connections' -- "$cur")); return ;;
+	--units) COMPREPLY=($(compgen -W 'bytes bits' -- "$cur")); return ;;
+	--probes) COMPREPLY=($(compgen -W 'basic standard full all-skb' -- "$cur")); return ;;
+	--interface | --ifname) _available_interfaces; return ;;
+	--btf) _filedir; return ;;
+	--pid) _pids; return ;;
+	--labels)
+		local done_=${cur%,*} last=${cur##*,}
+		[[ $cur == *,* ]] && done_="$done_," || done_=""
+		COMPREPLY=($(compgen -P "$done_" -W 'process container pod unit pid' -- "$last"))
+		compopt -o nospace 2>/dev/null
+		return ;;
+	--duration | --interval | --count | --capture-buffer | --dns-port | --dns-timeout | \
+	--filter | --cgroup | --netns | --mark | --listen | --max-series | --series-ttl)
+		return ;;
+	esac
+
+	local opts
+	case $sub in
+	"")
+		opts='--duration --interval --format --capture-mode --attach --btf --interface
+		      --cgroup --pid --filter --sort --capture-buffer --no-dns --dns-port
+		      --dns-timeout --resolve --no-color --units --monitor --verbose --version
+		      --help'
+		if [[ $cur != -* ]]; then
+			COMPREPLY=($(compgen -W 'probe trace drop dns export' -- "$cur"))
+			return
+		fi ;;
+	probe) opts='--format --help' ;;
+	trace) opts='--probes --format --timeline --track --duration --count --netns --ifname
+		     --mark --pid --verbose --help' ;;
+	drop) opts='--format --summary --interval --duration --count --netns --ifname --mark
+		    --pid --verbose --help' ;;
+	dns) opts='--duration --format --summary --pid --filter --dns-port --dns-timeout
+		   --capture-mode --attach --interface --verbose --help' ;;
+	export) opts='--listen --labels --max-series --series-ttl --interval --capture-mode
+		      --attach --interface --cgroup --capture-buffer --no-dns --dns-port
+		      --dns-timeout --drops --verbose --help' ;;
+	esac
+	COMPREPLY=($(compgen -W "$opts" -- "$cur"))
+}
+complete -F _netoproc netoproc
