@@ -236,25 +236,22 @@ static __always_inline bool np_match_packet(struct np_skb_meta *m, struct np_pkt
 }
 
 /*
- * Does the header at the skb's network offset look like the IP header of a
- * packet @l3len bytes long? Where a probe point meets an skb whose headers
- * are not built yet (a TCP segment waiting in the write queue: network_header
- * still 0, at the buffer's head) or no longer there, the bytes there are
- * anything; decoding or filtering them would report garbage as a packet.
+ * Is there an IP header at the skb's network offset @nh? Where a probe point
+ * meets an skb whose headers are not built yet (a TCP segment waiting in the
+ * write queue, met at tcp_retransmit_skb), network_header is still 0 as
+ * allocated, the buffer's head: the bytes there are anything (stale memory
+ * once read as "0.0.0.0 > 2.6.0.0 len 65483"), and decoding or filtering
+ * them would report garbage as a packet. A real header always has headroom
+ * before it. Lengths are not checked: before __ip_local_out() sets it, an
+ * outgoing packet's tot_len is not yet its length.
  */
-static __always_inline bool np_l3_plausible(const __u8 *pkt, __u32 caplen, __u32 l3len)
+static __always_inline bool np_l3_plausible(const __u8 *pkt, __u32 caplen, __u32 nh)
 {
-	if (caplen >= 20 && (pkt[0] >> 4) == 4) {
-		__u32 ihl = (pkt[0] & 0xf) * 4, tot = (__u32)pkt[2] << 8 | pkt[3];
-
-		/* BIG TCP: an IPv4 packet over 64 KiB carries tot_len 0. */
-		if (!tot && l3len > 0xffff)
-			return ihl >= 20;
-		return ihl >= 20 && tot >= ihl && tot <= l3len;
-	}
-	if (caplen >= 40 && (pkt[0] >> 4) == 6)
-		return ((__u32)pkt[4] << 8 | pkt[5]) + 40 <= l3len;
-	return false;
+	if (!nh)
+		return false;
+	if (caplen >= 20 && (pkt[0] >> 4) == 4)
+		return (pkt[0] & 0xf) >= 5;
+	return caplen >= 40 && (pkt[0] >> 4) == 6;
 }
 
 /*
@@ -315,7 +312,7 @@ static __always_inline bool np_skb_collect(struct sk_buff *skb, struct sock *sk,
 			caplen = n;
 		l3len = (__s64)m->len + (data - head) - nh;
 		wirelen = l3len > 0 ? l3len : caplen;
-		if (caplen && !np_l3_plausible(b->pkt, caplen, wirelen))
+		if (caplen && !np_l3_plausible(b->pkt, caplen, nh))
 			caplen = wirelen = 0;	/* no IP header here: nothing to decode */
 	}
 	return np_match_packet(m, b, caplen, wirelen, filter);
