@@ -22,6 +22,7 @@
 #include "lib/cgroup.h"
 #include "lib/procinfo.h"
 #include "lib/util.h"
+#include "monitor/capture/proc_facts.h"
 #include "monitor/monitor.h"
 
 #define LISTEN_DEFAULT	"127.0.0.1:9465"
@@ -147,7 +148,6 @@ static int parse_opts(int argc, char **argv, struct export_opts *o)
 {
 	static char cgroup_buf[4096];
 	int nports = 0, c, err;
-	uint64_t v;
 
 	memset(o, 0, sizeof(*o));
 	o->listen = LISTEN_DEFAULT;
@@ -203,12 +203,8 @@ static int parse_opts(int argc, char **argv, struct export_opts *o)
 			o->cap.cgroup_path = cgroup_buf;
 			break;
 		case OPT_CAPTURE_BUFFER:
-			if (parse_u64(optarg, 4096, 16777216, &v)) {
-				np_err("invalid value '%s' for --capture-buffer: expected 4096..16777216",
-				       optarg);
-				return -EINVAL;
-			}
-			o->cap.buffer_bytes = v;
+			if ((err = capture_parse_opt(CAPTURE_OPT_BUFFER, optarg, &o->cap)))
+				return err;
 			break;
 		case OPT_NO_DNS:
 			o->no_dns = true;
@@ -244,30 +240,7 @@ static int parse_opts(int argc, char **argv, struct export_opts *o)
 /* What the labels need from /proc, once per process: its name and its cgroup. */
 static void enrich(struct exporter *x)
 {
-	size_t i = 0;
-	void *v;
-
-	while (htab_next(&x->m->procs, &i, NULL, &v)) {
-		struct np_proc *p = v;
-		char path[4096], *cached;
-
-		if (p->info_done)
-			continue;
-		p->info_done = true;
-		/* The kernel saw the name of the thread that used the socket; /proc has the process's. */
-		if (procinfo_comm(p->pid, p->start_ns, path, sizeof(path)) == 0)
-			snprintf(p->comm, sizeof(p->comm), "%.*s", (int)sizeof(p->comm) - 1, path);
-		cached = htab_get(&x->cg_cache, &p->cgroup_id);
-		if (!cached && cgroup_path_of(p->cgroup_id, path, sizeof(path)) == 0) {
-			cached = strdup(path);
-			if (cached && htab_put(&x->cg_cache, &p->cgroup_id, cached)) {
-				free(cached);
-				cached = NULL;
-			}
-		}
-		if (cached)
-			p->cgroup_path = strdup(cached);
-	}
+	proc_facts_fill(x->m, &x->cg_cache, NULL);
 }
 
 static void on_dns(void *ctx, const struct dns_event *e)

@@ -23,6 +23,7 @@
 #include "dns/dns_track.h"
 #include "dns/dns_view.h"
 #include "dns/rdns.h"
+#include "monitor/capture/proc_facts.h"
 #include "monitor/model/output.h"
 #include "monitor/model/view.h"
 #include "monitor/monitor.h"
@@ -145,7 +146,6 @@ int parse_monitor_opts(int argc, char **argv, struct monitor_opts *o)
 	static const char *const units[] = { "bytes", "bits" };
 	static char cgroup_buf[4096];
 	int ndns_ports = 0;
-	uint64_t v;
 	int c, i, err;
 
 	memset(o, 0, sizeof(*o));
@@ -219,12 +219,8 @@ int parse_monitor_opts(int argc, char **argv, struct monitor_opts *o)
 			o->view.filter = optarg;
 			break;
 		case OPT_CAPTURE_BUFFER:
-			if (parse_u64(optarg, 4096, 16777216, &v)) {
-				np_err("invalid value '%s' for --capture-buffer: expected 4096..16777216",
-				       optarg);
-				return -EINVAL;
-			}
-			o->cap.buffer_bytes = v;
+			if ((err = capture_parse_opt(CAPTURE_OPT_BUFFER, optarg, &o->cap)))
+				return err;
 			break;
 		case OPT_NO_DNS:
 			o->no_dns = true;
@@ -329,42 +325,11 @@ static void name_remotes(struct np_model *m)
 	}
 }
 
-/* /proc facts for processes seen for the first time; cgroup paths are cached by id. */
+/* Names for connections, /proc facts for processes seen for the first time. */
 static void enrich(struct np_model *m, struct htab *cg_cache, struct capture *cap)
 {
-	size_t i = 0;
-	void *v;
-
 	name_remotes(m);
-
-	while (htab_next(&m->procs, &i, NULL, &v)) {
-		struct np_proc *p = v;
-		char path[4096], *cached;
-
-		if (p->info_done)
-			continue;
-		p->info_done = true;
-		/* The process's name: the kernel saw the name of the thread that used the socket. */
-		if (!p->is_unknown && procinfo_comm(p->pid, p->start_ns, path, sizeof(path)) == 0)
-			snprintf(p->comm, sizeof(p->comm), "%.*s", (int)sizeof(p->comm) - 1, path);
-		p->cmdline = procinfo_cmdline(p->pid, p->start_ns);
-		if (p->cmdline && !p->is_unknown)
-			p->netns = procinfo_netns(p->pid);
-		/* Gone already: the kernel may have kept its command line. */
-		if (!p->cmdline && cap->cmdline &&
-		    cap->cmdline(cap, p->pid, p->start_ns, path, sizeof(path)) == 0)
-			p->cmdline = strdup(path);
-		cached = htab_get(cg_cache, &p->cgroup_id);
-		if (!cached && cgroup_path_of(p->cgroup_id, path, sizeof(path)) == 0) {
-			cached = strdup(path);
-			if (cached && htab_put(cg_cache, &p->cgroup_id, cached)) {
-				free(cached);
-				cached = NULL;
-			}
-		}
-		if (cached)
-			p->cgroup_path = strdup(cached);
-	}
+	proc_facts_fill(m, cg_cache, cap);
 }
 
 static void emit(const struct monitor_opts *o, struct np_model *m, const struct capture *cap,

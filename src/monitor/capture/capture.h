@@ -71,8 +71,8 @@ struct capture {
 	void *priv;
 };
 
-/* The options every capturing command takes: --capture-mode, --attach, --interface. */
-enum capture_opt { CAPTURE_OPT_MODE, CAPTURE_OPT_ATTACH, CAPTURE_OPT_INTERFACE };
+/* The options every capturing command takes: --capture-mode, --attach, --interface, --capture-buffer. */
+enum capture_opt { CAPTURE_OPT_MODE, CAPTURE_OPT_ATTACH, CAPTURE_OPT_INTERFACE, CAPTURE_OPT_BUFFER };
 /* @arg of option @which into @o; 0, or -errno with the error printed. */
 int capture_parse_opt(enum capture_opt which, const char *arg, struct capture_opts *o);
 /*

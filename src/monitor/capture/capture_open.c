@@ -15,6 +15,7 @@ int capture_parse_opt(enum capture_opt which, const char *arg, struct capture_op
 {
 	static const char *const modes[] = { "auto", "ebpf", "afpacket" };
 	static const char *const tiers[NP_ATTACH_MAX] = { "auto", "tracepoint", "fentry", "kprobe" };
+	uint64_t v;
 	int i, err;
 
 	switch (which) {
@@ -34,6 +35,13 @@ int capture_parse_opt(enum capture_opt which, const char *arg, struct capture_op
 			return -ENODEV;
 		}
 		o->interface = arg;
+		return 0;
+	case CAPTURE_OPT_BUFFER:
+		if (parse_u64(arg, 4096, 16777216, &v)) {
+			np_err("invalid value '%s' for --capture-buffer: expected 4096..16777216", arg);
+			return -EINVAL;
+		}
+		o->buffer_bytes = v;
 		return 0;
 	}
 	return -EINVAL;
