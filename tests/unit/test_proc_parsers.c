@@ -5,6 +5,7 @@
  * the bugs found while doing so (each test names its bug).
  */
 #include <errno.h>
+#include <limits.h>
 #include <string.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -121,8 +122,9 @@ static void test_sock_diag_parse(void)
 
 /*
  * Bug: a "positive errno" in NLMSG_ERROR was returned as is, and sd_lookup()
- * took 1 for "found" (with its answer never filled); and a short NLMSG_ERROR
- * had its error read past the message.
+ * took 1 for "found" (with its answer never filled); INT_MIN went to callers
+ * that negate it for strerror() (found by fuzz_proc_parsers); and a short
+ * NLMSG_ERROR had its error read past the message.
  */
 static void test_sock_diag_bad_error(void)
 {
@@ -133,6 +135,12 @@ static void test_sock_diag_bad_error(void)
 
 	n = put_hdr(buf, NLMSG_LENGTH(sizeof(struct nlmsgerr)), NLMSG_ERROR, 3);
 	((struct nlmsgerr *)NLMSG_DATA((struct nlmsghdr *)buf))->error = 1;
+	CHECK(sd_parse(buf, n, 3, IPPROTO_TCP, false, count, &c, &stop, &ret) == 1 &&
+	      ret == -EPROTO);
+	((struct nlmsgerr *)NLMSG_DATA((struct nlmsghdr *)buf))->error = INT_MIN;
+	CHECK(sd_parse(buf, n, 3, IPPROTO_TCP, false, count, &c, &stop, &ret) == 1 &&
+	      ret == -EPROTO);
+	((struct nlmsgerr *)NLMSG_DATA((struct nlmsghdr *)buf))->error = -4096;
 	CHECK(sd_parse(buf, n, 3, IPPROTO_TCP, false, count, &c, &stop, &ret) == 1 &&
 	      ret == -EPROTO);
 	memset(buf, 0, sizeof(buf));

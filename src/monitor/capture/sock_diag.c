@@ -118,9 +118,13 @@ int sd_parse(const void *buf, size_t len, uint32_t seq, uint8_t protocol, bool d
 		if (h->nlmsg_type == NLMSG_ERROR) {
 			const struct nlmsgerr *e = NLMSG_DATA(h);
 
-			/* 0 is an acknowledgement; a short one or a "positive errno" is no answer. */
-			*ret = h->nlmsg_len < NLMSG_LENGTH(sizeof(*e)) || e->error > 0 ? -EPROTO :
-			       e->error;
+			/*
+			 * 0 is an acknowledgement; a short one, or an error that is
+			 * no -errno (positive, below -4095: -INT_MIN is undefined),
+			 * is no answer.
+			 */
+			*ret = h->nlmsg_len < NLMSG_LENGTH(sizeof(*e)) || e->error > 0 ||
+			       e->error < -4095 ? -EPROTO : e->error;
 			return 1;
 		}
 		if (h->nlmsg_type != SOCK_DIAG_BY_FAMILY ||

@@ -33,7 +33,7 @@ typedef int (*sd_fn)(const struct sd_sock *s, void *ctx);
  * 0 before the first buffer, carried over to the next); for a single lookup
  * (!@dump) the first socket ends the reply. Returns 1 with *ret when the
  * reply is complete (0 at NLMSG_DONE, NLMSG_ERROR's errno (0: an ack), or
- * -EPROTO for a malformed one, @fn's answer for a lookup), 0 when more must
+ * -EPROTO for a malformed one or an error not in -4095..0, @fn's answer for a lookup), 0 when more must
  * be read. No I/O.
  */
 int sd_parse(const void *buf, size_t len, uint32_t seq, uint8_t protocol, bool dump, sd_fn fn,
