@@ -7,10 +7,15 @@
  * what libpcap's bpf_filter() says of the same packet.
  *
  * Input: byte 0 = number of cBPF instructions (1..256: value + 1), byte 1 =
- * which registers the region got and how long the wire packet was, then 8
+ * which registers the region got (bits 0-2), how long the wire packet was
+ * (bits 3-6) and whether to repair the program (bit 7), then 8
  * bytes per instruction (code u16, jt, jf, k u32; little-endian, the layout
  * of struct bpf_insn), then the packet (its first NP_PKT_MAX bytes captured,
- * as the kernel copies them). Checks, besides the sanitizers:
+ * as the kernel copies them). Repairing makes almost any program one that
+ * bpf_validate() accepts (codes mapped onto those bpf_filter() runs, jumps
+ * inside the program, a return last, scratch words < 16, no division by a
+ * constant 0 or constant shift >= 32, packet offsets mostly inside the
+ * packet), so that most inputs are compared. Checks, besides the sanitizers:
  *   - the translation returns -EINVAL, -E2BIG or the instructions of code,
  *     fills all NP_REGION_INSNS slots, and says why in one line when it fails;
  *   - a program libpcap's bpf_validate() accepts, made only of the codes
@@ -84,6 +89,71 @@ static bool pcap_runs(uint16_t code)
 	return false;
 }
 
+/* What bpf_filter() runs, for repair(): the codes of pcap_runs(). */
+static const uint16_t runs[] = {
+	BPF_RET | BPF_K, BPF_RET | BPF_A,
+	BPF_LD | BPF_W | BPF_ABS, BPF_LD | BPF_H | BPF_ABS, BPF_LD | BPF_B | BPF_ABS,
+	BPF_LD | BPF_W | BPF_LEN, BPF_LDX | BPF_W | BPF_LEN,
+	BPF_LD | BPF_W | BPF_IND, BPF_LD | BPF_H | BPF_IND, BPF_LD | BPF_B | BPF_IND,
+	BPF_LDX | BPF_MSH | BPF_B, BPF_LD | BPF_IMM, BPF_LDX | BPF_IMM,
+	BPF_LD | BPF_MEM, BPF_LDX | BPF_MEM, BPF_ST, BPF_STX, BPF_JMP | BPF_JA,
+	BPF_JMP | BPF_JGT | BPF_K, BPF_JMP | BPF_JGE | BPF_K, BPF_JMP | BPF_JEQ | BPF_K,
+	BPF_JMP | BPF_JSET | BPF_K, BPF_JMP | BPF_JGT | BPF_X, BPF_JMP | BPF_JGE | BPF_X,
+	BPF_JMP | BPF_JEQ | BPF_X, BPF_JMP | BPF_JSET | BPF_X,
+	BPF_ALU | BPF_ADD | BPF_X, BPF_ALU | BPF_SUB | BPF_X, BPF_ALU | BPF_MUL | BPF_X,
+	BPF_ALU | BPF_DIV | BPF_X, BPF_ALU | BPF_MOD | BPF_X, BPF_ALU | BPF_AND | BPF_X,
+	BPF_ALU | BPF_OR | BPF_X, BPF_ALU | BPF_XOR | BPF_X, BPF_ALU | BPF_LSH | BPF_X,
+	BPF_ALU | BPF_RSH | BPF_X, BPF_ALU | BPF_ADD | BPF_K, BPF_ALU | BPF_SUB | BPF_K,
+	BPF_ALU | BPF_MUL | BPF_K, BPF_ALU | BPF_DIV | BPF_K, BPF_ALU | BPF_MOD | BPF_K,
+	BPF_ALU | BPF_AND | BPF_K, BPF_ALU | BPF_OR | BPF_K, BPF_ALU | BPF_XOR | BPF_K,
+	BPF_ALU | BPF_LSH | BPF_K, BPF_ALU | BPF_RSH | BPF_K, BPF_ALU | BPF_NEG,
+	BPF_MISC | BPF_TAX, BPF_MISC | BPF_TXA,
+};
+
+/* A program bpf_validate() accepts, from any bytes (see the top). */
+static void repair(struct np_cbpf_insn *prog, uint32_t len)
+{
+	for (uint32_t i = 0; i < len; i++) {
+		struct np_cbpf_insn *in = &prog[i];
+		uint32_t left = len - i - 1;	/* instructions after this one */
+
+		if (!pcap_runs(in->code))
+			in->code = runs[in->code % (sizeof(runs) / sizeof(runs[0]))];
+		if (!left)
+			in->code = in->code == (BPF_RET | BPF_A) ? in->code : BPF_RET | BPF_K;
+		switch (BPF_CLASS(in->code)) {
+		case BPF_JMP:
+			if (BPF_OP(in->code) == BPF_JA) {
+				in->k %= left;
+			} else {
+				in->jt %= left;
+				in->jf %= left;
+			}
+			break;
+		case BPF_LD:
+		case BPF_LDX:
+			if (BPF_MODE(in->code) == BPF_MEM)
+				in->k &= 15;
+			else if (BPF_MODE(in->code) != BPF_IMM && in->k > NP_PKT_MAX + 8 &&
+				 !(in->k >> 31))
+				in->k %= NP_PKT_MAX + 8;	/* mostly inside, some past */
+			break;
+		case BPF_ST:
+		case BPF_STX:
+			in->k &= 15;
+			break;
+		case BPF_ALU:
+			if ((BPF_OP(in->code) == BPF_DIV || BPF_OP(in->code) == BPF_MOD) &&
+			    BPF_SRC(in->code) == BPF_K && !in->k)
+				in->k = 1;
+			if ((BPF_OP(in->code) == BPF_LSH || BPF_OP(in->code) == BPF_RSH) &&
+			    BPF_SRC(in->code) == BPF_K)
+				in->k &= 31;
+			break;
+		}
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -116,7 +186,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(prog, data + 2, len * sizeof(*prog));
 	pktlen = size - 2 - 8 * len;
 	caplen = pktlen < NP_PKT_MAX ? pktlen : NP_PKT_MAX;
-	wirelen = pktlen + (data[1] >> 3) * 100u;
+	wirelen = pktlen + ((data[1] >> 3) & 15) * 100u;
+	if (data[1] & 0x80)
+		repair(prog, len);
 
 	memset(out, 0xee, sizeof(out));
 	err[0] = 0;
