@@ -124,7 +124,8 @@ uninstall:
 clean:
 	$(Q)rm -rf $(OUTPUT)
 
-# libFuzzer harnesses (tests/fuzz/), each on its parser's sources alone, built with
+# libFuzzer harnesses (tests/fuzz/), each on its parser's sources alone (fuzz_cli: every
+# source but main.c, for every subcommand's option parser), built with
 # clang's libFuzzer and sanitizers. `make fuzz` runs each FUZZ_RUNS inputs from its
 # committed corpus (FUZZ_JOBS harnesses at a time); `make test` runs each briefly.
 FUZZ_CC    ?= clang
@@ -132,7 +133,12 @@ FUZZ_RUNS  ?= 10000000
 FUZZ_JOBS  ?= 1
 FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
               $(WARN) -Werror -std=gnu11 -D_GNU_SOURCE -Isrc
-FUZZ_BINS  := $(OUTPUT)/fuzz/fuzz_dns_msg $(OUTPUT)/fuzz/fuzz_tls_sni
+FUZZ_ONE   := $(OUTPUT)/fuzz/fuzz_dns_msg $(OUTPUT)/fuzz/fuzz_tls_sni \
+              $(OUTPUT)/fuzz/fuzz_packet_parse $(OUTPUT)/fuzz/fuzz_cbpf_translate \
+              $(OUTPUT)/fuzz/fuzz_proc_parsers
+FUZZ_BINS  := $(FUZZ_ONE) $(OUTPUT)/fuzz/fuzz_cli
+# fuzz_cli reaches every subcommand's parser: the whole program but main.c, instrumented.
+FUZZ_APP_OBJS := $(patsubst src/%.c,$(OUTPUT)/fuzz/obj/%.o,$(filter-out src/main.c,$(APP_SRCS)))
 
 .PHONY: fuzz fuzz-build
 
@@ -141,9 +147,31 @@ $(OUTPUT)/fuzz:
 
 $(OUTPUT)/fuzz/fuzz_dns_msg: tests/fuzz/fuzz_dns_msg.c src/dns/dns_msg.c src/dns/dns_msg.h | $(OUTPUT)/fuzz
 $(OUTPUT)/fuzz/fuzz_tls_sni: tests/fuzz/fuzz_tls_sni.c src/dns/tls_sni.c src/dns/tls_sni.h | $(OUTPUT)/fuzz
-$(FUZZ_BINS):
+$(OUTPUT)/fuzz/fuzz_packet_parse: tests/fuzz/fuzz_packet_parse.c src/monitor/capture/packet_parse.c \
+	src/monitor/capture/packet_parse.h | $(OUTPUT)/fuzz
+$(OUTPUT)/fuzz/fuzz_cbpf_translate: tests/fuzz/fuzz_cbpf_translate.c tests/fuzz/ebpf_interp.c \
+	tests/fuzz/pcap_ref.c src/filter/cbpf_translate.c tests/fuzz/ebpf_interp.h \
+	tests/fuzz/pcap_ref.h src/filter/cbpf_translate.h | $(OUTPUT)/fuzz
+$(OUTPUT)/fuzz/fuzz_cbpf_translate: FUZZ_LIBS := -lpcap
+$(OUTPUT)/fuzz/fuzz_proc_parsers: tests/fuzz/fuzz_proc_parsers.c \
+	src/monitor/capture/sock_diag.c src/lib/procinfo.c src/lib/ifstats.c src/lib/util.c \
+	src/monitor/capture/sock_diag.h src/lib/procinfo.h src/lib/ifstats.h src/lib/util.h \
+	| $(OUTPUT)/fuzz
+$(FUZZ_ONE):
 	@echo "  FUZZCC  $@"
-	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) $(filter %.c,$^) -o $@
+	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -Itests/fuzz $(filter %.c,$^) $(FUZZ_LIBS) -o $@
+
+# The skeletons only order-only: they are intermediate (deleted after each make), and the
+# option parsers fuzz_cli runs do not depend on them; a rebuild of all is `rm -r build/fuzz/obj`.
+$(OUTPUT)/fuzz/obj/%.o: src/%.c $(APP_HDRS) $(wildcard src/bpf/*_abi.h) | $(SKELS) $(OUTPUT)/fuzz
+	@echo "  FUZZCC  $@"
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(FUZZ_CC) $(filter-out -Werror,$(FUZZ_FLAGS)) -Wno-unused-parameter -Wno-format-nonliteral \
+		-DNETOPROC_VERSION='"$(VERSION)"' -I$(OUTPUT) -c $< -o $@
+
+$(OUTPUT)/fuzz/fuzz_cli: tests/fuzz/fuzz_cli.c $(FUZZ_APP_OBJS) | $(OUTPUT)/fuzz
+	@echo "  FUZZCC  $@"
+	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -Wno-unused-parameter -I$(OUTPUT) $^ $(LIBS) -o $@
 
 fuzz-build: $(FUZZ_BINS)
 

@@ -111,7 +111,7 @@ static int parse_opts(int argc, char **argv, struct dns_opts *o)
 	o->timeout = DNS_TIMEOUT_DEFAULT;
 	o->cap.buffer_bytes = 2097152;
 	o->sink.dns_ports[o->nports++] = 53;
-	optind = 1;
+	optind = 0;	/* glibc: a full restart, also inside "-hx" where an earlier parse stopped */
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":vh", long_opts, NULL)) != -1) {
 		switch (c) {
@@ -169,6 +169,13 @@ static int parse_opts(int argc, char **argv, struct dns_opts *o)
 		return -EINVAL;
 	}
 	return 0;
+}
+
+int dns_parse_only(int argc, char **argv)
+{
+	struct dns_opts o;
+
+	return parse_opts(argc, argv, &o);
 }
 
 static bool wanted(const struct dns_opts *o, const struct dns_event *e)

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
+#include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,23 +10,40 @@
 #include "lib/procinfo.h"
 #include "lib/util.h"
 
+int procinfo_parse_stat(const char *line, char *state, unsigned long long *ticks, char *comm,
+			size_t comm_size)
+{
+	/* comm may hold spaces and parentheses: fields restart after the last ')'. */
+	const char *open = strchr(line, '('), *close = strrchr(line, ')');
+	size_t n;
+
+	/* ") " then the state: never read past the string's end. */
+	if (!open || !close || close < open || close[1] != ' ')
+		return -EINVAL;
+	/* After ')': state is field 3; starttime is field 22. */
+	if (sscanf(close + 2, "%c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d "
+		   "%*d %*d %*d %llu", state, ticks) != 2)
+		return -EINVAL;
+	if (comm_size) {
+		n = close - open - 1;
+		if (n >= comm_size)
+			n = comm_size - 1;
+		memset(comm, 0, comm_size);
+		memcpy(comm, open + 1, n);
+	}
+	return 0;
+}
+
 /* Start time (ns since boot, clock-tick resolution) and state letter of a live pid. */
 static uint64_t stat_of(uint32_t pid, char *state)
 {
-	char path[64], buf[1024], *p;
+	char path[64], buf[1024];
 	unsigned long long ticks;
 	long hz = sysconf(_SC_CLK_TCK);
 
 	snprintf(path, sizeof(path), "/proc/%u/stat", pid);
-	if (read_small_file(path, buf, sizeof(buf)) <= 0)
-		return 0;
-	/* comm may hold spaces and parentheses: fields restart after the last ')'. */
-	p = strrchr(buf, ')');
-	if (!p)
-		return 0;
-	/* After ')': state is field 3; starttime is field 22. */
-	if (sscanf(p + 2, "%c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
-		   state, &ticks) != 2)
+	if (read_small_file(path, buf, sizeof(buf)) <= 0 ||
+	    procinfo_parse_stat(buf, state, &ticks, NULL, 0))
 		return 0;
 	return ticks * (1000000000ULL / (hz > 0 ? hz : 100));
 }

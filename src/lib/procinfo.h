@@ -4,7 +4,17 @@
 #define NETOPROC_PROCINFO_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+
+/*
+ * One /proc/PID/stat line (NUL-terminated): its state letter and starttime
+ * (clock ticks since boot), and comm (the text between the first '(' and
+ * the last ')') cut to @comm_size - 1 bytes, zero-filled (@comm_size 0: not
+ * wanted). 0, or -EINVAL when the line is not one. No I/O.
+ */
+int procinfo_parse_stat(const char *line, char *state, unsigned long long *ticks, char *comm,
+			size_t comm_size);
 
 /*
  * The command line of (pid, start_ns), or NULL when that process is gone

@@ -153,7 +153,7 @@ int parse_monitor_opts(int argc, char **argv, struct monitor_opts *o)
 	o->dns.dns_ports[ndns_ports++] = 53;
 	o->dns_timeout = DNS_TIMEOUT_DEFAULT;
 	o->color = getenv("NO_COLOR") == NULL;
-	optind = 1;
+	optind = 0;	/* glibc: a full restart, also inside "-hx" where an earlier parse stopped */
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":vh", long_opts, NULL)) != -1) {
 		switch (c) {

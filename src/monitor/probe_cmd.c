@@ -31,13 +31,39 @@ static void append_missing(char *buf, size_t size, int cap)
 		snprintf(buf + n, size - n, "%s%s", n ? ", " : "", cap_name(cap));
 }
 
-int cmd_probe(int argc, char **argv)
+int probe_parse_opts(int argc, char **argv, bool *json)
 {
 	static const struct option opts[] = {
 		{ "format", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
+	int c;
+
+	*json = false;
+	optind = 0;	/* glibc: a full restart, also inside "-hx" where an earlier parse stopped */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (c == 'f' && (strcmp(optarg, "json") == 0 || strcmp(optarg, "text") == 0)) {
+			*json = strcmp(optarg, "json") == 0;
+		} else if (c == 'h') {
+			puts("Usage: netoproc probe [--format text|json]");
+			return 1;
+		} else {
+			np_err(c == 'f' ? "invalid value for --format: expected text or json" :
+					  "probe: unknown option '%s'", argv[optind - 1]);
+			return -EINVAL;
+		}
+	}
+	if (optind < argc) {
+		np_err("probe: unexpected argument '%s'", argv[optind]);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int cmd_probe(int argc, char **argv)
+{
 	struct kernel_features f;
 	struct utsname un;
 	const char *reason, *attach, *missing, *tier_why[NP_ATTACH_MAX];
@@ -45,32 +71,16 @@ int cmd_probe(int argc, char **argv)
 	enum np_attach chosen;
 	char fentry_detail[96];
 	bool json = false;
-	int c;
 	static const int caps[] = { CAP_BPF, CAP_PERFMON, CAP_NET_ADMIN, CAP_NET_RAW,
 				    CAP_SYS_ADMIN, CAP_SYS_PTRACE, CAP_DAC_READ_SEARCH };
 	char afp_missing[160], load_why[512];
 	struct capture cap = {};
 	bool ebpf = false;
-	int rc = 0;
+	int rc = 0, c;
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		if (c == 'f' && (strcmp(optarg, "json") == 0 || strcmp(optarg, "text") == 0)) {
-			json = strcmp(optarg, "json") == 0;
-		} else if (c == 'h') {
-			puts("Usage: netoproc probe [--format text|json]");
-			return 0;
-		} else {
-			np_err(c == 'f' ? "invalid value for --format: expected text or json" :
-					  "probe: unknown option '%s'", argv[optind - 1]);
-			return 2;
-		}
-	}
-	if (optind < argc) {
-		np_err("probe: unexpected argument '%s'", argv[optind]);
-		return 2;
-	}
+	c = probe_parse_opts(argc, argv, &json);
+	if (c)
+		return c > 0 ? 0 : 2;
 	probe_kernel(&f, NULL);
 	uname(&un);
 	chosen = probe_choose_attach(&f, &reason);

@@ -403,6 +403,13 @@ static const struct pkt_cmd drop_cmd = {
 	.check = drop_check, .run = run,
 };
 
+int drop_parse_only(int argc, char **argv)
+{
+	struct drop_opts o = { 0 };
+
+	return pkt_cmd_parse_only(&drop_cmd, &o.c, &o, argc, argv);
+}
+
 int cmd_drop(int argc, char **argv)
 {
 	struct drop_opts o = { 0 };

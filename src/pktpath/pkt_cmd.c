@@ -16,7 +16,7 @@ static int parse(const struct pkt_cmd *cmd, struct pkt_opts *o, void *opts, int 
 {
 	int c, err;
 
-	optind = 1;
+	optind = 0;	/* glibc: a full restart, also inside "-hx" where an earlier parse stopped */
 	opterr = 0;
 	/* Options may follow the expression, as with tcpdump; "--" ends them. */
 	while ((c = getopt_long(argc, argv, ":vh", cmd->long_opts, NULL)) != -1) {
@@ -62,6 +62,15 @@ static int parse(const struct pkt_cmd *cmd, struct pkt_opts *o, void *opts, int 
 	if (cmd->check && (err = cmd->check(opts)))
 		return err;
 	return filter_expr(&o->f, argc - optind, argv + optind);
+}
+
+int pkt_cmd_parse_only(const struct pkt_cmd *cmd, struct pkt_opts *common, void *opts, int argc,
+		       char **argv)
+{
+	int err = parse(cmd, common, opts, argc, argv);
+
+	filter_free(&common->f);
+	return err;
 }
 
 int pkt_cmd_main(const struct pkt_cmd *cmd, struct pkt_opts *common, void *opts, int argc,

@@ -53,6 +53,10 @@ struct pkt_cmd {
 int pkt_cmd_main(const struct pkt_cmd *cmd, struct pkt_opts *common, void *opts, int argc,
 		 char **argv);
 
+/* The options alone, nothing opened: 0, 1 (help printed) or -EINVAL after a one-line error. */
+int pkt_cmd_parse_only(const struct pkt_cmd *cmd, struct pkt_opts *common, void *opts, int argc,
+		       char **argv);
+
 /* The ring-buffer loop of a loaded, attached command. */
 struct pkt_loop {
 	const char *name;

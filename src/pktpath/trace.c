@@ -705,6 +705,13 @@ static const struct pkt_cmd trace_cmd = {
 	.run = run,
 };
 
+int trace_parse_only(int argc, char **argv)
+{
+	struct trace_opts o = { .level = LEVEL_STANDARD };
+
+	return pkt_cmd_parse_only(&trace_cmd, &o.c, &o, argc, argv);
+}
+
 int cmd_trace(int argc, char **argv)
 {
 	struct trace_opts o = { .level = LEVEL_STANDARD };

@@ -75,10 +75,9 @@ void ps_free(struct proc_sockets *ps)
 static int read_pid(uint32_t pid, struct ps_pid *pp)
 {
 	static long tick_ns;
-	char path[64], buf[1024], *open, *close;
+	char path[64], buf[1024], state;
 	unsigned long long ticks;
 	struct stat st;
-	size_t n;
 
 	if (!tick_ns) {
 		long hz = sysconf(_SC_CLK_TCK);
@@ -88,20 +87,11 @@ static int read_pid(uint32_t pid, struct ps_pid *pp)
 	snprintf(path, sizeof(path), "/proc/%u/stat", pid);
 	if (read_small_file(path, buf, sizeof(buf)) <= 0)
 		return -ENOENT;
-	/* comm may hold spaces and parentheses: fields restart after the last ')'. */
-	open = strchr(buf, '(');
-	close = strrchr(buf, ')');
-	if (!open || !close || close < open)
-		return -EINVAL;
-	if (sscanf(close + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d "
-		   "%*d %*d %*d %llu", &ticks) != 1)
+	if (procinfo_parse_stat(buf, &state, &ticks, pp->comm, sizeof(pp->comm)))
 		return -EINVAL;
 	pp->pid = pid;
 	/* As procinfo_start_ns(): whole clock ticks since boot, in ns. */
 	pp->start_ns = ticks * tick_ns;
-	memset(pp->comm, 0, sizeof(pp->comm));
-	n = close - open - 1;
-	memcpy(pp->comm, open + 1, n < NP_COMM_LEN ? n : NP_COMM_LEN - 1);
 	snprintf(path, sizeof(path), "/proc/%u", pid);
 	pp->uid = stat(path, &st) == 0 ? st.st_uid : 0;
 	return 0;

@@ -96,6 +96,53 @@ static int send_req(int fd, struct inet_diag_req_v2 *r, uint16_t flags)
 	return 0;
 }
 
+int sd_parse(const void *buf, size_t len, uint32_t seq, uint8_t protocol, bool dump, sd_fn fn,
+	     void *ctx, int *stop, int *ret)
+{
+	const struct nlmsghdr *h;
+	long n = len > SD_BUF ? SD_BUF : (long)len;
+	struct sd_sock s;
+
+	/*
+	 * NLMSG_OK with the length signed: an unaligned last message takes n
+	 * below 0, and (size_t)n would let the next header past the end pass.
+	 */
+	for (h = buf; n >= (long)sizeof(*h) && h->nlmsg_len >= sizeof(*h) &&
+		      h->nlmsg_len <= (unsigned long)n; h = NLMSG_NEXT(h, n)) {
+		if (h->nlmsg_seq != seq)
+			continue;	/* the tail of an abandoned request */
+		if (h->nlmsg_type == NLMSG_DONE) {
+			*ret = 0;
+			return 1;
+		}
+		if (h->nlmsg_type == NLMSG_ERROR) {
+			const struct nlmsgerr *e = NLMSG_DATA(h);
+
+			/*
+			 * 0 is an acknowledgement; a short one, or an error that is
+			 * no -errno (positive, below -4095: -INT_MIN is undefined),
+			 * is no answer.
+			 */
+			*ret = h->nlmsg_len < NLMSG_LENGTH(sizeof(*e)) || e->error > 0 ||
+			       e->error < -4095 ? -EPROTO : e->error;
+			return 1;
+		}
+		if (h->nlmsg_type != SOCK_DIAG_BY_FAMILY ||
+		    h->nlmsg_len < NLMSG_LENGTH(sizeof(struct inet_diag_msg)))
+			continue;
+		/* A dump keeps reading to NLMSG_DONE even after @fn says stop. */
+		if (!*stop) {
+			fill(h, protocol, &s);
+			*stop = fn(&s, ctx);
+		}
+		if (!dump) {
+			*ret = *stop;
+			return 1;
+		}
+	}
+	return 0;
+}
+
 /*
  * Read replies to the latest request: each socket goes to @fn; stops at
  * NLMSG_DONE, an error, or (for a single lookup) the first socket.
@@ -103,41 +150,18 @@ static int send_req(int fd, struct inet_diag_req_v2 *r, uint16_t flags)
 static int read_replies(int fd, uint8_t protocol, bool dump, sd_fn fn, void *ctx)
 {
 	static __attribute__((aligned(8))) char buf[SD_BUF];
-	struct sd_sock s;
+	int stop = 0, ret;
 
 	for (;;) {
 		ssize_t n = recv(fd, buf, sizeof(buf), 0);
-		struct nlmsghdr *h;
-		int stop = 0;
 
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			return -errno;
 		}
-		for (h = (struct nlmsghdr *)buf; NLMSG_OK(h, (size_t)n); h = NLMSG_NEXT(h, n)) {
-			if (h->nlmsg_seq != sd_seq)
-				continue;	/* the tail of an abandoned request */
-			if (h->nlmsg_type == NLMSG_DONE)
-				return 0;
-			if (h->nlmsg_type == NLMSG_ERROR) {
-				const struct nlmsgerr *e = NLMSG_DATA(h);
-
-				return e->error;
-			}
-			if (h->nlmsg_type != SOCK_DIAG_BY_FAMILY ||
-			    h->nlmsg_len < NLMSG_LENGTH(sizeof(struct inet_diag_msg)))
-				continue;
-			/* A dump keeps reading to NLMSG_DONE even after @fn says stop. */
-			if (!stop) {
-				fill(h, protocol, &s);
-				stop = fn(&s, ctx);
-			}
-			if (!dump)
-				return stop;
-		}
-		if (stop && !dump)
-			return stop;
+		if (sd_parse(buf, n, sd_seq, protocol, dump, fn, ctx, &stop, &ret))
+			return ret;
 	}
 }
 

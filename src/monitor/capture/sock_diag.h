@@ -7,6 +7,8 @@
 #ifndef NETOPROC_SOCK_DIAG_H
 #define NETOPROC_SOCK_DIAG_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct sd_sock {
@@ -25,6 +27,17 @@ struct sd_sock {
 
 typedef int (*sd_fn)(const struct sd_sock *s, void *ctx);
 
+/*
+ * The replies to request @seq in one recv()'s @len bytes at @buf (aligned as
+ * netlink messages are): each socket to @fn until it returns non-zero (*stop,
+ * 0 before the first buffer, carried over to the next); for a single lookup
+ * (!@dump) the first socket ends the reply. Returns 1 with *ret when the
+ * reply is complete (0 at NLMSG_DONE, NLMSG_ERROR's errno (0: an ack), or
+ * -EPROTO for a malformed one or an error not in -4095..0, @fn's answer for a lookup), 0 when more must
+ * be read. No I/O.
+ */
+int sd_parse(const void *buf, size_t len, uint32_t seq, uint8_t protocol, bool dump, sd_fn fn,
+	     void *ctx, int *stop, int *ret);
 /* A NETLINK_SOCK_DIAG socket, or -errno. */
 int sd_open(void);
 /* Every @protocol socket of @family; @fn's non-zero return stops the dump. */

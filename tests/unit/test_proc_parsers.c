@@ -1,0 +1,192 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The parsers of /proc and sock_diag, factored out of their I/O for
+ * tests/fuzz/fuzz_proc_parsers.c: procinfo_parse_stat() and sd_parse(), with
+ * the bugs found while doing so (each test names its bug).
+ */
+#include <errno.h>
+#include <limits.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <linux/inet_diag.h>
+#include <linux/netlink.h>
+#include <linux/sock_diag.h>
+#include "harness.h"
+#include "lib/procinfo.h"
+#include "monitor/capture/sock_diag.h"
+
+static void test_stat_line(void)
+{
+	char comm[16], state;
+	unsigned long long ticks;
+
+	CHECK(procinfo_parse_stat("42 (a) b (c) S 1 42 42 0 -1 4194304 10 0 0 0 1 2 0 0 20 0 1 0 "
+				  "12345 1000 100", &state, &ticks, comm, sizeof(comm)) == 0);
+	CHECK(state == 'S');
+	CHECK_EQ_U64(ticks, 12345);
+	CHECK_STR(comm, "a) b (c");
+	CHECK(procinfo_parse_stat("1 (systemd-very-long-name) R 0 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 "
+				  "7 0 0", &state, &ticks, comm, 5) == 0);
+	CHECK_STR(comm, "syst");
+	CHECK(procinfo_parse_stat("1 no parens R", &state, &ticks, comm, sizeof(comm)) == -EINVAL);
+	CHECK(procinfo_parse_stat("1 )( R 0", &state, &ticks, comm, sizeof(comm)) == -EINVAL);
+	CHECK(procinfo_parse_stat("1 (x) R 0 1", &state, &ticks, NULL, 0) == -EINVAL);
+}
+
+/*
+ * Bug: the line ending at its last ')' (a stat read cut there) had sscanf
+ * start 2 bytes on, past the terminating NUL: the bytes after it in the
+ * 1024-byte buffer, or past the buffer's end. Here what follows the NUL
+ * would parse as the fields.
+ */
+static void test_stat_ends_at_paren(void)
+{
+	char buf[] = "42 (name)\0 S 1 42 42 0 -1 4194304 10 0 0 0 1 2 0 0 20 0 1 0 999";
+	char comm[16], state = 0;
+	unsigned long long ticks = 0;
+
+	CHECK(procinfo_parse_stat(buf, &state, &ticks, comm, sizeof(comm)) == -EINVAL);
+	CHECK(state == 0);
+}
+
+struct calls {
+	int n, stop_at;
+	struct sd_sock last;
+};
+
+static int count(const struct sd_sock *s, void *arg)
+{
+	struct calls *c = arg;
+
+	c->last = *s;
+	return ++c->n == c->stop_at;
+}
+
+/* One SOCK_DIAG_BY_FAMILY message for a TCP socket with local port @port. */
+static size_t put_sock(void *at, uint32_t seq, uint16_t port)
+{
+	struct {
+		struct nlmsghdr h;
+		struct inet_diag_msg m;
+	} msg = {
+		.h = { .nlmsg_len = sizeof(msg), .nlmsg_type = SOCK_DIAG_BY_FAMILY, .nlmsg_seq = seq },
+		.m = { .idiag_family = AF_INET, .id.idiag_sport = htons(port) },
+	};
+
+	memcpy(at, &msg, sizeof(msg));
+	return NLMSG_ALIGN(sizeof(msg));
+}
+
+static size_t put_hdr(void *at, uint32_t len, uint16_t type, uint32_t seq)
+{
+	struct nlmsghdr h = { .nlmsg_len = len, .nlmsg_type = type, .nlmsg_seq = seq };
+
+	memcpy(at, &h, sizeof(h));
+	return NLMSG_ALIGN(len);
+}
+
+static void test_sock_diag_parse(void)
+{
+	static __attribute__((aligned(8))) char buf[1024];
+	struct calls c = { 0 };
+	int stop = 0, ret = 99;
+	size_t n = 0;
+
+	n += put_sock(buf + n, 7, 80);		/* an abandoned request's: skipped */
+	n += put_sock(buf + n, 8, 443);
+	n += put_sock(buf + n, 8, 8080);
+	CHECK(sd_parse(buf, n, 8, IPPROTO_TCP, true, count, &c, &stop, &ret) == 0);
+	CHECK(c.n == 2 && c.last.lport == 8080 && c.last.protocol == IPPROTO_TCP);
+	CHECK(c.last.laddr[10] == 0xff && c.last.laddr[11] == 0xff);
+	n = put_hdr(buf, NLMSG_LENGTH(4), NLMSG_DONE, 8);
+	CHECK(sd_parse(buf, n, 8, IPPROTO_TCP, true, count, &c, &stop, &ret) == 1 && ret == 0);
+
+	/* A lookup: the first socket is the answer. */
+	memset(&c, 0, sizeof(c));
+	c.stop_at = 1;
+	stop = 0;
+	n = put_sock(buf, 3, 53);
+	CHECK(sd_parse(buf, n, 3, IPPROTO_UDP, false, count, &c, &stop, &ret) == 1 && ret == 1);
+	CHECK(c.last.lport == 53);
+
+	/* NLMSG_ERROR: its errno; 0 (an ack) ends the reply with no socket. */
+	n = put_hdr(buf, NLMSG_LENGTH(sizeof(struct nlmsgerr)), NLMSG_ERROR, 3);
+	((struct nlmsgerr *)NLMSG_DATA((struct nlmsghdr *)buf))->error = -ENOENT;
+	CHECK(sd_parse(buf, n, 3, IPPROTO_UDP, false, count, &c, &stop, &ret) == 1 &&
+	      ret == -ENOENT);
+	((struct nlmsgerr *)NLMSG_DATA((struct nlmsghdr *)buf))->error = 0;
+	CHECK(sd_parse(buf, n, 3, IPPROTO_UDP, false, count, &c, &stop, &ret) == 1 && ret == 0);
+}
+
+/*
+ * Bug: a "positive errno" in NLMSG_ERROR was returned as is, and sd_lookup()
+ * took 1 for "found" (with its answer never filled); INT_MIN went to callers
+ * that negate it for strerror() (found by fuzz_proc_parsers); and a short
+ * NLMSG_ERROR had its error read past the message.
+ */
+static void test_sock_diag_bad_error(void)
+{
+	static __attribute__((aligned(8))) char buf[64];
+	struct calls c = { 0 };
+	int stop = 0, ret = 99;
+	size_t n;
+
+	n = put_hdr(buf, NLMSG_LENGTH(sizeof(struct nlmsgerr)), NLMSG_ERROR, 3);
+	((struct nlmsgerr *)NLMSG_DATA((struct nlmsghdr *)buf))->error = 1;
+	CHECK(sd_parse(buf, n, 3, IPPROTO_TCP, false, count, &c, &stop, &ret) == 1 &&
+	      ret == -EPROTO);
+	((struct nlmsgerr *)NLMSG_DATA((struct nlmsghdr *)buf))->error = INT_MIN;
+	CHECK(sd_parse(buf, n, 3, IPPROTO_TCP, false, count, &c, &stop, &ret) == 1 &&
+	      ret == -EPROTO);
+	((struct nlmsgerr *)NLMSG_DATA((struct nlmsghdr *)buf))->error = -4096;
+	CHECK(sd_parse(buf, n, 3, IPPROTO_TCP, false, count, &c, &stop, &ret) == 1 &&
+	      ret == -EPROTO);
+	memset(buf, 0, sizeof(buf));
+	put_hdr(buf, NLMSG_LENGTH(0), NLMSG_ERROR, 3);
+	CHECK(sd_parse(buf, NLMSG_LENGTH(0), 3, IPPROTO_TCP, false, count, &c, &stop, &ret) == 1 &&
+	      ret == -EPROTO);
+	CHECK(c.n == 0);
+}
+
+/*
+ * Bug: an unaligned last message (its length not a multiple of 4, the
+ * buffer ending with it) took the remaining length below 0, and NLMSG_OK
+ * on (size_t)n let the next "header" past the end pass: here an
+ * NLMSG_DONE of the right sequence just past the bytes received.
+ */
+static void test_sock_diag_unaligned_end(void)
+{
+	static __attribute__((aligned(8))) char buf[64];
+	struct calls c = { 0 };
+	int stop = 0, ret = 99;
+
+	memset(buf, 0, sizeof(buf));
+	put_hdr(buf, NLMSG_HDRLEN + 2, 0x7777, 5);	/* 18 bytes, of no interest */
+	put_hdr(buf + 20, NLMSG_LENGTH(4), NLMSG_DONE, 5);	/* not received */
+	CHECK(sd_parse(buf, NLMSG_HDRLEN + 2, 5, IPPROTO_TCP, true, count, &c, &stop, &ret) == 0);
+	CHECK(ret == 99);
+}
+
+/*
+ * Bug: @fn's "stop" was forgotten at each recv(): a dump longer than one
+ * buffer called it again for the sockets of the next buffers.
+ */
+static void test_sock_diag_stop_across_buffers(void)
+{
+	static __attribute__((aligned(8))) char buf[256];
+	struct calls c = { .stop_at = 1 };
+	int stop = 0, ret = 99;
+	size_t n;
+
+	n = put_sock(buf, 9, 1);
+	CHECK(sd_parse(buf, n, 9, IPPROTO_TCP, true, count, &c, &stop, &ret) == 0 && stop);
+	n = put_sock(buf, 9, 2);
+	CHECK(sd_parse(buf, n, 9, IPPROTO_TCP, true, count, &c, &stop, &ret) == 0);
+	CHECK(c.n == 1 && c.last.lport == 1);
+}
+
+TEST_MAIN(T(test_stat_line), T(test_stat_ends_at_paren), T(test_sock_diag_parse),
+	  T(test_sock_diag_bad_error), T(test_sock_diag_unaligned_end),
+	  T(test_sock_diag_stop_across_buffers))
