@@ -229,7 +229,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(pkt);
 		memcpy(pkt, data + 2 + 8 * len, caplen);
 		n_compared++;
-		CHECK(run.ret == (uint64_t)pcap_ref_filter(prog, pkt, wirelen, caplen));
+		/*
+		 * A load past caplen answers NP_PCAP_SHORT: libpcap's 0, said apart.
+		 * It must be nothing else, and libpcap must then say 0.
+		 */
+		if (run.ret == NP_PCAP_SHORT)
+			CHECK(pcap_ref_filter(prog, pkt, wirelen, caplen) == 0);
+		else
+			CHECK(run.ret == (uint64_t)pcap_ref_filter(prog, pkt, wirelen, caplen));
 		n_matched++;
 		free(pkt);
 	}
