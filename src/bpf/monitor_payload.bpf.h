@@ -47,15 +47,19 @@ static __always_inline __u32 l4_offset(struct __sk_buff *skb)
 	return 0;
 }
 
-/* The peer's port, read from the packet: unconnected UDP sockets have none of their own. */
+/*
+ * The peer's port, read from the packet: unconnected UDP sockets have none of
+ * their own. Direct packet access: this runs for every such datagram.
+ */
 static __always_inline __u16 udp_peer_port(struct __sk_buff *skb, bool egress)
 {
+	void *data = (void *)(long)skb->data, *end = (void *)(long)skb->data_end;
 	__u32 off = l4_offset(skb);
-	__u16 ports[2];
+	struct udphdr *uh = data + (off & 0x3f);
 
-	if (!off || bpf_skb_load_bytes(skb, off & 0x3f, ports, sizeof(ports)))
+	if (!off || (void *)(uh + 1) > end)
 		return 0;
-	return bpf_ntohs(egress ? ports[1] : ports[0]);
+	return bpf_ntohs(egress ? uh->dest : uh->source);
 }
 
 /* Offset of the TCP payload, or 0 when the segment has none. */
@@ -137,22 +141,29 @@ static __always_inline void maybe_send_payload(struct __sk_buff *skb, struct bpf
 	__u16 rport;
 	__u32 off;
 
-	if (!capture_payloads)
+	/* Most packets end here: a connected socket's ports were judged at its first. */
+	if (!capture_payloads || (a->not_dns && (!egress || a->hello_checked)))
 		return;
 	rport = bpf_ntohs(sk->dst_port);
 	if (sk->protocol == IPPROTO_UDP) {
 		if (is_dns_port(sk->src_port) ||
 		    is_dns_port(rport ? rport : udp_peer_port(skb, egress)))
 			send_payload(skb, sk, a, egress, NP_PAYLOAD_DNS);
+		else if (rport && sk->src_port)
+			a->not_dns = a->hello_checked = 1;	/* no ClientHello over UDP */
 		return;
 	}
 	if (sk->protocol != IPPROTO_TCP)
 		return;
-	if (is_dns_port(sk->src_port) || is_dns_port(rport)) {
-		/* DNS over TCP: segments with data only (a message, or part of one). */
-		if (tcp_payload_offset(skb))
-			send_payload(skb, sk, a, egress, NP_PAYLOAD_DNS);
-		return;
+	if (!a->not_dns) {
+		if (is_dns_port(sk->src_port) || is_dns_port(rport)) {
+			/* DNS over TCP: segments with data only (a message, or part of one). */
+			if (tcp_payload_offset(skb))
+				send_payload(skb, sk, a, egress, NP_PAYLOAD_DNS);
+			return;
+		}
+		if (rport && sk->src_port)
+			a->not_dns = 1;
 	}
 	if (!egress || a->hello_checked)
 		return;

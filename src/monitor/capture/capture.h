@@ -28,7 +28,7 @@ struct np_payload {
 	uint32_t len;			/* the packet's length from its IP header */
 };
 
-/* Where payloads go; NULL in capture_opts: none are read (--no-dns), at no cost. */
+/* Where payloads go; NULL in capture_opts: none are read (--no-dns), their code removed. */
 struct payload_sink {
 	void (*fn)(void *ctx, const struct np_payload *p);
 	void *ctx;
