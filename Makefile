@@ -112,7 +112,7 @@ kernel-matrix:
 	$(Q)tests/kernels/run-matrix.sh
 
 bench: $(OUTPUT)/netoproc $(WL_BINS)
-	$(Q)bench/run.sh
+	$(Q)OUTPUT=$(OUTPUT) bench/run.sh
 
 # PREFIX, DESTDIR (and MANDIR, BASHCOMPDIR, ZSHCOMPDIR, UNITDIR): see scripts/install.sh.
 install: $(OUTPUT)/netoproc

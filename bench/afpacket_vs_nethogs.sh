@@ -7,7 +7,8 @@
 # (user+system, % of one CPU) while the traffic flows, and how many of the
 # sink's datagrams/bytes it attributed to the sink process. The sender is
 # paced to PPS but stops short of it when the machine is saturated: compare
-# CPU per packet (us/pkt) when the achieved rates differ.
+# CPU per packet (us/pkt) when the achieved rates differ. Ends with "ROW|..."
+# lines for bench/run.sh.
 #
 #   bench/afpacket_vs_nethogs.sh [SECONDS] [PPS] [SIZE]     (root; not part of make test)
 #   OUTPUT=build-afp bench/afpacket_vs_nethogs.sh 10 200000 32
@@ -76,6 +77,7 @@ run_traffic() {
 }
 
 wire=$((size + 28))
+rows=()
 printf '%-4s %-20s %7s %8s %10s %10s %16s %12s\n' dir monitor "CPU%" "us/pkt" sent received \
 	attributed "attributed%"
 for dir in rx tx; do
@@ -127,6 +129,9 @@ print(rows[0][sys.argv[3] + "_packets"] if rows else 0)' "$tmp/np.json" "$(watch
 		"$(field "$tmp/send" datagrams)" "$(field "$tmp/sink" datagrams)" \
 		"$nh_attr B" "$(pct "$nh_attr" $((nh_moved * wire)))"
 	echo "     netoproc kernel drops ${np_drops:-?}; nethogs 'unknown UDP' $nh_unknown B"
+	np_us=$(us_per "$np_ticks" "$np_moved") nh_us=$(us_per "$nh_ticks" "$nh_moved")
+	rows+=("ROW|AF_PACKET mode, CPU per packet ($dir, $size-byte UDP over veth), attributed $(pct "$np_attr" "$np_moved")%|$np_us us|$nh_us us (nethogs, attributed $(pct "$nh_attr" $((nh_moved * wire)))%)|$(python3 -c "print(f'{$np_us / max($nh_us, 0.001):.2f}')")|<= 1.00 at 100% attributed")
 done
 echo "traffic: $secs s of $size-byte UDP datagrams at up to $pps/s over veth (IP packet $wire bytes);"
 echo "attributed = counted for the watched process (sink for rx, sender for tx) / what it moved"
+printf '%s\n' "${rows[@]}"

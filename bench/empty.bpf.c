@@ -15,6 +15,13 @@ int empty_ingress(struct __sk_buff *skb) { return 1; }
 SEC("cgroup_skb/egress")
 int empty_egress(struct __sk_buff *skb) { return 1; }
 
+/* Socket creation and release, every tier. */
+SEC("cgroup/sock_create")
+int empty_create(struct bpf_sock *sk) { return 1; }
+
+SEC("cgroup/sock_release")
+int empty_release(struct bpf_sock *sk) { return 1; }
+
 /* tracepoint tier */
 SEC("tp_btf/sock_send_length")
 int BPF_PROG(empty_send) { return 0; }

@@ -6,8 +6,8 @@ set -euo pipefail
 packages=(
 	# build
 	make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libpcap-dev pkg-config
-	# tests and benchmark
-	python3 iproute2 iperf3 nftables libcap2-bin util-linux procps
+	# tests and benchmark (nethogs: the peer bench/afpacket_vs_nethogs.sh compares with)
+	python3 iproute2 iperf3 nftables libcap2-bin util-linux procps nethogs
 	# the exporter's tests: a real Prometheus and promtool; systemd-analyze for the unit
 	prometheus systemd
 	# completion tests: bash-completion's helpers, zsh to parse _netoproc

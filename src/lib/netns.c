@@ -106,3 +106,38 @@ out:
 	free(s.ino);
 	return ret;
 }
+
+void netns_parse_sockstat(const char *text, unsigned *tcp, unsigned *udp)
+{
+	for (const char *line = text; line && *line; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
+		unsigned n;
+
+		if (sscanf(line, "TCP: inuse %u", &n) == 1 || sscanf(line, "TCP6: inuse %u", &n) == 1)
+			*tcp += n;
+		else if (sscanf(line, "UDP: inuse %u", &n) == 1 || sscanf(line, "UDP6: inuse %u", &n) == 1)
+			*udp += n;
+	}
+}
+
+int netns_sockets_in_use(unsigned *tcp, unsigned *udp)
+{
+	static const char *const files[] = { "/proc/thread-self/net/sockstat",
+					      "/proc/thread-self/net/sockstat6" };
+	char buf[1024];
+
+	*tcp = *udp = 0;
+	for (size_t i = 0; i < 2; i++) {
+		int fd = open(files[i], O_RDONLY | O_CLOEXEC);
+		ssize_t n;
+
+		if (fd < 0)
+			return -1;
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (n <= 0)
+			return -1;
+		buf[n] = '\0';
+		netns_parse_sockstat(buf, tcp, udp);
+	}
+	return 0;
+}

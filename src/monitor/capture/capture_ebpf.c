@@ -145,14 +145,22 @@ out:
 	return err;
 }
 
-/* Every dump iterator, in the network namespace we are in now. */
+/*
+ * Every dump iterator, in the network namespace we are in now. The TCP and UDP
+ * table iterators walk every bucket of the host's table to find this
+ * namespace's sockets: skip the walk where the namespace has none.
+ */
 static int dump_here(void *arg)
 {
 	struct ebpf_capture *ec = arg;
+	unsigned in_use[2];
+	bool known = ec->loaded.dump == DUMP_SOCKET_TABLES &&
+		     netns_sockets_in_use(&in_use[0], &in_use[1]) == 0;
 	int err = 0;
 
 	for (int i = 0; !err && i < 2 && ec->iter[i]; i++)
-		err = read_iter(ec, ec->iter[i]);
+		if (!known || in_use[i])
+			err = read_iter(ec, ec->iter[i]);
 	return err;
 }
 
