@@ -700,7 +700,7 @@ int on_sock_release(struct bpf_sock *sk)
 	 * payload into sk storage, where the closing packets' records find them.
 	 */
 	key = a->sk_addr;
-	p = key ? bpf_map_lookup_elem(&sk_procs, &key) : NULL;
+	p = key && owner_in_hash ? bpf_map_lookup_elem(&sk_procs, &key) : NULL;
 	if (p) {
 		a->rx_payload = p->rx_payload;
 		a->tx_payload = p->tx_payload;

@@ -339,8 +339,9 @@ static int select_programs(struct ebpf_loaded *l, enum np_attach tier, const str
 	for (size_t i = 0; i < NHOOKS; i++) {
 		const struct hook *h = &hooks[i];
 		struct bpf_program *p = bpf_object__find_program_by_name(s->obj, h->prog);
-		int nargs = h->func ? btf_func_nargs(btf, h->func) : 0;
 		bool want = h->tier == tier;
+		/* Only the chosen tier's: each lookup is a linear search of the kernel's BTF. */
+		int nargs = want && h->func ? btf_func_nargs(btf, h->func) : 0;
 
 		if (!p)
 			continue;
@@ -430,6 +431,17 @@ static int open_one(struct ebpf_loaded *l, const struct capture_opts *o, enum np
 		memcpy((void *)s->rodata->dns_ports, o->payloads->dns_ports,
 		       sizeof(s->rodata->dns_ports));
 	s->rodata->use_ringbuf = ringbuf;
+	/*
+	 * The kprobe tier's tables, and the owner hash of kernels without sk
+	 * storage for tracing: a tier that never writes them gets one entry
+	 * each instead of preallocating 96k (a quarter of the start-up's time).
+	 */
+	if (!s->rodata->owner_in_hash)
+		bpf_map__set_max_entries(s->maps.sk_procs, 1);
+	if (tier != NP_ATTACH_KPROBE) {
+		bpf_map__set_max_entries(s->maps.inflight, 1);
+		bpf_map__set_max_entries(s->maps.tcp_reads, 1);
+	}
 	bpf_map__set_autocreate(s->maps.closed, ringbuf);
 	bpf_map__set_autocreate(s->maps.payloads, s->rodata->capture_payloads);
 	return select_programs(l, tier, btf);
