@@ -232,3 +232,39 @@ void ct_meta_lookup(const char *root, const char *cgroup_path, struct ct_info *c
 	else if (id->runtime == CT_PODMAN || id->runtime == CT_CRIO)
 		storage_name(root, id->id, ci->name, sizeof(ci->name));
 }
+
+bool ct_meta_lookup_v1_text(const char *root, const char *text, struct ct_info *ci)
+{
+	char line[4096];
+
+	while (text && *text) {
+		const char *nl = strchrnul(text, '\n'), *path;
+		size_t len = nl - text;
+
+		snprintf(line, sizeof(line), "%.*s", (int)(len < sizeof(line) ? len : sizeof(line) - 1),
+			 text);
+		text = *nl ? nl + 1 : nl;
+		/* "ID:CONTROLLERS:PATH"; ID 0 is the v2 hierarchy, read from its mount already */
+		if (!strncmp(line, "0:", 2) || !(path = strchr(line, ':')) ||
+		    !(path = strchr(path + 1, ':')))
+			continue;
+		ct_meta_lookup(root, path + 1, ci);
+		if (ci->ident.runtime != CT_NONE)
+			return true;
+	}
+	memset(ci, 0, sizeof(*ci));
+	return false;
+}
+
+bool ct_meta_lookup_v1(const char *root, uint32_t pid, struct ct_info *ci)
+{
+	char path[64], *text;
+	bool ok;
+
+	snprintf(path, sizeof(path), "/proc/%u/cgroup", pid);
+	if (!(text = read_file(path)))
+		return false;
+	ok = ct_meta_lookup_v1_text(root, text, ci);
+	free(text);
+	return ok;
+}

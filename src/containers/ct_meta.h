@@ -16,6 +16,8 @@
 #ifndef NETOPROC_CT_META_H
 #define NETOPROC_CT_META_H
 
+#include <stdbool.h>
+#include <stdint.h>
 #include "containers/cgroup_ident.h"
 
 #define CT_NAME_MAX 256
@@ -32,5 +34,14 @@ struct ct_info {
 const char *ct_meta_root(void);
 /* Parse @cgroup_path and complete it from the files under @root ("" for "/"). */
 void ct_meta_lookup(const char *root, const char *cgroup_path, struct ct_info *out);
+
+/*
+ * cgroup v1 (and hybrid) hosts: a runtime using the cgroupfs driver names its cgroups
+ * only in the v1 hierarchies. The first hierarchy of /proc/@pid/cgroup whose path
+ * names a container, completed from @root; false when none does or the process is gone.
+ */
+bool ct_meta_lookup_v1(const char *root, uint32_t pid, struct ct_info *out);
+/* The same from the text of a /proc/PID/cgroup file (exposed for unit tests). */
+bool ct_meta_lookup_v1_text(const char *root, const char *text, struct ct_info *out);
 
 #endif

@@ -216,4 +216,25 @@ static void test_json_scan_malformed(void)
 	CHECK_STR(out, "0123");
 }
 
-TEST_MAIN(T(test_ident_table), T(test_short_id), T(test_meta_files), T(test_json_scan_malformed))
+/* A hybrid host's /proc/PID/cgroup: the cgroupfs driver names the container in v1 only. */
+static void test_v1_lines(void)
+{
+	struct ct_info ci;
+
+	CHECK(ct_meta_lookup_v1_text("/nonexistent-np",
+				     "12:pids:/docker/" ID "\n"
+				     "1:name=systemd:/docker/" ID "\n"
+				     "0::/system.slice/containerd.service\n", &ci));
+	CHECK_STR(ct_runtime_name(ci.ident.runtime), "docker");
+	CHECK_STR(ci.ident.id, ID);
+	/* the v2 line is not read again; host processes name no container */
+	CHECK(!ct_meta_lookup_v1_text("/nonexistent-np", "0::/docker/" ID "\n", &ci));
+	CHECK(!ct_meta_lookup_v1_text("/nonexistent-np",
+				      "4:memory:/user.slice\n1:name=systemd:/user.slice/session-2.scope\n",
+				      &ci));
+	CHECK_STR(ci.ident.id, "");
+	CHECK(!ct_meta_lookup_v1_text("/nonexistent-np", "garbage\n::\n", &ci));
+}
+
+TEST_MAIN(T(test_ident_table), T(test_short_id), T(test_meta_files), T(test_json_scan_malformed),
+	  T(test_v1_lines))

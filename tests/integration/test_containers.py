@@ -1,0 +1,247 @@
+# SPDX-License-Identifier: GPL-2.0-only
+"""Containers, pods and network namespaces, eBPF mode (forced; the -v line says the eBPF
+capture attached). This host cannot run a container runtime, so the tests build what
+runtimes build: network namespaces, cgroups named exactly as docker, containerd under
+Kubernetes (systemd and cgroupfs drivers), podman and systemd name them (below the
+tests' own cgroup), the runtimes' metadata files under NETOPROC_CONTAINER_ROOT, and
+processes moved into them. Every process's container, pod, unit and namespace must be
+the one it was put in, and its payload exact; short-lived processes too."""
+import contextlib
+import json
+import os
+import shutil
+import signal
+import tempfile
+import time
+
+from npt import (NETOPROC, WORKLOAD, Proc, check, check_eq, cgroup2_root, finish, in_ns,
+                 netns, ready, run, started, wait_attached)
+
+PID = os.getpid()
+# Container ids: 64 hex digits, unique to this run.
+IDS = {k: f"{n:02x}{PID:014x}" + "c0ffee" * 8 for n, k in
+       enumerate(("docker", "k8s", "podman", "k8sfs"), start=1)}
+for _k, _v in IDS.items():
+    assert len(_v) == 64, _v
+POD_UID = f"{PID:08x}-1b2c-4d3e-8f40-5a6b7c8d9e0f"
+POD_UID2 = f"{PID:08x}-2c3d-4e4f-9051-6b7c8d9e0f1a"
+UNIT = f"np-web-{PID}.service"
+
+# Where each "container" sits: (cgroup below the test cgroup, netns, expected identity).
+LAYOUT = {
+    "docker": (f"system.slice/docker-{IDS['docker']}.scope", "npcta",
+               dict(container_id=IDS["docker"], container_runtime="docker",
+                    container_name="web", pod_uid=None, k8s_namespace=None, pod_name=None,
+                    unit=f"docker-{IDS['docker']}.scope")),
+    "k8s": ("kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod"
+            f"{POD_UID.replace('-', '_')}.slice/cri-containerd-{IDS['k8s']}.scope", "npctb",
+            dict(container_id=IDS["k8s"], container_runtime="containerd",
+                 container_name="app", pod_uid=POD_UID, k8s_namespace="shop",
+                 pod_name="cart-7d9f", unit=f"cri-containerd-{IDS['k8s']}.scope")),
+    "podman": (f"machine.slice/libpod-{IDS['podman']}.scope", "npctc",
+               dict(container_id=IDS["podman"], container_runtime="podman",
+                    container_name="db", pod_uid=None, k8s_namespace=None, pod_name=None,
+                    unit=f"libpod-{IDS['podman']}.scope")),
+    "k8sfs": (f"kubepods/besteffort/pod{POD_UID2}/{IDS['k8sfs']}", "npctd",
+              dict(container_id=IDS["k8sfs"], container_runtime="docker",
+                   container_name="sidecar", pod_uid=POD_UID2, k8s_namespace="kube-system",
+                   pod_name="dns-0", unit=None)),
+    "unit": (f"system.slice/{UNIT}", None,
+             dict(container_id=None, container_runtime=None, container_name=None,
+                  pod_uid=None, k8s_namespace=None, pod_name=None, unit=UNIT)),
+}
+
+
+def write(root, rel, text=""):
+    path = os.path.join(root, rel)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as f:
+        f.write(text)
+
+
+def metadata(root):
+    """The files the runtimes and kubelet keep, as they name them."""
+    write(root, f"var/lib/docker/containers/{IDS['docker']}/config.v2.json",
+          json.dumps({"ID": IDS["docker"], "Config": {"Labels": {"Name": "not-this"}},
+                      "Name": "/web", "Driver": "overlay2"}))
+    write(root, f"var/lib/docker/containers/{IDS['k8sfs']}/config.v2.json",
+          json.dumps({"ID": IDS["k8sfs"], "Name": "/k8s_sidecar_dns-0_kube-system_x_0"}))
+    write(root, "var/lib/containers/storage/overlay-containers/containers.json",
+          json.dumps([{"id": IDS["podman"], "names": ["db"], "metadata": "{}"}]))
+    write(root, f"var/log/pods/shop_cart-7d9f_{POD_UID}/app/0.log")
+    write(root, f"var/log/containers/cart-7d9f_shop_app-{IDS['k8s']}.log")
+    write(root, f"run/containerd/io.containerd.runtime.v2.task/k8s.io/{IDS['k8s']}/config.json",
+          "{}")
+    write(root, f"var/log/pods/kube-system_dns-0_{POD_UID2}/sidecar/0.log")
+    write(root, f"var/log/containers/dns-0_kube-system_sidecar-{IDS['k8sfs']}.log")
+
+
+def kill_and_remove(top):
+    """Every cgroup below @top, deepest first: their processes (ours) killed, then removed."""
+    for dirpath, _, _ in sorted(os.walk(top), key=lambda w: -w[0].count("/")):
+        with contextlib.suppress(OSError):
+            with open(os.path.join(dirpath, "cgroup.procs")) as f:
+                for pid in f.read().split():
+                    with contextlib.suppress(ProcessLookupError):
+                        os.kill(int(pid), signal.SIGKILL)
+        for _ in range(50):
+            try:
+                os.rmdir(dirpath)
+                break
+            except FileNotFoundError:
+                break
+            except OSError:
+                time.sleep(0.05)
+
+
+@contextlib.contextmanager
+def lab(name):
+    """The test cgroup with every runtime's cgroup below it, their namespaces and a
+    metadata root. Yields (top cgroup, {key: cgroup path}, {key: netns name}, root)."""
+    top = os.path.join(cgroup2_root(), f"netoproc-test-{name}-{PID}")
+    root = tempfile.mkdtemp(prefix=f"np-ct-root-{PID}-")
+    os.mkdir(top)
+    try:
+        cgs = {}
+        for k, (rel, _, _) in LAYOUT.items():
+            cgs[k] = os.path.join(top, rel)
+            os.makedirs(cgs[k])
+        metadata(root)
+        with netns(*sorted({ns for _, ns, _ in LAYOUT.values() if ns})) as made:
+            nss = {k: next((m for m in made if m.startswith(ns + "-")), None) if ns else None
+                   for k, (_, ns, _) in LAYOUT.items()}
+            yield top, cgs, nss, root
+    finally:
+        kill_and_remove(top)
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def ns_inode(ns):
+    return os.stat(f"/run/netns/{ns}" if ns else "/proc/self/ns/net").st_ino
+
+
+def pair(cg, ns, send, reply, port=None):
+    """A tcp-server and a tcp-client in cgroup @cg and namespace @ns (None: ours), on
+    loopback; @port fixes the server's port. Returns (server result, client result)."""
+    pre = in_ns(ns) if ns else []
+    srv = Proc(pre + [WORKLOAD, "tcp-server", "--reply", str(reply)] +
+               (["--port", str(port)] if port else []), cgroup=cg)
+    with started(srv):
+        p = ready(srv)["port"]
+        cli = Proc(pre + [WORKLOAD, "tcp-client", "--port", str(p), "--send", str(send),
+                          "--expect", str(reply)], cgroup=cg)
+        with started(cli):
+            c = finish(cli)
+        s = finish(srv)
+    return s, c, p
+
+
+def start_netoproc(top, root, extra=()):
+    env = dict(os.environ, NETOPROC_CONTAINER_ROOT=root)
+    p = Proc([NETOPROC, "--cgroup", top, "--duration", "120", "--format", "json",
+              "--capture-mode", "ebpf", "-v"] + list(extra), env=env)
+    said = wait_attached(p)
+    check("eBPF capture attached" in said, f"not eBPF: {said[-300:]!r}")
+    return p
+
+
+def stop_netoproc(p):
+    time.sleep(0.3)
+    p.p.send_signal(signal.SIGINT)
+    rc, out, err = p.wait(timeout=30)
+    check_eq(rc, 0, f"netoproc exit ({err.strip()[-400:]})")
+    return json.loads(out)
+
+
+SEND, REPLY, SHORT = 30_000, 700, 12
+
+
+def workloads(cgs, nss):
+    """Each container's traffic; docker and k8s serve on the same port in their own
+    namespaces (127.0.0.1:P in both). Returns {pid: (key, tx_payload, rx_payload)}."""
+    want = {}
+    s, c, port = pair(cgs["docker"], nss["docker"], SEND, REPLY)
+    want[s["pid"]] = ("docker", REPLY, SEND)
+    want[c["pid"]] = ("docker", SEND, REPLY)
+    s, c, port2 = pair(cgs["k8s"], nss["k8s"], SEND + 1, REPLY + 1, port=port)
+    check_eq(port2, port, "k8s server on docker's port")
+    want[s["pid"]] = ("k8s", REPLY + 1, SEND + 1)
+    want[c["pid"]] = ("k8s", SEND + 1, REPLY + 1)
+    s, c, _ = pair(cgs["k8sfs"], nss["k8sfs"], SEND + 2, REPLY + 2)
+    want[s["pid"]] = ("k8sfs", REPLY + 2, SEND + 2)
+    want[c["pid"]] = ("k8sfs", SEND + 2, REPLY + 2)
+    s, c, _ = pair(cgs["unit"], nss["unit"], SEND + 3, REPLY + 3)
+    want[s["pid"]] = ("unit", REPLY + 3, SEND + 3)
+    want[c["pid"]] = ("unit", SEND + 3, REPLY + 3)
+    # podman: short-lived client processes, a few ms each
+    pre = in_ns(nss["podman"])
+    srv = Proc(pre + [WORKLOAD, "tcp-server", "--reply", "300", "--conns", str(SHORT)],
+               cgroup=cgs["podman"])
+    with started(srv):
+        p = ready(srv)["port"]
+        cli = Proc(pre + [WORKLOAD, "short-clients", "--port", str(p), "--count", str(SHORT),
+                          "--send", "2000", "--expect", "300"], cgroup=cgs["podman"])
+        with started(cli):
+            kids = finish(cli)["children"]
+        s = finish(srv)
+    check_eq(len(kids), SHORT, "short-lived clients")
+    want[s["pid"]] = ("podman", 300 * SHORT, 2000 * SHORT)
+    for k in kids:
+        want[k] = ("podman", 2000, 300)
+    return want, port
+
+
+def test_container_identity_and_namespaces():
+    """Each process carries the container, runtime, name, pod, unit and network namespace
+    it was put in; the pretty table shows the short id and name."""
+    with lab("ct") as (top, cgs, nss, root):
+        np = start_netoproc(top, root)
+        with started(np):
+            want, port = workloads(cgs, nss)
+            snap = stop_netoproc(np)
+        inode = {k: ns_inode(ns) for k, ns in nss.items()}
+    rows = {p["pid"]: p for p in snap if p["pid"] is not None}
+    for pid, (key, tx, rx) in want.items():
+        check(pid in rows, f"{key} pid {pid} missing from the snapshot")
+        p = rows[pid]
+        got = {k: p[k] for k in LAYOUT[key][2]}
+        check_eq(got, LAYOUT[key][2], f"{key} pid {pid} identity")
+        check_eq((p["tx_payload"], p["rx_payload"]), (tx, rx), f"{key} pid {pid} payload")
+        check_eq(p["cgroup"], "/" + os.path.relpath(cgs[key], cgroup2_root()),
+                 f"{key} pid {pid} cgroup")
+        # from /proc, or (a process gone within milliseconds) from its sockets
+        check_eq(p["netns"], inode[key], f"{key} pid {pid} netns")
+        check_eq({c["netns"] for c in p["connections"]}, {inode[key]},
+                 f"{key} pid {pid} connections' netns")
+    extra = sorted(set(rows) - set(want))
+    check_eq(extra, [], "processes nobody started")
+    # The same server address in two namespaces: two processes, two sockets, never merged.
+    for key in ("docker", "k8s"):
+        srv = [rows[pid] for pid, (k, tx, rx) in want.items() if k == key and tx < rx]
+        check_eq(len(srv), 1, f"{key} server rows")
+        locs = [c["local"] for c in srv[0]["connections"] if c["state"] != "LISTEN"]
+        check(f"127.0.0.1:{port}" in locs, f"{key} server connection local {locs}")
+    print(f"  {len(want)} processes in 5 cgroups, {SHORT} short-lived, identity exact",
+          flush=True)
+
+
+def test_container_pretty_shows_short_id_and_name():
+    """pretty: the CONTAINER column with the 12-character id and the name (and pod)."""
+    with lab("ctp") as (top, cgs, nss, root):
+        env = dict(os.environ, NETOPROC_CONTAINER_ROOT=root)
+        np = Proc([NETOPROC, "--cgroup", top, "--duration", "120", "--format", "pretty",
+                   "--capture-mode", "ebpf", "-v"], env=env)
+        with started(np):
+            wait_attached(np)
+            s, c, _ = pair(cgs["k8s"], nss["k8s"], 5000, 100)
+            time.sleep(0.3)
+            np.p.send_signal(signal.SIGINT)
+            rc, out, err = np.wait(timeout=30)
+    check_eq(rc, 0, f"netoproc exit ({err.strip()[-300:]})")
+    lines = out.splitlines()
+    check(lines[0].split()[-1] == "CONTAINER", f"header {lines[0]!r}")
+    label = f"{IDS['k8s'][:12]} app (pod shop/cart-7d9f)"
+    for pid in (s["pid"], c["pid"]):
+        row = [l for l in lines if l.split()[:1] == [str(pid)]]
+        check_eq(len(row), 1, f"pretty row of {pid}")
+        check(row[0].endswith(label), f"pretty row {row[0]!r} lacks {label!r}")
