@@ -245,3 +245,155 @@ def test_container_pretty_shows_short_id_and_name():
         row = [l for l in lines if l.split()[:1] == [str(pid)]]
         check_eq(len(row), 1, f"pretty row of {pid}")
         check(row[0].endswith(label), f"pretty row {row[0]!r} lacks {label!r}")
+
+
+COUNTERS = ("rx_bytes", "tx_bytes", "rx_packets", "tx_packets", "rx_payload", "tx_payload")
+
+
+def sums(rows):
+    return {k: sum(r[k] for r in rows) for k in COUNTERS}
+
+
+def test_group_container_sums_exactly_and_filters():
+    """--group container: one group per container, its counters exactly the sum of its
+    member processes (listed in it), members exactly the processes put in it, the same
+    figures as an ungrouped run beside it; --container (name prefix, id prefix), --netns
+    (a name under /run/netns) and --unit keep exactly their processes; --group pod in
+    --interval records adds up across records."""
+    with lab("ctg") as (top, cgs, nss, root):
+        runs = {
+            "plain": [],
+            "group": ["--group", "container"],
+            "by_name": ["--container", "we"],
+            "by_id": ["--container", IDS["k8s"][:12], "--group", "pod"],
+            "by_netns": ["--netns", nss["podman"]],
+            "by_unit": ["--unit", UNIT[:-len(".service")], "--format", "tsv", "--group",
+                        "unit"],
+        }
+        procs = {}
+        try:
+            for k, extra in runs.items():
+                procs[k] = start_netoproc(top, root, extra)
+            want, _ = workloads(cgs, nss)
+            time.sleep(0.3)
+            outs = {}
+            for k, p in procs.items():
+                p.p.send_signal(signal.SIGINT)
+            for k, p in procs.items():
+                rc, out, err = p.wait(timeout=30)
+                check_eq(rc, 0, f"{k} exit ({err.strip()[-300:]})")
+                outs[k] = out
+        finally:
+            for p in procs.values():
+                p.kill()
+    pids_of = {}
+    for pid, (key, _, _) in want.items():
+        pids_of.setdefault(key, set()).add(pid)
+    plain = {p["pid"]: p for p in json.loads(outs["plain"]) if p["pid"] is not None}
+    groups = json.loads(outs["group"])
+    keyed = {g["key"]: g for g in groups if not g["unknown"]}
+    expect_keys = {IDS[k] for k in ("docker", "k8s", "podman", "k8sfs")} | {None}
+    check_eq(set(keyed), expect_keys, "container groups")
+    for k in ("docker", "k8s", "podman", "k8sfs", "unit"):
+        g = keyed[IDS[k] if k != "unit" else None]
+        members = {p["pid"] for p in g["processes"]}
+        check_eq(members, pids_of[k], f"{k} group members")
+        check_eq({c: g[c] for c in COUNTERS}, sums(g["processes"]), f"{k} group sums")
+        check_eq({c: g[c] for c in COUNTERS}, sums([plain[p] for p in members]),
+                 f"{k} group against the ungrouped run")
+        check_eq(g["tx_payload"], sum(want[p][1] for p in members), f"{k} group tx payload")
+        check_eq(g["rx_payload"], sum(want[p][2] for p in members), f"{k} group rx payload")
+        for field in ("container_id", "container_runtime", "container_name", "pod_uid"):
+            check_eq(g[field], LAYOUT[k][2][field], f"{k} group {field}")
+    check_eq(keyed[None]["netns"], os.stat("/proc/self/ns/net").st_ino, "host group netns")
+    # filters
+    by_name = {p["pid"] for p in json.loads(outs["by_name"])}
+    check_eq(by_name, pids_of["docker"], "--container we (docker's name 'web')")
+    by_id = json.loads(outs["by_id"])
+    check_eq([(g["key"], g["pod_name"], g["k8s_namespace"]) for g in by_id],
+             [(POD_UID, "cart-7d9f", "shop")], "--container ID-prefix --group pod")
+    check_eq({p["pid"] for p in by_id[0]["processes"]}, pids_of["k8s"], "k8s pod members")
+    by_netns = {p["pid"] for p in json.loads(outs["by_netns"])}
+    check_eq(by_netns, pids_of["podman"], f"--netns {nss['podman']}")
+    lines = [l.split("\t") for l in outs["by_unit"].splitlines()]
+    check_eq(lines[0], ["unit", "name", "processes", "rx_bytes", "tx_bytes", "rx_packets",
+                        "tx_packets"], "tsv --group unit header")
+    check_eq(len(lines), 2, f"--unit rows: {lines}")
+    u = sums([plain[p] for p in pids_of["unit"]])
+    check_eq(lines[1], [UNIT, "-", "2", str(u["rx_bytes"]), str(u["tx_bytes"]),
+                        str(u["rx_packets"]), str(u["tx_packets"])], "--unit tsv row")
+    print(f"  5 groups of {len(want)} processes summed exactly; 4 filters exact", flush=True)
+
+
+def test_group_interval_records_add_up():
+    """--interval records with --group pod: every record's groups sum to its processes,
+    and the records together hold exactly each pod's payload."""
+    with lab("cti") as (top, cgs, nss, root):
+        env = dict(os.environ, NETOPROC_CONTAINER_ROOT=root)
+        np = Proc([NETOPROC, "--cgroup", top, "--duration", "4", "--interval", "0.5",
+                   "--format", "json", "--capture-mode", "ebpf", "--group", "pod", "-v"],
+                  env=env)
+        with started(np):
+            said = wait_attached(np)
+            check("eBPF capture attached" in said, f"not eBPF: {said[-300:]!r}")
+            want, _ = workloads(cgs, nss)
+            rc, out, err = np.wait(timeout=30)
+    check_eq(rc, 0, f"netoproc exit ({err.strip()[-300:]})")
+    recs = [json.loads(l) for l in out.splitlines()]
+    check_eq(len(recs), 8, "records")
+    tx = {}
+    for r in recs:
+        check_eq(r["group"], "pod", "record's group")
+        check_eq(sums(r["processes"]), sums(r["groups"]), "record: groups sum to processes")
+        for g in r["groups"]:
+            check_eq(sums(g["processes"]), {c: g[c] for c in COUNTERS}, "group sums members")
+            tx[g["key"]] = tx.get(g["key"], 0) + g["tx_payload"]
+    exp = {}
+    for pid, (key, t, _) in want.items():
+        k = LAYOUT[key][2]["pod_uid"]
+        exp[k] = exp.get(k, 0) + t
+    check_eq(tx, exp, "tx payload by pod over the records")
+
+
+def test_tui_group_container():
+    """The live view with --group container (eBPF, tmux): one row per container with its
+    process count, short id, name and pod; Enter on one shows only its connections."""
+    from test_tui import Pane
+    with lab("ctt") as (top, cgs, nss, root):
+        p = Pane(["--cgroup", top, "--capture-mode", "ebpf", "--group", "container"], w=160,
+                 h=30, env={"NETOPROC_CONTAINER_ROOT": root})
+        procs = []
+        try:
+            p.started()
+            for k in ("docker", "k8s"):
+                pre = in_ns(nss[k])
+                srv = Proc(pre + [WORKLOAD, "tcp-server", "--reply", "500"], cgroup=cgs[k])
+                procs.append(srv)
+                port = ready(srv)["port"]
+                cli = Proc(pre + [WORKLOAD, "tcp-client", "--port", str(port), "--send", "20000",
+                                  "--expect", "500", "--hold", "8"], cgroup=cgs[k])
+                procs.append(cli)
+                ready(cli)	# sent, held open
+            docker = f"{IDS['docker'][:12]} web"
+            k8s = f"{IDS['k8s'][:12]} app (pod shop/cart-7d9f)"
+            s = p.wait(lambda s: docker in s and k8s in s, "both container rows", 10)
+            lines = s.split("\n")
+            check_eq(lines[2].split()[:3], ["PROCS", "USER", "CONTAINER"], "grouped header")
+            for label in (docker, k8s):
+                row = [l for l in lines if label in l]
+                check_eq(len(row), 1, f"rows of {label}:\n{s}")
+                check_eq(row[0].lstrip(">").split()[0], "2", f"{label}: two processes:\n{s}")
+            # Enter on the docker group: its connections only (client's and server's)
+            idx = next(i for i, l in enumerate(lines[3:]) if docker in l)
+            p.keys("Home", *["Down"] * idx, "Enter")
+            s = p.wait_text("[2 Connections]")
+            check(docker in s, f"focus names the container:\n{s}")
+            conns = [l.lstrip(">").split() for l in s.split("\n")[3:] if "np_workload" in l]
+            check_eq(sorted(c[5] for c in conns), ["ESTABLISHED", "ESTABLISHED", "LISTEN"],
+                     f"docker's connections:\n{s}")
+            check_eq({int(c[0]) for c in conns}, {procs[0].p.pid, procs[1].p.pid},
+                     f"docker's processes only:\n{s}")
+        finally:
+            for pr in procs:
+                pr.kill()
+            p.close()

@@ -11,6 +11,7 @@
 #include "containers/cgroup_ident.h"
 #include "containers/ct_meta.h"
 #include "containers/json_scan.h"
+#include "monitor/model/view.h"
 
 #define ID "3f4e5a6b7c8d9e0f1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f7081"
 #define UID_ "0b1c2d3e_4f50_6172_8394_a5b6c7d8e9f0"
@@ -236,5 +237,77 @@ static void test_v1_lines(void)
 	CHECK(!ct_meta_lookup_v1_text("/nonexistent-np", "garbage\n::\n", &ci));
 }
 
+/* --group sums and the identity filters over hand-made processes. */
+static void test_view_groups_and_filters(void)
+{
+	struct ct_info a = {}, b = {};
+	struct np_proc p[4] = {};
+	struct np_proc *rows[4] = { &p[0], &p[1], &p[2], &p[3] };
+	struct view v = { .procs = rows, .n = 4 };
+	struct view_opts o = {};
+	struct view_group *gs;
+	struct stat st;
+	size_t n;
+
+	ct_meta_lookup("/nonexistent-np", "/system.slice/docker-" ID ".scope", &a);
+	snprintf(a.name, sizeof(a.name), "web");
+	ct_meta_lookup("/nonexistent-np", "/system.slice/cron.service", &b);
+	for (int i = 0; i < 4; i++) {
+		p[i].pid = 100 + i;
+		p[i].total.rx_bytes = 10 * (i + 1);
+		p[i].total.tx_payload = i + 1;
+		p[i].netns = i < 2 ? 4026531840u : 4026532000u;
+	}
+	p[0].ct = p[2].ct = &a;	/* two processes of one container, in two namespaces */
+	p[1].ct = &b;
+	p[3].is_unknown = true;
+	CHECK(view_groups(&v, GROUP_CONTAINER, &gs, &n) == 0);
+	CHECK_EQ_U64(n, 3);
+	CHECK_STR(gs[0].key, ID);	/* 10 + 30 bytes: the largest first */
+	CHECK_EQ_U64(gs[0].n, 2);
+	CHECK_EQ_U64(gs[0].sum.rx_bytes, 40);
+	CHECK_EQ_U64(gs[0].sum.tx_payload, 4);
+	CHECK(gs[0].members[0] == &p[0] && gs[0].members[1] == &p[2]);
+	CHECK_STR(gs[1].key, "");	/* the host process */
+	CHECK_EQ_U64(gs[1].sum.rx_bytes, 20);
+	CHECK(gs[2].unknown && gs[2].n == 1 && gs[2].sum.rx_bytes == 40);
+	view_groups_free(gs, n);
+	CHECK(view_groups(&v, GROUP_NETNS, &gs, &n) == 0);
+	CHECK_EQ_U64(n, 3);
+	CHECK_STR(gs[0].key, "4026531840");
+	CHECK_EQ_U64(gs[0].sum.rx_bytes, 30);
+	view_groups_free(gs, n);
+	v.n = 0;
+	CHECK(view_groups(&v, GROUP_UNIT, &gs, &n) == 0 && n == 0);
+	view_groups_free(gs, n);
+
+	CHECK(view_parse_container("we", &o) == 0);
+	CHECK(view_proc_selected(&p[0], &o) && !view_proc_selected(&p[1], &o));
+	CHECK(!view_proc_selected(&p[3], &o));	/* unknown has no container */
+	o.container = ID "0";	/* longer than the id */
+	CHECK(!view_proc_selected(&p[0], &o));
+	o.container = "3f4e5a";
+	CHECK(view_proc_selected(&p[0], &o));
+	o.container = NULL;
+	CHECK(view_parse_unit("cron", &o) == 0);
+	CHECK(view_proc_selected(&p[1], &o) && !view_proc_selected(&p[0], &o));
+	o.unit = "cron.service";
+	CHECK(view_proc_selected(&p[1], &o));
+	o.unit = "cro";
+	CHECK(!view_proc_selected(&p[1], &o));
+	o.unit = NULL;
+	CHECK(view_parse_unit("a/b", &o) != 0);
+	CHECK(view_parse_netns("/proc/self/ns/net", &o) == 0);
+	CHECK(stat("/proc/self/ns/net", &st) == 0);
+	CHECK_EQ_U64(o.netns, st.st_ino);
+	CHECK(view_parse_netns("4026532000", &o) == 0);
+	CHECK(!view_proc_selected(&p[0], &o) && view_proc_selected(&p[2], &o));
+	CHECK(view_parse_netns("/etc/hostname", &o) != 0);
+	CHECK(view_parse_netns("12x", &o) != 0);
+	CHECK(view_parse_netns("0", &o) != 0);
+	CHECK(view_parse_group("pod", &o) == 0 && o.group == GROUP_POD);
+	CHECK(view_parse_group("pods", &o) != 0);
+}
+
 TEST_MAIN(T(test_ident_table), T(test_short_id), T(test_meta_files), T(test_json_scan_malformed),
-	  T(test_v1_lines))
+	  T(test_v1_lines), T(test_view_groups_and_filters))

@@ -7,7 +7,9 @@
 #include <string.h>
 #include "lib/json_writer.h"
 #include "lib/proto.h"
+#include "lib/util.h"
 #include "monitor/model/output.h"
+#include "monitor/model/output_group.h"
 
 /* Keep in sync with enum np_stat in monitor_abi.h. */
 static const char *const np_stat_names[NP_STAT_MAX] = {
@@ -199,7 +201,7 @@ void output_identity_json(struct json_writer *jw, const struct np_proc *p)
 	jw_kv_string(jw, "pod_name", ct ? or_null(ct->pod_name) : NULL);
 }
 
-static void json_proc(struct json_writer *jw, const struct view *v, const struct np_proc *p)
+void output_proc_json(struct json_writer *jw, const struct view *v, const struct np_proc *p)
 {
 	jw_start_object(jw);
 	jw_kv_u64_or_null(jw, "pid", !p->is_unknown, p->pid);
@@ -224,7 +226,7 @@ static void json_procs(struct json_writer *jw, const struct view *v)
 {
 	jw_start_array(jw);
 	for (size_t i = 0; i < v->n; i++)
-		json_proc(jw, v, v->procs[i]);
+		output_proc_json(jw, v, v->procs[i]);
 	jw_end_array(jw);
 }
 
@@ -335,6 +337,11 @@ static void write_pretty(FILE *out, const struct view *v, const struct run_info 
 	bool with_ct = any_container(v);
 	char pid[16], ct[CT_ID_MAX + 3 * CT_NAME_MAX];
 
+	if (v->group != GROUP_PROCESS) {
+		if (output_groups_pretty(out, v, color))
+			fputs("netoproc: out of memory\n", out);
+		goto footer;
+	}
 	fprintf(out, "%s%-8s %-20s %12s %12s %10s %10s%s%s\n", bold, "PID", "PROCESS", "RX", "TX",
 		"RX_PKT", "TX_PKT", with_ct ? "  CONTAINER" : "", off);
 	for (size_t i = 0; i < v->n; i++) {
@@ -351,6 +358,7 @@ static void write_pretty(FILE *out, const struct view *v, const struct run_info 
 		pretty_conns(out, v, p, PRETTY_PROC_CONNS, dim, off);
 	}
 	pretty_row(out, "TOTAL", "", &v->sum, bold, off, NULL);
+footer:
 	for (int i = 0; i < ri->ndegraded; i++) {
 		char d[128];
 
@@ -368,11 +376,17 @@ void output_snapshot(FILE *out, enum out_format fmt, const struct view *v,
 
 	switch (fmt) {
 	case FMT_TSV:
-		write_tsv(out, v);
+		if (v->group == GROUP_PROCESS)
+			write_tsv(out, v);
+		else if (output_groups_tsv(out, v))
+			np_err("out of memory");
 		break;
 	case FMT_JSON:
 		jw_init(&jw, out, true);
-		json_procs(&jw, v);
+		if (v->group == GROUP_PROCESS)
+			json_procs(&jw, v);
+		else if (output_groups_json(&jw, v))
+			np_err("out of memory");
 		break;
 	case FMT_PRETTY:
 		write_pretty(out, v, ri, color);
@@ -425,6 +439,11 @@ void output_interval_json(FILE *out, const struct view *v, const struct run_info
 	output_self_check_json(&jw, ri->self_check_ms);
 	jw_key(&jw, "processes");
 	json_procs(&jw, v);
+	/* --group: the same processes summed; both keys always there (null without it) */
+	jw_kv_string(&jw, "group", v->group == GROUP_PROCESS ? NULL : view_group_name(v->group));
+	jw_key(&jw, "groups");
+	if (v->group == GROUP_PROCESS || output_groups_json(&jw, v))
+		jw_null(&jw);
 	jw_kv_u64(&jw, "lost", output_lost_total(ri->model));
 	jw_key(&jw, "counters");
 	jw_start_object(&jw);
