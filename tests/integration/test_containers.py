@@ -397,3 +397,105 @@ def test_tui_group_container():
             for pr in procs:
                 pr.kill()
             p.close()
+
+
+# A TCP end with its own source port, so two namespaces can hold the very same 4-tuple.
+PEER = r"""
+import json, os, socket, sys
+role, addr, port, send, reply = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+def drain(s):
+    n = 0
+    while True:
+        b = s.recv(65536)
+        if not b:
+            return n
+        n += len(b)
+if role == "server":
+    l = socket.socket()
+    l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    l.bind((addr, port))
+    l.listen(1)
+    print(json.dumps({"ready": True, "pid": os.getpid()}), flush=True)
+    c, _ = l.accept()
+    got = drain(c)
+    c.sendall(b"r" * reply)
+    c.close()
+    print(json.dumps({"pid": os.getpid(), "received": got}), flush=True)
+else:
+    c = socket.socket()
+    c.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    c.bind((sys.argv[6], int(sys.argv[7])))
+    c.connect((addr, port))
+    c.sendall(b"s" * send)
+    c.shutdown(socket.SHUT_WR)
+    got = drain(c)
+    c.close()
+    print(json.dumps({"pid": os.getpid(), "received": got}), flush=True)
+"""
+
+
+def veth(ns1, ns2, n):
+    """A veth pair from @ns1 (10.77.0.1/24) to @ns2 (10.77.0.2/24): the same addresses
+    every time it is called."""
+    import subprocess
+    a, b = f"npva{n}{PID}"[:15], f"npvb{n}{PID}"[:15]
+    subprocess.run(["ip", "link", "add", a, "netns", ns1, "type", "veth", "peer", "name", b,
+                    "netns", ns2], check=True)
+    for ns, dev, ip in ((ns1, a, "10.77.0.1/24"), (ns2, b, "10.77.0.2/24")):
+        subprocess.run(["ip", "-n", ns, "addr", "add", ip, "dev", dev], check=True)
+        subprocess.run(["ip", "-n", ns, "link", "set", dev, "up"], check=True)
+
+
+def test_same_tuple_in_two_namespaces_stays_apart():
+    """Two containers (docker, podman), each in a namespace joined by a veth to a host-side
+    namespace, all four with the same addresses; each client binds the same source port,
+    so both connections are 10.77.0.1:41777 -> 10.77.0.2:41778 (started together). netoproc keeps
+    four processes with four connections, each with its own namespace and exact payload;
+    --netns picks one of the two."""
+    import sys
+    with lab("ctv") as (top, cgs, nss, root), netns("npvha", "npvhb") as (ha, hb):
+        veth(nss["docker"], ha, 1)
+        veth(nss["podman"], hb, 2)
+        inode = {k: ns_inode(n) for k, n in
+                 (("docker", nss["docker"]), ("podman", nss["podman"]), ("ha", ha), ("hb", hb))}
+        plain = start_netoproc(top, root)
+        only = start_netoproc(top, root, ["--netns", nss["podman"]])
+        want = {}
+        with started(plain, only):
+            servers = []
+            for k, host, send, reply in (("docker", ha, 30_000, 700), ("podman", hb, 50_000, 900)):
+                srv = Proc(in_ns(host) + [sys.executable, "-c", PEER, "server", "10.77.0.2",
+                                          "41778", "0", str(reply)], cgroup=cgs["unit"])
+                servers.append(srv)
+                want[ready(srv)["pid"]] = ("unit", "ha" if host == ha else "hb", reply, send)
+            clis = []
+            for k, send, reply in (("docker", 30_000, 700), ("podman", 50_000, 900)):
+                clis.append((k, Proc(in_ns(nss[k]) + [sys.executable, "-c", PEER, "client",
+                                                      "10.77.0.2", "41778", str(send), "0",
+                                                      "10.77.0.1", "41777"], cgroup=cgs[k]),
+                             send, reply))
+            for k, cli, send, reply in clis:
+                r = finish(cli)
+                check_eq(r["received"], reply, f"{k} client received")
+                want[r["pid"]] = (k, k, send, reply)
+            for srv in servers:
+                finish(srv)
+            snaps = {"plain": stop_netoproc(plain), "only": stop_netoproc(only)}
+    rows = {p["pid"]: p for p in snaps["plain"] if p["pid"] is not None}
+    check_eq(set(rows), set(want), "one row per process")
+    tuples = set()
+    for pid, (cgkey, nskey, tx, rx) in want.items():
+        p = rows[pid]
+        check_eq((p["tx_payload"], p["rx_payload"]), (tx, rx), f"pid {pid} payload")
+        check_eq(p["container_id"], LAYOUT[cgkey][2]["container_id"], f"pid {pid} container")
+        est = [c for c in p["connections"] if c["remote"] != "*:*"]	# not the listener
+        check_eq(len(est), 1, f"pid {pid} connections: {p['connections']}")
+        c = est[0]
+        check_eq(c["netns"], inode[nskey], f"pid {pid} connection netns")
+        check_eq((c["tx_payload"], c["rx_payload"]), (tx, rx), f"pid {pid} connection payload")
+        tuples.add((c["local"], c["remote"]))
+    check_eq(tuples, {("10.77.0.1:41777", "10.77.0.2:41778"), ("10.77.0.2:41778", "10.77.0.1:41777")},
+             "the same two ends in both namespaces")
+    only = [p["pid"] for p in snaps["only"]]
+    check_eq(only, [pid for pid, w in want.items() if w[1] == "podman"],
+             f"--netns {nss['podman']}")
