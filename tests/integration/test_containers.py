@@ -499,3 +499,78 @@ def test_same_tuple_in_two_namespaces_stays_apart():
     only = [p["pid"] for p in snaps["only"]]
     check_eq(only, [pid for pid, w in want.items() if w[1] == "podman"],
              f"--netns {nss['podman']}")
+
+
+# N datagrams to a port nobody listens on (each one a NO_SOCKET drop).
+UDP_SEND = r"""
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for _ in range(int(sys.argv[1])):
+    s.sendto(b"x" * 100, ("127.0.0.1", int(sys.argv[2])))
+"""
+
+
+def pkt_cmd(args, root):
+    env = dict(os.environ, NETOPROC_CONTAINER_ROOT=root)
+    p = Proc([NETOPROC] + args, env=env)
+    wait_attached(p)
+    return p
+
+
+def pkt_stop(p, what):
+    time.sleep(0.5)
+    p.p.send_signal(signal.SIGINT)
+    rc, out, err = p.wait(timeout=30)
+    check_eq(rc, 0, f"{what} exit ({err.strip()[-300:]})")
+    import re
+    check(not re.search(r"\d+ events lost", err), f"{what}: {err.strip()[-300:]}")
+    return [json.loads(l) for l in out.splitlines() if l.startswith("{")]
+
+
+def test_drop_and_trace_events_carry_the_container():
+    """netoproc drop and trace (eBPF, tracepoints): a closed port's drops in two
+    containers' namespaces (each with a long-lived process, as a container has) carry
+    each container's id and unit, pod where there is one; --container keeps exactly one
+    container's events."""
+    import sys
+    port = 20000 + PID % 20000
+    na, nb = 7, 11
+    with lab("ctd") as (top, cgs, nss, root):
+        inode = {k: ns_inode(nss[k]) for k in ("docker", "k8s")}
+        idle = [Proc(in_ns(nss[k]) + ["sleep", "60"], cgroup=cgs[k]) for k in ("docker", "k8s")]
+        with started(*idle):
+            expr = ["udp", "and", "dst", "port", str(port)]
+            runs = {
+                "drop": pkt_cmd(["drop", "-v", "--format", "json"] + expr, root),
+                "drop_k8s": pkt_cmd(["drop", "-v", "--format", "json", "--container", "app"] +
+                                    expr, root),
+                "trace": pkt_cmd(["trace", "-v", "--format", "json", "--probes", "basic"] +
+                                 expr, root),
+                "trace_docker": pkt_cmd(["trace", "-v", "--format", "json", "--probes",
+                                         "basic", "--container", IDS["docker"][:20]] + expr,
+                                        root),
+            }
+            with started(*runs.values()):
+                for k, n in (("docker", na), ("k8s", nb)):
+                    send = Proc(in_ns(nss[k]) + [sys.executable, "-c", UDP_SEND, str(n),
+                                                 str(port)], cgroup=cgs[k])
+                    with started(send):
+                        check_eq(send.wait()[0], 0, f"{k} sender")
+                ev = {k: pkt_stop(p, k) for k, p in runs.items()}
+    want = {inode["docker"]: (IDS["docker"], None, f"docker-{IDS['docker']}.scope"),
+            inode["k8s"]: (IDS["k8s"], POD_UID, f"cri-containerd-{IDS['k8s']}.scope")}
+    drops = ev["drop"]
+    check_eq(sorted((e["netns"], e["reason"]) for e in drops),
+             sorted([(inode["docker"], "NO_SOCKET")] * na + [(inode["k8s"], "NO_SOCKET")] * nb),
+             "drops by namespace")
+    for e in drops + ev["trace"]:
+        check_eq((e["container_id"], e["pod_uid"], e["unit"]), want[e["netns"]],
+                 f"identity of an event in netns {e['netns']}")
+    check_eq([(e["netns"], e["container_id"]) for e in ev["drop_k8s"]],
+             [(inode["k8s"], IDS["k8s"])] * nb, "drop --container app")
+    docker_events = [e for e in ev["trace"] if e["netns"] == inode["docker"]]
+    check(docker_events, "trace saw docker's packets")
+    check_eq(sorted((e["probe"], e["skb"] is not None) for e in ev["trace_docker"]),
+             sorted((e["probe"], e["skb"] is not None) for e in docker_events),
+             "trace --container: exactly docker's events")
+    print(f"  {len(drops)} drops, {len(ev['trace'])} trace events, identity exact", flush=True)
