@@ -14,9 +14,7 @@ struct ct_cached {
 	struct ct_info ct;
 	bool any;		/* names a container, a pod or a unit */
 	double at;
-	/* namespaces: the merge of their container processes, and of the others */
-	struct ct_info host;
-	unsigned ncontainer, nhost;
+	unsigned nprocs;	/* namespaces: processes merged into ct */
 };
 
 int ct_resolver_init(struct ct_resolver *r)
@@ -160,25 +158,16 @@ static void scan_namespaces(struct ct_resolver *r, double now)
 				break;
 			}
 		}
-		if (ct.ident.runtime != CT_NONE) {
-			if (c->ncontainer++)
-				ct_merge(&c->ct, &ct);
-			else
-				c->ct = ct;
-		} else {
-			if (c->nhost++)
-				ct_merge(&c->host, &ct);
-			else
-				c->host = ct;
-		}
+		/* every process in it: a host process beside a container's names neither */
+		if (c->nprocs++)
+			ct_merge(&c->ct, &ct);
+		else
+			c->ct = ct;
 	}
 	closedir(d);
-	/* containers first: a pod's processes share its namespace with nothing else */
 	while (htab_next(&r->by_netns, &i, NULL, &v)) {
 		struct ct_cached *c = v;
 
-		if (!c->ncontainer)
-			c->ct = c->host;
 		c->any = named(&c->ct);
 		c->at = now;
 	}

@@ -2,10 +2,9 @@
 /*
  * The container, pod and unit of a packet event (`netoproc trace`, `netoproc drop`):
  * from the process it was handled for (process context), else from its network
- * namespace, through the processes in that namespace: a namespace whose container
- * processes all belong to one container names it (one pod: the pod); one with no
- * container process and one unit names the unit. The host's namespace, shared by many
- * units, names nothing. Results are cached: a process's for 2 s, namespaces until a
+ * namespace, through the processes in it: what they all share (one container: it;
+ * containers of one pod: the pod; one unit: the unit). The host's namespace, shared by
+ * many units, names nothing; neither does one whose processes are gone. Results are cached: a process's for 2 s, namespaces until a
  * namespace not seen before arrives (at most one /proc walk a second).
  */
 #ifndef NETOPROC_CT_RESOLVE_H

@@ -574,3 +574,60 @@ def test_drop_and_trace_events_carry_the_container():
              sorted((e["probe"], e["skb"] is not None) for e in docker_events),
              "trace --container: exactly docker's events")
     print(f"  {len(drops)} drops, {len(ev['trace'])} trace events, identity exact", flush=True)
+
+
+def test_export_container_and_pod_labels():
+    """netoproc export (eBPF): the container label is the container's name, pod its
+    namespace/name, and each series holds exactly its container's bytes (the same as an
+    ungrouped snapshot beside it)."""
+    from test_export import exporter, wait_value
+    with lab("cte") as (top, cgs, nss, root):
+        old = os.environ.get("NETOPROC_CONTAINER_ROOT")
+        os.environ["NETOPROC_CONTAINER_ROOT"] = root
+        try:
+            with exporter(top, ["--interval", "0.5"]) as addr:
+                plain = start_netoproc(top, root)
+                with started(plain):
+                    pids = {}
+                    for k in ("docker", "k8s"):
+                        s, c, _ = pair(cgs[k], nss[k], 9000, 300)
+                        pids[k] = {s["pid"], c["pid"]}
+                    snap = stop_netoproc(plain)
+                rows = {p["pid"]: p for p in snap if p["pid"] is not None}
+                for k, labels in (("docker", dict(container="web", pod="")),
+                                  ("k8s", dict(container="app", pod="shop/cart-7d9f"))):
+                    want = sum(rows[p]["tx_bytes"] for p in pids[k])
+                    wait_value(addr, "netoproc_tx_bytes_total", want, unit=LAYOUT[k][2]["unit"],
+                               **labels)
+        finally:
+            if old is None:
+                os.environ.pop("NETOPROC_CONTAINER_ROOT", None)
+            else:
+                os.environ["NETOPROC_CONTAINER_ROOT"] = old
+
+
+def test_dns_events_name_the_container():
+    """netoproc dns (eBPF): a query from a process in docker's cgroup names that
+    container; one from a host process names none."""
+    import dns_lab
+    from test_dns import PY_QUERY, one_event
+    with lab("ctdns") as (top, cgs, nss, root), dns_lab.lab() as lb:
+        old = os.environ.get("NETOPROC_CONTAINER_ROOT")
+        os.environ["NETOPROC_CONTAINER_ROOT"] = root
+        try:
+            with dns_lab.dns_watch("ebpf") as w:
+                args = ["python3", "-c", PY_QUERY, lb.dns, "web.test.lan", "1", "udp"]
+                inside = Proc(lb.exec() + args, cgroup=cgs["docker"])
+                outside = Proc(lb.exec() + args)
+                with started(inside, outside):
+                    for p in (inside, outside):
+                        check_eq(p.wait()[0], 0, "query client")
+        finally:
+            if old is None:
+                os.environ.pop("NETOPROC_CONTAINER_ROOT", None)
+            else:
+                os.environ["NETOPROC_CONTAINER_ROOT"] = old
+    check_eq(one_event(w.events, inside.p.pid, "A")["container"], IDS["docker"],
+             "container of the query from docker's cgroup")
+    check_eq(one_event(w.events, outside.p.pid, "A")["container"], None,
+             "container of the host's query")
