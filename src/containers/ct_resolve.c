@@ -9,6 +9,7 @@
 
 #define PID_TTL 2.0		/* seconds a process's identity is reused */
 #define NETNS_RESCAN 1.0	/* at most one /proc walk a second */
+#define PID_CACHE_MAX 4096
 
 struct ct_cached {
 	struct ct_info ct;
@@ -178,6 +179,11 @@ const struct ct_info *ct_resolve(struct ct_resolver *r, uint32_t pid, uint64_t n
 	struct ct_cached *c;
 
 	if (pid) {
+		if (r->by_pid.count >= PID_CACHE_MAX) {	/* a long run meets many pids: start over */
+			htab_free_all(&r->by_pid);
+			if (htab_init(&r->by_pid, sizeof(uint32_t)))
+				return NULL;
+		}
 		c = htab_get(&r->by_pid, &pid);
 		if (!c || now - c->at > PID_TTL) {
 			if (!c && (c = calloc(1, sizeof(*c))) && htab_put(&r->by_pid, &pid, c)) {
