@@ -631,3 +631,54 @@ def test_dns_events_name_the_container():
              "container of the query from docker's cgroup")
     check_eq(one_event(w.events, outside.p.pid, "A")["container"], None,
              "container of the host's query")
+
+
+def test_cgroup_v1_cgroupfs_driver_on_a_hybrid_host():
+    """A hybrid host (v1 hierarchies beside the unified one, as this one is): docker's
+    cgroupfs driver names the container in the v1 hierarchies only (pids:/docker/ID);
+    the unified path names none. A live process there is docker's container, with
+    the name from config.v2.json and its unit from the unified path (eBPF)."""
+    v1 = "/sys/fs/cgroup/pids"
+    check(os.path.isdir(v1) and os.path.exists(os.path.join(v1, "cgroup.procs")),
+          "no v1 pids hierarchy on this host")
+    cid = f"f1{PID:014x}" + "beef" * 12
+    made_docker = not os.path.isdir(os.path.join(v1, "docker"))
+    v1cg = os.path.join(v1, "docker", cid)
+    with lab("ctv1") as (top, cgs, nss, root):
+        write(root, f"var/lib/docker/containers/{cid}/config.v2.json",
+              json.dumps({"ID": cid, "Name": "/v1web"}))
+        os.makedirs(v1cg)
+        try:
+            # into the v1 cgroup by a shell that then becomes the workload (same pid)
+            v1join = ["sh", "-c", f'echo $$ > {v1cg}/cgroup.procs && exec "$@"', "v1join"]
+            np = start_netoproc(top, root)
+            with started(np):
+                srv = Proc(v1join + [WORKLOAD, "tcp-server", "--reply", "400"],
+                           cgroup=cgs["unit"])
+                procs = [srv]
+                try:
+                    port = ready(srv)["port"]
+                    cli = Proc(v1join + [WORKLOAD, "tcp-client", "--port", str(port), "--send",
+                                         "6000", "--expect", "400", "--hold", "1.5"],
+                               cgroup=cgs["unit"])
+                    procs.append(cli)
+                    ready(cli)
+                    c = finish(cli)
+                    s = finish(srv)
+                finally:
+                    for p in procs:
+                        p.kill()
+                snap = stop_netoproc(np)
+        finally:
+            kill_and_remove(v1cg)
+            if made_docker:
+                with contextlib.suppress(OSError):
+                    os.rmdir(os.path.join(v1, "docker"))
+    rows = {p["pid"]: p for p in snap if p["pid"] is not None}
+    for pid in (s["pid"], c["pid"]):
+        check(pid in rows, f"pid {pid} missing")
+        p = rows[pid]
+        check_eq((p["container_id"], p["container_runtime"], p["container_name"], p["unit"]),
+                 (cid, "docker", "v1web", UNIT), f"pid {pid} identity from the v1 hierarchy")
+    check_eq((rows[c["pid"]]["tx_payload"], rows[c["pid"]]["rx_payload"]), (6000, 400),
+             "client payload")
