@@ -64,8 +64,9 @@ static void usage(FILE *out)
 	      "  --pid PID              show only PID (repeatable, or PID,PID...)\n"
 	      "  --filter PAT           show processes whose name contains PAT\n"
 	      "  --container ID|NAME    only processes of the container whose id or name starts so\n"
-	      "  --netns INODE|PATH|NAME   only processes in that network namespace\n"
-	      "                         (a name is one under /run/netns)\n"
+	      "  --netns INODE|PATH|NAME|all   only processes in that network namespace\n"
+	      "                         (a name is one under /run/netns; repeatable); in\n"
+	      "                         AF_PACKET mode a ring in each (all: every one)\n"
 	      "  --unit NAME            only processes of that systemd unit or scope\n"
 	      "  --group process|container|pod|cgroup|unit|netns   sum rows by that key (process)\n"
 	      "  --sort traffic|pid|name|connections   row order (traffic)\n"
@@ -288,6 +289,14 @@ int parse_monitor_opts(int argc, char **argv, struct monitor_opts *o)
 		np_err("unexpected argument '%s'", argv[optind]);
 		return -EINVAL;
 	}
+	if (o->view.netns_all && o->view.nnetns) {
+		np_err("--netns all goes with no other --netns");
+		return -EINVAL;
+	}
+	/* AF_PACKET opens a ring in each of them; eBPF sees every namespace anyway */
+	o->cap.netns = o->view.netns;
+	o->cap.nnetns = o->view.nnetns;
+	o->cap.netns_all = o->view.netns_all;
 	if (o->interval && o->duration && o->interval > o->duration) {
 		np_err("--interval %g is longer than --duration %g", o->interval, o->duration);
 		return -EINVAL;

@@ -9,6 +9,7 @@ the one it was put in, and its payload exact; short-lived processes too."""
 import contextlib
 import json
 import os
+import re
 import shutil
 import signal
 import tempfile
@@ -682,3 +683,88 @@ def test_cgroup_v1_cgroupfs_driver_on_a_hybrid_host():
                  (cid, "docker", "v1web", UNIT), f"pid {pid} identity from the v1 hierarchy")
     check_eq((rows[c["pid"]]["tx_payload"], rows[c["pid"]]["rx_payload"]), (6000, 400),
              "client payload")
+
+
+def held_pair(cg, ns, send, reply, port=None, hold=1.0):
+    """pair() whose client keeps its connection open @hold s after sending: AF_PACKET
+    finds owners in /proc, so the processes must still hold their sockets."""
+    pre = in_ns(ns) if ns else []
+    srv = Proc(pre + [WORKLOAD, "tcp-server", "--reply", str(reply)] +
+               (["--port", str(port)] if port else []), cgroup=cg)
+    with started(srv):
+        p = ready(srv)["port"]
+        cli = Proc(pre + [WORKLOAD, "tcp-client", "--port", str(p), "--send", str(send),
+                          "--expect", str(reply), "--hold", str(hold)], cgroup=cg)
+        with started(cli):
+            ready(cli)
+            c = finish(cli)
+        s = finish(srv)
+    return s, c, p
+
+
+def afp_netns_run(args):
+    """AF_PACKET (forced; -v says so) with @args, over the docker and k8s namespaces'
+    traffic (the same server port in both) and the host's; returns (snapshot, stderr,
+    {key: (server, client)}, namespace inodes)."""
+    with lab("ctafp") as (top, cgs, nss, root):
+        env = dict(os.environ, NETOPROC_CONTAINER_ROOT=root)
+        names = [nss["docker"] if a == "@docker" else nss["k8s"] if a == "@k8s" else a
+                 for a in args]
+        p = Proc([NETOPROC, "--cgroup", top, "--duration", "120", "--format", "json",
+                  "--capture-mode", "afpacket", "-v"] + names, env=env)
+        with started(p):
+            said = wait_attached(p)
+            check("AF_PACKET capture attached" in said, f"not AF_PACKET: {said[-300:]!r}")
+            # each namespace's capture says it attached; all are running after this line
+            deadline = time.time() + 30
+            while "a ring in each of" not in said and time.time() < deadline:
+                said += p.p.stderr.readline()
+            got = {}
+            s, c, port = held_pair(cgs["docker"], nss["docker"], 30_000, 700)
+            got["docker"] = (s, c)
+            got["k8s"] = held_pair(cgs["k8s"], nss["k8s"], 40_000, 800, port=port)[:2]
+            got["unit"] = held_pair(cgs["unit"], None, 50_000, 900)[:2]
+            time.sleep(0.3)
+            p.p.send_signal(signal.SIGINT)
+            rc, out, err = p.wait(timeout=30)
+            check_eq(rc, 0, f"netoproc exit ({err.strip()[-300:]})")
+            snap = json.loads(out)
+        inode = {k: ns_inode(nss[k]) for k in ("docker", "k8s")}
+    return snap, said + err, got, inode
+
+
+def test_afpacket_rings_in_each_namespace():
+    """AF_PACKET mode (forced) with --netns twice: a ring and a socket table in each of
+    the two containers' namespaces; their processes are attributed exactly (payload both
+    ways, packets, container, namespace) though both use the same server port; the
+    host's traffic, in no namespace asked for, is not shown. --netns all: a ring in
+    every namespace of the host, the host's processes too."""
+    snap, said, got, inode = afp_netns_run(["--netns", "@docker", "--netns", "@k8s"])
+    check("a ring in each of 2 network namespaces" in said, f"-v: {said[-400:]!r}")
+    rows = {p["pid"]: p for p in snap if p["pid"] is not None}
+    want_pids = {x["pid"] for k in ("docker", "k8s") for x in got[k]}
+    check_eq(set(rows), want_pids, "processes shown: both containers', not the host's")
+    sends = {"docker": (30_000, 700), "k8s": (40_000, 800), "unit": (50_000, 900)}
+    for k in ("docker", "k8s"):
+        s, c = got[k]
+        send, reply = sends[k]
+        crow, srow = rows[c["pid"]], rows[s["pid"]]
+        check_eq((crow["tx_payload"], crow["rx_payload"]), (send, reply), f"{k} client payload")
+        check_eq((srow["tx_payload"], srow["rx_payload"]), (reply, send), f"{k} server payload")
+        check_eq(crow["tx_packets"], srow["rx_packets"], f"{k}: client tx == server rx packets")
+        for r in (crow, srow):
+            check_eq((r["container_id"], r["netns"]), (IDS[k], inode[k]), f"{k} identity")
+    snap, said, got, inode = afp_netns_run(["--netns", "all"])
+    check(re.search(r"a ring in each of (\d+) network namespaces", said), f"-v: {said[-400:]!r}")
+    rows = {p["pid"]: p for p in snap if p["pid"] is not None}
+    host = os.stat("/proc/self/ns/net").st_ino
+    for k in ("docker", "k8s", "unit"):
+        send, reply = sends[k]
+        s, c = got[k]
+        for role, pid, payload in (("server", s["pid"], (reply, send)),
+                                   ("client", c["pid"], (send, reply))):
+            r = rows.get(pid)
+            check(r is not None, f"--netns all: {k} {role} missing")
+            check_eq((r["container_id"], r["netns"], (r["tx_payload"], r["rx_payload"])),
+                     (LAYOUT[k][2]["container_id"], inode.get(k, host), payload),
+                     f"--netns all: {k} {role}")

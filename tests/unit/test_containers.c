@@ -299,9 +299,14 @@ static void test_view_groups_and_filters(void)
 	CHECK(view_parse_unit("a/b", &o) != 0);
 	CHECK(view_parse_netns("/proc/self/ns/net", &o) == 0);
 	CHECK(stat("/proc/self/ns/net", &st) == 0);
-	CHECK_EQ_U64(o.netns, st.st_ino);
+	CHECK_EQ_U64(o.nnetns, 1);
+	CHECK_EQ_U64(o.netns[0], st.st_ino);
+	o.nnetns = 0;
 	CHECK(view_parse_netns("4026532000", &o) == 0);
 	CHECK(!view_proc_selected(&p[0], &o) && view_proc_selected(&p[2], &o));
+	CHECK(view_parse_netns("4026531840", &o) == 0);	/* repeatable: either one */
+	CHECK(view_proc_selected(&p[0], &o) && view_proc_selected(&p[2], &o));
+	CHECK(view_parse_netns("all", &o) == 0 && o.netns_all);
 	CHECK(view_parse_netns("/etc/hostname", &o) != 0);
 	CHECK(view_parse_netns("12x", &o) != 0);
 	CHECK(view_parse_netns("0", &o) != 0);

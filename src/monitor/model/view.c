@@ -78,13 +78,19 @@ bool view_proc_selected(const struct np_proc *p, const struct view_opts *o)
 	if (o->filter && !view_name_matches(p->comm, o->filter))
 		return false;
 	/* The identity filters name processes: traffic nobody owns has none. */
-	if ((o->container || o->netns || o->unit) && p->is_unknown)
+	if ((o->container || o->nnetns || o->unit) && p->is_unknown)
 		return false;
 	if (o->container && !(in_container(p) && (starts_with(p->ct->ident.id, o->container) ||
 						  (p->ct->name[0] && starts_with(p->ct->name, o->container)))))
 		return false;
-	if (o->netns && p->netns != o->netns)
-		return false;
+	if (o->nnetns) {
+		int i = 0;
+
+		while (i < o->nnetns && o->netns[i] != p->netns)
+			i++;
+		if (i == o->nnetns)
+			return false;
+	}
 	if (o->unit && !(p->ct && unit_matches(p->ct->ident.unit, o->unit)))
 		return false;
 	return true;
@@ -232,12 +238,20 @@ int view_parse_netns(const char *arg, struct view_opts *o)
 	uint64_t ino;
 	int fd, type;
 
+	if (!strcmp(arg, "all")) {
+		o->netns_all = true;
+		return 0;
+	}
+	if (o->nnetns == VIEW_NETNS_MAX) {
+		np_err("too many --netns values (at most %d)", VIEW_NETNS_MAX);
+		return -EINVAL;
+	}
 	if (arg[0] >= '0' && arg[0] <= '9') {
 		if (parse_u64(arg, 1, UINT32_MAX, &ino)) {
 			np_err("invalid value '%s' for --netns (an inode number, a path or a name)", arg);
 			return -EINVAL;
 		}
-		o->netns = ino;
+		o->netns[o->nnetns++] = ino;
 		return 0;
 	}
 	if (!arg[0] || ((strchr(arg, '/') == NULL) && (!strcmp(arg, ".") || !strcmp(arg, "..")))) {
@@ -258,7 +272,7 @@ int view_parse_netns(const char *arg, struct view_opts *o)
 		return -EINVAL;
 	}
 	close(fd);
-	o->netns = st.st_ino;
+	o->netns[o->nnetns++] = st.st_ino;
 	return 0;
 }
 

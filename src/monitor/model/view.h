@@ -14,6 +14,7 @@ enum group_key { GROUP_PROCESS, GROUP_CONTAINER, GROUP_POD, GROUP_CGROUP, GROUP_
 		 GROUP_MAX };
 
 #define MAX_PIDS 64
+#define VIEW_NETNS_MAX 64
 
 /* Which rows a view shows, and in what order. */
 struct view_opts {
@@ -24,7 +25,9 @@ struct view_opts {
 	bool hide_idle;			/* --interface: no row without packets through it */
 	enum group_key group;		/* --group */
 	const char *container;		/* --container: id or name starts with this */
-	uint64_t netns;			/* --netns: only this namespace (inode); 0 any */
+	uint64_t netns[VIEW_NETNS_MAX];	/* --netns: only these namespaces (inodes) */
+	int nnetns;
+	bool netns_all;			/* --netns all: every one (AF_PACKET: a ring in each) */
 	const char *unit;		/* --unit: this systemd unit (NAME, NAME.service, NAME.scope) */
 };
 
