@@ -768,3 +768,33 @@ def test_afpacket_rings_in_each_namespace():
             check_eq((r["container_id"], r["netns"], (r["tx_payload"], r["rx_payload"])),
                      (LAYOUT[k][2]["container_id"], inode.get(k, host), payload),
                      f"--netns all: {k} {role}")
+
+
+def test_container_name_found_after_the_process():
+    """kubelet links a container's log after starting it: a pod's container whose name
+    file appears a second after its process started gets its name (and pod) anyway."""
+    with lab("ctlate") as (top, cgs, nss, root):
+        link = os.path.join(root, f"var/log/containers/cart-7d9f_shop_app-{IDS['k8s']}.log")
+        pods = os.path.join(root, f"var/log/pods/shop_cart-7d9f_{POD_UID}")
+        os.unlink(link)
+        shutil.rmtree(pods)
+        np = start_netoproc(top, root)
+        with started(np):
+            pre = in_ns(nss["k8s"])
+            srv = Proc(pre + [WORKLOAD, "tcp-server", "--reply", "100"], cgroup=cgs["k8s"])
+            with started(srv):
+                port = ready(srv)["port"]
+                cli = Proc(pre + [WORKLOAD, "tcp-client", "--port", str(port), "--send", "1000",
+                                  "--expect", "100", "--hold", "4"], cgroup=cgs["k8s"])
+                with started(cli):
+                    ready(cli)
+                    time.sleep(1.2)	# seen, looked up, nothing there yet
+                    write(root, f"var/log/pods/shop_cart-7d9f_{POD_UID}/app/0.log")
+                    write(root, f"var/log/containers/cart-7d9f_shop_app-{IDS['k8s']}.log")
+                    c = finish(cli)
+                s = finish(srv)
+            snap = stop_netoproc(np)
+    rows = {p["pid"]: p for p in snap if p["pid"] is not None}
+    for pid in (s["pid"], c["pid"]):
+        check_eq((rows[pid]["container_name"], rows[pid]["k8s_namespace"], rows[pid]["pod_name"]),
+                 ("app", "shop", "cart-7d9f"), f"pid {pid}: names found late")
