@@ -27,6 +27,7 @@ _netoproc()
 	--attach) COMPREPLY=($(compgen -W 'auto tracepoint fentry kprobe' -- "$cur")); return ;;
 	--sort) COMPREPLY=($(compgen -W 'traffic pid name connections' -- "$cur")); return ;;
 	--units) COMPREPLY=($(compgen -W 'bytes bits' -- "$cur")); return ;;
+	--group) COMPREPLY=($(compgen -W 'process container pod cgroup unit netns' -- "$cur")); return ;;
 	--probes) COMPREPLY=($(compgen -W 'basic standard full all-skb' -- "$cur")); return ;;
 	--interface | --ifname) _available_interfaces; return ;;
 	--btf) _filedir; return ;;
@@ -38,7 +39,8 @@ _netoproc()
 		compopt -o nospace 2>/dev/null
 		return ;;
 	--duration | --interval | --count | --capture-buffer | --dns-port | --dns-timeout | \
-	--filter | --cgroup | --netns | --mark | --listen | --max-series | --series-ttl)
+	--filter | --cgroup | --netns | --mark | --listen | --max-series | --series-ttl | \
+	--container | --unit)
 		return ;;
 	esac
 
@@ -46,7 +48,8 @@ _netoproc()
 	case $sub in
 	"")
 		opts='--duration --interval --format --capture-mode --attach --btf --interface
-		      --cgroup --pid --filter --sort --capture-buffer --no-dns --dns-port
+		      --cgroup --pid --filter --container --netns --unit --group --sort
+		      --capture-buffer --no-dns --dns-port
 		      --dns-timeout --resolve --no-color --units --monitor --verbose --version
 		      --help'
 		if [[ $cur != -* ]]; then
@@ -54,10 +57,10 @@ _netoproc()
 			return
 		fi ;;
 	probe) opts='--format --help' ;;
-	trace) opts='--probes --format --timeline --track --duration --count --netns --ifname
-		     --mark --pid --verbose --help' ;;
-	drop) opts='--format --summary --interval --duration --count --netns --ifname --mark
-		    --pid --verbose --help' ;;
+	trace) opts='--probes --format --timeline --track --duration --count --container
+		     --netns --ifname --mark --pid --verbose --help' ;;
+	drop) opts='--format --summary --interval --duration --count --container --netns
+		    --ifname --mark --pid --verbose --help' ;;
 	dns) opts='--duration --format --summary --pid --filter --dns-port --dns-timeout
 		   --capture-mode --attach --interface --verbose --help' ;;
 	export) opts='--listen --labels --max-series --series-ttl --interval --capture-mode

@@ -594,6 +594,7 @@ static __always_inline void fill_tuple(struct np_sock_record *r, const struct so
 	r->family = BPF_CORE_READ(sk, __sk_common.skc_family);
 	r->protocol = BPF_CORE_READ(sk, sk_protocol);
 	r->lport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	r->netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
 	r->rport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
 	if (r->protocol == IPPROTO_TCP)
 		r->state = BPF_CORE_READ(sk, __sk_common.skc_state);
@@ -648,6 +649,7 @@ static __always_inline bool emit_from_bpf_sock(void *ctx, struct bpf_sock *sk,
 	r->family = sk->family;
 	r->protocol = sk->protocol;
 	r->lport = a->lport;
+	r->netns = a->netns;	/* 0 in the kprobe tier, which claims in a hash */
 	__builtin_memcpy(r->laddr, a->laddr, 16);
 	r->rport = bpf_ntohs(sk->dst_port);
 	if (sk->protocol == IPPROTO_TCP)

@@ -72,7 +72,8 @@ struct np_sock_record {
 	__u8 state;		/* TCP state number; 0 for non-TCP */
 	__u8 event;		/* enum np_sock_event */
 	__u8 has_owner;
-	__u8 pad[6];
+	__u8 pad[2];
+	__u32 netns;		/* the socket's network namespace (inode); 0 unknown */
 };
 
 /* Traffic that no process socket owns, keyed by remote address. */

@@ -79,6 +79,9 @@ static __always_inline struct sock_acct *claim_socket(struct sock *sk)
 		a->cookie = bpf_get_socket_cookie(sk);
 		a->local_set = 1;
 	}
+	/* A socket never changes namespace; its packets may have set the rest above first. */
+	if (!a->netns)
+		a->netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
 	/* Kernel threads sending on behalf of others (NFS, kTLS) never take a socket. */
 	if (task->flags & PF_KTHREAD)
 		return a;

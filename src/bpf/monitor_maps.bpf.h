@@ -62,7 +62,8 @@ struct sock_acct {
 	__u8 released;		/* closed by its process: each later packet is reported */
 	__u8 hello_checked;	/* its first outgoing data was looked at for a ClientHello */
 	__u8 not_dns;		/* connected, neither port a DNS port: no packet of it is DNS */
-	__u8 pad0[5];
+	__u8 pad0[1];
+	__u32 netns;		/* network namespace inode, cached for the close record */
 	/* received packets */
 	__u64 rx_bytes, rx_packets;
 	__u64 pad1[6];

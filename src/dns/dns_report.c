@@ -5,8 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "containers/ct_resolve.h"
 #include "dns/dns_report.h"
 #include "lib/json_writer.h"
+#include "lib/util.h"
 #include "monitor/model/output.h"
 
 #define NAME_KEY	DNS_NAME_MAX
@@ -54,6 +56,21 @@ void dns_report_header(FILE *out)
 		"PROTO", "TYPE", "RCODE", "LATENCY", "RESOLVER", "QUERY -> ANSWERS");
 }
 
+/* The asker's container id: its process's, else its namespace's (containers/ct_resolve.h). */
+static const char *container_of(const struct dns_event *e)
+{
+	static struct ct_resolver r;
+	static int ready;
+	const struct ct_info *ct;
+
+	if (!ready)
+		ready = ct_resolver_init(&r) ? -1 : 1;
+	if (ready < 0)
+		return NULL;
+	ct = ct_resolve(&r, e->has_owner ? e->owner.tgid : 0, e->netns, now_monotonic());
+	return ct && ct->ident.runtime != CT_NONE ? ct->ident.id : NULL;
+}
+
 void dns_report_event(FILE *out, bool json, const struct dns_event *e)
 {
 	char type[16], rc[16], resolver[64], lat[24];
@@ -70,7 +87,7 @@ void dns_report_event(FILE *out, bool json, const struct dns_event *e)
 		jw_kv_double(&jw, "time", e->query_real, 3);
 		jw_kv_u64_or_null(&jw, "pid", e->has_owner, e->owner.tgid);
 		jw_kv_string(&jw, "process", e->has_owner ? e->owner.comm : NULL);
-		jw_kv_null(&jw, "container");
+		jw_kv_string(&jw, "container", container_of(e));
 		jw_kv_u64_or_null(&jw, "netns", e->netns != 0, e->netns);
 		jw_kv_string(&jw, "query", e->qname);
 		jw_kv_string(&jw, "type", type);

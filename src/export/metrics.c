@@ -94,7 +94,13 @@ static void series_labels(FILE *f, const struct ex_store *s, const struct ex_key
 			if (!k->other)
 				fprintf(f, "%" PRIu32, k->pid);
 			break;
-		default:	/* container, pod: no container identity yet */
+		case EX_LABEL_CONTAINER:
+			ex_label_value(f, k->container);
+			break;
+		case EX_LABEL_POD:
+			ex_label_value(f, k->pod);
+			break;
+		default:
 			break;
 		}
 		fputc('"', f);

@@ -89,6 +89,17 @@ static struct ex_series *series_of(struct ex_store *s, const struct np_proc *p, 
 		snprintf(k.process, sizeof(k.process), "%s", p->comm);
 	if (s->label_on[EX_LABEL_UNIT])
 		ex_unit_of(p->cgroup_path, k.unit, sizeof(k.unit));
+	if (s->label_on[EX_LABEL_CONTAINER] && p->ct && p->ct->ident.runtime != CT_NONE) {
+		if (p->ct->name[0])
+			snprintf(k.container, sizeof(k.container), "%.*s", (int)sizeof(k.container) - 1,
+				 p->ct->name);
+		else
+			ct_short_id(p->ct->ident.id, k.container, sizeof(k.container));
+	}
+	if (s->label_on[EX_LABEL_POD] && p->ct && p->ct->pod_name[0])
+		snprintf(k.pod, sizeof(k.pod), "%.40s/%.80s", p->ct->k8s_namespace, p->ct->pod_name);
+	else if (s->label_on[EX_LABEL_POD] && p->ct)
+		snprintf(k.pod, sizeof(k.pod), "%s", p->ct->ident.pod_uid);
 	if (s->label_on[EX_LABEL_PID])
 		k.pid = p->pid;
 	if ((se = htab_get(&s->series, &k)))

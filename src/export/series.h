@@ -20,9 +20,13 @@ enum ex_label { EX_LABEL_PROCESS, EX_LABEL_CONTAINER, EX_LABEL_POD, EX_LABEL_UNI
 #define EX_UNIT_LEN	256	/* systemd unit names are at most 255 bytes */
 #define EX_RCODE_LEN	16
 
-/* A label set; zero-filled so it can be a hash key. container and pod: "" for now. */
+#define EX_CT_LEN	128	/* a container's name (or short id); a pod's namespace/name */
+
+/* A label set; zero-filled so it can be a hash key. */
 struct ex_key {
 	char process[NP_COMM_LEN + 1];
+	char container[EX_CT_LEN];	/* its name, else its 12-character id; "" none */
+	char pod[EX_CT_LEN];		/* NAMESPACE/POD, else the pod's UID; "" none */
 	char unit[EX_UNIT_LEN];
 	uint32_t pid;
 	bool other;		/* the overflow series */

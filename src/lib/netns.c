@@ -141,3 +141,85 @@ int netns_sockets_in_use(unsigned *tcp, unsigned *udp)
 	}
 	return 0;
 }
+
+/* Each namespace path under @dir (a pid's ns/net with @suffix) to @fn until it returns nonzero. */
+static int each_path(const char *dir, const char *suffix, int (*fn)(const char *, void *),
+		     void *arg)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	char path[512];
+	int ret = 0;
+
+	if (!d)
+		return 0;
+	while (!ret && (de = readdir(d))) {
+		if (de->d_name[0] == '.' || (suffix && (de->d_name[0] < '0' || de->d_name[0] > '9')))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s%s", dir, de->d_name, suffix ? suffix : "");
+		ret = fn(path, arg);
+	}
+	closedir(d);
+	return ret;
+}
+
+struct inode_list {
+	uint64_t *out;
+	int n, max;
+};
+
+static int add_inode(const char *path, void *arg)
+{
+	struct inode_list *l = arg;
+	struct stat st;
+
+	if (stat(path, &st))
+		return 0;
+	for (int i = 0; i < l->n; i++)
+		if (l->out[i] == st.st_ino)
+			return 0;
+	if (l->n == l->max)
+		return 1;
+	l->out[l->n++] = st.st_ino;
+	return 0;
+}
+
+int netns_inodes(uint64_t *out, int max)
+{
+	struct inode_list l = { .out = out, .max = max };
+
+	add_inode("/proc/self/ns/net", &l);
+	each_path("/run/netns", NULL, add_inode, &l);
+	each_path("/proc", "/ns/net", add_inode, &l);
+	return l.n;
+}
+
+struct inode_find {
+	uint64_t ino;
+	int fd;
+};
+
+static int open_if_inode(const char *path, void *arg)
+{
+	struct inode_find *f = arg;
+	struct stat st;
+	int fd;
+
+	if (stat(path, &st) || st.st_ino != f->ino)
+		return 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	f->fd = fd;
+	return 1;
+}
+
+int netns_open_inode(uint64_t ino)
+{
+	struct inode_find f = { .ino = ino, .fd = -ENOENT };
+
+	if (!open_if_inode("/proc/self/ns/net", &f) &&
+	    !each_path("/run/netns", NULL, open_if_inode, &f))
+		each_path("/proc", "/ns/net", open_if_inode, &f);
+	return f.fd;
+}

@@ -6,6 +6,8 @@
 #ifndef NETOPROC_NETNS_H
 #define NETOPROC_NETNS_H
 
+#include <stdint.h>
+
 /*
  * Call @fn in every network namespace that a process is in or that is pinned
  * under /run/netns, ours first, and come back to ours. Stops at the first
@@ -23,5 +25,13 @@ int netns_for_each(int (*fn)(void *arg), void *arg, unsigned *skipped);
 int netns_sockets_in_use(unsigned *tcp, unsigned *udp);
 /* The "TCP:"/"TCP6:" and "UDP:"/"UDP6:" inuse figures of sockstat text, added to *tcp, *udp. */
 void netns_parse_sockstat(const char *text, unsigned *tcp, unsigned *udp);
+
+/*
+ * The network namespaces of this host (inodes: ours first, then those a process is
+ * in or pinned under /run/netns), at most @max; returns how many.
+ */
+int netns_inodes(uint64_t *out, int max);
+/* An open descriptor of namespace @ino (found under /run/netns or /proc), or -ENOENT. */
+int netns_open_inode(uint64_t ino);
 
 #endif

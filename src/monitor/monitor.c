@@ -63,6 +63,12 @@ static void usage(FILE *out)
 	      "  --cgroup PATH          watch only this cgroup-v2 subtree\n"
 	      "  --pid PID              show only PID (repeatable, or PID,PID...)\n"
 	      "  --filter PAT           show processes whose name contains PAT\n"
+	      "  --container ID|NAME    only processes of the container whose id or name starts so\n"
+	      "  --netns INODE|PATH|NAME|all   only processes in that network namespace\n"
+	      "                         (a name is one under /run/netns; repeatable); in\n"
+	      "                         AF_PACKET mode a ring in each (all: every one)\n"
+	      "  --unit NAME            only processes of that systemd unit or scope\n"
+	      "  --group process|container|pod|cgroup|unit|netns   sum rows by that key (process)\n"
 	      "  --sort traffic|pid|name|connections   row order (traffic)\n"
 	      "  --capture-buffer BYTES capture buffer, 4096..16777216 (2097152)\n"
 	      "  --no-dns               no names for remotes (none read from DNS or TLS)\n"
@@ -88,7 +94,7 @@ enum {
 	OPT_DURATION = 256, OPT_INTERVAL, OPT_FORMAT, OPT_CAPTURE_MODE, OPT_INTERFACE,
 	OPT_CGROUP, OPT_PID, OPT_FILTER, OPT_SORT, OPT_NO_DNS, OPT_NO_COLOR, OPT_VERSION,
 	OPT_MONITOR, OPT_CAPTURE_BUFFER, OPT_ATTACH, OPT_BTF, OPT_DNS_PORT, OPT_DNS_TIMEOUT,
-	OPT_UNITS, OPT_RESOLVE,
+	OPT_UNITS, OPT_RESOLVE, OPT_GROUP, OPT_CONTAINER, OPT_NETNS, OPT_UNIT,
 };
 
 static const struct option long_opts[] = {
@@ -100,6 +106,10 @@ static const struct option long_opts[] = {
 	{ "cgroup", required_argument, NULL, OPT_CGROUP },
 	{ "pid", required_argument, NULL, OPT_PID },
 	{ "filter", required_argument, NULL, OPT_FILTER },
+	{ "group", required_argument, NULL, OPT_GROUP },
+	{ "container", required_argument, NULL, OPT_CONTAINER },
+	{ "netns", required_argument, NULL, OPT_NETNS },
+	{ "unit", required_argument, NULL, OPT_UNIT },
 	{ "sort", required_argument, NULL, OPT_SORT },
 	{ "capture-buffer", required_argument, NULL, OPT_CAPTURE_BUFFER },
 	{ "attach", required_argument, NULL, OPT_ATTACH },
@@ -218,6 +228,22 @@ int parse_monitor_opts(int argc, char **argv, struct monitor_opts *o)
 		case OPT_FILTER:
 			o->view.filter = optarg;
 			break;
+		case OPT_GROUP:
+			if ((err = view_parse_group(optarg, &o->view)))
+				return err;
+			break;
+		case OPT_CONTAINER:
+			if ((err = view_parse_container(optarg, &o->view)))
+				return err;
+			break;
+		case OPT_NETNS:
+			if ((err = view_parse_netns(optarg, &o->view)))
+				return err;
+			break;
+		case OPT_UNIT:
+			if ((err = view_parse_unit(optarg, &o->view)))
+				return err;
+			break;
 		case OPT_CAPTURE_BUFFER:
 			if ((err = capture_parse_opt(CAPTURE_OPT_BUFFER, optarg, &o->cap)))
 				return err;
@@ -263,6 +289,14 @@ int parse_monitor_opts(int argc, char **argv, struct monitor_opts *o)
 		np_err("unexpected argument '%s'", argv[optind]);
 		return -EINVAL;
 	}
+	if (o->view.netns_all && o->view.nnetns) {
+		np_err("--netns all goes with no other --netns");
+		return -EINVAL;
+	}
+	/* AF_PACKET opens a ring in each of them; eBPF sees every namespace anyway */
+	o->cap.netns = o->view.netns;
+	o->cap.nnetns = o->view.nnetns;
+	o->cap.netns_all = o->view.netns_all;
 	if (o->interval && o->duration && o->interval > o->duration) {
 		np_err("--interval %g is longer than --duration %g", o->interval, o->duration);
 		return -EINVAL;

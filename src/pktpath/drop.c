@@ -16,6 +16,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "bpf/drop_abi.h"
+#include "containers/ct_resolve.h"
 #include "filter/filter_opts.h"
 #include "lib/bpf_util.h"
 #include "lib/caps.h"
@@ -77,6 +78,8 @@ static void usage(FILE *out)
 	      "  --duration SECS        stop after SECS\n"
 	      "  --count N              stop after N drops\n"
 	      FILTER_USAGE
+	      "  --container ID|NAME    only events of that container (id or name prefix): the\n"
+	      "                         process handling the skb, else its network namespace\n"
 	      "  -v, --verbose          say what is attached\n"
 	      "  -h, --help\n"
 	      "\n"
@@ -144,6 +147,7 @@ static void print_event(struct drop_ctx *d, const struct np_drop_event *e)
 	em_str(&em, EM_ANY, "reason", " %s", reason_str(d, e->reason, rb, sizeof(rb)));
 	em_str(&em, EM_ANY, "location", " %s", location_str(d, e->location, lb, sizeof(lb)));
 	pkt_task(&em, &e->m);
+	pkt_identity(&em, pkt_event_identity(&e->m));
 	em_close(&em);
 	em_end_line(&em);
 }
@@ -183,6 +187,8 @@ static int on_event(void *ctx, void *data, size_t size)
 	const struct np_drop_event *e = data;
 
 	if (d->done || size < sizeof(*e))
+		return 0;
+	if (d->o->c.container && !ct_matches(pkt_event_identity(&e->m), d->o->c.container))
 		return 0;
 	if (d->o->summary) {
 		if (count_event(d, e))

@@ -38,6 +38,14 @@ static int parse(const struct pkt_cmd *cmd, struct pkt_opts *o, void *opts, int 
 				return -EINVAL;
 			}
 			break;
+		case PKT_OPT_CONTAINER:
+			if (!optarg[0]) {
+				np_err("invalid value '' for --container (an id or name, or the start "
+				       "of one)");
+				return -EINVAL;
+			}
+			o->container = optarg;
+			break;
 		case FILTER_OPT_NETNS:
 		case FILTER_OPT_IFNAME:
 		case FILTER_OPT_MARK:

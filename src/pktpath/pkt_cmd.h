@@ -21,15 +21,17 @@ struct pkt_opts {
 	bool json;		/* --format json */
 	double duration;	/* --duration; 0: until interrupted */
 	uint64_t count;		/* --count; 0: no limit */
+	const char *container;	/* --container: events of that container (id or name prefix) */
 };
 
 /* getopt values of the shared options (the command's own start at 256). */
-enum { PKT_OPT_FORMAT = 2000, PKT_OPT_DURATION, PKT_OPT_COUNT };
+enum { PKT_OPT_FORMAT = 2000, PKT_OPT_DURATION, PKT_OPT_COUNT, PKT_OPT_CONTAINER };
 
 #define PKT_LONG_OPTS \
 	{ "format", required_argument, NULL, PKT_OPT_FORMAT }, \
 	{ "duration", required_argument, NULL, PKT_OPT_DURATION }, \
 	{ "count", required_argument, NULL, PKT_OPT_COUNT }, \
+	{ "container", required_argument, NULL, PKT_OPT_CONTAINER }, \
 	FILTER_LONG_OPTS, \
 	{ "verbose", no_argument, NULL, 'v' }, \
 	{ "help", no_argument, NULL, 'h' }

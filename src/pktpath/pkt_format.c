@@ -10,6 +10,7 @@
 #include "lib/bpf_util.h"
 #include "lib/proto.h"
 #include "lib/util.h"
+#include "containers/ct_resolve.h"
 #include "pktpath/pkt_format.h"
 
 const char *pkt_proto_name(const struct np_pkt *p, char *buf, size_t size)
@@ -115,7 +116,8 @@ void pkt_say_filter_short(const char *what, int map_fd)
 
 void pkt_text_header(FILE *out, bool probe, const char *details)
 {
-	fprintf(out, "# TIME CPU NETNS DEVICE:IFINDEX%s PROTO SRC > DST LEN SKB %s [PROCESS:PID]\n",
+	fprintf(out, "# TIME CPU NETNS DEVICE:IFINDEX%s PROTO SRC > DST LEN SKB %s [PROCESS:PID] "
+		"[ct:CONTAINER(NAME)]\n",
 		probe ? " PROBE" : "", details);
 }
 
@@ -193,4 +195,36 @@ void pkt_lost_report(struct pkt_lost *l, uint64_t total, bool final)
 	else if (final && !total)
 		np_info("no events lost");
 	l->reported = total;
+}
+
+const struct ct_info *pkt_event_identity(const struct np_skb_meta *m)
+{
+	/* One per process: trace and drop run one command each. */
+	static struct ct_resolver r;
+	static int ready;
+
+	if (!ready)
+		ready = ct_resolver_init(&r) ? -1 : 1;
+	if (ready < 0)
+		return NULL;
+	return ct_resolve(&r, m->in_task ? m->pid : 0, m->netns, now_monotonic());
+}
+
+void pkt_identity(struct emitter *em, const struct ct_info *ct)
+{
+	bool in_ct = ct && ct->ident.runtime != CT_NONE;
+	char id[CT_ID_MAX];
+
+	if (em->json) {
+		jw_kv_string(&em->jw, "container_id", in_ct ? ct->ident.id : NULL);
+		jw_kv_string(&em->jw, "pod_uid", ct && ct->ident.pod_uid[0] ? ct->ident.pod_uid : NULL);
+		jw_kv_string(&em->jw, "unit", ct && ct->ident.unit[0] ? ct->ident.unit : NULL);
+		return;
+	}
+	if (!in_ct)
+		return;
+	ct_short_id(ct->ident.id, id, sizeof(id));
+	em_text(em, " ct:%s", id);
+	if (ct->name[0] && strcmp(ct->name, ct->ident.id))
+		em_text(em, "(%s)", ct->name);
 }

@@ -44,6 +44,15 @@ void pkt_meta(struct emitter *em, const struct np_skb_meta *m, const char *probe
 /* Text: " comm:pid" when the event was in process context (JSON has it in pkt_meta). */
 void pkt_task(struct emitter *em, const struct np_skb_meta *m);
 
+struct ct_info;
+/*
+ * The container, pod and unit of an event: its process's (process context), else its
+ * namespace's (src/containers/ct_resolve.h); NULL when none. Valid until the next call.
+ */
+const struct ct_info *pkt_event_identity(const struct np_skb_meta *m);
+/* JSON "container_id", "pod_uid", "unit" (null when unknown); text " ct:SHORTID" (NAME). */
+void pkt_identity(struct emitter *em, const struct ct_info *ct);
+
 /* Lost events: report an increase since the last call on stderr. */
 struct pkt_lost {
 	uint64_t reported;

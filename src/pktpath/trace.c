@@ -17,6 +17,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "bpf/trace_abi.h"
+#include "containers/ct_resolve.h"
 #include "filter/filter_opts.h"
 #include "lib/bpf_util.h"
 #include "lib/caps.h"
@@ -139,6 +140,8 @@ static void usage(FILE *out)
 	      "  --duration SECS        stop after SECS\n"
 	      "  --count N              stop after N events (N packets with --timeline)\n"
 	      FILTER_USAGE
+	      "  --container ID|NAME    only events of that container (id or name prefix): the\n"
+	      "                         process handling the skb, else its network namespace\n"
 	      "  -v, --verbose          list attached and missing probes\n"
 	      "  -h, --help\n"
 	      "\n"
@@ -258,6 +261,7 @@ static void emit_event(struct trace_ctx *t, const struct np_trace_event *e, stru
 		em_str(em, EM_TEXT, NULL, " [%s]", layer);
 	event_detail(t, e, em);
 	pkt_task(em, &e->m);
+	pkt_identity(em, pkt_event_identity(&e->m));
 	if (prev)
 		em_double(em, EM_JSON, "delta_us", 3, NULL, delta);
 	em_close(em);
@@ -362,6 +366,8 @@ static int on_event(void *ctx, void *data, size_t size)
 	struct emitter em;
 
 	if (t->done || size < sizeof(*e))
+		return 0;
+	if (t->o->c.container && !ct_matches(pkt_event_identity(&e->m), t->o->c.container))
 		return 0;
 	if (t->o->timeline && !e->m.skb) {	/* route lookups: no skb to group by */
 		struct timeline *one = malloc(sizeof(*one) + sizeof(one->ev[0]));

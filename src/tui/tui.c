@@ -284,8 +284,11 @@ static void open_connections(struct tui *t)
 	t->focus = true;
 	/* Remote rows and unknown share serial 0: the unknown row's key. */
 	t->focus_serial = r->unknown ? 0 : r->key;
+	t->focus_group = r->is_group;
 	if (r->unknown)
 		snprintf(t->focus_name, sizeof(t->focus_name), "unknown");
+	else if (r->is_group)
+		snprintf(t->focus_name, sizeof(t->focus_name), "%s", r->name);
 	else
 		snprintf(t->focus_name, sizeof(t->focus_name), "%u %s", r->pid, r->name);
 	t->tab = TAB_CONNS;

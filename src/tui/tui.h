@@ -29,7 +29,7 @@ struct tui_opts {
 	double interval;		/* refresh, seconds */
 	bool color;			/* --no-color / NO_COLOR clear it */
 	enum tui_units units;		/* --units */
-	const struct view_opts *view;	/* --pid, --filter, --sort */
+	const struct view_opts *view;	/* --pid, --filter, --sort, --group, identity filters */
 	const char *fallback;		/* why eBPF was not used, or NULL */
 	const struct dns_view *dns;	/* the DNS tab's figures; NULL without DNS capture */
 	double prune_idle;		/* seconds before an idle process leaves the model */

@@ -161,19 +161,6 @@ static unsigned hist_copy(const struct tui_pstate *st, float *out, double interv
 	return n;
 }
 
-static bool view_selects(const struct view_opts *v, const struct np_proc *p)
-{
-	if (v->npids) {
-		bool hit = false;
-
-		for (int i = 0; i < v->npids && !hit; i++)
-			hit = !p->is_unknown && p->pid == v->pids[i];
-		if (!hit)
-			return false;
-	}
-	return !v->filter || view_name_matches(p->comm, v->filter);
-}
-
 static const char *conn_state(const struct np_conn *c)
 {
 	if (!c->cookie)
@@ -222,7 +209,8 @@ static int add_unknown_remotes(struct tui *t, const struct np_proc *p, double el
 	return (int)n;
 }
 
-static int add_conns(struct tui *t, const struct np_proc *p, bool exited, double elapsed)
+static int add_conns(struct tui *t, const struct np_proc *p, bool exited, double elapsed,
+		     uint64_t gkey)
 {
 	for (const struct np_conn *c = p->conns; c; c = c->next) {
 		struct tui_crow *r;
@@ -235,6 +223,7 @@ static int add_conns(struct tui *t, const struct np_proc *p, bool exited, double
 		memset(r, 0, sizeof(*r));
 		r->key = c->cookie ? c->cookie : hash_bytes(c->remote.addr, 16) ^ c->protocol;
 		r->serial = p->serial;
+		r->gkey = gkey;
 		r->pid = p->pid;
 		r->unknown = p->is_unknown;
 		r->exited = exited;
@@ -254,6 +243,8 @@ static int add_conns(struct tui *t, const struct np_proc *p, bool exited, double
 		for (const struct np_peer *pe = c->peers; pe; pe = pe->next) {
 			struct tui_crow *q = &t->crows[t->ncrows++];
 
+			q->gkey = gkey;
+
 			*q = t->crows[head];
 			q->key = hash_bytes(&pe->key, sizeof(pe->key));
 			q->peer = true;
@@ -270,6 +261,99 @@ static int add_conns(struct tui *t, const struct np_proc *p, bool exited, double
 	return 0;
 }
 
+/* --group: the key of @p's group (its hash and what the row shows) into @r. */
+static void group_of(enum group_key g, const struct np_proc *p, struct tui_prow *r)
+{
+	char key[4096];
+	const char *show = key;
+	size_t len;
+
+	view_group_key(p, g, key, sizeof(key));
+	r->gkey = hash_bytes(key, strlen(key)) | 1;	/* never the unknown row's 0 */
+	if (!key[0]) {
+		snprintf(r->glabel, sizeof(r->glabel), "(no %s)", view_group_name(g));
+		return;
+	}
+	if (g == GROUP_CONTAINER || g == GROUP_POD) {
+		output_container_label(p, r->glabel, sizeof(r->glabel));
+		if (g == GROUP_POD)
+			snprintf(r->glabel, sizeof(r->glabel), "%.20s/%.42s", p->ct->k8s_namespace[0] ?
+				 p->ct->k8s_namespace : "?", p->ct->pod_name[0] ? p->ct->pod_name : key);
+		return;
+	}
+	/* a long cgroup path: its end names it */
+	len = strlen(key);
+	if (len >= sizeof(r->glabel))
+		show = key + len - (sizeof(r->glabel) - 1);
+	snprintf(r->glabel, sizeof(r->glabel), "%.*s", (int)sizeof(r->glabel) - 1, show);
+}
+
+/* Two rate histories summed, aligned at their newest sample. */
+static void hist_add(struct tui_prow *dst, const struct tui_prow *src)
+{
+	unsigned n = dst->nhist > src->nhist ? dst->nhist : src->nhist;
+	float sum[TUI_HIST] = { 0 };
+
+	for (unsigned i = 0; i < dst->nhist; i++)
+		sum[n - dst->nhist + i] += dst->hist[i];
+	for (unsigned i = 0; i < src->nhist; i++)
+		sum[n - src->nhist + i] += src->hist[i];
+	memcpy(dst->hist, sum, n * sizeof(float));
+	dst->nhist = n;
+}
+
+/* --group: the process rows folded into one row per group (unknown and its remotes stay). */
+static int fold_groups(struct tui *t)
+{
+	struct tui_prow *out = calloc(t->nprows ? t->nprows : 1, sizeof(*out));
+	size_t n = 0, ngroups = 0, *groups = calloc(t->nprows ? t->nprows : 1, sizeof(*groups));
+
+	if (!out || !groups) {
+		free(out);
+		free(groups);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < t->nprows; i++) {
+		struct tui_prow *r = &t->prows[i], *g = NULL;
+
+		if (r->unknown || r->sub) {
+			out[n++] = *r;	/* its copies of strings move with it */
+			continue;
+		}
+		for (size_t j = 0; j < ngroups && !g; j++)
+			if (out[groups[j]].gkey == r->gkey)
+				g = &out[groups[j]];
+		if (!g) {
+			groups[ngroups++] = n;
+			g = &out[n++];
+			*g = *r;
+			g->is_group = true;
+			g->key = r->gkey;
+			g->pid = 0;
+			g->nmembers = 1;
+			g->cmdline = g->cgroup = NULL;
+			snprintf(g->name, sizeof(g->name), "%.*s", (int)sizeof(g->name) - 1, r->glabel);
+		} else {
+			g->nmembers++;
+			g->exited = g->exited && r->exited;
+			g->nsock += r->nsock;
+			g->rx_rate += r->rx_rate;
+			g->tx_rate += r->tx_rate;
+			g->rx_total += r->rx_total;
+			g->tx_total += r->tx_total;
+			hist_add(g, r);
+		}
+		free(r->cmdline);
+		free(r->cgroup);
+	}
+	free(groups);
+	free(t->prows);
+	t->prows = out;
+	t->nprows = n;
+	t->cap_prows = t->nprows ? t->nprows : 1;
+	return 0;
+}
+
 static int build_rows(struct tui *t, struct np_proc **all, size_t n, double now, double elapsed)
 {
 	free_prows(t);
@@ -282,7 +366,7 @@ static int build_rows(struct tui *t, struct np_proc **all, size_t n, double now,
 		size_t at;
 		int nsub;
 
-		if (!st || !view_selects(t->o->view, p))
+		if (!st || !view_proc_selected(p, t->o->view))
 			continue;
 		/* --interface: only processes with packets through it. */
 		if (t->o->view->hide_idle && !traffic_bytes(&p->total))
@@ -316,10 +400,12 @@ static int build_rows(struct tui *t, struct np_proc **all, size_t n, double now,
 				return nsub;
 			t->prows[at].nsub = nsub;
 		}
-		if (add_conns(t, p, st->exited_at != 0, elapsed))
+		if (t->o->view->group != GROUP_PROCESS && !p->is_unknown)
+			group_of(t->o->view->group, p, &t->prows[at]);
+		if (add_conns(t, p, st->exited_at != 0, elapsed, t->prows[at].gkey))
 			return -ENOMEM;
 	}
-	return 0;
+	return t->o->view->group != GROUP_PROCESS ? fold_groups(t) : 0;
 }
 
 static int build_ifaces(struct tui *t, double now)
@@ -537,7 +623,7 @@ static bool crow_matches(const struct tui *t, const struct tui_crow *r)
 {
 	char buf[80];
 
-	if (t->focus && r->serial != t->focus_serial)
+	if (t->focus && (t->focus_group ? r->gkey : r->serial) != t->focus_serial)
 		return false;
 	if (!t->filter[0])
 		return true;

@@ -50,11 +50,17 @@ struct tui_prow {
 	float hist[TUI_HIST];	/* oldest first */
 	unsigned nhist;
 	unsigned nsub;		/* unknown: its remote rows follow it */
+	/* --group: the key's hash and text; a group row sums nmembers processes */
+	uint64_t gkey;
+	char glabel[64];
+	bool is_group;
+	unsigned nmembers;
 };
 
 /* One line of the Connections tab: a socket, or (peer) one peer of an unconnected UDP one. */
 struct tui_crow {
 	uint64_t key, serial;	/* row identity; owning process */
+	uint64_t gkey;		/* --group: its process's group (hash of the key) */
 	uint32_t pid;
 	char name[17];
 	bool unknown, exited, peer, has_local;
@@ -91,6 +97,7 @@ struct tui {
 	char edit[64];
 	/* Enter on a process: the Connections tab shows only it. */
 	bool focus;
+	bool focus_group;	/* focus_serial is a --group key's hash, not a process */
 	uint64_t focus_serial;
 	char focus_name[96];
 	struct tui_list list[TAB_MAX];

@@ -7,6 +7,7 @@
 #include <curses.h>
 #include <stdio.h>
 #include <string.h>
+#include "monitor/model/view.h"
 #include "tui/tui_int.h"
 
 #define W_PID 7
@@ -69,11 +70,15 @@ static void draw_row(struct tui *t, const struct tui_prow *r, const struct pcols
 	if (r->sub) {
 		tui_cell(y, c->name, c->cgroup - c->name + c->w_cgroup, false, r->name);
 	} else {
-		snprintf(buf, sizeof(buf), r->unknown ? "-" : "%u", r->pid);
+		/* a group row: how many processes it sums */
+		snprintf(buf, sizeof(buf), r->unknown ? "-" : "%u", r->is_group ? r->nmembers : r->pid);
 		tui_cell(y, c->pid, W_PID, true, buf);
 		if (c->w_user)
-			tui_cell(y, c->user, c->w_user, false, r->unknown ? "-" : tui_user_name(t, r->uid));
-		if (r->unknown)
+			tui_cell(y, c->user, c->w_user, false, r->unknown || r->is_group ? "-" :
+				 tui_user_name(t, r->uid));
+		if (r->is_group)
+			snprintf(buf, sizeof(buf), "%s%s", r->name, r->exited ? " (exited)" : "");
+		else if (r->unknown)
 			snprintf(buf, sizeof(buf), "unknown (system)");
 		else if (t->show_cmdline && r->cmdline)
 			snprintf(buf, sizeof(buf), "%s%s", r->cmdline, r->exited ? " (exited)" : "");
@@ -81,7 +86,8 @@ static void draw_row(struct tui *t, const struct tui_prow *r, const struct pcols
 			snprintf(buf, sizeof(buf), "%s%s", r->name, r->exited ? " (exited)" : "");
 		tui_cell(y, c->name, c->w_name, false, buf);
 		if (c->w_cgroup)
-			tui_cell(y, c->cgroup, c->w_cgroup, false, r->unknown ? "-" : cgroup_leaf(r->cgroup));
+			tui_cell(y, c->cgroup, c->w_cgroup, false,
+				 r->unknown || r->is_group ? "-" : cgroup_leaf(r->cgroup));
 		snprintf(buf, sizeof(buf), "%u", r->nsock);
 		tui_cell(y, c->sock, W_SOCK, true, r->unknown ? "-" : buf);
 	}
@@ -105,9 +111,15 @@ void tui_procs_draw(struct tui *t, int y, int h, int w)
 	layout(&c, w);
 	tui_header_line(t, y, w, "");
 	attron(A_BOLD | A_REVERSE);
-	tui_cell(y, c.pid, W_PID, true, "PID");
+	bool grouped = t->o->view->group != GROUP_PROCESS;
+	char head[32];
+
+	snprintf(head, sizeof(head), "%s", grouped ? view_group_name(t->o->view->group) : "");
+	for (char *ch = head; *ch; ch++)
+		*ch = (char)(*ch >= 'a' && *ch <= 'z' ? *ch - 32 : *ch);
+	tui_cell(y, c.pid, W_PID, true, grouped ? "PROCS" : "PID");
 	tui_cell(y, c.user, c.w_user, false, "USER");
-	tui_cell(y, c.name, c.w_name, false, t->show_cmdline ? "COMMAND" : "PROCESS");
+	tui_cell(y, c.name, c.w_name, false, grouped ? head : t->show_cmdline ? "COMMAND" : "PROCESS");
 	tui_cell(y, c.cgroup, c.w_cgroup, false, "CGROUP");
 	tui_cell(y, c.sock, W_SOCK, true, "SOCK");
 	tui_cell(y, c.rxr, W_RATE, true, "RX/s");

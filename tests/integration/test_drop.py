@@ -332,7 +332,7 @@ def test_summary_interval_records_and_text_header():
     check_eq(trc, 0, f"text run exit status ({terr.strip()[-300:]})")
     lines = tout.splitlines()
     check_eq(lines[0], "# TIME CPU NETNS DEVICE:IFINDEX PROTO SRC > DST LEN SKB REASON LOCATION "
-             "[PROCESS:PID]", "header row")
+             "[PROCESS:PID] [ct:CONTAINER(NAME)]", "header row")
     check_eq(len(lines), 1 + n, f"header and one line per drop: {lines}")
 
 

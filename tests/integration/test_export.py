@@ -240,7 +240,7 @@ def test_exposition_formats():
         r = subprocess.run(["promtool", "check", "metrics"], input=text, capture_output=True,
                            text=True)
         check_eq((r.returncode, r.stdout + r.stderr), (0, ""), "promtool check metrics")
-        check('np_workload",container="",pod="",unit=""}' in text, "default labels")
+        check('np_workload",container="",pod="",unit=""}' in text, "default labels (no container)")
         status, ctype, om = get(addr, accept=OM_ACCEPT)
         check_eq((status, ctype), (200, "application/openmetrics-text; version=1.0.0; "
                                    "charset=utf-8"), "OpenMetrics")

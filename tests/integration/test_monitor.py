@@ -95,8 +95,9 @@ def test_interval_records_add_up():
     probe = probe_json()
     for rec in lines:
         check_eq(sorted(k for k in rec if k != "counters"),
-                 ["attach", "degraded", "interval", "lost", "mode", "processes", "self_check_ms",
-                  "time"], "record keys")
+                 ["attach", "degraded", "group", "groups", "interval", "lost", "mode",
+                  "processes", "self_check_ms", "time"], "record keys")
+        check_eq((rec["group"], rec["groups"]), (None, None), "no --group: both null")
         check_eq((rec["mode"], rec["attach"], rec["lost"]), ("ebpf", "tracepoint", 0),
                  "mode/attach/lost")
         # What probe predicted is what the monitor did; --cgroup skips the self-check.

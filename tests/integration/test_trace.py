@@ -510,7 +510,7 @@ def test_unavailable_kfuncs_said_in_one_line():
     rc, out, err = p.wait(timeout=60)
     check_eq(rc, 0, f"exit status ({err.strip()[-300:]})")
     check_eq(out.splitlines()[0], "# TIME CPU NETNS DEVICE:IFINDEX PROBE PROTO SRC > DST LEN SKB "
-             "[DETAILS] [PROCESS:PID]", "header row")
+             "[DETAILS] [PROCESS:PID] [ct:CONTAINER(NAME)]", "header row")
     notes = [l for l in err.splitlines() if "kernel-function probes of this level" in l]
     if kprobes_here():
         check_eq(notes, [], f"kprobes here: nothing unavailable ({err.strip()[-300:]})")

@@ -43,6 +43,10 @@ struct capture_opts {
 	enum np_attach attach;		/* --attach; NP_ATTACH_AUTO picks by probing */
 	const char *btf_path;		/* --btf: the kernel's BTF from a file */
 	const struct payload_sink *payloads;
+	/* AF_PACKET: a ring in each of these namespaces (inodes), or in every one */
+	const uint64_t *netns;
+	int nnetns;
+	bool netns_all;
 };
 
 struct capture {
@@ -95,5 +99,9 @@ void capture_say_degraded(const struct capture *c);
  * fails with -EPROTO and says why; that exchange is never reported.
  */
 int afpacket_capture_open(struct capture *c, const struct capture_opts *o);
+/* One of several AF_PACKET captures (--netns): @instance keeps its counts apart. */
+void afpacket_capture_instance(struct capture *c, unsigned instance);
+/* AF_PACKET in each namespace of o->netns (or every one with o->netns_all). */
+int afpacket_netns_open(struct capture *c, const struct capture_opts *o);
 
 #endif

@@ -19,6 +19,7 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <linux/filter.h>
 #include <linux/if_ether.h>
@@ -135,6 +136,9 @@ struct afp {
 	uint64_t unknown_overflow;	/* packets folded into the overflow bucket */
 	uint64_t packets, lookups, lookup_hits, hints;
 	uint64_t synth_cookies, inferred;
+	unsigned instance;	/* --netns: which namespace's ring this is (0: the only one) */
+	uint32_t netns_ino;	/* the namespace it was opened in: its sockets' */
+	bool outer_dump;	/* --netns: the caller begins and ends the model's dump */
 	uint64_t hints_owned, hints_noproc;	/* wake-ups: owner found, socket without holder */
 	uint64_t hints_skipped;		/* over the rate: left to the ring path */
 	double hint_tokens, hint_refill;
@@ -275,6 +279,7 @@ static struct afp_sock *upsert(struct afp *a, const struct sd_sock *d, bool from
 		if (!s)
 			return NULL;
 		s->rec.cookie = d->cookie;
+		s->rec.netns = a->netns_ino;
 		if (htab_put(&a->socks, &s->rec.cookie, s)) {
 			free(s);
 			return NULL;
@@ -378,6 +383,7 @@ static void add_unknown(struct afp *a, const uint8_t raddr[16], uint8_t protocol
 	struct np_unknown_val *v;
 
 	memcpy(k.raddr, raddr, 16);
+	k.pad[0] = (uint8_t)a->instance;	/* one namespace's counts apart from another's */
 	v = htab_get(&a->unknown, &k);
 	if (!v && a->unknown.count >= MAX_UNKNOWN) {
 		/* Too many remotes: the all-zero key is the overflow bucket, counted. */
@@ -433,7 +439,8 @@ static struct afp_sock *from_listener(struct afp *a, const struct afp_sock *lst,
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return NULL;
-	s->rec.cookie = 1ULL << 63 | ++a->synth_cookies;
+	s->rec.cookie = 1ULL << 63 | (uint64_t)a->instance << 40 | ++a->synth_cookies;
+	s->rec.netns = a->netns_ino;
 	if (htab_put(&a->socks, &s->rec.cookie, s)) {
 		free(s);
 		return NULL;
@@ -981,14 +988,16 @@ static int afp_collect(struct capture *c, struct np_model *m)
 	drain_ring(a);
 	if ((err = refresh(a)))
 		return err;
-	model_begin_dump(m);
+	if (!a->outer_dump)
+		model_begin_dump(m);
 	while (htab_next(&a->socks, &i, &k, &v))
 		if ((err = settle(a, m, v, k, now)))
 			return err;
 	/* Before the dump ends: sockets closed this round are still known to the model. */
 	if ((err = apply_peers(a, m)))
 		return err;
-	model_end_dump(m);
+	if (!a->outer_dump)
+		model_end_dump(m);
 	i = 0;
 	while (htab_next(&a->unknown, &i, &k, &v))
 		if ((err = model_apply_unknown(m, k, v)))
@@ -1177,6 +1186,14 @@ static void open_hints(struct afp *a, int ifindex)
 	a->hint_fd[HINT_UDP] = open_hint(ifindex, udp, sizeof(udp) / sizeof(udp[0]), HINT_RCVBUF);
 }
 
+void afpacket_capture_instance(struct capture *c, unsigned instance)
+{
+	struct afp *a = c->priv;
+
+	a->instance = instance;
+	a->outer_dump = true;
+}
+
 int afpacket_capture_open(struct capture *c, const struct capture_opts *o)
 {
 	struct afp *a = calloc(1, sizeof(*a));
@@ -1187,6 +1204,12 @@ int afpacket_capture_open(struct capture *c, const struct capture_opts *o)
 	a->fd = a->hint_fd[HINT_SYN] = a->hint_fd[HINT_UDP] = a->diag_fd = -1;
 	a->hint_tokens = HINT_BURST;
 	a->hint_refill = now_monotonic();
+	{
+		struct stat st;
+
+		if (stat("/proc/self/ns/net", &st) == 0)
+			a->netns_ino = st.st_ino;
+	}
 	a->sink = o->payloads;
 	c->priv = a;
 	c->mode = "afpacket";

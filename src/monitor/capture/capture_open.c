@@ -47,6 +47,14 @@ int capture_parse_opt(enum capture_opt which, const char *arg, struct capture_op
 	return -EINVAL;
 }
 
+/* One ring in our namespace, or with --netns one in each namespace asked for. */
+static int open_afpacket_rings(struct capture *cap, const struct capture_opts *o)
+{
+	if (o->nnetns || o->netns_all)
+		return afpacket_netns_open(cap, o);
+	return afpacket_capture_open(cap, o);
+}
+
 static int open_afpacket(struct capture *cap, const struct capture_opts *o)
 {
 	if (!cap_effective(CAP_NET_RAW)) {
@@ -56,7 +64,7 @@ static int open_afpacket(struct capture *cap, const struct capture_opts *o)
 	if (!cap_effective(CAP_SYS_PTRACE) || !cap_effective(CAP_DAC_READ_SEARCH))
 		np_info("without CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH, sockets of other users' "
 			"processes stay unknown");
-	return afpacket_capture_open(cap, o) ? NP_EXIT_USAGE : 0;
+	return open_afpacket_rings(cap, o) ? NP_EXIT_USAGE : 0;
 }
 
 int capture_open(struct capture *cap, const struct capture_opts *o)
@@ -89,7 +97,7 @@ int capture_open(struct capture *cap, const struct capture_opts *o)
 		return NP_EXIT_PRIVILEGE;
 	}
 	np_err("eBPF capture unavailable (%s): using AF_PACKET", why);
-	if (afpacket_capture_open(cap, o))
+	if (open_afpacket_rings(cap, o))
 		return NP_EXIT_USAGE;
 	/* Kept for the live view's status line (the line above is gone with the first redraw). */
 	snprintf(cap->fallback_reason, sizeof(cap->fallback_reason), "eBPF unavailable (%s)", why);

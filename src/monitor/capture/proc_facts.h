@@ -2,7 +2,8 @@
 /*
  * What /proc says of processes the model met for the first time: the
  * process's own name (the kernel stamps sockets with the name of the thread
- * that used them), its command line, network namespace and cgroup path.
+ * that used them), its command line, network namespace, cgroup path and the
+ * container, pod and systemd unit that path names (src/containers/).
  * Read once per process, while it may still be alive.
  */
 #ifndef NETOPROC_PROC_FACTS_H
@@ -15,7 +16,7 @@
 
 /*
  * For every process of @m not looked at yet. @cg_cache maps cgroup ids to
- * paths (keys uint64_t, values malloc'ed strings, freed by the caller with
+ * what they say (keys uint64_t, values malloc'ed, freed by the caller with
  * htab_free_all). @cap: for command lines the kernel kept of processes
  * already gone (NULL: command lines are not read at all).
  */

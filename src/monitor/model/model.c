@@ -85,6 +85,7 @@ void model_free(struct np_model *m)
 		free_conns(m, p);
 		free(p->cmdline);
 		free(p->cgroup_path);
+		free(p->ct);
 		free(p);
 	}
 	htab_free_all(&m->socks);
@@ -285,6 +286,12 @@ int model_apply_sock(struct np_model *m, const struct np_sock_record *r, double 
 	c->family = r->family;
 	c->state = r->state;
 	c->closed = st->closed;
+	if (r->netns) {
+		c->netns = r->netns;
+		/* Where its sockets were made: known even when it is gone before /proc is read. */
+		if (!p->netns)
+			p->netns = r->netns;
+	}
 	/*
 	 * Late records know less: release cannot read the local end, and by the
 	 * CLOSE state change TCP has already given back its port (and on IPv6
@@ -498,6 +505,7 @@ size_t model_prune(struct np_model *m, double now, double idle)
 			htab_del(&m->by_pid, &p->pid);
 		free(p->cmdline);
 		free(p->cgroup_path);
+		free(p->ct);
 		free(p);
 		gone++;
 	}

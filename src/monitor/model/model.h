@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "bpf/monitor_abi.h"
+#include "containers/ct_meta.h"
 #include "lib/htab.h"
 
 struct np_traffic {
@@ -39,6 +40,7 @@ struct np_conn {
 	uint8_t state;		/* TCP state; 0 otherwise */
 	uint16_t family;
 	bool closed;
+	uint32_t netns;		/* the socket's network namespace (inode): its addresses' */
 	struct np_endpoint local, remote;
 	struct np_traffic total, interval;
 	struct np_peer *peers;	/* unconnected UDP only */
@@ -57,7 +59,8 @@ struct np_proc {
 	char comm[NP_COMM_LEN + 1];
 	char *cmdline;		/* NULL when the process was gone before it was read */
 	char *cgroup_path;	/* relative to the cgroup2 mount; NULL if unknown */
-	uint64_t netns;		/* network namespace inode; 0 if unknown */
+	uint64_t netns;		/* network namespace inode (/proc, else its sockets'); 0 unknown */
+	struct ct_info *ct;	/* container, pod and unit of its cgroup; NULL if unknown */
 	bool is_unknown;
 	bool info_done;	/* /proc looked at once */
 	struct np_traffic total, interval;

@@ -7,7 +7,9 @@
 #include <string.h>
 #include "lib/json_writer.h"
 #include "lib/proto.h"
+#include "lib/util.h"
 #include "monitor/model/output.h"
+#include "monitor/model/output_group.h"
 
 /* Keep in sync with enum np_stat in monitor_abi.h. */
 static const char *const np_stat_names[NP_STAT_MAX] = {
@@ -132,8 +134,11 @@ static void json_traffic(struct json_writer *jw, const struct np_traffic *t)
 	jw_kv_u64(jw, "tx_payload", t->tx_payload);
 }
 
-static void json_conn(struct json_writer *jw, const struct view *v, const struct np_conn *c)
+static void json_conn(struct json_writer *jw, const struct view *v, const struct np_proc *p,
+		      const struct np_conn *c)
 {
+	/* A socket the kernel did not stamp (a listener no process read from) is its process's. */
+	uint64_t ns = c->netns ? c->netns : p->netns;
 	char buf[64];
 
 	jw_start_object(jw);
@@ -150,6 +155,7 @@ static void json_conn(struct json_writer *jw, const struct view *v, const struct
 	jw_kv_string(jw, "remote_name", c->remote_name);
 	jw_kv_string(jw, "name_source", c->name_source);
 	jw_kv_string(jw, "state", conn_state(c));
+	jw_kv_u64_or_null(jw, "netns", ns != 0, ns);
 	json_traffic(jw, view_conn_traffic(v, c));
 	if (c->peers) {
 		/* Unconnected UDP: the same bytes again, by peer. */
@@ -174,7 +180,28 @@ static void json_conn(struct json_writer *jw, const struct view *v, const struct
 	jw_end_object(jw);
 }
 
-static void json_proc(struct json_writer *jw, const struct view *v, const struct np_proc *p)
+static const char *or_null(const char *s)
+{
+	return s && s[0] ? s : NULL;
+}
+
+/* netns, unit and container keys: always present, null when unknown. */
+void output_identity_json(struct json_writer *jw, const struct np_proc *p)
+{
+	const struct ct_info *ct = p->ct;
+	bool in_ct = ct && ct->ident.runtime != CT_NONE;
+
+	jw_kv_u64_or_null(jw, "netns", p->netns != 0, p->netns);
+	jw_kv_string(jw, "unit", ct ? or_null(ct->ident.unit) : NULL);
+	jw_kv_string(jw, "container_id", in_ct ? or_null(ct->ident.id) : NULL);
+	jw_kv_string(jw, "container_runtime", in_ct ? ct_runtime_name(ct->ident.runtime) : NULL);
+	jw_kv_string(jw, "container_name", in_ct ? or_null(ct->name) : NULL);
+	jw_kv_string(jw, "pod_uid", ct ? or_null(ct->ident.pod_uid) : NULL);
+	jw_kv_string(jw, "k8s_namespace", ct ? or_null(ct->k8s_namespace) : NULL);
+	jw_kv_string(jw, "pod_name", ct ? or_null(ct->pod_name) : NULL);
+}
+
+void output_proc_json(struct json_writer *jw, const struct view *v, const struct np_proc *p)
 {
 	jw_start_object(jw);
 	jw_kv_u64_or_null(jw, "pid", !p->is_unknown, p->pid);
@@ -185,11 +212,12 @@ static void json_proc(struct json_writer *jw, const struct view *v, const struct
 	jw_kv_u64_or_null(jw, "cgroup_id", !p->is_unknown, p->cgroup_id);
 	jw_kv_u64_or_null(jw, "start_time", !p->is_unknown, p->start_ns);
 	jw_kv_string(jw, "cmdline", p->cmdline);
+	output_identity_json(jw, p);
 	jw_key(jw, "connections");
 	jw_start_array(jw);
 	for (const struct np_conn *c = p->conns; c; c = c->next)
 		if (!traffic_zero(view_conn_traffic(v, c)))
-			json_conn(jw, v, c);
+			json_conn(jw, v, p, c);
 	jw_end_array(jw);
 	jw_end_object(jw);
 }
@@ -198,7 +226,7 @@ static void json_procs(struct json_writer *jw, const struct view *v)
 {
 	jw_start_array(jw);
 	for (size_t i = 0; i < v->n; i++)
-		json_proc(jw, v, v->procs[i]);
+		output_proc_json(jw, v, v->procs[i]);
 	jw_end_array(jw);
 }
 
@@ -240,17 +268,46 @@ static size_t top_conns(const struct view *v, const struct np_proc *p,
 	return n;
 }
 
+void output_container_label(const struct np_proc *p, char *buf, size_t size)
+{
+	const struct ct_info *ct = p->ct;
+	char id[CT_ID_MAX];
+
+	buf[0] = '\0';
+	if (!ct || ct->ident.runtime == CT_NONE)
+		return;
+	ct_short_id(ct->ident.id, id, sizeof(id));
+	if (ct->name[0] && strcmp(ct->name, ct->ident.id))
+		snprintf(buf, size, "%s %s", id, ct->name);
+	else
+		snprintf(buf, size, "%s", id);
+	if (ct->pod_name[0])
+		snprintf(buf + strlen(buf), size - strlen(buf), " (pod %s/%s)", ct->k8s_namespace,
+			 ct->pod_name);
+}
+
+/* @extra: the CONTAINER column, NULL when no row of the table has one. */
 static void pretty_row(FILE *out, const char *pid, const char *name,
-		       const struct np_traffic *t, const char *on, const char *off)
+		       const struct np_traffic *t, const char *on, const char *off,
+		       const char *extra)
 {
 	char rx[32], tx[32];
 
 	output_format_bytes(rx, sizeof(rx), t->rx_bytes);
 	output_format_bytes(tx, sizeof(tx), t->tx_bytes);
 	/* Names are cut to the column; a connection's line keeps its remote whole. */
-	fprintf(out, "%s%-8s %-20.*s %12s %12s %10" PRIu64 " %10" PRIu64 "%s\n", on, pid,
+	fprintf(out, "%s%-8s %-20.*s %12s %12s %10" PRIu64 " %10" PRIu64 "%s%s%s\n", on, pid,
 		pid[0] || !name[0] ? 20 : (int)strlen(name), name,
-		rx, tx, t->rx_packets, t->tx_packets, off);
+		rx, tx, t->rx_packets, t->tx_packets, extra && extra[0] ? "  " : "",
+		extra ? extra : "", off);
+}
+
+static bool any_container(const struct view *v)
+{
+	for (size_t i = 0; i < v->n; i++)
+		if (v->procs[i]->ct && v->procs[i]->ct->ident.runtime != CT_NONE)
+			return true;
+	return false;
 }
 
 /* Under a process (or unknown), its largest connections: the remote, with its name if known. */
@@ -269,7 +326,7 @@ static void pretty_conns(FILE *out, const struct view *v, const struct np_proc *
 			 output_proto_name(top[j]->protocol, top[j]->family), addr,
 			 top[j]->remote_name ? " " : "", top[j]->remote_name ? top[j]->remote_name : "");
 		fprintf(out, "%s", dim);
-		pretty_row(out, "", desc, view_conn_traffic(v, top[j]), "", off);
+		pretty_row(out, "", desc, view_conn_traffic(v, top[j]), "", off, NULL);
 	}
 }
 
@@ -277,23 +334,31 @@ static void write_pretty(FILE *out, const struct view *v, const struct run_info 
 {
 	const char *bold = color ? "\033[1m" : "", *dim = color ? "\033[2m" : "";
 	const char *off = color ? "\033[0m" : "";
-	char pid[16];
+	bool with_ct = any_container(v);
+	char pid[16], ct[CT_ID_MAX + 3 * CT_NAME_MAX];
 
-	fprintf(out, "%s%-8s %-20s %12s %12s %10s %10s%s\n", bold, "PID", "PROCESS", "RX", "TX",
-		"RX_PKT", "TX_PKT", off);
+	if (v->group != GROUP_PROCESS) {
+		if (output_groups_pretty(out, v, color))
+			fputs("netoproc: out of memory\n", out);
+		goto footer;
+	}
+	fprintf(out, "%s%-8s %-20s %12s %12s %10s %10s%s%s\n", bold, "PID", "PROCESS", "RX", "TX",
+		"RX_PKT", "TX_PKT", with_ct ? "  CONTAINER" : "", off);
 	for (size_t i = 0; i < v->n; i++) {
 		const struct np_proc *p = v->procs[i];
 
 		if (p->is_unknown) {
-			pretty_row(out, "-", "unknown", view_traffic(v, p), "", "");
+			pretty_row(out, "-", "unknown", view_traffic(v, p), "", "", NULL);
 			pretty_conns(out, v, p, PRETTY_UNKNOWN_REMOTES, dim, off);
 			continue;
 		}
 		snprintf(pid, sizeof(pid), "%u", p->pid);
-		pretty_row(out, pid, p->comm, view_traffic(v, p), "", "");
+		output_container_label(p, ct, sizeof(ct));
+		pretty_row(out, pid, p->comm, view_traffic(v, p), "", "", with_ct ? ct : NULL);
 		pretty_conns(out, v, p, PRETTY_PROC_CONNS, dim, off);
 	}
-	pretty_row(out, "TOTAL", "", &v->sum, bold, off);
+	pretty_row(out, "TOTAL", "", &v->sum, bold, off, NULL);
+footer:
 	for (int i = 0; i < ri->ndegraded; i++) {
 		char d[128];
 
@@ -311,11 +376,17 @@ void output_snapshot(FILE *out, enum out_format fmt, const struct view *v,
 
 	switch (fmt) {
 	case FMT_TSV:
-		write_tsv(out, v);
+		if (v->group == GROUP_PROCESS)
+			write_tsv(out, v);
+		else if (output_groups_tsv(out, v))
+			np_err("out of memory");
 		break;
 	case FMT_JSON:
 		jw_init(&jw, out, true);
-		json_procs(&jw, v);
+		if (v->group == GROUP_PROCESS)
+			json_procs(&jw, v);
+		else if (output_groups_json(&jw, v))
+			np_err("out of memory");
 		break;
 	case FMT_PRETTY:
 		write_pretty(out, v, ri, color);
@@ -368,6 +439,11 @@ void output_interval_json(FILE *out, const struct view *v, const struct run_info
 	output_self_check_json(&jw, ri->self_check_ms);
 	jw_key(&jw, "processes");
 	json_procs(&jw, v);
+	/* --group: the same processes summed; both keys always there (null without it) */
+	jw_kv_string(&jw, "group", v->group == GROUP_PROCESS ? NULL : view_group_name(v->group));
+	jw_key(&jw, "groups");
+	if (v->group == GROUP_PROCESS || output_groups_json(&jw, v))
+		jw_null(&jw);
 	jw_kv_u64(&jw, "lost", output_lost_total(ri->model));
 	jw_key(&jw, "counters");
 	jw_start_object(&jw);

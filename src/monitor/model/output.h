@@ -23,6 +23,12 @@ struct run_info {
 struct json_writer;
 /* "degraded": [{"part", "instead", "reason"}...] as a key of the object being written. */
 void output_degraded_json(struct json_writer *jw, const struct np_degraded *d, int n);
+/* "netns", "unit", "container_id", ... "pod_name" of @p, null where unknown. */
+void output_identity_json(struct json_writer *jw, const struct np_proc *p);
+/* One process as the JSON outputs write it, with its connections. */
+void output_proc_json(struct json_writer *jw, const struct view *v, const struct np_proc *p);
+/* "<short id> <name> (pod NS/POD)" for text outputs; "" when not in a container. */
+void output_container_label(const struct np_proc *p, char *buf, size_t size);
 /* -v at the end: every kernel counter on one line. */
 void output_counters_text(FILE *out, const struct np_model *m);
 /* "self_check_ms": its time, or null where it was skipped or not eBPF. */
