@@ -1,0 +1,251 @@
+# SPDX-License-Identifier: GPL-2.0-only
+"""netoproc latency against delays the test creates and knows, in network namespaces
+of its own: a reader that reads only after a known sleep, a prompt reader, a tbf
+qdisc whose queueing delay follows from its rate and the bytes queued, and a veth
+pair between two namespaces. The tier is tp_btf on this machine (its kernel has BTF
+and every tracepoint the stages need); each test checks it got that tier."""
+import json
+import os
+import re
+import signal
+import subprocess
+import time
+
+from npt import NETOPROC, Proc, check, check_eq, netns, run, started, wait_attached
+
+PORT = 40100	# any port: the namespaces are the test's own
+SLEEP = 0.2	# the delayed reader's sleep between "readable" and the read
+
+# A TCP connection over the namespace's loopback; the client sends N messages of 100
+# bytes, one at a time; the server waits until the socket is readable, sleeps DELAY
+# seconds, then reads the message. Prints the server's pid.
+TCP_READER = """
+import json, os, select, socket, sys, time
+n, port, delay = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3])
+l = socket.socket()
+l.bind(("127.0.0.1", port))
+l.listen(1)
+c = socket.create_connection(("127.0.0.1", port))
+c.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+a, _ = l.accept()
+for _ in range(n):
+    c.send(b"m" * 100)
+    if delay:
+        select.select([a], [], [])
+        time.sleep(delay)
+    got = a.recv(4096)
+    assert len(got) == 100, len(got)
+    time.sleep(0.02)
+print(json.dumps({"pid": os.getpid()}))
+"""
+
+# N datagrams of SIZE bytes, back to back, to DST:PORT.
+UDP_BURST = """
+import socket, sys
+n, size, dst, port = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for _ in range(n):
+    s.sendto(b"q" * size, (dst, port))
+"""
+
+
+def nsexec(ns, args, timeout=60):
+    rc, out, err = run(["ip", "netns", "exec", ns] + args, timeout=timeout)
+    check(rc == 0, f"{args[:3]} in {ns} failed ({rc}): {err.strip()[-300:]}")
+    return out
+
+
+def nspy(ns, code, *args):
+    return nsexec(ns, ["python3", "-c", code] + [str(a) for a in args])
+
+
+def start_latency(ns, expr, extra=()):
+    p = Proc([NETOPROC, "latency", "-v", "--format", "json", "--netns", f"/var/run/netns/{ns}"]
+             + list(extra) + expr.split())
+    said = wait_attached(p)
+    check("capture attached" in said and "(tp_btf)" in said,
+          f"latency attached with tp_btf: {said[-300:]!r}")
+    check("missing" not in said, f"a stage is missing on this kernel: {said[-500:]!r}")
+    return p
+
+
+def stop_latency(p, settle=0.3):
+    """SIGINT; the JSON lines it printed; it must exit 0 and lose nothing."""
+    time.sleep(settle)
+    p.p.send_signal(signal.SIGINT)
+    rc, out, err = p.wait(timeout=30)
+    check_eq(rc, 0, f"netoproc latency exit status (stderr: {err.strip()[-300:]})")
+    for what in ("skbs not timed", "samples lost", "rows not shown", "program runs missed"):
+        m = re.search(r"(\d+) " + what, err)
+        check(m and m.group(1) == "0", f"{what}: {err.strip()[-300:]}")
+    return [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+
+
+def totals(lines):
+    """The run's total rows by stage (no --by: one group)."""
+    out = {}
+    for r in lines:
+        if r["scope"] == "total":
+            check(r["stage"] not in out, f"two total rows for {r['stage']}")
+            out[r["stage"]] = r
+    return out
+
+
+def test_rx_socket_queue_delayed_reader():
+    n = 5
+    with netns("nplat") as (ns,):
+        p = start_latency(ns, f"tcp and dst port {PORT}")
+        with started(p):
+            nspy(ns, TCP_READER, n, PORT, SLEEP)
+            rows = totals(stop_latency(p))
+    q = rows.get("rx_socket_queue")
+    check(q, f"no rx_socket_queue row: {sorted(rows)}")
+    check_eq(q["count"], n, "rx_socket_queue samples (one per message)")
+    # Within 10% of the sleep: the sleep, plus waking from select() and Python's work.
+    want = SLEEP * 1e6
+    check(want <= q["p50_us"] <= want * 1.10, f"rx_socket_queue p50 {q['p50_us']} us, "
+          f"the reader slept {want:.0f} us")
+    check(want <= q["min_us"] <= q["max_us"] <= want * 1.5, f"min/max {q['min_us']} "
+          f"{q['max_us']}")
+    check_eq(sum(q["buckets"].values()), n, "bucket counts")
+    # 200 ms lies in the slot [131072, 262144) us: every sample is in it.
+    check_eq(q["buckets"], {"262144": n}, "buckets")
+    t = rows["rx_total"]
+    check_eq(t["count"], n, "rx_total samples")
+    check(t["p50_us"] >= q["p50_us"], "rx_total includes rx_socket_queue")
+    check_eq(rows["rx_stack"]["count"], n, "rx_stack samples")
+    check(rows["rx_stack"]["max_us"] < 50000, f"rx_stack max {rows['rx_stack']['max_us']}")
+    check("veth" not in rows, "no veth stage on loopback")
+
+
+def test_rx_socket_queue_prompt_reader():
+    n = 20
+    with netns("nplat") as (ns,):
+        p = start_latency(ns, f"tcp and dst port {PORT}")
+        with started(p):
+            nspy(ns, TCP_READER, n, PORT, 0)
+            rows = totals(stop_latency(p))
+    q = rows.get("rx_socket_queue")
+    check(q, f"no rx_socket_queue row: {sorted(rows)}")
+    check_eq(q["count"], n, "rx_socket_queue samples")
+    check(q["p50_us"] < 1000, f"prompt reader's rx_socket_queue p50 {q['p50_us']} us")
+    # tx_stack: the send call to the device queue, one per send() (its only packet)
+    check_eq(rows["tx_stack"]["count"], n, "tx_stack samples (one per send)")
+    check(rows["tx_stack"]["p50_us"] < 1000, f"tx_stack p50 {rows['tx_stack']['p50_us']}")
+    check_eq(rows["tx_total"]["count"], n, "tx_total samples")
+
+
+def veth_pair(a, b, tag):
+    """vethA in namespace a (10.77.0.1) and its peer in b (10.77.0.2), no IPv6 traffic,
+    static neighbours (no ARP in the way). Returns (name in a, name in b)."""
+    va, vb = f"npl{tag}a", f"npl{tag}b"
+    subprocess.run(["ip", "link", "add", va, "netns", a, "type", "veth", "peer", "name", vb,
+                    "netns", b], check=True)
+    macs = {}
+    for ns, dev, ip in ((a, va, "10.77.0.1/24"), (b, vb, "10.77.0.2/24")):
+        subprocess.run(["ip", "-n", ns, "link", "set", dev, "addrgenmode", "none"], check=True)
+        subprocess.run(["ip", "-n", ns, "addr", "add", ip, "dev", dev], check=True)
+        subprocess.run(["ip", "-n", ns, "link", "set", dev, "up"], check=True)
+        info = json.loads(subprocess.run(["ip", "-j", "-n", ns, "link", "show", dev],
+                                         capture_output=True, text=True, check=True).stdout)
+        macs[dev] = info[0]["address"]
+    subprocess.run(["ip", "-n", a, "neigh", "replace", "10.77.0.2", "lladdr", macs[vb], "dev",
+                    va, "nud", "permanent"], check=True)
+    subprocess.run(["ip", "-n", b, "neigh", "replace", "10.77.0.1", "lladdr", macs[va], "dev",
+                    vb, "nud", "permanent"], check=True)
+    return va, vb
+
+
+def test_tx_qdisc_tbf_queue():
+    """A burst into a 1 mbit/s tbf with a 1600-byte bucket: datagram k (from 0) leaves
+    when the bucket has refilled (k+1)*L - 1600 bytes, L = 1042 bytes per datagram at the
+    qdisc (1000 payload + 8 UDP + 20 IP + 14 Ethernet). All are queued within a few ms,
+    so its queueing delay is that over the rate."""
+    n, size, rate, burst = 40, 1000, 125000, 1600
+    wire = size + 8 + 20 + 14
+    delays = [max(0, (k + 1) * wire - burst) / rate * 1e6 for k in range(n)]
+    tag = os.getpid() % 100000
+    with netns("nplatA", "nplatB") as (a, b):
+        va, _ = veth_pair(a, b, tag)
+        subprocess.run(["ip", "-n", a, "link", "set", va, "txqueuelen", "1000"], check=True)
+        subprocess.run(["tc", "-n", a, "qdisc", "add", "dev", va, "root", "tbf", "rate", "1mbit",
+                        "burst", str(burst), "limit", "100000"], check=True)
+        p = start_latency(a, f"udp and dst port {PORT}", ["--by", "dev"])
+        with started(p):
+            nspy(a, UDP_BURST, n, size, "10.77.0.2", PORT)
+            time.sleep(delays[-1] / 1e6 + 0.3)	# the queue drains
+            lines = stop_latency(p)
+    rows = [r for r in lines if r["scope"] == "total" and r["stage"] == "tx_qdisc"]
+    check_eq(len(rows), 1, f"tx_qdisc rows {rows}")
+    q = rows[0]
+    check_eq((q["ifname"], q["count"]), (va, n), "tx_qdisc device and samples")
+    # Margins: the burst takes a few ms to send, and the qdisc watchdog's timer fires late
+    # by up to a tick on a loaded machine; 10% on the largest, 15% on the median.
+    want_max, want_p50 = delays[-1], (delays[n // 2 - 1] + delays[n // 2]) / 2
+    check(abs(q["max_us"] - want_max) <= 0.10 * want_max,
+          f"tx_qdisc max {q['max_us']:.0f} us, the queue predicts {want_max:.0f} us")
+    check(abs(q["p50_us"] - want_p50) <= 0.15 * want_p50,
+          f"tx_qdisc p50 {q['p50_us']:.0f} us, the queue predicts {want_p50:.0f} us")
+    mean = sum(delays) / n
+    check(abs(q["mean_us"] - mean) <= 0.10 * mean,
+          f"tx_qdisc mean {q['mean_us']:.0f} us, the queue predicts {mean:.0f} us")
+    # The veth's own crossing follows the qdisc: one per datagram
+    veth = [r for r in lines if r["scope"] == "total" and r["stage"] == "veth"]
+    check_eq([(r["ifname"], r["count"]) for r in veth], [(va, n)], "veth rows")
+
+
+def test_veth_stage_into_namespace_not_loopback():
+    n = 10
+    tag = os.getpid() % 100000
+    with netns("nplatA", "nplatB") as (a, b):
+        va, _ = veth_pair(a, b, tag)
+        p = start_latency(a, f"udp and dst port {PORT}")
+        with started(p):
+            nspy(a, UDP_BURST, n, 100, "10.77.0.2", PORT)
+            into = totals(stop_latency(p))
+        p = start_latency(a, f"udp and dst port {PORT}")
+        with started(p):
+            nspy(a, UDP_BURST, n, 100, "127.0.0.1", PORT)
+            lo = totals(stop_latency(p))
+    check_eq(into.get("veth", {}).get("count"), n, f"veth samples into the namespace: {into}")
+    check_eq(into.get("tx_device", {}).get("count"), n, "tx_device samples over the veth")
+    check_eq(lo.get("tx_device", {}).get("count"), n, f"tx_device samples on loopback: {lo}")
+    check("veth" not in lo, f"a veth stage on loopback: {lo.get('veth')}")
+    check("bridge" not in lo and "bridge" not in into, "no bridge on these paths")
+
+
+def test_by_process_and_intervals():
+    """--by process names the reader; --interval cuts the run: the intervals' counts add
+    up to the totals."""
+    n = 6
+    with netns("nplat") as (ns,):
+        p = start_latency(ns, f"tcp and dst port {PORT}", ["--by", "process", "--interval",
+                                                            "0.3"])
+        with started(p):
+            out = nspy(ns, TCP_READER, n, PORT, 0.1)
+            lines = stop_latency(p, settle=0.5)
+    pid = json.loads(out.strip().splitlines()[-1])["pid"]
+    rx = [r for r in lines if r["stage"] == "rx_socket_queue"]
+    for r in rx:
+        check_eq((r["pid"], r["process"]), (pid, "python3"), "rx_socket_queue group")
+        for k in ("time", "count", "p50_us", "p90_us", "p99_us", "max_us", "buckets"):
+            check(k in r, f"{k} missing in {r}")
+    ivs = [r for r in rx if r["scope"] == "interval"]
+    tot = [r for r in rx if r["scope"] == "total"]
+    check(len(ivs) >= 2, f"the reads spread over several intervals: {len(ivs)}")
+    check_eq(len(tot), 1, "one total row")
+    check_eq(sum(r["count"] for r in ivs), n, "interval counts")
+    check_eq(tot[0]["count"], n, "total count")
+    check_eq(max(r["max_us"] for r in ivs), tot[0]["max_us"], "total max is the intervals' max")
+
+
+def test_bad_options():
+    for args, word in ((["--by", "socket"], "--by"), (["--interval", "0"], "--interval"),
+                       (["--count", "3"], "--count"), (["--max-inflight", "1"], "--max-inflight"),
+                       (["tcp", "port", "nosuchport"], "nosuchport"),
+                       (["--format", "yaml"], "--format")):
+        rc, out, err = run([NETOPROC, "latency"] + args)
+        check_eq(rc, 2, f"exit status for {args}")
+        check_eq(len(err.strip().splitlines()), 1, f"stderr lines for {args}: {err!r}")
+        check(word in err, f"error for {args} names {word}: {err!r}")
+        check_eq(out, "", f"stdout for {args}")
