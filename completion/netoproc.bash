@@ -10,7 +10,7 @@ _netoproc()
 	local sub="" i
 	for ((i = 1; i < cword; i++)); do
 		case ${words[i]} in
-		probe | trace | drop | dns | export) sub=${words[i]}; break ;;
+		probe | trace | drop | dns | export | latency) sub=${words[i]}; break ;;
 		-*) ;;
 		*) ;;
 		esac
@@ -28,6 +28,7 @@ _netoproc()
 	--sort) COMPREPLY=($(compgen -W 'traffic pid name connections' -- "$cur")); return ;;
 	--units) COMPREPLY=($(compgen -W 'bytes bits' -- "$cur")); return ;;
 	--probes) COMPREPLY=($(compgen -W 'basic standard full all-skb' -- "$cur")); return ;;
+	--by) COMPREPLY=($(compgen -W 'process dev' -- "$cur")); return ;;
 	--interface | --ifname) _available_interfaces; return ;;
 	--btf) _filedir; return ;;
 	--pid) _pids; return ;;
@@ -38,7 +39,8 @@ _netoproc()
 		compopt -o nospace 2>/dev/null
 		return ;;
 	--duration | --interval | --count | --capture-buffer | --dns-port | --dns-timeout | \
-	--filter | --cgroup | --netns | --mark | --listen | --max-series | --series-ttl)
+	--filter | --cgroup | --netns | --mark | --listen | --max-series | --series-ttl | \
+	--max-inflight)
 		return ;;
 	esac
 
@@ -50,7 +52,7 @@ _netoproc()
 		      --dns-timeout --resolve --no-color --units --monitor --verbose --version
 		      --help'
 		if [[ $cur != -* ]]; then
-			COMPREPLY=($(compgen -W 'probe trace drop dns export' -- "$cur"))
+			COMPREPLY=($(compgen -W 'probe trace drop dns export latency' -- "$cur"))
 			return
 		fi ;;
 	probe) opts='--format --help' ;;
@@ -58,6 +60,8 @@ _netoproc()
 		     --mark --pid --verbose --help' ;;
 	drop) opts='--format --summary --interval --duration --count --netns --ifname --mark
 		    --pid --verbose --help' ;;
+	latency) opts='--interval --by --max-inflight --format --duration --netns --ifname
+		       --mark --pid --verbose --help' ;;
 	dns) opts='--duration --format --summary --pid --filter --dns-port --dns-timeout
 		   --capture-mode --attach --interface --verbose --help' ;;
 	export) opts='--listen --labels --max-series --series-ttl --interval --capture-mode

@@ -249,3 +249,25 @@ def test_bad_options():
         check_eq(len(err.strip().splitlines()), 1, f"stderr lines for {args}: {err!r}")
         check(word in err, f"error for {args} names {word}: {err!r}")
         check_eq(out, "", f"stdout for {args}")
+
+
+def test_bridge_stage():
+    """Into a namespace through a veth enslaved to a bridge that holds the address: each
+    datagram crosses the veth, then the bridge (port -> up the bridge device)."""
+    n = 10
+    tag = os.getpid() % 100000
+    with netns("nplatA", "nplatB") as (a, b):
+        va, vb = veth_pair(a, b, tag)
+        br = f"nplbr{tag}"
+        subprocess.run(["ip", "-n", b, "addr", "flush", "dev", vb], check=True)
+        subprocess.run(["ip", "-n", b, "link", "add", br, "type", "bridge"], check=True)
+        subprocess.run(["ip", "-n", b, "link", "set", vb, "master", br], check=True)
+        subprocess.run(["ip", "-n", b, "addr", "add", "10.77.0.2/24", "dev", br], check=True)
+        subprocess.run(["ip", "-n", b, "link", "set", br, "up"], check=True)
+        p = start_latency(a, f"udp and dst port {PORT}", ["--by", "dev"])
+        with started(p):
+            nspy(a, UDP_BURST, n, 100, "10.77.0.2", PORT)
+            lines = stop_latency(p)
+    got = {r["stage"]: (r["ifname"], r["count"]) for r in lines if r["scope"] == "total"}
+    check_eq(got.get("veth"), (va, n), f"veth row: {got}")
+    check_eq(got.get("bridge"), (vb, n), f"bridge row (named by the port): {got}")
