@@ -60,7 +60,7 @@ _netoproc()
 		     --mark --pid --verbose --help' ;;
 	drop) opts='--format --summary --interval --duration --count --netns --ifname --mark
 		    --pid --verbose --help' ;;
-	latency) opts='--interval --by --max-inflight --format --duration --netns --ifname
+	latency) opts='--interval --by --max-inflight --connections --format --duration --netns --ifname
 		       --mark --pid --verbose --help' ;;
 	dns) opts='--duration --format --summary --pid --filter --dns-port --dns-timeout
 		   --capture-mode --attach --interface --verbose --help' ;;

@@ -482,12 +482,14 @@ SEC("tp_btf/" #tp)								\
 int lat_btf_##tp(__u64 *ctx)							\
 {										\
 	const bool direct = true;						\
+	(void)direct;								\
 	return call;								\
 }										\
 SEC("raw_tp/" #tp)								\
 int lat_raw_##tp(__u64 *ctx)							\
 {										\
 	const bool direct = false;						\
+	(void)direct;								\
 	return call;								\
 }
 
@@ -547,3 +549,5 @@ LAT_SEND(writev)
 LAT_SEND(sendto)
 LAT_SEND(sendmsg)
 LAT_SEND(sendmmsg)
+
+#include "latency_conn.bpf.h"

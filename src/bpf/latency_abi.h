@@ -88,11 +88,45 @@ struct np_lat_send {
 	__s64 fd;
 };
 
+/*
+ * One TCP connection (--connections), keyed by its socket's address: what
+ * inet_sock_set_state, tcp_retransmit_skb and tcp_probe saw, and the socket's
+ * own fields read there (CO-RE). Counters are since the connection began.
+ */
+struct np_lat_conn {
+	__u64 open_ns;		/* SYN sent (active), or established (passive) */
+	__u64 connect_ns;	/* SYN_SENT -> ESTABLISHED; 0: not (yet) */
+	__u64 close_ns;		/* moved to CLOSE; 0: open */
+	__u64 retransmits;	/* segments retransmitted (GSO segments each) */
+	__u64 rtos;		/* retransmission timeouts (icsk_retransmits rising) */
+	__u64 zero_window;	/* times the peer's window closed (snd_wnd -> 0) */
+	__u64 out_of_order;	/* out-of-order segments received (rcv_ooopack) */
+	__u32 srtt_us;		/* smoothed RTT (srtt_us >> 3) */
+	__u32 rttvar_us;	/* its variation (mdev_us >> 2), as ss shows it */
+	__u32 in_flight;	/* bytes sent, not acknowledged (snd_nxt - snd_una) */
+	__u32 pid;		/* who connected, or first sent or read; 0: unknown */
+	__u32 netns;
+	__s32 fail_err;		/* closed before established: the socket's error (errno), or
+				 * -1: closed without one (by the application) */
+	__u16 sport;
+	__u16 dport;
+	__u8 family;		/* 4 or 6 */
+	__u8 state;		/* TCP_* */
+	__u8 active;		/* 1: connect(), 0: accepted */
+	__u8 icsk_retransmits;	/* last seen */
+	__u8 snd_wnd_zero;	/* the peer's window was 0 when last seen */
+	__u8 pad[3];
+	__u8 saddr[16];
+	__u8 daddr[16];
+	char comm[NP_COMM_LEN];
+};
+
 /* Counters (per CPU array). */
 enum np_lat_stat {
 	NP_LAT_STAT_INFLIGHT_FULL = 0,	/* skbs not timed: the in-flight table was full */
 	NP_LAT_STAT_HIST_FULL,		/* samples lost: the histogram table was full */
 	NP_LAT_STAT_UNSEEN_END,		/* entries replaced: their skb ended unseen */
+	NP_LAT_STAT_CONN_FULL,		/* connections not followed: the table was full */
 	NP_LAT_STAT_MAX,
 };
 

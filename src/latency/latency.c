@@ -18,6 +18,7 @@
 #include <bpf/bpf.h>
 #include "filter/filter_opts.h"
 #include "latency/latency.h"
+#include "latency/latency_conn.h"
 #include "latency/latency_hist.h"
 #include "latency/latency_report.h"
 #include "latency/latency_stages.h"
@@ -31,6 +32,7 @@ _Static_assert(sizeof(struct np_lat_key) == 16, "np_lat_key layout");
 _Static_assert(sizeof(struct np_lat_hist) == 32 + 8 * NP_LAT_SLOTS + NP_COMM_LEN,
 	       "np_lat_hist layout");
 _Static_assert(sizeof(struct np_lat_skb) == 104 + 2 * NP_COMM_LEN, "np_lat_skb layout");
+_Static_assert(sizeof(struct np_lat_conn) == 144, "np_lat_conn layout");
 
 #define POLL_MS 100
 #define SETTLE_MS 20		/* after an epoch flip, before the old half is read */
@@ -38,12 +40,14 @@ _Static_assert(sizeof(struct np_lat_skb) == 104 + 2 * NP_COMM_LEN, "np_lat_skb l
 #define IDLE_NS (10ull * 1000000000)	/* an entry this idle lost its skb's end */
 #define DEFAULT_INFLIGHT 65536
 #define MAX_ROWS 4096
+#define MAX_CONNS 65536		/* connections kept for the run's totals */
 
 struct latency_opts {
 	struct pkt_opts c;	/* --format, --duration, the filter */
 	double interval;	/* 0: one table at exit */
 	enum np_lat_by by;
 	uint64_t max_inflight;
+	bool connections;	/* --connections: TCP connections instead of stages */
 };
 
 struct lat_ctx {
@@ -57,6 +61,7 @@ struct lat_ctx {
 	size_t niv, ntotal;
 	uint64_t rows_full;	/* groups not shown: more than MAX_ROWS */
 	uint64_t expired;	/* in-flight entries idle past IDLE_NS, removed */
+	struct conn_table conns;	/* --connections */
 	int ncpu;
 };
 
@@ -71,6 +76,9 @@ static void usage(FILE *out)
 	      "  --interval SECS        a table every SECS (and the run's totals at exit)\n"
 	      "  --by process|dev       one row per process (the reader or sender) or device\n"
 	      "  --max-inflight N       skbs timed at once (65536); more are counted, not timed\n"
+	      "  --connections          TCP connections instead: connect time and failures,\n"
+	      "                         RTT, retransmissions, RTOs, out-of-order, zero windows,\n"
+	      "                         bytes in flight; per process and per remote too\n"
 	      "  --format text|json     a table, or one JSON object per line per stage (text)\n"
 	      "  --duration SECS        stop after SECS\n"
 	      FILTER_USAGE
@@ -80,12 +88,13 @@ static void usage(FILE *out)
 	      "Exit status: 0 ok, 1 missing privilege, 2 bad arguments or BPF error.\n", out);
 }
 
-enum { OPT_INTERVAL = 256, OPT_BY, OPT_MAX_INFLIGHT };
+enum { OPT_INTERVAL = 256, OPT_BY, OPT_MAX_INFLIGHT, OPT_CONNECTIONS };
 
 static const struct option long_opts[] = {
 	{ "interval", required_argument, NULL, OPT_INTERVAL },
 	{ "by", required_argument, NULL, OPT_BY },
 	{ "max-inflight", required_argument, NULL, OPT_MAX_INFLIGHT },
+	{ "connections", no_argument, NULL, OPT_CONNECTIONS },
 	PKT_LONG_OPTS,
 	{ 0 },
 };
@@ -110,6 +119,9 @@ static int latency_option(void *opts, int opt, const char *arg)
 			return -EINVAL;
 		}
 		return 0;
+	case OPT_CONNECTIONS:
+		o->connections = true;
+		return 0;
 	}
 	return -EINVAL;
 }
@@ -120,6 +132,11 @@ static int latency_check(void *opts)
 
 	if (o->c.count) {
 		np_err("--count does not apply to latency (it counts no events): use --duration");
+		return -EINVAL;
+	}
+	if (o->connections && o->by) {
+		np_err("--by does not apply to --connections (it shows connections, processes and "
+		       "remotes)");
 		return -EINVAL;
 	}
 	return 0;
@@ -134,14 +151,14 @@ static int program_point(const struct bpf_program *prog, bool *btf, bool *syscal
 	*syscall = strncmp(sec, "tracepoint/syscalls/", 20) == 0;
 	if (*syscall)
 		return LP_SEND_CALLS;
-	for (int p = 0; name && p < LP_SEND_CALLS; p++)
-		if (strcmp(name + 1, lat_points[p].name) == 0)
+	for (int p = 0; name && p < LP_MAX; p++)
+		if (p != LP_SEND_CALLS && strcmp(name + 1, lat_points[p].name) == 0)
 			return p;
 	return -1;
 }
 
 /* tp_btf where the kernel's BTF has the tracepoint with the arguments read, else raw_tp. */
-static void choose_flavours(struct latency_bpf *skel, const struct btf *vmlinux)
+static void choose_flavours(struct latency_bpf *skel, const struct btf *vmlinux, bool conns)
 {
 	struct bpf_program *prog;
 
@@ -158,12 +175,36 @@ static void choose_flavours(struct latency_bpf *skel, const struct btf *vmlinux)
 				use_btf = np_tp_nargs(vmlinux, "softirq_entry") >= 2;
 				bpf_program__set_autoload(prog, (strncmp(sec, "tp_btf/", 7) == 0) ==
 							  use_btf);
+			} else {
+				bpf_program__set_autoload(prog, !conns);
 			}
 			continue;
 		}
 		use_btf = np_tp_nargs(vmlinux, lat_points[p].name) >= lat_points[p].nargs;
-		bpf_program__set_autoload(prog, btf == use_btf);
+		bpf_program__set_autoload(prog, btf == use_btf && lat_points[p].conn == conns);
 	}
+}
+
+/* --connections: what is not followed for want of a tracepoint. */
+static int conn_missing(struct lat_ctx *t)
+{
+	static const struct { int point; const char *what; } parts[] = {
+		{ LP_TCP_RETRANSMIT_SKB, "retransmissions" },
+		{ LP_TCP_PROBE, "RTT, out-of-order and zero-window updates between state changes" },
+		{ LP_SOCK_SEND_LENGTH, "the process of accepted connections (from sends)" },
+		{ LP_SOCK_RECV_LENGTH, "the process of accepted connections (from reads)" },
+	};
+
+	if (!(t->have & (1u << LP_INET_SOCK_SET_STATE))) {
+		np_err("latency: --connections needs sock:inet_sock_set_state, which could not be "
+		       "attached");
+		return -ENOENT;
+	}
+	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
+		if (!(t->have & (1u << parts[i].point)))
+			np_err("latency: %s missing: this kernel has no %s:%s", parts[i].what,
+			       lat_points[parts[i].point].category, lat_points[parts[i].point].name);
+	return 0;
 }
 
 static int load_attach(struct lat_ctx *t)
@@ -187,9 +228,13 @@ static int load_attach(struct lat_ctx *t)
 	}
 	t->skel->rodata->np_cfg = cfg;
 	t->skel->rodata->lat_by = o->by;
-	bpf_map__set_max_entries(t->skel->maps.inflight, o->max_inflight);
+	bpf_map__set_max_entries(t->skel->maps.inflight, o->connections ? 1 : o->max_inflight);
+	if (!o->connections)
+		bpf_map__set_max_entries(t->skel->maps.conns, 1);
 	vmlinux = btf__load_vmlinux_btf();
-	choose_flavours(t->skel, vmlinux);
+	/* Since 6.13 or so tcp_retransmit_skb also fires for failed attempts, with the error. */
+	t->skel->rodata->conn_retrans_err = np_tp_nargs(vmlinux, "tcp_retransmit_skb") >= 4;
+	choose_flavours(t->skel, vmlinux, o->connections);
 	btf__free(vmlinux);
 	err = filter_apply(&o->c.f, t->skel->obj, "latency");
 	if (err)
@@ -199,7 +244,8 @@ static int load_attach(struct lat_ctx *t)
 		np_err("latency: cannot load the BPF programs: %s", strerror(-err));
 		return err;
 	}
-	t->have = 1u << LP_SEND_CALLS;	/* cleared below when one of them is missing */
+	/* cleared below when one of them is missing */
+	t->have = o->connections ? 0 : 1u << LP_SEND_CALLS;
 	bpf_object__for_each_program(prog, t->skel->obj) {
 		struct bpf_link *link;
 		bool btf, sys;
@@ -220,11 +266,13 @@ static int load_attach(struct lat_ctx *t)
 		t->links[t->nlinks++] = link;
 		if (p >= 0 && p != LP_SEND_CALLS)
 			t->have |= 1u << p;
-		if (p == LP_NET_DEV_QUEUE)
+		if (p == LP_NET_DEV_QUEUE || p == LP_INET_SOCK_SET_STATE)
 			t->tier_btf = btf;
 		if (np_verbose)
 			np_info("latency: %s attached", bpf_program__section_name(prog));
 	}
+	if (o->connections)
+		return conn_missing(t);
 	for (int s = 0; s < NP_LS_MAX; s++) {
 		int p = lat_stage_missing(s, t->have);
 
@@ -348,7 +396,19 @@ static void sweep(struct lat_ctx *t)
 
 static void report_interval(struct lat_ctx *t)
 {
-	lat_report(stdout, t->o->c.json, t->iv, t->niv, false, now_realtime());
+	if (t->o->connections)
+		conn_report(stdout, t->o->c.json, &t->conns, false, now_realtime());
+	else
+		lat_report(stdout, t->o->c.json, t->iv, t->niv, false, now_realtime());
+}
+
+/* The interval's data: histograms, or the connection table. */
+static int collect(struct lat_ctx *t)
+{
+	if (!t->o->connections)
+		return harvest(t);
+	conn_next_interval(&t->conns);
+	return conn_harvest(&t->conns, bpf_map__fd(t->skel->maps.conns));
 }
 
 /* What was not timed, always (nothing lost silently). */
@@ -356,12 +416,18 @@ static void say_counters(struct lat_ctx *t)
 {
 	int fd = bpf_map__fd(t->skel->maps.stats);
 	uint64_t full = np_percpu_sum(fd, NP_LAT_STAT_INFLIGHT_FULL);
+	uint64_t conn_full = np_percpu_sum(fd, NP_LAT_STAT_CONN_FULL) + t->conns.dropped;
 	uint64_t hist_full = np_percpu_sum(fd, NP_LAT_STAT_HIST_FULL);
 	uint64_t misses = np_prog_misses(t->skel->obj);
 	/* Losses always; what is only bookkeeping with -v. */
-	void (*say)(const char *, ...) = full || hist_full || t->rows_full || misses ?
-					 np_err : np_info;
+	void (*say)(const char *, ...) = full || hist_full || t->rows_full || misses ||
+					 conn_full ? np_err : np_info;
 
+	if (t->o->connections) {
+		say("latency: %llu connections not followed (table full), %llu program runs "
+		    "missed (nested)", (unsigned long long)conn_full, (unsigned long long)misses);
+		return;
+	}
 	say("latency: %llu skbs not timed (in-flight table full at %llu), %llu samples lost "
 		"(histogram table full), %llu rows not shown (over %d groups), %llu skbs ended "
 		"unseen, %llu idle entries expired, %llu program runs missed (nested)",
@@ -387,13 +453,13 @@ static int loop(struct lat_ctx *t)
 		if (o->c.duration && now - start >= o->c.duration)
 			break;
 		if (o->interval && now >= next_iv) {
-			if ((err = harvest(t)))
+			if ((err = collect(t)))
 				return err;
 			report_interval(t);
 			next_iv += o->interval;
 			continue;
 		}
-		if (now >= next_sweep) {
+		if (now >= next_sweep && !o->connections) {
 			sweep(t);
 			next_sweep = now + SWEEP_SECS;
 		}
@@ -404,12 +470,15 @@ static int loop(struct lat_ctx *t)
 		if (wait > 0)
 			usleep((useconds_t)(wait * 1e6));
 	}
-	if ((err = harvest(t)))
+	if ((err = collect(t)))
 		return err;
 	/* The last interval (shorter when --interval does not divide --duration). */
-	if (o->interval && t->niv)
+	if (o->interval && (t->niv || o->connections))
 		report_interval(t);
-	lat_report(stdout, o->c.json, t->total, t->ntotal, true, now_realtime());
+	if (o->connections)
+		conn_report(stdout, o->c.json, &t->conns, true, now_realtime());
+	else
+		lat_report(stdout, o->c.json, t->total, t->ntotal, true, now_realtime());
 	return 0;
 }
 
@@ -422,7 +491,8 @@ static int run(void *opts)
 	t.ncpu = libbpf_num_possible_cpus();
 	t.iv = calloc(MAX_ROWS, sizeof(*t.iv));
 	t.total = calloc(MAX_ROWS, sizeof(*t.total));
-	if (t.ncpu <= 0 || !t.iv || !t.total) {
+	if (t.ncpu <= 0 || !t.iv || !t.total || conn_table_init(&t.conns, o->connections ?
+								   MAX_CONNS : 1)) {
 		err = -ENOMEM;
 		np_err("latency: out of memory");
 		goto cleanup;
@@ -442,6 +512,7 @@ cleanup:
 	latency_bpf__destroy(t.skel);
 	free(t.iv);
 	free(t.total);
+	conn_table_free(&t.conns);
 	return err;
 }
 

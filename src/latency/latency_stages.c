@@ -18,6 +18,11 @@ const struct lat_point_info lat_points[LP_MAX] = {
 	[LP_CONSUME_SKB] = { "consume_skb", "skb", 2 },
 	[LP_KFREE_SKB] = { "kfree_skb", "skb", 2 },
 	[LP_SEND_CALLS] = { "sys_enter_sendmsg", "syscalls", 0 },
+	[LP_INET_SOCK_SET_STATE] = { "inet_sock_set_state", "sock", 4, true },
+	[LP_TCP_RETRANSMIT_SKB] = { "tcp_retransmit_skb", "tcp", 3, true },
+	[LP_TCP_PROBE] = { "tcp_probe", "tcp", 2, true },
+	[LP_SOCK_SEND_LENGTH] = { "sock_send_length", "sock", 2, true },
+	[LP_SOCK_RECV_LENGTH] = { "sock_recv_length", "sock", 2, true },
 };
 
 /* Indexed by enum np_lat_stage (bpf/latency_abi.h). */

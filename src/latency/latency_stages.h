@@ -15,13 +15,17 @@
 enum lat_point {
 	LP_NET_DEV_QUEUE, LP_QDISC_ENQUEUE, LP_QDISC_DEQUEUE, LP_NET_DEV_START_XMIT,
 	LP_NET_DEV_XMIT, LP_NETIF_RECEIVE_SKB, LP_SK_DATA_READY, LP_SKB_COPY_DATAGRAM_IOVEC,
-	LP_CONSUME_SKB, LP_KFREE_SKB, LP_SEND_CALLS, LP_MAX,
+	LP_CONSUME_SKB, LP_KFREE_SKB, LP_SEND_CALLS,
+	/* --connections */
+	LP_INET_SOCK_SET_STATE, LP_TCP_RETRANSMIT_SKB, LP_TCP_PROBE, LP_SOCK_SEND_LENGTH,
+	LP_SOCK_RECV_LENGTH, LP_MAX,
 };
 
 struct lat_point_info {
 	const char *name;	/* as in SEC("tp_btf/NAME"); LP_SEND_CALLS: "send calls" */
 	const char *category;	/* tracefs category */
 	int nargs;		/* BTF arguments (context included) the program reads */
+	bool conn;		/* a --connections point (else a stage point) */
 };
 
 struct lat_stage_info {

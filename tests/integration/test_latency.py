@@ -271,3 +271,143 @@ def test_bridge_stage():
     got = {r["stage"]: (r["ifname"], r["count"]) for r in lines if r["scope"] == "total"}
     check_eq(got.get("veth"), (va, n), f"veth row: {got}")
     check_eq(got.get("bridge"), (vb, n), f"bridge row (named by the port): {got}")
+
+
+# Connections to a listener whose accept queue is full (backlog 0, one connection in it:
+# the next SYN is dropped and retransmitted after the initial RTO of 1 s; the queued
+# connection is accepted after 0.5 s, so the retransmitted SYN gets in), to a free
+# listener, and to a closed port. Prints the client ports and the times connect() took.
+CONNECTS = """
+import json, socket, sys, threading, time
+port = int(sys.argv[1])
+full = socket.socket(); full.bind(("127.0.0.1", port)); full.listen(0)
+free = socket.socket(); free.bind(("127.0.0.1", port + 1)); free.listen(16)
+c1 = socket.create_connection(("127.0.0.1", port))
+time.sleep(0.05)
+def accept_later():
+    time.sleep(0.5)
+    full.accept()
+threading.Thread(target=accept_later).start()
+t0 = time.monotonic(); c2 = socket.create_connection(("127.0.0.1", port)); t_full = time.monotonic() - t0
+t0 = time.monotonic(); c3 = socket.create_connection(("127.0.0.1", port + 1)); t_free = time.monotonic() - t0
+try:
+    socket.create_connection(("127.0.0.1", port + 2))
+except ConnectionRefusedError:
+    pass
+print(json.dumps({"full": c2.getsockname()[1], "free": c3.getsockname()[1],
+                  "t_full_ms": t_full * 1e3, "t_free_ms": t_free * 1e3}))
+"""
+
+
+def start_connections(ns, expr):
+    p = Proc([NETOPROC, "latency", "--connections", "-v", "--format", "json", "--netns",
+              f"/var/run/netns/{ns}"] + expr.split())
+    said = wait_attached(p)
+    check("capture attached" in said and "(tp_btf)" in said,
+          f"--connections attached with tp_btf: {said[-300:]!r}")
+    check("missing" not in said, f"a part is missing on this kernel: {said[-500:]!r}")
+    return p
+
+
+def stop_connections(p, settle=0.3):
+    time.sleep(settle)
+    p.p.send_signal(signal.SIGINT)
+    rc, out, err = p.wait(timeout=30)
+    check_eq(rc, 0, f"exit status (stderr: {err.strip()[-300:]})")
+    m = re.search(r"(\d+) connections not followed", err)
+    check(m and m.group(1) == "0", f"connections not followed: {err.strip()[-300:]}")
+    return [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+
+
+def conn_by_local_port(lines, port):
+    rows = [r for r in lines if r["scope"] == "total" and r["kind"] == "connection"
+            and r["local"] == f"127.0.0.1:{port}"]
+    check_eq(len(rows), 1, f"connections from port {port}")
+    return rows[0]
+
+
+def test_connections_connect_latency_full_vs_free():
+    with netns("nplat") as (ns,):
+        p = start_connections(ns, f"tcp dst portrange {PORT}-{PORT + 2}")
+        with started(p):
+            res = json.loads(nspy(ns, CONNECTS, PORT).strip().splitlines()[-1])
+            lines = stop_connections(p)
+    full = conn_by_local_port(lines, res["full"])
+    free = conn_by_local_port(lines, res["free"])
+    # The kernel's SYN_SENT -> ESTABLISHED lies inside the connect() call the client timed.
+    for c, t in ((full, res["t_full_ms"]), (free, res["t_free_ms"])):
+        check(t - 5 <= c["connect_ms"] <= t, f"connect_ms {c['connect_ms']}, connect() took {t}")
+    check(1000 <= full["connect_ms"] <= 1300, f"full queue: connect_ms {full['connect_ms']} "
+          "(the SYN retransmitted after the initial RTO of 1 s)")
+    check_eq((full["retransmits"], full["rtos"]), (1, 1), "the full queue's SYN: retransmitted "
+             "once, by a timeout")
+    check(free["connect_ms"] < 10, f"free listener: connect_ms {free['connect_ms']}")
+    check_eq((free["retransmits"], free["rtos"], free["failed"]), (0, 0, None), "free listener")
+    refused = [r for r in lines if r["scope"] == "total" and r["kind"] == "connection"
+               and r["remote"] == f"127.0.0.1:{PORT + 2}"]
+    check_eq([(r["failed"], r["connect_ms"], r["state"]) for r in refused],
+             [("ECONNREFUSED", None, "CLOSE")], "the closed port's connection")
+    procs = [r for r in lines if r["scope"] == "total" and r["kind"] == "process"]
+    check_eq(len(procs), 1, f"process rows {procs}")
+    # c1, c2, c3 and the refused one connect; the two accepted by full are also followed
+    check_eq((procs[0]["process"], procs[0]["failed"]), ("python3", {"ECONNREFUSED": 1}),
+             "process row")
+    check_eq(procs[0]["connected"], 3, "connections established by connect()")
+    remotes = [r for r in lines if r["scope"] == "total" and r["kind"] == "remote"]
+    check_eq([r["remote"] for r in remotes], ["127.0.0.1"], "remote rows")
+
+
+# A client sends 300 segments of 1000 bytes (one every 2 ms) to a server in the same
+# namespace, through an nft rule that drops every 10th TCP packet of more than 200 bytes
+# to the server's port on input (a drop on output would be a local transmit error to TCP,
+# not a loss: the segment is sent again as new, not retransmitted); once the server has read everything and answered, every byte
+# is acknowledged: the client reads its retransmission count with ss -ti, then closes.
+RETRANS = """
+import json, re, socket, subprocess, sys, threading, time
+port = int(sys.argv[1])
+l = socket.socket(); l.bind(("127.0.0.1", port)); l.listen(1)
+def serve():
+    a, _ = l.accept()
+    got = 0
+    while got < 300000:
+        got += len(a.recv(65536))
+    a.sendall(b"ok")
+    time.sleep(1)
+threading.Thread(target=serve).start()
+c = socket.create_connection(("127.0.0.1", port))
+c.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+for _ in range(300):
+    c.sendall(b"d" * 1000)
+    time.sleep(0.002)
+assert c.recv(2) == b"ok"
+cport = c.getsockname()[1]
+ss = subprocess.run(["ss", "-tin", "src", f"127.0.0.1:{cport}"], capture_output=True,
+                    text=True).stdout
+m = re.search(r"retrans:\\d+/(\\d+)", ss)
+print(json.dumps({"port": cport, "ss_retrans": int(m.group(1)) if m else 0, "ss": ss}))
+c.close()
+"""
+
+
+def test_connections_retransmits_match_ss():
+    table = f"npl_{os.getpid()}"
+    with netns("nplat") as (ns,):
+        nsexec(ns, ["nft", f"add table inet {table}; "
+                    f"add chain inet {table} in {{ type filter hook input priority 0; }}; "
+                    f"add rule inet {table} in tcp dport {PORT} ip length > 200 "
+                    "numgen inc mod 10 0 counter drop"])
+        try:
+            p = start_connections(ns, f"tcp port {PORT}")
+            with started(p):
+                res = json.loads(nspy(ns, RETRANS, PORT).strip().splitlines()[-1])
+                lines = stop_connections(p, settle=1.5)
+            nft = nsexec(ns, ["nft", "list", "table", "inet", table])
+        finally:
+            run(["ip", "netns", "exec", ns, "nft", "delete", "table", "inet", table])
+    dropped = int(re.search(r"counter packets (\d+)", nft).group(1))
+    c = conn_by_local_port(lines, res["port"])
+    check(dropped >= 20, f"nft dropped {dropped} segments")
+    check(res["ss_retrans"] >= dropped, f"ss says {res['ss_retrans']} retransmitted, nft dropped "
+          f"{dropped}: {res['ss']!r}")
+    check_eq(c["retransmits"], res["ss_retrans"], f"retransmits (ss -ti: {res['ss'].strip()!r})")
+    check(c["srtt_ms"] is not None and c["srtt_ms"] > 0, f"srtt {c['srtt_ms']}")
