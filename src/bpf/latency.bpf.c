@@ -21,6 +21,8 @@ char LICENSE[] SEC("license") = "GPL";
 /* Set by userspace before load. */
 const volatile __u32 lat_by = NP_LAT_BY_NONE;	/* enum np_lat_by */
 const volatile __u32 lat_pid = 0;		/* --pid: sender at the queue, reader at the copy */
+/* sock:sk_data_ready is attached: a read counts only for an skb it saw queued. */
+const volatile bool lat_data_ready = false;
 
 /* The histogram half being written; userspace flips it each interval and reads the other. */
 __u32 epoch = 0;
@@ -153,6 +155,30 @@ static __always_inline struct np_lat_skb *entry_of(struct sk_buff *skb, __u64 he
 	return e;
 }
 
+/*
+ * Where an skb enters the table (device queue, device receive), an entry of
+ * the same address and buffer continues (forwarded, handed from a transmit to
+ * a receive, bridged) only if its last point was this recent: otherwise it is
+ * left by an skb freed where no tracepoint sees it (TCP frees pure ACKs and
+ * read segments so) whose memory came back as this one.
+ */
+#define NP_CONTINUE_NS (10 * 1000000ull)
+
+static __always_inline struct np_lat_skb *entry_at_birth(struct sk_buff *skb, __u64 head,
+							  __u64 now)
+{
+	struct np_lat_skb *e = entry_of(skb, head);
+
+	if (e && now - e->last_ns > NP_CONTINUE_NS) {
+		__u64 key = (__u64)skb;
+
+		stat_inc(NP_LAT_STAT_UNSEEN_END);
+		bpf_map_delete_elem(&inflight, &key);
+		return NULL;
+	}
+	return e;
+}
+
 static __always_inline struct np_lat_skb *entry_new(struct sk_buff *skb, __u64 head, __u64 now)
 {
 	struct lat_scratch *sc = get_scratch();
@@ -271,7 +297,7 @@ static __always_inline void tx_device_end(struct np_lat_skb *e, __u64 end)
 static __always_inline int on_dev_queue(struct sk_buff *skb, bool direct)
 {
 	__u64 now = bpf_ktime_get_ns(), head = (__u64)NP_RD(direct, skb, head);
-	struct np_lat_skb *e = entry_of(skb, head);
+	struct np_lat_skb *e = entry_at_birth(skb, head, now);
 	struct np_lat_send *s;
 	char name[NP_COMM_LEN] = {};
 	__u64 group = 0;
@@ -369,7 +395,7 @@ static __always_inline int on_xmit(struct sk_buff *skb, int rc, bool direct)
 static __always_inline int on_receive(struct sk_buff *skb, bool direct)
 {
 	__u64 now = bpf_ktime_get_ns(), head = (__u64)NP_RD(direct, skb, head);
-	struct np_lat_skb *e = entry_of(skb, head);
+	struct np_lat_skb *e = entry_at_birth(skb, head, now);
 	struct net_device *dev = NP_RD(direct, skb, dev);
 	__u32 ifindex = dev ? NP_RD(direct, dev, ifindex) : 0;
 
@@ -404,20 +430,98 @@ static __always_inline int on_receive(struct sk_buff *skb, bool direct)
 	return 0;
 }
 
-/* sk_data_ready: the skb just queued is the receive queue's last. */
+/*
+ * UDP datagrams read by a linear copy are freed, on recent kernels, with
+ * skb_attempt_defer_free(), which has no tracepoint: their read is seen at
+ * sock_recv_length instead, which names the socket, not the skb. So each UDP
+ * socket keeps the datagrams it was given, in order, and a read takes the
+ * oldest that is no longer in the socket's queues (see on_recv_length).
+ */
+#define NP_UDP_RING 16		/* a power of 2 */
+#define NP_UDP_SCAN 4		/* queue entries looked at to tell a datagram still there */
+
+struct udp_ring {
+	__u64 skb[NP_UDP_RING];
+	__u32 head;		/* next to read */
+	__u32 tail;		/* next free */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);	/* closed sockets' rings age out */
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, struct udp_ring);
+} udp_rings SEC(".maps");
+
+static __always_inline bool sk_is_udp(const struct sock *sk)
+{
+	__u16 proto = BPF_CORE_READ(sk, sk_protocol);
+
+	return proto == NP_IPPROTO_UDP || proto == NP_IPPROTO_UDPLITE;
+}
+
+static __always_inline void udp_ring_push(const struct sock *sk, __u64 skb)
+{
+	__u64 key = (__u64)sk;
+	struct udp_ring *r = bpf_map_lookup_elem(&udp_rings, &key);
+
+	if (!r) {
+		struct udp_ring zero = {};
+
+		bpf_map_update_elem(&udp_rings, &key, &zero, BPF_NOEXIST);
+		r = bpf_map_lookup_elem(&udp_rings, &key);
+		if (!r)
+			return;
+	}
+	if (r->tail - r->head >= NP_UDP_RING) {
+		stat_inc(NP_LAT_STAT_UDP_RING_FULL);
+		return;
+	}
+	r->skb[r->tail & (NP_UDP_RING - 1)] = skb;
+	r->tail++;
+}
+
+#define NP_WALK_BACK 8	/* newly queued skbs stamped per sk_data_ready */
+
+/*
+ * sk_data_ready: the skbs just queued are at the receive queue's end: the
+ * last, or (UDP batching them, 6.18) the last few, whose entries have no
+ * queued time yet.
+ */
 static __always_inline int on_data_ready(struct sock *sk, bool direct)
 {
-	struct sk_buff *skb;
-	struct np_lat_skb *e;
+	struct sk_buff *skb, *head_sentinel = (struct sk_buff *)&sk->sk_receive_queue;
+	__u64 now, fresh[NP_WALK_BACK];
+	bool udp;
+	int n = 0;
 
 	if (!sk || !NP_RD(direct, sk, sk_receive_queue.qlen))
 		return 0;
-	skb = NP_RD(direct, sk, sk_receive_queue.prev);
-	if (!skb)
-		return 0;
-	e = entry_of(skb, (__u64)BPF_CORE_READ(skb, head));
-	if (e && e->rx_dev && !e->rx_queued)
-		e->last_ns = e->rx_queued = bpf_ktime_get_ns();
+	udp = sk_is_udp(sk);
+	now = bpf_ktime_get_ns();
+	skb = BPF_CORE_READ(sk, sk_receive_queue.prev);
+	for (int i = 0; i < NP_WALK_BACK && skb && skb != head_sentinel; i++) {
+		struct np_lat_skb *e = entry_of(skb, (__u64)BPF_CORE_READ(skb, head));
+
+		if (e && e->rx_queued)
+			break;	/* queued before: so is everything ahead of it */
+		if (e && !BPF_CORE_READ(skb, len)) {
+			/* A FIN alone: never copied, freed untraced on close; not timed. */
+			entry_end(skb);
+		} else if (e && e->rx_dev) {
+			e->last_ns = e->rx_queued = now;
+			e->sk = (__u64)sk;
+			e->queued_udp = udp;
+			fresh[n++ & (NP_WALK_BACK - 1)] = (__u64)skb;
+		}
+		if (!udp)
+			break;	/* TCP queues one skb (or coalesces into it) per call */
+		skb = BPF_CORE_READ(skb, prev);
+	}
+	/* UDP: on the socket's ring, oldest first. */
+	for (int i = NP_WALK_BACK - 1; udp && i >= 0; i--)
+		if (i < n)
+			udp_ring_push(sk, fresh[i]);
 	return 0;
 }
 
@@ -453,8 +557,14 @@ static __always_inline int on_copy(struct sk_buff *skb, bool direct)
 {
 	struct np_lat_skb *e = entry_of(skb, (__u64)NP_RD(direct, skb, head));
 
-	if (!e || !e->rx_dev)
+	if (!e || !e->rx_dev || (lat_data_ready && !e->rx_queued))
 		return 0;
+	/* Queued to a socket: the skb read must be owned by it (not a netlink skb reusing it). */
+	if (e->sk && (__u64)NP_RD(direct, skb, sk) != e->sk) {
+		stat_inc(NP_LAT_STAT_UNSEEN_END);
+		entry_end(skb);
+		return 0;
+	}
 	if (reader_match())
 		rx_read(e);
 	entry_end(skb);
@@ -470,9 +580,61 @@ static __always_inline int on_free(struct sk_buff *skb, bool consumed, bool dire
 		return 0;
 	tx_device_end(e, bpf_ktime_get_ns());
 	/* Consumed from a socket's queue in process context: a UDP reader's recvmsg. */
-	if (consumed && e->rx_queued && np_in_task() && reader_match())
+	if (consumed && e->queued_udp && np_in_task() && reader_match())
 		rx_read(e);
 	entry_end(skb);
+	return 0;
+}
+
+/* Is @skb among the first NP_UDP_SCAN of @q? */
+static __always_inline bool in_queue(struct sk_buff_head *q, __u64 skb)
+{
+	struct sk_buff *p = BPF_CORE_READ(q, next);
+
+	for (int i = 0; i < NP_UDP_SCAN && p && p != (struct sk_buff *)q; i++) {
+		if ((__u64)p == skb)
+			return true;
+		p = BPF_CORE_READ(p, next);
+	}
+	return false;
+}
+
+#define NP_MSG_PEEK 2
+
+/*
+ * sock_recv_length: a UDP read returned. The datagrams of the socket's ring
+ * no longer at the front of its queues (reader_queue, then the receive queue)
+ * were read: by this call, or by one whose free was traced (an entry ended
+ * then, nothing is recorded twice).
+ */
+static __always_inline int on_recv_length(struct sock *sk, int ret, int flags)
+{
+	struct udp_sock *up = (struct udp_sock *)sk;
+	__u64 key = (__u64)sk;
+	struct udp_ring *r;
+
+	if (ret < 0 || (flags & NP_MSG_PEEK) || !sk_is_udp(sk))
+		return 0;
+	r = bpf_map_lookup_elem(&udp_rings, &key);
+	if (!r)
+		return 0;
+	for (int i = 0; i < NP_UDP_SCAN && r->head != r->tail; i++) {
+		__u64 skb = r->skb[r->head & (NP_UDP_RING - 1)];
+		struct np_lat_skb *e;
+
+		if (bpf_core_field_exists(up->reader_queue) && in_queue(&up->reader_queue, skb))
+			break;
+		if (in_queue(&sk->sk_receive_queue, skb))
+			break;
+		r->head++;
+		e = bpf_map_lookup_elem(&inflight, &skb);
+		/* Still the datagram pushed (an address reused since is not queued to sk). */
+		if (e && e->sk == (__u64)sk && e->rx_queued) {
+			if (reader_match())
+				rx_read(e);
+			bpf_map_delete_elem(&inflight, &skb);
+		}
+	}
 	return 0;
 }
 

@@ -76,8 +76,11 @@ struct np_lat_skb {
 	__u64 hop_ns;		/* start of a veth or bridge crossing */
 	__u64 tx_group;
 	__u64 rx_group;
+	__u64 sk;		/* the socket it was queued to (UDP: its ring, latency.bpf.c) */
 	__u32 hop;		/* NP_LS_VETH, NP_LS_BRIDGE, or 0 */
 	__u32 hop_ifindex;
+	__u32 queued_udp;	/* 1: queued to a UDP socket (read seen at consume or recv) */
+	__u32 pad;
 	char tx_name[NP_COMM_LEN];
 	char rx_name[NP_COMM_LEN];
 };
@@ -127,6 +130,7 @@ enum np_lat_stat {
 	NP_LAT_STAT_HIST_FULL,		/* samples lost: the histogram table was full */
 	NP_LAT_STAT_UNSEEN_END,		/* entries replaced: their skb ended unseen */
 	NP_LAT_STAT_CONN_FULL,		/* connections not followed: the table was full */
+	NP_LAT_STAT_UDP_RING_FULL,	/* UDP datagrams not timed to their read: ring full */
 	NP_LAT_STAT_MAX,
 };
 

@@ -142,8 +142,13 @@ static __always_inline void conn_snapshot(struct np_lat_conn *c, const struct so
 	if (!c->sport)
 		conn_addrs(c, sk);
 
-	c->srtt_us = BPF_CORE_READ(tp, srtt_us) >> 3;
-	c->rttvar_us = BPF_CORE_READ(tp, mdev_us) >> 2;
+	__u32 srtt = BPF_CORE_READ(tp, srtt_us);
+
+	/* The last RTT known: a socket reset for reuse (tcp_disconnect) has none. */
+	if (srtt) {
+		c->srtt_us = srtt >> 3;
+		c->rttvar_us = BPF_CORE_READ(tp, mdev_us) >> 2;
+	}
 	c->in_flight = BPF_CORE_READ(tp, snd_nxt) - BPF_CORE_READ(tp, snd_una);
 	if (bpf_core_field_exists(tp->rcv_ooopack))
 		c->out_of_order = BPF_CORE_READ(tp, rcv_ooopack);
@@ -179,8 +184,7 @@ static __always_inline int on_set_state(const struct sock *sk, int old, int new)
 	if (new == NP_TCP_CLOSE && old == NP_TCP_SYN_SENT)
 		c->fail_err = BPF_CORE_READ(sk, sk_err) ?: -1;
 	c->state = new;
-	if (new == NP_TCP_ESTABLISHED || new == NP_TCP_CLOSE)
-		conn_snapshot(c, sk);
+	conn_snapshot(c, sk);
 	if (new == NP_TCP_CLOSE)
 		c->close_ns = now;
 	return 0;
@@ -240,6 +244,13 @@ LAT_PROBE(tcp_retransmit_skb, on_retransmit((const struct sock *)ctx[0],
 					    conn_retrans_err ? (int)ctx[2] : 0))
 LAT_PROBE(tcp_probe, on_tcp_probe((const struct sock *)ctx[0]))
 LAT_PROBE(sock_send_length, on_sock_io((const struct sock *)ctx[0]))
-LAT_PROBE(sock_recv_length, on_sock_io((const struct sock *)ctx[0]))
+/* Both modes: UDP reads end their datagrams' receive stages; connections learn a process. */
+static __always_inline int on_recv_both(struct sock *sk, int ret, int flags)
+{
+	on_recv_length(sk, ret, flags);
+	return on_sock_io(sk);
+}
+
+LAT_PROBE(sock_recv_length, on_recv_both((struct sock *)ctx[0], (int)ctx[1], (int)ctx[2]))
 
 #endif

@@ -31,7 +31,7 @@
 _Static_assert(sizeof(struct np_lat_key) == 16, "np_lat_key layout");
 _Static_assert(sizeof(struct np_lat_hist) == 32 + 8 * NP_LAT_SLOTS + NP_COMM_LEN,
 	       "np_lat_hist layout");
-_Static_assert(sizeof(struct np_lat_skb) == 104 + 2 * NP_COMM_LEN, "np_lat_skb layout");
+_Static_assert(sizeof(struct np_lat_skb) == 120 + 2 * NP_COMM_LEN, "np_lat_skb layout");
 _Static_assert(sizeof(struct np_lat_conn) == 144, "np_lat_conn layout");
 
 #define POLL_MS 100
@@ -181,7 +181,8 @@ static void choose_flavours(struct latency_bpf *skel, const struct btf *vmlinux,
 			continue;
 		}
 		use_btf = np_tp_nargs(vmlinux, lat_points[p].name) >= lat_points[p].nargs;
-		bpf_program__set_autoload(prog, btf == use_btf && lat_points[p].conn == conns);
+		bpf_program__set_autoload(prog, btf == use_btf && (lat_points[p].modes &
+					  (conns ? LAT_MODE_CONNS : LAT_MODE_STAGES)));
 	}
 }
 
@@ -235,6 +236,9 @@ static int load_attach(struct lat_ctx *t)
 	/* Since 6.13 or so tcp_retransmit_skb also fires for failed attempts, with the error. */
 	t->skel->rodata->conn_retrans_err = np_tp_nargs(vmlinux, "tcp_retransmit_skb") >= 4;
 	choose_flavours(t->skel, vmlinux, o->connections);
+	t->skel->rodata->lat_data_ready = !o->connections &&
+		(bpf_program__autoload(t->skel->progs.lat_btf_sk_data_ready) ||
+		 bpf_program__autoload(t->skel->progs.lat_raw_sk_data_ready));
 	btf__free(vmlinux);
 	err = filter_apply(&o->c.f, t->skel->obj, "latency");
 	if (err)
@@ -418,10 +422,11 @@ static void say_counters(struct lat_ctx *t)
 	uint64_t full = np_percpu_sum(fd, NP_LAT_STAT_INFLIGHT_FULL);
 	uint64_t conn_full = np_percpu_sum(fd, NP_LAT_STAT_CONN_FULL) + t->conns.dropped;
 	uint64_t hist_full = np_percpu_sum(fd, NP_LAT_STAT_HIST_FULL);
+	uint64_t ring_full = np_percpu_sum(fd, NP_LAT_STAT_UDP_RING_FULL);
 	uint64_t misses = np_prog_misses(t->skel->obj);
 	/* Losses always; what is only bookkeeping with -v. */
-	void (*say)(const char *, ...) = full || hist_full || t->rows_full || misses ||
-					 conn_full ? np_err : np_info;
+	void (*say)(const char *, ...) = full || hist_full || ring_full || t->rows_full ||
+					 misses || conn_full ? np_err : np_info;
 
 	if (t->o->connections) {
 		say("latency: %llu connections not followed (table full), %llu program runs "
@@ -429,10 +434,11 @@ static void say_counters(struct lat_ctx *t)
 		return;
 	}
 	say("latency: %llu skbs not timed (in-flight table full at %llu), %llu samples lost "
-		"(histogram table full), %llu rows not shown (over %d groups), %llu skbs ended "
+		"(histogram table full), %llu UDP datagrams not timed to their read (socket's ring "
+		"full), %llu rows not shown (over %d groups), %llu skbs ended "
 		"unseen, %llu idle entries expired, %llu program runs missed (nested)",
 		(unsigned long long)full, (unsigned long long)t->o->max_inflight,
-		(unsigned long long)hist_full,
+		(unsigned long long)hist_full, (unsigned long long)ring_full,
 		(unsigned long long)t->rows_full, MAX_ROWS,
 		(unsigned long long)np_percpu_sum(fd, NP_LAT_STAT_UNSEEN_END),
 		(unsigned long long)t->expired,

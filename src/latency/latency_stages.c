@@ -7,22 +7,24 @@
 
 /* Keep in sync with the LAT_PROBE and LAT_SEND lines of src/bpf/latency.bpf.c. */
 const struct lat_point_info lat_points[LP_MAX] = {
-	[LP_NET_DEV_QUEUE] = { "net_dev_queue", "net", 2 },
-	[LP_QDISC_ENQUEUE] = { "qdisc_enqueue", "qdisc", 4 },
-	[LP_QDISC_DEQUEUE] = { "qdisc_dequeue", "qdisc", 5 },
-	[LP_NET_DEV_START_XMIT] = { "net_dev_start_xmit", "net", 3 },
-	[LP_NET_DEV_XMIT] = { "net_dev_xmit", "net", 3 },
-	[LP_NETIF_RECEIVE_SKB] = { "netif_receive_skb", "net", 2 },
-	[LP_SK_DATA_READY] = { "sk_data_ready", "sock", 2 },
-	[LP_SKB_COPY_DATAGRAM_IOVEC] = { "skb_copy_datagram_iovec", "skb", 2 },
-	[LP_CONSUME_SKB] = { "consume_skb", "skb", 2 },
-	[LP_KFREE_SKB] = { "kfree_skb", "skb", 2 },
-	[LP_SEND_CALLS] = { "sys_enter_sendmsg", "syscalls", 0 },
-	[LP_INET_SOCK_SET_STATE] = { "inet_sock_set_state", "sock", 4, true },
-	[LP_TCP_RETRANSMIT_SKB] = { "tcp_retransmit_skb", "tcp", 3, true },
-	[LP_TCP_PROBE] = { "tcp_probe", "tcp", 2, true },
-	[LP_SOCK_SEND_LENGTH] = { "sock_send_length", "sock", 2, true },
-	[LP_SOCK_RECV_LENGTH] = { "sock_recv_length", "sock", 2, true },
+	[LP_NET_DEV_QUEUE] = { "net_dev_queue", "net", 2, LAT_MODE_STAGES },
+	[LP_QDISC_ENQUEUE] = { "qdisc_enqueue", "qdisc", 4, LAT_MODE_STAGES },
+	[LP_QDISC_DEQUEUE] = { "qdisc_dequeue", "qdisc", 5, LAT_MODE_STAGES },
+	[LP_NET_DEV_START_XMIT] = { "net_dev_start_xmit", "net", 3, LAT_MODE_STAGES },
+	[LP_NET_DEV_XMIT] = { "net_dev_xmit", "net", 3, LAT_MODE_STAGES },
+	[LP_NETIF_RECEIVE_SKB] = { "netif_receive_skb", "net", 2, LAT_MODE_STAGES },
+	[LP_SK_DATA_READY] = { "sk_data_ready", "sock", 2, LAT_MODE_STAGES },
+	[LP_SKB_COPY_DATAGRAM_IOVEC] = { "skb_copy_datagram_iovec", "skb", 2, LAT_MODE_STAGES },
+	[LP_CONSUME_SKB] = { "consume_skb", "skb", 2, LAT_MODE_STAGES },
+	[LP_KFREE_SKB] = { "kfree_skb", "skb", 2, LAT_MODE_STAGES },
+	[LP_SEND_CALLS] = { "sys_enter_sendmsg", "syscalls", 0, LAT_MODE_STAGES },
+	[LP_INET_SOCK_SET_STATE] = { "inet_sock_set_state", "sock", 4, LAT_MODE_CONNS },
+	[LP_TCP_RETRANSMIT_SKB] = { "tcp_retransmit_skb", "tcp", 3, LAT_MODE_CONNS },
+	[LP_TCP_PROBE] = { "tcp_probe", "tcp", 2, LAT_MODE_CONNS },
+	[LP_SOCK_SEND_LENGTH] = { "sock_send_length", "sock", 2, LAT_MODE_CONNS },
+	/* Stages: UDP reads (see on_recv_length); connections: their process. */
+	[LP_SOCK_RECV_LENGTH] = { "sock_recv_length", "sock", 4,
+				  LAT_MODE_STAGES | LAT_MODE_CONNS },
 };
 
 /* Indexed by enum np_lat_stage (bpf/latency_abi.h). */

@@ -21,11 +21,14 @@ enum lat_point {
 	LP_SOCK_RECV_LENGTH, LP_MAX,
 };
 
+#define LAT_MODE_STAGES	1u
+#define LAT_MODE_CONNS	2u
+
 struct lat_point_info {
 	const char *name;	/* as in SEC("tp_btf/NAME"); LP_SEND_CALLS: "send calls" */
 	const char *category;	/* tracefs category */
 	int nargs;		/* BTF arguments (context included) the program reads */
-	bool conn;		/* a --connections point (else a stage point) */
+	unsigned int modes;	/* LAT_MODE_STAGES, LAT_MODE_CONNS: where it is used */
 };
 
 struct lat_stage_info {
