@@ -66,7 +66,7 @@ _netoproc()
 		   --capture-mode --attach --interface --verbose --help' ;;
 	export) opts='--listen --labels --max-series --series-ttl --interval --capture-mode
 		      --attach --interface --cgroup --capture-buffer --no-dns --dns-port
-		      --dns-timeout --drops --verbose --help' ;;
+		      --dns-timeout --drops --latency --verbose --help' ;;
 	esac
 	COMPREPLY=($(compgen -W "$opts" -- "$cur"))
 }

@@ -97,6 +97,7 @@ struct np_lat_send {
  * own fields read there (CO-RE). Counters are since the connection began.
  */
 struct np_lat_conn {
+	__u64 sk;		/* the socket's address: with open_ns, the connection's identity */
 	__u64 open_ns;		/* SYN sent (active), or established (passive) */
 	__u64 connect_ns;	/* SYN_SENT -> ESTABLISHED; 0: not (yet) */
 	__u64 close_ns;		/* moved to CLOSE; 0: open */
@@ -129,7 +130,8 @@ enum np_lat_stat {
 	NP_LAT_STAT_INFLIGHT_FULL = 0,	/* skbs not timed: the in-flight table was full */
 	NP_LAT_STAT_HIST_FULL,		/* samples lost: the histogram table was full */
 	NP_LAT_STAT_UNSEEN_END,		/* entries replaced: their skb ended unseen */
-	NP_LAT_STAT_CONN_FULL,		/* connections not followed: the table was full */
+	NP_LAT_STAT_CONN_FULL,		/* connections not followed: the table (or, closed,
+					 * the ring to userspace) was full */
 	NP_LAT_STAT_UDP_RING_FULL,	/* UDP datagrams not timed to their read: ring full */
 	NP_LAT_STAT_MAX,
 };

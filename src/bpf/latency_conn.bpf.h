@@ -33,6 +33,15 @@ struct {
 } conn_scratch SEC(".maps");
 
 /*
+ * Closed connections, handed to userspace at once: the socket's address (the
+ * table's key) is soon another connection's.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1 << 20);
+} closed_conns SEC(".maps");
+
+/*
  * The filters on a connection: --netns on the socket's namespace, --pid on
  * the connecting process, the pcap expression on an IP and TCP header made
  * from its addresses and ports (as trace does for route lookups).
@@ -112,6 +121,7 @@ static __always_inline struct np_lat_conn *conn_new(const struct sock *sk, bool 
 	if (!c || (family != NP_AF_INET && family != NP_AF_INET6))
 		return NULL;
 	__builtin_memset(c, 0, sizeof(*c));
+	c->sk = key;
 	c->open_ns = now;
 	c->active = active;
 	c->family = family == NP_AF_INET ? 4 : 6;
@@ -185,8 +195,14 @@ static __always_inline int on_set_state(const struct sock *sk, int old, int new)
 		c->fail_err = BPF_CORE_READ(sk, sk_err) ?: -1;
 	c->state = new;
 	conn_snapshot(c, sk);
-	if (new == NP_TCP_CLOSE)
+	if (new == NP_TCP_CLOSE) {
 		c->close_ns = now;
+		/* Out of the table: kept there, a new socket at this address would replace it. */
+		if (bpf_ringbuf_output(&closed_conns, c, sizeof(*c), 0))
+			stat_inc(NP_LAT_STAT_CONN_FULL);
+		else
+			bpf_map_delete_elem(&conns, &key);
+	}
 	return 0;
 }
 

@@ -152,6 +152,7 @@ static int loop(struct lat_ctx *t)
 			next_iv += o->interval;
 			continue;
 		}
+		lat_poll(&t->col);
 		if (now >= next_sweep && !o->connections) {
 			lat_sweep(&t->col);
 			next_sweep = now + SWEEP_SECS;

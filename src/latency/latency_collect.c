@@ -26,7 +26,7 @@ _Static_assert(sizeof(struct np_lat_key) == 16, "np_lat_key layout");
 _Static_assert(sizeof(struct np_lat_hist) == 32 + 8 * NP_LAT_SLOTS + NP_COMM_LEN,
 	       "np_lat_hist layout");
 _Static_assert(sizeof(struct np_lat_skb) == 120 + 2 * NP_COMM_LEN, "np_lat_skb layout");
-_Static_assert(sizeof(struct np_lat_conn) == 144, "np_lat_conn layout");
+_Static_assert(sizeof(struct np_lat_conn) == 152, "np_lat_conn layout");
 
 #define IDLE_NS (10ull * 1000000000)	/* an entry this idle lost its skb's end */
 
@@ -93,6 +93,17 @@ static int conn_missing(struct lat_collector *t)
 		if (!(t->have & (1u << parts[i].point)))
 			np_err("latency: %s missing: this kernel has no %s:%s", parts[i].what,
 			       lat_points[parts[i].point].category, lat_points[parts[i].point].name);
+	return 0;
+}
+
+/* A connection the kernel handed over as it closed. */
+static int on_closed(void *ctx, void *data, size_t size)
+{
+	struct lat_collector *t = ctx;
+	const struct np_lat_conn *c = data;
+
+	if (size >= sizeof(*c))
+		conn_table_update(&t->conns, c->sk, c);
 	return 0;
 }
 
@@ -165,6 +176,15 @@ int lat_open(struct lat_collector *t, const struct lat_config *cfg)
 	}
 	if (conns && (err = conn_missing(t)))
 		return err;
+	if (conns) {
+		t->closed_rb = ring_buffer__new(bpf_map__fd(t->skel->maps.closed_conns), on_closed, t,
+						NULL);
+		if (!t->closed_rb) {
+			err = -errno;
+			np_err("latency: cannot open the ring buffer: %s", strerror(-err));
+			return err;
+		}
+	}
 	for (int s = 0; stages && s < NP_LS_MAX; s++) {
 		int p = lat_stage_missing(s, t->have);
 
@@ -281,9 +301,16 @@ int lat_read(struct lat_collector *t)
 		err = read_hists(t);
 	if (!err && (t->cfg.modes & LAT_MODE_CONNS)) {
 		conn_next_interval(&t->conns);
+		lat_poll(t);
 		err = conn_harvest(&t->conns, bpf_map__fd(t->skel->maps.conns));
 	}
 	return err;
+}
+
+void lat_poll(struct lat_collector *t)
+{
+	if (t->closed_rb)
+		ring_buffer__consume(t->closed_rb);
 }
 
 /* In-flight entries idle for IDLE_NS: their skb ended where no tracepoint saw it. */
@@ -359,6 +386,8 @@ int lat_collector_init(struct lat_collector *t, const struct lat_config *cfg)
 
 void lat_close(struct lat_collector *t)
 {
+	ring_buffer__free(t->closed_rb);
+	t->closed_rb = NULL;
 	for (int i = 0; i < t->nlinks; i++)
 		bpf_link__destroy(t->links[i]);
 	t->nlinks = 0;

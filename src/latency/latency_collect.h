@@ -17,6 +17,7 @@
 struct filter_opts;
 struct latency_bpf;
 struct bpf_link;
+struct ring_buffer;
 
 struct lat_config {
 	const struct filter_opts *f;	/* the filter (all zero: none) */
@@ -39,6 +40,7 @@ struct lat_collector {
 	uint64_t rows_full;	/* groups not shown: more than MAX_ROWS */
 	uint64_t expired;	/* in-flight entries idle past 10 s, removed */
 	struct conn_table conns;	/* LAT_MODE_CONNS */
+	struct ring_buffer *closed_rb;	/* closed connections */
 	int ncpu;
 };
 
@@ -50,6 +52,8 @@ int lat_open(struct lat_collector *t, const struct lat_config *cfg);
 void lat_flip(struct lat_collector *t);
 /* The half left at the last flip into iv (and the totals); the connections. */
 int lat_read(struct lat_collector *t);
+/* Take the closed connections the kernel handed over (often: its ring is bounded). */
+void lat_poll(struct lat_collector *t);
 /* Remove in-flight entries idle for 10 s. */
 void lat_sweep(struct lat_collector *t);
 /* The closing counters: with np_err when something was lost, else with -v. */

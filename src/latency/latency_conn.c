@@ -45,6 +45,19 @@ void conn_table_update(struct conn_table *t, uint64_t sk, const struct np_lat_co
 	r->touched = true;
 }
 
+void conn_table_take_closed(struct conn_table *t, void (*fn)(void *ctx, struct conn_row *r),
+			    void *ctx)
+{
+	for (size_t i = 0; i < t->n;) {
+		if (!t->rows[i].c.close_ns) {
+			i++;
+			continue;
+		}
+		fn(ctx, &t->rows[i]);
+		t->rows[i] = t->rows[--t->n];
+	}
+}
+
 void conn_next_interval(struct conn_table *t)
 {
 	for (size_t i = 0; i < t->n; i++)
@@ -60,8 +73,8 @@ int conn_harvest(struct conn_table *t, int map_fd)
 		key = next;
 		if (bpf_map_lookup_elem(map_fd, &key, &c))
 			continue;
+		/* Closed ones come through the ring (the kernel failed to hand this one over). */
 		conn_table_update(t, key, &c);
-		/* Closed: it changes no more. Deleting does not disturb the walk (next is kept). */
 		if (c.close_ns)
 			bpf_map_delete_elem(map_fd, &key);
 	}
@@ -95,7 +108,7 @@ static void addr_str(const struct np_lat_conn *c, bool local, bool port, char *b
 }
 
 /* A failed connect's reason: the errno's name, or "closed" (by the application). */
-static const char *fail_name(int err)
+const char *conn_fail_name(int err)
 {
 	const char *n = err > 0 ? strerrorname_np(err) : NULL;
 
@@ -127,7 +140,7 @@ static void emit_conn(struct emitter *em, const struct conn_row *r, bool total, 
 		em_double(em, EM_ANY, "connect_ms", 3, " %10.3f", c->connect_ns / 1e6);
 	else
 		em_str(em, EM_ANY, "connect_ms", " %10s", NULL);
-	em_str(em, EM_ANY, "failed", " %-12s", c->fail_err ? fail_name(c->fail_err) : NULL);
+	em_str(em, EM_ANY, "failed", " %-12s", c->fail_err ? conn_fail_name(c->fail_err) : NULL);
 	if (c->srtt_us) {
 		em_double(em, EM_ANY, "srtt_ms", 3, " %8.3f", c->srtt_us / 1e3);
 		em_double(em, EM_ANY, "rttvar_ms", 3, " %8.3f", c->rttvar_us / 1e3);
@@ -217,7 +230,7 @@ static void emit_agg(struct emitter *em, const struct conn_agg *a, bool by_remot
 	}
 	em_open(em, "failed");
 	for (int i = 0; i < 8 && a->fails[i]; i++)
-		em_u64(em, EM_JSON, fail_name(a->fail_err[i]), NULL, a->fails[i]);
+		em_u64(em, EM_JSON, conn_fail_name(a->fail_err[i]), NULL, a->fails[i]);
 	em_close(em);
 	em_u64(em, EM_TEXT, NULL, " %6llu", a->failed);
 	if (a->srtt_n)

@@ -18,6 +18,7 @@ struct conn_row {
 	uint64_t sk;
 	struct np_lat_conn c;
 	bool touched;		/* open, or seen to close, in the current interval */
+	bool counted;		/* its connect already counted (the exporter) */
 };
 
 struct conn_table {
@@ -34,6 +35,11 @@ void conn_table_update(struct conn_table *t, uint64_t sk, const struct np_lat_co
 int conn_harvest(struct conn_table *t, int map_fd);
 /* The connections touched this interval (or all, @total), then per process and per remote. */
 void conn_report(FILE *out, bool json, struct conn_table *t, bool total, double time);
+/* Hand each closed connection to @fn, then forget it (the exporter folds them). */
+void conn_table_take_closed(struct conn_table *t, void (*fn)(void *ctx, struct conn_row *r),
+			    void *ctx);
+/* A failed connect's reason: the errno's name, or "closed" (by the application). */
+const char *conn_fail_name(int err);
 /* Start a new interval: nothing touched yet. */
 void conn_next_interval(struct conn_table *t);
 
