@@ -132,7 +132,7 @@ def test_rx_socket_queue_delayed_reader():
     spans = sorted(json.loads(out.strip().splitlines()[-1])["spans_us"])
     q = rows.get("rx_socket_queue")
     check(q, f"no rx_socket_queue row: {sorted(rows)}")
-    check_eq(q["count"], n, "rx_socket_queue samples (one per message)")
+    check_eq(q["count"], n, f"rx_socket_queue samples (one per message): {q}")
     # The delay each message had is the sleep plus the reader's wake-up: the reader
     # measured it from before send() to after recv() (an upper bound of the time the
     # data sat in the queue). p50 within 10% of the sleep as that delay says it was (on
@@ -198,7 +198,7 @@ def test_rx_socket_queue_prompt_reader():
             rows = totals(stop_latency(p))
     q = rows.get("rx_socket_queue")
     check(q, f"no rx_socket_queue row: {sorted(rows)}")
-    check_eq(q["count"], n, "rx_socket_queue samples")
+    check_eq(q["count"], n, f"rx_socket_queue samples: {q}")
     check(q["p50_us"] < 1000, f"prompt reader's rx_socket_queue p50 {q['p50_us']} us")
     # tx_stack: the send call to the device queue, one per send() (its only packet)
     check_eq(rows["tx_stack"]["count"], n, "tx_stack samples (one per send)")
