@@ -298,38 +298,48 @@ static __always_inline int on_dev_queue(struct sk_buff *skb, bool direct)
 {
 	__u64 now = bpf_ktime_get_ns(), head = (__u64)NP_RD(direct, skb, head);
 	struct np_lat_skb *e = entry_at_birth(skb, head, now);
-	struct np_lat_send *s;
+	__u64 id = bpf_get_current_pid_tgid();
 	char name[NP_COMM_LEN] = {};
-	__u64 group = 0;
+	struct np_lat_send *s;
+	bool in_task;
 	__u32 tid;
 
 	if (!e) {
 		if (!birth_match(skb, direct))
 			return 0;
-		if (lat_pid && (!np_in_task() || bpf_get_current_pid_tgid() >> 32 != lat_pid))
+		in_task = np_in_task();
+		if (lat_pid && (!in_task || id >> 32 != lat_pid))
 			return 0;
 		e = entry_new(skb, head, now);
 		if (!e)
 			return 0;
-		if (lat_by == NP_LAT_BY_PROCESS)
-			e->tx_group = task_group(e->tx_name);
-		tid = (__u32)bpf_get_current_pid_tgid();
-		s = np_in_task() ? bpf_map_lookup_elem(&sends, &tid) : NULL;
+		if (lat_by == NP_LAT_BY_PROCESS && in_task) {
+			e->tx_group = id >> 32;
+			bpf_get_current_comm(e->tx_name, sizeof(e->tx_name));
+		}
+		tid = (__u32)id;
+		s = in_task ? bpf_map_lookup_elem(&sends, &tid) : NULL;
 		if (s && send_is_for(skb, s->fd)) {
 			e->tx_send = s->ts_ns;
 			bpf_map_delete_elem(&sends, &tid);	/* its first packet only */
 		}
-	} else if (e->hop == NP_LS_BRIDGE) {
-		record(NP_LS_BRIDGE, e->rx_group, e->rx_name, now - e->hop_ns);
-		e->hop = 0;
+		if (lat_by == NP_LAT_BY_DEV) {
+			e->tx_group = dev_group(NP_RD(direct, skb, dev), name, direct);
+			__builtin_memcpy(e->tx_name, name, sizeof(name));
+		}
+		if (e->tx_send)
+			record(NP_LS_TX_STACK, e->tx_group, e->tx_name, now - e->tx_send);
+	} else {
+		if (e->hop == NP_LS_BRIDGE) {
+			record(NP_LS_BRIDGE, e->rx_group, e->rx_name, now - e->hop_ns);
+			e->hop = 0;
+		}
+		/* Forwarded: its transmit stages are the new device's. */
+		if (lat_by == NP_LAT_BY_DEV) {
+			e->tx_group = dev_group(NP_RD(direct, skb, dev), name, direct);
+			__builtin_memcpy(e->tx_name, name, sizeof(name));
+		}
 	}
-	if (lat_by == NP_LAT_BY_DEV) {
-		group = dev_group(NP_RD(direct, skb, dev), name, direct);
-		e->tx_group = group;
-		__builtin_memcpy(e->tx_name, name, sizeof(name));
-	}
-	if (e->tx_send)
-		record(NP_LS_TX_STACK, e->tx_group, e->tx_name, now - e->tx_send);
 	e->tx_queue = now;
 	e->last_ns = now;
 	return 0;
