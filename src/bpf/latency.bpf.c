@@ -563,6 +563,21 @@ static __always_inline bool reader_match(void)
 	return !lat_pid || (np_in_task() && bpf_get_current_pid_tgid() >> 32 == lat_pid);
 }
 
+/*
+ * --netns, again where an skb is read: an entry whose skb was freed unseen
+ * could otherwise meet a reader elsewhere whose socket and skb reuse its
+ * memory (all three addresses at once: rare, but slab caches reuse freely).
+ */
+static __always_inline bool sk_netns_match(const struct sock *sk)
+{
+	struct net *net;
+
+	if (!(np_cfg.flags & NP_F_NETNS))
+		return true;
+	net = sk ? BPF_CORE_READ(sk, __sk_common.skc_net.net) : NULL;
+	return net && BPF_CORE_READ(net, ns.inum) == np_cfg.netns;
+}
+
 static __always_inline int on_copy(struct sk_buff *skb, bool direct)
 {
 	struct np_lat_skb *e = entry_of(skb, (__u64)NP_RD(direct, skb, head));
@@ -570,7 +585,8 @@ static __always_inline int on_copy(struct sk_buff *skb, bool direct)
 	if (!e || !e->rx_dev || (lat_data_ready && !e->rx_queued))
 		return 0;
 	/* Queued to a socket: the skb read must be owned by it (not a netlink skb reusing it). */
-	if (e->sk && (__u64)NP_RD(direct, skb, sk) != e->sk) {
+	if ((e->sk && (__u64)NP_RD(direct, skb, sk) != e->sk) ||
+	    !sk_netns_match(BPF_CORE_READ(skb, sk))) {
 		stat_inc(NP_LAT_STAT_UNSEEN_END);
 		entry_end(skb);
 		return 0;
@@ -623,7 +639,7 @@ static __always_inline int on_recv_length(struct sock *sk, int ret, int flags)
 	__u64 key = (__u64)sk;
 	struct udp_ring *r;
 
-	if (ret < 0 || (flags & NP_MSG_PEEK) || !sk_is_udp(sk))
+	if (ret < 0 || (flags & NP_MSG_PEEK) || !sk_is_udp(sk) || !sk_netns_match(sk))
 		return 0;
 	r = bpf_map_lookup_elem(&udp_rings, &key);
 	if (!r)
