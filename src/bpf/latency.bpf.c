@@ -273,9 +273,10 @@ static __always_inline bool dev_is_veth(struct net_device *dev)
 	return k[0] == 'v' && k[1] == 'e' && k[2] == 't' && k[3] == 'h' && !k[4];
 }
 
-static __always_inline bool dev_is_bridge_port(struct net_device *dev)
+static __always_inline bool dev_is_bridge_port(struct net_device *dev, bool direct)
 {
-	__u64 flags = BPF_CORE_READ_BITFIELD_PROBED(dev, priv_flags);
+	__u64 flags = direct ? BPF_CORE_READ_BITFIELD(dev, priv_flags) :
+			       BPF_CORE_READ_BITFIELD_PROBED(dev, priv_flags);
 
 	return flags & bpf_core_enum_value(enum netdev_priv_flags, IFF_BRIDGE_PORT);
 }
@@ -431,7 +432,7 @@ static __always_inline int on_receive(struct sk_buff *skb, bool direct)
 		if (lat_by == NP_LAT_BY_DEV)
 			e->rx_group = dev_group(dev, e->rx_name, direct);
 	}
-	if (!e->hop && dev && dev_is_bridge_port(dev)) {
+	if (!e->hop && dev && dev_is_bridge_port(dev, direct)) {
 		e->hop = NP_LS_BRIDGE;
 		e->hop_ns = now;
 		e->hop_ifindex = ifindex;
@@ -463,9 +464,9 @@ struct {
 	__type(value, struct udp_ring);
 } udp_rings SEC(".maps");
 
-static __always_inline bool sk_is_udp(const struct sock *sk)
+static __always_inline bool sk_is_udp(const struct sock *sk, bool direct)
 {
-	__u16 proto = BPF_CORE_READ(sk, sk_protocol);
+	__u16 proto = NP_RD(direct, sk, sk_protocol);
 
 	return proto == NP_IPPROTO_UDP || proto == NP_IPPROTO_UDPLITE;
 }
@@ -507,15 +508,15 @@ static __always_inline int on_data_ready(struct sock *sk, bool direct)
 
 	if (!sk || !NP_RD(direct, sk, sk_receive_queue.qlen))
 		return 0;
-	udp = sk_is_udp(sk);
+	udp = sk_is_udp(sk, direct);
 	now = bpf_ktime_get_ns();
-	skb = BPF_CORE_READ(sk, sk_receive_queue.prev);
+	skb = NP_RD(direct, sk, sk_receive_queue.prev);
 	for (int i = 0; i < NP_WALK_BACK && skb && skb != head_sentinel; i++) {
-		struct np_lat_skb *e = entry_of(skb, (__u64)BPF_CORE_READ(skb, head));
+		struct np_lat_skb *e = entry_of(skb, (__u64)NP_RD(direct, skb, head));
 
 		if (e && e->rx_queued)
 			break;	/* queued before: so is everything ahead of it */
-		if (e && !BPF_CORE_READ(skb, len)) {
+		if (e && !NP_RD(direct, skb, len)) {
 			/* A FIN alone: never copied, freed untraced on close; not timed. */
 			entry_end(skb);
 		} else if (e && e->rx_dev) {
@@ -526,7 +527,7 @@ static __always_inline int on_data_ready(struct sock *sk, bool direct)
 		}
 		if (!udp)
 			break;	/* TCP queues one skb (or coalesces into it) per call */
-		skb = BPF_CORE_READ(skb, prev);
+		skb = NP_RD(direct, skb, prev);
 	}
 	/* UDP: on the socket's ring, oldest first. */
 	for (int i = NP_WALK_BACK - 1; udp && i >= 0; i--)
@@ -639,7 +640,7 @@ static __always_inline int on_recv_length(struct sock *sk, int ret, int flags)
 	__u64 key = (__u64)sk;
 	struct udp_ring *r;
 
-	if (ret < 0 || (flags & NP_MSG_PEEK) || !sk_is_udp(sk) || !sk_netns_match(sk))
+	if (ret < 0 || (flags & NP_MSG_PEEK) || !sk_is_udp(sk, false) || !sk_netns_match(sk))
 		return 0;
 	r = bpf_map_lookup_elem(&udp_rings, &key);
 	if (!r)
