@@ -10,7 +10,7 @@ _netoproc()
 	local sub="" i
 	for ((i = 1; i < cword; i++)); do
 		case ${words[i]} in
-		probe | trace | drop | dns | export) sub=${words[i]}; break ;;
+		probe | trace | drop | dns | export | latency) sub=${words[i]}; break ;;
 		-*) ;;
 		*) ;;
 		esac
@@ -29,6 +29,7 @@ _netoproc()
 	--units) COMPREPLY=($(compgen -W 'bytes bits' -- "$cur")); return ;;
 	--group) COMPREPLY=($(compgen -W 'process container pod cgroup unit netns' -- "$cur")); return ;;
 	--probes) COMPREPLY=($(compgen -W 'basic standard full all-skb' -- "$cur")); return ;;
+	--by) COMPREPLY=($(compgen -W 'process dev' -- "$cur")); return ;;
 	--interface | --ifname) _available_interfaces; return ;;
 	--btf) _filedir; return ;;
 	--pid) _pids; return ;;
@@ -40,7 +41,7 @@ _netoproc()
 		return ;;
 	--duration | --interval | --count | --capture-buffer | --dns-port | --dns-timeout | \
 	--filter | --cgroup | --netns | --mark | --listen | --max-series | --series-ttl | \
-	--container | --unit)
+	--container | --unit | --max-inflight)
 		return ;;
 	esac
 
@@ -53,7 +54,7 @@ _netoproc()
 		      --dns-timeout --resolve --no-color --units --monitor --verbose --version
 		      --help'
 		if [[ $cur != -* ]]; then
-			COMPREPLY=($(compgen -W 'probe trace drop dns export' -- "$cur"))
+			COMPREPLY=($(compgen -W 'probe trace drop dns export latency' -- "$cur"))
 			return
 		fi ;;
 	probe) opts='--format --help' ;;
@@ -61,11 +62,13 @@ _netoproc()
 		     --netns --ifname --mark --pid --verbose --help' ;;
 	drop) opts='--format --summary --interval --duration --count --container --netns
 		    --ifname --mark --pid --verbose --help' ;;
+	latency) opts='--interval --by --max-inflight --connections --format --duration
+		       --container --netns --ifname --mark --pid --verbose --help' ;;
 	dns) opts='--duration --format --summary --pid --filter --dns-port --dns-timeout
 		   --capture-mode --attach --interface --verbose --help' ;;
 	export) opts='--listen --labels --max-series --series-ttl --interval --capture-mode
 		      --attach --interface --cgroup --capture-buffer --no-dns --dns-port
-		      --dns-timeout --drops --verbose --help' ;;
+		      --dns-timeout --drops --latency --verbose --help' ;;
 	esac
 	COMPREPLY=($(compgen -W "$opts" -- "$cur"))
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 #include "dns/dns_cmd.h"
 #include "export/export_cmd.h"
+#include "latency/latency.h"
 #include "monitor/monitor.h"
 #include "monitor/probe_cmd.h"
 #include "pktpath/drop.h"
@@ -21,6 +22,7 @@ static const struct cmd cmds[] = {
 	{ "trace", cmd_trace },
 	{ "dns", cmd_dns },
 	{ "export", cmd_export },
+	{ "latency", cmd_latency },
 };
 
 int main(int argc, char **argv)

@@ -17,6 +17,7 @@
 #include "export/drops.h"
 #include "export/export_cmd.h"
 #include "export/http.h"
+#include "export/latency_ex.h"
 #include "export/metrics.h"
 #include "export/series.h"
 #include "lib/cgroup.h"
@@ -47,6 +48,7 @@ struct export_opts {
 	struct payload_sink dns;
 	double dns_timeout;
 	bool drops;
+	bool latency;
 };
 
 struct exporter {
@@ -58,6 +60,8 @@ struct exporter {
 	struct http_server http;
 	struct ex_drops drops;
 	bool drops_on;
+	struct ex_latency latency;
+	bool latency_on;
 };
 
 static void usage(FILE *out)
@@ -83,6 +87,8 @@ static void usage(FILE *out)
 	      "  --dns-port PORT        DNS is also on PORT (repeatable; 53 always)\n"
 	      "  --dns-timeout SECS     a query unanswered this long is rcode=\"timeout\" (5)\n"
 	      "  --drops                also every packet drop, by reason and location\n"
+	      "  --latency              also the packet path's stage histograms and TCP\n"
+	      "                         connection counters (netoproc latency's programs)\n"
 	      "  -v, --verbose          say what is attached and why\n"
 	      "  -h, --help\n"
 	      "\n"
@@ -93,7 +99,7 @@ static void usage(FILE *out)
 enum {
 	OPT_LISTEN = 256, OPT_LABELS, OPT_MAX_SERIES, OPT_SERIES_TTL, OPT_INTERVAL,
 	OPT_CAPTURE_MODE, OPT_ATTACH, OPT_INTERFACE, OPT_CGROUP, OPT_CAPTURE_BUFFER,
-	OPT_NO_DNS, OPT_DNS_PORT, OPT_DNS_TIMEOUT, OPT_DROPS,
+	OPT_NO_DNS, OPT_DNS_PORT, OPT_DNS_TIMEOUT, OPT_DROPS, OPT_LATENCY,
 };
 
 static const struct option long_opts[] = {
@@ -111,6 +117,7 @@ static const struct option long_opts[] = {
 	{ "dns-port", required_argument, NULL, OPT_DNS_PORT },
 	{ "dns-timeout", required_argument, NULL, OPT_DNS_TIMEOUT },
 	{ "drops", no_argument, NULL, OPT_DROPS },
+	{ "latency", no_argument, NULL, OPT_LATENCY },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ 0 },
@@ -220,6 +227,9 @@ static int parse_opts(int argc, char **argv, struct export_opts *o)
 		case OPT_DROPS:
 			o->drops = true;
 			break;
+		case OPT_LATENCY:
+			o->latency = true;
+			break;
 		case 'v':
 			np_verbose = true;
 			break;
@@ -280,6 +290,7 @@ static void handle(void *ctx, const struct http_request *req, struct http_respon
 		struct ex_info info = {
 			.mode = x->cap->mode, .attach = x->cap->attach,
 			.lost = x->m->lost_records, .drops = x->drops_on ? &x->drops : NULL,
+			.latency = x->latency_on ? &x->latency : NULL,
 		};
 
 		if (ex_metrics_render(&x->store, &info, om, started, &r->body, &r->len))
@@ -308,6 +319,8 @@ static int fold(struct exporter *x, struct dns_tracker *dns, double now)
 	if (dns)
 		dns_track_expire(dns, now, false);
 	if ((err = ex_store_fold(&x->store, x->m, now)))
+		return err;
+	if (x->latency_on && (err = ex_latency_tick(&x->latency, now)))
 		return err;
 	model_reset_interval(x->m);
 	model_prune(x->m, now, x->o->ttl < PRUNE_IDLE ? x->o->ttl : PRUNE_IDLE);
@@ -406,6 +419,14 @@ int cmd_export(int argc, char **argv)
 		}
 		x.drops_on = true;
 	}
+	if (o.latency) {
+		if ((err = ex_latency_open(&x.latency))) {
+			cap.close(&cap);
+			err = NP_EXIT_USAGE;
+			goto out_drops;
+		}
+		x.latency_on = true;
+	}
 	if (model_init(&m)) {
 		cap.close(&cap);
 		np_err("out of memory");
@@ -423,6 +444,8 @@ int cmd_export(int argc, char **argv)
 	cap.close(&cap);
 	model_free(&m);
 out_drops:
+	if (x.latency_on)
+		ex_latency_close(&x.latency);
 	if (x.drops_on)
 		ex_drops_close(&x.drops);
 out_dns:

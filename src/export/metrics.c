@@ -204,13 +204,19 @@ int ex_metrics_render(const struct ex_store *s, const struct ex_info *info, bool
 		s->unattributed_rx, s->unattributed_tx);
 	if (info->drops)
 		drops_family(f, om, info->drops);
+	if (info->latency)
+		ex_latency_render(f, om, info->latency, family);
 	family(f, om, "netoproc_lost_events_total", "counter",
 	       "Events the kernel could not hand over: socket records (eBPF) or packets "
-	       "(AF_PACKET) of the capture, drops of --drops.");
+	       "(AF_PACKET) of the capture, drops of --drops, samples and connections of "
+	       "--latency.");
 	fprintf(f, "netoproc_lost_events_total{source=\"capture\"} %" PRIu64 "\n", info->lost);
 	if (info->drops)
 		fprintf(f, "netoproc_lost_events_total{source=\"drops\"} %" PRIu64 "\n",
 			ex_drops_lost(info->drops));
+	if (info->latency)
+		fprintf(f, "netoproc_lost_events_total{source=\"latency\"} %" PRIu64 "\n",
+			ex_latency_lost(info->latency));
 	family(f, om, "netoproc_series_dropped_total", "counter",
 	       "New series refused by --max-series; their counts went to an \"other\" series.");
 	fprintf(f, "netoproc_series_dropped_total %" PRIu64 "\n",

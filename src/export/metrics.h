@@ -11,12 +11,14 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "export/drops.h"
+#include "export/latency_ex.h"
 #include "export/series.h"
 
 struct ex_info {
 	const char *mode, *attach;	/* the capture's */
 	uint64_t lost;			/* records or packets the capture could not deliver */
 	const struct ex_drops *drops;	/* --drops; NULL without */
+	const struct ex_latency *latency;	/* --latency; NULL without */
 };
 
 /*

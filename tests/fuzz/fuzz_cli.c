@@ -3,7 +3,8 @@
  * libFuzzer harness for the command line of every subcommand: the fuzz bytes
  * split on NUL are argv[1..] (at most 64 words), dispatched as src/main.c
  * does to the option parser only -- parse_monitor_opts() (monitor.c),
- * dns_parse_only() (dns_cmd.c), trace_parse_only() and drop_parse_only()
+ * dns_parse_only() (dns_cmd.c), trace_parse_only(), drop_parse_only() and
+ * latency_parse_only()
  * (the options pkt_cmd.c shares, the filter expression compiled by libpcap),
  * probe_parse_opts() (probe_cmd.c). Nothing is opened or loaded. Besides the
  * sanitizers (and LeakSanitizer: every run frees what it parsed), it aborts
@@ -27,6 +28,7 @@
 #include "dns/dns_cmd.h"
 #include "monitor/monitor.h"
 #include "monitor/probe_cmd.h"
+#include "latency/latency.h"
 #include "pktpath/drop.h"
 #include "pktpath/trace.h"
 
@@ -86,6 +88,8 @@ static int parse(int argc, char **argv, struct monitor_opts *mo, bool *monitor)
 			return trace_parse_only(argc - 1, argv + 1);
 		if (!strcmp(argv[1], "dns"))
 			return dns_parse_only(argc - 1, argv + 1);
+		if (!strcmp(argv[1], "latency"))
+			return latency_parse_only(argc - 1, argv + 1);
 	}
 	*monitor = true;
 	return parse_monitor_opts(argc, argv, mo);

@@ -589,3 +589,47 @@ def test_unit_capabilities_suffice():
         s = wait_value(addr, "netoproc_tx_bytes_total", SENT_IP, process="np_workload")
         check_eq(value(s, "netoproc_build_info", capture_mode="ebpf"), 1, "eBPF")
         check_eq(value(s, "netoproc_lost_events_total", source="capture"), 0, "lost")
+
+
+def test_latency():
+    """--latency: connects refused by a closed port in a namespace of the test's own are
+    netoproc_tcp_connects_total{result="ECONNREFUSED"}, each of them (counted machine-wide:
+    only the lower bound is certain); the stage histograms are there (a TCP exchange in
+    the namespace is timed), their counts grow and promtool accepts the exposition."""
+    from npt import in_ns, netns
+    n = 7
+    refused = ("import socket\n"
+               f"for i in range({n}):\n"
+               "    try:\n"
+               "        socket.create_connection(('127.0.0.1', 9))\n"
+               "    except ConnectionRefusedError:\n"
+               "        pass\n"
+               "l = socket.socket(); l.bind(('127.0.0.1', 40300)); l.listen(1)\n"
+               "c = socket.create_connection(('127.0.0.1', 40300)); a, _ = l.accept()\n"
+               "for i in range(20):\n"
+               "    c.send(b'x' * 100); a.recv(100)\n")
+    with test_cgroup("export-latency") as cg, exporter(cg, ["--latency"]) as addr, \
+            netns("npexport") as (ns,):
+        s = samples(get(addr)[2])
+        before = value(s, "netoproc_tcp_connects_total", result="ECONNREFUSED") or 0
+        rx_before = value(s, "netoproc_latency_seconds_count", stage="rx_socket_queue") or 0
+        r = subprocess.run(in_ns(ns) + ["python3", "-c", refused], capture_output=True,
+                           text=True, timeout=30)
+        check_eq(r.returncode, 0, f"client: {r.stderr.strip()}")
+        deadline = time.time() + 10
+        while True:
+            s = samples(get(addr)[2])
+            got = (value(s, "netoproc_tcp_connects_total", result="ECONNREFUSED") or 0) - before
+            rx = (value(s, "netoproc_latency_seconds_count", stage="rx_socket_queue") or 0)
+            if (got >= n and rx - rx_before >= 20) or time.time() > deadline:
+                break
+            time.sleep(0.2)
+        check(got >= n, f"ECONNREFUSED connects: {got}, made {n}")
+        check(rx - rx_before >= 20, f"rx_socket_queue samples grew by {rx - rx_before}")
+        for stage in ("rx_stack", "rx_total", "tx_device", "tx_total"):
+            check((value(s, "netoproc_latency_seconds_count", stage=stage) or 0) > 0,
+                  f"netoproc_latency_seconds for {stage}")
+        check(value(s, "netoproc_tcp_retransmits_total") is not None, "retransmits family")
+        r = subprocess.run(["promtool", "check", "metrics"], input=get(addr)[2],
+                           capture_output=True, text=True)
+        check_eq((r.returncode, r.stdout + r.stderr), (0, ""), "promtool check metrics")

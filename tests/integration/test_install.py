@@ -12,9 +12,9 @@ import tempfile
 
 from npt import NETOPROC, OUT, ROOT, check, check_eq, run
 
-SUBCOMMANDS = ["", "probe", "trace", "drop", "dns", "export"]
+SUBCOMMANDS = ["", "probe", "trace", "drop", "dns", "export", "latency"]
 PAGES = ["netoproc.8", "netoproc-dns.8", "netoproc-drop.8", "netoproc-export.8",
-         "netoproc-trace.8"]
+         "netoproc-latency.8", "netoproc-trace.8"]
 
 
 def make(*args):
@@ -118,7 +118,7 @@ def test_completion_offers_every_option():
         words = ["netoproc"] + ([sub] if sub else []) + ["--"]
         check_eq(bash_complete(*words), sorted(set(help_options(sub)) | {"--help"}),
                  f"bash: options of '{sub}'")
-    check_eq(bash_complete("netoproc", ""), ["dns", "drop", "export", "probe", "trace"],
+    check_eq(bash_complete("netoproc", ""), ["dns", "drop", "export", "latency", "probe", "trace"],
              "bash: subcommands")
     check_eq(bash_complete("netoproc", "export", "--capture-mode", ""),
              ["afpacket", "auto", "ebpf"], "bash: --capture-mode values")

@@ -14,6 +14,7 @@
 #include "dns/dns_cmd.h"
 #include "monitor/monitor.h"
 #include "monitor/probe_cmd.h"
+#include "latency/latency.h"
 #include "pktpath/drop.h"
 #include "pktpath/trace.h"
 
@@ -58,6 +59,8 @@ static void test_parse_after_help_cluster(void)
 	CHECK(trace_parse_only(1, cmd) == 0);
 	CHECK(drop_parse_only(2, help) == 1);
 	CHECK(drop_parse_only(1, cmd) == 0);
+	CHECK(latency_parse_only(2, help) == 1);
+	CHECK(latency_parse_only(1, cmd) == 0);
 	quiet(false);
 }
 

@@ -1,0 +1,742 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Per-stage latency along the packet path: each skb is timed between points
+ * it passes (tracepoints only), keyed by its address in a bounded table, and
+ * each stage's time goes into a per-CPU log2 histogram; only the histograms
+ * reach userspace. The filters (skb.bpf.h) are applied once, where an skb
+ * enters the table (device queue or device receive); later points only look
+ * it up. Each tracepoint has a tp_btf and a raw_tp flavour, as in trace.
+ * The programs only observe.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_endian.h>
+#include "latency_abi.h"
+#include "skb.bpf.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+/* Set by userspace before load. */
+const volatile __u32 lat_by = NP_LAT_BY_NONE;	/* enum np_lat_by */
+const volatile __u32 lat_pid = 0;		/* --pid: sender at the queue, reader at the copy */
+/* sock:sk_data_ready is attached: a read counts only for an skb it saw queued. */
+const volatile bool lat_data_ready = false;
+
+/* The histogram half being written; userspace flips it each interval and reads the other. */
+__u32 epoch = 0;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);	/* userspace sets --max-inflight */
+	__type(key, __u64);
+	__type(value, struct np_lat_skb);
+} inflight SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, 8192);
+	__type(key, struct np_lat_key);
+	__type(value, struct np_lat_hist);
+} hists SEC(".maps");
+
+/* Threads inside a send call: tid -> its start and descriptor. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, struct np_lat_send);
+} sends SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, NP_LAT_STAT_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} stats SEC(".maps");
+
+/* Zeroed templates and the filter's packet copy: too large for the stack. */
+struct lat_scratch {
+	struct np_lat_skb skb;
+	struct np_lat_hist hist;
+	struct np_skb_meta m;
+	struct np_pktbuf buf;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct lat_scratch);
+} scratch SEC(".maps");
+
+static __always_inline void stat_inc(__u32 idx)
+{
+	__u64 *n = bpf_map_lookup_elem(&stats, &idx);
+
+	if (n)
+		(*n)++;
+}
+
+static __always_inline struct lat_scratch *get_scratch(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&scratch, &zero);
+}
+
+/* Slot of a duration: 0 under 1 us, i for [2^(i-1), 2^i) us (latency_abi.h). */
+static __always_inline __u32 slot_of(__u64 ns)
+{
+	__u64 us = ns / 1000;
+	__u32 s = 0;
+
+	if (!us)
+		return 0;
+	/* floor(log2(us)) + 1, by halving. */
+#pragma unroll
+	for (int b = 32; b; b >>= 1) {
+		if (us >> b) {
+			us >>= b;
+			s += b;
+		}
+	}
+	s += 1;
+	return s < NP_LAT_SLOTS ? s : NP_LAT_SLOTS - 1;
+}
+
+/* One sample of @stage for @group (named @name) into this CPU's histogram. */
+static __always_inline void record(__u32 stage, __u64 group, const char *name, __u64 ns)
+{
+	struct np_lat_key k = { .stage = stage, .epoch = epoch & 1, .group = group };
+	struct np_lat_hist *h = bpf_map_lookup_elem(&hists, &k);
+	__u32 s;
+
+	if (!h) {
+		struct lat_scratch *sc = get_scratch();
+
+		if (!sc)
+			return;
+		__builtin_memset(&sc->hist, 0, sizeof(sc->hist));
+		if (name)
+			__builtin_memcpy(sc->hist.name, name, sizeof(sc->hist.name));
+		if (bpf_map_update_elem(&hists, &k, &sc->hist, BPF_NOEXIST) &&
+		    !bpf_map_lookup_elem(&hists, &k)) {
+			stat_inc(NP_LAT_STAT_HIST_FULL);
+			return;
+		}
+		h = bpf_map_lookup_elem(&hists, &k);
+		if (!h)
+			return;
+	}
+	s = slot_of(ns);
+	if (s < NP_LAT_SLOTS)
+		h->slots[s]++;
+	if (!h->count || ns < h->min_ns)
+		h->min_ns = ns;
+	if (ns > h->max_ns)
+		h->max_ns = ns;
+	h->count++;
+	h->sum_ns += ns;
+}
+
+/* The entry of skb, or NULL; an entry another skb left at this address is dropped. */
+static __always_inline struct np_lat_skb *entry_of(struct sk_buff *skb, __u64 head)
+{
+	__u64 key = (__u64)skb;
+	struct np_lat_skb *e = bpf_map_lookup_elem(&inflight, &key);
+
+	if (e && e->head != head) {
+		stat_inc(NP_LAT_STAT_UNSEEN_END);
+		bpf_map_delete_elem(&inflight, &key);
+		return NULL;
+	}
+	return e;
+}
+
+/*
+ * Where an skb enters the table (device queue, device receive), an entry of
+ * the same address and buffer continues (forwarded, handed from a transmit to
+ * a receive, bridged) only if its last point was this recent: otherwise it is
+ * left by an skb freed where no tracepoint sees it (TCP frees pure ACKs and
+ * read segments so) whose memory came back as this one.
+ */
+#define NP_CONTINUE_NS (10 * 1000000ull)
+
+static __always_inline struct np_lat_skb *entry_at_birth(struct sk_buff *skb, __u64 head,
+							  __u64 now)
+{
+	struct np_lat_skb *e = entry_of(skb, head);
+
+	if (e && now - e->last_ns > NP_CONTINUE_NS) {
+		__u64 key = (__u64)skb;
+
+		stat_inc(NP_LAT_STAT_UNSEEN_END);
+		bpf_map_delete_elem(&inflight, &key);
+		return NULL;
+	}
+	return e;
+}
+
+static __always_inline struct np_lat_skb *entry_new(struct sk_buff *skb, __u64 head, __u64 now)
+{
+	struct lat_scratch *sc = get_scratch();
+	__u64 key = (__u64)skb;
+
+	if (!sc)
+		return NULL;
+	__builtin_memset(&sc->skb, 0, sizeof(sc->skb));
+	sc->skb.head = head;
+	sc->skb.last_ns = now;
+	if (bpf_map_update_elem(&inflight, &key, &sc->skb, BPF_ANY)) {
+		stat_inc(NP_LAT_STAT_INFLIGHT_FULL);
+		return NULL;
+	}
+	return bpf_map_lookup_elem(&inflight, &key);
+}
+
+static __always_inline void entry_end(struct sk_buff *skb)
+{
+	__u64 key = (__u64)skb;
+
+	bpf_map_delete_elem(&inflight, &key);
+}
+
+/* The filters, where an skb enters the table (--pid is applied by the callers). */
+static __always_inline bool birth_match(struct sk_buff *skb, bool direct)
+{
+	struct lat_scratch *sc;
+
+	if (!np_cfg.flags)
+		return true;
+	sc = get_scratch();
+	return sc && np_skb_collect(skb, NULL, NULL, &sc->m, &sc->buf, true, direct);
+}
+
+/* A device's group (netns << 32 | ifindex) and name. */
+static __always_inline __u64 dev_group(struct net_device *dev, char *name, bool direct)
+{
+	struct net *net;
+	__u64 ns = 0;
+
+	if (!dev)
+		return 0;
+	if (direct)
+		__builtin_memcpy(name, dev->name, NP_COMM_LEN);
+	else
+		bpf_probe_read_kernel(name, NP_COMM_LEN, &dev->name);
+	net = NP_RD(direct, dev, nd_net.net);
+	if (net)
+		ns = NP_RD(direct, net, ns.inum);
+	return ns << 32 | (__u32)NP_RD(direct, dev, ifindex);
+}
+
+/* This task's group and name for --by process (0 and no name outside process context). */
+static __always_inline __u64 task_group(char *name)
+{
+	if (!np_in_task())
+		return 0;
+	bpf_get_current_comm(name, NP_COMM_LEN);
+	return bpf_get_current_pid_tgid() >> 32;
+}
+
+/* Is @fd of the current task the socket @skb belongs to? */
+static __always_inline bool send_is_for(struct sk_buff *skb, __s64 fd)
+{
+	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
+	struct sock *sk = BPF_CORE_READ(skb, sk);
+	struct file *want, *got = NULL;
+	struct file **fds;
+	__u32 max;
+
+	if (!sk || fd < 0)
+		return false;
+	want = BPF_CORE_READ(sk, sk_socket, file);
+	max = BPF_CORE_READ(t, files, fdt, max_fds);
+	if (!want || fd >= max || fd > 0xfffffff)
+		return false;
+	fds = BPF_CORE_READ(t, files, fdt, fd);
+	if (bpf_probe_read_kernel(&got, sizeof(got), fds + fd))
+		return false;
+	return got == want;
+}
+
+/* A veth's kind is "veth": its rtnl_link_ops. */
+static __always_inline bool dev_is_veth(struct net_device *dev)
+{
+	const char *kind = BPF_CORE_READ(dev, rtnl_link_ops, kind);
+	char k[5] = {};
+
+	if (!kind || bpf_probe_read_kernel(k, sizeof(k), kind))
+		return false;
+	return k[0] == 'v' && k[1] == 'e' && k[2] == 't' && k[3] == 'h' && !k[4];
+}
+
+static __always_inline bool dev_is_bridge_port(struct net_device *dev, bool direct)
+{
+	__u64 flags = direct ? BPF_CORE_READ_BITFIELD(dev, priv_flags) :
+			       BPF_CORE_READ_BITFIELD_PROBED(dev, priv_flags);
+
+	return flags & bpf_core_enum_value(enum netdev_priv_flags, IFF_BRIDGE_PORT);
+}
+
+/* tx_device ends at @end: freed after transmit, or handed on to a receiver. */
+static __always_inline void tx_device_end(struct np_lat_skb *e, __u64 end)
+{
+	if (!e->xmit_start)
+		return;
+	record(NP_LS_TX_DEVICE, e->tx_group, e->tx_name, end - e->xmit_start);
+	if (e->tx_send)
+		record(NP_LS_TX_TOTAL, e->tx_group, e->tx_name, end - e->tx_send);
+	e->xmit_start = 0;
+	e->xmit_done = 0;
+	e->tx_send = 0;
+}
+
+/* net_dev_queue: an skb enters the device layer (where transmitted skbs enter the table). */
+static __always_inline int on_dev_queue(struct sk_buff *skb, bool direct)
+{
+	__u64 now = bpf_ktime_get_ns(), head = (__u64)NP_RD(direct, skb, head);
+	struct np_lat_skb *e = entry_at_birth(skb, head, now);
+	__u64 id = bpf_get_current_pid_tgid();
+	char name[NP_COMM_LEN] = {};
+	struct np_lat_send *s;
+	bool in_task;
+	__u32 tid;
+
+	if (!e) {
+		if (!birth_match(skb, direct))
+			return 0;
+		in_task = np_in_task();
+		if (lat_pid && (!in_task || id >> 32 != lat_pid))
+			return 0;
+		e = entry_new(skb, head, now);
+		if (!e)
+			return 0;
+		if (lat_by == NP_LAT_BY_PROCESS && in_task) {
+			e->tx_group = id >> 32;
+			bpf_get_current_comm(e->tx_name, sizeof(e->tx_name));
+		}
+		tid = (__u32)id;
+		s = in_task ? bpf_map_lookup_elem(&sends, &tid) : NULL;
+		if (s && send_is_for(skb, s->fd)) {
+			e->tx_send = s->ts_ns;
+			bpf_map_delete_elem(&sends, &tid);	/* its first packet only */
+		}
+		if (lat_by == NP_LAT_BY_DEV) {
+			e->tx_group = dev_group(NP_RD(direct, skb, dev), name, direct);
+			__builtin_memcpy(e->tx_name, name, sizeof(name));
+		}
+		if (e->tx_send)
+			record(NP_LS_TX_STACK, e->tx_group, e->tx_name, now - e->tx_send);
+	} else {
+		if (e->hop == NP_LS_BRIDGE) {
+			record(NP_LS_BRIDGE, e->rx_group, e->rx_name, now - e->hop_ns);
+			e->hop = 0;
+		}
+		/* Forwarded: its transmit stages are the new device's. */
+		if (lat_by == NP_LAT_BY_DEV) {
+			e->tx_group = dev_group(NP_RD(direct, skb, dev), name, direct);
+			__builtin_memcpy(e->tx_name, name, sizeof(name));
+		}
+	}
+	e->tx_queue = now;
+	e->last_ns = now;
+	return 0;
+}
+
+static __always_inline int on_qdisc_enqueue(struct sk_buff *skb, bool direct)
+{
+	struct np_lat_skb *e = entry_of(skb, (__u64)NP_RD(direct, skb, head));
+
+	if (e)
+		e->last_ns = e->qdisc_enq = bpf_ktime_get_ns();
+	return 0;
+}
+
+#define NP_DEQUEUE_MAX 8	/* skbs of a bulk dequeue timed (the rest are not) */
+
+static __always_inline int on_qdisc_dequeue(struct sk_buff *skb, int packets, bool direct)
+{
+	__u64 now = bpf_ktime_get_ns();
+
+	for (int i = 0; i < NP_DEQUEUE_MAX && i < packets && skb; i++) {
+		struct np_lat_skb *e = entry_of(skb, (__u64)NP_RD(direct, skb, head));
+
+		if (e && e->qdisc_enq) {
+			record(NP_LS_TX_QDISC, e->tx_group, e->tx_name, now - e->qdisc_enq);
+			e->qdisc_enq = 0;
+			e->last_ns = now;
+		}
+		skb = NP_RD(direct, skb, next);
+	}
+	return 0;
+}
+
+static __always_inline int on_start_xmit(struct sk_buff *skb, struct net_device *dev,
+					 bool direct)
+{
+	struct np_lat_skb *e = entry_of(skb, (__u64)NP_RD(direct, skb, head));
+	__u64 now;
+
+	if (!e)
+		return 0;
+	now = bpf_ktime_get_ns();
+	e->xmit_start = now;
+	e->xmit_done = 0;
+	e->last_ns = now;
+	if (dev && dev_is_veth(dev)) {
+		e->hop = NP_LS_VETH;
+		e->hop_ns = now;
+	}
+	return 0;
+}
+
+static __always_inline int on_xmit(struct sk_buff *skb, int rc, bool direct)
+{
+	struct np_lat_skb *e = entry_of(skb, (__u64)NP_RD(direct, skb, head));
+
+	if (e && e->xmit_start && rc == 0)
+		e->last_ns = e->xmit_done = bpf_ktime_get_ns();
+	return 0;
+}
+
+/* netif_receive_skb: an skb enters the receive path (where received skbs enter the table). */
+static __always_inline int on_receive(struct sk_buff *skb, bool direct)
+{
+	__u64 now = bpf_ktime_get_ns(), head = (__u64)NP_RD(direct, skb, head);
+	struct np_lat_skb *e = entry_at_birth(skb, head, now);
+	struct net_device *dev = NP_RD(direct, skb, dev);
+	__u32 ifindex = dev ? NP_RD(direct, dev, ifindex) : 0;
+
+	if (e) {
+		/* Handed over by a device's transmit (loopback, veth): tx_device ended there. */
+		tx_device_end(e, e->xmit_done ?: now);
+		if (e->hop == NP_LS_VETH) {
+			record(NP_LS_VETH, e->tx_group, e->tx_name, now - e->hop_ns);
+			e->hop = 0;
+		} else if (e->hop == NP_LS_BRIDGE && ifindex != e->hop_ifindex) {
+			record(NP_LS_BRIDGE, e->rx_group, e->rx_name, now - e->hop_ns);
+			e->hop = 0;
+		}
+	} else {
+		if (!birth_match(skb, direct))
+			return 0;
+		e = entry_new(skb, head, now);
+		if (!e)
+			return 0;
+	}
+	if (!e->rx_dev) {
+		e->rx_dev = now;
+		if (lat_by == NP_LAT_BY_DEV)
+			e->rx_group = dev_group(dev, e->rx_name, direct);
+	}
+	if (!e->hop && dev && dev_is_bridge_port(dev, direct)) {
+		e->hop = NP_LS_BRIDGE;
+		e->hop_ns = now;
+		e->hop_ifindex = ifindex;
+	}
+	e->last_ns = now;
+	return 0;
+}
+
+/*
+ * UDP datagrams read by a linear copy are freed, on recent kernels, with
+ * skb_attempt_defer_free(), which has no tracepoint: their read is seen at
+ * sock_recv_length instead, which names the socket, not the skb. So each UDP
+ * socket keeps the datagrams it was given, in order, and a read takes the
+ * oldest that is no longer in the socket's queues (see on_recv_length).
+ */
+#define NP_UDP_RING 16		/* a power of 2 */
+#define NP_UDP_SCAN 4		/* queue entries looked at to tell a datagram still there */
+
+struct udp_ring {
+	__u64 skb[NP_UDP_RING];
+	__u32 head;		/* next to read */
+	__u32 tail;		/* next free */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);	/* closed sockets' rings age out */
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, struct udp_ring);
+} udp_rings SEC(".maps");
+
+static __always_inline bool sk_is_udp(const struct sock *sk, bool direct)
+{
+	__u16 proto = NP_RD(direct, sk, sk_protocol);
+
+	return proto == NP_IPPROTO_UDP || proto == NP_IPPROTO_UDPLITE;
+}
+
+static __always_inline void udp_ring_push(const struct sock *sk, __u64 skb)
+{
+	__u64 key = (__u64)sk;
+	struct udp_ring *r = bpf_map_lookup_elem(&udp_rings, &key);
+
+	if (!r) {
+		struct udp_ring zero = {};
+
+		bpf_map_update_elem(&udp_rings, &key, &zero, BPF_NOEXIST);
+		r = bpf_map_lookup_elem(&udp_rings, &key);
+		if (!r)
+			return;
+	}
+	if (r->tail - r->head >= NP_UDP_RING) {
+		stat_inc(NP_LAT_STAT_UDP_RING_FULL);
+		return;
+	}
+	r->skb[r->tail & (NP_UDP_RING - 1)] = skb;
+	r->tail++;
+}
+
+#define NP_WALK_BACK 8	/* newly queued skbs stamped per sk_data_ready */
+
+/*
+ * sk_data_ready: the skbs just queued are at the receive queue's end: the
+ * last, or (UDP batching them, 6.18) the last few, whose entries have no
+ * queued time yet.
+ */
+static __always_inline int on_data_ready(struct sock *sk, bool direct)
+{
+	struct sk_buff *skb, *head_sentinel = (struct sk_buff *)&sk->sk_receive_queue;
+	__u64 now, fresh[NP_WALK_BACK];
+	bool udp;
+	int n = 0;
+
+	if (!sk || !NP_RD(direct, sk, sk_receive_queue.qlen))
+		return 0;
+	udp = sk_is_udp(sk, direct);
+	now = bpf_ktime_get_ns();
+	skb = NP_RD(direct, sk, sk_receive_queue.prev);
+	for (int i = 0; i < NP_WALK_BACK && skb && skb != head_sentinel; i++) {
+		struct np_lat_skb *e = entry_of(skb, (__u64)NP_RD(direct, skb, head));
+
+		if (e && e->rx_queued)
+			break;	/* queued before: so is everything ahead of it */
+		if (e && !NP_RD(direct, skb, len)) {
+			/* A FIN alone: never copied, freed untraced on close; not timed. */
+			entry_end(skb);
+		} else if (e && e->rx_dev) {
+			e->last_ns = e->rx_queued = now;
+			e->sk = (__u64)sk;
+			e->queued_udp = udp;
+			fresh[n++ & (NP_WALK_BACK - 1)] = (__u64)skb;
+		}
+		if (!udp)
+			break;	/* TCP queues one skb (or coalesces into it) per call */
+		skb = NP_RD(direct, skb, prev);
+	}
+	/* UDP: on the socket's ring, oldest first. */
+	for (int i = NP_WALK_BACK - 1; udp && i >= 0; i--)
+		if (i < n)
+			udp_ring_push(sk, fresh[i]);
+	return 0;
+}
+
+/*
+ * The application has the skb's data: its receive stages end. Seen at
+ * skb_copy_datagram_iovec (TCP, and UDP data in fragments), or, for UDP's
+ * linear datagrams (copied without that tracepoint), at the consume_skb
+ * that frees a queued datagram in the reader's recvmsg.
+ */
+static __always_inline void rx_read(struct np_lat_skb *e)
+{
+	char name[NP_COMM_LEN] = {};
+	__u64 now = bpf_ktime_get_ns(), group = e->rx_group;
+
+	if (lat_by == NP_LAT_BY_PROCESS)
+		group = task_group(name);
+	else
+		__builtin_memcpy(name, e->rx_name, sizeof(name));
+	record(NP_LS_RX_TOTAL, group, name, now - e->rx_dev);
+	if (e->rx_queued) {
+		record(NP_LS_RX_STACK, group, name, e->rx_queued - e->rx_dev);
+		record(NP_LS_RX_SOCKET_QUEUE, group, name, now - e->rx_queued);
+	}
+}
+
+/* --pid: the reader must be that process. */
+static __always_inline bool reader_match(void)
+{
+	return !lat_pid || (np_in_task() && bpf_get_current_pid_tgid() >> 32 == lat_pid);
+}
+
+/*
+ * --netns, again where an skb is read: an entry whose skb was freed unseen
+ * could otherwise meet a reader elsewhere whose socket and skb reuse its
+ * memory (all three addresses at once: rare, but slab caches reuse freely).
+ */
+static __always_inline bool sk_netns_match(const struct sock *sk)
+{
+	struct net *net;
+
+	if (!(np_cfg.flags & NP_F_NETNS))
+		return true;
+	net = sk ? BPF_CORE_READ(sk, __sk_common.skc_net.net) : NULL;
+	return net && BPF_CORE_READ(net, ns.inum) == np_cfg.netns;
+}
+
+static __always_inline int on_copy(struct sk_buff *skb, bool direct)
+{
+	struct np_lat_skb *e = entry_of(skb, (__u64)NP_RD(direct, skb, head));
+
+	if (!e || !e->rx_dev || (lat_data_ready && !e->rx_queued))
+		return 0;
+	/* Queued to a socket: the skb read must be owned by it (not a netlink skb reusing it). */
+	if ((e->sk && (__u64)NP_RD(direct, skb, sk) != e->sk) ||
+	    !sk_netns_match(BPF_CORE_READ(skb, sk))) {
+		stat_inc(NP_LAT_STAT_UNSEEN_END);
+		entry_end(skb);
+		return 0;
+	}
+	if (reader_match())
+		rx_read(e);
+	entry_end(skb);
+	return 0;
+}
+
+/* consume_skb, kfree_skb: the end of an skb; after a transmit, of tx_device. */
+static __always_inline int on_free(struct sk_buff *skb, bool consumed, bool direct)
+{
+	struct np_lat_skb *e = entry_of(skb, (__u64)NP_RD(direct, skb, head));
+
+	if (!e)
+		return 0;
+	tx_device_end(e, bpf_ktime_get_ns());
+	/* Consumed from a socket's queue in process context: a UDP reader's recvmsg. */
+	if (consumed && e->queued_udp && np_in_task() && reader_match())
+		rx_read(e);
+	entry_end(skb);
+	return 0;
+}
+
+/* Is @skb among the first NP_UDP_SCAN of @q? */
+static __always_inline bool in_queue(struct sk_buff_head *q, __u64 skb)
+{
+	struct sk_buff *p = BPF_CORE_READ(q, next);
+
+	for (int i = 0; i < NP_UDP_SCAN && p && p != (struct sk_buff *)q; i++) {
+		if ((__u64)p == skb)
+			return true;
+		p = BPF_CORE_READ(p, next);
+	}
+	return false;
+}
+
+#define NP_MSG_PEEK 2
+
+/*
+ * sock_recv_length: a UDP read returned. The datagrams of the socket's ring
+ * no longer at the front of its queues (reader_queue, then the receive queue)
+ * were read: by this call, or by one whose free was traced (an entry ended
+ * then, nothing is recorded twice).
+ */
+static __always_inline int on_recv_length(struct sock *sk, int ret, int flags)
+{
+	struct udp_sock *up = (struct udp_sock *)sk;
+	__u64 key = (__u64)sk;
+	struct udp_ring *r;
+
+	if (ret < 0 || (flags & NP_MSG_PEEK) || !sk_is_udp(sk, false) || !sk_netns_match(sk))
+		return 0;
+	r = bpf_map_lookup_elem(&udp_rings, &key);
+	if (!r)
+		return 0;
+	for (int i = 0; i < NP_UDP_SCAN && r->head != r->tail; i++) {
+		__u64 skb = r->skb[r->head & (NP_UDP_RING - 1)];
+		struct np_lat_skb *e;
+
+		if (bpf_core_field_exists(up->reader_queue) && in_queue(&up->reader_queue, skb))
+			break;
+		if (in_queue(&sk->sk_receive_queue, skb))
+			break;
+		r->head++;
+		e = bpf_map_lookup_elem(&inflight, &skb);
+		/* Still the datagram pushed (an address reused since is not queued to sk). */
+		if (e && e->sk == (__u64)sk && e->rx_queued) {
+			if (reader_match())
+				rx_read(e);
+			bpf_map_delete_elem(&inflight, &skb);
+		}
+	}
+	return 0;
+}
+
+/* Both flavours of one tracepoint: ctx holds its arguments either way. */
+#define LAT_PROBE(tp, call)							\
+SEC("tp_btf/" #tp)								\
+int lat_btf_##tp(__u64 *ctx)							\
+{										\
+	const bool direct = true;						\
+	(void)direct;								\
+	return call;								\
+}										\
+SEC("raw_tp/" #tp)								\
+int lat_raw_##tp(__u64 *ctx)							\
+{										\
+	const bool direct = false;						\
+	(void)direct;								\
+	return call;								\
+}
+
+LAT_PROBE(net_dev_queue, on_dev_queue((struct sk_buff *)ctx[0], direct))
+LAT_PROBE(qdisc_enqueue, on_qdisc_enqueue((struct sk_buff *)ctx[2], direct))
+LAT_PROBE(qdisc_dequeue, on_qdisc_dequeue((struct sk_buff *)ctx[3], (int)ctx[2], direct))
+LAT_PROBE(net_dev_start_xmit, on_start_xmit((struct sk_buff *)ctx[0],
+					    (struct net_device *)ctx[1], direct))
+LAT_PROBE(net_dev_xmit, on_xmit((struct sk_buff *)ctx[0], (int)ctx[1], direct))
+LAT_PROBE(netif_receive_skb, on_receive((struct sk_buff *)ctx[0], direct))
+LAT_PROBE(sk_data_ready, on_data_ready((struct sock *)ctx[0], direct))
+LAT_PROBE(skb_copy_datagram_iovec, on_copy((struct sk_buff *)ctx[0], direct))
+LAT_PROBE(consume_skb, on_free((struct sk_buff *)ctx[0], true, direct))
+LAT_PROBE(kfree_skb, on_free((struct sk_buff *)ctx[0], false, direct))
+
+/*
+ * Send calls: where tx_stack starts. The entry is taken by the call's first
+ * packet at net_dev_queue (same thread, same socket) or dropped when the
+ * call returns without one (data left queued for later, a file written).
+ */
+static __always_inline int send_enter(struct trace_event_raw_sys_enter *ctx)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)id;
+	struct np_lat_send s;
+
+	if (lat_pid && id >> 32 != lat_pid)
+		return 0;
+	s.ts_ns = bpf_ktime_get_ns();
+	s.fd = (int)ctx->args[0];
+	bpf_map_update_elem(&sends, &tid, &s, BPF_ANY);
+	return 0;
+}
+
+static __always_inline int send_exit(void)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+
+	bpf_map_delete_elem(&sends, &tid);
+	return 0;
+}
+
+#define LAT_SEND(call)								\
+SEC("tracepoint/syscalls/sys_enter_" #call)					\
+int lat_enter_##call(struct trace_event_raw_sys_enter *ctx)			\
+{										\
+	return send_enter(ctx);							\
+}										\
+SEC("tracepoint/syscalls/sys_exit_" #call)					\
+int lat_exit_##call(void *ctx)							\
+{										\
+	return send_exit();							\
+}
+
+LAT_SEND(write)
+LAT_SEND(writev)
+LAT_SEND(sendto)
+LAT_SEND(sendmsg)
+LAT_SEND(sendmmsg)
+
+#include "latency_conn.bpf.h"

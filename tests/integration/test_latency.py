@@ -1,0 +1,484 @@
+# SPDX-License-Identifier: GPL-2.0-only
+"""netoproc latency against delays the test creates and knows, in network namespaces
+of its own: a reader that reads only after a known sleep, a prompt reader, a tbf
+qdisc whose queueing delay follows from its rate and the bytes queued, and a veth
+pair between two namespaces. The tier is tp_btf on this machine (its kernel has BTF
+and every tracepoint the stages need); each test checks it got that tier."""
+import json
+import os
+import re
+import signal
+import subprocess
+import time
+
+from npt import NETOPROC, Proc, check, check_eq, netns, run, started, wait_attached
+
+PORT = 40100	# any port: the namespaces are the test's own
+SLEEP = 0.2	# the delayed reader's sleep between "readable" and the read
+
+# A TCP connection over the namespace's loopback; the client sends N messages of 100
+# bytes, one at a time; the server waits until the socket is readable, sleeps DELAY
+# seconds, then reads the message. Prints the server's pid.
+TCP_READER = """
+import json, os, select, socket, sys, time
+n, port, delay = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3])
+l = socket.socket()
+l.bind(("127.0.0.1", port))
+l.listen(1)
+c = socket.create_connection(("127.0.0.1", port))
+c.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+a, _ = l.accept()
+spans = []
+for _ in range(n):
+    t0 = time.monotonic()
+    c.send(b"m" * 100)
+    if delay:
+        select.select([a], [], [])
+        time.sleep(delay)
+    got = a.recv(4096)
+    spans.append((time.monotonic() - t0) * 1e6)
+    assert len(got) == 100, len(got)
+    time.sleep(0.02)
+print(json.dumps({"pid": os.getpid(), "spans_us": spans}))
+"""
+
+# N datagrams of SIZE bytes, back to back, to DST:PORT.
+UDP_BURST = """
+import socket, sys
+n, size, dst, port = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for _ in range(n):
+    s.sendto(b"q" * size, (dst, port))
+"""
+
+
+# UDP over the namespace's loopback: BATCH datagrams of 100 bytes sent at once, N times;
+# the receiver waits until readable, sleeps DELAY seconds, then reads the batch. The
+# kernel here frees datagrams read by a linear copy with no tracepoint: their read is
+# seen at sock:sock_recv_length, matched through the socket's ring.
+UDP_READER = """
+import json, select, socket, sys, time
+n, batch, port, delay = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
+r = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+r.bind(("127.0.0.1", port))
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+spans = []
+for _ in range(n):
+    t0 = time.monotonic()
+    for _ in range(batch):
+        s.sendto(b"u" * 100, ("127.0.0.1", port))
+    select.select([r], [], [])
+    time.sleep(delay)
+    for _ in range(batch):
+        assert len(r.recv(4096)) == 100
+        spans.append((time.monotonic() - t0) * 1e6)
+    time.sleep(0.02)
+print(json.dumps({"spans_us": spans}))
+"""
+
+
+def nsexec(ns, args, timeout=60):
+    rc, out, err = run(["ip", "netns", "exec", ns] + args, timeout=timeout)
+    check(rc == 0, f"{args[:3]} in {ns} failed ({rc}): {err.strip()[-300:]}")
+    return out
+
+
+def nspy(ns, code, *args):
+    return nsexec(ns, ["python3", "-c", code] + [str(a) for a in args])
+
+
+def start_latency(ns, expr, extra=()):
+    p = Proc([NETOPROC, "latency", "-v", "--format", "json", "--netns", f"/var/run/netns/{ns}"]
+             + list(extra) + expr.split())
+    said = wait_attached(p)
+    check("capture attached" in said and "(tp_btf)" in said,
+          f"latency attached with tp_btf: {said[-300:]!r}")
+    check("missing" not in said, f"a stage is missing on this kernel: {said[-500:]!r}")
+    return p
+
+
+def stop_latency(p, settle=0.3):
+    """SIGINT; the JSON lines it printed; it must exit 0 and lose nothing. (A run the
+    kernel skipped because the program was already running on that CPU, interrupted, is
+    reported, not asserted absent: it is as likely another process's packet; the exact
+    counts below catch it if it was ours.)"""
+    time.sleep(settle)
+    p.p.send_signal(signal.SIGINT)
+    rc, out, err = p.wait(timeout=30)
+    check_eq(rc, 0, f"netoproc latency exit status (stderr: {err.strip()[-300:]})")
+    for what in ("skbs not timed", "samples lost", "UDP datagrams not timed", "rows not shown"):
+        m = re.search(r"(\d+) " + what, err)
+        check(m and m.group(1) == "0", f"{what}: {err.strip()[-300:]}")
+    return [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+
+
+def totals(lines):
+    """The run's total rows by stage (no --by: one group)."""
+    out = {}
+    for r in lines:
+        if r["scope"] == "total":
+            check(r["stage"] not in out, f"two total rows for {r['stage']}")
+            out[r["stage"]] = r
+    return out
+
+
+def test_rx_socket_queue_delayed_reader():
+    n = 5
+    with netns("nplat") as (ns,):
+        p = start_latency(ns, f"tcp and dst port {PORT}")
+        with started(p):
+            out = nspy(ns, TCP_READER, n, PORT, SLEEP)
+            rows = totals(stop_latency(p))
+    spans = sorted(json.loads(out.strip().splitlines()[-1])["spans_us"])
+    q = rows.get("rx_socket_queue")
+    check(q, f"no rx_socket_queue row: {sorted(rows)}")
+    check_eq(q["count"], n, f"rx_socket_queue samples (one per message): {q}")
+    # The delay each message had is the sleep plus the reader's wake-up: the reader
+    # measured it from before send() to after recv() (an upper bound of the time the
+    # data sat in the queue). p50 within 10% of the sleep as that delay says it was (on
+    # an idle machine the delay is the sleep; a loaded one wakes the reader late).
+    want = SLEEP * 1e6
+    known = spans[n // 2]
+    check(want <= q["min_us"] and q["max_us"] <= spans[-1],
+          f"min/max {q['min_us']} {q['max_us']}, the reader slept {want:.0f} us, "
+          f"measured send to read {spans}")
+    check(abs(q["p50_us"] - known) <= 0.10 * want, f"rx_socket_queue p50 {q['p50_us']} us, "
+          f"the reader's median delay {known:.0f} us (slept {want:.0f} us)")
+    check_eq(sum(q["buckets"].values()), n, "bucket counts")
+    # 200 ms lies in the slot [131072, 262144) us: every sample is in it.
+    if spans[-1] < 262144:
+        check_eq(q["buckets"], {"262144": n}, "buckets")
+    t = rows["rx_total"]
+    check_eq(t["count"], n, "rx_total samples")
+    check(t["p50_us"] >= q["p50_us"], "rx_total includes rx_socket_queue")
+    check_eq(rows["rx_stack"]["count"], n, "rx_stack samples")
+    check(rows["rx_stack"]["max_us"] < 50000, f"rx_stack max {rows['rx_stack']['max_us']}")
+    check("veth" not in rows, "no veth stage on loopback")
+
+
+def test_rx_socket_queue_udp_delayed_and_prompt():
+    """UDP: 5 datagrams read 200 ms after arrival, then 4 batches of 8 read at once after
+    200 ms (every datagram of a batch waited at least the sleep), then 20 read promptly."""
+    with netns("nplat") as (ns,):
+        p = start_latency(ns, f"udp and dst port {PORT}")
+        with started(p):
+            out = nspy(ns, UDP_READER, 5, 1, PORT, SLEEP)
+            one = totals(stop_latency(p))
+        spans = sorted(json.loads(out.strip().splitlines()[-1])["spans_us"])
+        p = start_latency(ns, f"udp and dst port {PORT}")
+        with started(p):
+            nspy(ns, UDP_READER, 4, 8, PORT, SLEEP)
+            batches = totals(stop_latency(p))
+        p = start_latency(ns, f"udp and dst port {PORT}")
+        with started(p):
+            nspy(ns, UDP_READER, 20, 1, PORT, 0)
+            prompt = totals(stop_latency(p))
+    want = SLEEP * 1e6
+    q = one.get("rx_socket_queue", {})
+    check_eq(q.get("count"), 5, f"rx_socket_queue samples, one datagram at a time: {one}")
+    check(want <= q["min_us"] and q["max_us"] <= spans[-1], f"UDP min/max {q['min_us']} "
+          f"{q['max_us']}, measured {spans}")
+    check(abs(q["p50_us"] - spans[2]) <= 0.10 * want, f"UDP rx_socket_queue p50 {q['p50_us']} "
+          f"us, the reader's median delay {spans[2]:.0f} us")
+    q = batches.get("rx_socket_queue", {})
+    check_eq(q.get("count"), 32, f"rx_socket_queue samples, batches of 8: {batches}")
+    check(want <= q["min_us"], f"UDP batches: min {q['min_us']} us, slept {want:.0f} us")
+    check_eq(batches["rx_total"]["count"], 32, "rx_total samples")
+    q = prompt.get("rx_socket_queue", {})
+    check_eq(q.get("count"), 20, f"rx_socket_queue samples, prompt reader: {prompt}")
+    check(q["p50_us"] < 1000, f"prompt UDP reader's p50 {q['p50_us']} us")
+
+
+def test_rx_socket_queue_prompt_reader():
+    n = 20
+    with netns("nplat") as (ns,):
+        p = start_latency(ns, f"tcp and dst port {PORT}")
+        with started(p):
+            nspy(ns, TCP_READER, n, PORT, 0)
+            rows = totals(stop_latency(p))
+    q = rows.get("rx_socket_queue")
+    check(q, f"no rx_socket_queue row: {sorted(rows)}")
+    check_eq(q["count"], n, f"rx_socket_queue samples: {q}")
+    check(q["p50_us"] < 1000, f"prompt reader's rx_socket_queue p50 {q['p50_us']} us")
+    # tx_stack: the send call to the device queue, one per send() (its only packet)
+    check_eq(rows["tx_stack"]["count"], n, "tx_stack samples (one per send)")
+    check(rows["tx_stack"]["p50_us"] < 1000, f"tx_stack p50 {rows['tx_stack']['p50_us']}")
+    check_eq(rows["tx_total"]["count"], n, "tx_total samples")
+
+
+def veth_pair(a, b, tag):
+    """vethA in namespace a (10.77.0.1) and its peer in b (10.77.0.2), no IPv6 traffic,
+    static neighbours (no ARP in the way). Returns (name in a, name in b)."""
+    va, vb = f"npl{tag}a", f"npl{tag}b"
+    subprocess.run(["ip", "link", "add", va, "netns", a, "type", "veth", "peer", "name", vb,
+                    "netns", b], check=True)
+    macs = {}
+    for ns, dev, ip in ((a, va, "10.77.0.1/24"), (b, vb, "10.77.0.2/24")):
+        subprocess.run(["ip", "-n", ns, "link", "set", dev, "addrgenmode", "none"], check=True)
+        subprocess.run(["ip", "-n", ns, "addr", "add", ip, "dev", dev], check=True)
+        subprocess.run(["ip", "-n", ns, "link", "set", dev, "up"], check=True)
+        info = json.loads(subprocess.run(["ip", "-j", "-n", ns, "link", "show", dev],
+                                         capture_output=True, text=True, check=True).stdout)
+        macs[dev] = info[0]["address"]
+    subprocess.run(["ip", "-n", a, "neigh", "replace", "10.77.0.2", "lladdr", macs[vb], "dev",
+                    va, "nud", "permanent"], check=True)
+    subprocess.run(["ip", "-n", b, "neigh", "replace", "10.77.0.1", "lladdr", macs[va], "dev",
+                    vb, "nud", "permanent"], check=True)
+    return va, vb
+
+
+def test_tx_qdisc_tbf_queue():
+    """A burst into a 1 mbit/s tbf with a 1600-byte bucket: datagram k (from 0) leaves
+    when the bucket has refilled (k+1)*L - 1600 bytes, L = 1042 bytes per datagram at the
+    qdisc (1000 payload + 8 UDP + 20 IP + 14 Ethernet). All are queued within a few ms,
+    so its queueing delay is that over the rate."""
+    n, size, rate, burst = 40, 1000, 125000, 1600
+    wire = size + 8 + 20 + 14
+    delays = [max(0, (k + 1) * wire - burst) / rate * 1e6 for k in range(n)]
+    tag = os.getpid() % 100000
+    with netns("nplatA", "nplatB") as (a, b):
+        va, _ = veth_pair(a, b, tag)
+        subprocess.run(["ip", "-n", a, "link", "set", va, "txqueuelen", "1000"], check=True)
+        subprocess.run(["tc", "-n", a, "qdisc", "add", "dev", va, "root", "tbf", "rate", "1mbit",
+                        "burst", str(burst), "limit", "100000"], check=True)
+        p = start_latency(a, f"udp and dst port {PORT}", ["--by", "dev"])
+        with started(p):
+            nspy(a, UDP_BURST, n, size, "10.77.0.2", PORT)
+            time.sleep(delays[-1] / 1e6 + 0.3)	# the queue drains
+            lines = stop_latency(p)
+    rows = [r for r in lines if r["scope"] == "total" and r["stage"] == "tx_qdisc"]
+    check_eq(len(rows), 1, f"tx_qdisc rows {rows}")
+    q = rows[0]
+    check_eq((q["ifname"], q["count"]), (va, n), "tx_qdisc device and samples")
+    # Margins: the burst takes a few ms to send, and the qdisc watchdog's timer fires late
+    # by up to a tick on a loaded machine; 10% on the largest, 15% on the median.
+    want_max, want_p50 = delays[-1], (delays[n // 2 - 1] + delays[n // 2]) / 2
+    check(abs(q["max_us"] - want_max) <= 0.10 * want_max,
+          f"tx_qdisc max {q['max_us']:.0f} us, the queue predicts {want_max:.0f} us")
+    check(abs(q["p50_us"] - want_p50) <= 0.15 * want_p50,
+          f"tx_qdisc p50 {q['p50_us']:.0f} us, the queue predicts {want_p50:.0f} us")
+    mean = sum(delays) / n
+    check(abs(q["mean_us"] - mean) <= 0.10 * mean,
+          f"tx_qdisc mean {q['mean_us']:.0f} us, the queue predicts {mean:.0f} us")
+    # The veth's own crossing follows the qdisc: one per datagram
+    veth = [r for r in lines if r["scope"] == "total" and r["stage"] == "veth"]
+    check_eq([(r["ifname"], r["count"]) for r in veth], [(va, n)], "veth rows")
+
+
+def test_veth_stage_into_namespace_not_loopback():
+    n = 10
+    tag = os.getpid() % 100000
+    with netns("nplatA", "nplatB") as (a, b):
+        va, _ = veth_pair(a, b, tag)
+        p = start_latency(a, f"udp and dst port {PORT}")
+        with started(p):
+            nspy(a, UDP_BURST, n, 100, "10.77.0.2", PORT)
+            into = totals(stop_latency(p))
+        p = start_latency(a, f"udp and dst port {PORT}")
+        with started(p):
+            nspy(a, UDP_BURST, n, 100, "127.0.0.1", PORT)
+            lo = totals(stop_latency(p))
+    check_eq(into.get("veth", {}).get("count"), n, f"veth samples into the namespace: {into}")
+    check_eq(into.get("tx_device", {}).get("count"), n, "tx_device samples over the veth")
+    check_eq(lo.get("tx_device", {}).get("count"), n, f"tx_device samples on loopback: {lo}")
+    check("veth" not in lo, f"a veth stage on loopback: {lo.get('veth')}")
+    check("bridge" not in lo and "bridge" not in into, "no bridge on these paths")
+
+
+def test_by_process_and_intervals():
+    """--by process names the reader; --interval cuts the run: the intervals' counts add
+    up to the totals."""
+    n = 6
+    with netns("nplat") as (ns,):
+        p = start_latency(ns, f"tcp and dst port {PORT}", ["--by", "process", "--interval",
+                                                            "0.3"])
+        with started(p):
+            out = nspy(ns, TCP_READER, n, PORT, 0.1)
+            lines = stop_latency(p, settle=0.5)
+    pid = json.loads(out.strip().splitlines()[-1])["pid"]
+    rx = [r for r in lines if r["stage"] == "rx_socket_queue"]
+    for r in rx:
+        check_eq((r["pid"], r["process"]), (pid, "python3"), "rx_socket_queue group")
+        for k in ("time", "count", "p50_us", "p90_us", "p99_us", "max_us", "buckets"):
+            check(k in r, f"{k} missing in {r}")
+    ivs = [r for r in rx if r["scope"] == "interval"]
+    tot = [r for r in rx if r["scope"] == "total"]
+    check(len(ivs) >= 2, f"the reads spread over several intervals: {len(ivs)}")
+    check_eq(len(tot), 1, "one total row")
+    check_eq(sum(r["count"] for r in ivs), n, "interval counts")
+    check_eq(tot[0]["count"], n, "total count")
+    check_eq(max(r["max_us"] for r in ivs), tot[0]["max_us"], "total max is the intervals' max")
+
+
+def test_bad_options():
+    for args, word in ((["--by", "socket"], "--by"), (["--interval", "0"], "--interval"),
+                       (["--count", "3"], "--count"), (["--max-inflight", "1"], "--max-inflight"),
+                       (["tcp", "port", "nosuchport"], "nosuchport"),
+                       (["--format", "yaml"], "--format")):
+        rc, out, err = run([NETOPROC, "latency"] + args)
+        check_eq(rc, 2, f"exit status for {args}")
+        check_eq(len(err.strip().splitlines()), 1, f"stderr lines for {args}: {err!r}")
+        check(word in err, f"error for {args} names {word}: {err!r}")
+        check_eq(out, "", f"stdout for {args}")
+
+
+def test_bridge_stage():
+    """Into a namespace through a veth enslaved to a bridge that holds the address: each
+    datagram crosses the veth, then the bridge (port -> up the bridge device)."""
+    n = 10
+    tag = os.getpid() % 100000
+    with netns("nplatA", "nplatB") as (a, b):
+        va, vb = veth_pair(a, b, tag)
+        br = f"nplbr{tag}"
+        subprocess.run(["ip", "-n", b, "addr", "flush", "dev", vb], check=True)
+        subprocess.run(["ip", "-n", b, "link", "add", br, "type", "bridge"], check=True)
+        subprocess.run(["ip", "-n", b, "link", "set", vb, "master", br], check=True)
+        subprocess.run(["ip", "-n", b, "addr", "add", "10.77.0.2/24", "dev", br], check=True)
+        subprocess.run(["ip", "-n", b, "link", "set", br, "up"], check=True)
+        p = start_latency(a, f"udp and dst port {PORT}", ["--by", "dev"])
+        with started(p):
+            nspy(a, UDP_BURST, n, 100, "10.77.0.2", PORT)
+            lines = stop_latency(p)
+    got = {r["stage"]: (r["ifname"], r["count"]) for r in lines if r["scope"] == "total"}
+    check_eq(got.get("veth"), (va, n), f"veth row: {got}")
+    check_eq(got.get("bridge"), (vb, n), f"bridge row (named by the port): {got}")
+
+
+# Connections to a listener whose accept queue is full (backlog 0, one connection in it:
+# the next SYN is dropped and retransmitted after the initial RTO of 1 s; the queued
+# connection is accepted after 0.5 s, so the retransmitted SYN gets in), to a free
+# listener, and to a closed port. Prints the client ports and the times connect() took.
+CONNECTS = """
+import json, socket, sys, threading, time
+port = int(sys.argv[1])
+full = socket.socket(); full.bind(("127.0.0.1", port)); full.listen(0)
+free = socket.socket(); free.bind(("127.0.0.1", port + 1)); free.listen(16)
+c1 = socket.create_connection(("127.0.0.1", port))
+time.sleep(0.05)
+def accept_later():
+    time.sleep(0.5)
+    full.accept()
+threading.Thread(target=accept_later).start()
+t0 = time.monotonic(); c2 = socket.create_connection(("127.0.0.1", port)); t_full = time.monotonic() - t0
+t0 = time.monotonic(); c3 = socket.create_connection(("127.0.0.1", port + 1)); t_free = time.monotonic() - t0
+try:
+    socket.create_connection(("127.0.0.1", port + 2))
+except ConnectionRefusedError:
+    pass
+print(json.dumps({"full": c2.getsockname()[1], "free": c3.getsockname()[1],
+                  "t_full_ms": t_full * 1e3, "t_free_ms": t_free * 1e3}))
+"""
+
+
+def start_connections(ns, expr):
+    p = Proc([NETOPROC, "latency", "--connections", "-v", "--format", "json", "--netns",
+              f"/var/run/netns/{ns}"] + expr.split())
+    said = wait_attached(p)
+    check("capture attached" in said and "(tp_btf)" in said,
+          f"--connections attached with tp_btf: {said[-300:]!r}")
+    check("missing" not in said, f"a part is missing on this kernel: {said[-500:]!r}")
+    return p
+
+
+def stop_connections(p, settle=0.3):
+    time.sleep(settle)
+    p.p.send_signal(signal.SIGINT)
+    rc, out, err = p.wait(timeout=30)
+    check_eq(rc, 0, f"exit status (stderr: {err.strip()[-300:]})")
+    m = re.search(r"(\d+) connections not followed", err)
+    check(m and m.group(1) == "0", f"connections not followed: {err.strip()[-300:]}")
+    return [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+
+
+def conn_by_local_port(lines, port):
+    rows = [r for r in lines if r["scope"] == "total" and r["kind"] == "connection"
+            and r["local"] == f"127.0.0.1:{port}"]
+    check_eq(len(rows), 1, f"connections from port {port}")
+    return rows[0]
+
+
+def test_connections_connect_latency_full_vs_free():
+    with netns("nplat") as (ns,):
+        p = start_connections(ns, f"tcp dst portrange {PORT}-{PORT + 2}")
+        with started(p):
+            res = json.loads(nspy(ns, CONNECTS, PORT).strip().splitlines()[-1])
+            lines = stop_connections(p)
+    full = conn_by_local_port(lines, res["full"])
+    free = conn_by_local_port(lines, res["free"])
+    # The kernel's SYN_SENT -> ESTABLISHED lies inside the connect() call the client timed.
+    for c, t in ((full, res["t_full_ms"]), (free, res["t_free_ms"])):
+        check(t - 5 <= c["connect_ms"] <= t, f"connect_ms {c['connect_ms']}, connect() took {t}")
+    check(1000 <= full["connect_ms"] <= 1300, f"full queue: connect_ms {full['connect_ms']} "
+          "(the SYN retransmitted after the initial RTO of 1 s)")
+    check_eq((full["retransmits"], full["rtos"]), (1, 1), "the full queue's SYN: retransmitted "
+             "once, by a timeout")
+    check(free["connect_ms"] < 10, f"free listener: connect_ms {free['connect_ms']}")
+    check_eq((free["retransmits"], free["rtos"], free["failed"]), (0, 0, None), "free listener")
+    refused = [r for r in lines if r["scope"] == "total" and r["kind"] == "connection"
+               and r["remote"] == f"127.0.0.1:{PORT + 2}"]
+    check_eq([(r["failed"], r["connect_ms"], r["state"]) for r in refused],
+             [("ECONNREFUSED", None, "CLOSE")], "the closed port's connection")
+    procs = [r for r in lines if r["scope"] == "total" and r["kind"] == "process"]
+    check_eq(len(procs), 1, f"process rows {procs}")
+    # c1, c2, c3 and the refused one connect; the two accepted by full are also followed
+    check_eq((procs[0]["process"], procs[0]["failed"]), ("python3", {"ECONNREFUSED": 1}),
+             "process row")
+    check_eq(procs[0]["connected"], 3, "connections established by connect()")
+    remotes = [r for r in lines if r["scope"] == "total" and r["kind"] == "remote"]
+    check_eq([r["remote"] for r in remotes], ["127.0.0.1"], "remote rows")
+
+
+# A client sends 300 segments of 1000 bytes (one every 2 ms) to a server in the same
+# namespace, through an nft rule that drops every 10th TCP packet of more than 200 bytes
+# to the server's port on input (a drop on output would be a local transmit error to TCP,
+# not a loss: the segment is sent again as new, not retransmitted); once the server has read everything and answered, every byte
+# is acknowledged: the client reads its retransmission count with ss -ti, then closes.
+RETRANS = """
+import json, re, socket, subprocess, sys, threading, time
+port = int(sys.argv[1])
+l = socket.socket(); l.bind(("127.0.0.1", port)); l.listen(1)
+def serve():
+    a, _ = l.accept()
+    got = 0
+    while got < 300000:
+        got += len(a.recv(65536))
+    a.sendall(b"ok")
+    time.sleep(1)
+threading.Thread(target=serve).start()
+c = socket.create_connection(("127.0.0.1", port))
+c.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+for _ in range(300):
+    c.sendall(b"d" * 1000)
+    time.sleep(0.002)
+assert c.recv(2) == b"ok"
+cport = c.getsockname()[1]
+ss = subprocess.run(["ss", "-tin", "src", f"127.0.0.1:{cport}"], capture_output=True,
+                    text=True).stdout
+m = re.search(r"retrans:\\d+/(\\d+)", ss)
+print(json.dumps({"port": cport, "ss_retrans": int(m.group(1)) if m else 0, "ss": ss}))
+c.close()
+"""
+
+
+def test_connections_retransmits_match_ss():
+    table = f"npl_{os.getpid()}"
+    with netns("nplat") as (ns,):
+        nsexec(ns, ["nft", f"add table inet {table}; "
+                    f"add chain inet {table} in {{ type filter hook input priority 0; }}; "
+                    f"add rule inet {table} in tcp dport {PORT} ip length > 200 "
+                    "numgen inc mod 10 0 counter drop"])
+        try:
+            p = start_connections(ns, f"tcp port {PORT}")
+            with started(p):
+                res = json.loads(nspy(ns, RETRANS, PORT).strip().splitlines()[-1])
+                lines = stop_connections(p, settle=1.5)
+            nft = nsexec(ns, ["nft", "list", "table", "inet", table])
+        finally:
+            run(["ip", "netns", "exec", ns, "nft", "delete", "table", "inet", table])
+    dropped = int(re.search(r"counter packets (\d+)", nft).group(1))
+    c = conn_by_local_port(lines, res["port"])
+    check(dropped >= 20, f"nft dropped {dropped} segments")
+    check(res["ss_retrans"] >= dropped, f"ss says {res['ss_retrans']} retransmitted, nft dropped "
+          f"{dropped}: {res['ss']!r}")
+    check_eq(c["retransmits"], res["ss_retrans"], f"retransmits (ss -ti: {res['ss'].strip()!r})")
+    check(c["srtt_ms"] is not None and c["srtt_ms"] > 0, f"srtt {c['srtt_ms']}")
