@@ -63,7 +63,7 @@ _netoproc()
 	drop) opts='--format --summary --interval --duration --count --container --netns
 		    --ifname --mark --pid --verbose --help' ;;
 	latency) opts='--interval --by --max-inflight --connections --format --duration
-		       --container --netns --ifname --mark --pid --verbose --help' ;;
+		       --netns --ifname --mark --pid --verbose --help' ;;
 	dns) opts='--duration --format --summary --pid --filter --dns-port --dns-timeout
 		   --capture-mode --attach --interface --verbose --help' ;;
 	export) opts='--listen --labels --max-series --series-ttl --interval --capture-mode

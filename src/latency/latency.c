@@ -108,6 +108,12 @@ static int latency_check(void *opts)
 		np_err("--count does not apply to latency (it counts no events): use --duration");
 		return -EINVAL;
 	}
+	/* The histograms are summed in the kernel, where no container is known: refuse, not ignore. */
+	if (o->c.container) {
+		np_err("--container does not apply to latency yet: use --netns with the "
+		       "container's namespace");
+		return -EINVAL;
+	}
 	if (o->connections && o->by) {
 		np_err("--by does not apply to --connections (it shows connections, processes and "
 		       "remotes)");

@@ -313,6 +313,7 @@ def test_by_process_and_intervals():
 def test_bad_options():
     for args, word in ((["--by", "socket"], "--by"), (["--interval", "0"], "--interval"),
                        (["--count", "3"], "--count"), (["--max-inflight", "1"], "--max-inflight"),
+                       (["--container", "web"], "--container"),
                        (["tcp", "port", "nosuchport"], "nosuchport"),
                        (["--format", "yaml"], "--format")):
         rc, out, err = run([NETOPROC, "latency"] + args)
