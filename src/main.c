@@ -2,6 +2,7 @@
 /* netoproc: subcommand dispatch. Without a subcommand it runs the monitor. */
 #include <stdio.h>
 #include <string.h>
+#include "diagnose/diagnose_cmd.h"
 #include "dns/dns_cmd.h"
 #include "export/export_cmd.h"
 #include "monitor/monitor.h"
@@ -21,6 +22,7 @@ static const struct cmd cmds[] = {
 	{ "trace", cmd_trace },
 	{ "dns", cmd_dns },
 	{ "export", cmd_export },
+	{ "diagnose", cmd_diagnose },
 };
 
 int main(int argc, char **argv)
