@@ -1,0 +1,364 @@
+# SPDX-License-Identifier: GPL-2.0-only
+"""netoproc diagnose against faults the tests make for real in network namespaces of
+their own (named with the PID, removed afterwards): each test provokes one fault and
+expects its rules' findings with exact counts, then runs the same shape without the
+fault and expects no error-level finding. Drops come from the BPF drop programs
+(eBPF tier: tp_btf/raw_tp kfree_skb), counters from the namespace's /proc."""
+import json
+import os
+import re
+import subprocess
+import time
+
+from diag_lab import (MAC, Diagnose, absent, by_rule, counter, diagnosing, expect, lab, link,
+                      no_errors, nspy, nspy_bg, one, routed, sh)
+from npt import NETOPROC, ROOT, check, check_eq, run, started
+
+RULES = os.path.join(ROOT, "support", "diagnose.rules")
+PORT = 4000
+B_MAC = MAC.format(1, 2)
+
+
+def drop_mode(d):
+    check("capture attached: tp_btf/kfree_skb" in d.said or
+          "capture attached: raw_tp/kfree_skb" in d.said, f"drop programs attached: {d.said}")
+
+
+# ---- one namespace, loopback ----
+
+def nft(ns, rules):
+    r = subprocess.run(["ip", "netns", "exec", ns, "nft", "-f", "-"], input=rules, text=True,
+                       capture_output=True)
+    check_eq(r.returncode, 0, f"nft: {r.stderr}")
+
+
+NFT_DROP = """table inet npdiag {
+  chain input { type filter hook input priority 0; tcp dport %d counter drop; }
+}"""
+
+
+def test_netfilter_drop():
+    n = 6
+    with lab("nf") as (ns,):
+        nft(ns, NFT_DROP % PORT)
+        with diagnosing(ns) as d:
+            drop_mode(d)
+            res = json.loads(nspy(ns, "tcpconn", "127.0.0.1", PORT, n))
+            doc = d.stop()
+        check_eq(res["timeout"], n, "connection attempts that timed out")
+        f = expect(doc, "netfilter-drop", n, reason="NETFILTER_DROP", dev="lo", proto="tcp")
+        check_eq(f["level"], "error", "level")
+        check(f["evidence"]["location"].startswith(("nf_hook_slow+", "nft_do_chain+")),
+              f"location {f['evidence']['location']}")
+        check(re.fullmatch(r"tcp 127\.0\.0\.1:\d+ > 127\.0\.0\.1:4000", f["evidence"]["tuple"]),
+              f"tuple {f['evidence']['tuple']}")
+        check(f["command"].startswith("nft -a list ruleset"), f["command"])
+        # clean: the same connections to a listener, the table there but not the rule
+        nft(ns, "flush table inet npdiag")
+        srv = nspy_bg(ns, "listener", "127.0.0.1", PORT, "--accept")
+        with started(srv), diagnosing(ns) as d:
+            res = json.loads(nspy(ns, "tcpconn", "127.0.0.1", PORT, n))
+            doc = d.stop()
+        check_eq(res["ok"], n, "connections in the clean run")
+        no_errors(doc, "netfilter-drop")
+
+
+def test_dns_blocked():
+    n = 4
+    with lab("dnsb") as (ns,):
+        nft(ns, "table inet npdiag {\n chain output { type filter hook output priority 0; "
+                "udp dport 53 drop; }\n}")
+        with diagnosing(ns) as d:
+            res = json.loads(nspy(ns, "udp", "127.0.0.1", 53, n))
+            doc = d.stop()
+        check_eq(res["failed"], n, "sends refused by the output chain")
+        expect(doc, "dns-blocked", n, reason="NETFILTER_DROP", proto="udp")
+        absent(doc, "netfilter-drop")
+        nft(ns, "flush table inet npdiag")
+        with diagnosing(ns) as d:
+            sh(f"ip netns exec {ns} dnsmasq --port=53 --listen-address=127.0.0.1 "
+               "--bind-interfaces --no-resolv --no-hosts --address=/diag.test/10.9.9.9 "
+               f"--pid-file=/tmp/npdiag-dnsmasq-{os.getpid()}.pid")
+            try:
+                out = sh(f"ip netns exec {ns} dig +short +tries=1 +time=2 @127.0.0.1 diag.test")
+            finally:
+                with open(f"/tmp/npdiag-dnsmasq-{os.getpid()}.pid") as f:
+                    os.kill(int(f.read()), 15)
+                os.unlink(f"/tmp/npdiag-dnsmasq-{os.getpid()}.pid")
+            doc = d.stop()
+        check_eq(out.strip(), "10.9.9.9", "dnsmasq's answer")
+        no_errors(doc, "dns-blocked", "dns-no-resolver")
+
+
+def test_dns_no_resolver():
+    n = 5
+    with lab("dnsn") as (ns,):
+        with diagnosing(ns) as d:
+            nspy(ns, "udp", "127.0.0.1", 53, n)
+            doc = d.stop()
+        expect(doc, "dns-no-resolver", n, reason="NO_SOCKET", proto="udp")
+        check(doc and one(doc, "dns-no-resolver")["evidence"]["tuple"].endswith(":53"), "tuple")
+        expect(doc, "udp-no-ports", n, counter="UdpNoPorts")
+        expect(doc, "icmp-unreach-received", n)
+        absent(doc, "udp-no-socket")
+
+
+def test_udp_closed_port():
+    n = 5
+    with lab("udpc") as (ns,):
+        with diagnosing(ns) as d:
+            nspy(ns, "udp", "127.0.0.1", PORT, n)
+            doc = d.stop()
+        f = expect(doc, "udp-no-socket", n, reason="NO_SOCKET", proto="udp", dev="lo")
+        check_eq(f["level"], "warn", "level")
+        check(f["evidence"]["tuple"].endswith("> 127.0.0.1:4000"), f["evidence"]["tuple"])
+        expect(doc, "udp-no-ports", n)
+        expect(doc, "icmp-unreach-received", n, counter="IcmpInDestUnreachs", value=n)
+        # clean: a receiver there
+        with diagnosing(ns) as d:
+            res = json.loads(nspy(ns, "udpflood", "127.0.0.1", PORT, n))
+            doc = d.stop()
+        check_eq(res["received"], n, "datagrams received in the clean run")
+        no_errors(doc, "udp-no-socket", "udp-no-ports", "icmp-unreach-received")
+
+
+def test_tcp_closed_port_reset():
+    n = 6
+    with lab("tcpc") as (ns,):
+        with diagnosing(ns) as d:
+            res = json.loads(nspy(ns, "tcpconn", "127.0.0.1", PORT, n))
+            doc = d.stop()
+        check_eq(res["refused"], n, "connections refused")
+        expect(doc, "tcp-no-socket", n, reason="NO_SOCKET", proto="tcp")
+        expect(doc, "tcp-resets-sent", n, counter="TcpOutRsts")
+        srv = nspy_bg(ns, "listener", "127.0.0.1", PORT, "--accept")
+        with started(srv), diagnosing(ns) as d:
+            nspy(ns, "tcpconn", "127.0.0.1", PORT, n)
+            doc = d.stop()
+        no_errors(doc, "tcp-no-socket", "tcp-resets-sent")
+
+
+def test_udp_rcvbuf_full():
+    n = 200
+    with lab("rcvb") as (ns,):
+        with diagnosing(ns) as d:
+            res = json.loads(nspy(ns, "udpflood", "127.0.0.1", PORT, n, "--small"))
+            doc = d.stop()
+        lost = n - res["received"]
+        check(0 < res["received"] < n, f"receiver got {res['received']} of {n}")
+        expect(doc, "socket-rcvbuf-full", lost, reason="SOCKET_RCVBUFF", proto="udp")
+        expect(doc, "udp-rcvbuf-errors", lost, counter="UdpRcvbufErrors")
+        # the socket is closed by the time of the report: its own counter went with it
+        absent(doc, "socket-drops")
+        with diagnosing(ns) as d:
+            res = json.loads(nspy(ns, "udpflood", "127.0.0.1", PORT, 50))
+            doc = d.stop()
+        check_eq(res["received"], 50, "clean run: every datagram received")
+        no_errors(doc, "socket-rcvbuf-full", "udp-rcvbuf-errors")
+
+
+# ---- two namespaces: a (10.1.0.1) -> b (10.1.0.2), frames crafted in a ----
+
+def raw_case(fault, src, rules, count_rules=(), dmac=B_MAC, extra_setup=None, n=4,
+             clean_src="10.1.0.1"):
+    """n frames from a to b with one fault, diagnose in b; then the same frames well-formed."""
+    with lab("a", "b") as (a, b):
+        link(a, b, 1)
+        if extra_setup:
+            extra_setup(a, b)
+        with diagnosing(b) as d:
+            nspy(a, "raw", "va", dmac, src, "10.1.0.2", n, "--fault", fault)
+            doc = d.stop()
+        for rule, ev in rules.items():
+            expect(doc, rule, n, dev="vb", **ev)
+        for rule in count_rules:
+            expect(doc, rule, n)
+        srv = nspy_bg(b, "listener", "10.1.0.2", PORT, "--accept")
+        with started(srv), diagnosing(b) as d:
+            nspy(a, "raw", "va", B_MAC, clean_src, "10.1.0.2", n, "--fault",
+                 "syn" if fault in ("tcpcsum", "synfin") else "none")
+            doc = d.stop()
+        no_errors(doc, *rules, *count_rules)
+        return doc
+
+
+def rp_filter_on(a, b):
+    sh(f"ip netns exec {b} sysctl -qw net.ipv4.conf.all.rp_filter=1 net.ipv4.conf.vb.rp_filter=1")
+
+
+def test_rp_filter():
+    raw_case("none", "10.7.0.1", {"rp-filter": {"reason": "IP_RPFILTER"}},
+             ["reverse-path-filter"], extra_setup=rp_filter_on)
+
+
+def test_martian_localnet():
+    raw_case("none", "127.0.0.1", {"martian-localnet": {"reason": "IP_LOCALNET"}})
+
+
+def test_martian_local_source():
+    raw_case("none", "10.1.0.2", {"martian-local-source": {"reason": "IP_LOCAL_SOURCE"}})
+
+
+def test_martian_invalid_source():
+    raw_case("none", "224.0.0.9", {"martian-invalid-source": {"reason": "IP_INVALID_SOURCE"}})
+
+
+def test_ip_checksum():
+    raw_case("ipcsum", "10.1.0.1", {"ip-checksum": {"reason": "IP_CSUM", "proto": "udp"}},
+             ["ip-csum-errors", "ip-hdr-errors"])
+
+
+def test_ip_header_error():
+    raw_case("ihl", "10.1.0.1", {"ip-header-error": {"reason": "IP_INHDR"}}, ["ip-hdr-errors"])
+
+
+def test_udp_checksum():
+    raw_case("udpcsum", "10.1.0.1", {"udp-checksum": {"reason": "UDP_CSUM", "proto": "udp"}},
+             ["udp-csum-errors"])
+
+
+def test_tcp_checksum():
+    raw_case("tcpcsum", "10.1.0.1", {"tcp-checksum": {"reason": "TCP_CSUM", "proto": "tcp"}},
+             ["tcp-csum-errors"])
+
+
+def test_otherhost():
+    raw_case("none", "10.1.0.1", {"otherhost": {"reason": "OTHERHOST", "proto": "udp"}},
+             dmac="02:00:00:00:01:99")
+
+
+def test_ip_noproto():
+    n = 4
+    with lab("a", "b") as (a, b):
+        link(a, b, 1)
+        with diagnosing(b) as d:
+            nspy(a, "ipproto", "10.1.0.2", 253, n)
+            doc = d.stop()
+        expect(doc, "ip-noproto", n, reason="IP_NOPROTO", dev="vb")
+        with diagnosing(b) as d:
+            nspy(a, "ipproto", "10.1.0.2", 1, n)	# ICMP, which b speaks
+            doc = d.stop()
+        no_errors(doc, "ip-noproto")
+
+
+def test_unhandled_ethertype_generic_finding():
+    """A reason no rule of its own covers: the catch-all names reason and location; the
+    device counts the frames as rx_dropped."""
+    n = 3
+    with lab("a", "b") as (a, b):
+        link(a, b, 1)
+        with diagnosing(b) as d:
+            nspy(a, "raw", "va", B_MAC, "0.0.0.0", "0.0.0.0", n, "--fault", "ethertype")
+            doc = d.stop()
+        f = expect(doc, "drop-other", n, reason="UNHANDLED_PROTO", dev="vb")
+        check(re.match(f"{n} packets dropped for UNHANDLED_PROTO at "
+                       r"__netif_receive_skb_core[.a-z0-9]*\+0x", f["summary"]), f["summary"])
+        check(f["advice"].endswith("--explain UNHANDLED_PROTO"), f["advice"])
+        expect(doc, "iface-rx-dropped", n, dev="vb", counter="rx_dropped")
+        # and with a rule file without a catch-all, the built-in fallback says the same
+        rules = f"/tmp/npdiag-rules-{os.getpid()}"
+        with open(RULES) as src, open(rules, "w") as dst:
+            dst.write(src.read().replace("rule drop-other\n  level warn\n  match drop\n",
+                                         "rule drop-other\n  level warn\n  match drop "
+                                         "reason=NOTHING_AT_ALL\n"))
+        try:
+            with diagnosing(b, extra=["--rules", rules]) as d:
+                nspy(a, "raw", "va", B_MAC, "0.0.0.0", "0.0.0.0", n, "--fault", "ethertype")
+                doc = d.stop()
+        finally:
+            os.unlink(rules)
+        f = expect(doc, "unmatched-drop", n, reason="UNHANDLED_PROTO")
+        check_eq(f["level"], "warn", "fallback level")
+        check(re.match(f"{n} packets dropped for UNHANDLED_PROTO at "
+                       r"__netif_receive_skb_core[.a-z0-9]*\+0x", f["summary"]), f["summary"])
+        with diagnosing(b) as d:
+            nspy(a, "raw", "va", B_MAC, "10.1.0.1", "10.1.0.2", n)
+            doc = d.stop()
+        no_errors(doc, "drop-other", "iface-rx-dropped")
+
+
+# ---- routing: a -> b (router) [-> c] ----
+
+def routed_case(setup, rules, counters=(), n=3, ttl=None, size=10, df=False, where="b",
+                three=False):
+    with lab("a", "b", "c") as (a, b, c):
+        routed(a, b, c if three else None)
+        ns = {"a": a, "b": b, "c": c}
+        setup(a, b, c)
+        args = ["udp", "10.5.0.9" if not three else "10.2.0.2", PORT, n, "--size", size]
+        if ttl:
+            args += ["--ttl", ttl]
+        if df:
+            args += ["--df"]
+        with diagnosing(ns[where]) as d:
+            nspy(a, *args, "--gap", 0.05)
+            doc = d.stop()
+        for rule, ev in rules.items():
+            expect(doc, rule, n, **ev)
+        for rule in counters:
+            expect(doc, rule, n)
+        return a, b, c, doc
+
+
+def test_forwarding_off():
+    def setup(a, b, c):
+        sh(f"ip netns exec {b} sysctl -qw net.ipv4.ip_forward=0")
+    routed_case(setup, {"forwarding-off": {"reason": "IP_INADDRERRORS", "dev": "vb"}},
+                ["ip-addr-errors"])
+
+
+def test_no_route():
+    routed_case(lambda a, b, c: None, {"no-route-in": {"reason": "IP_INNOROUTES", "dev": "vb"}},
+                ["ip-no-routes"])
+
+
+def clean_forward(b_route):
+    """The clean shape of the route tests: b routes 10.5.0.0/24 to c, where a listener is."""
+    with lab("a", "b", "c") as (a, b, c):
+        routed(a, b, c)
+        sh(f"ip -n {c} addr add 10.5.0.9/32 dev vd")
+        sh(f"ip -n {b} route add 10.5.0.0/24 via 10.2.0.2")
+        srv = nspy_bg(c, "listener", "10.5.0.9", PORT, "--accept")
+        with started(srv), diagnosing(b) as d:
+            res = json.loads(nspy(a, "tcpconn", "10.5.0.9", PORT, 3))
+            doc = d.stop()
+        check_eq(res["ok"], 3, "connections through b in the clean run")
+        no_errors(doc, b_route)
+
+
+def route_type_case(kind):
+    def setup(a, b, c):
+        sh(f"ip -n {b} route add {kind} 10.5.0.0/24")
+    routed_case(setup, {"route-reject": {"reason": "NOT_SPECIFIED", "dev": "vb"}})
+    clean_forward("route-reject")
+
+
+def test_route_unreachable():
+    route_type_case("unreachable")
+
+
+def test_route_blackhole():
+    route_type_case("blackhole")
+
+
+def test_route_prohibit():
+    route_type_case("prohibit")
+
+
+def test_ttl_expired():
+    def setup(a, b, c):
+        sh(f"ip -n {b} route add 10.5.0.0/24 via 10.1.0.1")
+    routed_case(setup, {"ttl-expired": {"reason": "IP_INHDR", "dev": "vb"}},
+                ["icmp-time-exceeded-sent", "ip-hdr-errors"], ttl=1)
+    # the sender's side: the ICMP time exceeded it got
+    routed_case(setup, {}, ["icmp-time-exceeded-received"], ttl=1, where="a")
+    clean_forward("ttl-expired")
+
+
+def test_frag_needed():
+    def setup(a, b, c):
+        sh(f"ip -n {b} link set vc mtu 1280")
+        sh(f"ip -n {c} link set vd mtu 1280")
+    routed_case(setup, {"frag-needed": {"reason": "PKT_TOO_BIG", "dev": "vb"}},
+                               ["frag-failures"], size=1400, df=True, three=True)
+    clean_forward("frag-needed")
