@@ -266,7 +266,7 @@ static int on_event(void *ctx, void *data, size_t size)
 	}
 	o.location = lb;
 	o.func = fb;
-	o.proto = e->m.pkt.family ? pkt_proto_name(&e->m.pkt, pb, sizeof(pb)) : "";
+	o.proto = pkt_proto_name(&e->m.pkt, pb, sizeof(pb));
 	o.dev = e->m.ifname;
 	if (e->m.pkt.l4proto == 6 && e->m.pkt.has_l4)
 		pkt_tcp_flags(e->m.pkt.tcp_flags, flags, sizeof(flags));

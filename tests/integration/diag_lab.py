@@ -86,6 +86,7 @@ def nspy_bg(ns, *args):
     if "ready" not in line:
         p.kill()
         raise Fail(f"diag_send {args} did not get ready: {line!r} {p.p.stderr.read()[-300:]}")
+    p.ready = json.loads(line)
     return p
 
 
