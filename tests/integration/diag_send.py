@@ -132,6 +132,15 @@ def udpflood(o):
     print(json.dumps({"sent": o.n, "received": got}))
 
 
+def udpsink(o):
+    """A UDP socket with the smallest receive buffer that never reads."""
+    r = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    r.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1)
+    r.bind((o.addr, o.port))
+    ready()
+    hold()
+
+
 def listener(o):
     ls = socket.socket()
     ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -238,6 +247,9 @@ def main():
     p.add_argument("port", type=int)
     p.add_argument("n", type=int)
     p.add_argument("--small", action="store_true")
+    p = sub.add_parser("udpsink")
+    p.add_argument("addr")
+    p.add_argument("port", type=int)
     p = sub.add_parser("listener")
     p.add_argument("addr")
     p.add_argument("port", type=int)
