@@ -10,7 +10,7 @@ _netoproc()
 	local sub="" i
 	for ((i = 1; i < cword; i++)); do
 		case ${words[i]} in
-		probe | trace | drop | dns | export) sub=${words[i]}; break ;;
+		probe | trace | drop | diagnose | dns | export) sub=${words[i]}; break ;;
 		-*) ;;
 		*) ;;
 		esac
@@ -29,7 +29,7 @@ _netoproc()
 	--units) COMPREPLY=($(compgen -W 'bytes bits' -- "$cur")); return ;;
 	--probes) COMPREPLY=($(compgen -W 'basic standard full all-skb' -- "$cur")); return ;;
 	--interface | --ifname) _available_interfaces; return ;;
-	--btf) _filedir; return ;;
+	--btf | --rules) _filedir; return ;;
 	--pid) _pids; return ;;
 	--labels)
 		local done_=${cur%,*} last=${cur##*,}
@@ -38,7 +38,8 @@ _netoproc()
 		compopt -o nospace 2>/dev/null
 		return ;;
 	--duration | --interval | --count | --capture-buffer | --dns-port | --dns-timeout | \
-	--filter | --cgroup | --netns | --mark | --listen | --max-series | --series-ttl)
+	--filter | --cgroup | --netns | --mark | --listen | --max-series | --series-ttl | \
+	--explain)
 		return ;;
 	esac
 
@@ -50,7 +51,7 @@ _netoproc()
 		      --dns-timeout --resolve --no-color --units --monitor --verbose --version
 		      --help'
 		if [[ $cur != -* ]]; then
-			COMPREPLY=($(compgen -W 'probe trace drop dns export' -- "$cur"))
+			COMPREPLY=($(compgen -W 'probe trace drop diagnose dns export' -- "$cur"))
 			return
 		fi ;;
 	probe) opts='--format --help' ;;
@@ -58,6 +59,8 @@ _netoproc()
 		     --mark --pid --verbose --help' ;;
 	drop) opts='--format --summary --interval --duration --count --netns --ifname --mark
 		    --pid --verbose --help' ;;
+	diagnose) opts='--duration --interval --rules --format --explain --netns --ifname
+			--mark --pid --verbose --help' ;;
 	dns) opts='--duration --format --summary --pid --filter --dns-port --dns-timeout
 		   --capture-mode --attach --interface --verbose --help' ;;
 	export) opts='--listen --labels --max-series --series-ttl --interval --capture-mode
