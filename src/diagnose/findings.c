@@ -35,6 +35,9 @@ int diag_init(struct diag *d, const struct ruleset *rs, const char *procnet,
 			d->nif0 = 0;
 		}
 	}
+	/* Which nft rule drops: its counter says (needs CAP_NET_ADMIN, as BPF does). */
+	if (!err && drops_watched)
+		err = nft_rules_read(&d->nft0);
 	if (err) {
 		np_err("diagnose: reading the kernel's counters: %s", strerror(-err));
 		diag_free(d);
@@ -47,6 +50,7 @@ void diag_free(struct diag *d)
 	free(d->drops);
 	counters_free(&d->c0);
 	socktab_free(&d->s0);
+	nft_rules_free(&d->nft0);
 	free(d->if0);
 	memset(d, 0, sizeof(*d));
 }
@@ -259,10 +263,20 @@ int diag_findings(struct diag *d, struct finding **out)
 	size_t n = 0;
 	int nif1, err;
 
-	for (size_t i = 0; i < d->ndrops; i++)
-		if (d->drops[i].count >= (d->drops[i].r ? d->drops[i].r->min : 1) &&
-		    (err = push(&arr, &n, &d->drops[i])))
+	for (size_t i = 0; i < d->ndrops; i++) {
+		struct finding *f = &d->drops[i];
+
+		if (strcmp(f->reason, "NETFILTER_DROP") == 0) {
+			struct nft_rules now;
+
+			if ((err = nft_rules_read(&now)))
+				goto cleanup;
+			nft_rules_busiest(&d->nft0, &now, f->nft, sizeof(f->nft));
+			nft_rules_free(&now);
+		}
+		if (f->count >= (f->r ? f->r->min : 1) && (err = push(&arr, &n, f)))
 			goto cleanup;
+	}
 	err = counters_read(&c1, d->procnet, d->sysnet);
 	if (!err)
 		err = socktab_read(&s1, d->procnet);
@@ -327,6 +341,8 @@ static const char *field(const struct finding *f, const char *name, char *buf, s
 		return f->state;
 	if (strcmp(name, "socket") == 0)
 		return f->socket;
+	if (strcmp(name, "nft") == 0)
+		return f->nft;
 	return "";
 }
 
@@ -423,6 +439,7 @@ void diag_emit(struct emitter *em, const struct finding *f, const char *rules_pa
 	}
 	EV("state", f->state);
 	EV("socket", f->socket);
+	EV("nft_rule", f->nft);
 #undef EV
 	em_close(em);
 	em_close(em);

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "diagnose/counters.h"
+#include "diagnose/nft_rules.h"
 #include "diagnose/rules.h"
 #include "diagnose/socktab.h"
 #include "lib/emit.h"
@@ -36,6 +37,7 @@ struct finding {
 	uint64_t count;
 	char reason[64], location[128], func[96], dev[32], tuple[160], process[48];
 	char counter[64], state[16], proto[12], socket[160];
+	char nft[400];		/* the nftables drop rule whose counter grew most */
 	uint32_t netns;		/* 0: unknown */
 	bool has_value, has_of;
 	uint64_t value, of, percent;
@@ -52,6 +54,7 @@ struct diag {
 	struct ifstat *if0;
 	int nif0;
 	struct socktab s0;
+	struct nft_rules nft0;	/* drop rules' counters at the start (with drops watched) */
 };
 
 /* Take the starting values: 0 or -errno after a one-line error. */

@@ -29,7 +29,7 @@ static const char *const kind_names[] = { "drop", "counter", "gauge", "iface", "
 /* What summary and advice templates may name; findings.c fills them in. */
 static const char *const placeholders[] = {
 	"count", "reason", "location", "dev", "tuple", "netns", "process", "proto",
-	"counter", "value", "of", "percent", "state", "socket", NULL,
+	"counter", "value", "of", "percent", "state", "socket", "nft", NULL,
 };
 
 const char *rule_level_name(enum rule_level l)

@@ -53,6 +53,10 @@ def test_netfilter_drop():
         check(re.fullmatch(r"tcp 127\.0\.0\.1:\d+ > 127\.0\.0\.1:4000", f["evidence"]["tuple"]),
               f"tuple {f['evidence']['tuple']}")
         check(f["command"].startswith("nft -a list ruleset"), f["command"])
+        # the rule's counter names it
+        check(re.fullmatch(r"table inet npdiag chain input handle \d+: tcp dport 4000 drop "
+                           r"\(\+6 packets\)", f["evidence"]["nft_rule"] or ""),
+              f"nft rule: {f['evidence']['nft_rule']}")
         # clean: the same connections to a listener, the table there but not the rule
         nft(ns, "flush table inet npdiag")
         srv = nspy_bg(ns, "listener", "127.0.0.1", PORT, "--accept")

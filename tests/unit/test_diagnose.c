@@ -10,6 +10,7 @@
 #include "harness.h"
 #include "diagnose/counters.h"
 #include "diagnose/findings.h"
+#include "diagnose/nft_rules.h"
 #include "diagnose/rules.h"
 #include "diagnose/socktab.h"
 
@@ -275,6 +276,40 @@ static void test_first_match_and_render(void)
 	rules_free(&rs);
 }
 
-TEST_MAIN(T(test_shipped_file), T(test_good_file), T(test_malformed),
+static void test_nft_rules(void)
+{
+	static const char before[] =
+		"table inet t1 { # handle 1\n"
+		"\tchain input { # handle 1\n"
+		"\t\ttype filter hook input priority filter; policy accept;\n"
+		"\t\ttcp dport 4000 counter packets 2 bytes 120 drop # handle 3\n"
+		"\t\tudp dport 5 counter packets 0 bytes 0 reject # handle 4\n"
+		"\t\tudp dport 6 counter packets 9 bytes 9 accept # handle 5\n"
+		"\t}\n}\n";
+	static const char after[] =
+		"table inet t1 { # handle 1\n"
+		"\tchain input { # handle 1\n"
+		"\t\ttcp dport 4000 counter packets 3 bytes 180 drop # handle 3\n"
+		"\t\tudp dport 5 counter packets 7 bytes 0 reject # handle 4\n"
+		"\t\tudp dport 6 counter packets 99 bytes 9 accept # handle 5\n"
+		"\t}\n}\n";
+	struct nft_rules a, b;
+	char buf[256];
+
+	CHECK_EQ_U64(nft_rules_parse(&a, before), 0);
+	CHECK_EQ_U64(nft_rules_parse(&b, after), 0);
+	CHECK_EQ_U64(a.n, 2);	/* the accept rule is not a drop rule */
+	CHECK_STR(a.r[0].where, "table inet t1 chain input handle 3");
+	CHECK_STR(a.r[0].text, "tcp dport 4000 drop");
+	CHECK_EQ_U64(a.r[0].packets, 2);
+	nft_rules_busiest(&a, &b, buf, sizeof(buf));
+	CHECK_STR(buf, "table inet t1 chain input handle 4: udp dport 5 reject (+7 packets)");
+	nft_rules_busiest(&b, &b, buf, sizeof(buf));
+	CHECK_STR(buf, "");
+	nft_rules_free(&a);
+	nft_rules_free(&b);
+}
+
+TEST_MAIN(T(test_nft_rules), T(test_shipped_file), T(test_good_file), T(test_malformed),
 	  T(test_load_missing_and_nul), T(test_counter_parsers), T(test_socktab),
 	  T(test_first_match_and_render))
