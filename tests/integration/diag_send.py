@@ -211,6 +211,26 @@ def bulk(o):
     print(json.dumps({"sent": sent}))
 
 
+def routegone(o):
+    """A connection whose route is deleted under it (with --delete), then n sends 0.3 s
+    apart, then aborted: nothing is left to send afterwards."""
+    import subprocess
+    s = socket.create_connection((o.dst, o.port), timeout=2)
+    s.send(b"x")
+    time.sleep(0.2)
+    if o.delete:
+        subprocess.run(["ip", "route", "del", o.delete], check=True)
+    for _ in range(o.n):
+        try:
+            s.send(b"y" * 100)
+        except OSError:
+            pass
+        time.sleep(0.3)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    s.close()
+    print(json.dumps({"done": o.n}))
+
+
 def main():
     a = argparse.ArgumentParser()
     sub = a.add_subparsers(dest="cmd", required=True)
@@ -242,6 +262,11 @@ def main():
     p.add_argument("dst")
     p.add_argument("port", type=int)
     p.add_argument("n", type=int)
+    p = sub.add_parser("routegone")
+    p.add_argument("dst")
+    p.add_argument("port", type=int)
+    p.add_argument("n", type=int)
+    p.add_argument("--delete")
     p = sub.add_parser("udpflood")
     p.add_argument("dst")
     p.add_argument("port", type=int)
