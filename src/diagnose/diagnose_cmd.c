@@ -158,10 +158,10 @@ static int explain(struct diag_ctx *x, const char *arg)
 	if (in_kernel)
 		em_u64(&em, EM_ANY, "value", " (kernel value %llu)", value);
 	else
-		em_str(&em, EM_ANY, "value", " (%s)", x->have_reasons ?
-		       NULL : "this kernel names no drop reasons");
-	if (!in_kernel && x->have_reasons)
-		em_text(&em, " not a reason of this kernel");
+		em_null(&em, "value");
+	if (!in_kernel)
+		em_text(&em, x->have_reasons ? " (not a reason of this kernel)" :
+			" (this kernel names no drop reasons)");
 	em_str(&em, EM_ANY, "meaning", "\n  %s", text ? text :
 	       em.json ? NULL : "(the rule file does not explain it)");
 	em_text(&em, "\n  rules:%s", nrules ? "" : " none but the catch-all");
@@ -219,7 +219,7 @@ static void report(struct diag_ctx *x, uint64_t lost, bool final)
 	em_text(&em, "%s%s\n", n == 1 ? "" : "s", final ? "" : " so far");
 	em_open_array(&em, "findings");
 	for (int i = 0; i < n; i++)
-		diag_emit(&em, &f[i], x->rs.path);
+		diag_emit(&em, &f[i]);
 	em_close_array(&em);
 	em_open_array(&em, "skipped");
 	for (size_t i = 0; nskip && i < x->rs.n; i++) {

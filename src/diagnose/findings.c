@@ -55,8 +55,11 @@ void diag_free(struct diag *d)
 	memset(d, 0, sizeof(*d));
 }
 
+/* NULL matches all; "!GLOB" whatever GLOB does not match. */
 static bool glob(const char *pat, const char *s)
 {
+	if (pat && pat[0] == '!')
+		return fnmatch(pat + 1, s, 0) != 0;
 	return !pat || fnmatch(pat, s, 0) == 0;
 }
 
@@ -378,7 +381,7 @@ static const char *nz(const char *s)
 	return s && *s ? s : NULL;
 }
 
-void diag_emit(struct emitter *em, const struct finding *f, const char *rules_path)
+void diag_emit(struct emitter *em, const struct finding *f)
 {
 	const struct rule *r = f->r;
 	char summary[512], advice[1024], command[512];
@@ -389,7 +392,6 @@ void diag_emit(struct emitter *em, const struct finding *f, const char *rules_pa
 	diag_render(r ? r->advice : FALLBACK_ADVICE, f, advice, sizeof(advice));
 	if (r && r->command)
 		diag_render(r->command, f, command, sizeof(command));
-	(void)rules_path;
 	for (size_t i = 0; i < sizeof(upper); i++) {
 		upper[i] = (char)(level[i] >= 'a' ? level[i] - 32 : level[i]);
 		if (!level[i])

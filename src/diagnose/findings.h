@@ -70,7 +70,7 @@ int diag_drop(struct diag *d, const struct drop_obs *o);
 int diag_findings(struct diag *d, struct finding **out);
 /* {placeholder} of @t filled from @f into @buf. */
 void diag_render(const char *t, const struct finding *f, char *buf, size_t size);
-/* One finding as text or a JSON object (@rules_path: named by the fallback). */
-void diag_emit(struct emitter *em, const struct finding *f, const char *rules_path);
+/* One finding as text (a block of lines) or a JSON object. */
+void diag_emit(struct emitter *em, const struct finding *f);
 
 #endif

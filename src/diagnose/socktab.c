@@ -75,26 +75,42 @@ int socktab_read(struct socktab *t, const char *procnet)
 
 	memset(t, 0, sizeof(*t));
 	for (size_t i = 0; i < sizeof(tables) / sizeof(*tables); i++) {
-		char path[512], buf[1 << 16];
+		char path[512], *buf = NULL;
+		size_t len = 0, cap = 0;
 		FILE *f;
-		size_t len;
+		int err;
 
 		snprintf(path, sizeof(path), "%s/%s", procnet, tables[i]);
 		f = fopen(path, "r");
 		if (!f)
 			continue;	/* no IPv6 */
-		/* one page of sockets is plenty for the few a fault leaves dropping */
-		len = fread(buf, 1, sizeof(buf) - 1, f);
-		fclose(f);
-		buf[len] = 0;
-		if (len == sizeof(buf) - 1) {
-			char *nl = strrchr(buf, '\n');
+		for (;;) {	/* all of it: a busy host has thousands of sockets */
+			size_t got;
 
-			if (nl)
-				nl[1] = 0;
+			if (cap - len < 4096) {
+				char *b = realloc(buf, cap + 65536);
+
+				if (!b) {
+					free(buf);
+					fclose(f);
+					return -ENOMEM;
+				}
+				buf = b;
+				cap += 65536;
+			}
+			got = fread(buf + len, 1, cap - len - 1, f);
+			len += got;
+			if (!got)
+				break;
 		}
-		if (socktab_parse(t, tables[i], buf) == -ENOMEM)
-			return -ENOMEM;
+		fclose(f);
+		if (!buf)
+			continue;
+		buf[len] = 0;
+		err = socktab_parse(t, tables[i], buf);
+		free(buf);
+		if (err == -ENOMEM)
+			return err;
 	}
 	return 0;
 }

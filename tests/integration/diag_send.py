@@ -193,7 +193,8 @@ def shortconns(o):
 def bulk(o):
     """conns connections writing for secs without pause, then aborted (RST: nothing more
     is sent after we return)."""
-    socks = [socket.create_connection((o.dst, o.port), timeout=2) for _ in range(o.conns)]
+    socks = [socket.create_connection((o.dst, o.port), timeout=5) for _ in range(o.conns)]
+    ready(conns=o.conns)
     for s in socks:
         s.setblocking(False)
     end = time.time() + o.secs
