@@ -77,7 +77,9 @@ def raw(o):
                 ck ^= 0x5a5a
             l4 = l4[:6] + struct.pack("!H", ck) + l4[8:]
         ver_ihl = 0x43 if o.fault == "ihl" else 0x45
-        ip = struct.pack("!BBHHHBBH4s4s", ver_ihl, 0, 20 + len(l4), i + 1, 0, 64, proto, 0,
+        # "frag": the first fragment alone (more fragments flag, offset 0)
+        frag = 0x2000 if o.fault == "frag" else 0
+        ip = struct.pack("!BBHHHBBH4s4s", ver_ihl, 0, 20 + len(l4), i + 1, frag, 64, proto, 0,
                          src, dst)
         ick = csum(ip)
         if o.fault == "ipcsum":
@@ -91,6 +93,29 @@ def ipproto(o):
     s = socket.socket(socket.AF_INET, socket.SOCK_RAW, o.proto)
     for _ in range(o.n):
         s.sendto(b"diagnose", (o.dst, 0))
+
+
+def filtered(o):
+    """A UDP socket whose classic BPF filter refuses everything (ret #0); n datagrams to it."""
+    import ctypes
+    insns = (ctypes.c_uint8 * 8)(*struct.pack("HBBI", 0x06, 0, 0, 0))	# BPF_RET|BPF_K 0
+    prog = struct.pack("HL", 1, ctypes.addressof(insns))	# struct sock_fprog
+    r = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    if o.refuse:
+        r.setsockopt(socket.SOL_SOCKET, 26, prog)	# SO_ATTACH_FILTER
+    r.bind((o.dst, o.port))
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    for _ in range(o.n):
+        s.sendto(b"f" * 10, (o.dst, o.port))
+    r.setblocking(False)
+    got = 0
+    while True:
+        try:
+            r.recv(100)
+            got += 1
+        except BlockingIOError:
+            break
+    print(json.dumps({"sent": o.n, "received": got}))
 
 
 def tcpconn(o):
@@ -263,6 +288,11 @@ def main():
     p.add_argument("dst")
     p.add_argument("port", type=int)
     p.add_argument("n", type=int)
+    p = sub.add_parser("filtered")
+    p.add_argument("dst")
+    p.add_argument("port", type=int)
+    p.add_argument("n", type=int)
+    p.add_argument("--refuse", action="store_true")
     p = sub.add_parser("routegone")
     p.add_argument("dst")
     p.add_argument("port", type=int)

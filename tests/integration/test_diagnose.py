@@ -226,6 +226,40 @@ def test_tcp_checksum():
              ["tcp-csum-errors"])
 
 
+def test_frag_reassembly_timeout():
+    n = 3
+    with lab("a", "b") as (a, b):
+        link(a, b, 1)
+        sh(f"ip netns exec {b} sysctl -qw net.ipv4.ipfrag_time=1")
+        with diagnosing(b) as d:
+            nspy(a, "raw", "va", B_MAC, "10.1.0.1", "10.1.0.2", n, "--fault", "frag")
+            time.sleep(2.5)	# ipfrag_time 1 s, and the expiry timer's own delay
+            doc = d.stop()
+        expect(doc, "frag-reasm-timeout", n, reason="FRAG_REASM_TIMEOUT", dev="vb", proto="udp")
+        expect(doc, "ip-reasm-fails", n, counter="IpReasmFails")
+        with diagnosing(b) as d:
+            nspy(a, "raw", "va", B_MAC, "10.1.0.1", "10.1.0.2", n)
+            time.sleep(2.5)
+            doc = d.stop()
+        no_errors(doc, "frag-reasm-timeout", "ip-reasm-fails")
+
+
+def test_socket_filter():
+    n = 5
+    with lab("sf") as (ns,):
+        with diagnosing(ns) as d:
+            res = json.loads(nspy(ns, "filtered", "127.0.0.1", PORT, n, "--refuse"))
+            doc = d.stop()
+        check_eq(res["received"], 0, "datagrams through the filter")
+        f = expect(doc, "socket-filter", n, reason="SOCKET_FILTER", proto="udp")
+        check(f["evidence"]["tuple"].endswith("> 127.0.0.1:4000"), f["evidence"]["tuple"])
+        with diagnosing(ns) as d:
+            res = json.loads(nspy(ns, "filtered", "127.0.0.1", PORT, n))
+            doc = d.stop()
+        check_eq(res["received"], n, "datagrams without the filter")
+        no_errors(doc, "socket-filter")
+
+
 def test_otherhost():
     raw_case("none", "10.1.0.1", {"otherhost": {"reason": "OTHERHOST", "proto": "udp"}},
              dmac="02:00:00:00:01:99")
