@@ -479,6 +479,34 @@ def tc_dropped(ns, dev):
     return int(m.group(1))
 
 
+def test_bridge_port_blocked():
+    """b's end of the veth is a port of bridge br0 (which holds b's address); the port's
+    STP state is 'listening' (1): frames coming in on it are dropped."""
+    n = 4
+    with lab("a", "b") as (a, b):
+        link(a, b, 1)
+        sh(f"ip -n {b} addr flush dev vb")
+        sh(f"ip -n {b} link add br0 type bridge")
+        sh(f"ip -n {b} link set br0 address {B_MAC}")
+        sh(f"ip -n {b} link set vb master br0")
+        sh(f"ip -n {b} addr add 10.1.0.2/24 dev br0")
+        sh(f"ip -n {b} link set br0 up")
+        sh(f"ip -n {a} neigh replace 10.1.0.2 lladdr {B_MAC} dev va nud permanent")
+        sh(f"bridge -n {b} link set dev vb state 1")
+        with diagnosing(b) as d:
+            nspy(a, "udp", "10.1.0.2", PORT, n)
+            doc = d.stop()
+        expect(doc, "bridge-port-blocked", n, reason="BRIDGE_INGRESS_STP_STATE", dev="vb",
+               proto="udp")
+        sh(f"bridge -n {b} link set dev vb state 3")
+        srv = nspy_bg(b, "listener", "10.1.0.2", PORT, "--accept")
+        with started(srv), diagnosing(b) as d:
+            res = json.loads(nspy(a, "tcpconn", "10.1.0.2", PORT, n))
+            doc = d.stop()
+        check_eq(res["ok"], n, "connections through the forwarding port")
+        no_errors(doc, "bridge-port-blocked")
+
+
 def test_qdisc_drop():
     n = 60
     with lab("a", "b") as (a, b):
