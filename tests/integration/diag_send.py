@@ -37,6 +37,9 @@ def udp(o):
     if o.df:	# IP_MTU_DISCOVER = IP_PMTUDISC_PROBE: DF set, the route's PMTU ignored
         s.setsockopt(socket.IPPROTO_IP, 10, 3)
     failed = 0
+    if o.before:	# a command first, with no interpreter start-up between it and the sends
+        import subprocess
+        subprocess.run(o.before, shell=True, check=True)
     for _ in range(o.n):
         try:
             s.sendto(b"x" * o.size, (o.dst, o.port))
@@ -269,6 +272,7 @@ def main():
     p.add_argument("--size", type=int, default=10)
     p.add_argument("--df", action="store_true")
     p.add_argument("--gap", type=float, default=0)
+    p.add_argument("--before")
     p = sub.add_parser("raw")
     for k in ("dev", "dmac", "src", "dst"):
         p.add_argument(k)
