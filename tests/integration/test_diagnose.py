@@ -67,6 +67,19 @@ def test_netfilter_drop():
         no_errors(doc, "netfilter-drop")
 
 
+def dns_answered(ns):
+    """dnsmasq on 127.0.0.1:53 in ns answering one query from dig; the answer."""
+    pidfile = f"/tmp/npdiag-dnsmasq-{os.getpid()}.pid"
+    sh(f"ip netns exec {ns} dnsmasq --port=53 --listen-address=127.0.0.1 --bind-interfaces "
+       f"--no-resolv --no-hosts --address=/diag.test/10.9.9.9 --pid-file={pidfile}")
+    try:
+        return sh(f"ip netns exec {ns} dig +short +tries=1 +time=2 @127.0.0.1 diag.test")
+    finally:
+        with open(pidfile) as f:
+            os.kill(int(f.read()), 15)
+        os.unlink(pidfile)
+
+
 def test_dns_blocked():
     n = 4
     with lab("dnsb") as (ns,):
@@ -80,15 +93,7 @@ def test_dns_blocked():
         absent(doc, "netfilter-drop")
         nft(ns, "flush table inet npdiag")
         with diagnosing(ns) as d:
-            sh(f"ip netns exec {ns} dnsmasq --port=53 --listen-address=127.0.0.1 "
-               "--bind-interfaces --no-resolv --no-hosts --address=/diag.test/10.9.9.9 "
-               f"--pid-file=/tmp/npdiag-dnsmasq-{os.getpid()}.pid")
-            try:
-                out = sh(f"ip netns exec {ns} dig +short +tries=1 +time=2 @127.0.0.1 diag.test")
-            finally:
-                with open(f"/tmp/npdiag-dnsmasq-{os.getpid()}.pid") as f:
-                    os.kill(int(f.read()), 15)
-                os.unlink(f"/tmp/npdiag-dnsmasq-{os.getpid()}.pid")
+            out = dns_answered(ns)
             doc = d.stop()
         check_eq(out.strip(), "10.9.9.9", "dnsmasq's answer")
         no_errors(doc, "dns-blocked", "dns-no-resolver")
@@ -105,6 +110,11 @@ def test_dns_no_resolver():
         expect(doc, "udp-no-ports", n, counter="UdpNoPorts")
         expect(doc, "icmp-unreach-received", n)
         absent(doc, "udp-no-socket")
+        with diagnosing(ns) as d:
+            out = dns_answered(ns)
+            doc = d.stop()
+        check_eq(out.strip(), "10.9.9.9", "dnsmasq's answer")
+        no_errors(doc, "dns-no-resolver", "udp-no-ports", "icmp-unreach-received")
 
 
 def test_udp_closed_port():
@@ -343,11 +353,13 @@ def test_forwarding_off():
         sh(f"ip netns exec {b} sysctl -qw net.ipv4.ip_forward=0")
     routed_case(setup, {"forwarding-off": {"reason": "IP_INADDRERRORS", "dev": "vb"}},
                 ["ip-addr-errors"])
+    clean_forward("forwarding-off")
 
 
 def test_no_route():
     routed_case(lambda a, b, c: None, {"no-route-in": {"reason": "IP_INNOROUTES", "dev": "vb"}},
                 ["ip-no-routes"])
+    clean_forward("no-route-in")
 
 
 def clean_forward(b_route):
