@@ -221,6 +221,9 @@ static void report(struct diag_ctx *x, uint64_t lost, bool final)
 	for (int i = 0; i < n; i++)
 		diag_emit(&em, &f[i]);
 	em_close_array(&em);
+	/* text: one line; JSON: each rule with what it needs */
+	if (nskip)
+		em_text(&em, "skipped, needing %s:", x->missing ? x->missing : "the drop programs");
 	em_open_array(&em, "skipped");
 	for (size_t i = 0; nskip && i < x->rs.n; i++) {
 		const struct rule *r = &x->rs.r[i];
@@ -228,12 +231,13 @@ static void report(struct diag_ctx *x, uint64_t lost, bool final)
 		if (!rule_kind_needs_bpf(r->kind))
 			continue;
 		em_open(&em, NULL);
-		em_str(&em, EM_ANY, "rule", "skipped %s", r->id);
-		em_str(&em, EM_ANY, "needs", ": needs %s\n", x->missing ? x->missing :
-		       "the drop programs");
+		em_str(&em, EM_ANY, "rule", " %s", r->id);
+		em_str(&em, EM_JSON, "needs", NULL, x->missing ? x->missing : "the drop programs");
 		em_close(&em);
 	}
 	em_close_array(&em);
+	if (nskip)
+		em_text(&em, "\n");
 	em_close(&em);
 	if (em.json)
 		em_end_line(&em);
@@ -369,8 +373,8 @@ static int run(void *opts)
 	x.missing = want_drops ? caps_missing_for_ebpf() : NULL;
 	if (x.missing)
 		fprintf(stderr, "netoproc: diagnose: without %s: %zu drop rules skipped, "
-			"%zu counter rules run\n", x.missing, count_kind(&x.rs, true),
-			count_kind(&x.rs, false));
+			"the %zu others (counters, interfaces, sockets) run\n", x.missing,
+			count_kind(&x.rs, true), count_kind(&x.rs, false));
 	err = diag_init(&x.d, &x.rs, "/proc/net", "/proc/sys/net",
 			want_drops && !x.missing);
 	if (err)

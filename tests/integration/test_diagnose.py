@@ -909,7 +909,7 @@ def test_unprivileged_runs_counter_rules():
             doc = d.stop()
         check("capture attached: counters only" in d.said, d.said)
         check(f"without CAP_BPF (or CAP_SYS_ADMIN): {ndrop} drop rules skipped, "
-              f"{len(kinds) - ndrop} counter rules run" in d.said, d.said)
+              f"the {len(kinds) - ndrop} others (counters, interfaces, sockets) run" in d.said, d.said)
     expect(doc, "udp-no-ports", n)
     expect(doc, "icmp-unreach-received", n)
     absent(doc, "udp-no-socket")
@@ -919,6 +919,14 @@ def test_unprivileged_runs_counter_rules():
     check_eq(len(skipped), ndrop, "skipped list")
     check_eq(skipped["netfilter-drop"], "CAP_BPF (or CAP_SYS_ADMIN)", "what a drop rule needs")
     check("udp-no-ports" not in skipped, "counter rules are not skipped")
+    # text: the skipped rules on one line, with what they need
+    with lab("unpriv2") as (ns,):
+        rc, out, err = run(["ip", "netns", "exec", ns] + nobody +
+                           [NETOPROC, "diagnose", "--duration", "0.3"])
+    check_eq(rc, 0, f"exit ({err})")
+    last = out.splitlines()[-1].split(": ")
+    check_eq((last[0], sorted(last[1].split())),
+             ("skipped, needing CAP_BPF (or CAP_SYS_ADMIN)", sorted(skipped)), "skipped line")
 
 
 def test_explain():
