@@ -7,10 +7,14 @@
  * options and loop are `netoproc drop`'s (pktpath/), not copies.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+#include <sys/stat.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "bpf/drop_abi.h"
@@ -20,6 +24,7 @@
 #include "lib/bpf_util.h"
 #include "lib/caps.h"
 #include "lib/kallsyms.h"
+#include "lib/netns.h"
 #include "lib/util.h"
 #include "pktpath/drop.h"
 #include "pktpath/drop_reason.h"
@@ -62,8 +67,8 @@ static void usage(FILE *out)
 	      "  --format text|json     findings as text or one JSON object (text)\n"
 	      "  --explain REASON       what a drop reason means and the rules that cover it\n"
 	      FILTER_USAGE
-	      "                         (the filters apply to drops; counters are those of\n"
-	      "                         the network namespace netoproc runs in)\n"
+	      "                         (the filters apply to drops; counters, interfaces and\n"
+	      "                         sockets are those of --netns, else netoproc's own)\n"
 	      "  -v, --verbose          say what is attached\n"
 	      "  -h, --help\n"
 	      "\n"
@@ -337,6 +342,54 @@ static void wait_counters_only(struct diag_ctx *x)
 	}
 }
 
+struct find_ns {
+	uint32_t ino;
+	int fd;
+};
+
+/* netns_for_each: in the namespace of inode f->ino, keep a descriptor of it. */
+static int grab_netns(void *arg)
+{
+	struct find_ns *f = arg;
+	struct stat st;
+
+	if (stat("/proc/self/ns/net", &st) || st.st_ino != f->ino)
+		return 0;
+	f->fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	return f->fd >= 0 ? 1 : -errno;
+}
+
+/*
+ * --netns: the counters, interfaces and sockets are that namespace's too, so
+ * enter it (the drop programs, attached already, see every namespace).
+ */
+static int enter_netns(uint32_t ino)
+{
+	struct find_ns f = { .ino = ino, .fd = -1 };
+	unsigned skipped = 0;
+	struct stat st;
+	int err;
+
+	if (stat("/proc/self/ns/net", &st) == 0 && st.st_ino == ino)
+		return 0;
+	if (!cap_effective(CAP_SYS_ADMIN)) {
+		np_err("--netns %u: reading another namespace's counters needs CAP_SYS_ADMIN "
+		       "(or run netoproc inside it: ip netns exec)", ino);
+		return -EPERM;
+	}
+	err = netns_for_each(grab_netns, &f, &skipped);
+	if (err < 0 || f.fd < 0) {
+		np_err("--netns %u: cannot enter it to read its counters: %s", ino,
+		       err < 0 ? strerror(-err) : "no process or /run/netns entry holds it");
+		return err < 0 ? err : -ENOENT;
+	}
+	err = setns(f.fd, CLONE_NEWNET) ? -errno : 0;
+	close(f.fd);
+	if (err)
+		np_err("--netns %u: cannot enter it to read its counters: %s", ino, strerror(-err));
+	return err;
+}
+
 static size_t count_kind(const struct ruleset *rs, bool bpf)
 {
 	size_t n = 0;
@@ -375,6 +428,8 @@ static int run(void *opts)
 		fprintf(stderr, "netoproc: diagnose: without %s: %zu drop rules skipped, "
 			"the %zu others (counters, interfaces, sockets) run\n", x.missing,
 			count_kind(&x.rs, true), count_kind(&x.rs, false));
+	if ((o->c.f.cfg.flags & NP_F_NETNS) && (err = enter_netns(o->c.f.cfg.netns)))
+		goto cleanup;
 	err = diag_init(&x.d, &x.rs, "/proc/net", "/proc/sys/net",
 			want_drops && !x.missing);
 	if (err)

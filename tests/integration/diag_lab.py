@@ -106,8 +106,9 @@ def counter(ns, name):
 class Diagnose:
     """`netoproc diagnose --format json` in namespace ns (its counters), drops filtered
     to ns, until stop(): SIGINT, exit 0, the final JSON document parsed."""
-    def __init__(self, ns, extra=(), prefix=(), netns_filter=True):
-        args = ["ip", "netns", "exec", ns] + list(prefix) + [
+    def __init__(self, ns, extra=(), prefix=(), netns_filter=True, outside=False):
+        # outside: run in our own namespace; --netns makes it read ns's counters
+        args = ([] if outside else ["ip", "netns", "exec", ns]) + list(prefix) + [
             NETOPROC, "diagnose", "--format", "json", "-v", "--duration", "120"]
         if netns_filter:
             args += ["--netns", f"/var/run/netns/{ns}"]

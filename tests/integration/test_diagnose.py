@@ -826,6 +826,27 @@ def test_socket_drops_names_the_process():
 
 # ---- the command itself ----
 
+def test_netns_option_reads_that_namespace():
+    """Run from our own namespace, --netns NAME filters the drops and reads NAME's counters."""
+    n = 7
+    with lab("nsopt") as (ns,):
+        with diagnosing(ns, outside=True, netns_filter=False, extra=["--netns", ns]) as d:
+            nspy(ns, "udp", "127.0.0.1", PORT, n)
+            doc = d.stop()
+        expect(doc, "udp-no-socket", n)
+        expect(doc, "udp-no-ports", n, counter="UdpNoPorts")
+        expect(doc, "icmp-unreach-received", n)
+        # without the capability to enter it: one line, exit 1
+        rc, out, err = run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                            "--inh-caps=-all", "--bounding-set=-all", NETOPROC, "diagnose",
+                            "--netns", ns, "--duration", "1"])
+        check_eq((rc, out), (1, ""), f"exit without privilege ({err})")
+        check_eq(len(err.strip().splitlines()), 2, f"stderr: {err!r}")
+        check(re.fullmatch(r"netoproc: --netns \d+: reading another namespace's counters needs "
+                           r"CAP_SYS_ADMIN \(or run netoproc inside it: ip netns exec\)",
+                           err.strip().splitlines()[-1]), err)
+
+
 def test_several_faults_ranked():
     """Three faults at once in one namespace: every finding, errors first, then by count."""
     with lab("multi") as (ns,):
