@@ -74,7 +74,8 @@ static void usage(FILE *out)
 	      "\n"
 	      "Without CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN) only the rules on /proc\n"
 	      "counters run; the others are listed with what they need.\n"
-	      "Exit status: 0 ok, 2 bad arguments, bad rule file or BPF error, 4 fatal.\n",
+	      "Exit status: 0 ok, 1 missing privilege (--netns of another namespace),\n"
+	      "2 bad arguments, bad rule file or BPF error, 4 fatal.\n",
 	      out);
 }
 
