@@ -19,6 +19,10 @@ WARN      := -Wall -Wextra -Wno-unused-parameter -Wshadow -Wformat=2
 CFLAGS    ?= -O2 -g
 CFLAGS    += $(WARN) -std=gnu11 -D_GNU_SOURCE -DNETOPROC_VERSION='"$(VERSION)"' \
              -I$(OUTPUT) -Isrc
+# Where `netoproc diagnose` finds its shipped rules: installed, else this source tree.
+PREFIX    ?= /usr/local
+CFLAGS    += -DNETOPROC_RULES_INSTALLED='"$(PREFIX)/share/netoproc/diagnose.rules"' \
+             -DNETOPROC_RULES_SOURCE='"$(CURDIR)/support/diagnose.rules"'
 ifeq ($(CI),true)
 CFLAGS    += -Werror
 endif

@@ -10,7 +10,7 @@ _netoproc()
 	local sub="" i
 	for ((i = 1; i < cword; i++)); do
 		case ${words[i]} in
-		probe | trace | drop | dns | export | latency) sub=${words[i]}; break ;;
+		probe | trace | drop | diagnose | dns | export | latency) sub=${words[i]}; break ;;
 		-*) ;;
 		*) ;;
 		esac
@@ -31,7 +31,7 @@ _netoproc()
 	--probes) COMPREPLY=($(compgen -W 'basic standard full all-skb' -- "$cur")); return ;;
 	--by) COMPREPLY=($(compgen -W 'process dev' -- "$cur")); return ;;
 	--interface | --ifname) _available_interfaces; return ;;
-	--btf) _filedir; return ;;
+	--btf | --rules) _filedir; return ;;
 	--pid) _pids; return ;;
 	--labels)
 		local done_=${cur%,*} last=${cur##*,}
@@ -41,7 +41,7 @@ _netoproc()
 		return ;;
 	--duration | --interval | --count | --capture-buffer | --dns-port | --dns-timeout | \
 	--filter | --cgroup | --netns | --mark | --listen | --max-series | --series-ttl | \
-	--container | --unit | --max-inflight)
+	--container | --unit | --max-inflight | --explain)
 		return ;;
 	esac
 
@@ -54,7 +54,7 @@ _netoproc()
 		      --dns-timeout --resolve --no-color --units --monitor --verbose --version
 		      --help'
 		if [[ $cur != -* ]]; then
-			COMPREPLY=($(compgen -W 'probe trace drop dns export latency' -- "$cur"))
+			COMPREPLY=($(compgen -W 'probe trace drop diagnose dns export latency' -- "$cur"))
 			return
 		fi ;;
 	probe) opts='--format --help' ;;
@@ -64,6 +64,8 @@ _netoproc()
 		    --ifname --mark --pid --verbose --help' ;;
 	latency) opts='--interval --by --max-inflight --connections --format --duration
 		       --netns --ifname --mark --pid --verbose --help' ;;
+	diagnose) opts='--duration --interval --rules --format --explain --netns --ifname
+			--mark --pid --verbose --help' ;;
 	dns) opts='--duration --format --summary --pid --filter --dns-port --dns-timeout
 		   --capture-mode --attach --interface --verbose --help' ;;
 	export) opts='--listen --labels --max-series --series-ttl --interval --capture-mode

@@ -5,3 +5,4 @@ mandir=${DESTDIR:-}${MANDIR:-$prefix/share/man}/man8
 bashcompdir=${DESTDIR:-}${BASHCOMPDIR:-$prefix/share/bash-completion/completions}
 zshcompdir=${DESTDIR:-}${ZSHCOMPDIR:-$prefix/share/zsh/site-functions}
 unitdir=${DESTDIR:-}${UNITDIR:-$prefix/lib/systemd/system}
+datadir=${DESTDIR:-}${DATADIR:-$prefix/share/netoproc}

@@ -9,7 +9,8 @@
 #   PREFIX=/usr/local   where bin/netoproc goes, and share/man/man8/netoproc*.8,
 #                       share/bash-completion/completions/netoproc,
 #                       share/zsh/site-functions/_netoproc,
-#                       lib/systemd/system/netoproc-export.service
+#                       lib/systemd/system/netoproc-export.service,
+#                       share/netoproc/diagnose.rules (DATADIR overrides)
 #   MANDIR, BASHCOMPDIR, ZSHCOMPDIR, UNITDIR   override those directories
 #   DESTDIR=            staging root (packages); capabilities are still set
 #   NETOPROC_GROUP=     if set, only this group may run it (mode 0750)
@@ -66,10 +67,12 @@ echo "installed $dest ($mode root:$group) with $caps"
 # The rest, from the source tree this script is in.
 src=$(cd "$(dirname "$0")/.." && pwd)
 . "$src/scripts/install-dirs.sh"
-install -d "$mandir" "$bashcompdir" "$zshcompdir" "$unitdir"
+install -d "$mandir" "$bashcompdir" "$zshcompdir" "$unitdir" "$datadir"
 for page in "$src"/docs/*.8; do
 	install -m 0644 "$page" "$mandir/"
 done
+# `netoproc diagnose` finds it here (the path is compiled in from the same PREFIX).
+install -m 0644 "$src/support/diagnose.rules" "$datadir/diagnose.rules"
 install -m 0644 "$src/completion/netoproc.bash" "$bashcompdir/netoproc"
 install -m 0644 "$src/completion/_netoproc" "$zshcompdir/_netoproc"
 # The unit runs the binary where it is installed, not where it is staged.

@@ -15,8 +15,10 @@ for page in "$src"/docs/*.8; do
 	rm -f "$mandir/$(basename "$page")"
 done
 rm -f "$bashcompdir/netoproc" "$zshcompdir/_netoproc" "$unitdir/netoproc-export.service"
+rm -f "$datadir/diagnose.rules"
+rmdir "$datadir" 2>/dev/null || true
 if [ -n "${DESTDIR:-}" ]; then
-	for d in "${DESTDIR}$prefix/bin" "$mandir" "$bashcompdir" "$zshcompdir" "$unitdir"; do
+	for d in "${DESTDIR}$prefix/bin" "$mandir" "$datadir" "$bashcompdir" "$zshcompdir" "$unitdir"; do
 		# Each directory and its parents up to DESTDIR, while empty.
 		while [ "$d" != "$DESTDIR" ] && [ "${d#"$DESTDIR"}" != "$d" ] &&
 		      rmdir "$d" 2>/dev/null; do

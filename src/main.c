@@ -2,6 +2,7 @@
 /* netoproc: subcommand dispatch. Without a subcommand it runs the monitor. */
 #include <stdio.h>
 #include <string.h>
+#include "diagnose/diagnose_cmd.h"
 #include "dns/dns_cmd.h"
 #include "export/export_cmd.h"
 #include "latency/latency.h"
@@ -23,6 +24,7 @@ static const struct cmd cmds[] = {
 	{ "dns", cmd_dns },
 	{ "export", cmd_export },
 	{ "latency", cmd_latency },
+	{ "diagnose", cmd_diagnose },
 };
 
 int main(int argc, char **argv)

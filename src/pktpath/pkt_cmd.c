@@ -92,7 +92,7 @@ int pkt_cmd_main(const struct pkt_cmd *cmd, struct pkt_opts *common, void *opts,
 		filter_free(&common->f);
 		return err > 0 ? NP_EXIT_OK : NP_EXIT_USAGE;
 	}
-	missing = caps_missing_for_ebpf();
+	missing = cmd->runs_unprivileged ? NULL : caps_missing_for_ebpf();
 	if (missing) {
 		np_err("%s needs %s", cmd->name, missing);
 		filter_free(&common->f);

@@ -46,6 +46,12 @@ struct pkt_cmd {
 	int (*check)(void *opts);
 	/* Load, attach, run: 0 or -errno (after a one-line error). */
 	int (*run)(void *opts);
+	/*
+	 * run() decides itself what it can do without the eBPF capabilities
+	 * (`netoproc diagnose` runs its /proc rules); otherwise their absence is
+	 * exit status 1 before run().
+	 */
+	bool runs_unprivileged;
 };
 
 /*

@@ -3,8 +3,8 @@
  * libFuzzer harness for the command line of every subcommand: the fuzz bytes
  * split on NUL are argv[1..] (at most 64 words), dispatched as src/main.c
  * does to the option parser only -- parse_monitor_opts() (monitor.c),
- * dns_parse_only() (dns_cmd.c), trace_parse_only(), drop_parse_only() and
- * latency_parse_only()
+ * dns_parse_only() (dns_cmd.c), diagnose_parse_only(), trace_parse_only(),
+ * drop_parse_only() and latency_parse_only()
  * (the options pkt_cmd.c shares, the filter expression compiled by libpcap),
  * probe_parse_opts() (probe_cmd.c). Nothing is opened or loaded. Besides the
  * sanitizers (and LeakSanitizer: every run frees what it parsed), it aborts
@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "diagnose/diagnose_cmd.h"
 #include "dns/dns_cmd.h"
 #include "monitor/monitor.h"
 #include "monitor/probe_cmd.h"
@@ -86,6 +87,8 @@ static int parse(int argc, char **argv, struct monitor_opts *mo, bool *monitor)
 			return drop_parse_only(argc - 1, argv + 1);
 		if (!strcmp(argv[1], "trace"))
 			return trace_parse_only(argc - 1, argv + 1);
+		if (!strcmp(argv[1], "diagnose"))
+			return diagnose_parse_only(argc - 1, argv + 1);
 		if (!strcmp(argv[1], "dns"))
 			return dns_parse_only(argc - 1, argv + 1);
 		if (!strcmp(argv[1], "latency"))

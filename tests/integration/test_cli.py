@@ -205,6 +205,7 @@ def test_every_man_page_covers_every_option():
     from npt import ROOT
     pages = {"": "netoproc.8", "probe": "netoproc.8", "trace": "netoproc-trace.8",
              "drop": "netoproc-drop.8", "dns": "netoproc-dns.8",
+             "diagnose": "netoproc-diagnose.8",
              "export": "netoproc-export.8", "latency": "netoproc-latency.8"}
     missing = {}
     for sub, page in pages.items():

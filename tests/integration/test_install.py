@@ -12,9 +12,9 @@ import tempfile
 
 from npt import NETOPROC, OUT, ROOT, check, check_eq, run
 
-SUBCOMMANDS = ["", "probe", "trace", "drop", "dns", "export", "latency"]
-PAGES = ["netoproc.8", "netoproc-dns.8", "netoproc-drop.8", "netoproc-export.8",
-         "netoproc-latency.8", "netoproc-trace.8"]
+SUBCOMMANDS = ["", "probe", "trace", "drop", "diagnose", "dns", "export", "latency"]
+PAGES = ["netoproc.8", "netoproc-diagnose.8", "netoproc-dns.8", "netoproc-drop.8",
+         "netoproc-export.8", "netoproc-latency.8", "netoproc-trace.8"]
 
 
 def make(*args):
@@ -46,7 +46,8 @@ def test_install_and_uninstall_destdir():
         want = {"usr/local/bin/netoproc",
                 "usr/local/share/bash-completion/completions/netoproc",
                 "usr/local/share/zsh/site-functions/_netoproc",
-                "usr/local/lib/systemd/system/netoproc-export.service"}
+                "usr/local/lib/systemd/system/netoproc-export.service",
+                "usr/local/share/netoproc/diagnose.rules"}
         want |= {f"usr/local/share/man/man8/{p}" for p in PAGES}
         check_eq(sorted(files), sorted(want), "installed files")
         rc, caps, _ = run(["getcap", os.path.join(d, "usr/local/bin/netoproc")])
@@ -118,7 +119,8 @@ def test_completion_offers_every_option():
         words = ["netoproc"] + ([sub] if sub else []) + ["--"]
         check_eq(bash_complete(*words), sorted(set(help_options(sub)) | {"--help"}),
                  f"bash: options of '{sub}'")
-    check_eq(bash_complete("netoproc", ""), ["dns", "drop", "export", "latency", "probe", "trace"],
+    check_eq(bash_complete("netoproc", ""), ["diagnose", "dns", "drop", "export", "latency", "probe",
+                                             "trace"],
              "bash: subcommands")
     check_eq(bash_complete("netoproc", "export", "--capture-mode", ""),
              ["afpacket", "auto", "ebpf"], "bash: --capture-mode values")

@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 #include "harness.h"
+#include "diagnose/diagnose_cmd.h"
 #include "dns/dns_cmd.h"
 #include "monitor/monitor.h"
 #include "monitor/probe_cmd.h"
@@ -61,6 +62,8 @@ static void test_parse_after_help_cluster(void)
 	CHECK(drop_parse_only(1, cmd) == 0);
 	CHECK(latency_parse_only(2, help) == 1);
 	CHECK(latency_parse_only(1, cmd) == 0);
+	CHECK(diagnose_parse_only(2, help) == 1);
+	CHECK(diagnose_parse_only(1, cmd) == 0);
 	quiet(false);
 }
 

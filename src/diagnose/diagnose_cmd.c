@@ -1,0 +1,502 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * `netoproc diagnose`: watch for --duration (or until interrupted) with what
+ * the enabled rules need -- the drop monitor's programs when a rule matches
+ * drops and the eBPF capabilities are there, /proc counters always -- then
+ * report the findings of the rule file, ranked. The drop programs, their
+ * options and loop are `netoproc drop`'s (pktpath/), not copies.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include "bpf/drop_abi.h"
+#include "diagnose/diagnose_cmd.h"
+#include "diagnose/findings.h"
+#include "diagnose/rules.h"
+#include "lib/bpf_util.h"
+#include "lib/caps.h"
+#include "lib/kallsyms.h"
+#include "lib/netns.h"
+#include "lib/util.h"
+#include "pktpath/drop.h"
+#include "pktpath/drop_reason.h"
+#include "pktpath/pkt_cmd.h"
+#include "pktpath/pkt_format.h"
+#include "drop.skel.h"
+
+struct diag_opts {
+	struct pkt_opts c;	/* --format, --duration, the filter */
+	double interval;	/* a report every SECS as well; 0: at the end only */
+	const char *rules;	/* --rules FILE */
+	const char *explain;	/* --explain REASON */
+};
+
+struct diag_ctx {
+	struct diag_opts *o;
+	struct ruleset rs;
+	struct diag d;
+	struct drop_reasons reasons;
+	bool have_reasons;
+	struct kallsyms ksyms;
+	bool have_ksyms;
+	struct drop_bpf *skel;
+	const char *missing;	/* the capability drop rules lack, or NULL */
+	double start, next_report;
+	bool done;
+	int err;		/* of a callback, to end the loop with */
+};
+
+static void usage(FILE *out)
+{
+	fputs("Usage: netoproc diagnose [OPTIONS] [EXPRESSION]\n"
+	      "\n"
+	      "Watch packet drops and the kernel's counters, and say what went wrong and\n"
+	      "what to do, by the rules of a rule file.\n"
+	      "\n"
+	      "  --duration SECS        watch for SECS (default: until interrupted)\n"
+	      "  --interval SECS        also report every SECS (findings so far)\n"
+	      "  --rules FILE           rule file (default: the installed diagnose.rules)\n"
+	      "  --format text|json     findings as text or one JSON object (text)\n"
+	      "  --explain REASON       what a drop reason means and the rules that cover it\n"
+	      FILTER_USAGE
+	      "                         (the filters apply to drops; counters, interfaces and\n"
+	      "                         sockets are those of --netns, else netoproc's own)\n"
+	      "  -v, --verbose          say what is attached\n"
+	      "  -h, --help\n"
+	      "\n"
+	      "Without CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN) only the rules on /proc\n"
+	      "counters run; the others are listed with what they need.\n"
+	      "Exit status: 0 ok, 1 missing privilege (--netns of another namespace),\n"
+	      "2 bad arguments, bad rule file or BPF error, 4 fatal.\n",
+	      out);
+}
+
+enum { OPT_INTERVAL = 256, OPT_RULES, OPT_EXPLAIN };
+
+static const struct option long_opts[] = {
+	{ "interval", required_argument, NULL, OPT_INTERVAL },
+	{ "rules", required_argument, NULL, OPT_RULES },
+	{ "explain", required_argument, NULL, OPT_EXPLAIN },
+	PKT_LONG_OPTS,
+	{ 0 },
+};
+
+static int diag_option(void *opts, int opt, const char *arg)
+{
+	struct diag_opts *o = opts;
+
+	if (opt == OPT_INTERVAL)
+		return parse_seconds_opt(arg, "interval", &o->interval);
+	if (opt == OPT_RULES) {
+		o->rules = arg;
+		return 0;
+	}
+	if (opt == OPT_EXPLAIN) {
+		if (!*arg) {
+			np_err("--explain needs a drop reason");
+			return -EINVAL;
+		}
+		o->explain = arg;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static int diag_check(void *opts)
+{
+	struct diag_opts *o = opts;
+
+	if (o->c.count) {
+		np_err("--count is not an option of diagnose (use --duration)");
+		return -EINVAL;
+	}
+	/* Its counters are per namespace, not per container: refuse rather than ignore. */
+	if (o->c.container) {
+		np_err("--container is not an option of diagnose yet (use --netns with the "
+		       "container's namespace)");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static void load_reasons(struct diag_ctx *x)
+{
+	struct btf *vmlinux = btf__load_vmlinux_btf();
+
+	if (!vmlinux) {
+		np_info("diagnose: no kernel BTF: drop reasons as numbers");
+		return;
+	}
+	x->have_reasons = drop_reasons_load(&x->reasons, vmlinux) == 0;
+	btf__free(vmlinux);
+}
+
+/* --explain: the file's words on a reason and the rules that take it. */
+static int explain(struct diag_ctx *x, const char *arg)
+{
+	const char *name = arg, *text = NULL;
+	uint32_t value = 0;
+	bool in_kernel;
+	struct emitter em;
+	size_t nrules = 0;
+
+	if (strncmp(name, "SKB_DROP_REASON_", 16) == 0)
+		name += 16;
+	load_reasons(x);
+	in_kernel = x->have_reasons && drop_reason_value(&x->reasons, name, &value) == 0;
+	for (size_t i = 0; i < x->rs.nex; i++)
+		if (strcmp(x->rs.ex[i].reason, name) == 0)
+			text = x->rs.ex[i].text;
+	for (size_t i = 0; i < x->rs.n; i++)
+		if (x->rs.r[i].kind == RULE_DROP && x->rs.r[i].reason &&
+		    rule_reason_matches(&x->rs.r[i], name))
+			nrules++;
+	if (!in_kernel && !text && !nrules) {
+		np_err("unknown drop reason '%s': not in this kernel's BTF nor in %s", name,
+		       x->rs.path);
+		return -EINVAL;
+	}
+	em_init(&em, stdout, x->o->c.json);
+	em_open(&em, NULL);
+	em_str(&em, EM_ANY, "reason", "%s", name);
+	if (in_kernel)
+		em_u64(&em, EM_ANY, "value", " (kernel value %llu)", value);
+	else
+		em_null(&em, "value");
+	if (!in_kernel)
+		em_text(&em, x->have_reasons ? " (not a reason of this kernel)" :
+			" (this kernel names no drop reasons)");
+	em_str(&em, EM_ANY, "meaning", "\n  %s", text ? text :
+	       em.json ? NULL : "(the rule file does not explain it)");
+	em_text(&em, "\n  rules:%s", nrules ? "" : " none but the catch-all");
+	em_open_array(&em, "rules");
+	for (size_t i = 0; i < x->rs.n; i++) {
+		const struct rule *r = &x->rs.r[i];
+
+		if (r->kind != RULE_DROP || !rule_reason_matches(r, name))
+			continue;
+		if (!r->reason && nrules)	/* the catch-all only when nothing else */
+			continue;
+		em_open(&em, NULL);
+		em_str(&em, EM_ANY, "rule", "\n    %s", r->id);
+		em_str(&em, EM_ANY, "level", " (%s)", rule_level_name(r->level));
+		em_str(&em, EM_ANY, "summary", ": %s", r->summary);
+		em_close(&em);
+	}
+	em_close_array(&em);
+	em_close(&em);
+	em_end_line(&em);
+	return 0;
+}
+
+static void report(struct diag_ctx *x, uint64_t lost, bool final)
+{
+	struct finding *f = NULL;
+	int n = diag_findings(&x->d, &f);
+	struct emitter em;
+	char t[32];
+	size_t nskip = 0;
+
+	if (n < 0) {
+		x->err = n;
+		return;
+	}
+	for (size_t i = 0; i < x->rs.n; i++)
+		nskip += !x->d.drops_watched && rule_kind_needs_bpf(x->rs.r[i].kind);
+	em_init(&em, stdout, x->o->c.json);
+	em_open(&em, NULL);
+	em_double(&em, EM_JSON, "time", 6, NULL, now_realtime());
+	em_str(&em, EM_TEXT, NULL, "%s", pkt_time_str(now_realtime(), t, sizeof(t)));
+	em_bool(&em, "final", final);
+	em_double(&em, EM_ANY, "duration", 3, " diagnose: %.1f s", now_monotonic() - x->start);
+	em_str(&em, EM_ANY, "rules_file", ", rules %s", x->rs.path);
+	em_u64(&em, EM_ANY, "rules", " (%llu", x->rs.n);
+	em_u64(&em, EM_ANY, "rules_skipped", ", %llu skipped)", nskip);
+	if (x->d.drops_watched) {
+		em_u64(&em, EM_ANY, "drops_seen", ", drops seen %llu", x->d.drops_seen);
+		em_u64(&em, EM_ANY, "lost", ", lost %llu", lost);
+	} else {
+		em_null(&em, "drops_seen");
+		em_null(&em, "lost");
+	}
+	em_u64(&em, EM_TEXT, NULL, ": %llu finding", (uint64_t)n);
+	em_text(&em, "%s%s\n", n == 1 ? "" : "s", final ? "" : " so far");
+	em_open_array(&em, "findings");
+	for (int i = 0; i < n; i++)
+		diag_emit(&em, &f[i]);
+	em_close_array(&em);
+	/* text: one line; JSON: each rule with what it needs */
+	if (nskip)
+		em_text(&em, "skipped, needing %s:", x->missing ? x->missing : "the drop programs");
+	em_open_array(&em, "skipped");
+	for (size_t i = 0; nskip && i < x->rs.n; i++) {
+		const struct rule *r = &x->rs.r[i];
+
+		if (!rule_kind_needs_bpf(r->kind))
+			continue;
+		em_open(&em, NULL);
+		em_str(&em, EM_ANY, "rule", " %s", r->id);
+		em_str(&em, EM_JSON, "needs", NULL, x->missing ? x->missing : "the drop programs");
+		em_close(&em);
+	}
+	em_close_array(&em);
+	if (nskip)
+		em_text(&em, "\n");
+	em_close(&em);
+	if (em.json)
+		em_end_line(&em);
+	fflush(stdout);
+	free(f);
+}
+
+static int on_event(void *ctx, void *data, size_t size)
+{
+	struct diag_ctx *x = ctx;
+	const struct np_drop_event *e = data;
+	char rb[64], lb[160], fb[96] = "", pb[24], flags[16] = "", tuple[160], proc[48] = "";
+	char sa[64], da[64];
+	struct drop_obs o = { 0 };
+	bool ports;
+
+	if (size < sizeof(*e))
+		return 0;
+	o.reason = x->have_reasons ? drop_reason_name(&x->reasons, e->reason, rb, sizeof(rb)) :
+		   (snprintf(rb, sizeof(rb), "%u", e->reason), rb);
+	if (x->have_ksyms) {
+		uint64_t off;
+		const char *sym = kallsyms_lookup(&x->ksyms, e->location, &off);
+
+		kallsyms_format(&x->ksyms, e->location, lb, sizeof(lb));
+		if (sym)
+			snprintf(fb, sizeof(fb), "%s", sym);
+	} else {
+		snprintf(lb, sizeof(lb), "0x%llx", (unsigned long long)e->location);
+	}
+	o.location = lb;
+	o.func = fb;
+	o.proto = pkt_proto_name(&e->m.pkt, pb, sizeof(pb));
+	o.dev = e->m.ifname;
+	if (e->m.pkt.l4proto == 6 && e->m.pkt.has_l4)
+		pkt_tcp_flags(e->m.pkt.tcp_flags, flags, sizeof(flags));
+	o.flags = flags;
+	ports = e->m.pkt.has_l4 && (e->m.pkt.l4proto == 6 || e->m.pkt.l4proto == 17);
+	o.sport = ports ? e->m.pkt.sport : -1;
+	o.dport = ports ? e->m.pkt.dport : -1;
+	tuple[0] = 0;
+	if (e->m.pkt.family) {
+		pkt_addr(&e->m.pkt, true, sa, sizeof(sa));
+		pkt_addr(&e->m.pkt, false, da, sizeof(da));
+		if (ports)
+			snprintf(tuple, sizeof(tuple), "%s %s:%u > %s:%u", o.proto, sa,
+				 e->m.pkt.sport, da, e->m.pkt.dport);
+		else
+			snprintf(tuple, sizeof(tuple), "%s %s > %s", o.proto, sa, da);
+	}
+	o.tuple = tuple;
+	if (e->m.in_task)
+		snprintf(proc, sizeof(proc), "%.16s:%u", e->m.comm, e->m.pid);
+	o.process = proc;
+	o.netns = e->m.netns;
+	if (diag_drop(&x->d, &o)) {
+		np_err("diagnose: out of memory");
+		x->err = -ENOMEM;
+		x->done = true;
+	}
+	return 0;
+}
+
+static uint64_t diag_lost(void *ctx)
+{
+	struct diag_ctx *x = ctx;
+
+	return np_percpu_sum(bpf_map__fd(x->skel->maps.stats), NP_DROP_STAT_LOST) +
+	       np_prog_misses(x->skel->obj);
+}
+
+static void diag_after_report(void *ctx, double now, uint64_t lost)
+{
+	struct diag_ctx *x = ctx;
+
+	if (x->next_report && now >= x->next_report) {
+		report(x, lost, false);
+		x->next_report += x->o->interval;
+		if (x->err)
+			x->done = true;
+	}
+}
+
+/* Without BPF: only time passes; counters are read at each report. */
+static void wait_counters_only(struct diag_ctx *x)
+{
+	struct timespec ts = { 0, 100 * 1000 * 1000 };
+
+	np_catch_stop_signals();
+	while (!np_stop_requested && !x->done) {
+		double now = now_monotonic();
+
+		if (x->o->c.duration && now - x->start >= x->o->c.duration)
+			break;
+		diag_after_report(x, now, 0);
+		nanosleep(&ts, NULL);
+	}
+}
+
+struct find_ns {
+	uint32_t ino;
+	int fd;
+};
+
+/* netns_for_each: in the namespace of inode f->ino, keep a descriptor of it. */
+static int grab_netns(void *arg)
+{
+	struct find_ns *f = arg;
+	struct stat st;
+
+	if (stat("/proc/self/ns/net", &st) || st.st_ino != f->ino)
+		return 0;
+	f->fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	return f->fd >= 0 ? 1 : -errno;
+}
+
+/*
+ * --netns: the counters, interfaces and sockets are that namespace's too, so
+ * enter it (the drop programs, attached already, see every namespace).
+ */
+static int enter_netns(uint32_t ino)
+{
+	struct find_ns f = { .ino = ino, .fd = -1 };
+	unsigned skipped = 0;
+	struct stat st;
+	int err;
+
+	if (stat("/proc/self/ns/net", &st) == 0 && st.st_ino == ino)
+		return 0;
+	if (!cap_effective(CAP_SYS_ADMIN)) {
+		np_err("--netns %u: reading another namespace's counters needs CAP_SYS_ADMIN "
+		       "(or run netoproc inside it: ip netns exec)", ino);
+		return -EPERM;
+	}
+	err = netns_for_each(grab_netns, &f, &skipped);
+	if (err < 0 || f.fd < 0) {
+		np_err("--netns %u: cannot enter it to read its counters: %s", ino,
+		       err < 0 ? strerror(-err) : "no process or /run/netns entry holds it");
+		return err < 0 ? err : -ENOENT;
+	}
+	err = setns(f.fd, CLONE_NEWNET) ? -errno : 0;
+	close(f.fd);
+	if (err)
+		np_err("--netns %u: cannot enter it to read its counters: %s", ino, strerror(-err));
+	return err;
+}
+
+static size_t count_kind(const struct ruleset *rs, bool bpf)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < rs->n; i++)
+		n += rule_kind_needs_bpf(rs->r[i].kind) == bpf;
+	return n;
+}
+
+static int run(void *opts)
+{
+	struct diag_opts *o = opts;
+	struct diag_ctx x = { .o = o };
+	struct pkt_loop loop = { .name = "diagnose", .duration = o->c.duration, .done = &x.done,
+				 .ctx = &x, .lost = diag_lost, .after_report = diag_after_report };
+	const char *path = o->rules ? o->rules : rules_default_path();
+	const char *how = NULL;
+	bool want_drops;
+	int err;
+
+	if (!path) {
+		np_err("no rule file: none installed and no support/diagnose.rules here; "
+		       "give one with --rules");
+		return -ENOENT;
+	}
+	err = rules_load(&x.rs, path);
+	if (err)
+		return -EINVAL;
+	if (o->explain) {
+		err = explain(&x, o->explain);
+		goto cleanup;
+	}
+	want_drops = count_kind(&x.rs, true) > 0;
+	x.missing = want_drops ? caps_missing_for_ebpf() : NULL;
+	if (x.missing)
+		fprintf(stderr, "netoproc: diagnose: without %s: %zu drop rules skipped, "
+			"the %zu others (counters, interfaces, sockets) run\n", x.missing,
+			count_kind(&x.rs, true), count_kind(&x.rs, false));
+	if ((o->c.f.cfg.flags & NP_F_NETNS) && (err = enter_netns(o->c.f.cfg.netns)))
+		goto cleanup;
+	err = diag_init(&x.d, &x.rs, "/proc/net", "/proc/sys/net",
+			want_drops && !x.missing);
+	if (err)
+		goto cleanup;
+	if (x.d.drops_watched) {
+		struct btf *vmlinux = btf__load_vmlinux_btf();
+		int nargs = np_tp_nargs(vmlinux, "kfree_skb");
+
+		btf__free(vmlinux);
+		load_reasons(&x);
+		x.have_ksyms = kallsyms_load(&x.ksyms, NULL) == 0;
+		if (!x.have_ksyms)
+			np_info("diagnose: /proc/kallsyms unusable: locations as addresses, "
+				"location= rules do not match");
+		libbpf_set_print(np_libbpf_print);
+		err = drop_load_attach(&o->c.f, nargs, &x.skel, &how);
+		if (err || (err = pkt_loop_open(&loop, bpf_map__fd(x.skel->maps.events), on_event,
+						 &x)))
+			goto cleanup;
+	}
+	np_info("diagnose: capture attached: %s, %zu rules from %s", how ? how : "counters only",
+		x.rs.n, x.rs.path);
+	x.start = now_monotonic();
+	x.next_report = o->interval ? x.start + o->interval : 0;
+	if (x.d.drops_watched)
+		err = pkt_loop_run(&loop);
+	else
+		wait_counters_only(&x);
+	if (err || x.err)
+		goto cleanup;
+	report(&x, x.d.drops_watched ? loop.reported.reported : 0, true);
+cleanup:
+	if (!err)
+		err = x.err;
+	pkt_loop_close(&loop);
+	drop_bpf__destroy(x.skel);
+	diag_free(&x.d);
+	if (x.have_ksyms)
+		kallsyms_free(&x.ksyms);
+	if (x.have_reasons)
+		drop_reasons_free(&x.reasons);
+	rules_free(&x.rs);
+	return err;
+}
+
+static const struct pkt_cmd diagnose_cmd = {
+	.name = "diagnose", .long_opts = long_opts, .usage = usage, .option = diag_option,
+	.check = diag_check, .run = run, .runs_unprivileged = true,
+};
+
+int diagnose_parse_only(int argc, char **argv)
+{
+	struct diag_opts o = { 0 };
+
+	return pkt_cmd_parse_only(&diagnose_cmd, &o.c, &o, argc, argv);
+}
+
+int cmd_diagnose(int argc, char **argv)
+{
+	struct diag_opts o = { 0 };
+
+	return pkt_cmd_main(&diagnose_cmd, &o.c, &o, argc, argv);
+}
