@@ -18,6 +18,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "bpf/drop_abi.h"
+#include "containers/ct_resolve.h"
 #include "diagnose/diagnose_cmd.h"
 #include "diagnose/findings.h"
 #include "diagnose/rules.h"
@@ -262,6 +263,8 @@ static int on_event(void *ctx, void *data, size_t size)
 	struct diag_ctx *x = ctx;
 	const struct np_drop_event *e = data;
 	char rb[64], lb[160], fb[96] = "", pb[24], flags[16] = "", tuple[160], proc[48] = "";
+	char container[200];
+	const struct ct_info *ct;
 	char sa[64], da[64];
 	struct drop_obs o = { 0 };
 	bool ports;
@@ -304,6 +307,18 @@ static int on_event(void *ctx, void *data, size_t size)
 	if (e->m.in_task)
 		snprintf(proc, sizeof(proc), "%.16s:%u", e->m.comm, e->m.pid);
 	o.process = proc;
+	ct = pkt_event_identity(&e->m);
+	container[0] = 0;
+	if (ct && ct->ident.runtime != CT_NONE) {
+		char id[CT_ID_MAX];
+
+		ct_short_id(ct->ident.id, id, sizeof(id));
+		if (ct->name[0] && strcmp(ct->name, ct->ident.id))
+			snprintf(container, sizeof(container), "%s(%.60s)", id, ct->name);
+		else
+			snprintf(container, sizeof(container), "%s", id);
+	}
+	o.container = container;
 	o.netns = e->m.netns;
 	if (diag_drop(&x->d, &o)) {
 		np_err("diagnose: out of memory");

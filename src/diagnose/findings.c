@@ -87,7 +87,9 @@ int diag_drop(struct diag *d, const struct drop_obs *o)
 			r = &d->rs->r[i];
 	for (size_t i = 0; i < d->ndrops; i++) {
 		f = &d->drops[i];
-		if (f->r == r && strcmp(f->reason, o->reason) == 0 && strcmp(f->func, o->func) == 0) {
+		/* One finding per container too: which container suffers is the first question. */
+		if (f->r == r && strcmp(f->reason, o->reason) == 0 && strcmp(f->func, o->func) == 0 &&
+		    strcmp(f->container, o->container ? o->container : "") == 0) {
 			f->count++;
 			return 0;
 		}
@@ -107,6 +109,7 @@ int diag_drop(struct diag *d, const struct drop_obs *o)
 	COPY(f->dev, o->dev);
 	COPY(f->tuple, o->tuple);
 	COPY(f->process, o->process);
+	COPY(f->container, o->container);
 	COPY(f->proto, o->proto);
 	f->netns = o->netns;
 	return 0;
@@ -336,6 +339,8 @@ static const char *field(const struct finding *f, const char *name, char *buf, s
 		return f->tuple;
 	if (strcmp(name, "process") == 0)
 		return f->process;
+	if (strcmp(name, "container") == 0)
+		return f->container;
 	if (strcmp(name, "proto") == 0)
 		return f->proto;
 	if (strcmp(name, "counter") == 0)
@@ -427,6 +432,7 @@ void diag_emit(struct emitter *em, const struct finding *f)
 	else if (em->json)
 		em_null(em, "netns");
 	EV("process", f->process);
+	EV("container", f->container);
 	EV("counter", f->counter);
 	if (f->has_value)
 		em_u64(em, EM_ANY, "value", " value %llu", f->value);

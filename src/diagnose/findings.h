@@ -28,6 +28,7 @@ struct drop_obs {
 	const char *flags;	/* TCP flags as letters */
 	const char *tuple;	/* "tcp 10.0.0.1:5 > 10.0.0.2:80" */
 	const char *process;	/* "comm:pid" in process context */
+	const char *container;	/* "short-id(name)" of the process's or namespace's container */
 	uint32_t netns;		/* 0: unknown */
 	int sport, dport;	/* -1: none */
 };
@@ -36,6 +37,7 @@ struct finding {
 	const struct rule *r;	/* NULL: the built-in fallback for a drop no rule took */
 	uint64_t count;
 	char reason[64], location[128], func[96], dev[32], tuple[160], process[48];
+	char container[200];
 	char counter[64], state[16], proto[12], socket[160];
 	char nft[400];		/* the nftables drop rule whose counter grew most */
 	uint32_t netns;		/* 0: unknown */

@@ -28,7 +28,7 @@ static const char *const level_names[] = { "info", "warn", "error" };
 static const char *const kind_names[] = { "drop", "counter", "gauge", "iface", "link", "socket" };
 /* What summary and advice templates may name; findings.c fills them in. */
 static const char *const placeholders[] = {
-	"count", "reason", "location", "dev", "tuple", "netns", "process", "proto",
+	"count", "reason", "location", "dev", "tuple", "netns", "process", "container", "proto",
 	"counter", "value", "of", "percent", "state", "socket", "nft", NULL,
 };
 

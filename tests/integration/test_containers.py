@@ -550,6 +550,7 @@ def test_drop_and_trace_events_carry_the_container():
                 "trace_docker": pkt_cmd(["trace", "-v", "--format", "json", "--probes",
                                          "basic", "--container", IDS["docker"][:20]] + expr,
                                         root),
+                "diagnose": pkt_cmd(["diagnose", "-v", "--format", "json"] + expr, root),
             }
             with started(*runs.values()):
                 for k, n in (("docker", na), ("k8s", nb)):
@@ -574,6 +575,11 @@ def test_drop_and_trace_events_carry_the_container():
     check_eq(sorted((e["probe"], e["skb"] is not None) for e in ev["trace_docker"]),
              sorted((e["probe"], e["skb"] is not None) for e in docker_events),
              "trace --container: exactly docker's events")
+    # diagnose: one finding per container, each naming it (short id and name).
+    found = sorted((f["evidence"]["container"], f["count"]) for f in ev["diagnose"][-1]["findings"]
+                   if f["rule"] == "udp-no-socket")
+    check_eq(found, sorted([(f"{IDS['docker'][:12]}(web)", na), (f"{IDS['k8s'][:12]}(app)", nb)]),
+             "diagnose: udp-no-socket findings by container")
     print(f"  {len(drops)} drops, {len(ev['trace'])} trace events, identity exact", flush=True)
 
 
