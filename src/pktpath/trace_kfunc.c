@@ -278,7 +278,13 @@ int kfunc_plan(struct kfunc_probes *kp, enum kfunc_level level, const struct btf
 	kp->level = level;
 	if (level == KF_NONE)
 		return 0;
-	err = kfunc_syms_load(&kp->syms, NULL, NULL, NULL);
+	/*
+	 * With no way to attach (kfunc_probe_method() ran first), the symbol list
+	 * (/proc/kallsyms and ftrace's list, a third of trace's start-up) would
+	 * only name what cannot be used.
+	 */
+	err = kp->method == KF_METHOD_NONE ? -EOPNOTSUPP :
+	      kfunc_syms_load(&kp->syms, NULL, NULL, NULL);
 	kp->have_syms = !err;
 	if (level != KF_ALL_SKB) {
 		for (size_t i = 0; i < sizeof(defs) / sizeof(*defs); i++) {
@@ -302,6 +308,8 @@ int kfunc_plan(struct kfunc_probes *kp, enum kfunc_level level, const struct btf
 				      "module not loaded)";
 			if (t->pos < 0)
 				t->why = strdup(why);
+			else if (kp->method == KF_METHOD_NONE)
+				t->why = strdup(kp->no_method);
 			else if (!kp->have_syms)
 				t->why = strdup("no list of kernel symbols (kallsyms) to attach by");
 			else

@@ -64,7 +64,7 @@ struct kfunc_probes {
  */
 void kfunc_probe_method(struct kfunc_probes *kp, const struct btf *btf);
 const char *kfunc_method_name(enum kfunc_method m);
-/* The functions of @level with their skb position and symbol; 0 or -errno. */
+/* The functions of @level with their skb position and symbol (after kfunc_probe_method()); 0 or -errno. */
 int kfunc_plan(struct kfunc_probes *kp, enum kfunc_level level, const struct btf *btf);
 /* Before load: the programs the plan and the method need, and their settings. */
 void kfunc_configure(struct kfunc_probes *kp, struct trace_bpf *skel, bool load);
