@@ -33,6 +33,10 @@ struct args {
 	int idle;	/* udp-sink: give up after this many seconds without a datagram */
 	int segment;	/* udp-send: UDP_SEGMENT, datagrams leave as one GSO skb of this MSS */
 	double hold;	/* tcp-client: seconds to keep the connection open after sending */
+	int server_closes;	/* the server reads --send bytes, replies and closes first */
+	int parallel;		/* short-clients: this many client processes at a time */
+	int accept_delay_ms;	/* tcp-server: pause before each accept() (a backlog builds) */
+	double linger;		/* tcp-server: stay alive this long after the last connection */
 };
 
 static void die(const char *what)
@@ -129,14 +133,40 @@ static long read_to_eof(int fd)
 	return total;
 }
 
-/* Serve one connection: read to EOF, answer with @reply bytes, close. */
-static void serve(int lfd, long reply, long *rx, long *tx)
+/* Exactly @n bytes (fewer only at EOF). */
+static long read_n(int fd, long n)
+{
+	static char buf[65536];
+	long total = 0;
+	ssize_t r;
+
+	while (total < n) {
+		long want = n - total > (long)sizeof(buf) ? (long)sizeof(buf) : n - total;
+
+		r = read(fd, buf, want);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			die("read");
+		if (r == 0)
+			break;
+		total += r;
+	}
+	return total;
+}
+
+/*
+ * Serve one connection: read to EOF (or, with @request, exactly that many
+ * bytes: the server then closes first, as an HTTP/1.0 server does), answer
+ * with @reply bytes, close.
+ */
+static void serve(int lfd, long reply, long request, long *rx, long *tx)
 {
 	int c = accept(lfd, NULL, NULL);
 
 	if (c < 0)
 		die("accept");
-	*rx += read_to_eof(c);
+	*rx += request ? read_n(c, request) : read_to_eof(c);
 	*tx += write_all(c, reply);
 	total_retrans += retrans_bytes(c);
 	close(c);
@@ -153,6 +183,13 @@ static void client(const struct args *a, long *tx, long *rx)
 	if (connect(fd, (struct sockaddr *)&ss, len))
 		die("connect");
 	*tx = write_all(fd, a->send);
+	if (a->server_closes) {
+		/* No shutdown: the server's close comes first (its end goes to TIME_WAIT). */
+		*rx = read_to_eof(fd);
+		total_retrans += retrans_bytes(fd);
+		close(fd);
+		return;
+	}
 	if (a->hold > 0) {
 		/* Sent, still open: a live connection for that long (wall time on stdout). */
 		struct timespec ts = { (time_t)a->hold, (long)((a->hold - (time_t)a->hold) * 1e9) };
@@ -176,11 +213,25 @@ static int mode_tcp_server(struct args *a)
 
 	printf("{\"ready\":true,\"pid\":%d,\"port\":%d}\n", getpid(), a->port);
 	fflush(stdout);
-	for (int i = 0; i < a->conns; i++)
-		serve(lfd, a->reply, &rx, &tx);
+	for (int i = 0; i < a->conns; i++) {
+		if (a->accept_delay_ms) {
+			struct timespec ts = { a->accept_delay_ms / 1000,
+					       a->accept_delay_ms % 1000 * 1000000L };
+
+			nanosleep(&ts, NULL);
+		}
+		serve(lfd, a->reply, a->server_closes ? a->send : 0, &rx, &tx);
+	}
 	close(lfd);
 	printf("{\"pid\":%d,\"received\":%ld,\"sent\":%ld,\"retrans\":%ld}\n", getpid(), rx, tx,
 	       total_retrans);
+	if (a->linger > 0) {
+		/* Long-lived: still there when its connections are long gone. */
+		struct timespec ts = { (time_t)a->linger,
+				       (long)((a->linger - (time_t)a->linger) * 1e9) };
+
+		nanosleep(&ts, NULL);
+	}
 	return 0;
 }
 
@@ -194,14 +245,33 @@ static int mode_tcp_client(struct args *a)
 	return rx == a->expect ? 0 : 1;
 }
 
-/* @count client processes, one after another, each living a few ms. */
+static int reap_one(void)
+{
+	int status;
+
+	if (wait(&status) < 0 || !WIFEXITED(status) || WEXITSTATUS(status))
+		return -1;
+	return 0;
+}
+
+/*
+ * @count client processes, each living a few ms: one after another, or
+ * --parallel P of them at a time.
+ */
 static int mode_short_clients(struct args *a)
 {
+	int running = 0, max = a->parallel > 1 ? a->parallel : 1;
+
 	printf("{\"children\":[");
 	for (int i = 0; i < a->count; i++) {
-		int status;
-		pid_t pid = fork();
+		pid_t pid;
 
+		if (running == max) {
+			if (reap_one())
+				return 1;
+			running--;
+		}
+		pid = fork();
 		if (pid < 0)
 			die("fork");
 		if (pid == 0) {
@@ -210,10 +280,12 @@ static int mode_short_clients(struct args *a)
 			client(a, &tx, &rx);
 			_exit(tx == a->send && rx == a->expect ? 0 : 1);
 		}
-		if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status))
-			return 1;
+		running++;
 		printf("%s%d", i ? "," : "", pid);
 	}
+	for (; running; running--)
+		if (reap_one())
+			return 1;
 	printf("],\"sent\":%ld,\"received\":%ld}\n", a->send, a->expect);
 	return 0;
 }
@@ -330,7 +402,7 @@ static int mode_prefork_server(struct args *a)
 
 		close(pipefd[0]);
 		for (int i = 0; i < a->conns; i++)
-			serve(lfd, a->reply, &rx, &tx);
+			serve(lfd, a->reply, 0, &rx, &tx);
 		n = snprintf(line, sizeof(line), "{\"role\":\"child\",\"pid\":%d,\"received\":%ld,"
 			     "\"sent\":%ld}\n", getpid(), rx, tx);
 		if (write(pipefd[1], line, n) != n)
@@ -393,9 +465,13 @@ static void usage(FILE *out)
 {
 	fputs("usage: np_workload MODE [--family 4|6] [--port P] [options]\n"
 	      "  tcp-server --reply M --conns N       serve N connections: read to EOF, reply M\n"
+	      "      [--accept-delay MS] [--linger S] pause before each accept; stay S s after\n"
+	      "      [--server-closes --send N]       read N (not to EOF), reply, close first\n"
 	      "  tcp-client --send N --expect M [--hold S]   send N, (keep it open S s,)\n"
 	      "                                       shut down, read M\n"
 	      "  short-clients --count C --send N --expect M   C client processes in turn\n"
+	      "      [--parallel P]                   P of them at a time\n"
+	      "      [--server-closes]                no shutdown: read the reply to EOF\n"
 	      "  udp-sink --count K [--idle S]        receive K datagrams (or until S s idle)\n"
 	      "  udp-send --count K --size S [--port2 Q]   K unconnected sendto() of S bytes\n"
 	      "                                       (to Q as well, from the same socket)\n"
@@ -421,6 +497,10 @@ int main(int argc, char **argv)
 		{ "size", required_argument, NULL, 'z' },
 		{ "segment", required_argument, NULL, 'g' },
 		{ "hold", required_argument, NULL, 'H' },
+		{ "server-closes", no_argument, NULL, 'C' },
+		{ "parallel", required_argument, NULL, 'j' },
+		{ "accept-delay", required_argument, NULL, 'd' },
+		{ "linger", required_argument, NULL, 'l' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -449,6 +529,10 @@ int main(int argc, char **argv)
 		case 'z': a.size = atoi(optarg); break;
 		case 'g': a.segment = atoi(optarg); break;
 		case 'H': a.hold = atof(optarg); break;
+		case 'C': a.server_closes = 1; break;
+		case 'j': a.parallel = atoi(optarg); break;
+		case 'd': a.accept_delay_ms = atoi(optarg); break;
+		case 'l': a.linger = atof(optarg); break;
 		default: usage(stderr); return 2;
 		}
 	}
