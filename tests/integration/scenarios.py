@@ -138,6 +138,14 @@ def short_lived(r, e):
         print(f"  {e.name} short-lived clients attributed exactly: {exact}/{n} = "
               f"{100 * exact // n}%", flush=True)
         check(exact * 2 >= n, f"only {exact} of {n} short-lived clients attributed exactly")
+        # Found while alive: the command line was read then, though it is gone now.
+        argv = r.argv("clients")
+        named = sum(1 for pid in kids if len(rows.get(pid, [])) == 1 and
+                    rows[pid][0]["cmdline"] == argv)
+        print(f"  {e.name} short-lived clients with their command line: {named}/{exact}",
+              flush=True)
+        check(named * 2 >= exact, f"only {named} of {exact} attributed short-lived clients "
+              "with their command line")
         # The server lives on: its accepted sockets, however short, are its own (held by
         # it, or by its listener's holder when gone before anyone looked).
         srow = one_proc(snap, s["pid"])

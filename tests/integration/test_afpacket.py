@@ -10,6 +10,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 import time
 
 import npt
@@ -396,3 +397,57 @@ def test_afpacket_long_lived_server_backlog():
     their data arrives, 20 clients at a time."""
     long_lived_server("backlog", ["--server-closes", "--accept-delay", "5"],
                       ["--server-closes", "--parallel", "20"], scoped=True)
+
+
+# ---- names after exec ----
+
+def test_afpacket_name_after_exec():
+    """A process found (and reported) under one image that exec's another with its socket
+    open: AF_PACKET mode reports it under the final name and command line, with every
+    byte of both images, and --filter finds it by that name. A server started by
+    `timeout` is reported under its own name, not timeout's."""
+    count, size, hold = 300, 500, 2.5
+    with contextlib.ExitStack() as st:
+        tmp = st.enter_context(tempfile.TemporaryDirectory(prefix="npexec"))
+        reborn = os.path.join(tmp, "np_reborn")
+        os.symlink(WORKLOAD, reborn)
+        cg = st.enter_context(test_cgroup("afpexec"))
+        m = st.enter_context(afp_monitor(cg, 20, extra=["--interval", "1"]))
+        mf = st.enter_context(afp_monitor(cg, 20, extra=["--filter", "np_reborn"]))
+        sink = Proc([WORKLOAD, "udp-sink", "--count", str(2 * count)], cgroup=cg)
+        srv = Proc(["timeout", "30", WORKLOAD, "tcp-server", "--reply", "700", "--conns", "1"],
+                   cgroup=cg)
+        st.enter_context(started(sink, srv))
+        port, sport = ready(sink)["port"], ready(srv)["port"]
+        snd = Proc([WORKLOAD, "exec-send", "--port", str(port), "--count", str(count),
+                    "--size", str(size), "--hold", str(hold), "--exec-as", reborn,
+                    "--linger", "1.5"], cgroup=cg)
+        finish(Proc([WORKLOAD, "tcp-client", "--port", str(sport), "--send", "900",
+                     "--expect", "700"], cgroup=cg))
+        s = finish(srv)
+        tx = finish(snd)
+        finish(sink)
+        final_argv = " ".join([reborn, "exec-send", "--fd", "3", "--port", str(port), "--count",
+                               str(count), "--size", str(size), "--linger", "1.5", "--family",
+                               "4"])
+    want = (2 * count, 2 * count * size, 2 * count * (size + UDP_HDR[4]))
+    # Every interval record names it as it was then; the first image's came first.
+    names = [p["process"] for rec in m.records for p in rec["processes"]
+             if p["pid"] == tx["pid"]]
+    check(names and names[0] == "np_workload" and names[-1] == "np_reborn",
+          f"names of the exec'ing process over the intervals: {names}")
+    rows = summed_rows(m.records)
+    got = [r for (pid, _), r in rows.items() if pid == tx["pid"]]
+    check_eq(len(got), 1, "rows of the exec'ing process (one process, two images)")
+    check_eq((got[0]["tx_packets"], got[0]["tx_payload"], got[0]["tx_bytes"]), want,
+             "exec'ing process: packets, payload, bytes of both images")
+    last = [p for p in m.records[-1]["processes"] + m.records[-2]["processes"]
+            if p["pid"] == tx["pid"]]
+    check_eq(last[0]["cmdline"], final_argv, "command line after exec")
+    frow = one_proc(mf.result, tx["pid"])
+    check_eq((frow["process"], frow["tx_packets"], frow["tx_payload"], frow["tx_bytes"]),
+             ("np_reborn",) + want, "--filter np_reborn: the process, all its traffic")
+    check_eq(len(mf.result), 1, "--filter np_reborn rows")
+    srow = [r for (pid, _), r in rows.items() if pid == s["pid"]]
+    check_eq([(r["process"], r["rx_payload"], r["tx_payload"]) for r in srow],
+             [("np_workload", 900, 700)], "server started by timeout: its own name")

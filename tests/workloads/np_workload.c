@@ -37,6 +37,8 @@ struct args {
 	int parallel;		/* short-clients: this many client processes at a time */
 	int accept_delay_ms;	/* tcp-server: pause before each accept() (a backlog builds) */
 	double linger;		/* tcp-server: stay alive this long after the last connection */
+	const char *exec_as;	/* exec-send: the image exec'ed with the socket open */
+	int fd;			/* exec-send, second image: the socket it inherited */
 };
 
 static void die(const char *what)
@@ -421,6 +423,57 @@ static int mode_prefork_server(struct args *a)
 	return 0;
 }
 
+static void sleep_s(double s)
+{
+	struct timespec ts = { (time_t)s, (long)((s - (time_t)s) * 1e9) };
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+/*
+ * One process, two images: the first opens a UDP socket, sends --count
+ * datagrams, waits --hold seconds and exec's --exec-as (a link to this
+ * program under another name) with the socket open; the second sends
+ * --count more on it, prints the result and stays --linger seconds.
+ */
+static int mode_exec_send(struct args *a)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = make_addr(&ss, a->family, a->port);
+	static char buf[65536];
+	char fdarg[16], port[16], count[16], size[16], linger[32];
+	int fd = a->fd >= 0 ? a->fd : udp_socket(a->family);
+
+	memset(buf, 'x', sizeof(buf));
+	for (int i = 0; i < a->count; i++) {
+		if (sendto(fd, buf, a->size, 0, (struct sockaddr *)&ss, len) != a->size)
+			die("sendto");
+		if (i % 64 == 63)
+			usleep(1000);
+	}
+	if (a->fd >= 0) {
+		printf("{\"pid\":%d,\"sent\":%ld,\"datagrams\":%d}\n", getpid(),
+		       2L * a->count * a->size, 2 * a->count);
+		fflush(stdout);
+		sleep_s(a->linger);
+		return 0;
+	}
+	if (!a->exec_as)
+		return 2;
+	sleep_s(a->hold);
+	snprintf(fdarg, sizeof(fdarg), "%d", fd);
+	snprintf(port, sizeof(port), "%d", a->port);
+	snprintf(count, sizeof(count), "%d", a->count);
+	snprintf(size, sizeof(size), "%d", a->size);
+	snprintf(linger, sizeof(linger), "%g", a->linger);
+	execl(a->exec_as, a->exec_as, "exec-send", "--fd", fdarg, "--port", port, "--count", count,
+	      "--size", size, "--linger", linger, "--family", a->family == 6 ? "6" : "4",
+	      (char *)NULL);
+	die("exec");
+	return 1;
+}
+
 static pid_t clone_with_pid(pid_t want)
 {
 	struct clone_args ca = { .exit_signal = SIGCHLD };
@@ -469,6 +522,7 @@ static void usage(FILE *out)
 	      "      [--server-closes --send N]       read N (not to EOF), reply, close first\n"
 	      "  tcp-client --send N --expect M [--hold S]   send N, (keep it open S s,)\n"
 	      "                                       shut down, read M\n"
+	      "      [--server-closes]                no shutdown: read the reply to EOF\n"
 	      "  short-clients --count C --send N --expect M   C client processes in turn\n"
 	      "      [--parallel P]                   P of them at a time\n"
 	      "      [--server-closes]                no shutdown: read the reply to EOF\n"
@@ -477,7 +531,10 @@ static void usage(FILE *out)
 	      "                                       (to Q as well, from the same socket)\n"
 	      "      [--segment G]                    each sent as one GSO skb of G-byte segments\n"
 	      "  prefork-server --reply M --conns N   listener by parent, served by a child\n"
-	      "  pid-reuse --send A --send2 B         two processes with one pid, one datagram each\n",
+	      "  pid-reuse --send A --send2 B         two processes with one pid, one datagram each\n"
+	      "  exec-send --count K --size S --hold H --exec-as PATH [--linger L]\n"
+	      "                                       K datagrams, H s later exec PATH with the\n"
+	      "                                       socket open: K more from the new image\n",
 	      out);
 }
 
@@ -501,10 +558,12 @@ int main(int argc, char **argv)
 		{ "parallel", required_argument, NULL, 'j' },
 		{ "accept-delay", required_argument, NULL, 'd' },
 		{ "linger", required_argument, NULL, 'l' },
+		{ "exec-as", required_argument, NULL, 'x' },
+		{ "fd", required_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	struct args a = { .family = 4, .conns = 1, .count = 1, .size = 100 };
+	struct args a = { .family = 4, .conns = 1, .count = 1, .size = 100, .fd = -1 };
 	const char *mode;
 	int c;
 
@@ -533,6 +592,8 @@ int main(int argc, char **argv)
 		case 'j': a.parallel = atoi(optarg); break;
 		case 'd': a.accept_delay_ms = atoi(optarg); break;
 		case 'l': a.linger = atof(optarg); break;
+		case 'x': a.exec_as = optarg; break;
+		case 'F': a.fd = atoi(optarg); break;
 		default: usage(stderr); return 2;
 		}
 	}
@@ -544,6 +605,7 @@ int main(int argc, char **argv)
 	if (!strcmp(mode, "udp-send")) return mode_udp_send(&a);
 	if (!strcmp(mode, "prefork-server")) return mode_prefork_server(&a);
 	if (!strcmp(mode, "pid-reuse")) return mode_pid_reuse(&a);
+	if (!strcmp(mode, "exec-send")) return mode_exec_send(&a);
 	usage(stderr);
 	return 2;
 }

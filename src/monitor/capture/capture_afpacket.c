@@ -927,6 +927,12 @@ static int settle(struct afp *a, struct np_model *m, struct afp_sock *s, const v
 			a->inferred++;
 		}
 	}
+	if (s->in_scope && r.has_owner) {
+		/* Named as it is now: it may have exec'ed since its socket was found. */
+		ps_refresh_owner(&a->ps, &r.owner);
+		if (s->rec.has_owner)
+			memcpy(s->rec.owner.comm, r.owner.comm, NP_COMM_LEN);
+	}
 	if (s->in_scope && !r.has_owner) {
 		struct np_counters *cc = &s->rec.c, *b = &s->base;
 
@@ -1034,6 +1040,15 @@ static int afp_collect(struct capture *c, struct np_model *m)
 	m->stat[NP_STAT_UNKNOWN_OVERFLOW] = a->unknown_overflow;
 	m->stat[NP_STAT_PEERS_FULL] = a->peers_full;
 	return 0;
+}
+
+/* Command lines read while their processes held a socket we found. */
+static int afp_cmdline(struct capture *c, uint32_t pid, uint64_t start_ns, char *buf,
+		       size_t size)
+{
+	struct afp *a = c->priv;
+
+	return ps_cmdline(&a->ps, pid, start_ns, buf, size);
 }
 
 static void afp_close(struct capture *c)
@@ -1229,6 +1244,7 @@ int afpacket_capture_open(struct capture *c, const struct capture_opts *o)
 	c->wait = afp_wait;
 	c->pollfds = afp_pollfds;
 	c->collect = afp_collect;
+	c->cmdline = afp_cmdline;
 	c->close = afp_close;
 	if ((err = htab_init(&a->socks, sizeof(uint64_t))) ||
 	    (err = htab_init(&a->by_tuple, sizeof(struct tuple_key))) ||
