@@ -12,6 +12,7 @@
 #include "lib/cgroup.h"
 #include "lib/procinfo.h"
 #include "lib/util.h"
+#include "monitor/capture/proc_parse.h"
 #include "monitor/capture/proc_sockets.h"
 
 /* A scan of every process at most this often; new processes are scanned at once. */
@@ -176,11 +177,11 @@ static void scan_fds(struct proc_sockets *ps, const struct ps_pid *pp)
 
 		if (e->d_name[0] == '.')
 			continue;
-		n = readlinkat(dirfd(d), e->d_name, link, sizeof(link) - 1);
-		if (n < 9 || memcmp(link, "socket:[", 8) != 0)
-			continue;
-		link[n] = '\0';
-		note_inode(ps, strtoull(link + 8, NULL, 10), pp);
+		uint32_t inode;
+
+		n = readlinkat(dirfd(d), e->d_name, link, sizeof(link));
+		if (n > 0 && (size_t)n < sizeof(link) && (inode = proc_socket_inode(link, n)))
+			note_inode(ps, inode, pp);
 	}
 	closedir(d);
 }
@@ -202,19 +203,26 @@ typedef void (*pid_fn)(struct proc_sockets *ps, uint32_t pid);
 
 static void list_cgroup(struct proc_sockets *ps, char *path, size_t len, int depth, pid_fn fn)
 {
-	char buf[65536], *p, *end;
+	char buf[65536];
+	const char *p = buf;
 	struct dirent *e;
+	uint32_t pid;
+	ssize_t n;
 	DIR *d;
 
 	snprintf(path + len, 4096 - len, "/cgroup.procs");
-	if (read_small_file(path, buf, sizeof(buf)) > 0)
-		for (p = buf; *p; p = end) {
-			unsigned long v = strtoul(p, &end, 10);
+	/*
+	 * A cgroup with more pids than fit is listed in part, up to its last
+	 * whole line (a cut "12345" is not pid 1234).
+	 */
+	if ((n = read_small_file(path, buf, sizeof(buf))) > 0) {
+		const char *end = buf + n;
 
-			if (end == p)
-				break;
-			fn(ps, v);
-		}
+		if ((size_t)n == sizeof(buf) - 1)
+			end = (const char *)memrchr(buf, '\n', n) ?: buf;
+		while (proc_next_pid(&p, end, &pid))
+			fn(ps, pid);
+	}
 	path[len] = '\0';
 	if (depth > 32 || !(d = opendir(path)))
 		return;
