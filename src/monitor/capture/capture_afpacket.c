@@ -294,8 +294,11 @@ static struct afp_sock *upsert(struct afp *a, const struct sd_sock *d, bool from
 	if (from_dump)
 		s->seen_gen = a->dump_gen;
 	s->gone = false;
-	if (!s->inode)
-		s->inode = d->inode;
+	/*
+	 * 0 once its file is closed (orphaned, TIME_WAIT): no process holds it
+	 * any more, so no /proc scan looks for one.
+	 */
+	s->inode = d->inode;
 	s->v6only = d->v6only;
 	if (d->cgroup_id)
 		s->cgroup_id = d->cgroup_id;
