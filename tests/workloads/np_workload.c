@@ -8,6 +8,7 @@
 #include <getopt.h>
 #include <linux/sched.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <linux/tcp.h>
 #include <linux/udp.h>
 #include <arpa/inet.h>
@@ -39,6 +40,8 @@ struct args {
 	double linger;		/* tcp-server: stay alive this long after the last connection */
 	const char *exec_as;	/* exec-send: the image exec'ed with the socket open */
 	int fd;			/* exec-send, second image: the socket it inherited */
+	double every;		/* long-conns: seconds between two writes on each connection */
+	int rate;		/* udp-flood: datagrams per second */
 };
 
 static void die(const char *what)
@@ -474,6 +477,150 @@ static int mode_exec_send(struct args *a)
 	return 1;
 }
 
+static double mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/*
+ * Serve --conns connections at once: accept them all, read each to EOF as
+ * data comes, answer each with --reply bytes at its EOF and close it.
+ */
+static int mode_conns_server(struct args *a)
+{
+	int lfd = listen_on(a->family, &a->port), open_conns = 0;
+	struct pollfd *p = calloc(a->conns + 1, sizeof(*p));
+	static char buf[65536];
+	long rx = 0, tx = 0;
+
+	if (!p)
+		die("calloc");
+	printf("{\"ready\":true,\"pid\":%d,\"port\":%d}\n", getpid(), a->port);
+	fflush(stdout);
+	p[0] = (struct pollfd){ .fd = lfd, .events = POLLIN };
+	for (int i = 1; i <= a->conns; i++)
+		p[i].fd = -1;
+	for (int accepted = 0; accepted < a->conns || open_conns;) {
+		if (poll(p, a->conns + 1, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			die("poll");
+		}
+		if (p[0].revents & POLLIN) {
+			int c = accept(lfd, NULL, NULL);
+
+			if (c < 0)
+				die("accept");
+			p[++accepted] = (struct pollfd){ .fd = c, .events = POLLIN };
+			open_conns++;
+			if (accepted == a->conns)
+				p[0].fd = -1;
+		}
+		for (int i = 1; i <= a->conns; i++) {
+			ssize_t r;
+
+			if (p[i].fd < 0 || !(p[i].revents & (POLLIN | POLLHUP | POLLERR)))
+				continue;
+			r = read(p[i].fd, buf, sizeof(buf));
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r < 0)
+				die("read");
+			rx += r;
+			if (r == 0) {
+				tx += write_all(p[i].fd, a->reply);
+				close(p[i].fd);
+				p[i].fd = -1;
+				open_conns--;
+			}
+		}
+	}
+	close(lfd);
+	printf("{\"pid\":%d,\"received\":%ld,\"sent\":%ld}\n", getpid(), rx, tx);
+	return 0;
+}
+
+/* SIGTERM ends the long-running modes cleanly: their result line still comes. */
+static volatile sig_atomic_t stop_now;
+
+static void on_term(int sig)
+{
+	stop_now = sig;
+}
+
+/*
+ * --conns long connections from one process: --size bytes on each every
+ * --every seconds for --hold seconds (or until SIGTERM), then each shut
+ * down and its reply read to EOF.
+ */
+static int mode_long_conns(struct args *a)
+{
+	int *fds = calloc(a->conns, sizeof(int));
+	double end, next;
+	long tx = 0, rx = 0;
+
+	if (!fds)
+		die("calloc");
+	signal(SIGTERM, on_term);
+	for (int i = 0; i < a->conns; i++) {
+		struct sockaddr_storage ss;
+		socklen_t len = make_addr(&ss, a->family, a->port);
+
+		fds[i] = socket(a->family == 6 ? AF_INET6 : AF_INET, SOCK_STREAM, 0);
+		if (fds[i] < 0 || connect(fds[i], (struct sockaddr *)&ss, len))
+			die("connect");
+	}
+	printf("{\"ready\":true,\"pid\":%d}\n", getpid());
+	fflush(stdout);
+	end = mono() + a->hold;
+	for (next = mono(); !stop_now && mono() < end; next += a->every) {
+		for (int i = 0; i < a->conns; i++)
+			tx += write_all(fds[i], a->size);
+		while (!stop_now && mono() < next + a->every)
+			usleep(20000);
+	}
+	for (int i = 0; i < a->conns; i++) {
+		shutdown(fds[i], SHUT_WR);
+		rx += read_to_eof(fds[i]);
+		close(fds[i]);
+	}
+	printf("{\"pid\":%d,\"sent\":%ld,\"received\":%ld}\n", getpid(), tx, rx);
+	return 0;
+}
+
+/* Unconnected UDP at --rate datagrams a second for --hold seconds (or until SIGTERM). */
+static int mode_udp_flood(struct args *a)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = make_addr(&ss, a->family, a->port);
+	int fd = udp_socket(a->family), per_tick = a->rate / 100 > 0 ? a->rate / 100 : 1;
+	static char buf[65536];
+	double end = mono() + a->hold, next = mono();
+	long sent = 0, n = 0;
+
+	signal(SIGTERM, on_term);
+	memset(buf, 'f', sizeof(buf));
+	/* 100 bursts a second: a steady rate without a timer per datagram. */
+	while (!stop_now && mono() < end) {
+		for (int i = 0; i < per_tick; i++) {
+			ssize_t w = sendto(fd, buf, a->size, 0, (struct sockaddr *)&ss, len);
+
+			if (w > 0) {
+				sent += w;
+				n++;
+			}
+		}
+		next += 0.01;
+		while (mono() < next && !stop_now)
+			usleep(1000);
+	}
+	printf("{\"pid\":%d,\"sent\":%ld,\"datagrams\":%ld}\n", getpid(), sent, n);
+	return 0;
+}
+
 static pid_t clone_with_pid(pid_t want)
 {
 	struct clone_args ca = { .exit_signal = SIGCHLD };
@@ -532,6 +679,11 @@ static void usage(FILE *out)
 	      "      [--segment G]                    each sent as one GSO skb of G-byte segments\n"
 	      "  prefork-server --reply M --conns N   listener by parent, served by a child\n"
 	      "  pid-reuse --send A --send2 B         two processes with one pid, one datagram each\n"
+	      "  conns-server --conns N --reply M    N connections at once: each read to EOF,\n"
+	      "                                       then answered with M bytes\n"
+	      "  long-conns --conns N --size S --every E --hold H   N connections, S bytes on\n"
+	      "                                       each every E s for H s (or to SIGTERM)\n"
+	      "  udp-flood --rate R --size S --hold H  R datagrams/s for H s (or to SIGTERM)\n"
 	      "  exec-send --count K --size S --hold H --exec-as PATH [--linger L]\n"
 	      "                                       K datagrams, H s later exec PATH with the\n"
 	      "                                       socket open: K more from the new image\n",
@@ -560,10 +712,13 @@ int main(int argc, char **argv)
 		{ "linger", required_argument, NULL, 'l' },
 		{ "exec-as", required_argument, NULL, 'x' },
 		{ "fd", required_argument, NULL, 'F' },
+		{ "every", required_argument, NULL, 'E' },
+		{ "rate", required_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	struct args a = { .family = 4, .conns = 1, .count = 1, .size = 100, .fd = -1 };
+	struct args a = { .family = 4, .conns = 1, .count = 1, .size = 100, .fd = -1,
+			  .every = 1 };
 	const char *mode;
 	int c;
 
@@ -594,6 +749,8 @@ int main(int argc, char **argv)
 		case 'l': a.linger = atof(optarg); break;
 		case 'x': a.exec_as = optarg; break;
 		case 'F': a.fd = atoi(optarg); break;
+		case 'E': a.every = atof(optarg); break;
+		case 'R': a.rate = atoi(optarg); break;
 		default: usage(stderr); return 2;
 		}
 	}
@@ -606,6 +763,9 @@ int main(int argc, char **argv)
 	if (!strcmp(mode, "prefork-server")) return mode_prefork_server(&a);
 	if (!strcmp(mode, "pid-reuse")) return mode_pid_reuse(&a);
 	if (!strcmp(mode, "exec-send")) return mode_exec_send(&a);
+	if (!strcmp(mode, "conns-server")) return mode_conns_server(&a);
+	if (!strcmp(mode, "long-conns")) return mode_long_conns(&a);
+	if (!strcmp(mode, "udp-flood")) return mode_udp_flood(&a);
 	usage(stderr);
 	return 2;
 }

@@ -471,6 +471,13 @@ static struct afp_sock *from_listener(struct afp *a, const struct afp_sock *lst,
  * came from, as the eBPF mode's sockets inherit the listener's owner until
  * their own process touches them. Remembered, so the listener may close
  * before the socket does. False for other sockets: their bytes are unknown.
+ *
+ * Why this and not more kernel questions: the listener is in our table
+ * already (dumps, or one lookup), so a server's bytes are exact at no cost
+ * per packet however short its connections. sock_diag's destroy
+ * notifications would say when a socket closed but not who held it, and a
+ * synchronous lookup on a socket's first packet is made already (lookup())
+ * and cannot find a holder once the file is gone.
  */
 static bool heir_of(struct afp *a, struct afp_sock *s, bool ask, struct np_owner *out)
 {
