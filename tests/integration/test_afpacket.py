@@ -441,9 +441,8 @@ def test_afpacket_name_after_exec():
     check_eq(len(got), 1, "rows of the exec'ing process (one process, two images)")
     check_eq((got[0]["tx_packets"], got[0]["tx_payload"], got[0]["tx_bytes"]), want,
              "exec'ing process: packets, payload, bytes of both images")
-    last = [p for p in m.records[-1]["processes"] + m.records[-2]["processes"]
-            if p["pid"] == tx["pid"]]
-    check_eq(last[0]["cmdline"], final_argv, "command line after exec")
+    last = [p for rec in m.records for p in rec["processes"] if p["pid"] == tx["pid"]][-1]
+    check_eq(last["cmdline"], final_argv, "command line after exec")
     frow = one_proc(mf.result, tx["pid"])
     check_eq((frow["process"], frow["tx_packets"], frow["tx_payload"], frow["tx_bytes"]),
              ("np_reborn",) + want, "--filter np_reborn: the process, all its traffic")
