@@ -52,7 +52,7 @@ WL_SRCS   := $(wildcard tests/workloads/*.c)
 WL_BINS   := $(patsubst tests/workloads/%.c,$(OUTPUT)/workloads/%,$(WL_SRCS))
 
 .DELETE_ON_ERROR:
-.PHONY: all clean test unit integration bench deps install uninstall kernel-matrix
+.PHONY: all clean test unit integration bench deps install uninstall kernel-matrix soak
 
 all: $(OUTPUT)/netoproc
 
@@ -115,6 +115,10 @@ deps:
 kernel-matrix:
 	$(Q)tests/kernels/run-matrix.sh
 
+# The monitor's soak in both capture modes (tests/soak/; SOAK_MINUTES, 60): not in CI.
+soak: $(OUTPUT)/netoproc $(WL_BINS)
+	$(Q)SOAK_MINUTES=$(or $(SOAK_MINUTES),60) python3 tests/soak/soak.py
+
 bench: $(OUTPUT)/netoproc $(WL_BINS)
 	$(Q)OUTPUT=$(OUTPUT) bench/run.sh
 
@@ -159,6 +163,7 @@ $(OUTPUT)/fuzz/fuzz_cbpf_translate: tests/fuzz/fuzz_cbpf_translate.c tests/fuzz/
 $(OUTPUT)/fuzz/fuzz_cbpf_translate: FUZZ_LIBS := -lpcap
 $(OUTPUT)/fuzz/fuzz_proc_parsers: tests/fuzz/fuzz_proc_parsers.c \
 	src/monitor/capture/sock_diag.c src/lib/procinfo.c src/lib/ifstats.c src/lib/util.c \
+	src/monitor/capture/proc_parse.c src/monitor/capture/proc_parse.h \
 	src/monitor/capture/sock_diag.h src/lib/procinfo.h src/lib/ifstats.h src/lib/util.h \
 	| $(OUTPUT)/fuzz
 $(FUZZ_ONE):

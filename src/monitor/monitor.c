@@ -472,6 +472,13 @@ static int run_snapshot(const struct monitor_opts *o, struct tui_feed *f)
 		if (period) {
 			emit(o, c->m, c->cap, now - last, true, false);
 			model_reset_interval(c->m);
+			/*
+			 * Records carry their interval only: the long gone can be
+			 * forgotten, as in the live views, so a long run under
+			 * process churn stays flat. (One snapshot of the whole run
+			 * keeps every process: it reports them all at the end.)
+			 */
+			model_prune(c->m, now, PRUNE_IDLE);
 		}
 		last = now;
 	}

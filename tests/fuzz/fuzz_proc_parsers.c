@@ -17,14 +17,23 @@
  *     or a negative errno; fn is never called again once it said stop;
  *     every socket it gets is AF_INET with a v4-mapped address or other,
  *     with the protocol asked for; a lookup gets at most one socket.
+ * and for proc_parse.c (src/monitor/capture/: what proc_sockets.c reads to
+ * find a socket's holder):
+ *   - cgroup.procs: every pid is 1..PROC_PID_MAX and, printed, is a whole
+ *     line of the input, in order; no more pids than lines; the iteration
+ *     ends, and moves forward each time;
+ *   - an fd link: an inode is returned exactly when printing it as
+ *     "socket:[%u]" gives back the input.
  */
 #include <errno.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include "lib/ifstats.h"
 #include "lib/procinfo.h"
+#include "monitor/capture/proc_parse.h"
 #include "monitor/capture/sock_diag.h"
 
 #define CHECK(cond) do { if (!(cond)) abort(); } while (0)
@@ -158,14 +167,83 @@ static void fuzz_sock_diag(const uint8_t *data, size_t size)
 	}
 }
 
+/* cgroup.procs, in a buffer of exactly its size (no NUL: the parser must not need one). */
+static void fuzz_pids(const uint8_t *data, size_t size)
+{
+	char *buf = malloc(size ? size : 1);
+	const char *pos, *end, *line;
+	size_t lines = 1, got = 0;
+	uint32_t pid;
+
+	CHECK(buf);
+	memcpy(buf, data, size);
+	pos = line = buf;
+	end = buf + size;
+	for (size_t i = 0; i < size; i++)
+		lines += buf[i] == '\n';
+	while (proc_next_pid(&pos, end, &pid)) {
+		char want[16];
+		int n = snprintf(want, sizeof(want), "%u", pid);
+		const char *at = NULL;
+
+		CHECK(pid >= 1 && pid <= PROC_PID_MAX);
+		CHECK(pos > line && pos <= end && ++got <= lines);
+		/* It is one of the lines between the previous pid and here, whole. */
+		for (const char *l = line; l < pos; l = (const char *)memchr(l, '\n', end - l) + 1) {
+			const char *nl = memchr(l, '\n', end - l);
+			size_t len = (nl ? nl : end) - l;
+
+			if (len == (size_t)n && !memcmp(l, want, n))
+				at = l;
+			if (!nl)
+				break;
+		}
+		CHECK(at);
+		CHECK(pos == end || pos[-1] == '\n');
+		line = pos;
+	}
+	CHECK(pos == end);
+	free(buf);
+}
+
+/* An fd link's target, exactly its bytes (readlink adds no NUL). */
+static void fuzz_fd_link(const uint8_t *data, size_t size)
+{
+	char *link = malloc(size ? size : 1), want[32];
+	uint32_t inode;
+
+	CHECK(link);
+	memcpy(link, data, size);
+	inode = proc_socket_inode(link, size);
+	if (inode) {
+		int n = snprintf(want, sizeof(want), "socket:[%u]", inode);
+
+		CHECK((size_t)n == size && !memcmp(want, link, size));
+	} else if (size >= 10 && size <= 19 && !memcmp(link, "socket:[", 8) &&
+		   link[size - 1] == ']' && link[8] != '0') {
+		/* Refused: then it is no plain number 1..UINT32_MAX between the brackets. */
+		unsigned long long v = 0;
+		bool digits = true;
+
+		for (size_t i = 8; i < size - 1; i++) {
+			digits &= link[i] >= '0' && link[i] <= '9';
+			v = v * 10 + (unsigned long long)(link[i] - '0');
+		}
+		CHECK(!digits || v > UINT32_MAX);
+	}
+	free(link);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size < 1)
 		return 0;
-	switch (data[0] % 3) {
+	switch (data[0] % 5) {
 	case 0: fuzz_stat(data + 1, size - 1); break;
 	case 1: fuzz_netdev(data + 1, size - 1); break;
-	default: fuzz_sock_diag(data + 1, size - 1); break;
+	case 2: fuzz_sock_diag(data + 1, size - 1); break;
+	case 3: fuzz_pids(data + 1, size - 1); break;
+	default: fuzz_fd_link(data + 1, size - 1); break;
 	}
 	return 0;
 }

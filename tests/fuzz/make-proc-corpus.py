@@ -4,7 +4,8 @@
 /proc/PID/stat lines (this script's, its children's with names holding spaces
 and parentheses, a few others), /proc/net/dev lines, and the NETLINK_SOCK_DIAG
 replies of this host to TCP and UDP dumps (IPv4 and IPv6, every extension
-asked for). Byte 0 picks the parser (0 stat, 1 net/dev, 2 sock_diag); for
+asked for), cgroup.procs texts and /proc/PID/fd link targets. Byte 0 picks the
+parser (0 stat, 1 net/dev, 2 sock_diag, 3 cgroup.procs, 4 fd link); for
 sock_diag byte 1 is dump/stop/sequence (1: a dump with sequence 1) and byte 2
 the protocol (fuzz_proc_parsers.c)."""
 import os
@@ -65,9 +66,25 @@ def main():
                 if struct.unpack_from("=H", buf, 4)[0] in (2, 3):	# ERROR, DONE
                     break
             nl.close()
+    # fd links: this process's own (sockets open above, pipes, files, anon inodes).
+    for i, fd in enumerate(sorted(os.listdir("/proc/self/fd"), key=int)):
+        try:
+            save("real-fdlink-%d" % i, b"\x04" + os.readlink("/proc/self/fd/" + fd).encode())
+        except OSError:
+            pass
+    for i, link in enumerate([b"socket:[4294967295]", b"socket:[4294967296]", b"socket:[0]",
+                              b"socket:[007]", b"socket:[12", b"socket:[]", b"socket:[-1]",
+                              b"socket:[ 5]", b"socket:[5]x"]):
+        save("edge-fdlink-%d" % i, b"\x04" + link)
     c.close()
     srv.close()
     u.close()
+    # cgroup.procs: this host's root cgroup, and edges (zero, sign, too big, no newline).
+    root = [l.split()[1] for l in open("/proc/mounts") if l.split()[2] == "cgroup2"][0]
+    with open(os.path.join(root, "cgroup.procs"), "rb") as f:
+        save("real-cgroup-procs", b"\x03" + f.read()[:4000])
+    save("edge-cgroup-procs", b"\x03" + b"1\n0\n-3\n+4\n 5\n4194304\n4194305\n"
+         b"99999999999999999999999\n007\n\n12")
 
 
 if __name__ == "__main__":

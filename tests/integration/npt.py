@@ -127,8 +127,10 @@ def monitor(cgroup, duration=None, extra=(), settle=0.3, prefix=()):
     if "--capture-mode" not in extra:
         extra = ["--capture-mode", "ebpf"] + list(extra)
     # prefix: a command that execs netoproc (nsenter, setpriv), so SIGINT reaches it.
-    p = Proc(list(prefix) + [NETOPROC, "--cgroup", cgroup, "--duration", str(limit), "--format",
-                             "json", "-v"] + list(extra))
+    # cgroup None: every process is watched (a test in a network namespace of its own).
+    scope = ["--cgroup", cgroup] if cgroup else []
+    p = Proc(list(prefix) + [NETOPROC] + scope + ["--duration", str(limit), "--format",
+                                                  "json", "-v"] + list(extra))
     try:
         m.said = wait_attached(p)	# -v lines up to "capture attached"
         mode = list(extra)[list(extra).index("--capture-mode") + 1]
@@ -141,7 +143,9 @@ def monitor(cgroup, duration=None, extra=(), settle=0.3, prefix=()):
         rc, out, err = p.wait(timeout=30)
         m.stderr = err
         check(rc == 0, f"netoproc exited {rc}: {err.strip()[-500:]}")
-        m.result = json.loads(out)
+        # --interval: one record per line, each with its processes.
+        m.records = [json.loads(l) for l in out.splitlines()] if "--interval" in extra else None
+        m.result = None if m.records is not None else json.loads(out)
     finally:
         p.kill()
 

@@ -6,9 +6,12 @@ across a veth pair between two network namespaces, and the automatic fallback
 when netoproc lacks the eBPF capabilities."""
 import contextlib
 import json
+import os
 import re
 import subprocess
 import sys
+import tempfile
+import time
 
 import npt
 from npt import (NETOPROC, in_ns, WORKLOAD, Proc, check, check_eq, finish, netns, one_proc,
@@ -262,3 +265,188 @@ def test_afpacket_needs_net_raw():
         rc, out, err = p.wait(timeout=30)
     check_eq(rc, 1, "exit status of afpacket without CAP_NET_RAW")
     check("CAP_NET_RAW" in err, f"names the capability: {err.strip()!r}")
+
+
+# ---- a long-lived server and short-lived clients, against nftables' own counters ----
+
+SERVER_N, SERVER_SEND, SERVER_REPLY = 100, 2000, 500
+
+
+@contextlib.contextmanager
+def nft_counters(ns):
+    """An nftables table in namespace `ns` counting every IP packet in and out, and those
+    to and from one TCP port (set by .watch(port)): the kernel's own IP-layer figures, the
+    ground truth for AF_PACKET's. Loopback's 64 KiB MTU: no GSO, one skb per packet."""
+    table = f"npafp{os.getpid()}"
+
+    def nft(script):
+        subprocess.run(in_ns(ns) + ["nft", "-f", "-"], input=script, text=True, check=True,
+                       capture_output=True)
+
+    class C:
+        def watch(self, port):
+            nft(f"add rule inet {table} in tcp dport {port} counter name port_rx\n"
+                f"add rule inet {table} out tcp sport {port} counter name port_tx\n")
+
+        def read(self):
+            out = subprocess.run(in_ns(ns) + ["nft", "-j", "list", "counters", "table", "inet",
+                                              table], check=True, capture_output=True,
+                                 text=True).stdout
+            got = {}
+            for item in json.loads(out)["nftables"]:
+                if "counter" in item:
+                    c = item["counter"]
+                    got[c["name"]] = (c["packets"], c["bytes"])
+            return got
+    nft(f"add table inet {table}\n"
+        f"add counter inet {table} all_rx\nadd counter inet {table} all_tx\n"
+        f"add counter inet {table} port_rx\nadd counter inet {table} port_tx\n"
+        f"add chain inet {table} in {{ type filter hook input priority 0; }}\n"
+        f"add chain inet {table} out {{ type filter hook output priority 0; }}\n"
+        f"add rule inet {table} in counter name all_rx\n"
+        f"add rule inet {table} out counter name all_tx\n")
+    try:
+        yield C()
+    finally:
+        subprocess.run(in_ns(ns) + ["nft", "delete", "table", "inet", table],
+                       capture_output=True)
+
+
+def summed_rows(records):
+    """--interval records: each process's (and unknown's) counters summed over them."""
+    rows = {}
+    for rec in records:
+        for p in rec["processes"]:
+            key = (p["pid"], p["start_time"])
+            r = rows.setdefault(key, dict.fromkeys(
+                ("rx_bytes", "tx_bytes", "rx_packets", "tx_packets", "rx_payload",
+                 "tx_payload"), 0))
+            r["process"] = p["process"]
+            for k in ("rx_bytes", "tx_bytes", "rx_packets", "tx_packets"):
+                r[k] += p[k]
+            for k in ("rx_payload", "tx_payload"):
+                r[k] += p[k] or 0
+    return rows
+
+
+def long_lived_server(tag, server_args, client_args, scoped):
+    """A server process living through 100 short-lived client connections (each client a
+    process of its own), in a network namespace of its own, netoproc refreshing every
+    second: the server's IP bytes and packets both ways equal nftables' counters for its
+    port, its payload is exact, a client with a row has exact figures, and every packet
+    of the namespace is in some row (process or unknown): nothing lost. `scoped`: with
+    --cgroup (processes listed from cgroup.procs), else every process of the machine."""
+    n, send, reply = SERVER_N, SERVER_SEND, SERVER_REPLY
+    with netns(f"npafs{tag}") as (ns,), test_cgroup(f"afpsrv{tag}") as cg, \
+            nft_counters(ns) as nft:
+        with afp_monitor(cg if scoped else None, 60, prefix=in_ns(ns),
+                         extra=["--interval", "1"]) as m:
+            srv = Proc(in_ns(ns) + [WORKLOAD, "tcp-server", "--reply", str(reply), "--conns",
+                                    str(n), "--send", str(send), "--linger", "1.5"]
+                       + server_args, cgroup=cg)
+            with started(srv):
+                port = ready(srv)["port"]
+                nft.watch(port)
+                kids = finish(Proc(in_ns(ns) + [WORKLOAD, "short-clients", "--port", str(port),
+                                                "--count", str(n), "--send", str(send),
+                                                "--expect", str(reply)] + client_args,
+                                   cgroup=cg))["children"]
+                s = finish(srv)
+            time.sleep(1.2)	# one more refresh: the last sockets' close is seen
+        truth = nft.read()
+    rows = summed_rows(m.records)
+    check_eq((s["received"], s["sent"]), (n * send, n * reply), "server's own figures")
+    srow = [r for (pid, _), r in rows.items() if pid == s["pid"]]
+    check_eq(len(srow), 1, f"server rows (pid {s['pid']})")
+    srow = srow[0]
+    got = {"rx": (srow["rx_packets"], srow["rx_bytes"]), "tx": (srow["tx_packets"],
+                                                                srow["tx_bytes"])}
+    check_eq(got, {"rx": truth["port_rx"], "tx": truth["port_tx"]},
+             "server IP packets/bytes (nftables: port_rx, port_tx)")
+    check_eq((srow["rx_payload"], srow["tx_payload"]), (n * send, n * reply), "server payload")
+    check_eq(srow["process"], "np_workload", "server's name")
+    exact = 0
+    for pid in kids:
+        crow = [r for (p, _), r in rows.items() if p == pid]
+        if crow:
+            check_eq((crow[0]["tx_payload"], crow[0]["rx_payload"]), (send, reply),
+                     f"client {pid} payload")
+            exact += 1
+    print(f"  {tag}: server exact; {exact}/{n} clients with a row, each exact", flush=True)
+    total = {"rx": tuple(sum(r[f"rx_{k}"] for r in rows.values()) for k in ("packets", "bytes")),
+             "tx": tuple(sum(r[f"tx_{k}"] for r in rows.values()) for k in ("packets", "bytes"))}
+    check_eq(total, {"rx": truth["all_rx"], "tx": truth["all_tx"]},
+             "every packet of the namespace in a row (nftables: all_rx, all_tx)")
+
+
+def test_afpacket_long_lived_server_client_closes():
+    """Clients one after another, each shutting down first; the server reads to EOF."""
+    long_lived_server("seq", [], [], scoped=True)
+
+
+def test_afpacket_long_lived_server_closes_first():
+    """HTTP/1.0-like: the server reads the request, replies and closes first (its ends go
+    to TIME_WAIT, without a file); ten clients at a time; every process of the machine
+    watched."""
+    long_lived_server("srvclose", ["--server-closes"], ["--server-closes", "--parallel", "10"],
+                      scoped=False)
+
+
+def test_afpacket_long_lived_server_backlog():
+    """The server accepts slowly: connections wait in the backlog (no file yet) while
+    their data arrives, 20 clients at a time."""
+    long_lived_server("backlog", ["--server-closes", "--accept-delay", "5"],
+                      ["--server-closes", "--parallel", "20"], scoped=True)
+
+
+# ---- names after exec ----
+
+def test_afpacket_name_after_exec():
+    """A process found (and reported) under one image that exec's another with its socket
+    open: AF_PACKET mode reports it under the final name and command line, with every
+    byte of both images, and --filter finds it by that name. A server started by
+    `timeout` is reported under its own name, not timeout's."""
+    count, size, hold = 300, 500, 2.5
+    with contextlib.ExitStack() as st:
+        tmp = st.enter_context(tempfile.TemporaryDirectory(prefix="npexec"))
+        reborn = os.path.join(tmp, "np_reborn")
+        os.symlink(WORKLOAD, reborn)
+        cg = st.enter_context(test_cgroup("afpexec"))
+        m = st.enter_context(afp_monitor(cg, 20, extra=["--interval", "1"]))
+        mf = st.enter_context(afp_monitor(cg, 20, extra=["--filter", "np_reborn"]))
+        sink = Proc([WORKLOAD, "udp-sink", "--count", str(2 * count)], cgroup=cg)
+        srv = Proc(["timeout", "30", WORKLOAD, "tcp-server", "--reply", "700", "--conns", "1"],
+                   cgroup=cg)
+        st.enter_context(started(sink, srv))
+        port, sport = ready(sink)["port"], ready(srv)["port"]
+        snd = Proc([WORKLOAD, "exec-send", "--port", str(port), "--count", str(count),
+                    "--size", str(size), "--hold", str(hold), "--exec-as", reborn,
+                    "--linger", "1.5"], cgroup=cg)
+        finish(Proc([WORKLOAD, "tcp-client", "--port", str(sport), "--send", "900",
+                     "--expect", "700"], cgroup=cg))
+        s = finish(srv)
+        tx = finish(snd)
+        finish(sink)
+        final_argv = " ".join([reborn, "exec-send", "--fd", "3", "--port", str(port), "--count",
+                               str(count), "--size", str(size), "--linger", "1.5", "--family",
+                               "4"])
+    want = (2 * count, 2 * count * size, 2 * count * (size + UDP_HDR[4]))
+    # Every interval record names it as it was then; the first image's came first.
+    names = [p["process"] for rec in m.records for p in rec["processes"]
+             if p["pid"] == tx["pid"]]
+    check(names and names[0] == "np_workload" and names[-1] == "np_reborn",
+          f"names of the exec'ing process over the intervals: {names}")
+    rows = summed_rows(m.records)
+    got = [r for (pid, _), r in rows.items() if pid == tx["pid"]]
+    check_eq(len(got), 1, "rows of the exec'ing process (one process, two images)")
+    check_eq((got[0]["tx_packets"], got[0]["tx_payload"], got[0]["tx_bytes"]), want,
+             "exec'ing process: packets, payload, bytes of both images")
+    last = [p for rec in m.records for p in rec["processes"] if p["pid"] == tx["pid"]][-1]
+    check_eq(last["cmdline"], final_argv, "command line after exec")
+    frow = one_proc(mf.result, tx["pid"])
+    check_eq((frow["process"], frow["tx_packets"], frow["tx_payload"], frow["tx_bytes"]),
+             ("np_reborn",) + want, "--filter np_reborn: the process, all its traffic")
+    check_eq(len(mf.result), 1, "--filter np_reborn rows")
+    srow = [r for (pid, _), r in rows.items() if pid == s["pid"]]
+    check_eq([(r["process"], r["rx_payload"], r["tx_payload"]) for r in srow],
+             [("np_workload", 900, 700)], "server started by timeout: its own name")

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * The parsers of /proc and sock_diag, factored out of their I/O for
- * tests/fuzz/fuzz_proc_parsers.c: procinfo_parse_stat() and sd_parse(), with
+ * tests/fuzz/fuzz_proc_parsers.c: procinfo_parse_stat(), sd_parse(),
+ * proc_next_pid() and proc_socket_inode(), with
  * the bugs found while doing so (each test names its bug).
  */
 #include <errno.h>
@@ -15,6 +16,7 @@
 #include <linux/sock_diag.h>
 #include "harness.h"
 #include "lib/procinfo.h"
+#include "monitor/capture/proc_parse.h"
 #include "monitor/capture/sock_diag.h"
 
 static void test_stat_line(void)
@@ -187,6 +189,66 @@ static void test_sock_diag_stop_across_buffers(void)
 	CHECK(c.n == 1 && c.last.lport == 1);
 }
 
+static unsigned pids_of(const char *text, size_t len, uint32_t *out, unsigned max)
+{
+	const char *p = text;
+	unsigned n = 0;
+	uint32_t pid;
+
+	while (n < max && proc_next_pid(&p, text + len, &pid))
+		out[n++] = pid;
+	return n;
+}
+
+/*
+ * cgroup.procs was read with strtoul(): "-3" became pid 4294967293, " 5" and
+ * "+4" were taken, a pid above the kernel's limit too; a text without a NUL
+ * where it was cut could be read past.
+ */
+static void test_cgroup_procs(void)
+{
+	static const char text[] = "1\n0\n-3\n+4\n 5\n4194304\n4194305\n"
+				   "99999999999999999999999\n007\n\nabc\n12\n77";
+	uint32_t pids[16];
+	unsigned n = pids_of(text, sizeof(text) - 1, pids, 16);
+
+	CHECK_EQ_U64(n, 4);
+	CHECK_EQ_U64(pids[0], 1);
+	CHECK_EQ_U64(pids[1], 4194304);
+	CHECK_EQ_U64(pids[2], 12);
+	CHECK_EQ_U64(pids[3], 77);
+	/* Only the bytes given: "77" cut after its first digit is pid 7. */
+	CHECK_EQ_U64(pids_of(text, sizeof(text) - 2, pids, 16), 4);
+	CHECK_EQ_U64(pids[3], 7);
+	CHECK_EQ_U64(pids_of("", 0, pids, 16), 0);
+}
+
+/*
+ * An fd link was read with strtoull() after "socket:[": "socket:[abc]" gave
+ * inode 0 (noted as a socket), "socket:[-1]" a huge one, a missing ']' passed.
+ */
+static void test_socket_link(void)
+{
+	static const struct {
+		const char *link;
+		uint32_t inode;
+	} cases[] = {
+		{ "socket:[12345]", 12345 }, { "socket:[4294967295]", 4294967295u },
+		{ "socket:[4294967296]", 0 }, { "socket:[0]", 0 }, { "socket:[007]", 0 },
+		{ "socket:[12", 0 }, { "socket:[]", 0 }, { "socket:[-1]", 0 }, { "socket:[ 5]", 0 },
+		{ "socket:[5]x", 0 }, { "socket:[abc]", 0 }, { "pipe:[12345]", 0 },
+		{ "/dev/null", 0 }, { "", 0 },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		uint32_t got = proc_socket_inode(cases[i].link, strlen(cases[i].link));
+
+		if (got != cases[i].inode)
+			fprintf(stderr, "  %s\n", cases[i].link);
+		CHECK_EQ_U64(got, cases[i].inode);
+	}
+}
+
 TEST_MAIN(T(test_stat_line), T(test_stat_ends_at_paren), T(test_sock_diag_parse),
 	  T(test_sock_diag_bad_error), T(test_sock_diag_unaligned_end),
-	  T(test_sock_diag_stop_across_buffers))
+	  T(test_sock_diag_stop_across_buffers), T(test_cgroup_procs), T(test_socket_link))

@@ -70,7 +70,10 @@ struct capture {
 	 * the caller calls wait() with timeout 0.
 	 */
 	int (*pollfds)(struct capture *c, struct pollfd *out, int max);
-	/* Optional: the command line the kernel saw, for processes gone from /proc. */
+	/*
+	 * Optional: the command line the kernel saw (eBPF) or that was read when
+	 * one of its sockets was found (AF_PACKET), for processes gone from /proc.
+	 */
 	int (*cmdline)(struct capture *c, uint32_t pid, uint64_t start_ns, char *buf, size_t size);
 	void *priv;
 };

@@ -103,6 +103,7 @@ struct afp_sock {
 	struct seq_track seq[2];	/* [0] received, [1] sent */
 	struct np_owner heir;		/* holder of the listener it came from */
 	bool has_heir;
+	bool inferred;			/* charged to its heir at least once */
 };
 
 struct frag_ent {
@@ -215,21 +216,28 @@ static struct afp_sock *lookup(struct afp *a, uint8_t protocol, const uint8_t l[
 			       uint16_t lport, const uint8_t r[16], uint16_t rport, bool force);
 static void try_owner(struct afp *a, struct afp_sock *s, bool now_or_never);
 
-/* The listener a TCP socket on this local address and port was accepted from. */
-static struct afp_sock *listener_of(struct afp *a, struct afp_sock *s, bool ask)
+/* The TCP listener on this local address and port, or NULL. */
+static struct afp_sock *listener_at(struct afp *a, const uint8_t laddr[16], uint16_t lport,
+				    bool ask)
 {
-	const struct np_sock_record *r = &s->rec;
-	struct afp_sock *l = find_local(a, IPPROTO_TCP, r->laddr, r->lport);
+	struct afp_sock *l = find_local(a, IPPROTO_TCP, laddr, lport);
 
 	/* Not met yet (listeners show up in dumps): ask the kernel for it. */
 	if (!l && ask)
-		l = lookup(a, IPPROTO_TCP, r->laddr, r->lport, is_v4(r->laddr) ? any4 : any6, 0,
-			   false);
-	if (!l || l == s || l->rec.state != TCP_LISTEN)
+		l = lookup(a, IPPROTO_TCP, laddr, lport, is_v4(laddr) ? any4 : any6, 0, false);
+	if (!l || l->rec.state != TCP_LISTEN)
 		return NULL;
 	if (!l->rec.has_owner)
 		try_owner(a, l, false);
 	return l;
+}
+
+/* The listener a TCP socket on this local address and port was accepted from. */
+static struct afp_sock *listener_of(struct afp *a, struct afp_sock *s, bool ask)
+{
+	struct afp_sock *l = listener_at(a, s->rec.laddr, s->rec.lport, ask);
+
+	return l == s ? NULL : l;
 }
 
 static void try_owner(struct afp *a, struct afp_sock *s, bool now_or_never)
@@ -291,8 +299,11 @@ static struct afp_sock *upsert(struct afp *a, const struct sd_sock *d, bool from
 	if (from_dump)
 		s->seen_gen = a->dump_gen;
 	s->gone = false;
-	if (!s->inode)
-		s->inode = d->inode;
+	/*
+	 * 0 once its file is closed (orphaned, TIME_WAIT): no process holds it
+	 * any more, so no /proc scan looks for one.
+	 */
+	s->inode = d->inode;
 	s->v6only = d->v6only;
 	if (d->cgroup_id)
 		s->cgroup_id = d->cgroup_id;
@@ -461,24 +472,36 @@ static struct afp_sock *from_listener(struct afp *a, const struct afp_sock *lst,
 	return s;
 }
 
-/* An accepted socket that lost its file before we saw who accepted it. */
-static void inherit_listener(struct afp *a, struct afp_sock *s, bool ask)
+/*
+ * Who is charged with an accepted socket nobody is known to hold (yet, or any
+ * more: not accepted yet, closed, in TIME_WAIT): the holder of the listener it
+ * came from, as the eBPF mode's sockets inherit the listener's owner until
+ * their own process touches them. Remembered, so the listener may close
+ * before the socket does. False for other sockets: their bytes are unknown.
+ *
+ * Why this and not more kernel questions: the listener is in our table
+ * already (dumps, or one lookup), so a server's bytes are exact at no cost
+ * per packet however short its connections. sock_diag's destroy
+ * notifications would say when a socket closed but not who held it, and a
+ * synchronous lookup on a socket's first packet is made already (lookup())
+ * and cannot find a holder once the file is gone.
+ */
+static bool heir_of(struct afp *a, struct afp_sock *s, bool ask, struct np_owner *out)
 {
 	struct afp_sock *l;
 
 	if (s->rec.protocol != IPPROTO_TCP || s->rec.state == TCP_LISTEN ||
-	    s->rec.state == TCP_SYN_RECV)
-		return;
+	    (s->rec.state == TCP_SYN_RECV && !s->inode))
+		return false;
 	l = listener_of(a, s, ask);
 	if (l && l->rec.has_owner && l->in_scope) {
-		s->rec.owner = l->rec.owner;
-		s->rec.has_owner = 1;
-		a->inferred++;
-	} else if (s->has_heir) {
-		s->rec.owner = s->heir;
-		s->rec.has_owner = 1;
-		a->inferred++;
+		s->heir = l->rec.owner;
+		s->has_heir = true;
 	}
+	if (!s->has_heir)
+		return false;
+	*out = s->heir;
+	return true;
 }
 
 static struct afp_sock *place(struct afp *a, const struct pkt_info *p, bool tx,
@@ -501,17 +524,24 @@ static struct afp_sock *place(struct afp *a, const struct pkt_info *p, bool tx,
 		bool stale = s && ((syn && s->rec.state == TCP_TIME_WAIT) ||
 				   (s->rec.state == TCP_SYN_RECV && !s->inode && !s->rec.has_owner));
 
-		if (s && !stale)
-			return s;
-		s = lookup(a, IPPROTO_TCP, l, lport, r, rport, syn || stale);
-		/* The listener may have closed since: we still know it until the next dump. */
-		if (!s && !syn)
-			s = find_local(a, IPPROTO_TCP, l, lport);
-		if (s && s->rec.state == TCP_LISTEN)
-			return syn ? NULL : from_listener(a, s, l, lport, r, rport);
-		/* A request socket: no process socket yet. */
+		if (!s || stale) {
+			s = lookup(a, IPPROTO_TCP, l, lport, r, rport, syn || stale);
+			/*
+			 * The listener may have closed since (after the last
+			 * connection): we know it until the next dump.
+			 */
+			if (!s)
+				s = find_local(a, IPPROTO_TCP, l, lport);
+		}
+		/*
+		 * The handshake is the listener's, as the kernel charges it: the
+		 * SYN arrives on the listener, a request socket (no file, no
+		 * process) sends the SYN-ACK and takes the ACK.
+		 */
 		if (s && s->rec.state == TCP_SYN_RECV && !s->inode)
-			return NULL;
+			return listener_at(a, l, lport, true);
+		if (s && s->rec.state == TCP_LISTEN)
+			return syn ? s : from_listener(a, s, l, lport, r, rport);
 		return s;
 	}
 	if (s || (s = find_local(a, p->protocol, l, lport)))
@@ -659,9 +689,14 @@ static struct afp_sock *account(struct afp *a, const struct pkt_info *p, bool tx
 	}
 	if (s && !s->in_scope)
 		return NULL;	/* another cgroup's socket: not watched */
-	if (s && !s->rec.has_owner && !s->inode)
-		inherit_listener(a, s, true);
-	if (!s || (!s->rec.has_owner && !s->inode)) {
+	if (s && !s->rec.has_owner && !s->inode) {
+		struct np_owner heir;
+
+		/* No file: no process to find. Kept on the socket only for a listener's heir. */
+		if (!heir_of(a, s, true, &heir))
+			s = NULL;
+	}
+	if (!s) {
 		add_unknown(a, r, p->protocol, tx, bytes, segs);
 		return NULL;
 	}
@@ -896,9 +931,26 @@ static int settle(struct afp *a, struct np_model *m, struct afp_sock *s, const v
 
 	if (s->in_scope && !s->rec.has_owner)
 		try_owner(a, s, false);
-	if (s->in_scope && !s->rec.has_owner && s->gone)
-		inherit_listener(a, s, false);
-	if (s->in_scope && !s->rec.has_owner) {
+	r = s->rec;
+	/*
+	 * Not found (yet): an accepted socket's bytes go to its listener's
+	 * holder for now; the model gives later ones to its own process once
+	 * found (the counts of one cookie may move between owners).
+	 */
+	if (s->in_scope && !r.has_owner && heir_of(a, s, false, &r.owner)) {
+		r.has_owner = 1;
+		if (!s->inferred) {
+			s->inferred = true;
+			a->inferred++;
+		}
+	}
+	if (s->in_scope && r.has_owner) {
+		/* Named as it is now: it may have exec'ed since its socket was found. */
+		ps_refresh_owner(&a->ps, &r.owner);
+		if (s->rec.has_owner)
+			memcpy(s->rec.owner.comm, r.owner.comm, NP_COMM_LEN);
+	}
+	if (s->in_scope && !r.has_owner) {
 		struct np_counters *cc = &s->rec.c, *b = &s->base;
 
 		add_unknown(a, s->rec.raddr, s->rec.protocol, true,
@@ -907,7 +959,6 @@ static int settle(struct afp *a, struct np_model *m, struct afp_sock *s, const v
 			    cc->rx_bytes - b->rx_bytes, cc->rx_packets - b->rx_packets);
 		*b = *cc;
 	} else if (s->in_scope) {
-		r = s->rec;
 		r.c.rx_bytes -= s->base.rx_bytes;
 		r.c.tx_bytes -= s->base.tx_bytes;
 		r.c.rx_packets -= s->base.rx_packets;
@@ -1008,6 +1059,15 @@ static int afp_collect(struct capture *c, struct np_model *m)
 	m->stat[NP_STAT_UNKNOWN_OVERFLOW] = a->unknown_overflow;
 	m->stat[NP_STAT_PEERS_FULL] = a->peers_full;
 	return 0;
+}
+
+/* Command lines read while their processes held a socket we found. */
+static int afp_cmdline(struct capture *c, uint32_t pid, uint64_t start_ns, char *buf,
+		       size_t size)
+{
+	struct afp *a = c->priv;
+
+	return ps_cmdline(&a->ps, pid, start_ns, buf, size);
 }
 
 static void afp_close(struct capture *c)
@@ -1217,6 +1277,7 @@ int afpacket_capture_open(struct capture *c, const struct capture_opts *o)
 	c->wait = afp_wait;
 	c->pollfds = afp_pollfds;
 	c->collect = afp_collect;
+	c->cmdline = afp_cmdline;
 	c->close = afp_close;
 	if ((err = htab_init(&a->socks, sizeof(uint64_t))) ||
 	    (err = htab_init(&a->by_tuple, sizeof(struct tuple_key))) ||

@@ -10,6 +10,8 @@
 
 #define NAME_RETRY	2.0	/* seconds between looks for a container's name not found yet */
 #define NAME_TRIES	5
+/* Seconds between two reads of an active process's name and command line. */
+#define FACTS_AGAIN 1.0
 
 /*
  * What one cgroup id says: its path and the container it names, read once; a
@@ -92,6 +94,26 @@ static struct ct_info *container_of(const struct np_proc *p, const struct cg_fac
 	return ct;
 }
 
+/*
+ * A process that moved traffic this interval is looked at again while alive:
+ * it may have exec'ed (a shell's exec, timeout's child, a shim) and is
+ * reported, and found by --filter, under its newest name and command line.
+ */
+static void refresh(struct np_proc *p, struct capture *cap, double now)
+{
+	char buf[4096], *cmd;
+
+	if (p->is_unknown || traffic_zero(&p->interval) || now - p->info_at < FACTS_AGAIN)
+		return;
+	p->info_at = now;
+	if (procinfo_comm(p->pid, p->start_ns, buf, sizeof(buf)) == 0)
+		snprintf(p->comm, sizeof(p->comm), "%.*s", (int)sizeof(p->comm) - 1, buf);
+	if (cap && (cmd = procinfo_cmdline(p->pid, p->start_ns))) {
+		free(p->cmdline);
+		p->cmdline = cmd;
+	}
+}
+
 void proc_facts_fill(struct np_model *m, struct htab *cg_cache, struct capture *cap)
 {
 	double now = now_monotonic();
@@ -105,9 +127,11 @@ void proc_facts_fill(struct np_model *m, struct htab *cg_cache, struct capture *
 
 		if (p->info_done) {
 			late_name(p, cg_cache, now);
+			refresh(p, cap, now);
 			continue;
 		}
 		p->info_done = true;
+		p->info_at = now;
 		if (!p->is_unknown && procinfo_comm(p->pid, p->start_ns, buf, sizeof(buf)) == 0)
 			snprintf(p->comm, sizeof(p->comm), "%.*s", (int)sizeof(p->comm) - 1, buf);
 		if (!p->is_unknown) {

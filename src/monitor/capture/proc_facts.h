@@ -4,7 +4,8 @@
  * process's own name (the kernel stamps sockets with the name of the thread
  * that used them), its command line, network namespace, cgroup path and the
  * container, pod and systemd unit that path names (src/containers/).
- * Read once per process, while it may still be alive.
+ * Read once per process, while it may still be alive; name and command line
+ * again each interval it moves traffic (the newest image after an exec).
  */
 #ifndef NETOPROC_PROC_FACTS_H
 #define NETOPROC_PROC_FACTS_H

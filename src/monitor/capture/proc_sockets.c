@@ -12,6 +12,7 @@
 #include "lib/cgroup.h"
 #include "lib/procinfo.h"
 #include "lib/util.h"
+#include "monitor/capture/proc_parse.h"
 #include "monitor/capture/proc_sockets.h"
 
 /* A scan of every process at most this often; new processes are scanned at once. */
@@ -23,6 +24,11 @@
 #define REBUILD_INODES 262144
 /* Processes younger than this are scanned again on every listing pass. */
 #define YOUNG_NS 2000000000ULL
+/* A holder's name is read again when older than this as a socket is found or reported. */
+#define COMM_FRESH 0.5
+/* What was read of a process whose socket we found is kept this long after. */
+#define FACT_KEEP 60.0
+#define FACTS_MAX 65536
 /* Values of the scope table: cgroups never move, so both answers are final. */
 #define SCOPE_IN ((void *)1)
 #define SCOPE_OUT ((void *)2)
@@ -38,6 +44,24 @@ struct ps_pid {
 	uint32_t uid;
 	unsigned gen;
 	char comm[NP_COMM_LEN];
+	double comm_at;		/* when comm was read (monotonic) */
+};
+
+/*
+ * Name and command line of a process that held a socket we found, read while
+ * it was alive (it may exit before the model asks) and again when its name
+ * changes (exec).
+ */
+struct ps_fact_key {
+	uint32_t pid;
+	uint32_t pad;
+	uint64_t start_ns;
+};
+
+struct ps_fact {
+	char comm[NP_COMM_LEN];
+	char *cmdline;
+	double at;		/* last found or refreshed (monotonic) */
 };
 
 int ps_init(struct proc_sockets *ps, const char *scope)
@@ -47,6 +71,7 @@ int ps_init(struct proc_sockets *ps, const char *scope)
 	memset(ps, 0, sizeof(*ps));
 	if ((err = htab_init(&ps->inodes, sizeof(uint64_t))) ||
 	    (err = htab_init(&ps->pids, sizeof(uint32_t))) ||
+	    (err = htab_init(&ps->facts, sizeof(struct ps_fact_key))) ||
 	    (err = htab_init(&ps->scope_ids, sizeof(uint64_t))))
 		return err;
 	if (scope)
@@ -61,8 +86,20 @@ static void clear_inodes(struct proc_sockets *ps)
 	htab_init(&ps->inodes, sizeof(uint64_t));
 }
 
+static void free_fact(struct ps_fact *f)
+{
+	free(f->cmdline);
+	free(f);
+}
+
 void ps_free(struct proc_sockets *ps)
 {
+	size_t i = 0;
+	void *v;
+
+	while (htab_next(&ps->facts, &i, NULL, &v))
+		free_fact(v);
+	htab_free(&ps->facts);
 	htab_free_all(&ps->inodes);
 	htab_free_all(&ps->pids);
 	htab_free(&ps->scope_ids);
@@ -90,6 +127,7 @@ static int read_pid(uint32_t pid, struct ps_pid *pp)
 	if (procinfo_parse_stat(buf, &state, &ticks, pp->comm, sizeof(pp->comm)))
 		return -EINVAL;
 	pp->pid = pid;
+	pp->comm_at = now_monotonic();
 	/* As procinfo_start_ns(): whole clock ticks since boot, in ns. */
 	pp->start_ns = ticks * tick_ns;
 	snprintf(path, sizeof(path), "/proc/%u", pid);
@@ -139,11 +177,11 @@ static void scan_fds(struct proc_sockets *ps, const struct ps_pid *pp)
 
 		if (e->d_name[0] == '.')
 			continue;
-		n = readlinkat(dirfd(d), e->d_name, link, sizeof(link) - 1);
-		if (n < 9 || memcmp(link, "socket:[", 8) != 0)
-			continue;
-		link[n] = '\0';
-		note_inode(ps, strtoull(link + 8, NULL, 10), pp);
+		uint32_t inode;
+
+		n = readlinkat(dirfd(d), e->d_name, link, sizeof(link));
+		if (n > 0 && (size_t)n < sizeof(link) && (inode = proc_socket_inode(link, n)))
+			note_inode(ps, inode, pp);
 	}
 	closedir(d);
 }
@@ -165,19 +203,26 @@ typedef void (*pid_fn)(struct proc_sockets *ps, uint32_t pid);
 
 static void list_cgroup(struct proc_sockets *ps, char *path, size_t len, int depth, pid_fn fn)
 {
-	char buf[65536], *p, *end;
+	char buf[65536];
+	const char *p = buf;
 	struct dirent *e;
+	uint32_t pid;
+	ssize_t n;
 	DIR *d;
 
 	snprintf(path + len, 4096 - len, "/cgroup.procs");
-	if (read_small_file(path, buf, sizeof(buf)) > 0)
-		for (p = buf; *p; p = end) {
-			unsigned long v = strtoul(p, &end, 10);
+	/*
+	 * A cgroup with more pids than fit is listed in part, up to its last
+	 * whole line (a cut "12345" is not pid 1234).
+	 */
+	if ((n = read_small_file(path, buf, sizeof(buf))) > 0) {
+		const char *end = buf + n;
 
-			if (end == p)
-				break;
-			fn(ps, v);
-		}
+		if ((size_t)n == sizeof(buf) - 1)
+			end = (const char *)memrchr(buf, '\n', n) ?: buf;
+		while (proc_next_pid(&p, end, &pid))
+			fn(ps, pid);
+	}
 	path[len] = '\0';
 	if (depth > 32 || !(d = opendir(path)))
 		return;
@@ -274,6 +319,55 @@ static void drop_unlisted(struct proc_sockets *ps)
 	}
 }
 
+/*
+ * The process's name as it is now: it may have exec'ed since we read it (a
+ * child of timeout, a shell's exec, a shim), and --filter goes by the final
+ * name. Read at most every COMM_FRESH seconds; false when the pid is no
+ * longer that process.
+ */
+static bool fresh_comm(struct ps_pid *pp)
+{
+	struct ps_pid now;
+	double t = now_monotonic();
+
+	if (t - pp->comm_at < COMM_FRESH)
+		return true;
+	if (read_pid(pp->pid, &now))
+		return true;	/* gone: the last name it had stays */
+	if (now.start_ns != pp->start_ns)
+		return false;
+	memcpy(pp->comm, now.comm, NP_COMM_LEN);
+	pp->comm_at = t;
+	return true;
+}
+
+/* Name and command line of a process found holding a socket, kept for the model. */
+static void note_fact(struct proc_sockets *ps, const struct ps_pid *pp)
+{
+	struct ps_fact_key k = { .pid = pp->pid, .start_ns = pp->start_ns };
+	struct ps_fact *f = htab_get(&ps->facts, &k);
+
+	if (!f) {
+		if (ps->facts.count >= FACTS_MAX || !(f = calloc(1, sizeof(*f))))
+			return;
+		if (htab_put(&ps->facts, &k, f)) {
+			free(f);
+			return;
+		}
+	}
+	f->at = now_monotonic();
+	/* First met, or exec'ed since: another image, another command line. */
+	if (!f->cmdline || memcmp(f->comm, pp->comm, NP_COMM_LEN)) {
+		char *cmd = procinfo_cmdline(pp->pid, pp->start_ns);
+
+		if (cmd) {
+			free(f->cmdline);
+			f->cmdline = cmd;
+		}
+		memcpy(f->comm, pp->comm, NP_COMM_LEN);
+	}
+}
+
 static int owner_of(struct proc_sockets *ps, uint64_t inode, struct np_owner *out)
 {
 	struct ps_ino *e = htab_get(&ps->inodes, &inode);
@@ -282,11 +376,12 @@ static int owner_of(struct proc_sockets *ps, uint64_t inode, struct np_owner *ou
 	if (!e)
 		return -ENOENT;
 	pp = htab_get(&ps->pids, &e->pid);
-	if (!pp || pp->start_ns != e->start_ns) {
+	if (!pp || pp->start_ns != e->start_ns || !fresh_comm(pp)) {
 		htab_del(&ps->inodes, &inode);
 		free(e);
 		return -ENOENT;
 	}
+	note_fact(ps, pp);
 	memset(out, 0, sizeof(*out));
 	out->tgid = pp->pid;
 	out->start_ns = pp->start_ns;
@@ -358,10 +453,49 @@ int ps_find(struct proc_sockets *ps, uint32_t inode, const uint32_t *hints, int 
 	return owner_of(ps, inode, out);
 }
 
+void ps_refresh_owner(struct proc_sockets *ps, struct np_owner *o)
+{
+	struct ps_pid *pp = htab_get(&ps->pids, &o->tgid);
+
+	if (!pp || pp->start_ns != o->start_ns || !fresh_comm(pp))
+		return;		/* gone (or its pid reused): the last name it had stays */
+	if (memcmp(o->comm, pp->comm, NP_COMM_LEN)) {
+		memcpy(o->comm, pp->comm, NP_COMM_LEN);
+		note_fact(ps, pp);
+	}
+}
+
+int ps_cmdline(struct proc_sockets *ps, uint32_t pid, uint64_t start_ns, char *buf, size_t size)
+{
+	struct ps_fact_key k = { .pid = pid, .start_ns = start_ns };
+	struct ps_fact *f = htab_get(&ps->facts, &k);
+
+	if (!f || !f->cmdline)
+		return -ENOENT;
+	snprintf(buf, size, "%s", f->cmdline);
+	return 0;
+}
+
+/* Facts of processes not found holding anything for FACT_KEEP seconds go. */
+static void expire_facts(struct proc_sockets *ps, double now)
+{
+	size_t i = 0;
+	const void *k;
+	void *v;
+
+	while (htab_next(&ps->facts, &i, &k, &v)) {
+		if (now - ((struct ps_fact *)v)->at < FACT_KEEP)
+			continue;
+		htab_del(&ps->facts, k);
+		free_fact(v);
+	}
+}
+
 void ps_tick(struct proc_sockets *ps)
 {
 	double now = now_monotonic();
 
+	expire_facts(ps, now);
 	if (ps->last_full < 0 || now - ps->last_full >= REBUILD_GAP ||
 	    ps->inodes.count >= REBUILD_INODES)
 		full_pass(ps, now);

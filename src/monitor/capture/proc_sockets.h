@@ -21,6 +21,7 @@ struct proc_sockets {
 	struct htab inodes;	/* socket inode (u64) -> struct ps_ino */
 	struct htab pids;	/* pid (u32) -> struct ps_pid */
 	struct htab scope_ids;	/* cgroup id -> inside or outside the scope */
+	struct htab facts;	/* (pid, start) -> name and command line, for the model */
 	unsigned gen;		/* listing generation */
 	double last_full;	/* monotonic time of the last scan of every process */
 	double last_list;	/* ... and of the last listing of processes */
@@ -41,6 +42,17 @@ void ps_free(struct proc_sockets *ps);
  */
 int ps_find(struct proc_sockets *ps, uint32_t inode, const uint32_t *hints, int nhints,
 	    bool urgent, struct np_owner *out);
+/*
+ * Before reporting @o's traffic: its name as it is now (it may have exec'ed
+ * since its socket was found); unchanged if it is gone.
+ */
+void ps_refresh_owner(struct proc_sockets *ps, struct np_owner *o);
+/*
+ * The command line of (@pid, @start_ns) as read when one of its sockets was
+ * found (and again after an exec), for processes gone before the model asks:
+ * 0, or -ENOENT.
+ */
+int ps_cmdline(struct proc_sockets *ps, uint32_t pid, uint64_t start_ns, char *buf, size_t size);
 /* Housekeeping, once a second or so: forget the inodes of closed sockets now and then. */
 void ps_tick(struct proc_sockets *ps);
 /* Is cgroup @id inside the scope? Always true without a scope or without an id. */

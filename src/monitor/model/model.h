@@ -63,6 +63,7 @@ struct np_proc {
 	struct ct_info *ct;	/* container, pod and unit of its cgroup; NULL if unknown */
 	bool is_unknown;
 	bool info_done;	/* /proc looked at once */
+	double info_at;	/* ... and last (monotonic): name and command line again after a while */
 	struct np_traffic total, interval;
 	unsigned nconns;
 	struct np_conn *conns, **conns_tail;
