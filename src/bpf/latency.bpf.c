@@ -23,6 +23,8 @@ const volatile __u32 lat_by = NP_LAT_BY_NONE;	/* enum np_lat_by */
 const volatile __u32 lat_pid = 0;		/* --pid: sender at the queue, reader at the copy */
 /* sock:sk_data_ready is attached: a read counts only for an skb it saw queued. */
 const volatile bool lat_data_ready = false;
+/* --threshold: a packet whose rx_total or tx_total reaches this is sent to slow_rb (0: off). */
+const volatile __u64 lat_slow_ns = 0;
 
 /* The histogram half being written; userspace flips it each interval and reads the other. */
 __u32 epoch = 0;
@@ -55,6 +57,12 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } stats SEC(".maps");
+
+/* --threshold: the slow packets, as they end (userspace sizes it; losses counted). */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 256 * 1024);
+} slow_rb SEC(".maps");
 
 /* Zeroed templates and the filter's packet copy: too large for the stack. */
 struct lat_scratch {
@@ -139,6 +147,82 @@ static __always_inline void record(__u32 stage, __u64 group, const char *name, _
 		h->max_ns = ns;
 	h->count++;
 	h->sum_ns += ns;
+}
+
+/* The stages a slow packet's line shows, by direction: those inside its total. */
+#define NP_RX_STAGES (1u << NP_LS_RX_STACK | 1u << NP_LS_RX_SOCKET_QUEUE | 1u << NP_LS_BRIDGE)
+#define NP_TX_STAGES (1u << NP_LS_TX_STACK | 1u << NP_LS_TX_QDISC | 1u << NP_LS_TX_DEVICE | \
+		      1u << NP_LS_VETH)
+
+/* A stage of @e ended: into the histogram and, with --threshold, kept for its line. */
+static __always_inline void stage_done(struct np_lat_skb *e, __u32 stage, __u64 group,
+				       const char *name, __u64 ns)
+{
+	record(stage, group, name, ns);
+	if (lat_slow_ns && stage < NP_LS_MAX) {
+		e->stage_ns[stage] = ns;
+		e->stages |= 1u << stage;
+	}
+}
+
+/*
+ * --threshold: @e ended in direction @dir after @total ns; at or above the
+ * threshold it goes to userspace with its stages (@pid/@comm: who, if known).
+ */
+static __always_inline void slow_check(struct np_lat_skb *e, __u32 dir, __u64 total,
+				       __u32 pid, const char *comm)
+{
+	struct np_lat_slow *ev;
+	__u32 mask = dir == NP_LAT_RX ? NP_RX_STAGES : NP_TX_STAGES;
+
+	if (!lat_slow_ns || total < lat_slow_ns)
+		return;
+	ev = bpf_ringbuf_reserve(&slow_rb, sizeof(*ev), 0);
+	if (!ev) {
+		stat_inc(NP_LAT_STAT_SLOW_LOST);
+		return;
+	}
+	ev->ts_ns = bpf_ktime_get_ns();
+	ev->total_ns = total;
+	__builtin_memcpy(ev->stage_ns, e->stage_ns, sizeof(ev->stage_ns));
+	ev->stages = e->stages & mask;
+	ev->dir = dir;
+	ev->pid = pid;
+	ev->ifindex = e->ifindex;
+	ev->netns = e->netns;
+	ev->pad = 0;
+	ev->pad2 = 0;
+	if (comm)
+		__builtin_memcpy(ev->comm, comm, sizeof(ev->comm));
+	else
+		__builtin_memset(ev->comm, 0, sizeof(ev->comm));
+	__builtin_memcpy(ev->ifname, e->ifname, sizeof(ev->ifname));
+	__builtin_memcpy(&ev->pkt, &e->pkt, sizeof(ev->pkt));
+	bpf_ringbuf_submit(ev, np_rb_flags(&slow_rb, 256 * 1024));
+}
+
+/* --threshold: the headers and device of @skb into @e (the device: @dev, else skb->dev). */
+static __always_inline void slow_meta(struct np_lat_skb *e, struct sk_buff *skb,
+				      struct net_device *dev, bool fresh, bool direct)
+{
+	struct lat_scratch *sc;
+
+	if (!lat_slow_ns)
+		return;
+	sc = get_scratch();
+	if (!sc)
+		return;
+	/* The filters already parsed it (birth_match) or it is parsed here. */
+	if (!fresh || !np_cfg.flags)
+		np_skb_collect(skb, NULL, dev, &sc->m, &sc->buf, false, direct);
+	e->ifindex = sc->m.ifindex;
+	e->netns = sc->m.netns;
+	__builtin_memcpy(e->ifname, sc->m.ifname, sizeof(e->ifname));
+	__builtin_memcpy(&e->pkt, &sc->m.pkt, sizeof(e->pkt));
+	if (fresh && sc->m.in_task) {
+		e->tx_pid = sc->m.pid;
+		__builtin_memcpy(e->tx_comm, sc->m.comm, sizeof(e->tx_comm));
+	}
 }
 
 /* The entry of skb, or NULL; an entry another skb left at this address is dropped. */
@@ -286,9 +370,12 @@ static __always_inline void tx_device_end(struct np_lat_skb *e, __u64 end)
 {
 	if (!e->xmit_start)
 		return;
-	record(NP_LS_TX_DEVICE, e->tx_group, e->tx_name, end - e->xmit_start);
-	if (e->tx_send)
+	stage_done(e, NP_LS_TX_DEVICE, e->tx_group, e->tx_name, end - e->xmit_start);
+	if (e->tx_send) {
 		record(NP_LS_TX_TOTAL, e->tx_group, e->tx_name, end - e->tx_send);
+		slow_check(e, NP_LAT_TX, end - e->tx_send, e->tx_pid,
+			   e->tx_pid ? e->tx_comm : NULL);
+	}
 	e->xmit_start = 0;
 	e->xmit_done = 0;
 	e->tx_send = 0;
@@ -328,13 +415,15 @@ static __always_inline int on_dev_queue(struct sk_buff *skb, bool direct)
 			e->tx_group = dev_group(NP_RD(direct, skb, dev), name, direct);
 			__builtin_memcpy(e->tx_name, name, sizeof(name));
 		}
+		slow_meta(e, skb, NULL, true, direct);
 		if (e->tx_send)
-			record(NP_LS_TX_STACK, e->tx_group, e->tx_name, now - e->tx_send);
+			stage_done(e, NP_LS_TX_STACK, e->tx_group, e->tx_name, now - e->tx_send);
 	} else {
 		if (e->hop == NP_LS_BRIDGE) {
-			record(NP_LS_BRIDGE, e->rx_group, e->rx_name, now - e->hop_ns);
+			stage_done(e, NP_LS_BRIDGE, e->rx_group, e->rx_name, now - e->hop_ns);
 			e->hop = 0;
 		}
+		slow_meta(e, skb, NULL, false, direct);
 		/* Forwarded: its transmit stages are the new device's. */
 		if (lat_by == NP_LAT_BY_DEV) {
 			e->tx_group = dev_group(NP_RD(direct, skb, dev), name, direct);
@@ -365,7 +454,7 @@ static __always_inline int on_qdisc_dequeue(struct sk_buff *skb, int packets, bo
 		struct np_lat_skb *e = entry_of(skb, (__u64)NP_RD(direct, skb, head));
 
 		if (e && e->qdisc_enq) {
-			record(NP_LS_TX_QDISC, e->tx_group, e->tx_name, now - e->qdisc_enq);
+			stage_done(e, NP_LS_TX_QDISC, e->tx_group, e->tx_name, now - e->qdisc_enq);
 			e->qdisc_enq = 0;
 			e->last_ns = now;
 		}
@@ -409,17 +498,22 @@ static __always_inline int on_receive(struct sk_buff *skb, bool direct)
 	struct np_lat_skb *e = entry_at_birth(skb, head, now);
 	struct net_device *dev = NP_RD(direct, skb, dev);
 	__u32 ifindex = dev ? NP_RD(direct, dev, ifindex) : 0;
+	bool fresh = true;
 
 	if (e) {
-		/* Handed over by a device's transmit (loopback, veth): tx_device ended there. */
-		tx_device_end(e, e->xmit_done ?: now);
 		if (e->hop == NP_LS_VETH) {
-			record(NP_LS_VETH, e->tx_group, e->tx_name, now - e->hop_ns);
+			stage_done(e, NP_LS_VETH, e->tx_group, e->tx_name, now - e->hop_ns);
 			e->hop = 0;
 		} else if (e->hop == NP_LS_BRIDGE && ifindex != e->hop_ifindex) {
-			record(NP_LS_BRIDGE, e->rx_group, e->rx_name, now - e->hop_ns);
+			stage_done(e, NP_LS_BRIDGE, e->rx_group, e->rx_name, now - e->hop_ns);
 			e->hop = 0;
 		}
+		/*
+		 * Handed over by a device's transmit (loopback, veth): tx_device ended
+		 * there (after the veth stage: a slow packet's line shows it).
+		 */
+		tx_device_end(e, e->xmit_done ?: now);
+		fresh = false;
 	} else {
 		if (!birth_match(skb, direct))
 			return 0;
@@ -429,6 +523,7 @@ static __always_inline int on_receive(struct sk_buff *skb, bool direct)
 	}
 	if (!e->rx_dev) {
 		e->rx_dev = now;
+		slow_meta(e, skb, dev, fresh, direct);
 		if (lat_by == NP_LAT_BY_DEV)
 			e->rx_group = dev_group(dev, e->rx_name, direct);
 	}
@@ -551,10 +646,20 @@ static __always_inline void rx_read(struct np_lat_skb *e)
 		group = task_group(name);
 	else
 		__builtin_memcpy(name, e->rx_name, sizeof(name));
-	record(NP_LS_RX_TOTAL, group, name, now - e->rx_dev);
 	if (e->rx_queued) {
-		record(NP_LS_RX_STACK, group, name, e->rx_queued - e->rx_dev);
-		record(NP_LS_RX_SOCKET_QUEUE, group, name, now - e->rx_queued);
+		stage_done(e, NP_LS_RX_STACK, group, name, e->rx_queued - e->rx_dev);
+		stage_done(e, NP_LS_RX_SOCKET_QUEUE, group, name, now - e->rx_queued);
+	}
+	record(NP_LS_RX_TOTAL, group, name, now - e->rx_dev);
+	if (lat_slow_ns && now - e->rx_dev >= lat_slow_ns) {
+		char comm[NP_COMM_LEN] = {};
+		__u32 pid = 0;
+
+		if (np_in_task()) {
+			pid = bpf_get_current_pid_tgid() >> 32;
+			bpf_get_current_comm(comm, sizeof(comm));
+		}
+		slow_check(e, NP_LAT_RX, now - e->rx_dev, pid, pid ? comm : NULL);
 	}
 }
 

@@ -32,6 +32,7 @@ struct latency_opts {
 	enum np_lat_by by;
 	uint64_t max_inflight;
 	bool connections;	/* --connections: TCP connections instead of stages */
+	uint64_t slow_ns;	/* --threshold: packets at least this slow end to end, shown */
 };
 
 struct lat_ctx {
@@ -50,6 +51,8 @@ static void usage(FILE *out)
 	      "  --interval SECS        a table every SECS (and the run's totals at exit)\n"
 	      "  --by process|dev       one row per process (the reader or sender) or device\n"
 	      "  --max-inflight N       skbs timed at once (65536); more are counted, not timed\n"
+	      "  --threshold MS         also each packet whose rx_total or tx_total is at\n"
+	      "                         least MS milliseconds, with the time of each stage\n"
 	      "  --connections          TCP connections instead: connect time and failures,\n"
 	      "                         RTT, retransmissions, RTOs, out-of-order, zero windows,\n"
 	      "                         bytes in flight; per process and per remote too\n"
@@ -62,13 +65,14 @@ static void usage(FILE *out)
 	      "Exit status: 0 ok, 1 missing privilege, 2 bad arguments or BPF error.\n", out);
 }
 
-enum { OPT_INTERVAL = 256, OPT_BY, OPT_MAX_INFLIGHT, OPT_CONNECTIONS };
+enum { OPT_INTERVAL = 256, OPT_BY, OPT_MAX_INFLIGHT, OPT_CONNECTIONS, OPT_THRESHOLD };
 
 static const struct option long_opts[] = {
 	{ "interval", required_argument, NULL, OPT_INTERVAL },
 	{ "by", required_argument, NULL, OPT_BY },
 	{ "max-inflight", required_argument, NULL, OPT_MAX_INFLIGHT },
 	{ "connections", no_argument, NULL, OPT_CONNECTIONS },
+	{ "threshold", required_argument, NULL, OPT_THRESHOLD },
 	PKT_LONG_OPTS,
 	{ 0 },
 };
@@ -77,6 +81,7 @@ static int latency_option(void *opts, int opt, const char *arg)
 {
 	static const char *const bys[] = { "process", "dev" };
 	struct latency_opts *o = opts;
+	double ms;
 	int i;
 
 	switch (opt) {
@@ -96,6 +101,15 @@ static int latency_option(void *opts, int opt, const char *arg)
 	case OPT_CONNECTIONS:
 		o->connections = true;
 		return 0;
+	case OPT_THRESHOLD:
+		/* plain decimals (parse_seconds' rule), in ms; under 1 ns is no threshold */
+		if (parse_seconds(arg, &ms) || ms * 1e6 < 1) {
+			np_err("invalid value '%s' for --threshold: expected a positive number of "
+			       "milliseconds", arg);
+			return -EINVAL;
+		}
+		o->slow_ns = (uint64_t)(ms * 1e6 + 0.5);
+		return 0;
 	}
 	return -EINVAL;
 }
@@ -112,6 +126,10 @@ static int latency_check(void *opts)
 	if (o->c.container) {
 		np_err("--container does not apply to latency yet: use --netns with the "
 		       "container's namespace");
+		return -EINVAL;
+	}
+	if (o->connections && o->slow_ns) {
+		np_err("--threshold does not apply to --connections (it times packets)");
 		return -EINVAL;
 	}
 	if (o->connections && o->by) {
@@ -182,6 +200,14 @@ static int loop(struct lat_ctx *t)
 	return 0;
 }
 
+/* --threshold: a slow packet's line, as it comes (between the interval tables). */
+static void print_slow(void *ctx, const struct np_lat_slow *s)
+{
+	const struct latency_opts *o = ctx;
+
+	lat_report_slow(stdout, o->c.json, s);
+}
+
 static int run(void *opts)
 {
 	struct latency_opts *o = opts;
@@ -189,6 +215,7 @@ static int run(void *opts)
 	struct lat_config cfg = {
 		.f = &o->c.f, .by = o->by, .max_inflight = o->max_inflight,
 		.modes = o->connections ? LAT_MODE_CONNS : LAT_MODE_STAGES,
+		.slow_ns = o->slow_ns, .on_slow = print_slow, .slow_ctx = o,
 	};
 	int err;
 

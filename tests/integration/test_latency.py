@@ -122,14 +122,46 @@ def totals(lines):
     return out
 
 
+def slow_packets(lines):
+    """--threshold: the slow packets' objects, each checked for the keys it always has."""
+    slow = [r for r in lines if r["scope"] == "slow"]
+    for r in slow:
+        for k in ("time", "direction", "proto", "src", "dst", "sport", "dport", "pid",
+                  "process", "ifname", "ifindex", "netns", "total_us", "stages"):
+            check(k in r, f"{k} missing in {r}")
+    return slow
+
+
 def test_rx_socket_queue_delayed_reader():
+    """The delayed reader, with --threshold 100 (ms): its n messages each waited the
+    200 ms sleep, so each is printed as slow (rx, its total at least 100 ms), with its
+    rx_socket_queue within 10% of the sleep; nothing else is."""
     n = 5
     with netns("nplat") as (ns,):
-        p = start_latency(ns, f"tcp and dst port {PORT}")
+        p = start_latency(ns, f"tcp and dst port {PORT}", ["--threshold", "100"])
         with started(p):
             out = nspy(ns, TCP_READER, n, PORT, SLEEP)
-            rows = totals(stop_latency(p))
-    spans = sorted(json.loads(out.strip().splitlines()[-1])["spans_us"])
+            lines = stop_latency(p)
+            rows = totals(lines)
+    res = json.loads(out.strip().splitlines()[-1])
+    spans = sorted(res["spans_us"])
+    slow = slow_packets(lines)
+    check_eq(len(slow), n, f"slow packets (one per delayed message): {slow}")
+    for r in slow:
+        check_eq((r["direction"], r["proto"], r["dst"], r["dport"], r["pid"], r["process"],
+                  r["ifname"], sorted(r["stages"])),
+                 ("rx", "tcp", "127.0.0.1", PORT, res["pid"], "python3", "lo",
+                  ["rx_socket_queue", "rx_stack"]), f"slow packet {r}")
+        q = r["stages"]["rx_socket_queue"]
+        check(SLEEP * 1e6 <= q <= 1.10 * SLEEP * 1e6, f"its rx_socket_queue {q} us, the reader "
+              f"slept {SLEEP * 1e6:.0f} us")
+        check(r["total_us"] >= 100000 and
+              abs(r["total_us"] - q - r["stages"]["rx_stack"]) < 0.01,
+              f"total {r['total_us']} is rx_stack + rx_socket_queue and at least 100 ms")
+    qs = [r["stages"]["rx_socket_queue"] for r in slow]
+    check_eq((min(qs), max(qs)), (rows["rx_socket_queue"]["min_us"],
+                                  rows["rx_socket_queue"]["max_us"]),
+             "the slow lines' rx_socket_queue: the histogram's min and max")
     q = rows.get("rx_socket_queue")
     check(q, f"no rx_socket_queue row: {sorted(rows)}")
     check_eq(q["count"], n, f"rx_socket_queue samples (one per message): {q}")
@@ -190,12 +222,15 @@ def test_rx_socket_queue_udp_delayed_and_prompt():
 
 
 def test_rx_socket_queue_prompt_reader():
+    """The prompt reader, with --threshold 100: none of its packets is printed as slow."""
     n = 20
     with netns("nplat") as (ns,):
-        p = start_latency(ns, f"tcp and dst port {PORT}")
+        p = start_latency(ns, f"tcp and dst port {PORT}", ["--threshold", "100"])
         with started(p):
             nspy(ns, TCP_READER, n, PORT, 0)
-            rows = totals(stop_latency(p))
+            lines = stop_latency(p)
+            rows = totals(lines)
+    check_eq(slow_packets(lines), [], "slow packets of a prompt reader")
     q = rows.get("rx_socket_queue")
     check(q, f"no rx_socket_queue row: {sorted(rows)}")
     check_eq(q["count"], n, f"rx_socket_queue samples: {q}")
@@ -231,7 +266,11 @@ def test_tx_qdisc_tbf_queue():
     """A burst into a 1 mbit/s tbf with a 1600-byte bucket: datagram k (from 0) leaves
     when the bucket has refilled (k+1)*L - 1600 bytes, L = 1042 bytes per datagram at the
     qdisc (1000 payload + 8 UDP + 20 IP + 14 Ethernet). All are queued within a few ms,
-    so its queueing delay is that over the rate."""
+    so its queueing delay is that over the rate. With --threshold 131.072 ms (the bound
+    between two histogram slots, 131072 us), a packet is printed when its tx_total is at
+    least that: exactly the tx_total samples in the slots above (keys 262144 and up), and,
+    the send call and the device adding well under the 8 ms between two datagrams' delays,
+    exactly the tx_qdisc samples there too: those queued at least 131 ms (k >= 17)."""
     n, size, rate, burst = 40, 1000, 125000, 1600
     wire = size + 8 + 20 + 14
     delays = [max(0, (k + 1) * wire - burst) / rate * 1e6 for k in range(n)]
@@ -241,11 +280,34 @@ def test_tx_qdisc_tbf_queue():
         subprocess.run(["ip", "-n", a, "link", "set", va, "txqueuelen", "1000"], check=True)
         subprocess.run(["tc", "-n", a, "qdisc", "add", "dev", va, "root", "tbf", "rate", "1mbit",
                         "burst", str(burst), "limit", "100000"], check=True)
-        p = start_latency(a, f"udp and dst port {PORT}", ["--by", "dev"])
+        p = start_latency(a, f"udp and dst port {PORT}", ["--by", "dev", "--threshold",
+                                                           "131.072"])
         with started(p):
             nspy(a, UDP_BURST, n, size, "10.77.0.2", PORT)
             time.sleep(delays[-1] / 1e6 + 0.3)	# the queue drains
             lines = stop_latency(p)
+    slow = slow_packets(lines)
+    above = {}
+    for stage in ("tx_total", "tx_qdisc"):
+        r = [r for r in lines if r["scope"] == "total" and r["stage"] == stage]
+        check_eq(len(r), 1, f"{stage} rows")
+        above[stage] = sum(c for k, c in r[0]["buckets"].items() if float(k) > 131072)
+    predicted = sum(1 for d in delays if d >= 131072)
+    check_eq(predicted, 23, "datagrams the queue holds 131 ms or more")
+    check_eq((len(slow), len(slow)), (above["tx_total"], above["tx_qdisc"]),
+             "slow packets vs the tx_total and tx_qdisc samples of 131072 us or more")
+    check(abs(len(slow) - predicted) <= 1, f"{len(slow)} slow packets, the queue predicts "
+          f"{predicted}")
+    for r in slow:
+        check_eq((r["direction"], r["proto"], r["dst"], r["dport"], r["process"], r["ifname"],
+                  sorted(r["stages"])),
+                 ("tx", "udp", "10.77.0.2", PORT, "python3", va,
+                  ["tx_device", "tx_qdisc", "tx_stack", "veth"]), f"slow packet {r}")
+        st = r["stages"]
+        check(r["total_us"] >= 131072 and st["tx_qdisc"] <= r["total_us"] and
+              st["tx_stack"] + st["tx_qdisc"] + st["tx_device"] <= r["total_us"],
+              f"total {r['total_us']} us: at least 131072 us, and stack + qdisc + device (the "
+              f"gaps between them not timed) within it: {st}")
     rows = [r for r in lines if r["scope"] == "total" and r["stage"] == "tx_qdisc"]
     check_eq(len(rows), 1, f"tx_qdisc rows {rows}")
     q = rows[0]
@@ -314,6 +376,9 @@ def test_bad_options():
     for args, word in ((["--by", "socket"], "--by"), (["--interval", "0"], "--interval"),
                        (["--count", "3"], "--count"), (["--max-inflight", "1"], "--max-inflight"),
                        (["--container", "web"], "--container"),
+                       (["--threshold", "0"], "--threshold"), (["--threshold", "-5"], "--threshold"),
+                       (["--threshold", "abc"], "--threshold"),
+                       (["--threshold", "10", "--connections"], "--threshold"),
                        (["tcp", "port", "nosuchport"], "nosuchport"),
                        (["--format", "yaml"], "--format")):
         rc, out, err = run([NETOPROC, "latency"] + args)
