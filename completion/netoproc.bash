@@ -62,7 +62,7 @@ _netoproc()
 		     --netns --ifname --mark --pid --verbose --help' ;;
 	drop) opts='--format --summary --interval --duration --count --container --netns
 		    --ifname --mark --pid --verbose --help' ;;
-	latency) opts='--interval --by --max-inflight --connections --format --duration
+	latency) opts='--interval --by --max-inflight --connections --threshold --format --duration
 		       --netns --ifname --mark --pid --verbose --help' ;;
 	diagnose) opts='--duration --interval --rules --format --explain --netns --ifname
 			--mark --pid --verbose --help' ;;
