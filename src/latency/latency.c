@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
+#include "containers/ct_resolve.h"
 #include "filter/filter_opts.h"
 #include "latency/latency.h"
 #include "latency/latency_collect.h"
@@ -58,6 +60,8 @@ static void usage(FILE *out)
 	      "                         bytes in flight; per process and per remote too\n"
 	      "  --format text|json     a table, or one JSON object per line per stage (text)\n"
 	      "  --duration SECS        stop after SECS\n"
+	      "  --container ID|NAME    only that container's network namespace (id or name\n"
+	      "                         prefix; from its running processes, as --netns)\n"
 	      FILTER_USAGE
 	      "  -v, --verbose          say what is attached\n"
 	      "  -h, --help\n"
@@ -114,6 +118,57 @@ static int latency_option(void *opts, int opt, const char *arg)
 	return -EINVAL;
 }
 
+/*
+ * --container: the histograms are summed in the kernel, where no container is known, so
+ * it becomes the --netns filter of the container's own namespace (from its running
+ * processes); one it shares with the host, or none, is refused: 0 or -EINVAL.
+ */
+static int container_netns(struct pkt_opts *c)
+{
+	struct ct_resolver r;
+	struct ct_info ct;
+	struct stat host;
+	uint64_t ns = 0;
+	int err;
+
+	if (c->f.cfg.flags & NP_F_NETNS) {
+		np_err("--container and --netns together: give one namespace");
+		return -EINVAL;
+	}
+	if (ct_resolver_init(&r)) {
+		np_err("--container %s: out of memory", c->container);
+		return -EINVAL;
+	}
+	err = ct_container_netns(&r, c->container, &ns, &ct);
+	ct_resolver_free(&r);
+	if (err == -ENOENT) {
+		np_err("--container %s: no running process of such a container (its network "
+		       "namespace is found from them)", c->container);
+		return -EINVAL;
+	}
+	if (err == -EMLINK) {
+		np_err("--container %s: its processes are in more than one network namespace "
+		       "(use --netns)", c->container);
+		return -EINVAL;
+	}
+	if (err) {
+		np_err("--container %s: cannot read /proc: %s", c->container, strerror(-err));
+		return -EINVAL;
+	}
+	if ((!stat("/proc/1/ns/net", &host) && host.st_ino == ns) ||
+	    (!stat("/proc/self/ns/net", &host) && host.st_ino == ns)) {
+		np_err("--container %s (%.12s%s%s): it shares the host's network namespace, whose "
+		       "packets latency cannot tell from its own", c->container, ct.ident.id,
+		       ct.name[0] ? " " : "", ct.name);
+		return -EINVAL;
+	}
+	np_info("latency: --container %s: %.12s%s%s, network namespace %llu", c->container,
+		ct.ident.id, ct.name[0] ? " " : "", ct.name, (unsigned long long)ns);
+	c->f.cfg.flags |= NP_F_NETNS;
+	c->f.cfg.netns = (uint32_t)ns;
+	return 0;
+}
+
 static int latency_check(void *opts)
 {
 	struct latency_opts *o = opts;
@@ -122,12 +177,8 @@ static int latency_check(void *opts)
 		np_err("--count does not apply to latency (it counts no events): use --duration");
 		return -EINVAL;
 	}
-	/* The histograms are summed in the kernel, where no container is known: refuse, not ignore. */
-	if (o->c.container) {
-		np_err("--container does not apply to latency yet: use --netns with the "
-		       "container's namespace");
+	if (o->c.container && container_netns(&o->c))
 		return -EINVAL;
-	}
 	if (o->connections && o->slow_ns) {
 		np_err("--threshold does not apply to --connections (it times packets)");
 		return -EINVAL;

@@ -11,7 +11,8 @@ import signal
 import subprocess
 import time
 
-from npt import NETOPROC, Proc, check, check_eq, netns, run, started, wait_attached
+from npt import NETOPROC, Proc, check, check_eq, in_ns, netns, run, started, wait_attached
+from test_containers import IDS, lab, ns_inode
 
 PORT = 40100	# any port: the namespaces are the test's own
 SLEEP = 0.2	# the delayed reader's sleep between "readable" and the read
@@ -375,7 +376,8 @@ def test_by_process_and_intervals():
 def test_bad_options():
     for args, word in ((["--by", "socket"], "--by"), (["--interval", "0"], "--interval"),
                        (["--count", "3"], "--count"), (["--max-inflight", "1"], "--max-inflight"),
-                       (["--container", "web"], "--container"),
+                       (["--container", f"nosuch{os.getpid()}"], "no running process"),
+                       (["--container", "web", "--netns", "1"], "--container"),
                        (["--threshold", "0"], "--threshold"), (["--threshold", "-5"], "--threshold"),
                        (["--threshold", "abc"], "--threshold"),
                        (["--threshold", "10", "--connections"], "--threshold"),
@@ -548,3 +550,41 @@ def test_connections_retransmits_match_ss():
           f"{dropped}: {res['ss']!r}")
     check_eq(c["retransmits"], res["ss_retrans"], f"retransmits (ss -ti: {res['ss'].strip()!r})")
     check(c["srtt_ms"] is not None and c["srtt_ms"] > 0, f"srtt {c['srtt_ms']}")
+
+
+def test_container_is_its_namespace():
+    """--container NAME-or-ID-prefix: the namespace of the container's running processes
+    (containers built as test_containers.py builds them: docker's and containerd's cgroups
+    under the test's own, metadata under NETOPROC_CONTAINER_ROOT, a namespace each), applied
+    in the kernel as --netns: 7 datagrams sent in docker's "web" and 11 in the pod's "app"
+    are counted exactly per container (tx_device, over each namespace's loopback). A
+    container sharing the host's namespace (podman's "db", a process in ours) is refused."""
+    import sys
+    counts = {"docker": 7, "k8s": 11}
+    with lab("ctlat") as (top, cgs, nss, root):
+        env = dict(os.environ, NETOPROC_CONTAINER_ROOT=root)
+        idle = [Proc(in_ns(nss[k]) + ["sleep", "60"], cgroup=cgs[k]) for k in counts]
+        idle.append(Proc(["sleep", "60"], cgroup=cgs["podman"]))
+        with started(*idle):
+            time.sleep(0.3)	# in their cgroups and namespaces
+            rc, out, err = run([NETOPROC, "latency", "--container", "db"], env=env)
+            check_eq((rc, out, len(err.strip().splitlines())), (2, "", 1),
+                     f"--container of a host-namespace container: {err!r}")
+            check("shares the host's network namespace" in err, f"refusal says why: {err!r}")
+            runs = {}
+            for k, which in (("docker", "web"), ("k8s", IDS["k8s"][:16])):
+                runs[k] = Proc([NETOPROC, "latency", "-v", "--format", "json", "--container",
+                                which, f"udp and dst port {PORT}"], env=env)
+                said = wait_attached(runs[k])
+                check(f"network namespace {ns_inode(nss[k])}" in said,
+                      f"--container {which} resolved to {nss[k]}: {said[-400:]!r}")
+            with started(*runs.values()):
+                for k, n in counts.items():
+                    send = Proc(in_ns(nss[k]) + [sys.executable, "-c", UDP_BURST, str(n), "100",
+                                                 "127.0.0.1", str(PORT)], cgroup=cgs[k])
+                    with started(send):
+                        check_eq(send.wait()[0], 0, f"{k} sender")
+                got = {k: totals(stop_latency(p)) for k, p in runs.items()}
+    for k, n in counts.items():
+        check_eq(got[k].get("tx_device", {}).get("count"), n,
+                 f"--container of {k}: tx_device samples (its {n} datagrams only): {got[k]}")
