@@ -43,6 +43,18 @@ struct {
 	__type(value, struct np_lat_hist);
 } hists SEC(".maps");
 
+/*
+ * Without --by, one group: the histograms are an array (index stage * 2 + epoch),
+ * whose lookup the verifier inlines, instead of the hash (a helper call hashing the
+ * key, several per skb). Userspace zeroes the half it read.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, NP_LS_MAX * 2);
+	__type(key, __u32);
+	__type(value, struct np_lat_hist);
+} hists_one SEC(".maps");
+
 /* Threads inside a send call: tid -> its start and descriptor. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -118,9 +130,18 @@ static __always_inline __u32 slot_of(__u64 ns)
 static __always_inline void record(__u32 stage, __u64 group, const char *name, __u64 ns)
 {
 	struct np_lat_key k = { .stage = stage, .epoch = epoch & 1, .group = group };
-	struct np_lat_hist *h = bpf_map_lookup_elem(&hists, &k);
+	struct np_lat_hist *h;
 	__u32 s;
 
+	if (lat_by == NP_LAT_BY_NONE) {
+		__u32 idx = stage * 2 + k.epoch;
+
+		h = bpf_map_lookup_elem(&hists_one, &idx);
+		if (!h)
+			return;
+		goto add;
+	}
+	h = bpf_map_lookup_elem(&hists, &k);
 	if (!h) {
 		struct lat_scratch *sc = get_scratch();
 
@@ -138,6 +159,7 @@ static __always_inline void record(__u32 stage, __u64 group, const char *name, _
 		if (!h)
 			return;
 	}
+add:
 	s = slot_of(ns);
 	if (s < NP_LAT_SLOTS)
 		h->slots[s]++;
@@ -326,35 +348,64 @@ static __always_inline __u64 task_group(char *name)
 }
 
 /* Is @fd of the current task the socket @skb belongs to? */
-static __always_inline bool send_is_for(struct sk_buff *skb, __s64 fd)
+static __always_inline bool send_is_for(struct sk_buff *skb, __s64 fd, bool direct)
 {
-	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
-	struct sock *sk = BPF_CORE_READ(skb, sk);
-	struct file *want, *got = NULL;
+	struct sock *sk = NP_RD(direct, skb, sk);
+	struct file *want = NULL, *got = NULL;
 	struct file **fds;
+	struct socket *so;
 	__u32 max;
 
 	if (!sk || fd < 0)
 		return false;
-	want = BPF_CORE_READ(sk, sk_socket, file);
-	max = BPF_CORE_READ(t, files, fdt, max_fds);
+	if (direct) {	/* plain loads: a probe read each otherwise (~20-40 ns in a VM) */
+		struct task_struct *t = bpf_get_current_task_btf();
+		struct fdtable *fdt = t->files->fdt;
+
+		so = sk->sk_socket;
+		if (so)
+			want = so->file;
+		max = fdt->max_fds;
+		fds = fdt->fd;
+	} else {
+		struct task_struct *t = (struct task_struct *)bpf_get_current_task();
+
+		want = BPF_CORE_READ(sk, sk_socket, file);
+		max = BPF_CORE_READ(t, files, fdt, max_fds);
+		fds = BPF_CORE_READ(t, files, fdt, fd);
+	}
 	if (!want || fd >= max || fd > 0xfffffff)
 		return false;
-	fds = BPF_CORE_READ(t, files, fdt, fd);
 	if (bpf_probe_read_kernel(&got, sizeof(got), fds + fd))
 		return false;
 	return got == want;
 }
 
-/* A veth's kind is "veth": its rtnl_link_ops. */
-static __always_inline bool dev_is_veth(struct net_device *dev)
+/* veth's rtnl_link_ops, once a device showed it (then one load tells a veth). */
+__u64 veth_ops = 0;
+
+/*
+ * A veth's kind is "veth": its rtnl_link_ops. Devices without any (loopback, physical
+ * ones) are told by one load; veth's own ops, by their address once known.
+ */
+static __always_inline bool dev_is_veth(struct net_device *dev, bool direct)
 {
-	const char *kind = BPF_CORE_READ(dev, rtnl_link_ops, kind);
+	const struct rtnl_link_ops *ops = NP_RD(direct, dev, rtnl_link_ops);
+	const char *kind;
 	char k[5] = {};
 
+	if (!ops)
+		return false;
+	if ((__u64)ops == veth_ops)
+		return true;
+	kind = BPF_CORE_READ(ops, kind);
 	if (!kind || bpf_probe_read_kernel(k, sizeof(k), kind))
 		return false;
-	return k[0] == 'v' && k[1] == 'e' && k[2] == 't' && k[3] == 'h' && !k[4];
+	if (k[0] == 'v' && k[1] == 'e' && k[2] == 't' && k[3] == 'h' && !k[4]) {
+		veth_ops = (__u64)ops;
+		return true;
+	}
+	return false;
 }
 
 static __always_inline bool dev_is_bridge_port(struct net_device *dev, bool direct)
@@ -407,7 +458,7 @@ static __always_inline int on_dev_queue(struct sk_buff *skb, bool direct)
 		}
 		tid = (__u32)id;
 		s = in_task ? bpf_map_lookup_elem(&sends, &tid) : NULL;
-		if (s && send_is_for(skb, s->fd)) {
+		if (s && send_is_for(skb, s->fd, direct)) {
 			e->tx_send = s->ts_ns;
 			bpf_map_delete_elem(&sends, &tid);	/* its first packet only */
 		}
@@ -475,7 +526,7 @@ static __always_inline int on_start_xmit(struct sk_buff *skb, struct net_device 
 	e->xmit_start = now;
 	e->xmit_done = 0;
 	e->last_ns = now;
-	if (dev && dev_is_veth(dev)) {
+	if (dev && dev_is_veth(dev, direct)) {
 		e->hop = NP_LS_VETH;
 		e->hop_ns = now;
 	}
@@ -674,25 +725,26 @@ static __always_inline bool reader_match(void)
  * could otherwise meet a reader elsewhere whose socket and skb reuse its
  * memory (all three addresses at once: rare, but slab caches reuse freely).
  */
-static __always_inline bool sk_netns_match(const struct sock *sk)
+static __always_inline bool sk_netns_match(const struct sock *sk, bool direct)
 {
 	struct net *net;
 
 	if (!(np_cfg.flags & NP_F_NETNS))
 		return true;
-	net = sk ? BPF_CORE_READ(sk, __sk_common.skc_net.net) : NULL;
-	return net && BPF_CORE_READ(net, ns.inum) == np_cfg.netns;
+	net = sk ? NP_RD(direct, sk, __sk_common.skc_net.net) : NULL;
+	return net && NP_RD(direct, net, ns.inum) == np_cfg.netns;
 }
 
 static __always_inline int on_copy(struct sk_buff *skb, bool direct)
 {
 	struct np_lat_skb *e = entry_of(skb, (__u64)NP_RD(direct, skb, head));
+	struct sock *sk;
 
 	if (!e || !e->rx_dev || (lat_data_ready && !e->rx_queued))
 		return 0;
 	/* Queued to a socket: the skb read must be owned by it (not a netlink skb reusing it). */
-	if ((e->sk && (__u64)NP_RD(direct, skb, sk) != e->sk) ||
-	    !sk_netns_match(BPF_CORE_READ(skb, sk))) {
+	sk = NP_RD(direct, skb, sk);
+	if ((e->sk && (__u64)sk != e->sk) || !sk_netns_match(sk, direct)) {
 		stat_inc(NP_LAT_STAT_UNSEEN_END);
 		entry_end(skb);
 		return 0;
@@ -739,13 +791,14 @@ static __always_inline bool in_queue(struct sk_buff_head *q, __u64 skb)
  * were read: by this call, or by one whose free was traced (an entry ended
  * then, nothing is recorded twice).
  */
-static __always_inline int on_recv_length(struct sock *sk, int ret, int flags)
+static __always_inline int on_recv_length(struct sock *sk, int ret, int flags, bool direct)
 {
 	struct udp_sock *up = (struct udp_sock *)sk;
 	__u64 key = (__u64)sk;
 	struct udp_ring *r;
 
-	if (ret < 0 || (flags & NP_MSG_PEEK) || !sk_is_udp(sk, false) || !sk_netns_match(sk))
+	if (ret < 0 || (flags & NP_MSG_PEEK) || !sk_is_udp(sk, direct) ||
+	    !sk_netns_match(sk, direct))
 		return 0;
 	r = bpf_map_lookup_elem(&udp_rings, &key);
 	if (!r)
@@ -812,6 +865,13 @@ static __always_inline int send_enter(struct trace_event_raw_sys_enter *ctx)
 
 	if (lat_pid && id >> 32 != lat_pid)
 		return 0;
+	/* --netns: a thread elsewhere sends nothing timed (and every write() comes here) */
+	if (np_cfg.flags & NP_F_NETNS) {
+		struct task_struct *t = bpf_get_current_task_btf();
+
+		if (t->nsproxy->net_ns->ns.inum != np_cfg.netns)
+			return 0;
+	}
 	s.ts_ns = bpf_ktime_get_ns();
 	s.fd = (int)ctx->args[0];
 	bpf_map_update_elem(&sends, &tid, &s, BPF_ANY);

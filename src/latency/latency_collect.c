@@ -141,6 +141,7 @@ int lat_open(struct lat_collector *t, const struct lat_config *cfg)
 	}
 	t->skel->rodata->np_cfg = fc;
 	t->skel->rodata->lat_by = cfg->by;
+	t->skel->rodata->conn_mode = conns;
 	t->skel->rodata->lat_slow_ns = stages ? cfg->slow_ns : 0;
 	if (!t->skel->rodata->lat_slow_ns)
 		bpf_map__set_max_entries(t->skel->maps.slow_rb, 4096);
@@ -257,6 +258,67 @@ void lat_flip(struct lat_collector *t)
 	t->flipped = true;
 }
 
+/* A histogram summed over the CPUs into the interval's and the run's rows. */
+static void add_row(struct lat_collector *t, const struct np_lat_key *k,
+		    const struct np_lat_hist *vals)
+{
+	struct lat_row *iv, *tot;
+	struct lat_hist sum = { 0 };
+	const char *name = NULL;
+
+	for (int c = 0; c < t->ncpu; c++) {
+		lat_hist_add_cpu(&sum, &vals[c]);
+		if (!name && vals[c].name[0])
+			name = vals[c].name;
+	}
+	if (!sum.count)
+		return;
+	iv = row_of(t, t->iv, &t->niv, k);
+	tot = row_of(t, t->total, &t->ntotal, k);
+	if (iv) {
+		lat_hist_add(&iv->h, &sum);
+		if (name)
+			memcpy(iv->name, name, sizeof(iv->name));
+	}
+	if (tot) {
+		lat_hist_add(&tot->h, &sum);
+		if (name && !tot->name[0])
+			memcpy(tot->name, name, sizeof(tot->name));
+	}
+}
+
+/* Without --by: the array half the programs left, read and zeroed. */
+static int read_hists_one(struct lat_collector *t)
+{
+	int fd = bpf_map__fd(t->skel->maps.hists_one);
+	struct np_lat_hist *vals = calloc(t->ncpu, sizeof(*vals));
+	struct np_lat_hist *zero = calloc(t->ncpu, sizeof(*zero));
+	int err = 0;
+
+	t->niv = 0;
+	if (!vals || !zero) {
+		err = -ENOMEM;
+		np_err("latency: out of memory reading the histograms");
+		goto out;
+	}
+	if (!t->flipped)
+		goto out;
+	t->flipped = false;
+	for (uint32_t s = 0; s < NP_LS_MAX; s++) {
+		struct np_lat_key k = { .stage = s, .epoch = t->left, .group = 0 };
+		uint32_t idx = s * 2 + t->left;
+
+		if (bpf_map_lookup_elem(fd, &idx, vals))
+			continue;
+		bpf_map_update_elem(fd, &idx, zero, BPF_ANY);
+		add_row(t, &k, vals);
+	}
+out:
+	free(vals);
+	free(zero);
+	return err;
+}
+
 /* The stage histograms of the half the programs left. */
 static int read_hists(struct lat_collector *t)
 {
@@ -284,30 +346,10 @@ static int read_hists(struct lat_collector *t)
 			keys[nk++] = next;
 	}
 	for (size_t i = 0; i < nk; i++) {
-		struct lat_row *iv, *tot;
-		struct lat_hist sum = { 0 };
-		const char *name = NULL;
-
 		if (bpf_map_lookup_elem(fd, &keys[i], vals))
 			continue;
 		bpf_map_delete_elem(fd, &keys[i]);
-		for (int c = 0; c < t->ncpu; c++) {
-			lat_hist_add_cpu(&sum, &vals[c]);
-			if (!name && vals[c].name[0])
-				name = vals[c].name;
-		}
-		iv = row_of(t, t->iv, &t->niv, &keys[i]);
-		tot = row_of(t, t->total, &t->ntotal, &keys[i]);
-		if (iv) {
-			lat_hist_add(&iv->h, &sum);
-			if (name)
-				memcpy(iv->name, name, sizeof(iv->name));
-		}
-		if (tot) {
-			lat_hist_add(&tot->h, &sum);
-			if (name && !tot->name[0])
-				memcpy(tot->name, name, sizeof(tot->name));
-		}
+		add_row(t, &keys[i], vals);
 	}
 out:
 	free(keys);
@@ -324,7 +366,7 @@ int lat_read(struct lat_collector *t)
 	if (t->slow_rb)	/* the interval's slow packets before its table */
 		ring_buffer__consume(t->slow_rb);
 	if (t->cfg.modes & LAT_MODE_STAGES)
-		err = read_hists(t);
+		err = t->cfg.by == NP_LAT_BY_NONE ? read_hists_one(t) : read_hists(t);
 	if (!err && (t->cfg.modes & LAT_MODE_CONNS)) {
 		conn_next_interval(&t->conns);
 		lat_poll(t);
