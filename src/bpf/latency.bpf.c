@@ -309,13 +309,55 @@ static __always_inline void entry_end(struct sk_buff *skb)
 	bpf_map_delete_elem(&inflight, &key);
 }
 
+/*
+ * --netns, --ifname, --mark without an expression: read from the skb and its device
+ * alone (np_skb_collect would also copy and parse the headers, for nothing). NULL
+ * device: false, and the caller takes the full way.
+ */
+static __always_inline bool birth_where(struct sk_buff *skb, bool direct, bool *match)
+{
+	struct net_device *dev = NP_RD(direct, skb, dev);
+	char name[NP_IFNAMSIZ];
+	struct net *net;
+
+	if (!dev)
+		return false;
+	*match = false;
+	if ((np_cfg.flags & NP_F_MARK) &&
+	    (NP_RD(direct, skb, mark) & np_cfg.mark_mask) != np_cfg.mark)
+		return true;
+	if (np_cfg.flags & NP_F_NETNS) {
+		net = NP_RD(direct, dev, nd_net.net);
+		if (!net || NP_RD(direct, net, ns.inum) != np_cfg.netns)
+			return true;
+	}
+	if (np_cfg.flags & NP_F_IFNAME) {
+		if (direct)
+			__builtin_memcpy(name, dev->name, sizeof(name));
+		else
+			bpf_probe_read_kernel(name, sizeof(name), &dev->name);
+		for (int i = 0; i < NP_IFNAMSIZ; i++) {
+			if (name[i] != np_cfg.ifname[i])
+				return true;
+			if (!name[i])
+				break;
+		}
+	}
+	*match = true;
+	return true;
+}
+
 /* The filters, where an skb enters the table (--pid is applied by the callers). */
 static __always_inline bool birth_match(struct sk_buff *skb, bool direct)
 {
 	struct lat_scratch *sc;
+	bool match;
 
 	if (!np_cfg.flags)
 		return true;
+	/* --threshold reuses the headers the full way reads (slow_meta) */
+	if (!(np_cfg.flags & NP_F_PCAP) && !lat_slow_ns && birth_where(skb, direct, &match))
+		return match;
 	sc = get_scratch();
 	return sc && np_skb_collect(skb, NULL, NULL, &sc->m, &sc->buf, true, direct);
 }
