@@ -285,21 +285,32 @@ static __always_inline struct np_lat_skb *entry_at_birth(struct sk_buff *skb, __
 	return e;
 }
 
-static __always_inline struct np_lat_skb *entry_new(struct sk_buff *skb, __u64 head, __u64 now)
+/*
+ * A new entry is filled in this CPU's scratch copy and put in the table once, at the end
+ * of the program that made it (entry_commit): one hash operation, not an update and a
+ * lookup to fill it.
+ */
+static __always_inline struct np_lat_skb *entry_template(__u64 head, __u64 now)
 {
 	struct lat_scratch *sc = get_scratch();
-	__u64 key = (__u64)skb;
 
 	if (!sc)
 		return NULL;
 	__builtin_memset(&sc->skb, 0, sizeof(sc->skb));
 	sc->skb.head = head;
 	sc->skb.last_ns = now;
-	if (bpf_map_update_elem(&inflight, &key, &sc->skb, BPF_ANY)) {
+	return &sc->skb;
+}
+
+static __always_inline bool entry_commit(struct sk_buff *skb, struct np_lat_skb *e)
+{
+	__u64 key = (__u64)skb;
+
+	if (bpf_map_update_elem(&inflight, &key, e, BPF_ANY)) {
 		stat_inc(NP_LAT_STAT_INFLIGHT_FULL);
-		return NULL;
+		return false;
 	}
-	return bpf_map_lookup_elem(&inflight, &key);
+	return true;
 }
 
 static __always_inline void entry_end(struct sk_buff *skb)
@@ -491,7 +502,7 @@ static __always_inline int on_dev_queue(struct sk_buff *skb, bool direct)
 		in_task = np_in_task();
 		if (lat_pid && (!in_task || id >> 32 != lat_pid))
 			return 0;
-		e = entry_new(skb, head, now);
+		e = entry_template(head, now);
 		if (!e)
 			return 0;
 		if (lat_by == NP_LAT_BY_PROCESS && in_task) {
@@ -509,8 +520,16 @@ static __always_inline int on_dev_queue(struct sk_buff *skb, bool direct)
 			__builtin_memcpy(e->tx_name, name, sizeof(name));
 		}
 		slow_meta(e, skb, NULL, true, direct);
-		if (e->tx_send)
-			stage_done(e, NP_LS_TX_STACK, e->tx_group, e->tx_name, now - e->tx_send);
+		e->tx_queue = now;
+		if (lat_slow_ns && e->tx_send) {	/* stage_done's part in the entry */
+			e->stage_ns[NP_LS_TX_STACK] = now - e->tx_send;
+			e->stages |= 1u << NP_LS_TX_STACK;
+		}
+		if (!entry_commit(skb, e))
+			return 0;
+		if (e->tx_send)	/* the scratch copy: nothing else used it since */
+			record(NP_LS_TX_STACK, e->tx_group, e->tx_name, now - e->tx_send);
+		return 0;
 	} else {
 		if (e->hop == NP_LS_BRIDGE) {
 			stage_done(e, NP_LS_BRIDGE, e->rx_group, e->rx_name, now - e->hop_ns);
@@ -610,7 +629,7 @@ static __always_inline int on_receive(struct sk_buff *skb, bool direct)
 	} else {
 		if (!birth_match(skb, direct))
 			return 0;
-		e = entry_new(skb, head, now);
+		e = entry_template(head, now);
 		if (!e)
 			return 0;
 	}
@@ -626,6 +645,8 @@ static __always_inline int on_receive(struct sk_buff *skb, bool direct)
 		e->hop_ifindex = ifindex;
 	}
 	e->last_ns = now;
+	if (fresh)
+		entry_commit(skb, e);
 	return 0;
 }
 
@@ -899,6 +920,17 @@ LAT_PROBE(kfree_skb, on_free((struct sk_buff *)ctx[0], false, direct))
  * packet at net_dev_queue (same thread, same socket) or dropped when the
  * call returns without one (data left queued for later, a file written).
  */
+/* --netns: a thread elsewhere sends nothing timed (and every write() comes here). */
+static __always_inline bool task_netns_match(void)
+{
+	struct task_struct *t;
+
+	if (!(np_cfg.flags & NP_F_NETNS))
+		return true;
+	t = bpf_get_current_task_btf();
+	return t->nsproxy->net_ns->ns.inum == np_cfg.netns;
+}
+
 static __always_inline int send_enter(struct trace_event_raw_sys_enter *ctx)
 {
 	__u64 id = bpf_get_current_pid_tgid();
@@ -907,13 +939,8 @@ static __always_inline int send_enter(struct trace_event_raw_sys_enter *ctx)
 
 	if (lat_pid && id >> 32 != lat_pid)
 		return 0;
-	/* --netns: a thread elsewhere sends nothing timed (and every write() comes here) */
-	if (np_cfg.flags & NP_F_NETNS) {
-		struct task_struct *t = bpf_get_current_task_btf();
-
-		if (t->nsproxy->net_ns->ns.inum != np_cfg.netns)
-			return 0;
-	}
+	if (!task_netns_match())
+		return 0;
 	s.ts_ns = bpf_ktime_get_ns();
 	s.fd = (int)ctx->args[0];
 	bpf_map_update_elem(&sends, &tid, &s, BPF_ANY);
@@ -922,9 +949,14 @@ static __always_inline int send_enter(struct trace_event_raw_sys_enter *ctx)
 
 static __always_inline int send_exit(void)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)id;
 
-	bpf_map_delete_elem(&sends, &tid);
+	if ((lat_pid && id >> 32 != lat_pid) || !task_netns_match())
+		return 0;
+	/* A lookup (lock-free) first: a delete takes the bucket's lock even for nothing. */
+	if (bpf_map_lookup_elem(&sends, &tid))
+		bpf_map_delete_elem(&sends, &tid);
 	return 0;
 }
 
