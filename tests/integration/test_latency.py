@@ -2,7 +2,8 @@
 """netoproc latency against delays the test creates and knows, in network namespaces
 of its own: a reader that reads only after a known sleep, a prompt reader, a tbf
 qdisc whose queueing delay follows from its rate and the bytes queued, and a veth
-pair between two namespaces. The tier is tp_btf on this machine (its kernel has BTF
+pair between two namespaces; --threshold's slow packets against the same delays;
+--container against containers built as test_containers.py builds them. The tier is tp_btf on this machine (its kernel has BTF
 and every tracepoint the stages need); each test checks it got that tier."""
 import json
 import os
