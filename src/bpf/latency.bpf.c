@@ -403,31 +403,35 @@ static __always_inline __u64 task_group(char *name)
 /* Is @fd of the current task the socket @skb belongs to? */
 static __always_inline bool send_is_for(struct sk_buff *skb, __s64 fd, bool direct)
 {
+	/*
+	 * The task by probe reads: bpf_get_current_task_btf() (plain loads) is 5.11+, and
+	 * the kernel matrix has 5.10. The socket's side, typed under tp_btf, by plain loads.
+	 */
+	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
 	struct sock *sk = NP_RD(direct, skb, sk);
 	struct file *want = NULL, *got = NULL;
+	struct fdtable *fdt;
 	struct file **fds;
 	struct socket *so;
 	__u32 max;
 
 	if (!sk || fd < 0)
 		return false;
-	if (direct) {	/* plain loads: a probe read each otherwise (~20-40 ns in a VM) */
-		struct task_struct *t = bpf_get_current_task_btf();
-		struct fdtable *fdt = t->files->fdt;
-
+	if (direct) {
 		so = sk->sk_socket;
 		if (so)
 			want = so->file;
-		max = fdt->max_fds;
-		fds = fdt->fd;
 	} else {
-		struct task_struct *t = (struct task_struct *)bpf_get_current_task();
-
 		want = BPF_CORE_READ(sk, sk_socket, file);
-		max = BPF_CORE_READ(t, files, fdt, max_fds);
-		fds = BPF_CORE_READ(t, files, fdt, fd);
 	}
-	if (!want || fd >= max || fd > 0xfffffff)
+	if (!want)
+		return false;
+	fdt = BPF_CORE_READ(t, files, fdt);
+	if (!fdt)
+		return false;
+	max = BPF_CORE_READ(fdt, max_fds);
+	fds = BPF_CORE_READ(fdt, fd);
+	if (fd >= max || fd > 0xfffffff)
 		return false;
 	if (bpf_probe_read_kernel(&got, sizeof(got), fds + fd))
 		return false;
@@ -927,8 +931,9 @@ static __always_inline bool task_netns_match(void)
 
 	if (!(np_cfg.flags & NP_F_NETNS))
 		return true;
-	t = bpf_get_current_task_btf();
-	return t->nsproxy->net_ns->ns.inum == np_cfg.netns;
+	/* probe reads: bpf_get_current_task_btf() is 5.11+ (the kernel matrix has 5.10) */
+	t = (struct task_struct *)bpf_get_current_task();
+	return BPF_CORE_READ(t, nsproxy, net_ns, ns.inum) == np_cfg.netns;
 }
 
 static __always_inline int send_enter(struct trace_event_raw_sys_enter *ctx)
