@@ -957,7 +957,7 @@ static __always_inline int send_exit(void)
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 tid = (__u32)id;
 
-	if ((lat_pid && id >> 32 != lat_pid) || !task_netns_match())
+	if (lat_pid && id >> 32 != lat_pid)
 		return 0;
 	/* A lookup (lock-free) first: a delete takes the bucket's lock even for nothing. */
 	if (bpf_map_lookup_elem(&sends, &tid))
