@@ -62,8 +62,8 @@ _netoproc()
 		     --netns --ifname --mark --pid --verbose --help' ;;
 	drop) opts='--format --summary --interval --duration --count --container --netns
 		    --ifname --mark --pid --verbose --help' ;;
-	latency) opts='--interval --by --max-inflight --connections --format --duration
-		       --netns --ifname --mark --pid --verbose --help' ;;
+	latency) opts='--interval --by --max-inflight --connections --threshold --format --duration
+		       --container --netns --ifname --mark --pid --verbose --help' ;;
 	diagnose) opts='--duration --interval --rules --format --explain --netns --ifname
 			--mark --pid --verbose --help' ;;
 	dns) opts='--duration --format --summary --pid --filter --dns-port --dns-timeout

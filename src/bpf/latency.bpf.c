@@ -23,6 +23,8 @@ const volatile __u32 lat_by = NP_LAT_BY_NONE;	/* enum np_lat_by */
 const volatile __u32 lat_pid = 0;		/* --pid: sender at the queue, reader at the copy */
 /* sock:sk_data_ready is attached: a read counts only for an skb it saw queued. */
 const volatile bool lat_data_ready = false;
+/* --threshold: a packet whose rx_total or tx_total reaches this is sent to slow_rb (0: off). */
+const volatile __u64 lat_slow_ns = 0;
 
 /* The histogram half being written; userspace flips it each interval and reads the other. */
 __u32 epoch = 0;
@@ -41,6 +43,18 @@ struct {
 	__type(value, struct np_lat_hist);
 } hists SEC(".maps");
 
+/*
+ * Without --by, one group: the histograms are an array (index stage * 2 + epoch),
+ * whose lookup the verifier inlines, instead of the hash (a helper call hashing the
+ * key, several per skb). Userspace zeroes the half it read.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, NP_LS_MAX * 2);
+	__type(key, __u32);
+	__type(value, struct np_lat_hist);
+} hists_one SEC(".maps");
+
 /* Threads inside a send call: tid -> its start and descriptor. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -55,6 +69,12 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } stats SEC(".maps");
+
+/* --threshold: the slow packets, as they end (userspace sizes it; losses counted). */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 256 * 1024);
+} slow_rb SEC(".maps");
 
 /* Zeroed templates and the filter's packet copy: too large for the stack. */
 struct lat_scratch {
@@ -110,9 +130,18 @@ static __always_inline __u32 slot_of(__u64 ns)
 static __always_inline void record(__u32 stage, __u64 group, const char *name, __u64 ns)
 {
 	struct np_lat_key k = { .stage = stage, .epoch = epoch & 1, .group = group };
-	struct np_lat_hist *h = bpf_map_lookup_elem(&hists, &k);
+	struct np_lat_hist *h;
 	__u32 s;
 
+	if (lat_by == NP_LAT_BY_NONE) {
+		__u32 idx = stage * 2 + k.epoch;
+
+		h = bpf_map_lookup_elem(&hists_one, &idx);
+		if (!h)
+			return;
+		goto add;
+	}
+	h = bpf_map_lookup_elem(&hists, &k);
 	if (!h) {
 		struct lat_scratch *sc = get_scratch();
 
@@ -130,6 +159,7 @@ static __always_inline void record(__u32 stage, __u64 group, const char *name, _
 		if (!h)
 			return;
 	}
+add:
 	s = slot_of(ns);
 	if (s < NP_LAT_SLOTS)
 		h->slots[s]++;
@@ -139,6 +169,82 @@ static __always_inline void record(__u32 stage, __u64 group, const char *name, _
 		h->max_ns = ns;
 	h->count++;
 	h->sum_ns += ns;
+}
+
+/* The stages a slow packet's line shows, by direction: those inside its total. */
+#define NP_RX_STAGES (1u << NP_LS_RX_STACK | 1u << NP_LS_RX_SOCKET_QUEUE | 1u << NP_LS_BRIDGE)
+#define NP_TX_STAGES (1u << NP_LS_TX_STACK | 1u << NP_LS_TX_QDISC | 1u << NP_LS_TX_DEVICE | \
+		      1u << NP_LS_VETH)
+
+/* A stage of @e ended: into the histogram and, with --threshold, kept for its line. */
+static __always_inline void stage_done(struct np_lat_skb *e, __u32 stage, __u64 group,
+				       const char *name, __u64 ns)
+{
+	record(stage, group, name, ns);
+	if (lat_slow_ns && stage < NP_LS_MAX) {
+		e->stage_ns[stage] = ns;
+		e->stages |= 1u << stage;
+	}
+}
+
+/*
+ * --threshold: @e ended in direction @dir after @total ns; at or above the
+ * threshold it goes to userspace with its stages (@pid/@comm: who, if known).
+ */
+static __always_inline void slow_check(struct np_lat_skb *e, __u32 dir, __u64 total,
+				       __u32 pid, const char *comm)
+{
+	struct np_lat_slow *ev;
+	__u32 mask = dir == NP_LAT_RX ? NP_RX_STAGES : NP_TX_STAGES;
+
+	if (!lat_slow_ns || total < lat_slow_ns)
+		return;
+	ev = bpf_ringbuf_reserve(&slow_rb, sizeof(*ev), 0);
+	if (!ev) {
+		stat_inc(NP_LAT_STAT_SLOW_LOST);
+		return;
+	}
+	ev->ts_ns = bpf_ktime_get_ns();
+	ev->total_ns = total;
+	__builtin_memcpy(ev->stage_ns, e->stage_ns, sizeof(ev->stage_ns));
+	ev->stages = e->stages & mask;
+	ev->dir = dir;
+	ev->pid = pid;
+	ev->ifindex = e->ifindex;
+	ev->netns = e->netns;
+	ev->pad = 0;
+	ev->pad2 = 0;
+	if (comm)
+		__builtin_memcpy(ev->comm, comm, sizeof(ev->comm));
+	else
+		__builtin_memset(ev->comm, 0, sizeof(ev->comm));
+	__builtin_memcpy(ev->ifname, e->ifname, sizeof(ev->ifname));
+	__builtin_memcpy(&ev->pkt, &e->pkt, sizeof(ev->pkt));
+	bpf_ringbuf_submit(ev, np_rb_flags(&slow_rb, 256 * 1024));
+}
+
+/* --threshold: the headers and device of @skb into @e (the device: @dev, else skb->dev). */
+static __always_inline void slow_meta(struct np_lat_skb *e, struct sk_buff *skb,
+				      struct net_device *dev, bool fresh, bool direct)
+{
+	struct lat_scratch *sc;
+
+	if (!lat_slow_ns)
+		return;
+	sc = get_scratch();
+	if (!sc)
+		return;
+	/* The filters already parsed it (birth_match) or it is parsed here. */
+	if (!fresh || !np_cfg.flags)
+		np_skb_collect(skb, NULL, dev, &sc->m, &sc->buf, false, direct);
+	e->ifindex = sc->m.ifindex;
+	e->netns = sc->m.netns;
+	__builtin_memcpy(e->ifname, sc->m.ifname, sizeof(e->ifname));
+	__builtin_memcpy(&e->pkt, &sc->m.pkt, sizeof(e->pkt));
+	if (fresh && sc->m.in_task) {
+		e->tx_pid = sc->m.pid;
+		__builtin_memcpy(e->tx_comm, sc->m.comm, sizeof(e->tx_comm));
+	}
 }
 
 /* The entry of skb, or NULL; an entry another skb left at this address is dropped. */
@@ -179,21 +285,32 @@ static __always_inline struct np_lat_skb *entry_at_birth(struct sk_buff *skb, __
 	return e;
 }
 
-static __always_inline struct np_lat_skb *entry_new(struct sk_buff *skb, __u64 head, __u64 now)
+/*
+ * A new entry is filled in this CPU's scratch copy and put in the table once, at the end
+ * of the program that made it (entry_commit): one hash operation, not an update and a
+ * lookup to fill it.
+ */
+static __always_inline struct np_lat_skb *entry_template(__u64 head, __u64 now)
 {
 	struct lat_scratch *sc = get_scratch();
-	__u64 key = (__u64)skb;
 
 	if (!sc)
 		return NULL;
 	__builtin_memset(&sc->skb, 0, sizeof(sc->skb));
 	sc->skb.head = head;
 	sc->skb.last_ns = now;
-	if (bpf_map_update_elem(&inflight, &key, &sc->skb, BPF_ANY)) {
+	return &sc->skb;
+}
+
+static __always_inline bool entry_commit(struct sk_buff *skb, struct np_lat_skb *e)
+{
+	__u64 key = (__u64)skb;
+
+	if (bpf_map_update_elem(&inflight, &key, e, BPF_ANY)) {
 		stat_inc(NP_LAT_STAT_INFLIGHT_FULL);
-		return NULL;
+		return false;
 	}
-	return bpf_map_lookup_elem(&inflight, &key);
+	return true;
 }
 
 static __always_inline void entry_end(struct sk_buff *skb)
@@ -203,13 +320,55 @@ static __always_inline void entry_end(struct sk_buff *skb)
 	bpf_map_delete_elem(&inflight, &key);
 }
 
+/*
+ * --netns, --ifname, --mark without an expression: read from the skb and its device
+ * alone (np_skb_collect would also copy and parse the headers, for nothing). NULL
+ * device: false, and the caller takes the full way.
+ */
+static __always_inline bool birth_where(struct sk_buff *skb, bool direct, bool *match)
+{
+	struct net_device *dev = NP_RD(direct, skb, dev);
+	char name[NP_IFNAMSIZ];
+	struct net *net;
+
+	if (!dev)
+		return false;
+	*match = false;
+	if ((np_cfg.flags & NP_F_MARK) &&
+	    (NP_RD(direct, skb, mark) & np_cfg.mark_mask) != np_cfg.mark)
+		return true;
+	if (np_cfg.flags & NP_F_NETNS) {
+		net = NP_RD(direct, dev, nd_net.net);
+		if (!net || NP_RD(direct, net, ns.inum) != np_cfg.netns)
+			return true;
+	}
+	if (np_cfg.flags & NP_F_IFNAME) {
+		if (direct)
+			__builtin_memcpy(name, dev->name, sizeof(name));
+		else
+			bpf_probe_read_kernel(name, sizeof(name), &dev->name);
+		for (int i = 0; i < NP_IFNAMSIZ; i++) {
+			if (name[i] != np_cfg.ifname[i])
+				return true;
+			if (!name[i])
+				break;
+		}
+	}
+	*match = true;
+	return true;
+}
+
 /* The filters, where an skb enters the table (--pid is applied by the callers). */
 static __always_inline bool birth_match(struct sk_buff *skb, bool direct)
 {
 	struct lat_scratch *sc;
+	bool match;
 
 	if (!np_cfg.flags)
 		return true;
+	/* --threshold reuses the headers the full way reads (slow_meta) */
+	if (!(np_cfg.flags & NP_F_PCAP) && !lat_slow_ns && birth_where(skb, direct, &match))
+		return match;
 	sc = get_scratch();
 	return sc && np_skb_collect(skb, NULL, NULL, &sc->m, &sc->buf, true, direct);
 }
@@ -242,35 +401,68 @@ static __always_inline __u64 task_group(char *name)
 }
 
 /* Is @fd of the current task the socket @skb belongs to? */
-static __always_inline bool send_is_for(struct sk_buff *skb, __s64 fd)
+static __always_inline bool send_is_for(struct sk_buff *skb, __s64 fd, bool direct)
 {
+	/*
+	 * The task by probe reads: bpf_get_current_task_btf() (plain loads) is 5.11+, and
+	 * the kernel matrix has 5.10. The socket's side, typed under tp_btf, by plain loads.
+	 */
 	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
-	struct sock *sk = BPF_CORE_READ(skb, sk);
-	struct file *want, *got = NULL;
+	struct sock *sk = NP_RD(direct, skb, sk);
+	struct file *want = NULL, *got = NULL;
+	struct fdtable *fdt;
 	struct file **fds;
+	struct socket *so;
 	__u32 max;
 
 	if (!sk || fd < 0)
 		return false;
-	want = BPF_CORE_READ(sk, sk_socket, file);
-	max = BPF_CORE_READ(t, files, fdt, max_fds);
-	if (!want || fd >= max || fd > 0xfffffff)
+	if (direct) {
+		so = sk->sk_socket;
+		if (so)
+			want = so->file;
+	} else {
+		want = BPF_CORE_READ(sk, sk_socket, file);
+	}
+	if (!want)
 		return false;
-	fds = BPF_CORE_READ(t, files, fdt, fd);
+	fdt = BPF_CORE_READ(t, files, fdt);
+	if (!fdt)
+		return false;
+	max = BPF_CORE_READ(fdt, max_fds);
+	fds = BPF_CORE_READ(fdt, fd);
+	if (fd >= max || fd > 0xfffffff)
+		return false;
 	if (bpf_probe_read_kernel(&got, sizeof(got), fds + fd))
 		return false;
 	return got == want;
 }
 
-/* A veth's kind is "veth": its rtnl_link_ops. */
-static __always_inline bool dev_is_veth(struct net_device *dev)
+/* veth's rtnl_link_ops, once a device showed it (then one load tells a veth). */
+__u64 veth_ops = 0;
+
+/*
+ * A veth's kind is "veth": its rtnl_link_ops. Devices without any (loopback, physical
+ * ones) are told by one load; veth's own ops, by their address once known.
+ */
+static __always_inline bool dev_is_veth(struct net_device *dev, bool direct)
 {
-	const char *kind = BPF_CORE_READ(dev, rtnl_link_ops, kind);
+	const struct rtnl_link_ops *ops = NP_RD(direct, dev, rtnl_link_ops);
+	const char *kind;
 	char k[5] = {};
 
+	if (!ops)
+		return false;
+	if ((__u64)ops == veth_ops)
+		return true;
+	kind = BPF_CORE_READ(ops, kind);
 	if (!kind || bpf_probe_read_kernel(k, sizeof(k), kind))
 		return false;
-	return k[0] == 'v' && k[1] == 'e' && k[2] == 't' && k[3] == 'h' && !k[4];
+	if (k[0] == 'v' && k[1] == 'e' && k[2] == 't' && k[3] == 'h' && !k[4]) {
+		veth_ops = (__u64)ops;
+		return true;
+	}
+	return false;
 }
 
 static __always_inline bool dev_is_bridge_port(struct net_device *dev, bool direct)
@@ -286,9 +478,12 @@ static __always_inline void tx_device_end(struct np_lat_skb *e, __u64 end)
 {
 	if (!e->xmit_start)
 		return;
-	record(NP_LS_TX_DEVICE, e->tx_group, e->tx_name, end - e->xmit_start);
-	if (e->tx_send)
+	stage_done(e, NP_LS_TX_DEVICE, e->tx_group, e->tx_name, end - e->xmit_start);
+	if (e->tx_send) {
 		record(NP_LS_TX_TOTAL, e->tx_group, e->tx_name, end - e->tx_send);
+		slow_check(e, NP_LAT_TX, end - e->tx_send, e->tx_pid,
+			   e->tx_pid ? e->tx_comm : NULL);
+	}
 	e->xmit_start = 0;
 	e->xmit_done = 0;
 	e->tx_send = 0;
@@ -311,7 +506,7 @@ static __always_inline int on_dev_queue(struct sk_buff *skb, bool direct)
 		in_task = np_in_task();
 		if (lat_pid && (!in_task || id >> 32 != lat_pid))
 			return 0;
-		e = entry_new(skb, head, now);
+		e = entry_template(head, now);
 		if (!e)
 			return 0;
 		if (lat_by == NP_LAT_BY_PROCESS && in_task) {
@@ -320,7 +515,7 @@ static __always_inline int on_dev_queue(struct sk_buff *skb, bool direct)
 		}
 		tid = (__u32)id;
 		s = in_task ? bpf_map_lookup_elem(&sends, &tid) : NULL;
-		if (s && send_is_for(skb, s->fd)) {
+		if (s && send_is_for(skb, s->fd, direct)) {
 			e->tx_send = s->ts_ns;
 			bpf_map_delete_elem(&sends, &tid);	/* its first packet only */
 		}
@@ -328,13 +523,23 @@ static __always_inline int on_dev_queue(struct sk_buff *skb, bool direct)
 			e->tx_group = dev_group(NP_RD(direct, skb, dev), name, direct);
 			__builtin_memcpy(e->tx_name, name, sizeof(name));
 		}
-		if (e->tx_send)
+		slow_meta(e, skb, NULL, true, direct);
+		e->tx_queue = now;
+		if (lat_slow_ns && e->tx_send) {	/* stage_done's part in the entry */
+			e->stage_ns[NP_LS_TX_STACK] = now - e->tx_send;
+			e->stages |= 1u << NP_LS_TX_STACK;
+		}
+		if (!entry_commit(skb, e))
+			return 0;
+		if (e->tx_send)	/* the scratch copy: nothing else used it since */
 			record(NP_LS_TX_STACK, e->tx_group, e->tx_name, now - e->tx_send);
+		return 0;
 	} else {
 		if (e->hop == NP_LS_BRIDGE) {
-			record(NP_LS_BRIDGE, e->rx_group, e->rx_name, now - e->hop_ns);
+			stage_done(e, NP_LS_BRIDGE, e->rx_group, e->rx_name, now - e->hop_ns);
 			e->hop = 0;
 		}
+		slow_meta(e, skb, NULL, false, direct);
 		/* Forwarded: its transmit stages are the new device's. */
 		if (lat_by == NP_LAT_BY_DEV) {
 			e->tx_group = dev_group(NP_RD(direct, skb, dev), name, direct);
@@ -365,7 +570,7 @@ static __always_inline int on_qdisc_dequeue(struct sk_buff *skb, int packets, bo
 		struct np_lat_skb *e = entry_of(skb, (__u64)NP_RD(direct, skb, head));
 
 		if (e && e->qdisc_enq) {
-			record(NP_LS_TX_QDISC, e->tx_group, e->tx_name, now - e->qdisc_enq);
+			stage_done(e, NP_LS_TX_QDISC, e->tx_group, e->tx_name, now - e->qdisc_enq);
 			e->qdisc_enq = 0;
 			e->last_ns = now;
 		}
@@ -386,7 +591,7 @@ static __always_inline int on_start_xmit(struct sk_buff *skb, struct net_device 
 	e->xmit_start = now;
 	e->xmit_done = 0;
 	e->last_ns = now;
-	if (dev && dev_is_veth(dev)) {
+	if (dev && dev_is_veth(dev, direct)) {
 		e->hop = NP_LS_VETH;
 		e->hop_ns = now;
 	}
@@ -409,26 +614,32 @@ static __always_inline int on_receive(struct sk_buff *skb, bool direct)
 	struct np_lat_skb *e = entry_at_birth(skb, head, now);
 	struct net_device *dev = NP_RD(direct, skb, dev);
 	__u32 ifindex = dev ? NP_RD(direct, dev, ifindex) : 0;
+	bool fresh = true;
 
 	if (e) {
-		/* Handed over by a device's transmit (loopback, veth): tx_device ended there. */
-		tx_device_end(e, e->xmit_done ?: now);
 		if (e->hop == NP_LS_VETH) {
-			record(NP_LS_VETH, e->tx_group, e->tx_name, now - e->hop_ns);
+			stage_done(e, NP_LS_VETH, e->tx_group, e->tx_name, now - e->hop_ns);
 			e->hop = 0;
 		} else if (e->hop == NP_LS_BRIDGE && ifindex != e->hop_ifindex) {
-			record(NP_LS_BRIDGE, e->rx_group, e->rx_name, now - e->hop_ns);
+			stage_done(e, NP_LS_BRIDGE, e->rx_group, e->rx_name, now - e->hop_ns);
 			e->hop = 0;
 		}
+		/*
+		 * Handed over by a device's transmit (loopback, veth): tx_device ended
+		 * there (after the veth stage: a slow packet's line shows it).
+		 */
+		tx_device_end(e, e->xmit_done ?: now);
+		fresh = false;
 	} else {
 		if (!birth_match(skb, direct))
 			return 0;
-		e = entry_new(skb, head, now);
+		e = entry_template(head, now);
 		if (!e)
 			return 0;
 	}
 	if (!e->rx_dev) {
 		e->rx_dev = now;
+		slow_meta(e, skb, dev, fresh, direct);
 		if (lat_by == NP_LAT_BY_DEV)
 			e->rx_group = dev_group(dev, e->rx_name, direct);
 	}
@@ -438,6 +649,8 @@ static __always_inline int on_receive(struct sk_buff *skb, bool direct)
 		e->hop_ifindex = ifindex;
 	}
 	e->last_ns = now;
+	if (fresh)
+		entry_commit(skb, e);
 	return 0;
 }
 
@@ -551,10 +764,20 @@ static __always_inline void rx_read(struct np_lat_skb *e)
 		group = task_group(name);
 	else
 		__builtin_memcpy(name, e->rx_name, sizeof(name));
-	record(NP_LS_RX_TOTAL, group, name, now - e->rx_dev);
 	if (e->rx_queued) {
-		record(NP_LS_RX_STACK, group, name, e->rx_queued - e->rx_dev);
-		record(NP_LS_RX_SOCKET_QUEUE, group, name, now - e->rx_queued);
+		stage_done(e, NP_LS_RX_STACK, group, name, e->rx_queued - e->rx_dev);
+		stage_done(e, NP_LS_RX_SOCKET_QUEUE, group, name, now - e->rx_queued);
+	}
+	record(NP_LS_RX_TOTAL, group, name, now - e->rx_dev);
+	if (lat_slow_ns && now - e->rx_dev >= lat_slow_ns) {
+		char comm[NP_COMM_LEN] = {};
+		__u32 pid = 0;
+
+		if (np_in_task()) {
+			pid = bpf_get_current_pid_tgid() >> 32;
+			bpf_get_current_comm(comm, sizeof(comm));
+		}
+		slow_check(e, NP_LAT_RX, now - e->rx_dev, pid, pid ? comm : NULL);
 	}
 }
 
@@ -569,25 +792,26 @@ static __always_inline bool reader_match(void)
  * could otherwise meet a reader elsewhere whose socket and skb reuse its
  * memory (all three addresses at once: rare, but slab caches reuse freely).
  */
-static __always_inline bool sk_netns_match(const struct sock *sk)
+static __always_inline bool sk_netns_match(const struct sock *sk, bool direct)
 {
 	struct net *net;
 
 	if (!(np_cfg.flags & NP_F_NETNS))
 		return true;
-	net = sk ? BPF_CORE_READ(sk, __sk_common.skc_net.net) : NULL;
-	return net && BPF_CORE_READ(net, ns.inum) == np_cfg.netns;
+	net = sk ? NP_RD(direct, sk, __sk_common.skc_net.net) : NULL;
+	return net && NP_RD(direct, net, ns.inum) == np_cfg.netns;
 }
 
 static __always_inline int on_copy(struct sk_buff *skb, bool direct)
 {
 	struct np_lat_skb *e = entry_of(skb, (__u64)NP_RD(direct, skb, head));
+	struct sock *sk;
 
 	if (!e || !e->rx_dev || (lat_data_ready && !e->rx_queued))
 		return 0;
 	/* Queued to a socket: the skb read must be owned by it (not a netlink skb reusing it). */
-	if ((e->sk && (__u64)NP_RD(direct, skb, sk) != e->sk) ||
-	    !sk_netns_match(BPF_CORE_READ(skb, sk))) {
+	sk = NP_RD(direct, skb, sk);
+	if ((e->sk && (__u64)sk != e->sk) || !sk_netns_match(sk, direct)) {
 		stat_inc(NP_LAT_STAT_UNSEEN_END);
 		entry_end(skb);
 		return 0;
@@ -634,13 +858,14 @@ static __always_inline bool in_queue(struct sk_buff_head *q, __u64 skb)
  * were read: by this call, or by one whose free was traced (an entry ended
  * then, nothing is recorded twice).
  */
-static __always_inline int on_recv_length(struct sock *sk, int ret, int flags)
+static __always_inline int on_recv_length(struct sock *sk, int ret, int flags, bool direct)
 {
 	struct udp_sock *up = (struct udp_sock *)sk;
 	__u64 key = (__u64)sk;
 	struct udp_ring *r;
 
-	if (ret < 0 || (flags & NP_MSG_PEEK) || !sk_is_udp(sk, false) || !sk_netns_match(sk))
+	if (ret < 0 || (flags & NP_MSG_PEEK) || !sk_is_udp(sk, direct) ||
+	    !sk_netns_match(sk, direct))
 		return 0;
 	r = bpf_map_lookup_elem(&udp_rings, &key);
 	if (!r)
@@ -699,6 +924,18 @@ LAT_PROBE(kfree_skb, on_free((struct sk_buff *)ctx[0], false, direct))
  * packet at net_dev_queue (same thread, same socket) or dropped when the
  * call returns without one (data left queued for later, a file written).
  */
+/* --netns: a thread elsewhere sends nothing timed (and every write() comes here). */
+static __always_inline bool task_netns_match(void)
+{
+	struct task_struct *t;
+
+	if (!(np_cfg.flags & NP_F_NETNS))
+		return true;
+	/* probe reads: bpf_get_current_task_btf() is 5.11+ (the kernel matrix has 5.10) */
+	t = (struct task_struct *)bpf_get_current_task();
+	return BPF_CORE_READ(t, nsproxy, net_ns, ns.inum) == np_cfg.netns;
+}
+
 static __always_inline int send_enter(struct trace_event_raw_sys_enter *ctx)
 {
 	__u64 id = bpf_get_current_pid_tgid();
@@ -706,6 +943,8 @@ static __always_inline int send_enter(struct trace_event_raw_sys_enter *ctx)
 	struct np_lat_send s;
 
 	if (lat_pid && id >> 32 != lat_pid)
+		return 0;
+	if (!task_netns_match())
 		return 0;
 	s.ts_ns = bpf_ktime_get_ns();
 	s.fd = (int)ctx->args[0];
@@ -715,9 +954,14 @@ static __always_inline int send_enter(struct trace_event_raw_sys_enter *ctx)
 
 static __always_inline int send_exit(void)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)id;
 
-	bpf_map_delete_elem(&sends, &tid);
+	if (lat_pid && id >> 32 != lat_pid)
+		return 0;
+	/* A lookup (lock-free) first: a delete takes the bucket's lock even for nothing. */
+	if (bpf_map_lookup_elem(&sends, &tid))
+		bpf_map_delete_elem(&sends, &tid);
 	return 0;
 }
 

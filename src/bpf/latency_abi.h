@@ -80,9 +80,41 @@ struct np_lat_skb {
 	__u32 hop;		/* NP_LS_VETH, NP_LS_BRIDGE, or 0 */
 	__u32 hop_ifindex;
 	__u32 queued_udp;	/* 1: queued to a UDP socket (read seen at consume or recv) */
-	__u32 pad;
+	__u32 stages;		/* --threshold: bits of the stages in stage_ns */
 	char tx_name[NP_COMM_LEN];
 	char rx_name[NP_COMM_LEN];
+	/* --threshold only (else left zero): what a slow packet's line shows. */
+	__u64 stage_ns[NP_LS_MAX];	/* each stage's time, as recorded */
+	__u32 tx_pid;		/* the sender, in process context at the device queue */
+	__u32 ifindex;		/* the device last entered (queued to, or received on) */
+	__u32 netns;		/* its namespace */
+	__u32 pad;
+	char tx_comm[NP_COMM_LEN];
+	char ifname[NP_IFNAMSIZ];
+	struct np_pkt pkt;	/* its headers, read where it entered the table */
+	__u32 pad2;
+};
+
+/*
+ * --threshold: one skb whose end-to-end time (rx_total or tx_total) reached
+ * the threshold, with the stages it passed, sent to userspace when it ends.
+ */
+enum np_lat_dir { NP_LAT_RX = 0, NP_LAT_TX = 1 };
+
+struct np_lat_slow {
+	__u64 ts_ns;		/* CLOCK_MONOTONIC at its end */
+	__u64 total_ns;		/* rx_total or tx_total */
+	__u64 stage_ns[NP_LS_MAX];
+	__u32 stages;		/* bits of the stages passed (of its direction) */
+	__u32 dir;		/* enum np_lat_dir */
+	__u32 pid;		/* the reader (rx) or sender (tx); 0: unknown */
+	__u32 ifindex;
+	__u32 netns;
+	__u32 pad;
+	char comm[NP_COMM_LEN];
+	char ifname[NP_IFNAMSIZ];
+	struct np_pkt pkt;
+	__u32 pad2;
 };
 
 /* The send call a thread is in: its start and socket descriptor. */
@@ -133,6 +165,7 @@ enum np_lat_stat {
 	NP_LAT_STAT_CONN_FULL,		/* connections not followed: the table (or, closed,
 					 * the ring to userspace) was full */
 	NP_LAT_STAT_UDP_RING_FULL,	/* UDP datagrams not timed to their read: ring full */
+	NP_LAT_STAT_SLOW_LOST,		/* --threshold: slow packets not shown, ring buffer full */
 	NP_LAT_STAT_MAX,
 };
 

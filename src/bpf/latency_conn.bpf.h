@@ -17,6 +17,8 @@
 
 /* Set by userspace: tcp_retransmit_skb carries its error (6.13+?): count only successes. */
 const volatile bool conn_retrans_err = false;
+/* --connections is on (else the table has one entry, and nothing looks it up). */
+const volatile bool conn_mode = false;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -261,12 +263,13 @@ LAT_PROBE(tcp_retransmit_skb, on_retransmit((const struct sock *)ctx[0],
 LAT_PROBE(tcp_probe, on_tcp_probe((const struct sock *)ctx[0]))
 LAT_PROBE(sock_send_length, on_sock_io((const struct sock *)ctx[0]))
 /* Both modes: UDP reads end their datagrams' receive stages; connections learn a process. */
-static __always_inline int on_recv_both(struct sock *sk, int ret, int flags)
+static __always_inline int on_recv_both(struct sock *sk, int ret, int flags, bool direct)
 {
-	on_recv_length(sk, ret, flags);
-	return on_sock_io(sk);
+	on_recv_length(sk, ret, flags, direct);
+	return conn_mode ? on_sock_io(sk) : 0;
 }
 
-LAT_PROBE(sock_recv_length, on_recv_both((struct sock *)ctx[0], (int)ctx[1], (int)ctx[2]))
+LAT_PROBE(sock_recv_length, on_recv_both((struct sock *)ctx[0], (int)ctx[1], (int)ctx[2],
+					 direct))
 
 #endif

@@ -207,3 +207,37 @@ const struct ct_info *ct_resolve(struct ct_resolver *r, uint32_t pid, uint64_t n
 	}
 	return c && c->any ? &c->ct : NULL;
 }
+
+int ct_container_netns(struct ct_resolver *r, const char *want, uint64_t *netns,
+		       struct ct_info *which)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	int err = -ENOENT;
+
+	if (!d)
+		return -errno;
+	while ((e = readdir(d))) {
+		char path[300];
+		struct ct_info ct;
+		struct stat st;
+
+		if (e->d_name[0] < '1' || e->d_name[0] > '9')
+			continue;
+		if (!of_pid(r, (uint32_t)strtoul(e->d_name, NULL, 10), &ct) || !ct_matches(&ct, want))
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/ns/net", e->d_name);
+		if (stat(path, &st))
+			continue;	/* gone meanwhile */
+		if (err == -ENOENT) {
+			*netns = st.st_ino;
+			*which = ct;
+			err = 0;
+		} else if (*netns != st.st_ino) {
+			err = -EMLINK;
+			break;
+		}
+	}
+	closedir(d);
+	return err;
+}

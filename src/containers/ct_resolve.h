@@ -36,4 +36,13 @@ bool ct_matches(const struct ct_info *ct, const char *want);
 /* Two processes' identities into what both share (fields that differ emptied). */
 void ct_merge(struct ct_info *into, const struct ct_info *other);
 
+/*
+ * --container for commands filtering in the kernel by namespace (`latency`): the network
+ * namespace inode of the running processes of the container(s) @want matches, with one
+ * of them in @which. 0; -ENOENT: no process of such a container runs; -EMLINK: its
+ * processes are in more than one namespace (@netns: one of them).
+ */
+int ct_container_netns(struct ct_resolver *r, const char *want, uint64_t *netns,
+		       struct ct_info *which);
+
 #endif

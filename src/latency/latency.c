@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
+#include "containers/ct_resolve.h"
 #include "filter/filter_opts.h"
 #include "latency/latency.h"
 #include "latency/latency_collect.h"
@@ -32,6 +34,7 @@ struct latency_opts {
 	enum np_lat_by by;
 	uint64_t max_inflight;
 	bool connections;	/* --connections: TCP connections instead of stages */
+	uint64_t slow_ns;	/* --threshold: packets at least this slow end to end, shown */
 };
 
 struct lat_ctx {
@@ -50,11 +53,15 @@ static void usage(FILE *out)
 	      "  --interval SECS        a table every SECS (and the run's totals at exit)\n"
 	      "  --by process|dev       one row per process (the reader or sender) or device\n"
 	      "  --max-inflight N       skbs timed at once (65536); more are counted, not timed\n"
+	      "  --threshold MS         also each packet whose rx_total or tx_total is at\n"
+	      "                         least MS milliseconds, with the time of each stage\n"
 	      "  --connections          TCP connections instead: connect time and failures,\n"
 	      "                         RTT, retransmissions, RTOs, out-of-order, zero windows,\n"
 	      "                         bytes in flight; per process and per remote too\n"
 	      "  --format text|json     a table, or one JSON object per line per stage (text)\n"
 	      "  --duration SECS        stop after SECS\n"
+	      "  --container ID|NAME    only that container's network namespace (id or name\n"
+	      "                         prefix; from its running processes, as --netns)\n"
 	      FILTER_USAGE
 	      "  -v, --verbose          say what is attached\n"
 	      "  -h, --help\n"
@@ -62,13 +69,14 @@ static void usage(FILE *out)
 	      "Exit status: 0 ok, 1 missing privilege, 2 bad arguments or BPF error.\n", out);
 }
 
-enum { OPT_INTERVAL = 256, OPT_BY, OPT_MAX_INFLIGHT, OPT_CONNECTIONS };
+enum { OPT_INTERVAL = 256, OPT_BY, OPT_MAX_INFLIGHT, OPT_CONNECTIONS, OPT_THRESHOLD };
 
 static const struct option long_opts[] = {
 	{ "interval", required_argument, NULL, OPT_INTERVAL },
 	{ "by", required_argument, NULL, OPT_BY },
 	{ "max-inflight", required_argument, NULL, OPT_MAX_INFLIGHT },
 	{ "connections", no_argument, NULL, OPT_CONNECTIONS },
+	{ "threshold", required_argument, NULL, OPT_THRESHOLD },
 	PKT_LONG_OPTS,
 	{ 0 },
 };
@@ -77,6 +85,7 @@ static int latency_option(void *opts, int opt, const char *arg)
 {
 	static const char *const bys[] = { "process", "dev" };
 	struct latency_opts *o = opts;
+	double ms;
 	int i;
 
 	switch (opt) {
@@ -96,8 +105,68 @@ static int latency_option(void *opts, int opt, const char *arg)
 	case OPT_CONNECTIONS:
 		o->connections = true;
 		return 0;
+	case OPT_THRESHOLD:
+		/* plain decimals (parse_seconds' rule), in ms; under 1 ns is no threshold */
+		if (parse_seconds(arg, &ms) || ms * 1e6 < 1) {
+			np_err("invalid value '%s' for --threshold: expected a positive number of "
+			       "milliseconds", arg);
+			return -EINVAL;
+		}
+		o->slow_ns = (uint64_t)(ms * 1e6 + 0.5);
+		return 0;
 	}
 	return -EINVAL;
+}
+
+/*
+ * --container: the histograms are summed in the kernel, where no container is known, so
+ * it becomes the --netns filter of the container's own namespace (from its running
+ * processes); one it shares with the host, or none, is refused: 0 or -EINVAL.
+ */
+static int container_netns(struct pkt_opts *c)
+{
+	struct ct_resolver r;
+	struct ct_info ct;
+	struct stat host;
+	uint64_t ns = 0;
+	int err;
+
+	if (c->f.cfg.flags & NP_F_NETNS) {
+		np_err("--container and --netns together: give one namespace");
+		return -EINVAL;
+	}
+	if (ct_resolver_init(&r)) {
+		np_err("--container %s: out of memory", c->container);
+		return -EINVAL;
+	}
+	err = ct_container_netns(&r, c->container, &ns, &ct);
+	ct_resolver_free(&r);
+	if (err == -ENOENT) {
+		np_err("--container %s: no running process of such a container (its network "
+		       "namespace is found from them)", c->container);
+		return -EINVAL;
+	}
+	if (err == -EMLINK) {
+		np_err("--container %s: its processes are in more than one network namespace "
+		       "(use --netns)", c->container);
+		return -EINVAL;
+	}
+	if (err) {
+		np_err("--container %s: cannot read /proc: %s", c->container, strerror(-err));
+		return -EINVAL;
+	}
+	if ((!stat("/proc/1/ns/net", &host) && host.st_ino == ns) ||
+	    (!stat("/proc/self/ns/net", &host) && host.st_ino == ns)) {
+		np_err("--container %s (%.12s%s%s): it shares the host's network namespace, whose "
+		       "packets latency cannot tell from its own", c->container, ct.ident.id,
+		       ct.name[0] ? " " : "", ct.name);
+		return -EINVAL;
+	}
+	np_info("latency: --container %s: %.12s%s%s, network namespace %llu", c->container,
+		ct.ident.id, ct.name[0] ? " " : "", ct.name, (unsigned long long)ns);
+	c->f.cfg.flags |= NP_F_NETNS;
+	c->f.cfg.netns = (uint32_t)ns;
+	return 0;
 }
 
 static int latency_check(void *opts)
@@ -108,10 +177,10 @@ static int latency_check(void *opts)
 		np_err("--count does not apply to latency (it counts no events): use --duration");
 		return -EINVAL;
 	}
-	/* The histograms are summed in the kernel, where no container is known: refuse, not ignore. */
-	if (o->c.container) {
-		np_err("--container does not apply to latency yet: use --netns with the "
-		       "container's namespace");
+	if (o->c.container && container_netns(&o->c))
+		return -EINVAL;
+	if (o->connections && o->slow_ns) {
+		np_err("--threshold does not apply to --connections (it times packets)");
 		return -EINVAL;
 	}
 	if (o->connections && o->by) {
@@ -182,6 +251,14 @@ static int loop(struct lat_ctx *t)
 	return 0;
 }
 
+/* --threshold: a slow packet's line, as it comes (between the interval tables). */
+static void print_slow(void *ctx, const struct np_lat_slow *s)
+{
+	const struct latency_opts *o = ctx;
+
+	lat_report_slow(stdout, o->c.json, s);
+}
+
 static int run(void *opts)
 {
 	struct latency_opts *o = opts;
@@ -189,6 +266,7 @@ static int run(void *opts)
 	struct lat_config cfg = {
 		.f = &o->c.f, .by = o->by, .max_inflight = o->max_inflight,
 		.modes = o->connections ? LAT_MODE_CONNS : LAT_MODE_STAGES,
+		.slow_ns = o->slow_ns, .on_slow = print_slow, .slow_ctx = o,
 	};
 	int err;
 

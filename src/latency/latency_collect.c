@@ -25,7 +25,10 @@
 _Static_assert(sizeof(struct np_lat_key) == 16, "np_lat_key layout");
 _Static_assert(sizeof(struct np_lat_hist) == 32 + 8 * NP_LAT_SLOTS + NP_COMM_LEN,
 	       "np_lat_hist layout");
-_Static_assert(sizeof(struct np_lat_skb) == 120 + 2 * NP_COMM_LEN, "np_lat_skb layout");
+_Static_assert(sizeof(struct np_lat_skb) == 120 + 2 * NP_COMM_LEN + 8 * NP_LS_MAX + 16 +
+	       NP_COMM_LEN + NP_IFNAMSIZ + sizeof(struct np_pkt) + 4, "np_lat_skb layout");
+_Static_assert(sizeof(struct np_lat_slow) == 16 + 8 * NP_LS_MAX + 24 + NP_COMM_LEN +
+	       NP_IFNAMSIZ + sizeof(struct np_pkt) + 4, "np_lat_slow layout");
 _Static_assert(sizeof(struct np_lat_conn) == 152, "np_lat_conn layout");
 
 #define IDLE_NS (10ull * 1000000000)	/* an entry this idle lost its skb's end */
@@ -107,6 +110,16 @@ static int on_closed(void *ctx, void *data, size_t size)
 	return 0;
 }
 
+/* A slow packet (--threshold). */
+static int on_slow(void *ctx, void *data, size_t size)
+{
+	struct lat_collector *t = ctx;
+
+	if (size >= sizeof(struct np_lat_slow) && t->cfg.on_slow)
+		t->cfg.on_slow(t->cfg.slow_ctx, data);
+	return 0;
+}
+
 int lat_open(struct lat_collector *t, const struct lat_config *cfg)
 {
 	struct bpf_program *prog;
@@ -128,6 +141,10 @@ int lat_open(struct lat_collector *t, const struct lat_config *cfg)
 	}
 	t->skel->rodata->np_cfg = fc;
 	t->skel->rodata->lat_by = cfg->by;
+	t->skel->rodata->conn_mode = conns;
+	t->skel->rodata->lat_slow_ns = stages ? cfg->slow_ns : 0;
+	if (!t->skel->rodata->lat_slow_ns)
+		bpf_map__set_max_entries(t->skel->maps.slow_rb, 4096);
 	bpf_map__set_max_entries(t->skel->maps.inflight, stages ? cfg->max_inflight : 1);
 	if (!conns)
 		bpf_map__set_max_entries(t->skel->maps.conns, 1);
@@ -185,6 +202,14 @@ int lat_open(struct lat_collector *t, const struct lat_config *cfg)
 			return err;
 		}
 	}
+	if (stages && cfg->slow_ns) {
+		t->slow_rb = ring_buffer__new(bpf_map__fd(t->skel->maps.slow_rb), on_slow, t, NULL);
+		if (!t->slow_rb) {
+			err = -errno;
+			np_err("latency: cannot open the ring buffer: %s", strerror(-err));
+			return err;
+		}
+	}
 	for (int s = 0; stages && s < NP_LS_MAX; s++) {
 		int p = lat_stage_missing(s, t->have);
 
@@ -233,6 +258,67 @@ void lat_flip(struct lat_collector *t)
 	t->flipped = true;
 }
 
+/* A histogram summed over the CPUs into the interval's and the run's rows. */
+static void add_row(struct lat_collector *t, const struct np_lat_key *k,
+		    const struct np_lat_hist *vals)
+{
+	struct lat_row *iv, *tot;
+	struct lat_hist sum = { 0 };
+	const char *name = NULL;
+
+	for (int c = 0; c < t->ncpu; c++) {
+		lat_hist_add_cpu(&sum, &vals[c]);
+		if (!name && vals[c].name[0])
+			name = vals[c].name;
+	}
+	if (!sum.count)
+		return;
+	iv = row_of(t, t->iv, &t->niv, k);
+	tot = row_of(t, t->total, &t->ntotal, k);
+	if (iv) {
+		lat_hist_add(&iv->h, &sum);
+		if (name)
+			memcpy(iv->name, name, sizeof(iv->name));
+	}
+	if (tot) {
+		lat_hist_add(&tot->h, &sum);
+		if (name && !tot->name[0])
+			memcpy(tot->name, name, sizeof(tot->name));
+	}
+}
+
+/* Without --by: the array half the programs left, read and zeroed. */
+static int read_hists_one(struct lat_collector *t)
+{
+	int fd = bpf_map__fd(t->skel->maps.hists_one);
+	struct np_lat_hist *vals = calloc(t->ncpu, sizeof(*vals));
+	struct np_lat_hist *zero = calloc(t->ncpu, sizeof(*zero));
+	int err = 0;
+
+	t->niv = 0;
+	if (!vals || !zero) {
+		err = -ENOMEM;
+		np_err("latency: out of memory reading the histograms");
+		goto out;
+	}
+	if (!t->flipped)
+		goto out;
+	t->flipped = false;
+	for (uint32_t s = 0; s < NP_LS_MAX; s++) {
+		struct np_lat_key k = { .stage = s, .epoch = t->left, .group = 0 };
+		uint32_t idx = s * 2 + t->left;
+
+		if (bpf_map_lookup_elem(fd, &idx, vals))
+			continue;
+		bpf_map_update_elem(fd, &idx, zero, BPF_ANY);
+		add_row(t, &k, vals);
+	}
+out:
+	free(vals);
+	free(zero);
+	return err;
+}
+
 /* The stage histograms of the half the programs left. */
 static int read_hists(struct lat_collector *t)
 {
@@ -260,30 +346,10 @@ static int read_hists(struct lat_collector *t)
 			keys[nk++] = next;
 	}
 	for (size_t i = 0; i < nk; i++) {
-		struct lat_row *iv, *tot;
-		struct lat_hist sum = { 0 };
-		const char *name = NULL;
-
 		if (bpf_map_lookup_elem(fd, &keys[i], vals))
 			continue;
 		bpf_map_delete_elem(fd, &keys[i]);
-		for (int c = 0; c < t->ncpu; c++) {
-			lat_hist_add_cpu(&sum, &vals[c]);
-			if (!name && vals[c].name[0])
-				name = vals[c].name;
-		}
-		iv = row_of(t, t->iv, &t->niv, &keys[i]);
-		tot = row_of(t, t->total, &t->ntotal, &keys[i]);
-		if (iv) {
-			lat_hist_add(&iv->h, &sum);
-			if (name)
-				memcpy(iv->name, name, sizeof(iv->name));
-		}
-		if (tot) {
-			lat_hist_add(&tot->h, &sum);
-			if (name && !tot->name[0])
-				memcpy(tot->name, name, sizeof(tot->name));
-		}
+		add_row(t, &keys[i], vals);
 	}
 out:
 	free(keys);
@@ -297,8 +363,10 @@ int lat_read(struct lat_collector *t)
 {
 	int err = 0;
 
+	if (t->slow_rb)	/* the interval's slow packets before its table */
+		ring_buffer__consume(t->slow_rb);
 	if (t->cfg.modes & LAT_MODE_STAGES)
-		err = read_hists(t);
+		err = t->cfg.by == NP_LAT_BY_NONE ? read_hists_one(t) : read_hists(t);
 	if (!err && (t->cfg.modes & LAT_MODE_CONNS)) {
 		conn_next_interval(&t->conns);
 		lat_poll(t);
@@ -311,6 +379,8 @@ void lat_poll(struct lat_collector *t)
 {
 	if (t->closed_rb)
 		ring_buffer__consume(t->closed_rb);
+	if (t->slow_rb)
+		ring_buffer__consume(t->slow_rb);
 }
 
 /* In-flight entries idle for IDLE_NS: their skb ended where no tracepoint saw it. */
@@ -346,10 +416,11 @@ void lat_say_counters(const struct lat_collector *t)
 	uint64_t conn_full = np_percpu_sum(fd, NP_LAT_STAT_CONN_FULL) + t->conns.dropped;
 	uint64_t hist_full = np_percpu_sum(fd, NP_LAT_STAT_HIST_FULL);
 	uint64_t ring_full = np_percpu_sum(fd, NP_LAT_STAT_UDP_RING_FULL);
+	uint64_t slow_lost = np_percpu_sum(fd, NP_LAT_STAT_SLOW_LOST);
 	uint64_t misses = np_prog_misses(t->skel->obj);
 	/* Losses always; what is only bookkeeping with -v. */
 	void (*say)(const char *, ...) = full || hist_full || ring_full || t->rows_full ||
-					 misses || conn_full ? np_err : np_info;
+					 misses || conn_full || slow_lost ? np_err : np_info;
 
 	if (!(t->cfg.modes & LAT_MODE_STAGES)) {
 		say("latency: %llu connections not followed (table full), %llu program runs "
@@ -366,6 +437,9 @@ void lat_say_counters(const struct lat_collector *t)
 		(unsigned long long)np_percpu_sum(fd, NP_LAT_STAT_UNSEEN_END),
 		(unsigned long long)t->expired,
 		(unsigned long long)misses);
+	if (t->cfg.slow_ns)
+		say("latency: %llu slow packets not shown (ring buffer full)",
+		    (unsigned long long)slow_lost);
 }
 
 
@@ -387,7 +461,8 @@ int lat_collector_init(struct lat_collector *t, const struct lat_config *cfg)
 void lat_close(struct lat_collector *t)
 {
 	ring_buffer__free(t->closed_rb);
-	t->closed_rb = NULL;
+	ring_buffer__free(t->slow_rb);
+	t->closed_rb = t->slow_rb = NULL;
 	for (int i = 0; i < t->nlinks; i++)
 		bpf_link__destroy(t->links[i]);
 	t->nlinks = 0;

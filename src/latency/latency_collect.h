@@ -24,6 +24,10 @@ struct lat_config {
 	uint32_t by;			/* enum np_lat_by */
 	uint64_t max_inflight;		/* skbs timed at once */
 	unsigned int modes;		/* LAT_MODE_STAGES and/or LAT_MODE_CONNS */
+	uint64_t slow_ns;		/* --threshold (0: none): packets at least this slow */
+	/* each slow packet, as lat_poll takes it from the kernel */
+	void (*on_slow)(void *ctx, const struct np_lat_slow *s);
+	void *slow_ctx;
 };
 
 struct lat_collector {
@@ -41,6 +45,7 @@ struct lat_collector {
 	uint64_t expired;	/* in-flight entries idle past 10 s, removed */
 	struct conn_table conns;	/* LAT_MODE_CONNS */
 	struct ring_buffer *closed_rb;	/* closed connections */
+	struct ring_buffer *slow_rb;	/* --threshold: slow packets */
 	int ncpu;
 };
 
@@ -52,7 +57,7 @@ int lat_open(struct lat_collector *t, const struct lat_config *cfg);
 void lat_flip(struct lat_collector *t);
 /* The half left at the last flip into iv (and the totals); the connections. */
 int lat_read(struct lat_collector *t);
-/* Take the closed connections the kernel handed over (often: its ring is bounded). */
+/* Take the closed connections and slow packets the kernel handed over (often: its rings are bounded). */
 void lat_poll(struct lat_collector *t);
 /* Remove in-flight entries idle for 10 s. */
 void lat_sweep(struct lat_collector *t);

@@ -7,6 +7,7 @@
 #include "latency/latency_report.h"
 #include "latency/latency_stages.h"
 #include "lib/emit.h"
+#include "pktpath/pkt_format.h"
 
 static int cmp_rows(const void *a, const void *b)
 {
@@ -110,5 +111,68 @@ void lat_report(FILE *out, bool json, struct lat_row *rows, size_t n, bool total
 	}
 	if (!json)
 		fputc('\n', out);
+	fflush(out);
+}
+
+void lat_report_slow(FILE *out, bool json, const struct np_lat_slow *s)
+{
+	const struct np_pkt *p = &s->pkt;
+	bool ports = p->family && (p->l4proto == 6 || p->l4proto == 17 || p->l4proto == 136 ||
+				   p->l4proto == 132);
+	char tbuf[32], pbuf[16], a[64], b[64], ep[80];
+	struct emitter em;
+
+	em_init(&em, out, json);
+	em_open(&em, NULL);
+	em_double(&em, EM_JSON, "time", 6, NULL, pkt_event_time(s->ts_ns));
+	em_text(&em, "%s slow", pkt_time_str(pkt_event_time(s->ts_ns), tbuf, sizeof(tbuf)));
+	em_str(&em, EM_JSON, "scope", NULL, "slow");
+	em_str(&em, EM_ANY, "direction", " %s", s->dir == NP_LAT_TX ? "tx" : "rx");
+	em_str(&em, EM_ANY, "proto", " %s", pkt_proto_name(p, pbuf, sizeof(pbuf)));
+	pkt_addr(p, true, a, sizeof(a));
+	pkt_addr(p, false, b, sizeof(b));
+	em_str(&em, EM_JSON, "src", NULL, p->family ? a : NULL);
+	em_str(&em, EM_JSON, "dst", NULL, p->family ? b : NULL);
+	if (ports) {
+		em_u64(&em, EM_JSON, "sport", NULL, p->sport);
+		em_u64(&em, EM_JSON, "dport", NULL, p->dport);
+	} else {
+		em_null(&em, "sport");
+		em_null(&em, "dport");
+	}
+	if (!json) {
+		if (ports)
+			snprintf(ep, sizeof(ep), p->family == 6 ? "[%s]:%u" : "%s:%u", a, p->sport);
+		else
+			snprintf(ep, sizeof(ep), "%s", p->family ? a : "-");
+		em_text(&em, " %s >", ep);
+		if (ports)
+			snprintf(ep, sizeof(ep), p->family == 6 ? "[%s]:%u" : "%s:%u", b, p->dport);
+		else
+			snprintf(ep, sizeof(ep), "%s", p->family ? b : "-");
+		em_text(&em, " %s", ep);
+	}
+	if (s->pid) {
+		em_u64(&em, EM_JSON, "pid", NULL, s->pid);
+		em_str(&em, EM_JSON, "process", NULL, s->comm);
+		em_text(&em, " %s:%u", s->comm, s->pid);
+	} else {
+		em_null(&em, "pid");
+		em_null(&em, "process");
+		em_text(&em, " -");
+	}
+	em_str(&em, EM_ANY, "ifname", " dev %s", s->ifname[0] ? s->ifname : NULL);
+	em_u64(&em, EM_JSON, "ifindex", NULL, s->ifindex);
+	em_u64(&em, EM_JSON, "netns", NULL, s->netns);
+	em_double(&em, EM_ANY, "total_us", 3, " total %.1f us:", s->total_ns / 1e3);
+	em_open(&em, "stages");
+	for (int i = 0; i < NP_LS_MAX; i++)
+		if (s->stages & (1u << i)) {
+			em_text(&em, " %s", lat_stages[i].name);
+			em_double(&em, EM_ANY, lat_stages[i].name, 3, " %.1f", s->stage_ns[i] / 1e3);
+		}
+	em_close(&em);
+	em_close(&em);
+	em_end_line(&em);
 	fflush(out);
 }

@@ -26,4 +26,11 @@ struct lat_row {
  */
 void lat_report(FILE *out, bool json, struct lat_row *rows, size_t n, bool total, double time);
 
+/*
+ * --threshold: one slow packet as a line (text: time, direction, tuple,
+ * process, device, total, then each stage it passed), or a JSON object with
+ * "scope": "slow".
+ */
+void lat_report_slow(FILE *out, bool json, const struct np_lat_slow *s);
+
 #endif

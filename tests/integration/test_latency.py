@@ -2,7 +2,8 @@
 """netoproc latency against delays the test creates and knows, in network namespaces
 of its own: a reader that reads only after a known sleep, a prompt reader, a tbf
 qdisc whose queueing delay follows from its rate and the bytes queued, and a veth
-pair between two namespaces. The tier is tp_btf on this machine (its kernel has BTF
+pair between two namespaces; --threshold's slow packets against the same delays;
+--container against containers built as test_containers.py builds them. The tier is tp_btf on this machine (its kernel has BTF
 and every tracepoint the stages need); each test checks it got that tier."""
 import json
 import os
@@ -11,7 +12,8 @@ import signal
 import subprocess
 import time
 
-from npt import NETOPROC, Proc, check, check_eq, netns, run, started, wait_attached
+from npt import NETOPROC, Proc, check, check_eq, in_ns, netns, run, started, wait_attached
+from test_containers import IDS, lab, ns_inode
 
 PORT = 40100	# any port: the namespaces are the test's own
 SLEEP = 0.2	# the delayed reader's sleep between "readable" and the read
@@ -122,14 +124,46 @@ def totals(lines):
     return out
 
 
+def slow_packets(lines):
+    """--threshold: the slow packets' objects, each checked for the keys it always has."""
+    slow = [r for r in lines if r["scope"] == "slow"]
+    for r in slow:
+        for k in ("time", "direction", "proto", "src", "dst", "sport", "dport", "pid",
+                  "process", "ifname", "ifindex", "netns", "total_us", "stages"):
+            check(k in r, f"{k} missing in {r}")
+    return slow
+
+
 def test_rx_socket_queue_delayed_reader():
+    """The delayed reader, with --threshold 100 (ms): its n messages each waited the
+    200 ms sleep, so each is printed as slow (rx, its total at least 100 ms), with its
+    rx_socket_queue within 10% of the sleep; nothing else is."""
     n = 5
     with netns("nplat") as (ns,):
-        p = start_latency(ns, f"tcp and dst port {PORT}")
+        p = start_latency(ns, f"tcp and dst port {PORT}", ["--threshold", "100"])
         with started(p):
             out = nspy(ns, TCP_READER, n, PORT, SLEEP)
-            rows = totals(stop_latency(p))
-    spans = sorted(json.loads(out.strip().splitlines()[-1])["spans_us"])
+            lines = stop_latency(p)
+            rows = totals(lines)
+    res = json.loads(out.strip().splitlines()[-1])
+    spans = sorted(res["spans_us"])
+    slow = slow_packets(lines)
+    check_eq(len(slow), n, f"slow packets (one per delayed message): {slow}")
+    for r in slow:
+        check_eq((r["direction"], r["proto"], r["dst"], r["dport"], r["pid"], r["process"],
+                  r["ifname"], sorted(r["stages"])),
+                 ("rx", "tcp", "127.0.0.1", PORT, res["pid"], "python3", "lo",
+                  ["rx_socket_queue", "rx_stack"]), f"slow packet {r}")
+        q = r["stages"]["rx_socket_queue"]
+        check(SLEEP * 1e6 <= q <= 1.10 * SLEEP * 1e6, f"its rx_socket_queue {q} us, the reader "
+              f"slept {SLEEP * 1e6:.0f} us")
+        check(r["total_us"] >= 100000 and
+              abs(r["total_us"] - q - r["stages"]["rx_stack"]) < 0.01,
+              f"total {r['total_us']} is rx_stack + rx_socket_queue and at least 100 ms")
+    qs = [r["stages"]["rx_socket_queue"] for r in slow]
+    check_eq((min(qs), max(qs)), (rows["rx_socket_queue"]["min_us"],
+                                  rows["rx_socket_queue"]["max_us"]),
+             "the slow lines' rx_socket_queue: the histogram's min and max")
     q = rows.get("rx_socket_queue")
     check(q, f"no rx_socket_queue row: {sorted(rows)}")
     check_eq(q["count"], n, f"rx_socket_queue samples (one per message): {q}")
@@ -190,12 +224,15 @@ def test_rx_socket_queue_udp_delayed_and_prompt():
 
 
 def test_rx_socket_queue_prompt_reader():
+    """The prompt reader, with --threshold 100: none of its packets is printed as slow."""
     n = 20
     with netns("nplat") as (ns,):
-        p = start_latency(ns, f"tcp and dst port {PORT}")
+        p = start_latency(ns, f"tcp and dst port {PORT}", ["--threshold", "100"])
         with started(p):
             nspy(ns, TCP_READER, n, PORT, 0)
-            rows = totals(stop_latency(p))
+            lines = stop_latency(p)
+            rows = totals(lines)
+    check_eq(slow_packets(lines), [], "slow packets of a prompt reader")
     q = rows.get("rx_socket_queue")
     check(q, f"no rx_socket_queue row: {sorted(rows)}")
     check_eq(q["count"], n, f"rx_socket_queue samples: {q}")
@@ -231,7 +268,11 @@ def test_tx_qdisc_tbf_queue():
     """A burst into a 1 mbit/s tbf with a 1600-byte bucket: datagram k (from 0) leaves
     when the bucket has refilled (k+1)*L - 1600 bytes, L = 1042 bytes per datagram at the
     qdisc (1000 payload + 8 UDP + 20 IP + 14 Ethernet). All are queued within a few ms,
-    so its queueing delay is that over the rate."""
+    so its queueing delay is that over the rate. With --threshold 131.072 ms (the bound
+    between two histogram slots, 131072 us), a packet is printed when its tx_total is at
+    least that: exactly the tx_total samples in the slots above (keys 262144 and up), and,
+    the send call and the device adding well under the 8 ms between two datagrams' delays,
+    exactly the tx_qdisc samples there too: those queued at least 131 ms (k >= 17)."""
     n, size, rate, burst = 40, 1000, 125000, 1600
     wire = size + 8 + 20 + 14
     delays = [max(0, (k + 1) * wire - burst) / rate * 1e6 for k in range(n)]
@@ -241,11 +282,34 @@ def test_tx_qdisc_tbf_queue():
         subprocess.run(["ip", "-n", a, "link", "set", va, "txqueuelen", "1000"], check=True)
         subprocess.run(["tc", "-n", a, "qdisc", "add", "dev", va, "root", "tbf", "rate", "1mbit",
                         "burst", str(burst), "limit", "100000"], check=True)
-        p = start_latency(a, f"udp and dst port {PORT}", ["--by", "dev"])
+        p = start_latency(a, f"udp and dst port {PORT}", ["--by", "dev", "--threshold",
+                                                           "131.072"])
         with started(p):
             nspy(a, UDP_BURST, n, size, "10.77.0.2", PORT)
             time.sleep(delays[-1] / 1e6 + 0.3)	# the queue drains
             lines = stop_latency(p)
+    slow = slow_packets(lines)
+    above = {}
+    for stage in ("tx_total", "tx_qdisc"):
+        r = [r for r in lines if r["scope"] == "total" and r["stage"] == stage]
+        check_eq(len(r), 1, f"{stage} rows")
+        above[stage] = sum(c for k, c in r[0]["buckets"].items() if float(k) > 131072)
+    predicted = sum(1 for d in delays if d >= 131072)
+    check_eq(predicted, 23, "datagrams the queue holds 131 ms or more")
+    check_eq((len(slow), len(slow)), (above["tx_total"], above["tx_qdisc"]),
+             "slow packets vs the tx_total and tx_qdisc samples of 131072 us or more")
+    check(abs(len(slow) - predicted) <= 1, f"{len(slow)} slow packets, the queue predicts "
+          f"{predicted}")
+    for r in slow:
+        check_eq((r["direction"], r["proto"], r["dst"], r["dport"], r["process"], r["ifname"],
+                  sorted(r["stages"])),
+                 ("tx", "udp", "10.77.0.2", PORT, "python3", va,
+                  ["tx_device", "tx_qdisc", "tx_stack", "veth"]), f"slow packet {r}")
+        st = r["stages"]
+        check(r["total_us"] >= 131072 and st["tx_qdisc"] <= r["total_us"] and
+              st["tx_stack"] + st["tx_qdisc"] + st["tx_device"] <= r["total_us"],
+              f"total {r['total_us']} us: at least 131072 us, and stack + qdisc + device (the "
+              f"gaps between them not timed) within it: {st}")
     rows = [r for r in lines if r["scope"] == "total" and r["stage"] == "tx_qdisc"]
     check_eq(len(rows), 1, f"tx_qdisc rows {rows}")
     q = rows[0]
@@ -313,7 +377,11 @@ def test_by_process_and_intervals():
 def test_bad_options():
     for args, word in ((["--by", "socket"], "--by"), (["--interval", "0"], "--interval"),
                        (["--count", "3"], "--count"), (["--max-inflight", "1"], "--max-inflight"),
-                       (["--container", "web"], "--container"),
+                       (["--container", f"nosuch{os.getpid()}"], "no running process"),
+                       (["--container", "web", "--netns", "1"], "--container"),
+                       (["--threshold", "0"], "--threshold"), (["--threshold", "-5"], "--threshold"),
+                       (["--threshold", "abc"], "--threshold"),
+                       (["--threshold", "10", "--connections"], "--threshold"),
                        (["tcp", "port", "nosuchport"], "nosuchport"),
                        (["--format", "yaml"], "--format")):
         rc, out, err = run([NETOPROC, "latency"] + args)
@@ -483,3 +551,46 @@ def test_connections_retransmits_match_ss():
           f"{dropped}: {res['ss']!r}")
     check_eq(c["retransmits"], res["ss_retrans"], f"retransmits (ss -ti: {res['ss'].strip()!r})")
     check(c["srtt_ms"] is not None and c["srtt_ms"] > 0, f"srtt {c['srtt_ms']}")
+
+
+def test_container_is_its_namespace():
+    """--container NAME-or-ID-prefix: the namespace of the container's running processes
+    (containers built as test_containers.py builds them: docker's and containerd's cgroups
+    under the test's own, metadata under NETOPROC_CONTAINER_ROOT, a namespace each), applied
+    in the kernel as --netns: 7 datagrams sent in docker's "web" and 11 in the pod's "app"
+    are counted exactly per container (tx_device, over each namespace's loopback). A
+    container sharing the host's namespace (podman's "db", a process in ours) is refused."""
+    import sys
+    counts = {"docker": 7, "k8s": 11}
+    with lab("ctlat") as (top, cgs, nss, root):
+        env = dict(os.environ, NETOPROC_CONTAINER_ROOT=root)
+        idle = [Proc(in_ns(nss[k]) + ["sleep", "60"], cgroup=cgs[k]) for k in counts]
+        idle.append(Proc(["sleep", "60"], cgroup=cgs["podman"]))
+        with started(*idle):
+            time.sleep(0.3)	# in their cgroups and namespaces
+            rc, out, err = run([NETOPROC, "latency", "--container", "db"], env=env)
+            check_eq((rc, out, len(err.strip().splitlines())), (2, "", 1),
+                     f"--container of a host-namespace container: {err!r}")
+            check("shares the host's network namespace" in err, f"refusal says why: {err!r}")
+            runs = {}
+            # the pod's run without an expression: the namespace alone filters (in the
+            # kernel without reading the headers)
+            for k, which, expr in (("docker", "web", [f"udp and dst port {PORT}"]),
+                                   ("k8s", IDS["k8s"][:16], [])):
+                runs[k] = Proc([NETOPROC, "latency", "-v", "--format", "json", "--container",
+                                which] + expr, env=env)
+                said = wait_attached(runs[k])
+                check(f"network namespace {ns_inode(nss[k])}" in said,
+                      f"--container {which} resolved to {nss[k]}: {said[-400:]!r}")
+            with started(*runs.values()):
+                for k, n in counts.items():
+                    send = Proc(in_ns(nss[k]) + [sys.executable, "-c", UDP_BURST, str(n), "100",
+                                                 "127.0.0.1", str(PORT)], cgroup=cgs[k])
+                    with started(send):
+                        check_eq(send.wait()[0], 0, f"{k} sender")
+                got = {k: totals(stop_latency(p)) for k, p in runs.items()}
+    # docker's: its datagrams; the pod's: its datagrams and the ICMP port unreachable
+    # each one gets back (nothing listens; no rate limit on loopback), and nothing else
+    for k, want in (("docker", counts["docker"]), ("k8s", 2 * counts["k8s"])):
+        check_eq(got[k].get("tx_device", {}).get("count"), want,
+                 f"--container of {k}: tx_device samples (its own packets only): {got[k]}")
