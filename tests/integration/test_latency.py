@@ -474,9 +474,11 @@ def test_connections_connect_latency_full_vs_free():
             lines = stop_connections(p)
     full = conn_by_local_port(lines, res["full"])
     free = conn_by_local_port(lines, res["free"])
-    # The kernel's SYN_SENT -> ESTABLISHED lies inside the connect() call the client timed.
+    # The kernel's SYN_SENT -> ESTABLISHED lies inside the connect() call the client timed;
+    # how much longer the call took is the client's scheduling, up to tens of ms on a loaded
+    # 2-core machine (seen: 27 ms), so the lower bound is loose and the bounds below pin it.
     for c, t in ((full, res["t_full_ms"]), (free, res["t_free_ms"])):
-        check(t - 5 <= c["connect_ms"] <= t, f"connect_ms {c['connect_ms']}, connect() took {t}")
+        check(t - 100 <= c["connect_ms"] <= t, f"connect_ms {c['connect_ms']}, connect() took {t}")
     check(1000 <= full["connect_ms"] <= 1300, f"full queue: connect_ms {full['connect_ms']} "
           "(the SYN retransmitted after the initial RTO of 1 s)")
     check_eq((full["retransmits"], full["rtos"]), (1, 1), "the full queue's SYN: retransmitted "
