@@ -8,6 +8,7 @@
 #     and the samples it took (the stages' counts) to show it did time the traffic.
 #   bench/latency.sh            NETOPROC=path/to/netoproc bench/latency.sh
 #   ROUNDS=6 SECS=5 bench/latency.sh
+# Prints a "ROW|..." line for bench/run.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUTPUT:-build}
@@ -47,12 +48,19 @@ for r in $(seq "$ROUNDS"); do
 	echo "  round $r: without ${base[-1]} Gbit/s, with ${with[-1]} Gbit/s"
 done
 ratio "${base[*]}" "${with[*]}" 0.9
+python3 - "${base[*]}" "${with[*]}" <<'PY'
+import statistics, sys
+b = statistics.median(float(x) for x in sys.argv[1].split())
+w = statistics.median(float(x) for x in sys.argv[2].split())
+print(f"ROW|netoproc latency (default stages), loopback iperf3 throughput (median)|{w:.2f} Gbit/s|"
+      f"{b:.2f} Gbit/s (none)|{w / b:.3f}|>= 0.90")
+PY
 
 echo "2. cost per program run (bpf_stats), one ${SECS}s iperf3 run"
 sysctl -q kernel.bpf_stats_enabled=1
 start_latency
 gbps >/dev/null
-"$B/progstats" | awk '$1 ~ /^lat_/ { t += $2 * $3; n += $2; printf "  %-34s %10d runs %8.1f ns\n", $1, $2, $3 }
+"$B/progstats" "$lat_pid" | awk '$1 ~ /^lat_/ { t += $2 * $3; n += $2; printf "  %-34s %10d runs %8.1f ns\n", $1, $2, $3 }
 	END { if (n) printf "  all: %.1f ns/run over %d runs\n", t / n, n }'
 stop_latency
 python3 - "$B/latency.out" <<'PY'

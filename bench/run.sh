@@ -6,6 +6,7 @@
 #   bench/monitor_cost.sh      eBPF monitor per invocation and loopback throughput
 #   bench/afpacket_vs_nethogs.sh   AF_PACKET mode beside nethogs, CPU per packet
 #   bench/trace.sh             trace per run, events/s, throughput
+#   bench/latency.sh           netoproc latency's throughput ratio and ns per run
 #   bench/sockets.sh           userspace CPU and memory beside 10,000 live sockets
 #   bench/startup.sh           start to first attached hook
 # Each prints its own detail and "ROW|what|measured|reference|ratio|target"
@@ -20,7 +21,8 @@ mkdir -p "$B"
 log=$B/run.log
 : > "$log"
 failed=()
-for part in monitor_cost.sh "afpacket_vs_nethogs.sh 10 100000 32" trace.sh sockets.sh startup.sh; do
+for part in monitor_cost.sh "afpacket_vs_nethogs.sh 10 100000 32" trace.sh latency.sh sockets.sh \
+	startup.sh; do
 	echo "== bench/$part" | tee -a "$log"
 	# shellcheck disable=SC2086
 	OUTPUT=$OUT bench/$part 2>&1 | tee -a "$log" | grep -v '^ROW|'
