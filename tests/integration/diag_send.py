@@ -260,6 +260,50 @@ def routegone(o):
     print(json.dumps({"done": o.n}))
 
 
+def tcp_segment(src, dst, sport, dport, seq, ack, flags):
+    """A TCP header (no options, no payload) with its checksum."""
+    h = struct.pack("!HHIIBBHHH", sport, dport, seq, ack, 5 << 4, flags, 65535, 0, 0)
+    ck = csum(socket.inet_aton(src) + socket.inet_aton(dst) + struct.pack("!BBH", 0, 6, len(h)) + h)
+    return h[:16] + struct.pack("!H", ck) + h[18:]
+
+
+def handshakes(o):
+    """Handshakes made by hand (raw sockets; the caller keeps this kernel from resetting
+    them) so that one connection's final ACK reaches a listener of backlog B whose accept
+    queue has filled since that connection's SYN: B connections complete, then the SYNs of
+    two more, the first of them completes (the queue is full now), and the other's final
+    ACK is sent n times: each is refused for the full accept queue."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_TCP)
+    s.settimeout(2)
+    isn = {}
+
+    def syn(port):
+        s.sendto(tcp_segment(o.src, o.dst, port, o.port, 1000, 0, 0x02), (o.dst, 0))
+        while True:	# the SYN-ACK (this raw socket sees every TCP segment coming in)
+            b, _ = s.recvfrom(4096)
+            ihl = (b[0] & 15) * 4
+            sport, dport, seq, ack, _, flags = struct.unpack("!HHIIBB", b[ihl:ihl + 14])
+            if sport == o.port and dport == port and flags & 0x12 == 0x12:
+                isn[port] = seq
+                return
+
+    def ack(port):
+        s.sendto(tcp_segment(o.src, o.dst, port, o.port, 1001, isn[port] + 1, 0x10), (o.dst, 0))
+
+    for i in range(o.backlog):
+        syn(31000 + i)
+        ack(31000 + i)
+    last, late = 31000 + o.backlog, 31000 + o.backlog + 1
+    syn(last)
+    syn(late)
+    ack(last)
+    time.sleep(0.1)
+    for _ in range(o.n):
+        ack(late)
+        time.sleep(0.05)
+    print(json.dumps({"completed": o.backlog + 1, "late_acks": o.n}))
+
+
 def main():
     a = argparse.ArgumentParser()
     sub = a.add_subparsers(dest="cmd", required=True)
@@ -317,6 +361,12 @@ def main():
     p.add_argument("--accept", action="store_true")
     p.add_argument("--read", action="store_true")
     p.add_argument("--rcvbuf", type=int, default=0)
+    p = sub.add_parser("handshakes")
+    p.add_argument("src")
+    p.add_argument("dst")
+    p.add_argument("port", type=int)
+    p.add_argument("n", type=int)
+    p.add_argument("--backlog", type=int, default=2)
     p = sub.add_parser("bulk")
     p.add_argument("dst")
     p.add_argument("port", type=int)
