@@ -304,6 +304,35 @@ def handshakes(o):
     print(json.dumps({"completed": o.backlog + 1, "late_acks": o.n}))
 
 
+def neigh_state(dev, addr):
+    import subprocess
+    out = subprocess.run(["ip", "-j", "neigh", "show", "dev", dev, "to", addr],
+                         capture_output=True, text=True, check=True).stdout
+    ent = json.loads(out or "[]")
+    return ent[0]["state"][0] if ent else "NONE"
+
+
+def unanswered(o):
+    """n datagrams to an address on dev's link, each sent once the previous one's
+    neighbour resolution has ended (FAILED, or REACHABLE when someone answers): one
+    resolution each. Prints the states the resolutions ended in."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    ends = []
+    for _ in range(o.n):
+        try:
+            s.sendto(b"arp?", (o.dst, o.port))
+        except OSError:	# the previous resolution's failure, reported on the socket
+            s.sendto(b"arp?", (o.dst, o.port))
+        deadline = time.time() + 10
+        while neigh_state(o.dev, o.dst) == "INCOMPLETE" and time.time() < deadline:
+            time.sleep(0.02)
+        ends.append(neigh_state(o.dev, o.dst))
+        if ends[-1] != "FAILED":	# answered: resolve again next time
+            import subprocess
+            subprocess.run(["ip", "neigh", "del", o.dst, "dev", o.dev], check=True)
+    print(json.dumps({"sent": o.n, "ends": ends}))
+
+
 def main():
     a = argparse.ArgumentParser()
     sub = a.add_subparsers(dest="cmd", required=True)
@@ -367,6 +396,11 @@ def main():
     p.add_argument("port", type=int)
     p.add_argument("n", type=int)
     p.add_argument("--backlog", type=int, default=2)
+    p = sub.add_parser("unanswered")
+    p.add_argument("dev")
+    p.add_argument("dst")
+    p.add_argument("port", type=int)
+    p.add_argument("n", type=int)
     p = sub.add_parser("bulk")
     p.add_argument("dst")
     p.add_argument("port", type=int)
