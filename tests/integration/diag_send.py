@@ -333,6 +333,21 @@ def unanswered(o):
     print(json.dumps({"sent": o.n, "ends": ends}))
 
 
+def flows(o):
+    """n UDP flows of one datagram each (distinct source and destination ports), sent as
+    fast as they go: a conntrack entry each where conntrack is on."""
+    socks, sent = [], 0
+    while sent < o.n:
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        socks.append(s)
+        for port in range(1024, 65536):
+            if sent == o.n:
+                break
+            s.sendto(b"", (o.dst, port))
+            sent += 1
+    print(json.dumps({"flows": sent, "sockets": len(socks)}))
+
+
 def main():
     a = argparse.ArgumentParser()
     sub = a.add_subparsers(dest="cmd", required=True)
@@ -400,6 +415,9 @@ def main():
     p.add_argument("dev")
     p.add_argument("dst")
     p.add_argument("port", type=int)
+    p.add_argument("n", type=int)
+    p = sub.add_parser("flows")
+    p.add_argument("dst")
     p.add_argument("n", type=int)
     p = sub.add_parser("bulk")
     p.add_argument("dst")
