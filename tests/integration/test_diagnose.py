@@ -953,6 +953,60 @@ def test_socket_drops_names_the_process():
         no_errors(doc, "socket-drops")
 
 
+# ---- DNS: the queries of processes, matched to their answers by the DNS capture ----
+
+def dns_case(lb, d, *queries):
+    """Each (server, name, n, wait) as n queries from one process in the lab namespace;
+    returns that process's pid and answer codes."""
+    out = []
+    for server, name, n, wait in queries:
+        out.append(json.loads(nspy(lb.ns, "dnsq", server, name, n, "--wait", wait)))
+    return out
+
+
+def test_dns_failures():
+    """A resolver answering SERVFAIL, dnsmasq refusing a name it has no server for and
+    denying names of its zone, a resolver that never answers: one finding each, naming
+    the resolver and the process that asked, with exact counts (the DNS lab: dnsmasq and
+    resolvers of ours in a namespace; timeouts after --dns-timeout 1)."""
+    from dns_lab import lab as dns_lab
+    with dns_lab() as lb:
+        with diagnosing(lb.ns, extra=["--dns-timeout", "1"]) as d:
+            fail, refused, nx, mute = dns_case(
+                lb, d, (lb.fail, "web.test.lan", 3, 0.5), (lb.dns, "example.org", 2, 0.5),
+                (lb.dns, "nothere.test.lan", 4, 0.5), (lb.mute, "web.test.lan", 2, 0.2))
+            time.sleep(1.5)	# the mute resolver's queries time out
+            doc = d.stop()
+        said = d.said + d.stderr
+        check(re.search(r"diagnose: capture attached: tp_btf/kfree_skb.*, DNS ebpf,", said),
+              said[-300:])
+        check_eq((fail["rcodes"], refused["rcodes"], nx["rcodes"], mute["rcodes"]),
+                 ([2] * 3, [5] * 2, [3] * 4, [None] * 2), "answer codes the clients got")
+        f = expect(doc, "dns-servfail", 3, resolver=f"{lb.fail}:53", rcode="SERVFAIL",
+                   qname="web.test.lan", proto="udp", process=f"python3:{fail['pid']}")
+        check_eq(f["summary"], f"resolver {lb.fail}:53 answered SERVFAIL to 3 DNS queries "
+                 f"from python3:{fail['pid']} (e.g. web.test.lan)", "summary")
+        check_eq(f["command"], "dig web.test.lan; cat /etc/resolv.conf", "command")
+        expect(doc, "dns-refused", 2, resolver=f"{lb.dns}:53", rcode="REFUSED",
+               qname="example.org", process=f"python3:{refused['pid']}")
+        f = expect(doc, "dns-nxdomain", 4, resolver=f"{lb.dns}:53", rcode="NXDOMAIN",
+                   qname="nothere.test.lan", process=f"python3:{nx['pid']}")
+        check_eq(f["level"], "warn", "nxdomain level")
+        f = expect(doc, "dns-timeout", 2, resolver=f"{lb.mute}:53", rcode="TIMEOUT",
+                   qname="web.test.lan", process=f"python3:{mute['pid']}")
+        check_eq(f["summary"], f"2 DNS queries from python3:{mute['pid']} to {lb.mute}:53 "
+                 "got no answer (e.g. web.test.lan)", "summary")
+        check_eq((doc["dns_seen"], doc["dns_unknown_netns"]), (11, 0), "queries ended")
+        # clean: the same process asks a name dnsmasq knows, as often
+        with diagnosing(lb.ns, extra=["--dns-timeout", "1"]) as d:
+            ok, = dns_case(lb, d, (lb.dns, "web.test.lan", 11, 0.5))
+            time.sleep(1.5)
+            doc = d.stop()
+        check_eq(ok["rcodes"], [0] * 11, "answers in the clean run")
+        check_eq((doc["dns_seen"], doc["dns_unknown_netns"]), (11, 0), "queries ended in the clean run")
+        no_errors(doc, "dns-servfail", "dns-refused", "dns-timeout", "dns-nxdomain")
+
+
 # ---- the command itself ----
 
 def test_netns_option_reads_that_namespace():
@@ -1041,35 +1095,38 @@ def test_interval_reports():
     check_eq([d["final"] for d in docs], [False, False, True], "two interval reports, then the final")
     for d in docs:
         for k in ("time", "final", "duration", "rules_file", "rules", "rules_skipped",
-                  "drops_seen", "lost", "findings", "skipped"):
+                  "drops_seen", "lost", "dns_seen", "dns_unknown_netns", "findings", "skipped"):
             check(k in d, f"key {k}")
 
 
 def test_unprivileged_runs_counter_rules():
     """Without any capability: the counter rules run (a closed UDP port is seen through
-    UdpNoPorts), the drop rules are listed with what they need."""
+    UdpNoPorts), the drop and DNS rules are listed with what they need."""
     n = 5
     nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
               "--inh-caps=-all", "--bounding-set=-all"]
     with open(RULES) as f:
         kinds = re.findall(r"^  match (\w+)", f.read(), re.M)
-    ndrop = kinds.count("drop")
-    check(ndrop >= 20, f"{ndrop} drop rules")
+    ndrop, ndns = kinds.count("drop"), kinds.count("dns")
+    check((ndrop >= 20, ndns), (True, 4), f"{ndrop} drop rules, {ndns} DNS rules")
     with lab("unpriv") as (ns,):
         with diagnosing(ns, prefix=nobody, netns_filter=False) as d:
             nspy(ns, "udp", "127.0.0.1", PORT, n)
             doc = d.stop()
         check("capture attached: counters only" in d.said, d.said)
-        check(f"without CAP_BPF (or CAP_SYS_ADMIN): {ndrop} drop rules skipped, "
-              f"the {len(kinds) - ndrop} others (counters, interfaces, sockets) run" in d.said, d.said)
+        check(f"without CAP_BPF (or CAP_SYS_ADMIN): {ndrop} drop and {ndns} DNS rules skipped, "
+              f"the {len(kinds) - ndrop - ndns} others (counters, interfaces, sockets) run"
+              in d.said, d.said)
     expect(doc, "udp-no-ports", n)
     expect(doc, "icmp-unreach-received", n)
     absent(doc, "udp-no-socket")
-    check_eq(doc["drops_seen"], None, "drops_seen without BPF")
-    check_eq(doc["rules_skipped"], ndrop, "rules skipped")
+    check_eq((doc["drops_seen"], doc["dns_seen"], doc["dns_unknown_netns"]), (None, None, None),
+             "drops and DNS queries seen without BPF")
+    check_eq(doc["rules_skipped"], ndrop + ndns, "rules skipped")
     skipped = {s["rule"]: s["needs"] for s in doc["skipped"]}
-    check_eq(len(skipped), ndrop, "skipped list")
+    check_eq(len(skipped), ndrop + ndns, "skipped list")
     check_eq(skipped["netfilter-drop"], "CAP_BPF (or CAP_SYS_ADMIN)", "what a drop rule needs")
+    check_eq(skipped["dns-servfail"], "CAP_BPF (or CAP_SYS_ADMIN)", "what a DNS rule needs")
     check("udp-no-ports" not in skipped, "counter rules are not skipped")
     # text: the skipped rules on one line, with what they need
     with lab("unpriv2") as (ns,):
@@ -1160,4 +1217,4 @@ def test_every_rule_is_tested():
                     if "no_errors(" not in l and "absent(" not in l)
     untested = [i for i in ids if f'"{i}"' not in src]
     check_eq(sorted(untested), sorted(not_provoked), "rules without a test")
-    check_eq((len(ids), len(ids) - len(not_provoked)), (65, 64), "rules shipped, rules tested")
+    check_eq((len(ids), len(ids) - len(not_provoked)), (69, 68), "rules shipped, rules tested")
