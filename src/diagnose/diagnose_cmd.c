@@ -25,6 +25,7 @@
 #include "diagnose/diagnose_cmd.h"
 #include "diagnose/findings.h"
 #include "diagnose/rules.h"
+#include "diagnose/sockerr.h"
 #include "dns/dns_msg.h"
 #include "dns/dns_track.h"
 #include "lib/bpf_util.h"
@@ -67,6 +68,7 @@ struct diag_ctx {
 	struct np_model m;
 	struct dns_tracker t;
 	double last_collect;
+	struct sockerr_watch *sockerr;	/* sockerr rules: errors reported to sockets */
 	double start, next_report;
 	bool done;
 	int err;		/* of a callback, to end the loop with */
@@ -224,7 +226,8 @@ static int explain(struct diag_ctx *x, const char *arg)
 static bool skipped(const struct diag_ctx *x, const struct rule *r)
 {
 	return (r->kind == RULE_DROP && !x->d.drops_watched) ||
-	       (r->kind == RULE_DNS && !x->d.dns_watched);
+	       (r->kind == RULE_DNS && !x->d.dns_watched) ||
+	       (r->kind == RULE_SOCKERR && !x->d.sockerr_watched);
 }
 
 static void report(struct diag_ctx *x, uint64_t lost, bool final)
@@ -265,6 +268,10 @@ static void report(struct diag_ctx *x, uint64_t lost, bool final)
 		em_null(&em, "dns_seen");
 		em_null(&em, "dns_unknown_netns");
 	}
+	if (x->d.sockerr_watched)
+		em_u64(&em, EM_ANY, "sockerr_seen", ", socket errors %llu", x->d.sockerr_seen);
+	else
+		em_null(&em, "sockerr_seen");
 	em_u64(&em, EM_TEXT, NULL, ": %llu finding", (uint64_t)n);
 	em_text(&em, "%s%s\n", n == 1 ? "" : "s", final ? "" : " so far");
 	em_open_array(&em, "findings");
@@ -425,9 +432,22 @@ static void dns_tick(struct diag_ctx *x, double now)
 	dns_track_expire(&x->t, now, false);
 }
 
+static int on_sockerr(void *ctx, const struct sockerr_obs *o)
+{
+	return diag_sockerr(&((struct diag_ctx *)ctx)->d, o);
+}
+
 static void diag_tick(void *ctx, double now)
 {
-	dns_tick(ctx, now);
+	struct diag_ctx *x = ctx;
+	int err;
+
+	dns_tick(x, now);
+	if (x->sockerr && (err = sockerr_poll(x->sockerr))) {
+		np_err("diagnose: reading socket errors: %s", strerror(-err));
+		x->err = err;
+		x->done = true;
+	}
 }
 
 /* The capture that DNS rules read, as `netoproc dns` opens it: 0 or -errno. */
@@ -474,7 +494,7 @@ static uint64_t diag_lost(void *ctx)
 	struct diag_ctx *x = ctx;
 
 	return np_percpu_sum(bpf_map__fd(x->skel->maps.stats), NP_DROP_STAT_LOST) +
-	       np_prog_misses(x->skel->obj);
+	       np_prog_misses(x->skel->obj) + (x->sockerr ? sockerr_lost(x->sockerr) : 0);
 }
 
 static void diag_after_report(void *ctx, double now, uint64_t lost)
@@ -500,7 +520,7 @@ static void wait_counters_only(struct diag_ctx *x)
 
 		if (x->o->c.duration && now - x->start >= x->o->c.duration)
 			break;
-		dns_tick(x, now);
+		diag_tick(x, now);
 		diag_after_report(x, now, 0);
 		nanosleep(&ts, NULL);
 	}
@@ -600,9 +620,10 @@ static int run(void *opts)
 	want_dns = count_kind(&x.rs, RULE_DNS) > 0;
 	x.missing = want_bpf ? caps_missing_for_ebpf() : NULL;
 	if (x.missing)
-		fprintf(stderr, "netoproc: diagnose: without %s: %zu drop and %zu DNS rules "
-			"skipped, the %zu others (counters, interfaces, sockets) run\n", x.missing,
-			count_kind(&x.rs, RULE_DROP), count_kind(&x.rs, RULE_DNS),
+		fprintf(stderr, "netoproc: diagnose: without %s: %zu drop, %zu DNS and %zu "
+			"socket-error rules skipped, the %zu others (counters, interfaces, "
+			"sockets) run\n", x.missing, count_kind(&x.rs, RULE_DROP),
+			count_kind(&x.rs, RULE_DNS), count_kind(&x.rs, RULE_SOCKERR),
 			count_bpf(&x.rs, false));
 	if ((o->c.f.cfg.flags & NP_F_NETNS) && (err = enter_netns(o->c.f.cfg.netns)))
 		goto cleanup;
@@ -626,6 +647,14 @@ static int run(void *opts)
 						 &x)))
 			goto cleanup;
 	}
+	if (count_kind(&x.rs, RULE_SOCKERR) && !x.missing) {
+		x.sockerr = sockerr_open(&o->c.f.cfg, on_sockerr, &x);
+		if (!x.sockerr) {
+			err = -EINVAL;
+			goto cleanup;
+		}
+		x.d.sockerr_watched = true;
+	}
 	/* After the drop programs: once the capture says it is attached, everything is. */
 	if (want_dns && !x.missing) {
 		if ((err = dns_open(&x)))
@@ -647,6 +676,8 @@ static int run(void *opts)
 	if (err || x.err)
 		goto cleanup;
 	/* What the capture holds already happened before the stop. */
+	if (x.sockerr)
+		diag_tick(&x, now_monotonic());
 	if (x.dns_open) {
 		dns_tick(&x, now_monotonic());
 		if (!x.cap.collect(&x.cap, &x.m))
@@ -660,6 +691,7 @@ cleanup:
 	pkt_loop_close(&loop);
 	drop_bpf__destroy(x.skel);
 	dns_close(&x);
+	sockerr_close(x.sockerr);
 	diag_free(&x.d);
 	if (x.have_ksyms)
 		kallsyms_free(&x.ksyms);

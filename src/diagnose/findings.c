@@ -49,6 +49,7 @@ void diag_free(struct diag *d)
 {
 	free(d->drops);
 	free(d->dns);
+	free(d->sockerrs);
 	counters_free(&d->c0);
 	socktab_free(&d->s0);
 	nft_rules_free(&d->nft0);
@@ -158,6 +159,46 @@ int diag_dns(struct diag *d, const struct dns_obs *o)
 	return 0;
 }
 
+int diag_sockerr(struct diag *d, const struct sockerr_obs *o)
+{
+	const struct rule *r = NULL;
+	struct finding *f;
+
+	d->sockerr_seen++;
+	for (size_t i = 0; i < d->rs->n && !r; i++) {
+		const struct rule *c = &d->rs->r[i];
+
+		if (c->kind == RULE_SOCKERR && rule_errno_matches(c, o->errname) &&
+		    (!c->proto[0] || strcmp(c->proto, o->proto) == 0))
+			r = c;
+	}
+	if (!r)
+		return 0;
+	/* One finding per process, error and socket: who was told what, about where. */
+	for (size_t i = 0; i < d->nsockerrs; i++) {
+		f = &d->sockerrs[i];
+		if (f->r == r && strcmp(f->process, o->process) == 0 &&
+		    strcmp(f->errname, o->errname) == 0 && strcmp(f->tuple, o->tuple) == 0) {
+			f->count++;
+			return 0;
+		}
+	}
+	f = realloc(d->sockerrs, (d->nsockerrs + 1) * sizeof(*f));
+	if (!f)
+		return -ENOMEM;
+	d->sockerrs = f;
+	f = &d->sockerrs[d->nsockerrs++];
+	memset(f, 0, sizeof(*f));
+	f->r = r;
+	f->count = 1;
+	COPY(f->errname, o->errname);
+	COPY(f->proto, o->proto);
+	COPY(f->tuple, o->tuple);
+	COPY(f->process, o->process);
+	f->netns = o->netns;
+	return 0;
+}
+
 static int push(struct finding **arr, size_t *n, const struct finding *f)
 {
 	struct finding *a = realloc(*arr, (*n + 1) * sizeof(*a));
@@ -202,6 +243,7 @@ static int judge_state(struct diag *d, const struct counters *c1, const struct i
 		switch (r->kind) {
 		case RULE_DROP:
 		case RULE_DNS:
+		case RULE_SOCKERR:
 			break;
 		case RULE_COUNTER:
 			if (!counters_get(c1, r->name, &v1))
@@ -330,6 +372,10 @@ int diag_findings(struct diag *d, struct finding **out)
 	for (size_t i = 0; i < d->ndns; i++)
 		if (d->dns[i].count >= d->dns[i].r->min && (err = push(&arr, &n, &d->dns[i])))
 			goto cleanup;
+	for (size_t i = 0; i < d->nsockerrs; i++)
+		if (d->sockerrs[i].count >= d->sockerrs[i].r->min &&
+		    (err = push(&arr, &n, &d->sockerrs[i])))
+			goto cleanup;
 	err = counters_read(&c1, d->procnet, d->sysnet);
 	if (!err)
 		err = socktab_read(&s1, d->procnet);
@@ -404,6 +450,8 @@ static const char *field(const struct finding *f, const char *name, char *buf, s
 		return f->qname;
 	if (strcmp(name, "rcode") == 0)
 		return f->rcode;
+	if (strcmp(name, "errno") == 0)
+		return f->errname;
 	return "";
 }
 
@@ -504,6 +552,7 @@ void diag_emit(struct emitter *em, const struct finding *f)
 	EV("resolver", f->resolver);
 	EV("qname", f->qname);
 	EV("rcode", f->rcode);
+	EV("errno", f->errname);
 #undef EV
 	em_close(em);
 	em_close(em);

@@ -14,6 +14,7 @@
 #include "diagnose/counters.h"
 #include "diagnose/nft_rules.h"
 #include "diagnose/rules.h"
+#include "diagnose/sockerr.h"
 #include "diagnose/socktab.h"
 #include "lib/emit.h"
 #include "lib/ifstats.h"
@@ -51,6 +52,7 @@ struct finding {
 	char counter[64], state[16], proto[12], socket[160];
 	char nft[400];		/* the nftables drop rule whose counter grew most */
 	char resolver[64], qname[128], rcode[16];	/* dns: the first query stands for the rest */
+	char errname[24];	/* sockerr: "ECONNREFUSED" */
 	uint32_t netns;		/* 0: unknown */
 	bool has_value, has_of;
 	uint64_t value, of, percent;
@@ -67,6 +69,10 @@ struct diag {
 	size_t ndns;
 	uint64_t dns_seen;	/* queries that ended (answered or timed out) */
 	uint64_t dns_unknown_netns;	/* with --netns: askers whose namespace was not read */
+	bool sockerr_watched;	/* false: sockerr rules skipped */
+	struct finding *sockerrs;	/* per (rule, process, errno, tuple) */
+	size_t nsockerrs;
+	uint64_t sockerr_seen;
 	uint64_t drops_seen;
 	struct counters c0;	/* at the start */
 	struct ifstat *if0;
@@ -81,6 +87,8 @@ int diag_init(struct diag *d, const struct ruleset *rs, const char *procnet,
 void diag_free(struct diag *d);
 /* One drop: 0 or -ENOMEM. */
 int diag_drop(struct diag *d, const struct drop_obs *o);
+/* One error reported to a socket: 0 or -ENOMEM. */
+int diag_sockerr(struct diag *d, const struct sockerr_obs *o);
 /* One DNS query that ended: 0 or -ENOMEM. */
 int diag_dns(struct diag *d, const struct dns_obs *o);
 /*

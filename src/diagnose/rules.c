@@ -26,12 +26,12 @@
 
 static const char *const level_names[] = { "info", "warn", "error" };
 static const char *const kind_names[] = { "drop", "counter", "gauge", "iface", "link", "socket",
-					   "dns" };
+					   "dns", "sockerr" };
 /* What summary and advice templates may name; findings.c fills them in. */
 static const char *const placeholders[] = {
 	"count", "reason", "location", "dev", "tuple", "netns", "process", "container", "proto",
 	"counter", "value", "of", "percent", "state", "socket", "nft", "resolver", "qname", "rcode",
-	NULL,
+	"errno", NULL,
 };
 
 const char *rule_level_name(enum rule_level l)
@@ -46,7 +46,7 @@ const char *rule_kind_name(enum rule_kind k)
 
 bool rule_kind_needs_bpf(enum rule_kind k)
 {
-	return k == RULE_DROP || k == RULE_DNS;
+	return k == RULE_DROP || k == RULE_DNS || k == RULE_SOCKERR;
 }
 
 /* Does @name match one of the comma-separated globs of @list (NULL: all)? */
@@ -76,6 +76,11 @@ bool rule_reason_matches(const struct rule *r, const char *reason)
 bool rule_rcode_matches(const struct rule *r, const char *rcode)
 {
 	return list_matches(r->rcode, rcode);
+}
+
+bool rule_errno_matches(const struct rule *r, const char *name)
+{
+	return list_matches(r->errnos, name);
 }
 
 const char *rules_default_path(void)
@@ -182,6 +187,7 @@ static const char *const kind_keys[] = {
 	[RULE_LINK] = " state dev ",
 	[RULE_SOCKET] = " proto min ",
 	[RULE_DNS] = " rcode qname min ",
+	[RULE_SOCKERR] = " proto errno min ",
 };
 
 static const char *const iface_fields = " rx_dropped tx_dropped rx_errors tx_errors ";
@@ -222,6 +228,8 @@ static int match_term(struct parser *p, struct rule *r, char *term, bool *has_mi
 		return set_str(p, &r->rcode, v, term);
 	if (strcmp(term, "qname") == 0)
 		return set_str(p, &r->qname, v, term);
+	if (strcmp(term, "errno") == 0)
+		return set_str(p, &r->errnos, v, term);
 	if (strcmp(term, "proto") == 0) {
 		if (r->kind == RULE_SOCKET && !in_list(socket_protos, v))
 			return bad(p, "socket proto '%s': udp, udp6, raw or raw6", v);
@@ -265,7 +273,8 @@ static int parse_match(struct parser *p, struct rule *r, char *v)
 	int k, err;
 
 	if (!kind)
-		return bad(p, "'match' needs a kind (drop, counter, gauge, iface, link, socket, dns)");
+		return bad(p, "'match' needs a kind (drop, counter, gauge, iface, link, socket, dns, "
+			   "sockerr)");
 	k = index_of(kind_names, sizeof(kind_names) / sizeof(*kind_names), kind);
 	if (k < 0)
 		return bad(p, "unknown match kind '%s'", kind);
@@ -525,6 +534,7 @@ void rules_free(struct ruleset *rs)
 		free(rs->r[i].dev);
 		free(rs->r[i].rcode);
 		free(rs->r[i].qname);
+		free(rs->r[i].errnos);
 		free(rs->r[i].summary);
 		free(rs->r[i].advice);
 		free(rs->r[i].command);

@@ -114,6 +114,9 @@ class Diagnose:
             args += ["--netns", f"/var/run/netns/{ns}"]
         self.p = Proc(args + list(extra))
         self.said = wait_attached(self.p)
+        # the DNS capture says it is attached first; diagnose's own line follows it
+        while "diagnose: capture attached" not in self.said:
+            self.said += wait_attached(self.p)
         self.doc = None
 
     def stop(self, settle=0.4):

@@ -38,17 +38,30 @@ def udp(o):
     if o.df:	# IP_MTU_DISCOVER = IP_PMTUDISC_PROBE: DF set, the route's PMTU ignored
         s.setsockopt(socket.IPPROTO_IP, 10, 3)
     failed = 0
+    if o.connect:	# errors the kernel reports to the socket come back from send()
+        s.connect((o.dst, o.port))
     if o.before:	# a command first, with no interpreter start-up between it and the sends
         import subprocess
         subprocess.run(o.before, shell=True, check=True)
+    errors = []
     for _ in range(o.n):
         try:
-            s.sendto(b"x" * o.size, (o.dst, o.port))
+            if o.connect:
+                try:
+                    s.send(b"x" * o.size)
+                except OSError as e:	# the previous datagram's error, then this one
+                    errors.append(errno.errorcode.get(e.errno, str(e.errno)))
+                    s.send(b"x" * o.size)
+            else:
+                s.sendto(b"x" * o.size, (o.dst, o.port))
         except OSError:
             failed += 1
         if o.gap:
             time.sleep(o.gap)
-    print(json.dumps({"sent": o.n, "failed": failed}))
+    if o.connect:	# the socket held a moment, as a client waiting for its answer
+        time.sleep(0.3)
+    print(json.dumps({"sent": o.n, "failed": failed, "errors": errors, "pid": os.getpid(),
+                      "sport": s.getsockname()[1]}))
 
 
 def raw(o):
@@ -162,12 +175,17 @@ def udpflood(o):
 
 
 def udpsink(o):
-    """A UDP socket with the smallest receive buffer that never reads."""
+    """A UDP socket with the smallest receive buffer that never reads (--read: an
+    ordinary one that reads all it gets)."""
     r = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    r.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1)
+    if not o.read:
+        r.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1)
     r.bind((o.addr, o.port))
     ready()
-    hold()
+    if not o.read:
+        hold()
+    while True:
+        r.recv(65536)
 
 
 def listener(o):
@@ -387,6 +405,7 @@ def main():
     p.add_argument("--df", action="store_true")
     p.add_argument("--gap", type=float, default=0)
     p.add_argument("--before")
+    p.add_argument("--connect", action="store_true")
     p = sub.add_parser("raw")
     for k in ("dev", "dmac", "src", "dst"):
         p.add_argument(k)
@@ -424,6 +443,7 @@ def main():
     p = sub.add_parser("udpsink")
     p.add_argument("addr")
     p.add_argument("port", type=int)
+    p.add_argument("--read", action="store_true")
     p = sub.add_parser("listener")
     p.add_argument("addr")
     p.add_argument("port", type=int)

@@ -85,6 +85,11 @@ static const char good[] =
 	"  match link state=no-carrier dev=v*\n"
 	"  summary {dev}\n"
 	"  advice a\n"
+	"rule e1\n"
+	"  level warn\n"
+	"  match sockerr proto=udp errno=ECONNREFUSED,EHOST*\n"
+	"  summary {process} {errno} {tuple}\n"
+	"  advice a\n"
 	"rule d1\n"
 	"  level error\n"
 	"  match dns rcode=SERVFAIL,TIMEOUT qname=*.lan min=2\n"
@@ -97,7 +102,7 @@ static void test_good_file(void)
 	const struct rule *r;
 
 	CHECK_EQ_U64(rules_parse(&rs, "good", good), 0);
-	CHECK_EQ_U64(rs.n, 5);
+	CHECK_EQ_U64(rs.n, 6);
 	CHECK_EQ_U64(rs.nex, 1);
 	CHECK_STR(rs.ex[0].reason, "NO_SOCKET");
 	CHECK_STR(rs.ex[0].text, "nothing listens");
@@ -124,6 +129,11 @@ static void test_good_file(void)
 	CHECK_STR(rs.r[3].state, "no-carrier");
 	CHECK_STR(rs.r[3].dev, "v*");
 	r = &rs.r[4];
+	CHECK_EQ_U64(r->kind, RULE_SOCKERR);
+	CHECK_STR(r->proto, "udp");
+	CHECK(rule_errno_matches(r, "EHOSTUNREACH"));
+	CHECK(!rule_errno_matches(r, "ECONNRESET"));
+	r = &rs.r[5];
 	CHECK_EQ_U64(r->kind, RULE_DNS);
 	CHECK_STR(r->rcode, "SERVFAIL,TIMEOUT");
 	CHECK_STR(r->qname, "*.lan");
@@ -164,6 +174,7 @@ static void test_malformed(void)
 		{ HEAD "  match dns qname=x\n",
 		  "t.rules:5: match dns needs rcode= (answer codes, or TIMEOUT)\n" },
 		{ HEAD "  match dns rcode=SERVFAIL dev=eth0\n", "t.rules:5: 'dev' is not a key of match dns\n" },
+		{ HEAD "  match sockerr rcode=X\n", "t.rules:5: 'rcode' is not a key of match sockerr\n" },
 		{ "rule a\n  level warn\n  summary {count} {bogus}\n",
 		  "t.rules:3: unknown placeholder {bogus}\n" },
 		{ HEAD "  colour red\n",
@@ -318,9 +329,36 @@ static void test_dns_findings(void)
 	CHECK_EQ_U64(d.ndns, 2);
 	CHECK_EQ_U64(d.dns[0].count, 2);
 	CHECK_EQ_U64(d.dns[1].count, 1);
-	diag_render(rs.r[4].summary, &d.dns[0], buf, sizeof(buf));
+	diag_render(rs.r[5].summary, &d.dns[0], buf, sizeof(buf));
 	CHECK_STR(buf, "2 from dig:7 to 10.0.0.2:53 (SERVFAIL, a.lan)");
 	free(d.dns);
+	rules_free(&rs);
+}
+
+/* Socket errors: per process, error and socket; the rule's proto and errno globs. */
+static void test_sockerr_findings(void)
+{
+	struct ruleset rs;
+	struct diag d = { 0 };
+	struct sockerr_obs o = { .errname = "ECONNREFUSED", .proto = "udp",
+				 .tuple = "udp 10.0.0.1:5 > 10.0.0.2:53", .process = "dig:7" };
+	char buf[256];
+
+	CHECK_EQ_U64(rules_parse(&rs, "t", good), 0);
+	d.rs = &rs;
+	CHECK_EQ_U64(diag_sockerr(&d, &o), 0);
+	CHECK_EQ_U64(diag_sockerr(&d, &o), 0);
+	o.proto = "tcp";	/* proto=udp: no rule */
+	CHECK_EQ_U64(diag_sockerr(&d, &o), 0);
+	o.proto = "udp";
+	o.errname = "EHOSTUNREACH";
+	CHECK_EQ_U64(diag_sockerr(&d, &o), 0);
+	CHECK_EQ_U64(d.sockerr_seen, 4);
+	CHECK_EQ_U64(d.nsockerrs, 2);
+	CHECK_EQ_U64(d.sockerrs[0].count, 2);
+	diag_render(rs.r[4].summary, &d.sockerrs[1], buf, sizeof(buf));
+	CHECK_STR(buf, "dig:7 EHOSTUNREACH udp 10.0.0.1:5 > 10.0.0.2:53");
+	free(d.sockerrs);
 	rules_free(&rs);
 }
 
@@ -360,4 +398,4 @@ static void test_nft_rules(void)
 
 TEST_MAIN(T(test_nft_rules), T(test_shipped_file), T(test_good_file), T(test_malformed),
 	  T(test_load_missing_and_nul), T(test_counter_parsers), T(test_socktab),
-	  T(test_first_match_and_render), T(test_dns_findings))
+	  T(test_first_match_and_render), T(test_dns_findings), T(test_sockerr_findings))
