@@ -262,7 +262,7 @@ static void report(struct diag_ctx *x, uint64_t lost, bool final)
 	}
 	if (x->d.dns_watched) {
 		em_u64(&em, EM_ANY, "dns_seen", ", DNS queries %llu", x->d.dns_seen);
-		em_u64(&em, EM_ANY, "dns_unknown_netns", " (%llu of askers in no known netns)",
+		em_u64(&em, EM_ANY, "dns_unknown_netns", " (%llu from processes in no known netns)",
 		       x->d.dns_unknown_netns);
 	} else {
 		em_null(&em, "dns_seen");
@@ -627,10 +627,17 @@ static int run(void *opts)
 			count_bpf(&x.rs, false));
 	if ((o->c.f.cfg.flags & NP_F_NETNS) && (err = enter_netns(o->c.f.cfg.netns)))
 		goto cleanup;
+	/*
+	 * The capture first: its start-up self-check (a loopback exchange, reset
+	 * included) happens before the counters' starting values are read.
+	 */
+	if (want_dns && !x.missing && (err = dns_open(&x)))
+		goto cleanup;
 	err = diag_init(&x.d, &x.rs, "/proc/net", "/proc/sys/net",
 			count_kind(&x.rs, RULE_DROP) > 0 && !x.missing);
 	if (err)
 		goto cleanup;
+	x.d.dns_watched = x.dns_open;
 	if (x.d.drops_watched) {
 		struct btf *vmlinux = btf__load_vmlinux_btf();
 		int nargs = np_tp_nargs(vmlinux, "kfree_skb");
@@ -654,12 +661,6 @@ static int run(void *opts)
 			goto cleanup;
 		}
 		x.d.sockerr_watched = true;
-	}
-	/* After the drop programs: once the capture says it is attached, everything is. */
-	if (want_dns && !x.missing) {
-		if ((err = dns_open(&x)))
-			goto cleanup;
-		x.d.dns_watched = true;
 	}
 	np_info("diagnose: capture attached: %s%s%s, %zu rules from %s",
 		how ? how : x.d.dns_watched ? "" : "counters only",

@@ -1125,7 +1125,8 @@ def test_several_faults_ranked():
             d.doc = {}
         check_eq(rc, 0, "text exit")
         check(re.search(r"diagnose: [0-9.]+ s, rules .*diagnose\.rules \(\d+, 0 skipped\), "
-                        r"drops seen 0, lost 0: 0 findings", out), out)
+                        r"drops seen 0, lost 0, DNS queries 0 \(0 of askers in no known netns\), "
+                        r"socket errors 0: 0 findings", out), out)
 
 
 def test_text_format():
