@@ -59,7 +59,7 @@ struct diag_ctx {
 	struct kallsyms ksyms;
 	bool have_ksyms;
 	struct drop_bpf *skel;
-	const char *missing;	/* the capability drop and DNS rules lack, or NULL */
+	const char *missing;	/* the capability drop, DNS and sockerr rules lack, or NULL */
 	/* DNS rules: the capture's payloads into the tracker */
 	bool dns_open;
 	struct capture cap;
@@ -95,7 +95,8 @@ static void usage(FILE *out)
 	      "  -h, --help\n"
 	      "\n"
 	      "Without CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN) only the rules on /proc\n"
-	      "counters run; the others (drops, DNS) are listed with what they need.\n"
+	      "counters run; the others (drops, DNS, socket errors) are listed with what\n"
+	      "they need.\n"
 	      "Exit status: 0 ok, 1 missing privilege (--netns of another namespace),\n"
 	      "2 bad arguments, bad rule file or BPF error, 4 fatal.\n",
 	      out);
@@ -262,11 +263,15 @@ static void report(struct diag_ctx *x, uint64_t lost, bool final)
 	}
 	if (x->d.dns_watched) {
 		em_u64(&em, EM_ANY, "dns_seen", ", DNS queries %llu", x->d.dns_seen);
-		em_u64(&em, EM_ANY, "dns_unknown_netns", " (%llu from processes in no known netns)",
+		em_u64(&em, EM_ANY, "dns_unknown_netns", " (%llu from processes in no known netns",
 		       x->d.dns_unknown_netns);
+		/* messages the capture had no room for, queries the tracker could not hold */
+		em_u64(&em, EM_ANY, "dns_lost", ", %llu lost)",
+		       x->m.stat[NP_STAT_PAYLOAD_LOST] + x->t.n.pending_overflow);
 	} else {
 		em_null(&em, "dns_seen");
 		em_null(&em, "dns_unknown_netns");
+		em_null(&em, "dns_lost");
 	}
 	if (x->d.sockerr_watched)
 		em_u64(&em, EM_ANY, "sockerr_seen", ", socket errors %llu", x->d.sockerr_seen);

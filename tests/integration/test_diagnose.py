@@ -998,14 +998,16 @@ def test_dns_failures():
                    qname="web.test.lan", process=f"python3:{mute['pid']}")
         check_eq(f["summary"], f"2 DNS queries from python3:{mute['pid']} to {lb.mute}:53 "
                  "got no answer (e.g. web.test.lan)", "summary")
-        check_eq((doc["dns_seen"], doc["dns_unknown_netns"]), (11, 0), "queries ended")
+        check_eq((doc["dns_seen"], doc["dns_unknown_netns"], doc["dns_lost"]), (11, 0, 0),
+                 "queries ended")
         # clean: the same process asks a name dnsmasq knows, as often
         with diagnosing(lb.ns, extra=["--dns-timeout", "1"]) as d:
             ok, = dns_case(lb, d, (lb.dns, "web.test.lan", 11, 0.5))
             time.sleep(1.5)
             doc = d.stop()
         check_eq(ok["rcodes"], [0] * 11, "answers in the clean run")
-        check_eq((doc["dns_seen"], doc["dns_unknown_netns"]), (11, 0), "queries ended in the clean run")
+        check_eq((doc["dns_seen"], doc["dns_unknown_netns"], doc["dns_lost"]), (11, 0, 0),
+                 "queries ended in the clean run")
         no_errors(doc, "dns-servfail", "dns-refused", "dns-timeout", "dns-nxdomain")
 
 
@@ -1125,7 +1127,7 @@ def test_several_faults_ranked():
             d.doc = {}
         check_eq(rc, 0, "text exit")
         check(re.search(r"diagnose: [0-9.]+ s, rules .*diagnose\.rules \(\d+, 0 skipped\), "
-                        r"drops seen 0, lost 0, DNS queries 0 \(0 of askers in no known netns\), "
+                        r"drops seen 0, lost 0, DNS queries 0 \(0 from processes in no known netns, 0 lost\), "
                         r"socket errors 0: 0 findings", out), out)
 
 
@@ -1161,7 +1163,8 @@ def test_interval_reports():
     check_eq([d["final"] for d in docs], [False, False, True], "two interval reports, then the final")
     for d in docs:
         for k in ("time", "final", "duration", "rules_file", "rules", "rules_skipped",
-                  "drops_seen", "lost", "dns_seen", "dns_unknown_netns", "sockerr_seen", "findings",
+                  "drops_seen", "lost", "dns_seen", "dns_unknown_netns", "dns_lost", "sockerr_seen",
+                  "findings",
                   "skipped"):
             check(k in d, f"key {k}")
 
@@ -1187,8 +1190,8 @@ def test_unprivileged_runs_counter_rules():
     expect(doc, "udp-no-ports", n)
     expect(doc, "icmp-unreach-received", n)
     absent(doc, "udp-no-socket")
-    check_eq((doc["drops_seen"], doc["dns_seen"], doc["dns_unknown_netns"], doc["sockerr_seen"]),
-             (None, None, None, None), "drops, DNS queries and socket errors seen without BPF")
+    check_eq((doc["drops_seen"], doc["dns_seen"], doc["dns_unknown_netns"], doc["dns_lost"],
+              doc["sockerr_seen"]), (None,) * 5, "drops, DNS queries and socket errors without BPF")
     check_eq(doc["rules_skipped"], ndrop + ndns + nerr, "rules skipped")
     skipped = {s["rule"]: s["needs"] for s in doc["skipped"]}
     check_eq(len(skipped), ndrop + ndns + nerr, "skipped list")
