@@ -998,16 +998,16 @@ def test_dns_failures():
                    qname="web.test.lan", process=f"python3:{mute['pid']}")
         check_eq(f["summary"], f"2 DNS queries from python3:{mute['pid']} to {lb.mute}:53 "
                  "got no answer (e.g. web.test.lan)", "summary")
-        check_eq((doc["dns_seen"], doc["dns_unknown_netns"], doc["dns_lost"]), (11, 0, 0),
-                 "queries ended")
+        # (dns_unknown_netns is not asserted: any process of the host that asks and exits
+        # at once counts there, other sessions' included)
+        check_eq((doc["dns_seen"], doc["dns_lost"]), (11, 0), "queries ended, lost")
         # clean: the same process asks a name dnsmasq knows, as often
         with diagnosing(lb.ns, extra=["--dns-timeout", "1"]) as d:
             ok, = dns_case(lb, d, (lb.dns, "web.test.lan", 11, 0.5))
             time.sleep(1.5)
             doc = d.stop()
         check_eq(ok["rcodes"], [0] * 11, "answers in the clean run")
-        check_eq((doc["dns_seen"], doc["dns_unknown_netns"], doc["dns_lost"]), (11, 0, 0),
-                 "queries ended in the clean run")
+        check_eq((doc["dns_seen"], doc["dns_lost"]), (11, 0), "queries ended in the clean run")
         no_errors(doc, "dns-servfail", "dns-refused", "dns-timeout", "dns-nxdomain")
 
 
