@@ -69,6 +69,8 @@ struct diag_ctx {
 	struct dns_tracker t;
 	double last_collect;
 	struct sockerr_watch *sockerr;	/* sockerr rules: errors reported to sockets */
+	/* what a watch that could not start lacks: its rules are skipped, not fatal */
+	const char *dns_why, *sockerr_why;
 	double start, next_report;
 	bool done;
 	int err;		/* of a callback, to end the loop with */
@@ -231,6 +233,18 @@ static bool skipped(const struct diag_ctx *x, const struct rule *r)
 	       (r->kind == RULE_SOCKERR && !x->d.sockerr_watched);
 }
 
+/* What a skipped rule needs. */
+static const char *needs(const struct diag_ctx *x, const struct rule *r)
+{
+	if (x->missing)
+		return x->missing;
+	if (r->kind == RULE_DNS)
+		return x->dns_why ? x->dns_why : "the DNS capture";
+	if (r->kind == RULE_SOCKERR)
+		return x->sockerr_why ? x->sockerr_why : "the socket-error tracepoint";
+	return "the drop programs";
+}
+
 static void report(struct diag_ctx *x, uint64_t lost, bool final)
 {
 	struct finding *f = NULL;
@@ -285,7 +299,8 @@ static void report(struct diag_ctx *x, uint64_t lost, bool final)
 	em_close_array(&em);
 	/* text: one line; JSON: each rule with what it needs */
 	if (nskip)
-		em_text(&em, "skipped, needing %s:", x->missing ? x->missing : "the drop programs");
+		em_text(&em, x->missing ? "skipped, needing %s:" : "skipped (their watch did not "
+			"start%s):", x->missing ? x->missing : "");
 	em_open_array(&em, "skipped");
 	for (size_t i = 0; nskip && i < x->rs.n; i++) {
 		const struct rule *r = &x->rs.r[i];
@@ -294,7 +309,7 @@ static void report(struct diag_ctx *x, uint64_t lost, bool final)
 			continue;
 		em_open(&em, NULL);
 		em_str(&em, EM_ANY, "rule", " %s", r->id);
-		em_str(&em, EM_JSON, "needs", NULL, x->missing ? x->missing : "the drop programs");
+		em_str(&em, EM_JSON, "needs", NULL, needs(x, r));
 		em_close(&em);
 	}
 	em_close_array(&em);
@@ -636,8 +651,13 @@ static int run(void *opts)
 	 * The capture first: its start-up self-check (a loopback exchange, reset
 	 * included) happens before the counters' starting values are read.
 	 */
-	if (want_dns && !x.missing && (err = dns_open(&x)))
-		goto cleanup;
+	if (want_dns && !x.missing && dns_open(&x)) {
+		/* The drop and counter rules still run: say so, skip the DNS ones. */
+		dns_close(&x);
+		x.dns_why = "the DNS capture (it did not start: see the error above)";
+		fprintf(stderr, "netoproc: diagnose: %zu DNS rules skipped\n",
+			count_kind(&x.rs, RULE_DNS));
+	}
 	err = diag_init(&x.d, &x.rs, "/proc/net", "/proc/sys/net",
 			count_kind(&x.rs, RULE_DROP) > 0 && !x.missing);
 	if (err)
@@ -662,10 +682,12 @@ static int run(void *opts)
 	if (count_kind(&x.rs, RULE_SOCKERR) && !x.missing) {
 		x.sockerr = sockerr_open(&o->c.f.cfg, on_sockerr, &x);
 		if (!x.sockerr) {
-			err = -EINVAL;
-			goto cleanup;
+			x.sockerr_why = "the tracepoint sock:inet_sk_error_report (see the error "
+					"above)";
+			fprintf(stderr, "netoproc: diagnose: %zu socket-error rules skipped\n",
+				count_kind(&x.rs, RULE_SOCKERR));
 		}
-		x.d.sockerr_watched = true;
+		x.d.sockerr_watched = x.sockerr != NULL;
 	}
 	np_info("diagnose: capture attached: %s%s%s, %zu rules from %s",
 		how ? how : x.d.dns_watched ? "" : "counters only",
