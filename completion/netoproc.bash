@@ -64,7 +64,7 @@ _netoproc()
 		    --ifname --mark --pid --verbose --help' ;;
 	latency) opts='--interval --by --max-inflight --connections --threshold --format --duration
 		       --container --netns --ifname --mark --pid --verbose --help' ;;
-	diagnose) opts='--duration --interval --rules --format --explain --netns --ifname
+	diagnose) opts='--duration --interval --rules --format --explain --dns-timeout --netns --ifname
 			--mark --pid --verbose --help' ;;
 	dns) opts='--duration --format --summary --pid --filter --dns-port --dns-timeout
 		   --capture-mode --attach --interface --verbose --help' ;;

@@ -4,10 +4,13 @@
  * the enabled rules need -- the drop monitor's programs when a rule matches
  * drops and the eBPF capabilities are there, /proc counters always -- then
  * report the findings of the rule file, ranked. The drop programs, their
- * options and loop are `netoproc drop`'s (pktpath/), not copies.
+ * options and loop are `netoproc drop`'s (pktpath/), not copies; DNS queries
+ * and their outcomes are `netoproc dns`'s tracker (dns/) fed by the monitor's
+ * capture, opened when a rule matches DNS.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,11 +25,17 @@
 #include "diagnose/diagnose_cmd.h"
 #include "diagnose/findings.h"
 #include "diagnose/rules.h"
+#include "diagnose/sockerr.h"
+#include "dns/dns_msg.h"
+#include "dns/dns_track.h"
 #include "lib/bpf_util.h"
 #include "lib/caps.h"
 #include "lib/kallsyms.h"
 #include "lib/netns.h"
 #include "lib/util.h"
+#include "monitor/capture/capture.h"
+#include "monitor/model/model.h"
+#include "monitor/model/output.h"
 #include "pktpath/drop.h"
 #include "pktpath/drop_reason.h"
 #include "pktpath/pkt_cmd.h"
@@ -38,6 +47,7 @@ struct diag_opts {
 	double interval;	/* a report every SECS as well; 0: at the end only */
 	const char *rules;	/* --rules FILE */
 	const char *explain;	/* --explain REASON */
+	double dns_timeout;	/* --dns-timeout: a query unanswered this long is a timeout */
 };
 
 struct diag_ctx {
@@ -49,7 +59,18 @@ struct diag_ctx {
 	struct kallsyms ksyms;
 	bool have_ksyms;
 	struct drop_bpf *skel;
-	const char *missing;	/* the capability drop rules lack, or NULL */
+	const char *missing;	/* the capability drop, DNS and sockerr rules lack, or NULL */
+	/* DNS rules: the capture's payloads into the tracker */
+	bool dns_open;
+	struct capture cap;
+	struct capture_opts copts;
+	struct payload_sink sink;
+	struct np_model m;
+	struct dns_tracker t;
+	double last_collect;
+	struct sockerr_watch *sockerr;	/* sockerr rules: errors reported to sockets */
+	/* what a watch that could not start lacks: its rules are skipped, not fatal */
+	const char *dns_why, *sockerr_why;
 	double start, next_report;
 	bool done;
 	int err;		/* of a callback, to end the loop with */
@@ -67,25 +88,29 @@ static void usage(FILE *out)
 	      "  --rules FILE           rule file (default: the installed diagnose.rules)\n"
 	      "  --format text|json     findings as text or one JSON object (text)\n"
 	      "  --explain REASON       what a drop reason means and the rules that cover it\n"
+	      "  --dns-timeout SECS     a DNS query unanswered this long is a timeout (5)\n"
 	      FILTER_USAGE
 	      "                         (the filters apply to drops; counters, interfaces and\n"
-	      "                         sockets are those of --netns, else netoproc's own)\n"
+	      "                         sockets are those of --netns, else netoproc's own;\n"
+	      "                         DNS queries those of --netns's processes, else all)\n"
 	      "  -v, --verbose          say what is attached\n"
 	      "  -h, --help\n"
 	      "\n"
 	      "Without CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN) only the rules on /proc\n"
-	      "counters run; the others are listed with what they need.\n"
+	      "counters run; the others (drops, DNS, socket errors) are listed with what\n"
+	      "they need.\n"
 	      "Exit status: 0 ok, 1 missing privilege (--netns of another namespace),\n"
 	      "2 bad arguments, bad rule file or BPF error, 4 fatal.\n",
 	      out);
 }
 
-enum { OPT_INTERVAL = 256, OPT_RULES, OPT_EXPLAIN };
+enum { OPT_INTERVAL = 256, OPT_RULES, OPT_EXPLAIN, OPT_DNS_TIMEOUT };
 
 static const struct option long_opts[] = {
 	{ "interval", required_argument, NULL, OPT_INTERVAL },
 	{ "rules", required_argument, NULL, OPT_RULES },
 	{ "explain", required_argument, NULL, OPT_EXPLAIN },
+	{ "dns-timeout", required_argument, NULL, OPT_DNS_TIMEOUT },
 	PKT_LONG_OPTS,
 	{ 0 },
 };
@@ -96,6 +121,8 @@ static int diag_option(void *opts, int opt, const char *arg)
 
 	if (opt == OPT_INTERVAL)
 		return parse_seconds_opt(arg, "interval", &o->interval);
+	if (opt == OPT_DNS_TIMEOUT)
+		return parse_seconds_opt(arg, "dns-timeout", &o->dns_timeout);
 	if (opt == OPT_RULES) {
 		o->rules = arg;
 		return 0;
@@ -198,6 +225,26 @@ static int explain(struct diag_ctx *x, const char *arg)
 	return 0;
 }
 
+/* A rule not judged in this run: what it watches is not watched. */
+static bool skipped(const struct diag_ctx *x, const struct rule *r)
+{
+	return (r->kind == RULE_DROP && !x->d.drops_watched) ||
+	       (r->kind == RULE_DNS && !x->d.dns_watched) ||
+	       (r->kind == RULE_SOCKERR && !x->d.sockerr_watched);
+}
+
+/* What a skipped rule needs. */
+static const char *needs(const struct diag_ctx *x, const struct rule *r)
+{
+	if (x->missing)
+		return x->missing;
+	if (r->kind == RULE_DNS)
+		return x->dns_why ? x->dns_why : "the DNS capture";
+	if (r->kind == RULE_SOCKERR)
+		return x->sockerr_why ? x->sockerr_why : "the socket-error tracepoint";
+	return "the drop programs";
+}
+
 static void report(struct diag_ctx *x, uint64_t lost, bool final)
 {
 	struct finding *f = NULL;
@@ -211,7 +258,7 @@ static void report(struct diag_ctx *x, uint64_t lost, bool final)
 		return;
 	}
 	for (size_t i = 0; i < x->rs.n; i++)
-		nskip += !x->d.drops_watched && rule_kind_needs_bpf(x->rs.r[i].kind);
+		nskip += skipped(x, &x->rs.r[i]);
 	em_init(&em, stdout, x->o->c.json);
 	em_open(&em, NULL);
 	em_double(&em, EM_JSON, "time", 6, NULL, now_realtime());
@@ -228,6 +275,22 @@ static void report(struct diag_ctx *x, uint64_t lost, bool final)
 		em_null(&em, "drops_seen");
 		em_null(&em, "lost");
 	}
+	if (x->d.dns_watched) {
+		em_u64(&em, EM_ANY, "dns_seen", ", DNS queries %llu", x->d.dns_seen);
+		em_u64(&em, EM_ANY, "dns_unknown_netns", " (%llu from processes in no known netns",
+		       x->d.dns_unknown_netns);
+		/* messages the capture had no room for, queries the tracker could not hold */
+		em_u64(&em, EM_ANY, "dns_lost", ", %llu lost)",
+		       x->m.stat[NP_STAT_PAYLOAD_LOST] + x->t.n.pending_overflow);
+	} else {
+		em_null(&em, "dns_seen");
+		em_null(&em, "dns_unknown_netns");
+		em_null(&em, "dns_lost");
+	}
+	if (x->d.sockerr_watched)
+		em_u64(&em, EM_ANY, "sockerr_seen", ", socket errors %llu", x->d.sockerr_seen);
+	else
+		em_null(&em, "sockerr_seen");
 	em_u64(&em, EM_TEXT, NULL, ": %llu finding", (uint64_t)n);
 	em_text(&em, "%s%s\n", n == 1 ? "" : "s", final ? "" : " so far");
 	em_open_array(&em, "findings");
@@ -236,16 +299,17 @@ static void report(struct diag_ctx *x, uint64_t lost, bool final)
 	em_close_array(&em);
 	/* text: one line; JSON: each rule with what it needs */
 	if (nskip)
-		em_text(&em, "skipped, needing %s:", x->missing ? x->missing : "the drop programs");
+		em_text(&em, x->missing ? "skipped, needing %s:" : "skipped (their watch did not "
+			"start%s):", x->missing ? x->missing : "");
 	em_open_array(&em, "skipped");
 	for (size_t i = 0; nskip && i < x->rs.n; i++) {
 		const struct rule *r = &x->rs.r[i];
 
-		if (!rule_kind_needs_bpf(r->kind))
+		if (!skipped(x, r))
 			continue;
 		em_open(&em, NULL);
 		em_str(&em, EM_ANY, "rule", " %s", r->id);
-		em_str(&em, EM_JSON, "needs", NULL, x->missing ? x->missing : "the drop programs");
+		em_str(&em, EM_JSON, "needs", NULL, needs(x, r));
 		em_close(&em);
 	}
 	em_close_array(&em);
@@ -328,12 +392,129 @@ static int on_event(void *ctx, void *data, size_t size)
 	return 0;
 }
 
+/* A query that ended: its outcome to the rules, if its process is one watched. */
+static void on_dns(void *ctx, const struct dns_event *e)
+{
+	struct diag_ctx *x = ctx;
+	const struct np_filter_cfg *cfg = &x->o->c.f.cfg;
+	struct np_endpoint ep = { .port = e->resolver_port };
+	char rc[16], resolver[64], proc[48] = "";
+	struct dns_obs o = { 0 };
+
+	/* Still waiting at the end, not yet a timeout: no outcome. */
+	if (!e->timeout && e->rcode < 0)
+		return;
+	/*
+	 * --netns: the askers of that namespace. One whose namespace is not known (it
+	 * was gone before its first packet was read) is not known to be there: counted.
+	 */
+	if ((cfg->flags & NP_F_NETNS) && e->netns != cfg->netns) {
+		x->d.dns_unknown_netns += !e->netns;
+		return;
+	}
+	memcpy(ep.addr, e->resolver, 16);
+	output_format_endpoint(resolver, sizeof(resolver), &ep, true);
+	if (e->has_owner)
+		snprintf(proc, sizeof(proc), "%.16s:%u", e->owner.comm, e->owner.tgid);
+	o.rcode = e->timeout ? "TIMEOUT" : dns_rcode_name((uint16_t)e->rcode, rc, sizeof(rc));
+	o.resolver = resolver;
+	o.qname = e->qname;
+	o.process = proc;
+	o.proto = e->protocol == IPPROTO_TCP ? "tcp" : "udp";
+	o.netns = (uint32_t)e->netns;
+	if (diag_dns(&x->d, &o)) {
+		np_err("diagnose: out of memory");
+		x->err = -ENOMEM;
+		x->done = true;
+	}
+}
+
+/* The capture's payloads and socket tables, then the queries that timed out. */
+static void dns_tick(struct diag_ctx *x, double now)
+{
+	int err;
+
+	if (!x->dns_open)
+		return;
+	err = x->cap.wait(&x->cap, &x->m, 0);
+	if (!err && now - x->last_collect >= 1.0) {
+		err = x->cap.collect(&x->cap, &x->m);
+		x->last_collect = now;
+		model_reset_interval(&x->m);
+		model_prune(&x->m, now, 60);
+	}
+	if (err) {
+		np_err("diagnose: DNS capture failed: %s", strerror(-err));
+		x->err = err;
+		x->done = true;
+		return;
+	}
+	dns_track_expire(&x->t, now, false);
+}
+
+static int on_sockerr(void *ctx, const struct sockerr_obs *o)
+{
+	return diag_sockerr(&((struct diag_ctx *)ctx)->d, o);
+}
+
+static void diag_tick(void *ctx, double now)
+{
+	struct diag_ctx *x = ctx;
+	int err;
+
+	dns_tick(x, now);
+	if (x->sockerr && (err = sockerr_poll(x->sockerr))) {
+		np_err("diagnose: reading socket errors: %s", strerror(-err));
+		x->err = err;
+		x->done = true;
+	}
+}
+
+/* The capture that DNS rules read, as `netoproc dns` opens it: 0 or -errno. */
+static int dns_open(struct diag_ctx *x)
+{
+	int err;
+
+	if (dns_track_init(&x->t, x->o->dns_timeout ? x->o->dns_timeout : DNS_TIMEOUT_DEFAULT,
+			   DNS_PENDING_MAX_DEFAULT, on_dns, x) || model_init(&x->m)) {
+		np_err("out of memory");
+		return -ENOMEM;
+	}
+	x->sink.fn = dns_track_payload;
+	x->sink.ctx = &x->t;
+	x->sink.dns_ports[0] = 53;
+	x->copts.buffer_bytes = 2097152;
+	x->copts.payloads = &x->sink;
+	x->dns_open = true;	/* from here on closed by dns_close */
+	if ((err = capture_open(&x->cap, &x->copts))) {
+		x->cap.close = NULL;
+		return err;
+	}
+	if (x->cap.payload_missing) {
+		np_err("diagnose: DNS capture unavailable: %s", x->cap.payload_missing);
+		return -EOPNOTSUPP;
+	}
+	x->last_collect = now_monotonic();
+	return 0;
+}
+
+static void dns_close(struct diag_ctx *x)
+{
+	if (!x->dns_open)
+		return;
+	if (x->cap.close)
+		x->cap.close(&x->cap);
+	model_free(&x->m);
+	dns_track_free(&x->t);
+	x->dns_open = false;
+}
+
 static uint64_t diag_lost(void *ctx)
 {
 	struct diag_ctx *x = ctx;
 
 	return np_percpu_sum(bpf_map__fd(x->skel->maps.stats), NP_DROP_STAT_LOST) +
-	       np_prog_misses(x->skel->obj);
+	       np_prog_misses(x->skel->obj) + (x->sockerr ? sockerr_lost(x->sockerr) : 0);
 }
 
 static void diag_after_report(void *ctx, double now, uint64_t lost)
@@ -351,7 +532,7 @@ static void diag_after_report(void *ctx, double now, uint64_t lost)
 /* Without BPF: only time passes; counters are read at each report. */
 static void wait_counters_only(struct diag_ctx *x)
 {
-	struct timespec ts = { 0, 100 * 1000 * 1000 };
+	struct timespec ts = { 0, (x->d.dns_watched ? 10 : 100) * 1000 * 1000 };
 
 	np_catch_stop_signals();
 	while (!np_stop_requested && !x->done) {
@@ -359,6 +540,7 @@ static void wait_counters_only(struct diag_ctx *x)
 
 		if (x->o->c.duration && now - x->start >= x->o->c.duration)
 			break;
+		diag_tick(x, now);
 		diag_after_report(x, now, 0);
 		nanosleep(&ts, NULL);
 	}
@@ -412,7 +594,7 @@ static int enter_netns(uint32_t ino)
 	return err;
 }
 
-static size_t count_kind(const struct ruleset *rs, bool bpf)
+static size_t count_bpf(const struct ruleset *rs, bool bpf)
 {
 	size_t n = 0;
 
@@ -421,15 +603,25 @@ static size_t count_kind(const struct ruleset *rs, bool bpf)
 	return n;
 }
 
+static size_t count_kind(const struct ruleset *rs, enum rule_kind k)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < rs->n; i++)
+		n += rs->r[i].kind == k;
+	return n;
+}
+
 static int run(void *opts)
 {
 	struct diag_opts *o = opts;
 	struct diag_ctx x = { .o = o };
 	struct pkt_loop loop = { .name = "diagnose", .duration = o->c.duration, .done = &x.done,
-				 .ctx = &x, .lost = diag_lost, .after_report = diag_after_report };
+				 .ctx = &x, .lost = diag_lost, .after_report = diag_after_report,
+				 .tick = diag_tick };
 	const char *path = o->rules ? o->rules : rules_default_path();
 	const char *how = NULL;
-	bool want_drops;
+	bool want_bpf, want_dns;
 	int err;
 
 	if (!path) {
@@ -444,18 +636,33 @@ static int run(void *opts)
 		err = explain(&x, o->explain);
 		goto cleanup;
 	}
-	want_drops = count_kind(&x.rs, true) > 0;
-	x.missing = want_drops ? caps_missing_for_ebpf() : NULL;
+	want_bpf = count_bpf(&x.rs, true) > 0;
+	want_dns = count_kind(&x.rs, RULE_DNS) > 0;
+	x.missing = want_bpf ? caps_missing_for_ebpf() : NULL;
 	if (x.missing)
-		fprintf(stderr, "netoproc: diagnose: without %s: %zu drop rules skipped, "
-			"the %zu others (counters, interfaces, sockets) run\n", x.missing,
-			count_kind(&x.rs, true), count_kind(&x.rs, false));
+		fprintf(stderr, "netoproc: diagnose: without %s: %zu drop, %zu DNS and %zu "
+			"socket-error rules skipped, the %zu others (counters, interfaces, "
+			"sockets) run\n", x.missing, count_kind(&x.rs, RULE_DROP),
+			count_kind(&x.rs, RULE_DNS), count_kind(&x.rs, RULE_SOCKERR),
+			count_bpf(&x.rs, false));
 	if ((o->c.f.cfg.flags & NP_F_NETNS) && (err = enter_netns(o->c.f.cfg.netns)))
 		goto cleanup;
+	/*
+	 * The capture first: its start-up self-check (a loopback exchange, reset
+	 * included) happens before the counters' starting values are read.
+	 */
+	if (want_dns && !x.missing && dns_open(&x)) {
+		/* The drop and counter rules still run: say so, skip the DNS ones. */
+		dns_close(&x);
+		x.dns_why = "the DNS capture (it did not start: see the error above)";
+		fprintf(stderr, "netoproc: diagnose: %zu DNS rules skipped\n",
+			count_kind(&x.rs, RULE_DNS));
+	}
 	err = diag_init(&x.d, &x.rs, "/proc/net", "/proc/sys/net",
-			want_drops && !x.missing);
+			count_kind(&x.rs, RULE_DROP) > 0 && !x.missing);
 	if (err)
 		goto cleanup;
+	x.d.dns_watched = x.dns_open;
 	if (x.d.drops_watched) {
 		struct btf *vmlinux = btf__load_vmlinux_btf();
 		int nargs = np_tp_nargs(vmlinux, "kfree_skb");
@@ -472,22 +679,47 @@ static int run(void *opts)
 						 &x)))
 			goto cleanup;
 	}
-	np_info("diagnose: capture attached: %s, %zu rules from %s", how ? how : "counters only",
-		x.rs.n, x.rs.path);
+	if (count_kind(&x.rs, RULE_SOCKERR) && !x.missing) {
+		x.sockerr = sockerr_open(&o->c.f.cfg, on_sockerr, &x);
+		if (!x.sockerr) {
+			x.sockerr_why = "the tracepoint sock:inet_sk_error_report (see the error "
+					"above)";
+			fprintf(stderr, "netoproc: diagnose: %zu socket-error rules skipped\n",
+				count_kind(&x.rs, RULE_SOCKERR));
+		}
+		x.d.sockerr_watched = x.sockerr != NULL;
+	}
+	np_info("diagnose: capture attached: %s%s%s, %zu rules from %s",
+		how ? how : x.d.dns_watched ? "" : "counters only",
+		x.d.dns_watched ? (how ? ", DNS " : "DNS ") : "",
+		x.d.dns_watched ? x.cap.mode : "", x.rs.n, x.rs.path);
 	x.start = now_monotonic();
 	x.next_report = o->interval ? x.start + o->interval : 0;
+	/* Payloads are read between turns: soon, while the asking process still lives. */
+	loop.poll_ms = x.d.dns_watched ? 10 : 0;
 	if (x.d.drops_watched)
 		err = pkt_loop_run(&loop);
 	else
 		wait_counters_only(&x);
 	if (err || x.err)
 		goto cleanup;
+	/* What the capture holds already happened before the stop. */
+	if (x.sockerr)
+		diag_tick(&x, now_monotonic());
+	if (x.dns_open) {
+		dns_tick(&x, now_monotonic());
+		if (!x.cap.collect(&x.cap, &x.m))
+			x.cap.wait(&x.cap, &x.m, 0);
+		dns_track_expire(&x.t, now_monotonic(), false);
+	}
 	report(&x, x.d.drops_watched ? loop.reported.reported : 0, true);
 cleanup:
 	if (!err)
 		err = x.err;
 	pkt_loop_close(&loop);
 	drop_bpf__destroy(x.skel);
+	dns_close(&x);
+	sockerr_close(x.sockerr);
 	diag_free(&x.d);
 	if (x.have_ksyms)
 		kallsyms_free(&x.ksyms);

@@ -48,6 +48,8 @@ int diag_init(struct diag *d, const struct ruleset *rs, const char *procnet,
 void diag_free(struct diag *d)
 {
 	free(d->drops);
+	free(d->dns);
+	free(d->sockerrs);
 	counters_free(&d->c0);
 	socktab_free(&d->s0);
 	nft_rules_free(&d->nft0);
@@ -115,6 +117,88 @@ int diag_drop(struct diag *d, const struct drop_obs *o)
 	return 0;
 }
 
+static bool dns_matches(const struct rule *r, const struct dns_obs *o)
+{
+	return r->kind == RULE_DNS && rule_rcode_matches(r, o->rcode) && glob(r->qname, o->qname);
+}
+
+int diag_dns(struct diag *d, const struct dns_obs *o)
+{
+	const struct rule *r = NULL;
+	struct finding *f;
+
+	d->dns_seen++;
+	for (size_t i = 0; i < d->rs->n && !r; i++)
+		if (dns_matches(&d->rs->r[i], o))
+			r = &d->rs->r[i];
+	if (!r)		/* answered well, or no rule cares: no fallback for DNS */
+		return 0;
+	/* One finding per resolver and asker: which one fails, and for whom. */
+	for (size_t i = 0; i < d->ndns; i++) {
+		f = &d->dns[i];
+		if (f->r == r && strcmp(f->resolver, o->resolver) == 0 &&
+		    strcmp(f->process, o->process) == 0) {
+			f->count++;
+			return 0;
+		}
+	}
+	f = realloc(d->dns, (d->ndns + 1) * sizeof(*f));
+	if (!f)
+		return -ENOMEM;
+	d->dns = f;
+	f = &d->dns[d->ndns++];
+	memset(f, 0, sizeof(*f));
+	f->r = r;
+	f->count = 1;
+	COPY(f->rcode, o->rcode);
+	COPY(f->resolver, o->resolver);
+	COPY(f->qname, o->qname);
+	COPY(f->process, o->process);
+	COPY(f->proto, o->proto);
+	f->netns = o->netns;
+	return 0;
+}
+
+int diag_sockerr(struct diag *d, const struct sockerr_obs *o)
+{
+	const struct rule *r = NULL;
+	struct finding *f;
+
+	d->sockerr_seen++;
+	for (size_t i = 0; i < d->rs->n && !r; i++) {
+		const struct rule *c = &d->rs->r[i];
+
+		if (c->kind == RULE_SOCKERR && rule_errno_matches(c, o->errname) &&
+		    (!c->proto[0] || strcmp(c->proto, o->proto) == 0))
+			r = c;
+	}
+	if (!r)
+		return 0;
+	/* One finding per process, error and socket: who was told what, about where. */
+	for (size_t i = 0; i < d->nsockerrs; i++) {
+		f = &d->sockerrs[i];
+		if (f->r == r && strcmp(f->process, o->process) == 0 &&
+		    strcmp(f->errname, o->errname) == 0 && strcmp(f->tuple, o->tuple) == 0) {
+			f->count++;
+			return 0;
+		}
+	}
+	f = realloc(d->sockerrs, (d->nsockerrs + 1) * sizeof(*f));
+	if (!f)
+		return -ENOMEM;
+	d->sockerrs = f;
+	f = &d->sockerrs[d->nsockerrs++];
+	memset(f, 0, sizeof(*f));
+	f->r = r;
+	f->count = 1;
+	COPY(f->errname, o->errname);
+	COPY(f->proto, o->proto);
+	COPY(f->tuple, o->tuple);
+	COPY(f->process, o->process);
+	f->netns = o->netns;
+	return 0;
+}
+
 static int push(struct finding **arr, size_t *n, const struct finding *f)
 {
 	struct finding *a = realloc(*arr, (*n + 1) * sizeof(*a));
@@ -158,6 +242,8 @@ static int judge_state(struct diag *d, const struct counters *c1, const struct i
 		f.r = r;
 		switch (r->kind) {
 		case RULE_DROP:
+		case RULE_DNS:
+		case RULE_SOCKERR:
 			break;
 		case RULE_COUNTER:
 			if (!counters_get(c1, r->name, &v1))
@@ -283,6 +369,13 @@ int diag_findings(struct diag *d, struct finding **out)
 		if (f->count >= (f->r ? f->r->min : 1) && (err = push(&arr, &n, f)))
 			goto cleanup;
 	}
+	for (size_t i = 0; i < d->ndns; i++)
+		if (d->dns[i].count >= d->dns[i].r->min && (err = push(&arr, &n, &d->dns[i])))
+			goto cleanup;
+	for (size_t i = 0; i < d->nsockerrs; i++)
+		if (d->sockerrs[i].count >= d->sockerrs[i].r->min &&
+		    (err = push(&arr, &n, &d->sockerrs[i])))
+			goto cleanup;
 	err = counters_read(&c1, d->procnet, d->sysnet);
 	if (!err)
 		err = socktab_read(&s1, d->procnet);
@@ -351,6 +444,14 @@ static const char *field(const struct finding *f, const char *name, char *buf, s
 		return f->socket;
 	if (strcmp(name, "nft") == 0)
 		return f->nft;
+	if (strcmp(name, "resolver") == 0)
+		return f->resolver;
+	if (strcmp(name, "qname") == 0)
+		return f->qname;
+	if (strcmp(name, "rcode") == 0)
+		return f->rcode;
+	if (strcmp(name, "errno") == 0)
+		return f->errname;
 	return "";
 }
 
@@ -448,6 +549,10 @@ void diag_emit(struct emitter *em, const struct finding *f)
 	EV("state", f->state);
 	EV("socket", f->socket);
 	EV("nft_rule", f->nft);
+	EV("resolver", f->resolver);
+	EV("qname", f->qname);
+	EV("rcode", f->rcode);
+	EV("errno", f->errname);
 #undef EV
 	em_close(em);
 	em_close(em);

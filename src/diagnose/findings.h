@@ -14,6 +14,7 @@
 #include "diagnose/counters.h"
 #include "diagnose/nft_rules.h"
 #include "diagnose/rules.h"
+#include "diagnose/sockerr.h"
 #include "diagnose/socktab.h"
 #include "lib/emit.h"
 #include "lib/ifstats.h"
@@ -33,6 +34,16 @@ struct drop_obs {
 	int sport, dport;	/* -1: none */
 };
 
+/* One DNS query's outcome, decoded. Strings are never NULL ("" when unknown). */
+struct dns_obs {
+	const char *rcode;	/* "SERVFAIL", "NOERROR"; "TIMEOUT" when no answer came */
+	const char *resolver;	/* "10.0.0.2:53" */
+	const char *qname;
+	const char *process;	/* "comm:pid" of the asking process */
+	const char *proto;	/* "udp", "tcp" */
+	uint32_t netns;		/* the asker's, 0: unknown */
+};
+
 struct finding {
 	const struct rule *r;	/* NULL: the built-in fallback for a drop no rule took */
 	uint64_t count;
@@ -40,6 +51,8 @@ struct finding {
 	char container[200];
 	char counter[64], state[16], proto[12], socket[160];
 	char nft[400];		/* the nftables drop rule whose counter grew most */
+	char resolver[64], qname[128], rcode[16];	/* dns: the first query stands for the rest */
+	char errname[24];	/* sockerr: "ECONNREFUSED" */
 	uint32_t netns;		/* 0: unknown */
 	bool has_value, has_of;
 	uint64_t value, of, percent;
@@ -51,6 +64,15 @@ struct diag {
 	bool drops_watched;	/* false: drop rules skipped (no BPF) */
 	struct finding *drops;	/* per (rule, reason, function) */
 	size_t ndrops;
+	bool dns_watched;	/* false: dns rules skipped */
+	struct finding *dns;	/* per (rule, resolver, asking process) */
+	size_t ndns;
+	uint64_t dns_seen;	/* queries that ended (answered or timed out) */
+	uint64_t dns_unknown_netns;	/* with --netns: askers whose namespace was not read */
+	bool sockerr_watched;	/* false: sockerr rules skipped */
+	struct finding *sockerrs;	/* per (rule, process, errno, tuple) */
+	size_t nsockerrs;
+	uint64_t sockerr_seen;
 	uint64_t drops_seen;
 	struct counters c0;	/* at the start */
 	struct ifstat *if0;
@@ -65,6 +87,10 @@ int diag_init(struct diag *d, const struct ruleset *rs, const char *procnet,
 void diag_free(struct diag *d);
 /* One drop: 0 or -ENOMEM. */
 int diag_drop(struct diag *d, const struct drop_obs *o);
+/* One error reported to a socket: 0 or -ENOMEM. */
+int diag_sockerr(struct diag *d, const struct sockerr_obs *o);
+/* One DNS query that ended: 0 or -ENOMEM. */
+int diag_dns(struct diag *d, const struct dns_obs *o);
 /*
  * Every finding now, ranked (level, then count, then rule id), into a
  * malloc'ed array: count or -errno.

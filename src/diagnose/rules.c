@@ -25,11 +25,13 @@
 #endif
 
 static const char *const level_names[] = { "info", "warn", "error" };
-static const char *const kind_names[] = { "drop", "counter", "gauge", "iface", "link", "socket" };
+static const char *const kind_names[] = { "drop", "counter", "gauge", "iface", "link", "socket",
+					   "dns", "sockerr" };
 /* What summary and advice templates may name; findings.c fills them in. */
 static const char *const placeholders[] = {
 	"count", "reason", "location", "dev", "tuple", "netns", "process", "container", "proto",
-	"counter", "value", "of", "percent", "state", "socket", "nft", NULL,
+	"counter", "value", "of", "percent", "state", "socket", "nft", "resolver", "qname", "rcode",
+	"errno", NULL,
 };
 
 const char *rule_level_name(enum rule_level l)
@@ -44,12 +46,13 @@ const char *rule_kind_name(enum rule_kind k)
 
 bool rule_kind_needs_bpf(enum rule_kind k)
 {
-	return k == RULE_DROP;
+	return k == RULE_DROP || k == RULE_DNS || k == RULE_SOCKERR;
 }
 
-bool rule_reason_matches(const struct rule *r, const char *reason)
+/* Does @name match one of the comma-separated globs of @list (NULL: all)? */
+static bool list_matches(const char *list, const char *name)
 {
-	const char *p = r->reason;
+	const char *p = list;
 
 	if (!p)
 		return true;
@@ -58,11 +61,26 @@ bool rule_reason_matches(const struct rule *r, const char *reason)
 		size_t len = strcspn(p, ",");
 
 		snprintf(pat, sizeof(pat), "%.*s", (int)len, p);
-		if (fnmatch(pat, reason, 0) == 0)
+		if (fnmatch(pat, name, 0) == 0)
 			return true;
 		p += len + (p[len] == ',');
 	}
 	return false;
+}
+
+bool rule_reason_matches(const struct rule *r, const char *reason)
+{
+	return list_matches(r->reason, reason);
+}
+
+bool rule_rcode_matches(const struct rule *r, const char *rcode)
+{
+	return list_matches(r->rcode, rcode);
+}
+
+bool rule_errno_matches(const struct rule *r, const char *name)
+{
+	return list_matches(r->errnos, name);
 }
 
 const char *rules_default_path(void)
@@ -168,6 +186,8 @@ static const char *const kind_keys[] = {
 	[RULE_IFACE] = " name dev min ",
 	[RULE_LINK] = " state dev ",
 	[RULE_SOCKET] = " proto min ",
+	[RULE_DNS] = " rcode qname min ",
+	[RULE_SOCKERR] = " proto errno min ",
 };
 
 static const char *const iface_fields = " rx_dropped tx_dropped rx_errors tx_errors ";
@@ -204,6 +224,12 @@ static int match_term(struct parser *p, struct rule *r, char *term, bool *has_mi
 		return set_str(p, &r->location, v, term);
 	if (strcmp(term, "dev") == 0)
 		return set_str(p, &r->dev, v, term);
+	if (strcmp(term, "rcode") == 0)
+		return set_str(p, &r->rcode, v, term);
+	if (strcmp(term, "qname") == 0)
+		return set_str(p, &r->qname, v, term);
+	if (strcmp(term, "errno") == 0)
+		return set_str(p, &r->errnos, v, term);
 	if (strcmp(term, "proto") == 0) {
 		if (r->kind == RULE_SOCKET && !in_list(socket_protos, v))
 			return bad(p, "socket proto '%s': udp, udp6, raw or raw6", v);
@@ -247,7 +273,8 @@ static int parse_match(struct parser *p, struct rule *r, char *v)
 	int k, err;
 
 	if (!kind)
-		return bad(p, "'match' needs a kind (drop, counter, gauge, iface, link, socket)");
+		return bad(p, "'match' needs a kind (drop, counter, gauge, iface, link, socket, dns, "
+			   "sockerr)");
 	k = index_of(kind_names, sizeof(kind_names) / sizeof(*kind_names), kind);
 	if (k < 0)
 		return bad(p, "unknown match kind '%s'", kind);
@@ -264,6 +291,8 @@ static int parse_match(struct parser *p, struct rule *r, char *v)
 		return bad(p, "match gauge needs min=");
 	if (r->kind == RULE_LINK && !r->state[0])
 		return bad(p, "match link needs state=");
+	if (r->kind == RULE_DNS && !r->rcode)
+		return bad(p, "match dns needs rcode= (answer codes, or TIMEOUT)");
 	return 0;
 }
 
@@ -503,6 +532,9 @@ void rules_free(struct ruleset *rs)
 		free(rs->r[i].reason);
 		free(rs->r[i].location);
 		free(rs->r[i].dev);
+		free(rs->r[i].rcode);
+		free(rs->r[i].qname);
+		free(rs->r[i].errnos);
 		free(rs->r[i].summary);
 		free(rs->r[i].advice);
 		free(rs->r[i].command);

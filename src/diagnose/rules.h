@@ -22,6 +22,8 @@ enum rule_kind {
 	RULE_IFACE,	/* an interface counter's increase, per device */
 	RULE_LINK,	/* an interface's state at the end */
 	RULE_SOCKET,	/* a socket's own drop counter's increase, per socket */
+	RULE_DNS,	/* DNS queries by their outcome (answer code, or none), per resolver and asker */
+	RULE_SOCKERR,	/* errors reported to sockets (ICMP errors, resets), per process */
 };
 
 #define RULE_ID_MAX 48
@@ -38,6 +40,11 @@ struct rule {
 	char *dev;		/* glob over the device name, or NULL */
 	char flags[12];		/* TCP flags all of which must be set (letters), or "" */
 	int sport, dport;	/* -1: any */
+	/* dns */
+	char *rcode;		/* comma-separated globs over answer codes ("SERVFAIL"), TIMEOUT */
+	char *qname;		/* glob over the name asked, or NULL */
+	/* sockerr */
+	char *errnos;		/* comma-separated globs over errno names ("ECONNREFUSED") */
 	/* counter, gauge, iface, socket */
 	char name[RULE_NAME_MAX];	/* counter name, or iface/socket field */
 	char of[RULE_NAME_MAX];	/* gauge: as a percentage of this value */
@@ -75,10 +82,15 @@ void rules_free(struct ruleset *rs);
 
 const char *rule_level_name(enum rule_level l);
 const char *rule_kind_name(enum rule_kind k);
-/* True when the kind needs BPF (CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN). */
+/* True when the kind needs BPF (CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN): drops, DNS, sockerr. */
 bool rule_kind_needs_bpf(enum rule_kind k);
 /* Does @reason (a name without prefix) match the rule's reason list? NULL list: yes. */
 bool rule_reason_matches(const struct rule *r, const char *reason);
+
+/* Does @rcode ("SERVFAIL", or "TIMEOUT" for no answer) match the rule's rcode list? */
+bool rule_rcode_matches(const struct rule *r, const char *rcode);
+/* Does @name ("ECONNREFUSED") match the rule's errno list? NULL list: yes. */
+bool rule_errno_matches(const struct rule *r, const char *name);
 
 /* The shipped rule file: the installed one, else the source tree's; NULL if neither. */
 const char *rules_default_path(void);

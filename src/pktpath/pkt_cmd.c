@@ -128,7 +128,7 @@ int pkt_loop_run(struct pkt_loop *l)
 		double now;
 
 		/* Programs wake us only when the buffer fills: drain it on every turn. */
-		err = ring_buffer__poll(l->rb, POLL_MS);
+		err = ring_buffer__poll(l->rb, l->poll_ms ? l->poll_ms : POLL_MS);
 		if (err >= 0 || err == -EINTR)
 			err = ring_buffer__consume(l->rb);
 		if (err < 0 && err != -EINTR) {

@@ -77,6 +77,7 @@ struct pkt_loop {
 	/* Each turn after the lost-event report, with what it reported so far (or NULL). */
 	void (*after_report)(void *ctx, double now, uint64_t lost);
 	void (*drain)(void *ctx);	/* after the last events, before the final report (NULL) */
+	int poll_ms;			/* the longest wait for events between turns (0: 100) */
 	struct pkt_lost reported;
 };
 

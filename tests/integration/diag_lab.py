@@ -70,8 +70,8 @@ def routed(a, b, c=None):
 
 
 def nspy(ns, *args, timeout=60):
-    """Run diag_send.py in ns; returns its stdout."""
-    r = subprocess.run(["ip", "netns", "exec", ns, sys.executable, SENDERS] +
+    """Run diag_send.py in ns (None: in ours); returns its stdout."""
+    r = subprocess.run((["ip", "netns", "exec", ns] if ns else []) + [sys.executable, SENDERS] +
                        [str(a) for a in args], capture_output=True, text=True,
                        timeout=timeout)
     if r.returncode:
@@ -114,6 +114,9 @@ class Diagnose:
             args += ["--netns", f"/var/run/netns/{ns}"]
         self.p = Proc(args + list(extra))
         self.said = wait_attached(self.p)
+        # the DNS capture says it is attached first; diagnose's own line follows it
+        while "diagnose: capture attached" not in self.said:
+            self.said += wait_attached(self.p)
         self.doc = None
 
     def stop(self, settle=0.4):

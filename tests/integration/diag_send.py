@@ -4,6 +4,7 @@ one kind of traffic or fault. Servers print {"ready": true} and wait to be kille
 import argparse
 import errno
 import json
+import os
 import socket
 import struct
 import sys
@@ -37,17 +38,30 @@ def udp(o):
     if o.df:	# IP_MTU_DISCOVER = IP_PMTUDISC_PROBE: DF set, the route's PMTU ignored
         s.setsockopt(socket.IPPROTO_IP, 10, 3)
     failed = 0
+    if o.connect:	# errors the kernel reports to the socket come back from send()
+        s.connect((o.dst, o.port))
     if o.before:	# a command first, with no interpreter start-up between it and the sends
         import subprocess
         subprocess.run(o.before, shell=True, check=True)
+    errors = []
     for _ in range(o.n):
         try:
-            s.sendto(b"x" * o.size, (o.dst, o.port))
+            if o.connect:
+                try:
+                    s.send(b"x" * o.size)
+                except OSError as e:	# the previous datagram's error, then this one
+                    errors.append(errno.errorcode.get(e.errno, str(e.errno)))
+                    s.send(b"x" * o.size)
+            else:
+                s.sendto(b"x" * o.size, (o.dst, o.port))
         except OSError:
             failed += 1
         if o.gap:
             time.sleep(o.gap)
-    print(json.dumps({"sent": o.n, "failed": failed}))
+    if o.connect:	# the socket held a moment, as a client waiting for its answer
+        time.sleep(0.3)
+    print(json.dumps({"sent": o.n, "failed": failed, "errors": errors, "pid": os.getpid(),
+                      "sport": s.getsockname()[1]}))
 
 
 def raw(o):
@@ -161,12 +175,17 @@ def udpflood(o):
 
 
 def udpsink(o):
-    """A UDP socket with the smallest receive buffer that never reads."""
+    """A UDP socket with the smallest receive buffer that never reads (--read: an
+    ordinary one that reads all it gets)."""
     r = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    r.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1)
+    if not o.read:
+        r.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1)
     r.bind((o.addr, o.port))
     ready()
-    hold()
+    if not o.read:
+        hold()
+    while True:
+        r.recv(65536)
 
 
 def listener(o):
@@ -260,6 +279,119 @@ def routegone(o):
     print(json.dumps({"done": o.n}))
 
 
+def tcp_segment(src, dst, sport, dport, seq, ack, flags):
+    """A TCP header (no options, no payload) with its checksum."""
+    h = struct.pack("!HHIIBBHHH", sport, dport, seq, ack, 5 << 4, flags, 65535, 0, 0)
+    ck = csum(socket.inet_aton(src) + socket.inet_aton(dst) + struct.pack("!BBH", 0, 6, len(h)) + h)
+    return h[:16] + struct.pack("!H", ck) + h[18:]
+
+
+def handshakes(o):
+    """Handshakes made by hand (raw sockets; the caller keeps this kernel from resetting
+    them) so that one connection's final ACK reaches a listener of backlog B whose accept
+    queue has filled since that connection's SYN: B connections complete, then the SYNs of
+    two more, the first of them completes (the queue is full now), and the other's final
+    ACK is sent n times: each is refused for the full accept queue."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_TCP)
+    s.settimeout(2)
+    isn = {}
+
+    def syn(port):
+        s.sendto(tcp_segment(o.src, o.dst, port, o.port, 1000, 0, 0x02), (o.dst, 0))
+        while True:	# the SYN-ACK (this raw socket sees every TCP segment coming in)
+            b, _ = s.recvfrom(4096)
+            ihl = (b[0] & 15) * 4
+            sport, dport, seq, ack, _, flags = struct.unpack("!HHIIBB", b[ihl:ihl + 14])
+            if sport == o.port and dport == port and flags & 0x12 == 0x12:
+                isn[port] = seq
+                return
+
+    def ack(port):
+        s.sendto(tcp_segment(o.src, o.dst, port, o.port, 1001, isn[port] + 1, 0x10), (o.dst, 0))
+
+    for i in range(o.backlog):
+        syn(31000 + i)
+        ack(31000 + i)
+    last, late = 31000 + o.backlog, 31000 + o.backlog + 1
+    syn(last)
+    syn(late)
+    ack(last)
+    time.sleep(0.1)
+    for _ in range(o.n):
+        ack(late)
+        time.sleep(0.05)
+    print(json.dumps({"completed": o.backlog + 1, "late_acks": o.n}))
+
+
+def neigh_state(dev, addr):
+    import subprocess
+    out = subprocess.run(["ip", "-j", "neigh", "show", "dev", dev, "to", addr],
+                         capture_output=True, text=True, check=True).stdout
+    ent = json.loads(out or "[]")
+    return ent[0]["state"][0] if ent else "NONE"
+
+
+def unanswered(o):
+    """n datagrams to an address on dev's link, each sent once the previous one's
+    neighbour resolution has ended (FAILED, or REACHABLE when someone answers): one
+    resolution each. Prints the states the resolutions ended in."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    ends = []
+    for _ in range(o.n):
+        try:
+            s.sendto(b"arp?", (o.dst, o.port))
+        except OSError:	# the previous resolution's failure, reported on the socket
+            s.sendto(b"arp?", (o.dst, o.port))
+        deadline = time.time() + 10
+        while neigh_state(o.dev, o.dst) == "INCOMPLETE" and time.time() < deadline:
+            time.sleep(0.02)
+        ends.append(neigh_state(o.dev, o.dst))
+        if ends[-1] != "FAILED":	# answered: resolve again next time
+            import subprocess
+            subprocess.run(["ip", "neigh", "del", o.dst, "dev", o.dev], check=True)
+    print(json.dumps({"sent": o.n, "ends": ends}))
+
+
+def flows(o):
+    """n UDP flows of one datagram each (distinct source and destination ports), sent as
+    fast as they go: a conntrack entry each where conntrack is on."""
+    socks, sent = [], 0
+    while sent < o.n:
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        socks.append(s)
+        for port in range(1024, 65536):
+            if sent == o.n:
+                break
+            s.sendto(b"", (o.dst, port))
+            sent += 1
+    print(json.dumps({"flows": sent, "sockets": len(socks)}))
+
+
+def dnsq(o):
+    """n DNS queries for name to server, one socket, each waited for up to --wait seconds
+    (no retry); prints our pid and the answer codes (None: no answer)."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.settimeout(o.wait)
+    labels = b"".join(bytes([len(x)]) + x.encode() for x in o.name.split(".")) + b"\0"
+    codes = []
+    for i in range(o.n):
+        qid = 0x4000 + i
+        s.sendto(struct.pack("!HHHHHH", qid, 0x0100, 1, 0, 0, 0) + labels +
+                 struct.pack("!HH", 1, 1), (o.server, 53))
+        try:
+            while True:
+                b = s.recv(4096)
+                if struct.unpack("!H", b[:2])[0] == qid:
+                    codes.append(b[3] & 15)
+                    break
+        except socket.timeout:
+            codes.append(None)
+    # alive a moment after the last answer: diagnose reads the payloads every 10 ms and
+    # the asker's namespace from /proc then (one gone sooner counts as dns_unknown_netns)
+    time.sleep(0.1)
+    print(json.dumps({"pid": os.getpid(), "rcodes": codes}))
+
+
 def main():
     a = argparse.ArgumentParser()
     sub = a.add_subparsers(dest="cmd", required=True)
@@ -273,6 +405,7 @@ def main():
     p.add_argument("--df", action="store_true")
     p.add_argument("--gap", type=float, default=0)
     p.add_argument("--before")
+    p.add_argument("--connect", action="store_true")
     p = sub.add_parser("raw")
     for k in ("dev", "dmac", "src", "dst"):
         p.add_argument(k)
@@ -310,6 +443,7 @@ def main():
     p = sub.add_parser("udpsink")
     p.add_argument("addr")
     p.add_argument("port", type=int)
+    p.add_argument("--read", action="store_true")
     p = sub.add_parser("listener")
     p.add_argument("addr")
     p.add_argument("port", type=int)
@@ -317,6 +451,25 @@ def main():
     p.add_argument("--accept", action="store_true")
     p.add_argument("--read", action="store_true")
     p.add_argument("--rcvbuf", type=int, default=0)
+    p = sub.add_parser("handshakes")
+    p.add_argument("src")
+    p.add_argument("dst")
+    p.add_argument("port", type=int)
+    p.add_argument("n", type=int)
+    p.add_argument("--backlog", type=int, default=2)
+    p = sub.add_parser("unanswered")
+    p.add_argument("dev")
+    p.add_argument("dst")
+    p.add_argument("port", type=int)
+    p.add_argument("n", type=int)
+    p = sub.add_parser("flows")
+    p.add_argument("dst")
+    p.add_argument("n", type=int)
+    p = sub.add_parser("dnsq")
+    p.add_argument("server")
+    p.add_argument("name")
+    p.add_argument("n", type=int)
+    p.add_argument("--wait", type=float, default=0.5)
     p = sub.add_parser("bulk")
     p.add_argument("dst")
     p.add_argument("port", type=int)

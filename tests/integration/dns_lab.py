@@ -30,6 +30,7 @@ class Lab:
         self.slow = f"{self.net}.3"	# answers after SLOW_DELAY
         self.mute = f"{self.net}.4"	# reads and never answers
         self.void = f"{self.net}.5"	# nothing listens
+        self.fail = f"{self.net}.6"	# answers every query SERVFAIL
         self.web = f"{self.net}.77"	# web.test.lan
         self.tls = f"{self.net}.79"	# no DNS name: its name comes from the ClientHello
         self.other = f"{self.net}.78"	# no name at all
@@ -81,6 +82,18 @@ while True:
 """
 
 
+FAIL_RESOLVER = r"""
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind((sys.argv[1], 53))
+print("ready", flush=True)
+while True:
+    q, peer = s.recvfrom(4096)
+    # the query back as a response (QR, RD and RA set) with rcode 2, SERVFAIL
+    s.sendto(q[:2] + bytes([0x81 | (q[2] & 0x01), 0x82]) + q[4:], peer)
+"""
+
+
 def _wait_line(proc, what):
     if proc.p.stdout.readline().strip() != "ready":
         raise Fail(f"{what} did not start: {proc.p.stderr.read()[-300:]}")
@@ -99,7 +112,7 @@ def lab():
             _sh("ip", "addr", "add", f"{lb.host}/24", "dev", veth)
             _sh("ip", "addr", "add", f"{lb.v6}1/64", "dev", veth, "nodad")
             _sh("ip", "link", "set", veth, "up")
-            for a in (lb.dns, lb.slow, lb.mute, lb.void, lb.web, lb.tls, lb.other):
+            for a in (lb.dns, lb.slow, lb.mute, lb.void, lb.fail, lb.web, lb.tls, lb.other):
                 _sh("ip", "-n", ns, "addr", "add", f"{a}/24", "dev", "eth0")
             for a in (lb.dns6, lb.web6):
                 _sh("ip", "-n", ns, "addr", "add", f"{a}/64", "dev", "eth0", "nodad")
@@ -127,6 +140,9 @@ def lab():
             _wait_line(slow, "slow resolver")
             lb.slow_pid = slow.p.pid	# ip netns exec execs: the resolver itself
             _wait_line(mute, "mute resolver")
+            fail = Proc(lb.exec() + ["python3", "-c", FAIL_RESOLVER, lb.fail])
+            procs.append(fail)
+            _wait_line(fail, "failing resolver")
             # dnsmasq answers once it has bound.
             for _ in range(50):
                 r = subprocess.run(["dig", "+short", "+tries=1", "+timeout=1", f"@{lb.dns}",

@@ -84,6 +84,16 @@ static const char good[] =
 	"  level info\n"
 	"  match link state=no-carrier dev=v*\n"
 	"  summary {dev}\n"
+	"  advice a\n"
+	"rule e1\n"
+	"  level warn\n"
+	"  match sockerr proto=udp errno=ECONNREFUSED,EHOST*\n"
+	"  summary {process} {errno} {tuple}\n"
+	"  advice a\n"
+	"rule d1\n"
+	"  level error\n"
+	"  match dns rcode=SERVFAIL,TIMEOUT qname=*.lan min=2\n"
+	"  summary {count} from {process} to {resolver} ({rcode}, {qname})\n"
 	"  advice a\n";
 
 static void test_good_file(void)
@@ -92,7 +102,7 @@ static void test_good_file(void)
 	const struct rule *r;
 
 	CHECK_EQ_U64(rules_parse(&rs, "good", good), 0);
-	CHECK_EQ_U64(rs.n, 4);
+	CHECK_EQ_U64(rs.n, 6);
 	CHECK_EQ_U64(rs.nex, 1);
 	CHECK_STR(rs.ex[0].reason, "NO_SOCKET");
 	CHECK_STR(rs.ex[0].text, "nothing listens");
@@ -118,6 +128,19 @@ static void test_good_file(void)
 	CHECK_EQ_U64(rs.r[2].min, 90);
 	CHECK_STR(rs.r[3].state, "no-carrier");
 	CHECK_STR(rs.r[3].dev, "v*");
+	r = &rs.r[4];
+	CHECK_EQ_U64(r->kind, RULE_SOCKERR);
+	CHECK_STR(r->proto, "udp");
+	CHECK(rule_errno_matches(r, "EHOSTUNREACH"));
+	CHECK(!rule_errno_matches(r, "ECONNRESET"));
+	r = &rs.r[5];
+	CHECK_EQ_U64(r->kind, RULE_DNS);
+	CHECK_STR(r->rcode, "SERVFAIL,TIMEOUT");
+	CHECK_STR(r->qname, "*.lan");
+	CHECK_EQ_U64(r->min, 2);
+	CHECK(rule_kind_needs_bpf(RULE_DNS));
+	CHECK(rule_rcode_matches(r, "TIMEOUT"));
+	CHECK(!rule_rcode_matches(r, "NXDOMAIN"));
 	rules_free(&rs);
 }
 
@@ -148,6 +171,10 @@ static void test_malformed(void)
 		{ HEAD "  match socket proto=tcp\n",
 		  "t.rules:5: socket proto 'tcp': udp, udp6, raw or raw6\n" },
 		{ HEAD "  match drop reason=A reason=B\n", "t.rules:5: 'reason' given twice\n" },
+		{ HEAD "  match dns qname=x\n",
+		  "t.rules:5: match dns needs rcode= (answer codes, or TIMEOUT)\n" },
+		{ HEAD "  match dns rcode=SERVFAIL dev=eth0\n", "t.rules:5: 'dev' is not a key of match dns\n" },
+		{ HEAD "  match sockerr rcode=X\n", "t.rules:5: 'rcode' is not a key of match sockerr\n" },
 		{ "rule a\n  level warn\n  summary {count} {bogus}\n",
 		  "t.rules:3: unknown placeholder {bogus}\n" },
 		{ HEAD "  colour red\n",
@@ -276,6 +303,65 @@ static void test_first_match_and_render(void)
 	rules_free(&rs);
 }
 
+/* DNS outcomes: the first dns rule that matches, one finding per resolver and asker. */
+static void test_dns_findings(void)
+{
+	struct ruleset rs;
+	struct diag d = { 0 };
+	struct dns_obs o = { .rcode = "SERVFAIL", .resolver = "10.0.0.2:53", .qname = "a.lan",
+			     .process = "dig:7", .proto = "udp", .netns = 9 };
+	char buf[256];
+
+	CHECK_EQ_U64(rules_parse(&rs, "t", good), 0);
+	d.rs = &rs;
+	CHECK_EQ_U64(diag_dns(&d, &o), 0);
+	o.qname = "b.lan";
+	o.rcode = "TIMEOUT";
+	CHECK_EQ_U64(diag_dns(&d, &o), 0);	/* the same resolver and asker */
+	o.process = "curl:8";
+	CHECK_EQ_U64(diag_dns(&d, &o), 0);	/* another asker: a finding of its own */
+	o.rcode = "NOERROR";
+	CHECK_EQ_U64(diag_dns(&d, &o), 0);	/* no rule takes it */
+	o.rcode = "SERVFAIL";
+	o.qname = "x.org";			/* qname=*.lan does not match */
+	CHECK_EQ_U64(diag_dns(&d, &o), 0);
+	CHECK_EQ_U64(d.dns_seen, 5);
+	CHECK_EQ_U64(d.ndns, 2);
+	CHECK_EQ_U64(d.dns[0].count, 2);
+	CHECK_EQ_U64(d.dns[1].count, 1);
+	diag_render(rs.r[5].summary, &d.dns[0], buf, sizeof(buf));
+	CHECK_STR(buf, "2 from dig:7 to 10.0.0.2:53 (SERVFAIL, a.lan)");
+	free(d.dns);
+	rules_free(&rs);
+}
+
+/* Socket errors: per process, error and socket; the rule's proto and errno globs. */
+static void test_sockerr_findings(void)
+{
+	struct ruleset rs;
+	struct diag d = { 0 };
+	struct sockerr_obs o = { .errname = "ECONNREFUSED", .proto = "udp",
+				 .tuple = "udp 10.0.0.1:5 > 10.0.0.2:53", .process = "dig:7" };
+	char buf[256];
+
+	CHECK_EQ_U64(rules_parse(&rs, "t", good), 0);
+	d.rs = &rs;
+	CHECK_EQ_U64(diag_sockerr(&d, &o), 0);
+	CHECK_EQ_U64(diag_sockerr(&d, &o), 0);
+	o.proto = "tcp";	/* proto=udp: no rule */
+	CHECK_EQ_U64(diag_sockerr(&d, &o), 0);
+	o.proto = "udp";
+	o.errname = "EHOSTUNREACH";
+	CHECK_EQ_U64(diag_sockerr(&d, &o), 0);
+	CHECK_EQ_U64(d.sockerr_seen, 4);
+	CHECK_EQ_U64(d.nsockerrs, 2);
+	CHECK_EQ_U64(d.sockerrs[0].count, 2);
+	diag_render(rs.r[4].summary, &d.sockerrs[1], buf, sizeof(buf));
+	CHECK_STR(buf, "dig:7 EHOSTUNREACH udp 10.0.0.1:5 > 10.0.0.2:53");
+	free(d.sockerrs);
+	rules_free(&rs);
+}
+
 static void test_nft_rules(void)
 {
 	static const char before[] =
@@ -312,4 +398,4 @@ static void test_nft_rules(void)
 
 TEST_MAIN(T(test_nft_rules), T(test_shipped_file), T(test_good_file), T(test_malformed),
 	  T(test_load_missing_and_nul), T(test_counter_parsers), T(test_socktab),
-	  T(test_first_match_and_render))
+	  T(test_first_match_and_render), T(test_dns_findings), T(test_sockerr_findings))
