@@ -78,6 +78,21 @@ static bool drop_matches(const struct rule *r, const struct drop_obs *o)
 	return (r->sport < 0 || r->sport == o->sport) && (r->dport < 0 || r->dport == o->dport);
 }
 
+/* A new finding of rule @r at the end of @arr, counted once; NULL without memory. */
+static struct finding *append(struct finding **arr, size_t *n, const struct rule *r)
+{
+	struct finding *a = realloc(*arr, (*n + 1) * sizeof(*a));
+
+	if (!a)
+		return NULL;
+	*arr = a;
+	a = &a[(*n)++];
+	memset(a, 0, sizeof(*a));
+	a->r = r;
+	a->count = 1;
+	return a;
+}
+
 int diag_drop(struct diag *d, const struct drop_obs *o)
 {
 	const struct rule *r = NULL;
@@ -96,15 +111,9 @@ int diag_drop(struct diag *d, const struct drop_obs *o)
 			return 0;
 		}
 	}
-	f = realloc(d->drops, (d->ndrops + 1) * sizeof(*f));
-	if (!f)
-		return -ENOMEM;
-	d->drops = f;
-	f = &d->drops[d->ndrops++];
-	memset(f, 0, sizeof(*f));
 	/* The first drop's packet stands for the rest. */
-	f->r = r;
-	f->count = 1;
+	if (!(f = append(&d->drops, &d->ndrops, r)))
+		return -ENOMEM;
 	COPY(f->reason, o->reason);
 	COPY(f->location, o->location);
 	COPY(f->func, o->func);
@@ -142,14 +151,8 @@ int diag_dns(struct diag *d, const struct dns_obs *o)
 			return 0;
 		}
 	}
-	f = realloc(d->dns, (d->ndns + 1) * sizeof(*f));
-	if (!f)
+	if (!(f = append(&d->dns, &d->ndns, r)))
 		return -ENOMEM;
-	d->dns = f;
-	f = &d->dns[d->ndns++];
-	memset(f, 0, sizeof(*f));
-	f->r = r;
-	f->count = 1;
 	COPY(f->rcode, o->rcode);
 	COPY(f->resolver, o->resolver);
 	COPY(f->qname, o->qname);
@@ -183,14 +186,8 @@ int diag_sockerr(struct diag *d, const struct sockerr_obs *o)
 			return 0;
 		}
 	}
-	f = realloc(d->sockerrs, (d->nsockerrs + 1) * sizeof(*f));
-	if (!f)
+	if (!(f = append(&d->sockerrs, &d->nsockerrs, r)))
 		return -ENOMEM;
-	d->sockerrs = f;
-	f = &d->sockerrs[d->nsockerrs++];
-	memset(f, 0, sizeof(*f));
-	f->r = r;
-	f->count = 1;
 	COPY(f->errname, o->errname);
 	COPY(f->proto, o->proto);
 	COPY(f->tuple, o->tuple);
@@ -201,12 +198,11 @@ int diag_sockerr(struct diag *d, const struct sockerr_obs *o)
 
 static int push(struct finding **arr, size_t *n, const struct finding *f)
 {
-	struct finding *a = realloc(*arr, (*n + 1) * sizeof(*a));
+	struct finding *a = append(arr, n, f->r);
 
 	if (!a)
 		return -ENOMEM;
-	*arr = a;
-	a[(*n)++] = *f;
+	*a = *f;
 	return 0;
 }
 

@@ -62,7 +62,7 @@ struct diag {
 	const struct ruleset *rs;
 	const char *procnet, *sysnet;	/* /proc/net, /proc/sys/net */
 	bool drops_watched;	/* false: drop rules skipped (no BPF) */
-	struct finding *drops;	/* per (rule, reason, function) */
+	struct finding *drops;	/* per (rule, reason, function, container) */
 	size_t ndrops;
 	bool dns_watched;	/* false: dns rules skipped */
 	struct finding *dns;	/* per (rule, resolver, asking process) */

@@ -62,8 +62,9 @@ static int visit(const char *path, struct seen *s, int home, int (*fn)(void *), 
 	return ret;
 }
 
-static int visit_dir(const char *dir, const char *suffix, struct seen *s, int home,
-		     int (*fn)(void *), void *arg, unsigned *skipped)
+/* Each namespace path under @dir (a pid's ns/net with @suffix) to @fn until it returns nonzero. */
+static int each_path(const char *dir, const char *suffix, int (*fn)(const char *, void *),
+		     void *arg)
 {
 	DIR *d = opendir(dir);
 	struct dirent *de;
@@ -76,20 +77,36 @@ static int visit_dir(const char *dir, const char *suffix, struct seen *s, int ho
 		if (de->d_name[0] == '.' || (suffix && (de->d_name[0] < '0' || de->d_name[0] > '9')))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s%s", dir, de->d_name, suffix ? suffix : "");
-		ret = visit(path, s, home, fn, arg, skipped);
+		ret = fn(path, arg);
 	}
 	closedir(d);
 	return ret;
 }
 
+struct visiting {
+	struct seen *s;
+	int home;
+	int (*fn)(void *);
+	void *arg;
+	unsigned *skipped;
+};
+
+static int visit_path(const char *path, void *v)
+{
+	struct visiting *x = v;
+
+	return visit(path, x->s, x->home, x->fn, x->arg, x->skipped);
+}
+
 int netns_for_each(int (*fn)(void *arg), void *arg, unsigned *skipped)
 {
 	struct seen s = {};
+	struct visiting x = { .s = &s, .fn = fn, .arg = arg, .skipped = skipped };
 	struct stat st;
 	int home, ret;
 
 	*skipped = 0;
-	home = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	home = x.home = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 	if (home < 0 || fstat(home, &st)) {
 		ret = fn(arg);	/* no /proc: our own namespace is all we can see */
 		goto out;
@@ -97,9 +114,9 @@ int netns_for_each(int (*fn)(void *arg), void *arg, unsigned *skipped)
 	first_time(&s, st.st_ino);
 	ret = fn(arg);
 	if (!ret)
-		ret = visit_dir("/proc", "/ns/net", &s, home, fn, arg, skipped);
+		ret = each_path("/proc", "/ns/net", visit_path, &x);
 	if (!ret)
-		ret = visit_dir("/run/netns", NULL, &s, home, fn, arg, skipped);
+		ret = each_path("/run/netns", NULL, visit_path, &x);
 out:
 	if (home >= 0)
 		close(home);
@@ -140,27 +157,6 @@ int netns_sockets_in_use(unsigned *tcp, unsigned *udp)
 		netns_parse_sockstat(buf, tcp, udp);
 	}
 	return 0;
-}
-
-/* Each namespace path under @dir (a pid's ns/net with @suffix) to @fn until it returns nonzero. */
-static int each_path(const char *dir, const char *suffix, int (*fn)(const char *, void *),
-		     void *arg)
-{
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	char path[512];
-	int ret = 0;
-
-	if (!d)
-		return 0;
-	while (!ret && (de = readdir(d))) {
-		if (de->d_name[0] == '.' || (suffix && (de->d_name[0] < '0' || de->d_name[0] > '9')))
-			continue;
-		snprintf(path, sizeof(path), "%s/%s%s", dir, de->d_name, suffix ? suffix : "");
-		ret = fn(path, arg);
-	}
-	closedir(d);
-	return ret;
 }
 
 struct inode_list {
