@@ -150,8 +150,10 @@ def monitor(cgroup, duration=None, extra=(), settle=0.3, prefix=()):
         p.kill()
 
 
-def wait_attached(p, timeout=20):
-    """Block until netoproc's -v output says it is attached; returns what it said."""
+def wait_attached(p, timeout=20, what="capture attached"):
+    """Block until netoproc's -v output says it is attached (`what`: diagnose opens the
+    DNS capture, which says so, before its own drop programs: it waits for
+    "diagnose: capture attached"); returns what it said."""
     deadline = time.time() + timeout
     buf = ""
     while time.time() < deadline:
@@ -161,7 +163,7 @@ def wait_attached(p, timeout=20):
                 raise Fail(f"netoproc exited early ({p.p.returncode}): {buf[-500:]}")
             continue
         buf += line
-        if "capture attached" in line:
+        if what in line:
             return buf
     raise Fail("netoproc did not attach in time")
 

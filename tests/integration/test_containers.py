@@ -514,7 +514,8 @@ for _ in range(int(sys.argv[1])):
 def pkt_cmd(args, root):
     env = dict(os.environ, NETOPROC_CONTAINER_ROOT=root)
     p = Proc([NETOPROC] + args, env=env)
-    wait_attached(p)
+    wait_attached(p, what=f"{args[0]}: capture attached" if args[0] == "diagnose" else
+                  "capture attached")
     return p
 
 
