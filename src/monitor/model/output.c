@@ -124,7 +124,7 @@ static const char *conn_state(const struct np_conn *c)
 	return c->closed ? "CLOSED" : "OPEN";
 }
 
-static void json_traffic(struct json_writer *jw, const struct np_traffic *t)
+void output_traffic_json(struct json_writer *jw, const struct np_traffic *t)
 {
 	jw_kv_u64(jw, "rx_bytes", t->rx_bytes);
 	jw_kv_u64(jw, "tx_bytes", t->tx_bytes);
@@ -156,7 +156,7 @@ static void json_conn(struct json_writer *jw, const struct view *v, const struct
 	jw_kv_string(jw, "name_source", c->name_source);
 	jw_kv_string(jw, "state", conn_state(c));
 	jw_kv_u64_or_null(jw, "netns", ns != 0, ns);
-	json_traffic(jw, view_conn_traffic(v, c));
+	output_traffic_json(jw, view_conn_traffic(v, c));
 	if (c->peers) {
 		/* Unconnected UDP: the same bytes again, by peer. */
 		jw_key(jw, "peers");
@@ -206,7 +206,7 @@ void output_proc_json(struct json_writer *jw, const struct view *v, const struct
 	jw_start_object(jw);
 	jw_kv_u64_or_null(jw, "pid", !p->is_unknown, p->pid);
 	jw_kv_string(jw, "process", p->comm);
-	json_traffic(jw, view_traffic(v, p));
+	output_traffic_json(jw, view_traffic(v, p));
 	jw_kv_u64_or_null(jw, "uid", !p->is_unknown, p->uid);
 	jw_kv_string(jw, "cgroup", p->cgroup_path);
 	jw_kv_u64_or_null(jw, "cgroup_id", !p->is_unknown, p->cgroup_id);

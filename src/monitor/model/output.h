@@ -25,6 +25,8 @@ struct json_writer;
 void output_degraded_json(struct json_writer *jw, const struct np_degraded *d, int n);
 /* "netns", "unit", "container_id", ... "pod_name" of @p, null where unknown. */
 void output_identity_json(struct json_writer *jw, const struct np_proc *p);
+/* The six traffic counters of a row (rx/tx bytes, packets, payload) as JSON keys. */
+void output_traffic_json(struct json_writer *jw, const struct np_traffic *t);
 /* One process as the JSON outputs write it, with its connections. */
 void output_proc_json(struct json_writer *jw, const struct view *v, const struct np_proc *p);
 /* "<short id> <name> (pod NS/POD)" for text outputs; "" when not in a container. */

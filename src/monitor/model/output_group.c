@@ -55,16 +55,6 @@ static void group_label(const struct view_group *g, enum group_key k, char *buf,
 		snprintf(buf, size, "%s/%s", ct.k8s_namespace, ct.pod_name);
 }
 
-static void json_traffic(struct json_writer *jw, const struct np_traffic *t)
-{
-	jw_kv_u64(jw, "rx_bytes", t->rx_bytes);
-	jw_kv_u64(jw, "tx_bytes", t->tx_bytes);
-	jw_kv_u64(jw, "rx_packets", t->rx_packets);
-	jw_kv_u64(jw, "tx_packets", t->tx_packets);
-	jw_kv_u64(jw, "rx_payload", t->rx_payload);
-	jw_kv_u64(jw, "tx_payload", t->tx_payload);
-}
-
 int output_groups_json(struct json_writer *jw, const struct view *v)
 {
 	struct view_group *gs;
@@ -84,7 +74,7 @@ int output_groups_json(struct json_writer *jw, const struct view *v)
 		jw_kv_string(jw, "key", gs[i].key[0] ? gs[i].key : NULL);
 		jw_kv_bool(jw, "unknown", gs[i].unknown);
 		output_identity_json(jw, &common);
-		json_traffic(jw, &gs[i].sum);
+		output_traffic_json(jw, &gs[i].sum);
 		jw_key(jw, "processes");
 		jw_start_array(jw);
 		for (size_t j = 0; j < gs[i].n; j++)
