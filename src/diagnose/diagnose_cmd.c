@@ -689,6 +689,8 @@ static int run(void *opts)
 		}
 		x.d.sockerr_watched = x.sockerr != NULL;
 	}
+	/* Before saying so: a stop sent once we are attached must end the run cleanly. */
+	np_catch_stop_signals();
 	np_info("diagnose: capture attached: %s%s%s, %zu rules from %s",
 		how ? how : x.d.dns_watched ? "" : "counters only",
 		x.d.dns_watched ? (how ? ", DNS " : "DNS ") : "",

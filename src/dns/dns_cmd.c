@@ -262,6 +262,8 @@ int cmd_dns(int argc, char **argv)
 	o.sink.fn = dns_track_payload;
 	o.sink.ctx = &t;
 	o.cap.payloads = &o.sink;
+	/* Before the capture says it is attached: a stop sent then ends the run cleanly. */
+	np_catch_stop_signals();
 	if ((err = capture_open(&cap, &o.cap)))
 		goto out;
 	if (cap.ndegraded)
@@ -272,7 +274,6 @@ int cmd_dns(int argc, char **argv)
 		cap.close(&cap);
 		goto out;
 	}
-	np_catch_stop_signals();
 	signal(SIGPIPE, SIG_IGN);
 	err = watch(&o, &cap, &m, &t);
 	if (o.summary)

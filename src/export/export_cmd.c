@@ -405,6 +405,8 @@ int cmd_export(int argc, char **argv)
 		o.dns.ctx = &dns;
 		o.cap.payloads = &o.dns;
 	}
+	/* Before the capture says it is attached: a stop sent then ends the run cleanly. */
+	np_catch_stop_signals();
 	if ((err = capture_open(&cap, &o.cap)))
 		goto out_dns;
 	if (cap.ndegraded)
@@ -434,7 +436,6 @@ int cmd_export(int argc, char **argv)
 		goto out_drops;
 	}
 	np_info("serving metrics on http://%s/metrics", o.listen);
-	np_catch_stop_signals();
 	signal(SIGPIPE, SIG_IGN);
 	err = serve(&x, dnsp);
 	np_info("http: %llu connections, %llu served, %llu bad requests, %llu timed out, "

@@ -274,6 +274,8 @@ static int run(void *opts)
 		goto cleanup;
 	if ((err = lat_open(&t.col, &cfg)))
 		goto cleanup;
+	/* Before saying so: a stop sent once we are attached must end the run cleanly. */
+	np_catch_stop_signals();
 	np_info("latency: capture attached: %d programs (%s)%s%s", t.col.nlinks,
 		t.col.tier_btf ? "tp_btf" : "raw_tp", o->c.f.expr ? ", filter: " : "",
 		o->c.f.expr ? o->c.f.expr : "");

@@ -607,6 +607,8 @@ int cmd_monitor(int argc, char **argv)
 	}
 	if (o.resolve && rdns_start(&rdns))
 		np_err("--resolve: cannot start the lookup thread; remotes stay unnamed");
+	/* Before the capture says it is attached: a stop sent then ends the run cleanly. */
+	np_catch_stop_signals();
 	if ((err = capture_open(&cap, &o.cap)))
 		goto out;
 	if (cap.ndegraded)
@@ -617,7 +619,6 @@ int cmd_monitor(int argc, char **argv)
 		err = NP_EXIT_FATAL;
 		goto out;
 	}
-	np_catch_stop_signals();
 	signal(SIGPIPE, SIG_IGN);	/* the snapshot is written whole, or the error shown */
 	err = run(&o, &cap, &m);
 	cap.close(&cap);

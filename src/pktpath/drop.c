@@ -375,6 +375,8 @@ static int run(void *opts)
 	err = drop_load_attach(&o->c.f, nargs, &d.skel, &how);
 	if (err || (err = pkt_loop_open(&loop, bpf_map__fd(d.skel->maps.events), on_event, &d)))
 		goto cleanup;
+	/* Before saying so: a stop sent once we are attached must end the run cleanly. */
+	np_catch_stop_signals();
 	np_info("drop: capture attached: %s%s%s", how, o->c.f.expr ? ", filter: " : "",
 		o->c.f.expr ? o->c.f.expr : "");
 	d.next_sum = o->interval ? now_monotonic() + o->interval : 0;

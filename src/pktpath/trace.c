@@ -675,6 +675,8 @@ static int run(void *opts)
 	}
 	if ((err = pkt_loop_open(&loop, bpf_map__fd(t.skel->maps.events), on_event, &t)))
 		goto cleanup;
+	/* Before saying so: a stop sent once we are attached must end the run cleanly. */
+	np_catch_stop_signals();
 	np_info("trace: capture attached: %zu probes%s%s", at.probes + t.kp.attached,
 		o->c.f.expr ? ", filter: " : "", o->c.f.expr ? o->c.f.expr : "");
 	if (!o->c.json && !o->timeline)
