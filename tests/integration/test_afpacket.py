@@ -415,8 +415,11 @@ def test_afpacket_name_after_exec():
         m = st.enter_context(afp_monitor(cg, 20, extra=["--interval", "1"]))
         mf = st.enter_context(afp_monitor(cg, 20, extra=["--filter", "np_reborn"]))
         sink = Proc([WORKLOAD, "udp-sink", "--count", str(2 * count)], cgroup=cg)
-        srv = Proc(["timeout", "30", WORKLOAD, "tcp-server", "--reply", "700", "--conns", "1"],
-                   cgroup=cg)
+        # It holds its listener a second before accepting: AF_PACKET names a process
+        # from /proc while it holds a socket, and one that served and left within a
+        # few ms under load could be gone before the capture looked.
+        srv = Proc(["timeout", "30", WORKLOAD, "tcp-server", "--reply", "700", "--conns", "1",
+                    "--accept-delay", "1000"], cgroup=cg)
         st.enter_context(started(sink, srv))
         port, sport = ready(sink)["port"], ready(srv)["port"]
         snd = Proc([WORKLOAD, "exec-send", "--port", str(port), "--count", str(count),

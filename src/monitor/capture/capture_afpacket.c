@@ -31,6 +31,7 @@
 #include "monitor/capture/packet_parse.h"
 #include "monitor/capture/proc_sockets.h"
 #include "monitor/capture/sock_diag.h"
+#include "monitor/capture/tcp_seq.h"
 
 #define SNAPLEN		256	/* link + IP + extension + transport headers */
 #define BIG_SNAPLEN	(64 + NP_PAYLOAD_SNAP)	/* DNS messages and ClientHellos: contents too */
@@ -80,13 +81,6 @@ struct local_key {
 	uint8_t pad;
 };
 
-/* Which TCP payload bytes were already counted: retransmissions are not new payload. */
-struct seq_track {
-	uint32_t next;		/* one past the highest byte seen */
-	uint32_t hole_lo, hole_hi;	/* one gap below next, filled by a later retransmission */
-	bool init;
-};
-
 struct afp_sock {
 	struct np_sock_record rec;	/* tuple, owner, cumulative counters */
 	struct np_counters base;	/* already handed to unknown while ownerless */
@@ -100,7 +94,7 @@ struct afp_sock {
 	uint64_t cgroup_id;		/* of the task that made it, from sock_diag */
 	unsigned seen_gen;
 	double next_owner_try, owner_backoff;
-	struct seq_track seq[2];	/* [0] received, [1] sent */
+	struct tcp_seq seq[2];	/* [0] received, [1] sent */
 	struct np_owner heir;		/* holder of the listener it came from */
 	bool has_heir;
 	bool inferred;			/* charged to its heir at least once */
@@ -549,54 +543,6 @@ static struct afp_sock *place(struct afp *a, const struct pkt_info *p, bool tx,
 	return lookup(a, p->protocol, l, lport, r, rport, false);
 }
 
-static bool seq_after(uint32_t a, uint32_t b)
-{
-	return (int32_t)(a - b) > 0;
-}
-
-/*
- * Payload bytes of [seq, seq + len) not counted before. Payload is what the
- * application moved: a retransmitted segment is wire bytes, not new payload.
- * One gap (a segment lost before we saw it) is remembered and filled in by
- * its retransmission.
- */
-static uint32_t seq_fresh(struct seq_track *t, uint32_t seq, uint32_t len)
-{
-	uint32_t end = seq + len, fresh = 0, lo, hi;
-
-	if (!len)
-		return 0;
-	if (!t->init) {
-		t->init = true;
-		t->next = end;
-		return len;
-	}
-	if (seq_after(end, t->next)) {
-		if (seq_after(seq, t->next)) {
-			if (t->hole_lo == t->hole_hi) {
-				t->hole_lo = t->next;
-				t->hole_hi = seq;
-			}
-			fresh = len;
-		} else {
-			fresh = end - t->next;
-		}
-		t->next = end;
-	}
-	if (t->hole_lo != t->hole_hi) {
-		lo = seq_after(seq, t->hole_lo) ? seq : t->hole_lo;
-		hi = seq_after(end, t->hole_hi) ? t->hole_hi : end;
-		if (seq_after(hi, lo)) {
-			fresh += hi - lo;
-			if (lo == t->hole_lo)
-				t->hole_lo = hi;
-			else
-				t->hole_hi = lo;	/* the part above is forgotten: a small undercount */
-		}
-	}
-	return fresh;
-}
-
 /* An unconnected UDP socket's traffic with one peer: a breakdown of its counts. */
 static void count_peer(struct afp *a, const struct afp_sock *s, const uint8_t *raddr,
 		       uint16_t rport, bool tx, uint64_t bytes, uint64_t packets)
@@ -703,7 +649,7 @@ static struct afp_sock *account(struct afp *a, const struct pkt_info *p, bool tx
 	try_owner(a, s, false);
 	payload = p->payload;
 	if (p->protocol == IPPROTO_TCP && p->frag == PKT_FRAG_NONE)
-		payload = seq_fresh(&s->seq[tx], p->tcp_seq + !!(p->tcp_flags & TCP_SYN), payload);
+		payload = tcp_seq_fresh(&s->seq[tx], p->tcp_seq + !!(p->tcp_flags & TCP_SYN), payload);
 	if (s->filed_local && s->rec.protocol != IPPROTO_TCP && rport)
 		count_peer(a, s, r, rport, tx, bytes, segs);
 	c = &s->rec.c;
