@@ -85,6 +85,35 @@ static bool has_ports(const struct np_pkt *p)
 	return p->has_l4 && p->l4proto != IPPROTO_ICMP && p->l4proto != IPPROTO_ICMPV6;
 }
 
+#define IFNAME_SLOTS	64
+#define IFNAME_TTL	1.0	/* s: a device renamed or replaced shows within a second */
+
+/*
+ * if_indextoname() costs a socket and an ioctl: at 100k events a second that
+ * is most of an event's time, so names are kept a second per index.
+ */
+static const char *ifname_of_index(uint32_t ifindex, char *buf)
+{
+	static struct {
+		uint32_t ifindex;
+		bool known;
+		double at;
+		char name[IF_NAMESIZE];
+	} slots[IFNAME_SLOTS];
+	typeof(slots[0]) *s = &slots[ifindex % IFNAME_SLOTS];
+	double now = now_monotonic();
+
+	if (s->ifindex != ifindex || now - s->at > IFNAME_TTL) {
+		s->ifindex = ifindex;
+		s->known = if_indextoname(ifindex, s->name) != NULL;
+		s->at = now;
+	}
+	if (!s->known)
+		return NULL;
+	memcpy(buf, s->name, IF_NAMESIZE);
+	return buf;
+}
+
 /*
  * The device's name: from the kernel, or where a probe knew only the index
  * (TCP clears skb->dev on receive), from the index if the device is in our
@@ -99,7 +128,7 @@ static const char *pkt_ifname(const struct np_skb_meta *m, char *buf)
 		return m->ifname;
 	if (!own_netns && stat("/proc/self/ns/net", &st) == 0)
 		own_netns = st.st_ino;
-	if (m->ifindex && m->netns == own_netns && if_indextoname(m->ifindex, buf))
+	if (m->ifindex && m->netns == own_netns && ifname_of_index(m->ifindex, buf))
 		return buf;
 	return NULL;
 }
@@ -131,7 +160,8 @@ void pkt_meta(struct emitter *em, const struct np_skb_meta *m, const char *probe
 
 	snprintf(skb, sizeof(skb), "0x%llx", (unsigned long long)m->skb);
 	em_double(em, EM_JSON, "time", 6, NULL, pkt_event_time(m->ts_ns));
-	em_str(em, EM_TEXT, NULL, "%s", pkt_time_str(pkt_event_time(m->ts_ns), t, sizeof(t)));
+	if (!em->json)	/* strftime is a tenth of a JSON event's time: only when shown */
+		em_text(em, "%s", pkt_time_str(pkt_event_time(m->ts_ns), t, sizeof(t)));
 	em_u64(em, EM_ANY, "cpu", " cpu%-2llu", m->cpu);
 	em_u64(em, EM_ANY, "netns", " ns:%llu", m->netns);
 	em_str(em, EM_ANY, "ifname", " %s", pkt_ifname(m, ifn));

@@ -109,6 +109,53 @@ static void test_json_writer(void)
 	free(buf);
 }
 
+/* One jw_double into a string, for comparison with printf's "%.*f". */
+static void json_double(double v, int decimals, char *out, size_t size)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	struct json_writer jw;
+
+	jw_init(&jw, f, false);
+	jw_double(&jw, v, decimals);
+	fclose(f);
+	snprintf(out, size, "%s", buf);
+	free(buf);
+}
+
+/* The writer's own fixed-point numbers are printf's, digit for digit. */
+static void test_json_double_as_printf(void)
+{
+	static const double edge[] = { 0.0, -0.0, -0.04, 0.5, 1.5, 2.5, 0.05, 0.15, 0.125,
+				       999.9995, 1e15, 1e20, -1e-9, 123.4565, 1764626471.123456,
+				       1764626471.9999996, 4503599627370495.5 };
+	char got[64], want[64];
+	int bad = 0;
+
+	for (size_t i = 0; i < sizeof(edge) / sizeof(edge[0]); i++)
+		for (int d = 0; d < 10; d++) {
+			json_double(edge[i], d, got, sizeof(got));
+			snprintf(want, sizeof(want), "%.*f", d, edge[i]);
+			CHECK_STR(got, want);
+		}
+	srand(7);
+	for (int i = 0; i < 200000; i++) {
+		/* Wide numbers, and times since the epoch to the nanosecond. */
+		double v = i % 3 ? (double)rand() * rand() / (1 + rand() % 100000) * (i % 2 ? 1 : -1)
+				 : 1.7e9 + rand() % 100000000 + rand() % 1000000000 / 1e9;
+		int d = rand() % 10;
+
+		json_double(v, d, got, sizeof(got));
+		snprintf(want, sizeof(want), "%.*f", d, v);
+		if (strcmp(got, want) && bad++ < 5)
+			fprintf(stderr, "  %.17g with %d decimals: %s, printf %s\n", v, d, got, want);
+	}
+	CHECK_EQ_U64(bad, 0);
+	json_double(1.0 / 0.0, 3, got, sizeof(got));
+	CHECK_STR(got, "null");
+}
+
 static void test_format_bytes(void)
 {
 	char b[32];
@@ -197,4 +244,5 @@ static void test_sockstat(void)
 }
 
 TEST_MAIN(T(test_parse_seconds), T(test_parse_u64), T(test_htab_many), T(test_json_writer),
+	  T(test_json_double_as_printf),
 	  T(test_format_bytes), T(test_format_endpoint), T(test_names), T(test_sockstat))
