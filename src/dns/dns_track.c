@@ -335,6 +335,7 @@ void dns_track_payload(void *ctx, const struct np_payload *p)
 	size_t avail;
 	bool cut;
 
+	t->payloads++;
 	if (pkt_parse_ip(p->ip, p->caplen, p->len, &pi) != PKT_PORTS || pi.hdr_bytes > p->caplen ||
 	    (pi.protocol != IPPROTO_UDP && pi.protocol != IPPROTO_TCP))
 		return;

@@ -69,6 +69,7 @@ struct dns_tracker {
 	struct htab netns_of;		/* (pid, start) -> cached netns inode */
 	struct dns_tcp tcp;		/* DNS over TCP: messages across segments */
 	struct dns_counters n;
+	unsigned payloads;		/* payloads taken: a name may be new since a look */
 };
 
 int dns_track_init(struct dns_tracker *t, double timeout, size_t pending_max,

@@ -7,15 +7,26 @@
 #define SLOT_EMPTY 0
 #define SLOT_DELETED 1
 
-/* FNV-1a then a final mix: keys are short, and cookies are sequential. */
+/*
+ * Eight bytes at a time, each word multiplied in, then a final mix: keys are
+ * 8 to 48 bytes (cookies are sequential, tuples mostly zeros), and a byte at
+ * a time was a tenth of the monitor's time at ten thousand sockets.
+ */
 uint64_t hash_bytes(const void *data, size_t len)
 {
 	const unsigned char *p = data;
-	uint64_t h = 0xcbf29ce484222325ULL;
+	uint64_t h = 0xcbf29ce484222325ULL ^ len, w;
 
-	for (size_t i = 0; i < len; i++) {
-		h ^= p[i];
-		h *= 0x100000001b3ULL;
+	for (; len >= 8; p += 8, len -= 8) {
+		memcpy(&w, p, 8);
+		h = (h ^ w) * 0x9e3779b97f4a7c15ULL;
+		h ^= h >> 29;
+	}
+	if (len) {
+		w = 0;
+		memcpy(&w, p, len);
+		h = (h ^ w) * 0x9e3779b97f4a7c15ULL;
+		h ^= h >> 29;
 	}
 	h ^= h >> 33;
 	h *= 0xff51afd7ed558ccdULL;

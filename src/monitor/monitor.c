@@ -347,6 +347,13 @@ static void name_remotes(struct np_model *m)
 
 			if (c->remote_name || is_unspecified(c->remote.addr))
 				continue;
+			/*
+			 * Looked in vain before, and the DNS side has taken nothing since:
+			 * ten thousand loopback connections need not be looked up each second.
+			 */
+			if (!rdns.running && c->name_looked == dns_names->payloads + 1 &&
+			    c->name_netns == p->netns)
+				continue;
 			if (dns_names)
 				name = dns_track_name(dns_names, p->netns, c->remote.addr, c->cookie,
 						      now, &src);
@@ -355,6 +362,10 @@ static void name_remotes(struct np_model *m)
 				source = "ptr";
 			if (name && (c->remote_name = strdup(name)))
 				c->name_source = source;
+			if (!name && dns_names) {
+				c->name_looked = dns_names->payloads + 1;
+				c->name_netns = p->netns;
+			}
 		}
 	}
 }

@@ -183,6 +183,19 @@ static void test_format_endpoint(void)
 	CHECK_STR(b, "192.0.2.7:443");
 	output_format_endpoint(b, sizeof(b), &e, false);
 	CHECK_STR(b, "192.0.2.7");
+	/* Widest, narrowest, a port of 0 on a real address, and a short buffer. */
+	e.addr[12] = 255; e.addr[13] = 250; e.addr[14] = 10; e.addr[15] = 100;
+	e.port = 65535;
+	output_format_endpoint(b, sizeof(b), &e, true);
+	CHECK_STR(b, "255.250.10.100:65535");
+	e.addr[12] = e.addr[13] = e.addr[14] = 0; e.addr[15] = 1;
+	e.port = 0;
+	output_format_endpoint(b, sizeof(b), &e, true);
+	CHECK_STR(b, "0.0.0.1:0");
+	e.addr[12] = 10; e.port = 8080;
+	output_format_endpoint(b, 8, &e, true);
+	CHECK_STR(b, "10.0.0.");
+	e.port = 443;
 	memset(e.addr, 0, 16);
 	e.addr[0] = 0x20; e.addr[1] = 0x01; e.addr[2] = 0x0d; e.addr[3] = 0xb8; e.addr[15] = 1;
 	output_format_endpoint(b, sizeof(b), &e, true);

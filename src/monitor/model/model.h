@@ -47,6 +47,8 @@ struct np_conn {
 	unsigned npeers;
 	char *remote_name;	/* what the remote was asked for as (DNS) or said to be (SNI) */
 	const char *name_source;	/* "dns", "sni"; NULL with no name */
+	unsigned name_looked;	/* the DNS side's payload count at the last vain look + 1 */
+	uint64_t name_netns;	/* ... and the namespace looked in */
 	struct np_conn *next;	/* in the process's list */
 };
 

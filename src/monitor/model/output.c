@@ -72,11 +72,52 @@ static bool all_zero(const uint8_t *a, size_t n)
 	return true;
 }
 
+/* Decimal @v at @p; returns the end. */
+static char *put_dec(char *p, unsigned v)
+{
+	char d[10];
+	int n = 0;
+
+	do {
+		d[n++] = '0' + v % 10;
+		v /= 10;
+	} while (v);
+	while (n)
+		*p++ = d[--n];
+	return p;
+}
+
+/*
+ * An IPv4 address and port without inet_ntop and printf: a record of ten
+ * thousand connections a second formats twenty thousand of them.
+ */
+static void format_v4(char *buf, size_t size, const uint8_t a[4], int port)
+{
+	char tmp[24], *p = tmp;
+
+	for (int i = 0; i < 4; i++) {
+		p = put_dec(p, a[i]);
+		*p++ = i < 3 ? '.' : ':';
+	}
+	if (port >= 0)
+		p = put_dec(p, port);
+	else
+		p--;	/* no port: drop the colon */
+	if ((size_t)(p - tmp) >= size)
+		p = tmp + size - 1;	/* cut, as snprintf would */
+	memcpy(buf, tmp, p - tmp);
+	buf[p - tmp] = 0;
+}
+
 void output_format_endpoint(char *buf, size_t size, const struct np_endpoint *e, bool with_port)
 {
 	char ip[INET6_ADDRSTRLEN];
 	bool v4 = is_v4_mapped(e->addr);
 
+	if (v4 && !(with_port && e->port == 0 && all_zero(e->addr + 12, 4))) {
+		format_v4(buf, size, e->addr + 12, with_port ? e->port : -1);
+		return;
+	}
 	if (v4)
 		inet_ntop(AF_INET, e->addr + 12, ip, sizeof(ip));
 	else
