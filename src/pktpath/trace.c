@@ -650,7 +650,6 @@ static int run(void *opts)
 	vmlinux = btf__load_vmlinux_btf();
 	if (vmlinux)
 		t.have_reasons = drop_reasons_load(&t.reasons, vmlinux) == 0;
-	t.have_ksyms = kallsyms_load(&t.ksyms, NULL) == 0;
 	if (htab_init(&t.lines, sizeof(uint64_t))) {
 		err = -ENOMEM;
 		np_err("out of memory");
@@ -662,6 +661,13 @@ static int run(void *opts)
 	err = plan_kfuncs(&t, vmlinux);
 	if (err)
 		goto cleanup;
+	/*
+	 * Symbols name drop locations and kernel functions' fentry addresses.
+	 * Reading /proc/kallsyms is a fifth of the start-up: without kernel
+	 * functions to attach it waits until the probes are attached.
+	 */
+	if (t.kp.n)
+		t.have_ksyms = kallsyms_load(&t.ksyms, NULL) == 0;
 	err = -ENOENT;
 	if (vmlinux)
 		err = load_flavour(o, vmlinux, true, &t.kp, t.have_ksyms ? &t.ksyms : NULL, &t.skel,
@@ -679,6 +685,8 @@ static int run(void *opts)
 	np_catch_stop_signals();
 	np_info("trace: capture attached: %zu probes%s%s", at.probes + t.kp.attached,
 		o->c.f.expr ? ", filter: " : "", o->c.f.expr ? o->c.f.expr : "");
+	if (!t.kp.n)
+		t.have_ksyms = kallsyms_load(&t.ksyms, NULL) == 0;
 	if (!o->c.json && !o->timeline)
 		pkt_text_header(stdout, true, "[DETAILS]");
 
