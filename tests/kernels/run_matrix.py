@@ -82,10 +82,21 @@ class VM:
         self.blocks = {}	# (tier, scenario) -> Block
         self.done = False
         self.dmesg = []
+        self.starts = []	# (uptime, "tier/scenario") of each block, in order
         self.selfcheck_ms = None
         self.degraded = None
         self.secs = 0.0
         self.error = None
+
+
+def during(vm, line):
+    """ " (during TIER/SCENARIO)": the block running when a dmesg line was logged."""
+    m = re.match(r"\[\s*(\d+\.\d+)\]", line)
+    if not m:
+        return ""
+    at = float(m.group(1))
+    names = [name for t, name in vm.starts if t <= at]
+    return f" (during {names[-1]})" if names else ""
 
 
 def parse(series, text):
@@ -103,6 +114,8 @@ def parse(series, text):
         elif kind == "BEGIN":
             kv = dict(x.split("=", 1) for x in rest.split() if "=" in x)
             cur = Block(kv.get("tier"), kv.get("scenario"))
+            if "uptime" in kv:
+                vm.starts.append((float(kv["uptime"]), f"{cur.tier}/{cur.scenario}"))
         elif kind == "END":
             if cur:
                 vm.blocks[(cur.tier, cur.scenario)] = cur
@@ -653,8 +666,9 @@ def main():
               f"; VM {vm.secs:.0f} s; {rt} TCP retransmissions"
               + (f"; {vm.error}" if vm.error else ""))
         for l in vm.dmesg:
-            if re.search(r"WARNING|Oops|BUG|panic|Call Trace", l) and "ommand line" not in l:
-                print(f"    dmesg: {l}")
+            if re.search(r"WARNING|Oops|BUG|panic|Call Trace|verifier bug", l) and \
+                    "ommand line" not in l:
+                print(f"    dmesg: {l}{during(vm, l)}")
     fails = [r for r in results if not r[3]]
     if fails:
         print("\nFailures:")
