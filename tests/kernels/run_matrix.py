@@ -82,7 +82,7 @@ class VM:
         self.blocks = {}	# (tier, scenario) -> Block
         self.done = False
         self.dmesg = []
-        self.starts = []	# (uptime, "tier/scenario") of each block, in order
+        self.ends = []	# (uptime, "tier/scenario") as each block was reported, in order
         self.selfcheck_ms = None
         self.degraded = None
         self.secs = 0.0
@@ -90,13 +90,14 @@ class VM:
 
 
 def during(vm, line):
-    """ " (during TIER/SCENARIO)": the block running when a dmesg line was logged."""
+    """ " (during TIER/SCENARIO)": the block running when a dmesg line was logged, the
+    first reported after it (vm-init.sh reports a block once it has run)."""
     m = re.match(r"\[\s*(\d+\.\d+)\]", line)
     if not m:
         return ""
     at = float(m.group(1))
-    names = [name for t, name in vm.starts if t <= at]
-    return f" (during {names[-1]})" if names else ""
+    names = [name for t, name in vm.ends if t >= at]
+    return f" (during {names[0]})" if names else ""
 
 
 def parse(series, text):
@@ -115,7 +116,7 @@ def parse(series, text):
             kv = dict(x.split("=", 1) for x in rest.split() if "=" in x)
             cur = Block(kv.get("tier"), kv.get("scenario"))
             if "uptime" in kv:
-                vm.starts.append((float(kv["uptime"]), f"{cur.tier}/{cur.scenario}"))
+                vm.ends.append((float(kv["uptime"]), f"{cur.tier}/{cur.scenario}"))
         elif kind == "END":
             if cur:
                 vm.blocks[(cur.tier, cur.scenario)] = cur

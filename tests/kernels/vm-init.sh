@@ -6,7 +6,7 @@
 # once per available tier with --attach forced, and once with --attach auto. Results
 # go to the serial console as tagged lines that tests/kernels/run_matrix.py parses and
 # asserts on:
-#   @@NP BEGIN kernel=K tier=T scenario=S uptime=SECONDS
+#   @@NP BEGIN kernel=K tier=T scenario=S uptime=SECONDS (reported after the block ran)
 #   @@NP OUT|ERR|WL ...        netoproc stdout / stderr, workload JSON lines
 #   @@NP STATUS rc=N attached=yes|no secs=N retrans=N
 #   @@NP END
@@ -67,7 +67,8 @@ echo "@@NP FACTS kernel=$K" \
 	"ipv6=$(yesno test -f /proc/net/if_inet6)" \
 	"nproc=$(nproc)"
 
-# uptime: a kernel warning in dmesg is told by the scenario that was running.
+# uptime (when a block is reported, right after it ran): a kernel warning in dmesg is
+# told by the scenario that was running.
 begin() { echo "@@NP BEGIN kernel=$K tier=$1 scenario=$2 uptime=$(cut -d' ' -f1 /proc/uptime)"; }
 
 $NP probe --format json >$T/probe.json 2>$T/probe.err
