@@ -61,6 +61,12 @@ struct np_pktbuf {
 	__u32 mem[16];
 	__u32 wirelen;
 	__u32 pad;
+	/*
+	 * Room for a copy that starts anywhere in pkt (the paged part, after the
+	 * linear one), whose length the verifier knows only below 2 * NP_PKT_MAX.
+	 * What lands past pkt is never read as packet.
+	 */
+	__u8 spill[2 * NP_PKT_MAX];
 };
 
 /* What the network and transport headers said. */

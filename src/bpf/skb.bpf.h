@@ -12,6 +12,7 @@
 #include "pkt_abi.h"
 
 #include "pcap_region.bpf.h"
+#include "skb_frags.bpf.h"
 
 #define NP_ETH_P_IP	0x0800
 #define NP_ETH_P_IPV6	0x86DD
@@ -310,6 +311,9 @@ static __always_inline bool np_skb_collect(struct sk_buff *skb, struct sock *sk,
 		asm volatile("" : "+r"(n));	/* keep the bound check on the register passed */
 		if (n >= 1 && n <= NP_PKT_MAX && !bpf_probe_read_kernel(b->pkt, n, head + nh))
 			caplen = n;
+		/* All the linear data read and room left: the paged part follows it. */
+		if (caplen && caplen == (__u64)tail - nh && NP_RD(direct, skb, data_len))
+			caplen = np_copy_frags(skb, head, b, caplen);
 		l3len = (__s64)m->len + (data - head) - nh;
 		wirelen = l3len > 0 ? l3len : caplen;
 		if (caplen && !np_l3_plausible(b->pkt, caplen, nh))

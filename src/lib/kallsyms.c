@@ -15,6 +15,12 @@ static int cmp_ksym(const void *a, const void *b)
 
 int kallsyms_load(struct kallsyms *ks, const char *path)
 {
+	return kallsyms_load_want(ks, path, NULL, 0);
+}
+
+int kallsyms_load_want(struct kallsyms *ks, const char *path, struct kallsyms_want *want,
+		       size_t nwant)
+{
 	size_t cap_syms = 0, cap_names = 0;
 	char line[512], name[256], type;
 	unsigned long long addr;
@@ -23,6 +29,8 @@ int kallsyms_load(struct kallsyms *ks, const char *path)
 	FILE *f;
 
 	memset(ks, 0, sizeof(*ks));
+	for (size_t i = 0; i < nwant; i++)
+		want[i].addr = 0;
 	f = fopen(path ? path : "/proc/kallsyms", "re");
 	if (!f)
 		return -errno;
@@ -33,6 +41,10 @@ int kallsyms_load(struct kallsyms *ks, const char *path)
 			continue;
 		if (addr)
 			any_nonzero = true;
+		if (nwant && strchr("dDbB", type))
+			for (size_t i = 0; i < nwant; i++)
+				if (strcmp(name, want[i].name) == 0)
+					want[i].addr = addr;
 		if (type != 't' && type != 'T' && type != 'w' && type != 'W')
 			continue;
 		if (ks->n == cap_syms) {

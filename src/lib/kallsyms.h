@@ -18,8 +18,17 @@ struct kallsyms {
 	size_t names_len;
 };
 
+/* A data symbol wanted from the same read: its address, 0 when the kernel has none. */
+struct kallsyms_want {
+	const char *name;
+	uint64_t addr;
+};
+
 /* Load from path (NULL: /proc/kallsyms). Returns 0 or -errno; -EPERM when addresses are hidden. */
 int kallsyms_load(struct kallsyms *ks, const char *path);
+/* The same, also filling @want's addresses (data symbols: d, D, b, B). */
+int kallsyms_load_want(struct kallsyms *ks, const char *path, struct kallsyms_want *want,
+		       size_t nwant);
 void kallsyms_free(struct kallsyms *ks);
 /* The symbol containing addr and the offset into it, or NULL. */
 const char *kallsyms_lookup(const struct kallsyms *ks, uint64_t addr, uint64_t *off);

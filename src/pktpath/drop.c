@@ -26,6 +26,7 @@
 #include "lib/util.h"
 #include "pktpath/drop.h"
 #include "pktpath/drop_reason.h"
+#include "pktpath/frag_bases.h"
 #include "pktpath/pkt_cmd.h"
 #include "pktpath/pkt_format.h"
 #include "drop.skel.h"
@@ -335,6 +336,7 @@ static int run(void *opts)
 	struct drop_ctx d = { .o = o };
 	struct pkt_loop loop = { .name = "drop", .duration = o->c.duration, .done = &d.done,
 				 .ctx = &d, .lost = drop_lost, .after_report = drop_after_report };
+	struct kallsyms_want bases[] = FRAG_BASES_WANT;
 	struct btf *vmlinux;
 	const char *how = NULL;
 	int nargs;
@@ -360,7 +362,7 @@ static int run(void *opts)
 	if (!d.have_reasons)
 		np_info("drop: this kernel predates drop reasons: TCP segments dropped through "
 			"tcp_drop() (out of window, bad sequence, pruned queues) are not seen");
-	err = kallsyms_load(&d.ksyms, NULL);
+	err = kallsyms_load_want(&d.ksyms, NULL, bases, FRAG_BASES_NWANT);
 	d.have_ksyms = err == 0;
 	if (err)
 		np_info("drop: /proc/kallsyms unusable (%s): locations shown as addresses",
@@ -375,6 +377,10 @@ static int run(void *opts)
 	err = drop_load_attach(&o->c.f, nargs, &d.skel, &how);
 	if (err || (err = pkt_loop_open(&loop, bpf_map__fd(d.skel->maps.events), on_event, &d)))
 		goto cleanup;
+	if (o->c.f.expr)
+		frag_bases_set("drop", bases, d.have_ksyms, &d.skel->bss->np_frag_bases,
+			       &d.skel->bss->np_page_offset_base_addr,
+			       &d.skel->bss->np_vmemmap_base_addr);
 	/* Before saying so: a stop sent once we are attached must end the run cleanly. */
 	np_catch_stop_signals();
 	np_info("drop: capture attached: %s%s%s", how, o->c.f.expr ? ", filter: " : "",

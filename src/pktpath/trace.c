@@ -26,6 +26,7 @@
 #include "lib/kallsyms.h"
 #include "lib/util.h"
 #include "pktpath/drop_reason.h"
+#include "pktpath/frag_bases.h"
 #include "pktpath/pkt_cmd.h"
 #include "pktpath/pkt_format.h"
 #include "pktpath/trace.h"
@@ -644,6 +645,7 @@ static int run(void *opts)
 				 .ctx = &t, .lost = trace_lost, .tick = trace_tick,
 				 .drain = trace_drain };
 	struct attached at = { .n = 0 };
+	struct kallsyms_want bases[] = FRAG_BASES_WANT;
 	struct btf *vmlinux;
 	int err;
 
@@ -662,12 +664,13 @@ static int run(void *opts)
 	if (err)
 		goto cleanup;
 	/*
-	 * Symbols name drop locations and kernel functions' fentry addresses.
-	 * Reading /proc/kallsyms is a fifth of the start-up: without kernel
-	 * functions to attach it waits until the probes are attached.
+	 * Symbols name drop locations, kernel functions' fentry addresses and
+	 * (a filter's) the bases for reading paged payload, which must be there
+	 * before the first packet. Reading /proc/kallsyms is a fifth of the
+	 * start-up: without either it waits until the probes are attached.
 	 */
-	if (t.kp.n)
-		t.have_ksyms = kallsyms_load(&t.ksyms, NULL) == 0;
+	if (t.kp.n || o->c.f.expr)
+		t.have_ksyms = kallsyms_load_want(&t.ksyms, NULL, bases, FRAG_BASES_NWANT) == 0;
 	err = -ENOENT;
 	if (vmlinux)
 		err = load_flavour(o, vmlinux, true, &t.kp, t.have_ksyms ? &t.ksyms : NULL, &t.skel,
@@ -683,9 +686,14 @@ static int run(void *opts)
 		goto cleanup;
 	/* Before saying so: a stop sent once we are attached must end the run cleanly. */
 	np_catch_stop_signals();
+	/* From here on a filter reads the paged part of a packet too. */
+	if (o->c.f.expr)
+		frag_bases_set("trace", bases, t.have_ksyms, &t.skel->bss->np_frag_bases,
+			       &t.skel->bss->np_page_offset_base_addr,
+			       &t.skel->bss->np_vmemmap_base_addr);
 	np_info("trace: capture attached: %zu probes%s%s", at.probes + t.kp.attached,
 		o->c.f.expr ? ", filter: " : "", o->c.f.expr ? o->c.f.expr : "");
-	if (!t.kp.n)
+	if (!t.kp.n && !o->c.f.expr)
 		t.have_ksyms = kallsyms_load(&t.ksyms, NULL) == 0;
 	if (!o->c.json && !o->timeline)
 		pkt_text_header(stdout, true, "[DETAILS]");

@@ -33,8 +33,8 @@ SHORT = {"tcp_bulk_ipv4": "tcp4", "tcp_bulk_ipv6": "tcp6", "short_lived_clients"
          "udp_unconnected_ipv4": "udp4", "udp_unconnected_ipv6": "udp6",
          "prefork_server": "prefork", "kfunc_ping": "kfunc", "all_skb": "allskb",
          "kfunc_fentry": "fentry", "closed_port": "drop", "track_copies": "copies",
-         "selfcheck_ebpf": "self", "selfcheck_auto": "self-a", "dns": "dns"}
-TRACE_SCENARIOS = ("kfunc_ping", "all_skb", "kfunc_fentry", "track_copies")
+         "paged_payload": "paged", "selfcheck_ebpf": "self", "selfcheck_auto": "self-a", "dns": "dns"}
+TRACE_SCENARIOS = ("kfunc_ping", "all_skb", "kfunc_fentry", "paged_payload", "track_copies")
 DROP_SCENARIOS = ("closed_port",)
 DNS_SCENARIOS = ("dns",)
 
@@ -471,6 +471,30 @@ def sc_drop_closed_port(vm, b):
              "the note that tcp_drop() drops are not seen, exactly where reasons are missing")
 
 
+# ---- a filter on paged payload (vm-init.sh wl_paged) --------------------------------
+# 5000 bytes of 'n' from np_workload tcp-client to 127.0.0.1:5302 under
+# `trace --probes basic 'tcp and dst port 5302 and <first payload byte> == 0x6e'`:
+# sendmsg() put the data in page fragments, so only a trace that reads them matches.
+
+def sc_paged_payload(vm, b):
+    check_eq(b.status.get("attached"), "yes", "netoproc trace attached")
+    check_eq(b.status.get("rc"), "0", "netoproc trace exit status")
+    check_eq(b.result("client").get("sent"), 5000, "the client's bytes")
+    check(any("a filter reads paged payload too" in l for l in b.err),
+          f"paged payload read (Debian's kernels list page_offset_base): {b.err[-3:]}")
+    evs = trace_events(b)
+    data = [e for e in evs if e["len"] > 1000]
+    check(data, f"the data segment matched: {[(e['probe'], e['len']) for e in evs]}")
+    check(all(e["dport"] == 5302 and e["proto"] == "tcp" for e in evs),
+          f"only the client's data: {[(e['proto'], e['dport']) for e in evs]}")
+    queued = [e["len"] for e in data if e["probe"] == "net_dev_queue"]
+    check_eq(sum(queued), 5000 + 66 * len(queued),
+             "the data at the device queue: 5000 payload bytes and 66 of headers a segment "
+             "(loopback's Ethernet 14, IP 20, TCP with timestamps 32)")
+    check(not any("packets not matched because the filter needs" in l for l in b.err),
+          f"undecided packets: {b.err[-3:]}")
+
+
 # ---- --track through copies (vm-init.sh copies_run) --------------------------------
 # One 3000-byte datagram sent with UDP_SEGMENT=1000; the sink's socket segments the GSO
 # skb (skb_segment) into three 1000-byte datagrams, which the filter ('greater 2000')
@@ -572,6 +596,7 @@ def evaluate(vm, results):
         rec("trace", "all_skb", lambda b: sc_trace_all_skb(vm, b))
         # NETOPROC_KFUNC_METHOD=fentry: fentry attaches on all three kernels.
         rec("trace", "kfunc_fentry", lambda b: sc_trace_kfunc(vm, b, "fentry"))
+        rec("trace", "paged_payload", lambda b: sc_paged_payload(vm, b))
         rec("trace", "track_copies", lambda b: sc_track_copies(vm, b))
     if any(k[0] == "drop" for k in vm.blocks) or not vm.error:
         rec("drop", "closed_port", lambda b: sc_drop_closed_port(vm, b))

@@ -314,6 +314,20 @@ if [ "$(arg np_dns)" != 0 ]; then
 		KFUNC_METHOD= np_run $t dns wl_dns dns $J --capture-mode ebpf --attach $t --dns-timeout 1
 	done
 fi
+# A filter on TCP payload (the client's data is 'n', 0x6e) over loopback, where sendmsg()
+# puts the data in page fragments: read from them where /proc/kallsyms lists the bases.
+wl_paged() {
+	$WL tcp-server --port 5302 --reply 100 --conns 1 >$T/srv.out &
+	srv=$!
+	ready $T/srv.out
+	$WL tcp-client --port 5302 --send 5000 --expect 100 >$T/cli.out
+	wait $srv
+	{ wl client $T/cli.out; wl server $T/srv.out; } >$T/wl.lines
+}
+if [ "$(arg np_trace)" != 0 ]; then
+	KFUNC_METHOD= np_run trace paged_payload wl_paged trace $J --probes basic \
+		"tcp and dst port 5302 and tcp[((tcp[12:1] & 0xf0) >> 2):1] == 0x6e"
+fi
 # --track through copies: the filter matches only the big skb, --track must follow the
 # segments to the socket.
 if [ "$(arg np_copies)" != 0 ]; then

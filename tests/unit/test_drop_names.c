@@ -56,6 +56,17 @@ static void test_kallsyms_file(void)
 	CHECK_STR(kallsyms_format(&ks, 0xffffffff81000234, buf, sizeof(buf)), "gamma+0x34");
 	CHECK_STR(kallsyms_format(&ks, 0x1000, buf, sizeof(buf)), "0x1000");
 	kallsyms_free(&ks);
+	{
+		/* Data symbols asked for by name: found, or 0 (a text symbol is not one). */
+		struct kallsyms_want w[] = { { "some_data", 7 }, { "alpha", 7 }, { "none", 7 } };
+
+		CHECK_EQ_U64(kallsyms_load_want(&ks, path, w, 3), 0);
+		CHECK_EQ_U64(w[0].addr, 0xffffffff81000080);
+		CHECK_EQ_U64(w[1].addr, 0);
+		CHECK_EQ_U64(w[2].addr, 0);
+		CHECK_EQ_U64(ks.n, 3);
+		kallsyms_free(&ks);
+	}
 
 	f = fopen(path, "w");
 	fputs("0000000000000000 T alpha\n0000000000000000 T beta\n", f);
