@@ -55,9 +55,14 @@ struct {
 	__type(value, struct np_lat_hist);
 } hists_one SEC(".maps");
 
-/* Threads inside a send call: tid -> its start and descriptor. */
+/*
+ * Threads inside a send call: tid -> its start and descriptor (ts_ns 0: not
+ * in one). A thread keeps its entry between calls, written in place: an
+ * update per write() of the machine was the costliest program here. LRU:
+ * the entries of threads gone make room for new ones.
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 16384);
 	__type(key, __u32);
 	__type(value, struct np_lat_send);
@@ -515,9 +520,9 @@ static __always_inline int on_dev_queue(struct sk_buff *skb, bool direct)
 		}
 		tid = (__u32)id;
 		s = in_task ? bpf_map_lookup_elem(&sends, &tid) : NULL;
-		if (s && send_is_for(skb, s->fd, direct)) {
+		if (s && s->ts_ns && send_is_for(skb, s->fd, direct)) {
 			e->tx_send = s->ts_ns;
-			bpf_map_delete_elem(&sends, &tid);	/* its first packet only */
+			s->ts_ns = 0;	/* its first packet only */
 		}
 		if (lat_by == NP_LAT_BY_DEV) {
 			e->tx_group = dev_group(NP_RD(direct, skb, dev), name, direct);
@@ -940,7 +945,7 @@ static __always_inline int send_enter(struct trace_event_raw_sys_enter *ctx)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 tid = (__u32)id;
-	struct np_lat_send s;
+	struct np_lat_send s, *cur;
 
 	if (lat_pid && id >> 32 != lat_pid)
 		return 0;
@@ -948,7 +953,13 @@ static __always_inline int send_enter(struct trace_event_raw_sys_enter *ctx)
 		return 0;
 	s.ts_ns = bpf_ktime_get_ns();
 	s.fd = (int)ctx->args[0];
-	bpf_map_update_elem(&sends, &tid, &s, BPF_ANY);
+	cur = bpf_map_lookup_elem(&sends, &tid);
+	if (cur) {
+		cur->fd = s.fd;
+		cur->ts_ns = s.ts_ns;
+	} else {
+		bpf_map_update_elem(&sends, &tid, &s, BPF_ANY);
+	}
 	return 0;
 }
 
@@ -956,12 +967,13 @@ static __always_inline int send_exit(void)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 tid = (__u32)id;
+	struct np_lat_send *s;
 
 	if (lat_pid && id >> 32 != lat_pid)
 		return 0;
-	/* A lookup (lock-free) first: a delete takes the bucket's lock even for nothing. */
-	if (bpf_map_lookup_elem(&sends, &tid))
-		bpf_map_delete_elem(&sends, &tid);
+	s = bpf_map_lookup_elem(&sends, &tid);
+	if (s)
+		s->ts_ns = 0;	/* kept for the thread's next call */
 	return 0;
 }
 
