@@ -188,9 +188,9 @@ def dns_watch(mode="ebpf", extra=()):
         p.kill()
 
 
-def run_ok(args, what):
-    """Run a client to completion; returns its pid and stdout."""
-    p = Proc(args)
+def run_ok(args, what, cgroup=None):
+    """Run a client to completion (in @cgroup if given); returns its pid and stdout."""
+    p = Proc(args, cgroup=cgroup)
     rc, out, err = p.wait(timeout=30)
     check(rc == 0, f"{what} failed ({rc}): {err.strip()[-300:]}")
     return p.p.pid, out

@@ -10,7 +10,7 @@ import socket
 import subprocess
 import time
 
-from npt import NETOPROC, Proc, check, check_eq, started, wait_attached
+from npt import NETOPROC, Proc, check, check_eq, started, test_cgroup, wait_attached
 import dns_lab
 from dns_lab import SLOW_DELAY, dns_watch, events_of, lab, query, run_ok
 
@@ -404,11 +404,12 @@ def test_monitor_remote_name_from_sni_afpacket():
 def test_tui_dns_tab_and_names():
     """The live view: the DNS tab lists the resolver with its query count and the query
     log (process, query, rcode, timeout); the Connections tab shows a resolved remote
-    by its name."""
+    by its name. Scoped to a cgroup of the test's own (--cgroup), so other traffic on
+    the host (ten thousand connections of a benchmark) cannot push the rows off screen."""
     from test_tui import Pane
-    with lab() as lb:
+    with lab() as lb, test_cgroup("tuidns") as cg:
         srv = Proc(lb.exec() + ["python3", "-c", SERVER])
-        p = Pane(["--capture-mode", "ebpf", "--dns-timeout", "1"], w=160, h=40)
+        p = Pane(["--capture-mode", "ebpf", "--dns-timeout", "1", "--cgroup", cg], w=160, h=40)
         with started(srv):
             try:
                 p.started()
@@ -416,9 +417,10 @@ def test_tui_dns_tab_and_names():
                 p.keys("4")
                 p.wait_text("[4 DNS]")
                 for _ in range(2):
-                    run_ok(["dig", "+short", f"@{lb.dns}", "web.test.lan"], "dig")
-                run_ok(["dig", "+short", f"@{lb.dns}", "missing.test.lan"], "dig NX")
-                Proc(["dig", "+tries=1", "+timeout=1", f"@{lb.mute}", "lost.test.lan"]).wait(10)
+                    run_ok(["dig", "+short", f"@{lb.dns}", "web.test.lan"], "dig", cg)
+                run_ok(["dig", "+short", f"@{lb.dns}", "missing.test.lan"], "dig NX", cg)
+                Proc(["dig", "+tries=1", "+timeout=1", f"@{lb.mute}", "lost.test.lan"],
+                     cgroup=cg).wait(10)
                 s = p.wait(lambda s: "lost.test.lan" in s, "the timeout in the log", 10)
                 row = [l for l in s.split("\n") if f"{lb.dns}:53/udp" in l and "RESOLVER" not in l
                        and "test.lan" not in l]
@@ -429,7 +431,7 @@ def test_tui_dns_tab_and_names():
                 check("dig" in lost and "timeout" in lost, f"timeout row: {lost}")
                 nx = [l for l in s.split("\n") if "missing.test.lan" in l][0]
                 check("NXDOMAIN" in nx and "dig" in nx, f"NXDOMAIN row: {nx}")
-                run_ok(lb.exec() + ["python3", "-c", CONNECT, "web.test.lan"], "client")
+                run_ok(lb.exec() + ["python3", "-c", CONNECT, "web.test.lan"], "client", cg)
                 p.keys("2")
                 s = p.wait(lambda s: "web.test.lan:8080" in s, "the named connection", 10)
             finally:
