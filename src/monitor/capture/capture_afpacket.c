@@ -98,6 +98,7 @@ struct afp_sock {
 	struct np_owner heir;		/* holder of the listener it came from */
 	bool has_heir;
 	bool inferred;			/* charged to its heir at least once */
+	bool asked_now;			/* a listener whose holder was looked for at once */
 };
 
 struct frag_ent {
@@ -433,12 +434,21 @@ static struct frag_ent *frag_find(struct afp *a, const struct pkt_info *p, bool 
  * listener's holder, on a connection of its own, under a cookie with bit 63
  * set (the kernel's cookies count up from 1 and never get there).
  */
-static struct afp_sock *from_listener(struct afp *a, const struct afp_sock *lst,
+static struct afp_sock *from_listener(struct afp *a, struct afp_sock *lst,
 				      const uint8_t *l, uint16_t lport, const uint8_t *r,
 				      uint16_t rport)
 {
 	struct afp_sock *s;
 
+	/*
+	 * A server just started: its first connections may come and go before
+	 * the listener's holder was looked for (a backed-off look, or none yet).
+	 * Look now, once per listener, rather than give them to unknown.
+	 */
+	if (!lst->rec.has_owner && lst->in_scope && !lst->asked_now) {
+		lst->asked_now = true;
+		try_owner(a, lst, true);
+	}
 	if (!lst->rec.has_owner || !lst->in_scope)
 		return NULL;
 	s = calloc(1, sizeof(*s));
