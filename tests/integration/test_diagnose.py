@@ -842,16 +842,20 @@ def test_port_exhaustion():
 
 
 def test_time_wait():
-    n = 60
+    # 80 connections closed by us first: the rule's 50 is passed even when a few of them
+    # end otherwise under load (a CI run saw 57 of 60 in TIME-WAIT).
+    n = 80
     with lab("tw") as (ns,):
         srv = nspy_bg(ns, "listener", "127.0.0.1", PORT, "--accept", "--read")
         with started(srv), diagnosing(ns) as d:
             nspy(ns, "shortconns", "127.0.0.1", PORT, n)
             doc = d.stop()
         tw = len(sh(f"ip netns exec {ns} ss -Htan state time-wait").splitlines())
-        check(tw >= n, f"time-wait sockets {tw}")
+        check(tw >= 60, f"time-wait sockets {tw} of {n} connections")
         f = expect(doc, "time-wait", None, counter="SockTcpTimeWait")
-        check(n <= f["evidence"]["value"] <= tw, f"time-wait value {f['evidence']['value']}")
+        # The kernel's gauge when diagnose stopped, against ss's count just after.
+        check(min(n, tw) <= f["evidence"]["value"] <= tw,
+              f"time-wait value {f['evidence']['value']} (ss: {tw})")
         with lab("tw2") as (ns,):
             srv = nspy_bg(ns, "listener", "127.0.0.1", PORT, "--accept", "--read")
             with started(srv), diagnosing(ns) as d:
