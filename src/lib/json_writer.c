@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "lib/json_writer.h"
+#include "lib/util.h"
 
 /*
  * Each call builds what it writes (separator, key, value) in a piece on the
@@ -155,12 +156,8 @@ static void put_escaped(struct piece *p, const char *s)
 /* Decimal digits of @v, without printf's format parsing (numbers are most of a record). */
 static void put_u64(struct piece *p, uint64_t v)
 {
-	char buf[20], *e = buf + sizeof(buf), *b = e;
+	char buf[20], *e = buf + sizeof(buf), *b = dec_digits_before(e, v, 1);
 
-	do {
-		*--b = '0' + v % 10;
-		v /= 10;
-	} while (v);
 	p_write(p, b, e - b);
 }
 
@@ -201,16 +198,11 @@ static void put_fixed(struct piece *p, double v, int decimals)
 		f = 0;
 		w++;
 	}
-	for (int i = 0; i < decimals; i++) {
-		*--b = '0' + f % 10;
-		f /= 10;
-	}
-	if (decimals)
+	if (decimals) {
+		b = dec_digits_before(b, f, decimals);
 		*--b = '.';
-	do {
-		*--b = '0' + w % 10;
-		w /= 10;
-	} while (w);
+	}
+	b = dec_digits_before(b, w, 1);
 	if (signbit(v))
 		*--b = '-';	/* as printf: "-0.0" for -0.04 and for -0.0 */
 	p_write(p, b, e - b);

@@ -172,3 +172,14 @@ int np_pick(const char *arg, const char *opt, const char *const *names, int n, i
 	np_err("invalid value '%s' for --%s", arg, opt);
 	return -EINVAL;
 }
+
+char *dec_digits_before(char *end, uint64_t v, int min_digits)
+{
+	char *b = end;
+
+	do {
+		*--b = '0' + v % 10;
+		v /= 10;
+	} while (v || end - b < min_digits);
+	return b;
+}

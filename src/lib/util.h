@@ -37,6 +37,13 @@ int np_pick(const char *arg, const char *opt, const char *const *names, int n, i
 extern volatile sig_atomic_t np_stop_requested;
 void np_catch_stop_signals(void);
 
+/*
+ * The decimal digits of @v written backwards ending at @end, at least
+ * @min_digits of them (zeros in front); returns where they start. Numbers
+ * without printf's format parsing, for writers of many of them.
+ */
+char *dec_digits_before(char *end, uint64_t v, int min_digits);
+
 double now_monotonic(void);
 double now_realtime(void);
 

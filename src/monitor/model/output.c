@@ -75,16 +75,10 @@ static bool all_zero(const uint8_t *a, size_t n)
 /* Decimal @v at @p; returns the end. */
 static char *put_dec(char *p, unsigned v)
 {
-	char d[10];
-	int n = 0;
+	char d[10], *e = d + sizeof(d), *b = dec_digits_before(e, v, 1);
 
-	do {
-		d[n++] = '0' + v % 10;
-		v /= 10;
-	} while (v);
-	while (n)
-		*p++ = d[--n];
-	return p;
+	memcpy(p, b, e - b);
+	return p + (e - b);
 }
 
 /*
