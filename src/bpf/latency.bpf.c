@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * Per-stage latency along the packet path: each skb is timed between points
- * it passes (tracepoints only), keyed by its address in a bounded table, and
+ * it passes (tracepoints only), found by its address in a bounded table, and
  * each stage's time goes into a per-CPU log2 histogram; only the histograms
  * reach userspace. The filters (skb.bpf.h) are applied once, where an skb
  * enters the table (device queue or device receive); later points only look
@@ -29,12 +29,33 @@ const volatile __u64 lat_slow_ns = 0;
 /* The histogram half being written; userspace flips it each interval and reads the other. */
 __u32 epoch = 0;
 
+/*
+ * The skbs in flight: an array of sets of NP_LAT_WAYS entries, the set chosen
+ * by a hash of the skb's address. A hash map cost an update (bucket lock,
+ * element allocation: about 400 ns here) and a delete per skb, and a hashed
+ * lookup at every point; an array lookup is inlined by the verifier. An skb
+ * whose set is taken by others is not timed, and counted. Entries are
+ * written by the CPU holding their skb without a lock: two skbs of one set
+ * made at the same instant on two CPUs can mix (rare: a set is one of 32,768
+ * by default); every point checks the skb's address and buffer first.
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 65536);	/* userspace sets --max-inflight */
-	__type(key, __u64);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 65536);	/* userspace sets --max-inflight (a power of 2) */
+	__type(key, __u32);
 	__type(value, struct np_lat_skb);
 } inflight SEC(".maps");
+
+/* --threshold: what a slow packet's line shows, at its entry's index (else 1 entry). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 65536);
+	__type(key, __u32);
+	__type(value, struct np_lat_skb_more);
+} inflight_more SEC(".maps");
+
+/* inflight's size - 1, set by userspace. */
+const volatile __u32 inflight_mask = 65535;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
@@ -83,7 +104,7 @@ struct {
 
 /* Zeroed templates and the filter's packet copy: too large for the stack. */
 struct lat_scratch {
-	struct np_lat_skb skb;
+	__u64 addr;		/* addr_of()'s box */
 	struct np_lat_hist hist;
 	struct np_skb_meta m;
 	struct np_pktbuf buf;
@@ -181,15 +202,31 @@ add:
 #define NP_TX_STAGES (1u << NP_LS_TX_STACK | 1u << NP_LS_TX_QDISC | 1u << NP_LS_TX_DEVICE | \
 		      1u << NP_LS_VETH)
 
+/* --threshold: @e's part in inflight_more (NULL without it). */
+static __always_inline struct np_lat_skb_more *more_of(struct np_lat_skb *e)
+{
+	__u32 idx = e->idx;
+
+	return lat_slow_ns ? bpf_map_lookup_elem(&inflight_more, &idx) : NULL;
+}
+
+/* --threshold: @ns kept as @stage's time in @e's line. */
+static __always_inline void stage_keep(struct np_lat_skb *e, __u32 stage, __u64 ns)
+{
+	struct np_lat_skb_more *m = more_of(e);
+
+	if (m && stage < NP_LS_MAX) {
+		m->stage_ns[stage] = ns;
+		m->stages |= 1u << stage;
+	}
+}
+
 /* A stage of @e ended: into the histogram and, with --threshold, kept for its line. */
 static __always_inline void stage_done(struct np_lat_skb *e, __u32 stage, __u64 group,
 				       const char *name, __u64 ns)
 {
 	record(stage, group, name, ns);
-	if (lat_slow_ns && stage < NP_LS_MAX) {
-		e->stage_ns[stage] = ns;
-		e->stages |= 1u << stage;
-	}
+	stage_keep(e, stage, ns);
 }
 
 /*
@@ -200,10 +237,18 @@ static __always_inline void slow_check(struct np_lat_skb *e, __u32 dir, __u64 to
 				       __u32 pid, const char *comm)
 {
 	struct np_lat_slow *ev;
+	struct np_lat_skb_more *m;
 	__u32 mask = dir == NP_LAT_RX ? NP_RX_STAGES : NP_TX_STAGES;
 
 	if (!lat_slow_ns || total < lat_slow_ns)
 		return;
+	m = more_of(e);
+	if (!m)
+		return;
+	if (dir == NP_LAT_TX) {	/* the sender, known where the skb was made */
+		pid = m->tx_pid;
+		comm = pid ? m->tx_comm : NULL;
+	}
 	ev = bpf_ringbuf_reserve(&slow_rb, sizeof(*ev), 0);
 	if (!ev) {
 		stat_inc(NP_LAT_STAT_SLOW_LOST);
@@ -211,20 +256,20 @@ static __always_inline void slow_check(struct np_lat_skb *e, __u32 dir, __u64 to
 	}
 	ev->ts_ns = bpf_ktime_get_ns();
 	ev->total_ns = total;
-	__builtin_memcpy(ev->stage_ns, e->stage_ns, sizeof(ev->stage_ns));
-	ev->stages = e->stages & mask;
+	__builtin_memcpy(ev->stage_ns, m->stage_ns, sizeof(ev->stage_ns));
+	ev->stages = m->stages & mask;
 	ev->dir = dir;
 	ev->pid = pid;
-	ev->ifindex = e->ifindex;
-	ev->netns = e->netns;
+	ev->ifindex = m->ifindex;
+	ev->netns = m->netns;
 	ev->pad = 0;
 	ev->pad2 = 0;
 	if (comm)
 		__builtin_memcpy(ev->comm, comm, sizeof(ev->comm));
 	else
 		__builtin_memset(ev->comm, 0, sizeof(ev->comm));
-	__builtin_memcpy(ev->ifname, e->ifname, sizeof(ev->ifname));
-	__builtin_memcpy(&ev->pkt, &e->pkt, sizeof(ev->pkt));
+	__builtin_memcpy(ev->ifname, m->ifname, sizeof(ev->ifname));
+	__builtin_memcpy(&ev->pkt, &m->pkt, sizeof(ev->pkt));
 	bpf_ringbuf_submit(ev, np_rb_flags(&slow_rb, 256 * 1024));
 }
 
@@ -232,9 +277,10 @@ static __always_inline void slow_check(struct np_lat_skb *e, __u32 dir, __u64 to
 static __always_inline void slow_meta(struct np_lat_skb *e, struct sk_buff *skb,
 				      struct net_device *dev, bool fresh, bool direct)
 {
+	struct np_lat_skb_more *m = more_of(e);
 	struct lat_scratch *sc;
 
-	if (!lat_slow_ns)
+	if (!m)
 		return;
 	sc = get_scratch();
 	if (!sc)
@@ -242,28 +288,63 @@ static __always_inline void slow_meta(struct np_lat_skb *e, struct sk_buff *skb,
 	/* The filters already parsed it (birth_match) or it is parsed here. */
 	if (!fresh || !np_cfg.flags)
 		np_skb_collect(skb, NULL, dev, &sc->m, &sc->buf, false, direct);
-	e->ifindex = sc->m.ifindex;
-	e->netns = sc->m.netns;
-	__builtin_memcpy(e->ifname, sc->m.ifname, sizeof(e->ifname));
-	__builtin_memcpy(&e->pkt, &sc->m.pkt, sizeof(e->pkt));
+	m->ifindex = sc->m.ifindex;
+	m->netns = sc->m.netns;
+	__builtin_memcpy(m->ifname, sc->m.ifname, sizeof(m->ifname));
+	__builtin_memcpy(&m->pkt, &sc->m.pkt, sizeof(m->pkt));
 	if (fresh && sc->m.in_task) {
-		e->tx_pid = sc->m.pid;
-		__builtin_memcpy(e->tx_comm, sc->m.comm, sizeof(e->tx_comm));
+		m->tx_pid = sc->m.pid;
+		__builtin_memcpy(m->tx_comm, sc->m.comm, sizeof(m->tx_comm));
 	}
 }
 
-/* The entry of skb, or NULL; an entry another skb left at this address is dropped. */
+/*
+ * @p's address as a plain number. Under tp_btf the skb is a typed pointer,
+ * on which the verifier allows no arithmetic but add and sub; a value loaded
+ * from a map is a number (one stored on the stack would come back typed).
+ */
+static __always_inline __u64 addr_of(const void *p)
+{
+	struct lat_scratch *sc = get_scratch();
+
+	if (!sc)
+		return 0;
+	*(volatile __u64 *)&sc->addr = (__u64)p;
+	return *(volatile __u64 *)&sc->addr;
+}
+
+/* The index of the set of the skb at @addr: the address, multiplied. */
+static __always_inline __u32 set_of(__u64 addr)
+{
+	return (__u32)((addr * 0x9e3779b97f4a7c15ull) >> 32) & inflight_mask & ~(NP_LAT_WAYS - 1);
+}
+
+/* @e's skb ended: the entry is free. */
+static __always_inline void entry_end(struct np_lat_skb *e)
+{
+	e->skb = 0;
+}
+
+/*
+ * The entry of skb (with buffer @head), or NULL; an entry another skb left at
+ * this address (its buffer differs) is freed: that skb ended unseen.
+ */
 static __always_inline struct np_lat_skb *entry_of(struct sk_buff *skb, __u64 head)
 {
-	__u64 key = (__u64)skb;
-	struct np_lat_skb *e = bpf_map_lookup_elem(&inflight, &key);
+	__u32 idx = set_of(addr_of(skb));
 
-	if (e && e->head != head) {
+	for (int w = 0; w < NP_LAT_WAYS; w++, idx++) {
+		struct np_lat_skb *e = bpf_map_lookup_elem(&inflight, &idx);
+
+		if (!e || e->skb != (__u64)skb)
+			continue;
+		if (e->head == head)
+			return e;
 		stat_inc(NP_LAT_STAT_UNSEEN_END);
-		bpf_map_delete_elem(&inflight, &key);
+		entry_end(e);
 		return NULL;
 	}
-	return e;
+	return NULL;
 }
 
 /*
@@ -274,6 +355,8 @@ static __always_inline struct np_lat_skb *entry_of(struct sk_buff *skb, __u64 he
  * read segments so) whose memory came back as this one.
  */
 #define NP_CONTINUE_NS (10 * 1000000ull)
+/* An entry waiting in a queue (qdisc, socket) is taken for another skb after this. */
+#define NP_IDLE_NS (10 * 1000000000ull)
 
 static __always_inline struct np_lat_skb *entry_at_birth(struct sk_buff *skb, __u64 head,
 							  __u64 now)
@@ -281,48 +364,68 @@ static __always_inline struct np_lat_skb *entry_at_birth(struct sk_buff *skb, __
 	struct np_lat_skb *e = entry_of(skb, head);
 
 	if (e && now - e->last_ns > NP_CONTINUE_NS) {
-		__u64 key = (__u64)skb;
-
 		stat_inc(NP_LAT_STAT_UNSEEN_END);
-		bpf_map_delete_elem(&inflight, &key);
+		entry_end(e);
 		return NULL;
 	}
 	return e;
 }
 
 /*
- * A new entry is filled in this CPU's scratch copy and put in the table once, at the end
- * of the program that made it (entry_commit): one hash operation, not an update and a
- * lookup to fill it.
+ * May @e be taken for a new skb at @now? Free; or idle past NP_CONTINUE_NS
+ * outside the queues an skb may wait in (its skb was freed unseen: between
+ * the other points an skb spends microseconds); or past NP_IDLE_NS anywhere.
  */
-static __always_inline struct np_lat_skb *entry_template(__u64 head, __u64 now)
+static __always_inline bool entry_takeable(struct np_lat_skb *e, __u64 now)
 {
-	struct lat_scratch *sc = get_scratch();
+	__s64 idle = (__s64)(now - e->last_ns);
 
-	if (!sc)
-		return NULL;
-	__builtin_memset(&sc->skb, 0, sizeof(sc->skb));
-	sc->skb.head = head;
-	sc->skb.last_ns = now;
-	return &sc->skb;
-}
-
-static __always_inline bool entry_commit(struct sk_buff *skb, struct np_lat_skb *e)
-{
-	__u64 key = (__u64)skb;
-
-	if (bpf_map_update_elem(&inflight, &key, e, BPF_ANY)) {
-		stat_inc(NP_LAT_STAT_INFLIGHT_FULL);
-		return false;
+	if (!e->skb)
+		return true;
+	if (idle > (__s64)NP_IDLE_NS) {
+		stat_inc(NP_LAT_STAT_EXPIRED);
+		return true;
 	}
-	return true;
+	if (idle > (__s64)NP_CONTINUE_NS && !e->qdisc_enq && !e->rx_queued) {
+		stat_inc(NP_LAT_STAT_UNSEEN_END);
+		return true;
+	}
+	return false;
 }
 
-static __always_inline void entry_end(struct sk_buff *skb)
+/*
+ * A new entry for @skb: a place of its set that may be taken, else NULL
+ * (counted). Zeroed but for its skb, head and time; the skb's address is
+ * written last, after the rest.
+ */
+static __always_inline struct np_lat_skb *entry_new(struct sk_buff *skb, __u64 head, __u64 now)
 {
-	__u64 key = (__u64)skb;
+	__u32 idx = set_of(addr_of(skb));
+	struct np_lat_skb *e = NULL;
+	struct np_lat_skb_more *m;
 
-	bpf_map_delete_elem(&inflight, &key);
+	for (int w = 0; w < NP_LAT_WAYS; w++, idx++) {
+		e = bpf_map_lookup_elem(&inflight, &idx);
+		if (!e)
+			return NULL;
+		if (entry_takeable(e, now))
+			break;
+		e = NULL;
+	}
+	if (!e) {
+		stat_inc(NP_LAT_STAT_INFLIGHT_FULL);
+		return NULL;
+	}
+	__builtin_memset(e, 0, sizeof(*e));
+	e->idx = idx;
+	e->head = head;
+	e->last_ns = now;
+	m = more_of(e);
+	if (m)
+		__builtin_memset(m, 0, sizeof(*m));
+	asm volatile("" ::: "memory");	/* the rest before the address */
+	e->skb = (__u64)skb;
+	return e;
 }
 
 /*
@@ -486,8 +589,7 @@ static __always_inline void tx_device_end(struct np_lat_skb *e, __u64 end)
 	stage_done(e, NP_LS_TX_DEVICE, e->tx_group, e->tx_name, end - e->xmit_start);
 	if (e->tx_send) {
 		record(NP_LS_TX_TOTAL, e->tx_group, e->tx_name, end - e->tx_send);
-		slow_check(e, NP_LAT_TX, end - e->tx_send, e->tx_pid,
-			   e->tx_pid ? e->tx_comm : NULL);
+		slow_check(e, NP_LAT_TX, end - e->tx_send, 0, NULL);
 	}
 	e->xmit_start = 0;
 	e->xmit_done = 0;
@@ -511,7 +613,7 @@ static __always_inline int on_dev_queue(struct sk_buff *skb, bool direct)
 		in_task = np_in_task();
 		if (lat_pid && (!in_task || id >> 32 != lat_pid))
 			return 0;
-		e = entry_template(head, now);
+		e = entry_new(skb, head, now);
 		if (!e)
 			return 0;
 		if (lat_by == NP_LAT_BY_PROCESS && in_task) {
@@ -529,15 +631,8 @@ static __always_inline int on_dev_queue(struct sk_buff *skb, bool direct)
 			__builtin_memcpy(e->tx_name, name, sizeof(name));
 		}
 		slow_meta(e, skb, NULL, true, direct);
-		e->tx_queue = now;
-		if (lat_slow_ns && e->tx_send) {	/* stage_done's part in the entry */
-			e->stage_ns[NP_LS_TX_STACK] = now - e->tx_send;
-			e->stages |= 1u << NP_LS_TX_STACK;
-		}
-		if (!entry_commit(skb, e))
-			return 0;
-		if (e->tx_send)	/* the scratch copy: nothing else used it since */
-			record(NP_LS_TX_STACK, e->tx_group, e->tx_name, now - e->tx_send);
+		if (e->tx_send)
+			stage_done(e, NP_LS_TX_STACK, e->tx_group, e->tx_name, now - e->tx_send);
 		return 0;
 	} else {
 		if (e->hop == NP_LS_BRIDGE) {
@@ -551,7 +646,6 @@ static __always_inline int on_dev_queue(struct sk_buff *skb, bool direct)
 			__builtin_memcpy(e->tx_name, name, sizeof(name));
 		}
 	}
-	e->tx_queue = now;
 	e->last_ns = now;
 	return 0;
 }
@@ -638,7 +732,7 @@ static __always_inline int on_receive(struct sk_buff *skb, bool direct)
 	} else {
 		if (!birth_match(skb, direct))
 			return 0;
-		e = entry_template(head, now);
+		e = entry_new(skb, head, now);
 		if (!e)
 			return 0;
 	}
@@ -654,8 +748,6 @@ static __always_inline int on_receive(struct sk_buff *skb, bool direct)
 		e->hop_ifindex = ifindex;
 	}
 	e->last_ns = now;
-	if (fresh)
-		entry_commit(skb, e);
 	return 0;
 }
 
@@ -671,6 +763,7 @@ static __always_inline int on_receive(struct sk_buff *skb, bool direct)
 
 struct udp_ring {
 	__u64 skb[NP_UDP_RING];
+	__u32 idx[NP_UDP_RING];	/* its entry's index in inflight */
 	__u32 head;		/* next to read */
 	__u32 tail;		/* next free */
 };
@@ -689,7 +782,7 @@ static __always_inline bool sk_is_udp(const struct sock *sk, bool direct)
 	return proto == NP_IPPROTO_UDP || proto == NP_IPPROTO_UDPLITE;
 }
 
-static __always_inline void udp_ring_push(const struct sock *sk, __u64 skb)
+static __always_inline void udp_ring_push(const struct sock *sk, __u64 skb, __u32 idx)
 {
 	__u64 key = (__u64)sk;
 	struct udp_ring *r = bpf_map_lookup_elem(&udp_rings, &key);
@@ -707,6 +800,7 @@ static __always_inline void udp_ring_push(const struct sock *sk, __u64 skb)
 		return;
 	}
 	r->skb[r->tail & (NP_UDP_RING - 1)] = skb;
+	r->idx[r->tail & (NP_UDP_RING - 1)] = idx;
 	r->tail++;
 }
 
@@ -721,6 +815,7 @@ static __always_inline int on_data_ready(struct sock *sk, bool direct)
 {
 	struct sk_buff *skb, *head_sentinel = (struct sk_buff *)&sk->sk_receive_queue;
 	__u64 now, fresh[NP_WALK_BACK];
+	__u32 fresh_idx[NP_WALK_BACK];
 	bool udp;
 	int n = 0;
 
@@ -736,11 +831,12 @@ static __always_inline int on_data_ready(struct sock *sk, bool direct)
 			break;	/* queued before: so is everything ahead of it */
 		if (e && !NP_RD(direct, skb, len)) {
 			/* A FIN alone: never copied, freed untraced on close; not timed. */
-			entry_end(skb);
+			entry_end(e);
 		} else if (e && e->rx_dev) {
 			e->last_ns = e->rx_queued = now;
 			e->sk = (__u64)sk;
 			e->queued_udp = udp;
+			fresh_idx[n & (NP_WALK_BACK - 1)] = e->idx;
 			fresh[n++ & (NP_WALK_BACK - 1)] = (__u64)skb;
 		}
 		if (!udp)
@@ -750,7 +846,7 @@ static __always_inline int on_data_ready(struct sock *sk, bool direct)
 	/* UDP: on the socket's ring, oldest first. */
 	for (int i = NP_WALK_BACK - 1; udp && i >= 0; i--)
 		if (i < n)
-			udp_ring_push(sk, fresh[i]);
+			udp_ring_push(sk, fresh[i], fresh_idx[i]);
 	return 0;
 }
 
@@ -818,12 +914,12 @@ static __always_inline int on_copy(struct sk_buff *skb, bool direct)
 	sk = NP_RD(direct, skb, sk);
 	if ((e->sk && (__u64)sk != e->sk) || !sk_netns_match(sk, direct)) {
 		stat_inc(NP_LAT_STAT_UNSEEN_END);
-		entry_end(skb);
+		entry_end(e);
 		return 0;
 	}
 	if (reader_match())
 		rx_read(e);
-	entry_end(skb);
+	entry_end(e);
 	return 0;
 }
 
@@ -838,7 +934,7 @@ static __always_inline int on_free(struct sk_buff *skb, bool consumed, bool dire
 	/* Consumed from a socket's queue in process context: a UDP reader's recvmsg. */
 	if (consumed && e->queued_udp && np_in_task() && reader_match())
 		rx_read(e);
-	entry_end(skb);
+	entry_end(e);
 	return 0;
 }
 
@@ -877,6 +973,7 @@ static __always_inline int on_recv_length(struct sock *sk, int ret, int flags, b
 		return 0;
 	for (int i = 0; i < NP_UDP_SCAN && r->head != r->tail; i++) {
 		__u64 skb = r->skb[r->head & (NP_UDP_RING - 1)];
+		__u32 idx = r->idx[r->head & (NP_UDP_RING - 1)];
 		struct np_lat_skb *e;
 
 		if (bpf_core_field_exists(up->reader_queue) && in_queue(&up->reader_queue, skb))
@@ -884,12 +981,12 @@ static __always_inline int on_recv_length(struct sock *sk, int ret, int flags, b
 		if (in_queue(&sk->sk_receive_queue, skb))
 			break;
 		r->head++;
-		e = bpf_map_lookup_elem(&inflight, &skb);
+		e = bpf_map_lookup_elem(&inflight, &idx);
 		/* Still the datagram pushed (an address reused since is not queued to sk). */
-		if (e && e->sk == (__u64)sk && e->rx_queued) {
+		if (e && e->skb == skb && e->sk == (__u64)sk && e->rx_queued) {
 			if (reader_match())
 				rx_read(e);
-			bpf_map_delete_elem(&inflight, &skb);
+			entry_end(e);
 		}
 	}
 	return 0;

@@ -59,15 +59,19 @@ struct np_lat_hist {
 };
 
 /*
- * One skb in flight: the time it passed each point (0: not yet). Keyed by
- * the skb's address; head tells a new skb from an earlier one at the same
- * address whose end this table did not see (some frees have no tracepoint).
+ * One skb in flight: the time it passed each point (0: not yet). The table
+ * is an array of sets of NP_LAT_WAYS entries, the set chosen by a hash of the
+ * skb's address (latency.bpf.c); skb 0 is a free entry; head tells a new skb
+ * from an earlier one at the same address whose end this table did not see
+ * (some frees have no tracepoint).
  */
+#define NP_LAT_WAYS	2
+
 struct np_lat_skb {
+	__u64 skb;		/* its address; 0: free */
 	__u64 head;		/* skb->head when the entry was made */
-	__u64 last_ns;		/* last point passed: userspace expires idle entries */
+	__u64 last_ns;		/* last point passed: an entry idle 10 s may be taken */
 	__u64 tx_send;
-	__u64 tx_queue;
 	__u64 qdisc_enq;
 	__u64 xmit_start;
 	__u64 xmit_done;
@@ -80,19 +84,26 @@ struct np_lat_skb {
 	__u32 hop;		/* NP_LS_VETH, NP_LS_BRIDGE, or 0 */
 	__u32 hop_ifindex;
 	__u32 queued_udp;	/* 1: queued to a UDP socket (read seen at consume or recv) */
-	__u32 stages;		/* --threshold: bits of the stages in stage_ns */
+	__u32 idx;		/* its index in the table (and in the --threshold table) */
 	char tx_name[NP_COMM_LEN];
 	char rx_name[NP_COMM_LEN];
-	/* --threshold only (else left zero): what a slow packet's line shows. */
+};
+
+/*
+ * --threshold only: what a slow packet's line shows, at the same index as its
+ * np_lat_skb in a table of its own (without --threshold that table has one
+ * entry and nothing uses it).
+ */
+struct np_lat_skb_more {
 	__u64 stage_ns[NP_LS_MAX];	/* each stage's time, as recorded */
+	__u32 stages;		/* bits of the stages in stage_ns */
 	__u32 tx_pid;		/* the sender, in process context at the device queue */
 	__u32 ifindex;		/* the device last entered (queued to, or received on) */
 	__u32 netns;		/* its namespace */
-	__u32 pad;
 	char tx_comm[NP_COMM_LEN];
 	char ifname[NP_IFNAMSIZ];
 	struct np_pkt pkt;	/* its headers, read where it entered the table */
-	__u32 pad2;
+	__u32 pad;
 };
 
 /*
@@ -159,13 +170,15 @@ struct np_lat_conn {
 
 /* Counters (per CPU array). */
 enum np_lat_stat {
-	NP_LAT_STAT_INFLIGHT_FULL = 0,	/* skbs not timed: the in-flight table was full */
+	NP_LAT_STAT_INFLIGHT_FULL = 0,	/* skbs not timed: their set of the in-flight table was
+					 * full */
 	NP_LAT_STAT_HIST_FULL,		/* samples lost: the histogram table was full */
 	NP_LAT_STAT_UNSEEN_END,		/* entries replaced: their skb ended unseen */
 	NP_LAT_STAT_CONN_FULL,		/* connections not followed: the table (or, closed,
 					 * the ring to userspace) was full */
 	NP_LAT_STAT_UDP_RING_FULL,	/* UDP datagrams not timed to their read: ring full */
 	NP_LAT_STAT_SLOW_LOST,		/* --threshold: slow packets not shown, ring buffer full */
+	NP_LAT_STAT_EXPIRED,		/* entries idle 10 s, taken for a new skb */
 	NP_LAT_STAT_MAX,
 };
 

@@ -320,7 +320,7 @@ static int fold(struct exporter *x, struct dns_tracker *dns, double now)
 		dns_track_expire(dns, now, false);
 	if ((err = ex_store_fold(&x->store, x->m, now)))
 		return err;
-	if (x->latency_on && (err = ex_latency_tick(&x->latency, now)))
+	if (x->latency_on && (err = ex_latency_tick(&x->latency)))
 		return err;
 	model_reset_interval(x->m);
 	model_prune(x->m, now, x->o->ttl < PRUNE_IDLE ? x->o->ttl : PRUNE_IDLE);

@@ -10,7 +10,6 @@
 #include "lib/util.h"
 #include "latency.skel.h"
 
-#define SWEEP_SECS 5.0
 
 int ex_latency_open(struct ex_latency *l)
 {
@@ -70,7 +69,7 @@ static void fold_closed(void *ctx, struct conn_row *r)
 	l->zero_window += r->c.zero_window;
 }
 
-int ex_latency_tick(struct ex_latency *l, double now)
+int ex_latency_tick(struct ex_latency *l)
 {
 	int err = lat_read(&l->col);
 
@@ -79,10 +78,6 @@ int ex_latency_tick(struct ex_latency *l, double now)
 	for (size_t i = 0; i < l->col.conns.n; i++)
 		count_connect(l, &l->col.conns.rows[i]);
 	conn_table_take_closed(&l->col.conns, fold_closed, l);
-	if (now >= l->next_sweep) {
-		lat_sweep(&l->col);
-		l->next_sweep = now + SWEEP_SECS;
-	}
 	lat_flip(&l->col);
 	return 0;
 }

@@ -26,13 +26,12 @@ struct ex_latency {
 	uint64_t results_other;		/* more reasons than EX_CONNECT_RESULTS */
 	/* Counters of closed connections, folded. */
 	uint64_t retransmits, rtos, out_of_order, zero_window;
-	double next_sweep;
 };
 
 /* Load and attach: 0 or -errno after a one-line error. */
 int ex_latency_open(struct ex_latency *l);
 /* Every --interval: read what the programs left, fold closed connections, flip. */
-int ex_latency_tick(struct ex_latency *l, double now);
+int ex_latency_tick(struct ex_latency *l);
 /* The families: netoproc_latency_seconds, netoproc_tcp_*. */
 void ex_latency_render(FILE *f, bool om, const struct ex_latency *l,
 		       void (*family)(FILE *, bool, const char *, const char *, const char *));

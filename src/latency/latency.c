@@ -25,7 +25,6 @@
 
 #define POLL_MS 100
 #define SETTLE_MS 20		/* after an epoch flip, before the old half is read */
-#define SWEEP_SECS 5.0		/* how often idle in-flight entries are looked for */
 #define DEFAULT_INFLIGHT 65536
 
 struct latency_opts {
@@ -101,6 +100,9 @@ static int latency_option(void *opts, int opt, const char *arg)
 			np_err("invalid value '%s' for --max-inflight: expected 64 to 16777216", arg);
 			return -EINVAL;
 		}
+		/* The table is a power of 2 (latency.bpf.c): rounded up. */
+		while (o->max_inflight & (o->max_inflight - 1))
+			o->max_inflight += o->max_inflight & -o->max_inflight;
 		return 0;
 	case OPT_CONNECTIONS:
 		o->connections = true;
@@ -211,7 +213,6 @@ static int loop(struct lat_ctx *t)
 {
 	struct latency_opts *o = t->o;
 	double start = now_monotonic(), next_iv = start + o->interval;
-	double next_sweep = start + SWEEP_SECS;
 	int err;
 
 	np_catch_stop_signals();
@@ -228,10 +229,6 @@ static int loop(struct lat_ctx *t)
 			continue;
 		}
 		lat_poll(&t->col);
-		if (now >= next_sweep && !o->connections) {
-			lat_sweep(&t->col);
-			next_sweep = now + SWEEP_SECS;
-		}
 		if (o->interval && next_iv - now < wait)
 			wait = next_iv - now;
 		if (o->c.duration && start + o->c.duration - now < wait)

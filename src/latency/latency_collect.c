@@ -25,13 +25,12 @@
 _Static_assert(sizeof(struct np_lat_key) == 16, "np_lat_key layout");
 _Static_assert(sizeof(struct np_lat_hist) == 32 + 8 * NP_LAT_SLOTS + NP_COMM_LEN,
 	       "np_lat_hist layout");
-_Static_assert(sizeof(struct np_lat_skb) == 120 + 2 * NP_COMM_LEN + 8 * NP_LS_MAX + 16 +
-	       NP_COMM_LEN + NP_IFNAMSIZ + sizeof(struct np_pkt) + 4, "np_lat_skb layout");
+_Static_assert(sizeof(struct np_lat_skb) == 120 + 2 * NP_COMM_LEN, "np_lat_skb layout");
+_Static_assert(sizeof(struct np_lat_skb_more) == 8 * NP_LS_MAX + 16 + NP_COMM_LEN +
+	       NP_IFNAMSIZ + sizeof(struct np_pkt) + 4, "np_lat_skb_more layout");
 _Static_assert(sizeof(struct np_lat_slow) == 16 + 8 * NP_LS_MAX + 24 + NP_COMM_LEN +
 	       NP_IFNAMSIZ + sizeof(struct np_pkt) + 4, "np_lat_slow layout");
 _Static_assert(sizeof(struct np_lat_conn) == 152, "np_lat_conn layout");
-
-#define IDLE_NS (10ull * 1000000000)	/* an entry this idle lost its skb's end */
 
 /* The point a program serves, from its section name; -1: none (softirq bookkeeping). */
 static int program_point(const struct bpf_program *prog, bool *btf, bool *syscall)
@@ -56,7 +55,7 @@ static void choose_flavours(struct latency_bpf *skel, const struct btf *vmlinux,
 
 	bpf_object__for_each_program(prog, skel->obj) {
 		bool btf, sys;
-		int p = program_point(prog, &btf, &sys);
+		int p = program_point(prog, &btf, &sys), nargs;
 		bool use_btf;
 
 		if (p < 0 || sys) {
@@ -72,7 +71,19 @@ static void choose_flavours(struct latency_bpf *skel, const struct btf *vmlinux,
 			}
 			continue;
 		}
-		use_btf = np_tp_nargs(vmlinux, lat_points[p].name) >= lat_points[p].nargs;
+		nargs = np_tp_nargs(vmlinux, lat_points[p].name);
+		/*
+		 * Not in the kernel's BTF: it has no such tracepoint (sock:sk_data_ready is
+		 * 6.3+), and neither flavour loads (so lat_data_ready below is right).
+		 */
+		if (vmlinux && nargs == -ENOENT) {
+			if (btf && (lat_points[p].modes & modes))
+				np_info("latency: %s:%s not attached: not in this kernel",
+					lat_points[p].category, lat_points[p].name);
+			bpf_program__set_autoload(prog, false);
+			continue;
+		}
+		use_btf = nargs >= lat_points[p].nargs;
 		bpf_program__set_autoload(prog, btf == use_btf && (lat_points[p].modes & modes));
 	}
 }
@@ -145,7 +156,11 @@ int lat_open(struct lat_collector *t, const struct lat_config *cfg)
 	t->skel->rodata->lat_slow_ns = stages ? cfg->slow_ns : 0;
 	if (!t->skel->rodata->lat_slow_ns)
 		bpf_map__set_max_entries(t->skel->maps.slow_rb, 4096);
-	bpf_map__set_max_entries(t->skel->maps.inflight, stages ? cfg->max_inflight : 1);
+	/* A power of 2 (--max-inflight is rounded up), sets of NP_LAT_WAYS entries. */
+	bpf_map__set_max_entries(t->skel->maps.inflight, stages ? cfg->max_inflight : NP_LAT_WAYS);
+	t->skel->rodata->inflight_mask = (stages ? cfg->max_inflight : NP_LAT_WAYS) - 1;
+	bpf_map__set_max_entries(t->skel->maps.inflight_more,
+				 t->skel->rodata->lat_slow_ns ? cfg->max_inflight : 1);
 	if (!conns)
 		bpf_map__set_max_entries(t->skel->maps.conns, 1);
 	vmlinux = btf__load_vmlinux_btf();
@@ -383,31 +398,6 @@ void lat_poll(struct lat_collector *t)
 		ring_buffer__consume(t->slow_rb);
 }
 
-/* In-flight entries idle for IDLE_NS: their skb ended where no tracepoint saw it. */
-void lat_sweep(struct lat_collector *t)
-{
-	int fd = bpf_map__fd(t->skel->maps.inflight);
-	struct timespec ts;
-	uint64_t key, next, now, *stale;
-	struct np_lat_skb e;
-	size_t n = 0, cap = t->cfg.max_inflight;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	now = ts.tv_sec * 1000000000ull + ts.tv_nsec;
-	stale = malloc(cap * sizeof(*stale));
-	if (!stale)
-		return;
-	for (void *prev = NULL; n < cap && !bpf_map_get_next_key(fd, prev, &next); prev = &key) {
-		key = next;
-		if (!bpf_map_lookup_elem(fd, &key, &e) && e.last_ns + IDLE_NS < now)
-			stale[n++] = key;
-	}
-	for (size_t i = 0; i < n; i++)
-		if (!bpf_map_delete_elem(fd, &stale[i]))
-			t->expired++;
-	free(stale);
-}
-
 /* What was not timed, always (nothing lost silently). */
 void lat_say_counters(const struct lat_collector *t)
 {
@@ -435,7 +425,7 @@ void lat_say_counters(const struct lat_collector *t)
 		(unsigned long long)hist_full, (unsigned long long)ring_full,
 		(unsigned long long)t->rows_full, MAX_ROWS,
 		(unsigned long long)np_percpu_sum(fd, NP_LAT_STAT_UNSEEN_END),
-		(unsigned long long)t->expired,
+		(unsigned long long)np_percpu_sum(fd, NP_LAT_STAT_EXPIRED),
 		(unsigned long long)misses);
 	if (t->cfg.slow_ns)
 		say("latency: %llu slow packets not shown (ring buffer full)",

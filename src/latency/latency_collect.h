@@ -42,7 +42,6 @@ struct lat_collector {
 	struct lat_row *iv, *total;	/* the last interval's rows, the run's */
 	size_t niv, ntotal;
 	uint64_t rows_full;	/* groups not shown: more than MAX_ROWS */
-	uint64_t expired;	/* in-flight entries idle past 10 s, removed */
 	struct conn_table conns;	/* LAT_MODE_CONNS */
 	struct ring_buffer *closed_rb;	/* closed connections */
 	struct ring_buffer *slow_rb;	/* --threshold: slow packets */
@@ -60,7 +59,6 @@ int lat_read(struct lat_collector *t);
 /* Take the closed connections and slow packets the kernel handed over (often: its rings are bounded). */
 void lat_poll(struct lat_collector *t);
 /* Remove in-flight entries idle for 10 s. */
-void lat_sweep(struct lat_collector *t);
 /* The closing counters: with np_err when something was lost, else with -v. */
 void lat_say_counters(const struct lat_collector *t);
 int lat_filter_short_fd(const struct lat_collector *t);

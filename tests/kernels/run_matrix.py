@@ -33,10 +33,12 @@ SHORT = {"tcp_bulk_ipv4": "tcp4", "tcp_bulk_ipv6": "tcp6", "short_lived_clients"
          "udp_unconnected_ipv4": "udp4", "udp_unconnected_ipv6": "udp6",
          "prefork_server": "prefork", "kfunc_ping": "kfunc", "all_skb": "allskb",
          "kfunc_fentry": "fentry", "closed_port": "drop", "track_copies": "copies",
-         "paged_payload": "paged", "selfcheck_ebpf": "self", "selfcheck_auto": "self-a", "dns": "dns"}
+         "paged_payload": "paged", "selfcheck_ebpf": "self", "selfcheck_auto": "self-a", "dns": "dns",
+         "delayed_reader": "lat"}
 TRACE_SCENARIOS = ("kfunc_ping", "all_skb", "kfunc_fentry", "paged_payload", "track_copies")
 DROP_SCENARIOS = ("closed_port",)
 DNS_SCENARIOS = ("dns",)
+LATENCY_SCENARIOS = ("delayed_reader",)
 
 
 # ---- what the VM printed ----------------------------------------------------------
@@ -515,6 +517,41 @@ def sc_track_copies(vm, b):
     check_eq(len({e["skb"] for e in segs} | big), 4, "each segment is an skb of its own")
 
 
+# ---- netoproc latency (vm-init.sh wl_lat) ------------------------------------------
+# One connection under 'tcp and port 5303': the client's 5000 bytes (one skb over
+# loopback) wait on the server's queue until it accepts, 1 s after it was ready; the
+# server's 100-byte reply is read at once. Each direction is one timed skb read.
+
+def sc_latency_delayed_reader(vm, b):
+    check_eq(b.status.get("attached"), "yes", "netoproc latency attached")
+    check_eq(b.status.get("rc"), "0", "netoproc latency exit status")
+    check(any("capture attached" in l and "(tp_btf)" in l for l in b.err),
+          f"tp_btf programs: {b.err[-3:]}")
+    check_eq((b.result("client")["sent"], b.result("server")["received"]), (5000, 5000),
+             "the client's bytes reached the server")
+    rows = {}
+    for l in b.out:
+        if l.startswith("{"):
+            r = json.loads(l)
+            if r["scope"] == "total":
+                rows[r["stage"]] = r
+    said = " ".join(b.err)
+    check(re.search(r"\b0 skbs not timed", said), f"every skb timed: {b.err[-2:]}")
+    no_queue = "stage rx_socket_queue missing" in said
+    want = ["rx_total", "tx_stack", "tx_device", "tx_total"] + \
+        ([] if no_queue else ["rx_stack", "rx_socket_queue"])
+    for st in want:
+        check(st in rows, f"stage {st} reported: {sorted(rows)} ({b.err[-3:]})")
+    for st in ("rx_total", "tx_stack", "tx_total") + (() if no_queue else ("rx_socket_queue",)):
+        check_eq(rows[st]["count"], 2, f"{st}: one sample per direction")
+    waited = rows["rx_total" if no_queue else "rx_socket_queue"]
+    # At most the accept delay (the data came after the server was ready); at least that
+    # less the client's start in an emulated VM (120-150 ms seen).
+    check(500000 <= waited["max_us"] < 1100000,
+          f"the delayed read waited up to 1 s: {waited['max_us']} us")
+    check(waited["min_us"] < 50000, f"the prompt read did not wait: {waited['min_us']} us")
+
+
 # ---- netoproc dns under each tier (vm-init.sh wl_dns) -------------------------------
 # np_dns answers web.test's A record with 10.9.8.7 after 100 ms (UDP, then TCP) and
 # never answers lost.test; `netoproc dns --attach TIER --dns-timeout 1`.
@@ -600,6 +637,8 @@ def evaluate(vm, results):
         rec("trace", "track_copies", lambda b: sc_track_copies(vm, b))
     if any(k[0] == "drop" for k in vm.blocks) or not vm.error:
         rec("drop", "closed_port", lambda b: sc_drop_closed_port(vm, b))
+    if any(k[0] == "latency" for k in vm.blocks) or not vm.error:
+        rec("latency", "delayed_reader", lambda b: sc_latency_delayed_reader(vm, b))
     if any(k[1] == "dns" for k in vm.blocks) or not vm.error:
         for t in run:
             rec(t, "dns", lambda b, t=t: sc_dns(vm, b, t))
@@ -651,7 +690,8 @@ def main():
 
     # The table: one row per kernel and tier, one column per scenario.
     cols = (["probe", "selfcheck_ebpf", "selfcheck_auto"] + list(SCENARIOS) +
-            list(TRACE_SCENARIOS) + list(DROP_SCENARIOS) + list(DNS_SCENARIOS))
+            list(TRACE_SCENARIOS) + list(DROP_SCENARIOS) + list(DNS_SCENARIOS) +
+            list(LATENCY_SCENARIOS))
     kw = max([len(f"{vm.series} ({vm.kernel or '?'})") for vm in vms] + [6])
     head = f"{'kernel':<{kw}} {'tier':<11} " + " ".join(f"{SHORT.get(c, c):<7}" for c in cols)
     print(head)
@@ -659,7 +699,7 @@ def main():
     for vm in vms:
         kname = f"{vm.series} ({vm.kernel or '?'})"
         cell = {(t, s): ok for (ser, t, s, ok, _, _) in results if ser == vm.series}
-        for t in ("-",) + TIERS + ("auto", "trace", "drop"):
+        for t in ("-",) + TIERS + ("auto", "trace", "drop", "latency"):
             row = []
             for c in cols:
                 key = (t, "refuse") if c in SCENARIOS and (t, "refuse") in cell else (t, c)

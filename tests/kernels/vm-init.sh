@@ -314,16 +314,21 @@ if [ "$(arg np_dns)" != 0 ]; then
 		KFUNC_METHOD= np_run $t dns wl_dns dns $J --capture-mode ebpf --attach $t --dns-timeout 1
 	done
 fi
-# A filter on TCP payload (the client's data is 'n', 0x6e) over loopback, where sendmsg()
-# puts the data in page fragments: read from them where /proc/kallsyms lists the bases.
-wl_paged() {
-	$WL tcp-server --port 5302 --reply 100 --conns 1 >$T/srv.out &
+# One connection to PORT: the client sends 5000 bytes, the server (with SERVER_ARGS...)
+# replies 100; both results as workload lines.
+tcp_pair() {	# PORT SERVER_ARGS...
+	port=$1
+	shift
+	$WL tcp-server --port $port --reply 100 --conns 1 "$@" >$T/srv.out &
 	srv=$!
 	ready $T/srv.out
-	$WL tcp-client --port 5302 --send 5000 --expect 100 >$T/cli.out
+	$WL tcp-client --port $port --send 5000 --expect 100 >$T/cli.out
 	wait $srv
 	{ wl client $T/cli.out; wl server $T/srv.out; } >$T/wl.lines
 }
+# A filter on TCP payload (the client's data is 'n', 0x6e) over loopback, where sendmsg()
+# puts the data in page fragments: read from them where /proc/kallsyms lists the bases.
+wl_paged() { tcp_pair 5302; }
 if [ "$(arg np_trace)" != 0 ]; then
 	KFUNC_METHOD= np_run trace paged_payload wl_paged trace $J --probes basic \
 		"tcp and dst port 5302 and tcp[((tcp[12:1] & 0xf0) >> 2):1] == 0x6e"
@@ -333,6 +338,12 @@ fi
 if [ "$(arg np_copies)" != 0 ]; then
 	KFUNC_METHOD= np_run trace track_copies wl_gso trace $J --probes full --track \
 		udp and dst port 5301 and greater 2000
+fi
+# latency: a server that accepts 1 s after it is ready, so the client's 5000 bytes
+# wait that long on the accepted socket's queue before they are read.
+wl_lat() { tcp_pair 5303 --accept-delay 1000; }
+if [ "$(arg np_latency)" != 0 ]; then
+	KFUNC_METHOD= np_run latency delayed_reader wl_lat latency $J "tcp and port 5303"
 fi
 
 echo "@@NP DONE kernel=$K"
