@@ -3,9 +3,10 @@
 # netoproc latency's cost on loopback (root; not part of make test):
 #  1. iperf3 throughput with the default stage set (every stage, no filter, so every
 #     skb of the run is timed) as a ratio to no netoproc, rounds alternated; the
-#     issue's target is >= 0.9. Loopback iperf3 on this 2-CPU VM moves by +-20% from
-#     one run to the next (the host's memory bandwidth), so: many short rounds, each a
-#     run without and one with, and the median of the rounds' ratios;
+#     issue's target is >= 0.9; and with --send-calls (syscall tracepoints: every system
+#     call of the machine traced), reported. Loopback iperf3 on this 2-CPU VM moves by
+#     +-20% from one run to the next, so: many short rounds, each a run of every
+#     configuration in a shuffled order, and the median of the rounds' ratios;
 #  2. ns per program run (kernel bpf_stats) over latency's programs during one run,
 #     and the samples it took (the stages' counts) to show it did time the traffic.
 #   bench/latency.sh            NETOPROC=path/to/netoproc bench/latency.sh
@@ -39,26 +40,42 @@ stop_latency() {
 	wait "$lat_pid" 2>/dev/null || true
 }
 
-echo "1. iperf3 loopback throughput: $ROUNDS rounds of ${SECS}s, without and with" \
-     "netoproc latency (default stages, no filter), alternated"
-base=() with=()
+echo "1. iperf3 loopback throughput: $ROUNDS rounds of ${SECS}s; each round runs without" \
+     "netoproc latency, with its default stages and with --send-calls (no filter), in a" \
+     "shuffled order, each run after 1 s of quiet (the order and a pause moved runs by 5%)"
+declare -A got
 for r in $(seq "$ROUNDS"); do
-	base+=("$(gbps)")
-	start_latency
-	with+=("$(gbps)")
-	stop_latency
-	echo "  round $r: without ${base[-1]} Gbit/s, with ${with[-1]} Gbit/s"
+	for cfg in $(printf '%s\n' none default send-calls | shuf); do
+		case $cfg in
+		none) ;;
+		default) start_latency ;;
+		send-calls) start_latency --send-calls ;;
+		esac
+		sleep 1
+		got[$r,$cfg]=$(gbps)
+		[ "$cfg" = none ] || stop_latency
+	done
+	echo "  round $r: without ${got[$r,none]}, default ${got[$r,default]}," \
+	     "--send-calls ${got[$r,send-calls]} Gbit/s"
 done
-ratio "${base[*]}" "${with[*]}" 0.9
-python3 - "${base[*]}" "${with[*]}" <<'PY'
+python3 - "$ROUNDS" "$(for k in "${!got[@]}"; do echo "$k=${got[$k]}"; done)" <<'PY'
 import statistics, sys
-bs = [float(x) for x in sys.argv[1].split()]
-ws = [float(x) for x in sys.argv[2].split()]
-b, w = statistics.median(bs), statistics.median(ws)
-r = statistics.median(y / x for x, y in zip(bs, ws))
-print(f"  median of the rounds' ratios {r:.3f}")
-print(f"ROW|netoproc latency (default stages), loopback iperf3 throughput (median of "
-      f"{len(bs)} rounds' ratios)|{w:.2f} Gbit/s|{b:.2f} Gbit/s (none)|{r:.3f}|>= 0.90")
+n, got = int(sys.argv[1]), {}
+for line in sys.argv[2].split():
+    k, v = line.split("=")
+    r, cfg = k.split(",")
+    got[(int(r), cfg)] = float(v)
+base = [got[(r, "none")] for r in range(1, n + 1)]
+for cfg, what, target in (("default", "default stages", ">= 0.90"),
+                          ("send-calls", "--send-calls", "reported")):
+    ws = [got[(r, cfg)] for r in range(1, n + 1)]
+    ratios = [w / b for b, w in zip(base, ws)]
+    r = statistics.median(ratios)
+    print(f"  {what}: median of the rounds' ratios {r:.3f} (quartiles "
+          f"{statistics.quantiles(ratios, n=4)[0]:.3f}-{statistics.quantiles(ratios, n=4)[2]:.3f})")
+    print(f"ROW|netoproc latency ({what}), loopback iperf3 throughput (median of {n} rounds' "
+          f"ratios)|{statistics.median(ws):.2f} Gbit/s|{statistics.median(base):.2f} Gbit/s "
+          f"(none)|{r:.3f}|{target}")
 PY
 
 echo "2. cost per program run (bpf_stats), one ${SECS}s iperf3 run"

@@ -77,14 +77,17 @@ struct {
 } hists_one SEC(".maps");
 
 /*
- * Threads inside a send call: tid -> its start and descriptor (ts_ns 0: not
- * in one). A thread keeps its entry between calls, written in place: an
- * update per write() of the machine was the costliest program here. LRU:
- * the entries of threads gone make room for new ones.
+ * The send call running on each CPU: its thread, start and descriptor (ts_ns
+ * 0: none). Per CPU, not per thread: the call's first packet reaches the
+ * device queue on the CPU and in the thread that made the call, and an array
+ * lookup is inlined where a hash of threads cost a helper call on every
+ * write() of the machine. A call whose thread is preempted by another's send
+ * on its CPU, or moved to another CPU, before its first packet has no
+ * tx_stack sample (fewer samples, never a wrong one: the thread is checked).
  */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 16384);
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, struct np_lat_send);
 } sends SEC(".maps");
@@ -605,7 +608,7 @@ static __always_inline int on_dev_queue(struct sk_buff *skb, bool direct)
 	char name[NP_COMM_LEN] = {};
 	struct np_lat_send *s;
 	bool in_task;
-	__u32 tid;
+	__u32 zero = 0;
 
 	if (!e) {
 		if (!birth_match(skb, direct))
@@ -620,9 +623,8 @@ static __always_inline int on_dev_queue(struct sk_buff *skb, bool direct)
 			e->tx_group = id >> 32;
 			bpf_get_current_comm(e->tx_name, sizeof(e->tx_name));
 		}
-		tid = (__u32)id;
-		s = in_task ? bpf_map_lookup_elem(&sends, &tid) : NULL;
-		if (s && s->ts_ns && send_is_for(skb, s->fd, direct)) {
+		s = in_task ? bpf_map_lookup_elem(&sends, &zero) : NULL;
+		if (s && s->ts_ns && s->tid == (__u32)id && send_is_for(skb, s->fd, direct)) {
 			e->tx_send = s->ts_ns;
 			s->ts_ns = 0;	/* its first packet only */
 		}
@@ -1041,36 +1043,30 @@ static __always_inline bool task_netns_match(void)
 static __always_inline int send_enter(struct trace_event_raw_sys_enter *ctx)
 {
 	__u64 id = bpf_get_current_pid_tgid();
-	__u32 tid = (__u32)id;
-	struct np_lat_send s, *cur;
+	struct np_lat_send *s;
+	__u32 zero = 0;
 
 	if (lat_pid && id >> 32 != lat_pid)
 		return 0;
 	if (!task_netns_match())
 		return 0;
-	s.ts_ns = bpf_ktime_get_ns();
-	s.fd = (int)ctx->args[0];
-	cur = bpf_map_lookup_elem(&sends, &tid);
-	if (cur) {
-		cur->fd = s.fd;
-		cur->ts_ns = s.ts_ns;
-	} else {
-		bpf_map_update_elem(&sends, &tid, &s, BPF_ANY);
+	s = bpf_map_lookup_elem(&sends, &zero);
+	if (s) {
+		s->ts_ns = bpf_ktime_get_ns();
+		s->fd = (int)ctx->args[0];
+		s->tid = (__u32)id;
 	}
 	return 0;
 }
 
 static __always_inline int send_exit(void)
 {
-	__u64 id = bpf_get_current_pid_tgid();
-	__u32 tid = (__u32)id;
 	struct np_lat_send *s;
+	__u32 zero = 0;
 
-	if (lat_pid && id >> 32 != lat_pid)
-		return 0;
-	s = bpf_map_lookup_elem(&sends, &tid);
-	if (s)
-		s->ts_ns = 0;	/* kept for the thread's next call */
+	s = bpf_map_lookup_elem(&sends, &zero);
+	if (s && s->tid == (__u32)bpf_get_current_pid_tgid())
+		s->ts_ns = 0;
 	return 0;
 }
 

@@ -131,7 +131,8 @@ struct np_lat_slow {
 /* The send call a thread is in: its start and socket descriptor. */
 struct np_lat_send {
 	__u64 ts_ns;
-	__s64 fd;
+	__s32 fd;
+	__u32 tid;		/* the thread in the call */
 };
 
 /*

@@ -49,6 +49,7 @@ struct export_opts {
 	double dns_timeout;
 	bool drops;
 	bool latency;
+	bool latency_send_calls;	/* --latency-send-calls: tx_stack, tx_total */
 };
 
 struct exporter {
@@ -89,6 +90,8 @@ static void usage(FILE *out)
 	      "  --drops                also every packet drop, by reason and location\n"
 	      "  --latency              also the packet path's stage histograms and TCP\n"
 	      "                         connection counters (netoproc latency's programs)\n"
+	      "  --latency-send-calls   --latency with tx_stack and tx_total (every system\n"
+	      "                         call of the machine traced: see netoproc-latency(8))\n"
 	      "  -v, --verbose          say what is attached and why\n"
 	      "  -h, --help\n"
 	      "\n"
@@ -100,6 +103,7 @@ enum {
 	OPT_LISTEN = 256, OPT_LABELS, OPT_MAX_SERIES, OPT_SERIES_TTL, OPT_INTERVAL,
 	OPT_CAPTURE_MODE, OPT_ATTACH, OPT_INTERFACE, OPT_CGROUP, OPT_CAPTURE_BUFFER,
 	OPT_NO_DNS, OPT_DNS_PORT, OPT_DNS_TIMEOUT, OPT_DROPS, OPT_LATENCY,
+	OPT_LATENCY_SEND_CALLS,
 };
 
 static const struct option long_opts[] = {
@@ -118,6 +122,7 @@ static const struct option long_opts[] = {
 	{ "dns-timeout", required_argument, NULL, OPT_DNS_TIMEOUT },
 	{ "drops", no_argument, NULL, OPT_DROPS },
 	{ "latency", no_argument, NULL, OPT_LATENCY },
+	{ "latency-send-calls", no_argument, NULL, OPT_LATENCY_SEND_CALLS },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ 0 },
@@ -229,6 +234,9 @@ static int parse_opts(int argc, char **argv, struct export_opts *o)
 			break;
 		case OPT_LATENCY:
 			o->latency = true;
+			break;
+		case OPT_LATENCY_SEND_CALLS:
+			o->latency = o->latency_send_calls = true;
 			break;
 		case 'v':
 			np_verbose = true;
@@ -422,7 +430,7 @@ int cmd_export(int argc, char **argv)
 		x.drops_on = true;
 	}
 	if (o.latency) {
-		if ((err = ex_latency_open(&x.latency))) {
+		if ((err = ex_latency_open(&x.latency, o.latency_send_calls))) {
 			cap.close(&cap);
 			err = NP_EXIT_USAGE;
 			goto out_drops;

@@ -11,11 +11,11 @@
 #include "latency.skel.h"
 
 
-int ex_latency_open(struct ex_latency *l)
+int ex_latency_open(struct ex_latency *l, bool send_calls)
 {
 	struct lat_config cfg = {
 		.f = &l->none, .by = NP_LAT_BY_NONE, .max_inflight = 65536,
-		.modes = LAT_MODE_STAGES | LAT_MODE_CONNS,
+		.modes = LAT_MODE_STAGES | LAT_MODE_CONNS, .send_calls = send_calls,
 	};
 	int err;
 

@@ -29,7 +29,7 @@ struct ex_latency {
 };
 
 /* Load and attach: 0 or -errno after a one-line error. */
-int ex_latency_open(struct ex_latency *l);
+int ex_latency_open(struct ex_latency *l, bool send_calls);
 /* Every --interval: read what the programs left, fold closed connections, flip. */
 int ex_latency_tick(struct ex_latency *l);
 /* The families: netoproc_latency_seconds, netoproc_tcp_*. */

@@ -33,6 +33,7 @@ struct latency_opts {
 	enum np_lat_by by;
 	uint64_t max_inflight;
 	bool connections;	/* --connections: TCP connections instead of stages */
+	bool send_calls;	/* --send-calls: tx_stack and tx_total */
 	uint64_t slow_ns;	/* --threshold: packets at least this slow end to end, shown */
 };
 
@@ -52,6 +53,8 @@ static void usage(FILE *out)
 	      "  --interval SECS        a table every SECS (and the run's totals at exit)\n"
 	      "  --by process|dev       one row per process (the reader or sender) or device\n"
 	      "  --max-inflight N       skbs timed at once (65536); more are counted, not timed\n"
+	      "  --send-calls           also tx_stack and tx_total, from each send call: this\n"
+	      "                         traces every system call of the machine (slower)\n"
 	      "  --threshold MS         also each packet whose rx_total or tx_total is at\n"
 	      "                         least MS milliseconds, with the time of each stage\n"
 	      "  --connections          TCP connections instead: connect time and failures,\n"
@@ -68,13 +71,15 @@ static void usage(FILE *out)
 	      "Exit status: 0 ok, 1 missing privilege, 2 bad arguments or BPF error.\n", out);
 }
 
-enum { OPT_INTERVAL = 256, OPT_BY, OPT_MAX_INFLIGHT, OPT_CONNECTIONS, OPT_THRESHOLD };
+enum { OPT_INTERVAL = 256, OPT_BY, OPT_MAX_INFLIGHT, OPT_CONNECTIONS, OPT_THRESHOLD,
+       OPT_SEND_CALLS };
 
 static const struct option long_opts[] = {
 	{ "interval", required_argument, NULL, OPT_INTERVAL },
 	{ "by", required_argument, NULL, OPT_BY },
 	{ "max-inflight", required_argument, NULL, OPT_MAX_INFLIGHT },
 	{ "connections", no_argument, NULL, OPT_CONNECTIONS },
+	{ "send-calls", no_argument, NULL, OPT_SEND_CALLS },
 	{ "threshold", required_argument, NULL, OPT_THRESHOLD },
 	PKT_LONG_OPTS,
 	{ 0 },
@@ -106,6 +111,9 @@ static int latency_option(void *opts, int opt, const char *arg)
 		return 0;
 	case OPT_CONNECTIONS:
 		o->connections = true;
+		return 0;
+	case OPT_SEND_CALLS:
+		o->send_calls = true;
 		return 0;
 	case OPT_THRESHOLD:
 		/* plain decimals (parse_seconds' rule), in ms; under 1 ns is no threshold */
@@ -264,6 +272,7 @@ static int run(void *opts)
 		.f = &o->c.f, .by = o->by, .max_inflight = o->max_inflight,
 		.modes = o->connections ? LAT_MODE_CONNS : LAT_MODE_STAGES,
 		.slow_ns = o->slow_ns, .on_slow = print_slow, .slow_ctx = o,
+		.send_calls = o->send_calls,
 	};
 	int err;
 

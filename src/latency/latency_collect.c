@@ -49,7 +49,7 @@ static int program_point(const struct bpf_program *prog, bool *btf, bool *syscal
 
 /* tp_btf where the kernel's BTF has the tracepoint with the arguments read, else raw_tp. */
 static void choose_flavours(struct latency_bpf *skel, const struct btf *vmlinux,
-			    unsigned int modes)
+			    unsigned int modes, bool send_calls)
 {
 	struct bpf_program *prog;
 
@@ -67,7 +67,7 @@ static void choose_flavours(struct latency_bpf *skel, const struct btf *vmlinux,
 				bpf_program__set_autoload(prog, (strncmp(sec, "tp_btf/", 7) == 0) ==
 							  use_btf);
 			} else {
-				bpf_program__set_autoload(prog, modes & LAT_MODE_STAGES);
+				bpf_program__set_autoload(prog, (modes & LAT_MODE_STAGES) && send_calls);
 			}
 			continue;
 		}
@@ -166,7 +166,7 @@ int lat_open(struct lat_collector *t, const struct lat_config *cfg)
 	vmlinux = btf__load_vmlinux_btf();
 	/* Since 6.13 or so tcp_retransmit_skb also fires for failed attempts, with the error. */
 	t->skel->rodata->conn_retrans_err = np_tp_nargs(vmlinux, "tcp_retransmit_skb") >= 4;
-	choose_flavours(t->skel, vmlinux, cfg->modes);
+	choose_flavours(t->skel, vmlinux, cfg->modes, cfg->send_calls);
 	t->skel->rodata->lat_data_ready = stages &&
 		(bpf_program__autoload(t->skel->progs.lat_btf_sk_data_ready) ||
 		 bpf_program__autoload(t->skel->progs.lat_raw_sk_data_ready));
@@ -180,7 +180,7 @@ int lat_open(struct lat_collector *t, const struct lat_config *cfg)
 		return err;
 	}
 	/* cleared below when one of them is missing */
-	t->have = stages ? 1u << LP_SEND_CALLS : 0;
+	t->have = stages && cfg->send_calls ? 1u << LP_SEND_CALLS : 0;
 	bpf_object__for_each_program(prog, t->skel->obj) {
 		struct bpf_link *link;
 		bool btf, sys;
@@ -228,7 +228,10 @@ int lat_open(struct lat_collector *t, const struct lat_config *cfg)
 	for (int s = 0; stages && s < NP_LS_MAX; s++) {
 		int p = lat_stage_missing(s, t->have);
 
-		if (p >= 0)
+		if (p == LP_SEND_CALLS && !cfg->send_calls)
+			np_info("latency: stage %s not timed: it starts at the send call, which needs "
+				"--send-calls", lat_stages[s].name);
+		else if (p >= 0)
 			np_err("latency: stage %s missing: this kernel has no %s:%s", lat_stages[s].name,
 				lat_points[p].category,
 				p == LP_SEND_CALLS ? "sys_enter_write/writev/sendto/sendmsg/sendmmsg" :

@@ -25,6 +25,7 @@ struct lat_config {
 	uint64_t max_inflight;		/* skbs timed at once */
 	unsigned int modes;		/* LAT_MODE_STAGES and/or LAT_MODE_CONNS */
 	uint64_t slow_ns;		/* --threshold (0: none): packets at least this slow */
+	bool send_calls;		/* --send-calls: tx_stack and tx_total (syscall tracepoints) */
 	/* each slow packet, as lat_poll takes it from the kernel */
 	void (*on_slow)(void *ctx, const struct np_lat_slow *s);
 	void *slow_ctx;

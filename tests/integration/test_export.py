@@ -592,7 +592,7 @@ def test_unit_capabilities_suffice():
 
 
 def test_latency():
-    """--latency: connects refused by a closed port in a namespace of the test's own are
+    """--latency-send-calls (--latency with tx_stack and tx_total): connects refused by a closed port in a namespace of the test's own are
     netoproc_tcp_connects_total{result="ECONNREFUSED"}, each of them (counted machine-wide:
     only the lower bound is certain); the stage histograms are there (a TCP exchange in
     the namespace is timed), their counts grow and promtool accepts the exposition."""
@@ -608,7 +608,7 @@ def test_latency():
                "c = socket.create_connection(('127.0.0.1', 40300)); a, _ = l.accept()\n"
                "for i in range(20):\n"
                "    c.send(b'x' * 100); a.recv(100)\n")
-    with test_cgroup("export-latency") as cg, exporter(cg, ["--latency"]) as addr, \
+    with test_cgroup("export-latency") as cg, exporter(cg, ["--latency-send-calls"]) as addr, \
             netns("npexport") as (ns,):
         s = samples(get(addr)[2])
         before = value(s, "netoproc_tcp_connects_total", result="ECONNREFUSED") or 0

@@ -92,7 +92,7 @@ def nspy(ns, code, *args):
 def start_latency(ns, expr, extra=()):
     p = Proc([NETOPROC, "latency", "-v", "--format", "json", "--netns", f"/var/run/netns/{ns}"]
              + list(extra) + expr.split())
-    said = wait_attached(p)
+    said = p.said = wait_attached(p)
     check("capture attached" in said and "(tp_btf)" in said,
           f"latency attached with tp_btf: {said[-300:]!r}")
     check("missing" not in said, f"a stage is missing on this kernel: {said[-500:]!r}")
@@ -224,10 +224,11 @@ def test_rx_socket_queue_udp_delayed_and_prompt():
 
 
 def test_rx_socket_queue_prompt_reader():
-    """The prompt reader, with --threshold 100: none of its packets is printed as slow."""
+    """The prompt reader, with --threshold 100 and --send-calls: none of its packets is
+    printed as slow; each send is one tx_stack and one tx_total sample."""
     n = 20
     with netns("nplat") as (ns,):
-        p = start_latency(ns, f"tcp and dst port {PORT}", ["--threshold", "100"])
+        p = start_latency(ns, f"tcp and dst port {PORT}", ["--threshold", "100", "--send-calls"])
         with started(p):
             nspy(ns, TCP_READER, n, PORT, 0)
             lines = stop_latency(p)
@@ -241,6 +242,29 @@ def test_rx_socket_queue_prompt_reader():
     check_eq(rows["tx_stack"]["count"], n, "tx_stack samples (one per send)")
     check(rows["tx_stack"]["p50_us"] < 1000, f"tx_stack p50 {rows['tx_stack']['p50_us']}")
     check_eq(rows["tx_total"]["count"], n, "tx_total samples")
+
+
+def test_send_calls_only_when_asked():
+    """Without --send-calls no syscall tracepoint is attached (each would send every
+    system call of the machine through the kernel's traced entry): the same exchange as
+    the prompt reader's has no tx_stack or tx_total row, -v says why, and the packet
+    path's stages are all there."""
+    n = 5
+    with netns("nplat") as (ns,):
+        p = start_latency(ns, f"tcp and dst port {PORT}")
+        with started(p):
+            nspy(ns, TCP_READER, n, PORT, 0)
+            lines = stop_latency(p)
+            rows = totals(lines)
+    check(not any(k in rows for k in ("tx_stack", "tx_total")),
+          f"send-call stages without --send-calls: {sorted(rows)}")
+    check_eq((rows["rx_socket_queue"]["count"], rows["rx_total"]["count"]), (n, n),
+             "the reads, timed")
+    check(rows["tx_device"]["count"] >= n, f"tx_device samples: {rows['tx_device']}")
+    check("syscalls" not in p.said, f"a syscall tracepoint attached: {p.said[-300:]!r}")
+    for st in ("tx_stack", "tx_total"):
+        check(f"stage {st} not timed: it starts at the send call, which needs --send-calls"
+              in p.said, f"-v says why {st} is not timed: {p.said[-400:]!r}")
 
 
 def veth_pair(a, b, tag):
@@ -283,7 +307,7 @@ def test_tx_qdisc_tbf_queue():
         subprocess.run(["tc", "-n", a, "qdisc", "add", "dev", va, "root", "tbf", "rate", "1mbit",
                         "burst", str(burst), "limit", "100000"], check=True)
         p = start_latency(a, f"udp and dst port {PORT}", ["--by", "dev", "--threshold",
-                                                           "131.072"])
+                                                           "131.072", "--send-calls"])
         with started(p):
             nspy(a, UDP_BURST, n, size, "10.77.0.2", PORT)
             time.sleep(delays[-1] / 1e6 + 0.3)	# the queue drains

@@ -343,7 +343,7 @@ fi
 # wait that long on the accepted socket's queue before they are read.
 wl_lat() { tcp_pair 5303 --accept-delay 1000; }
 if [ "$(arg np_latency)" != 0 ]; then
-	KFUNC_METHOD= np_run latency delayed_reader wl_lat latency $J "tcp and port 5303"
+	KFUNC_METHOD= np_run latency delayed_reader wl_lat latency $J --send-calls "tcp and port 5303"
 fi
 
 echo "@@NP DONE kernel=$K"
