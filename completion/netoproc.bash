@@ -62,15 +62,16 @@ _netoproc()
 		     --netns --ifname --mark --pid --verbose --help' ;;
 	drop) opts='--format --summary --interval --duration --count --container --netns
 		    --ifname --mark --pid --verbose --help' ;;
-	latency) opts='--interval --by --max-inflight --connections --threshold --format --duration
-		       --container --netns --ifname --mark --pid --verbose --help' ;;
+	latency) opts='--interval --by --max-inflight --connections --send-calls --threshold
+		       --format --duration --container --netns --ifname --mark --pid --verbose
+		       --help' ;;
 	diagnose) opts='--duration --interval --rules --format --explain --dns-timeout --netns --ifname
 			--mark --pid --verbose --help' ;;
 	dns) opts='--duration --format --summary --pid --filter --dns-port --dns-timeout
 		   --capture-mode --attach --interface --verbose --help' ;;
 	export) opts='--listen --labels --max-series --series-ttl --interval --capture-mode
 		      --attach --interface --cgroup --capture-buffer --no-dns --dns-port
-		      --dns-timeout --drops --latency --verbose --help' ;;
+		      --dns-timeout --drops --latency --latency-send-calls --verbose --help' ;;
 	esac
 	COMPREPLY=($(compgen -W "$opts" -- "$cur"))
 }

@@ -107,7 +107,6 @@ struct {
 
 /* Zeroed templates and the filter's packet copy: too large for the stack. */
 struct lat_scratch {
-	__u64 addr;		/* addr_of()'s box */
 	struct np_lat_hist hist;
 	struct np_skb_meta m;
 	struct np_pktbuf buf;
@@ -301,19 +300,25 @@ static __always_inline void slow_meta(struct np_lat_skb *e, struct sk_buff *skb,
 	}
 }
 
-/*
- * @p's address as a plain number. Under tp_btf the skb is a typed pointer,
- * on which the verifier allows no arithmetic but add and sub; a value loaded
- * from a map is a number (one stored on the stack would come back typed).
- */
-static __always_inline __u64 addr_of(const void *p)
-{
-	struct lat_scratch *sc = get_scratch();
+/* This variable's own address, as a number (written by the first program that needs it). */
+__u64 anchor_addr = 0;
 
-	if (!sc)
-		return 0;
-	*(volatile __u64 *)&sc->addr = (__u64)p;
-	return *(volatile __u64 *)&sc->addr;
+/*
+ * @p's address as a plain number, less anchor_addr's (a constant: the hash
+ * only needs it consistent). Under tp_btf the skb is a typed pointer, on
+ * which the verifier allows no arithmetic but add and sub, and a pointer less
+ * a pointer is a number; under raw_tp it is a number already, and the anchor's
+ * address, stored once and loaded back from the map, is one too. Nothing is
+ * kept in between: a program nested on this CPU (a softirq run on an
+ * interrupt's exit) cannot change it.
+ */
+static __always_inline __u64 addr_of(const void *p, bool direct)
+{
+	if (direct)
+		return (__u64)p - (__u64)&anchor_addr;
+	if (!anchor_addr)
+		anchor_addr = (__u64)&anchor_addr;
+	return (__u64)p - anchor_addr;
 }
 
 /* The index of the set of the skb at @addr: the address, multiplied. */
@@ -332,9 +337,9 @@ static __always_inline void entry_end(struct np_lat_skb *e)
  * The entry of skb (with buffer @head), or NULL; an entry another skb left at
  * this address (its buffer differs) is freed: that skb ended unseen.
  */
-static __always_inline struct np_lat_skb *entry_of(struct sk_buff *skb, __u64 head)
+static __always_inline struct np_lat_skb *entry_of(struct sk_buff *skb, __u64 head, bool direct)
 {
-	__u32 idx = set_of(addr_of(skb));
+	__u32 idx = set_of(addr_of(skb, direct));
 
 	for (int w = 0; w < NP_LAT_WAYS; w++, idx++) {
 		struct np_lat_skb *e = bpf_map_lookup_elem(&inflight, &idx);
@@ -362,9 +367,9 @@ static __always_inline struct np_lat_skb *entry_of(struct sk_buff *skb, __u64 he
 #define NP_IDLE_NS (10 * 1000000000ull)
 
 static __always_inline struct np_lat_skb *entry_at_birth(struct sk_buff *skb, __u64 head,
-							  __u64 now)
+							  __u64 now, bool direct)
 {
-	struct np_lat_skb *e = entry_of(skb, head);
+	struct np_lat_skb *e = entry_of(skb, head, direct);
 
 	if (e && now - e->last_ns > NP_CONTINUE_NS) {
 		stat_inc(NP_LAT_STAT_UNSEEN_END);
@@ -401,9 +406,10 @@ static __always_inline bool entry_takeable(struct np_lat_skb *e, __u64 now)
  * (counted). Zeroed but for its skb, head and time; the skb's address is
  * written last, after the rest.
  */
-static __always_inline struct np_lat_skb *entry_new(struct sk_buff *skb, __u64 head, __u64 now)
+static __always_inline struct np_lat_skb *entry_new(struct sk_buff *skb, __u64 head, __u64 now,
+						    bool direct)
 {
-	__u32 idx = set_of(addr_of(skb));
+	__u32 idx = set_of(addr_of(skb, direct));
 	struct np_lat_skb *e = NULL;
 	struct np_lat_skb_more *m;
 
@@ -603,7 +609,7 @@ static __always_inline void tx_device_end(struct np_lat_skb *e, __u64 end)
 static __always_inline int on_dev_queue(struct sk_buff *skb, bool direct)
 {
 	__u64 now = bpf_ktime_get_ns(), head = (__u64)NP_RD(direct, skb, head);
-	struct np_lat_skb *e = entry_at_birth(skb, head, now);
+	struct np_lat_skb *e = entry_at_birth(skb, head, now, direct);
 	__u64 id = bpf_get_current_pid_tgid();
 	char name[NP_COMM_LEN] = {};
 	struct np_lat_send *s;
@@ -616,7 +622,7 @@ static __always_inline int on_dev_queue(struct sk_buff *skb, bool direct)
 		in_task = np_in_task();
 		if (lat_pid && (!in_task || id >> 32 != lat_pid))
 			return 0;
-		e = entry_new(skb, head, now);
+		e = entry_new(skb, head, now, direct);
 		if (!e)
 			return 0;
 		if (lat_by == NP_LAT_BY_PROCESS && in_task) {
@@ -654,7 +660,7 @@ static __always_inline int on_dev_queue(struct sk_buff *skb, bool direct)
 
 static __always_inline int on_qdisc_enqueue(struct sk_buff *skb, bool direct)
 {
-	struct np_lat_skb *e = entry_of(skb, (__u64)NP_RD(direct, skb, head));
+	struct np_lat_skb *e = entry_of(skb, (__u64)NP_RD(direct, skb, head), direct);
 
 	if (e)
 		e->last_ns = e->qdisc_enq = bpf_ktime_get_ns();
@@ -668,7 +674,7 @@ static __always_inline int on_qdisc_dequeue(struct sk_buff *skb, int packets, bo
 	__u64 now = bpf_ktime_get_ns();
 
 	for (int i = 0; i < NP_DEQUEUE_MAX && i < packets && skb; i++) {
-		struct np_lat_skb *e = entry_of(skb, (__u64)NP_RD(direct, skb, head));
+		struct np_lat_skb *e = entry_of(skb, (__u64)NP_RD(direct, skb, head), direct);
 
 		if (e && e->qdisc_enq) {
 			stage_done(e, NP_LS_TX_QDISC, e->tx_group, e->tx_name, now - e->qdisc_enq);
@@ -683,7 +689,7 @@ static __always_inline int on_qdisc_dequeue(struct sk_buff *skb, int packets, bo
 static __always_inline int on_start_xmit(struct sk_buff *skb, struct net_device *dev,
 					 bool direct)
 {
-	struct np_lat_skb *e = entry_of(skb, (__u64)NP_RD(direct, skb, head));
+	struct np_lat_skb *e = entry_of(skb, (__u64)NP_RD(direct, skb, head), direct);
 	__u64 now;
 
 	if (!e)
@@ -701,7 +707,7 @@ static __always_inline int on_start_xmit(struct sk_buff *skb, struct net_device 
 
 static __always_inline int on_xmit(struct sk_buff *skb, int rc, bool direct)
 {
-	struct np_lat_skb *e = entry_of(skb, (__u64)NP_RD(direct, skb, head));
+	struct np_lat_skb *e = entry_of(skb, (__u64)NP_RD(direct, skb, head), direct);
 
 	if (e && e->xmit_start && rc == 0)
 		e->last_ns = e->xmit_done = bpf_ktime_get_ns();
@@ -712,7 +718,7 @@ static __always_inline int on_xmit(struct sk_buff *skb, int rc, bool direct)
 static __always_inline int on_receive(struct sk_buff *skb, bool direct)
 {
 	__u64 now = bpf_ktime_get_ns(), head = (__u64)NP_RD(direct, skb, head);
-	struct np_lat_skb *e = entry_at_birth(skb, head, now);
+	struct np_lat_skb *e = entry_at_birth(skb, head, now, direct);
 	struct net_device *dev = NP_RD(direct, skb, dev);
 	__u32 ifindex = dev ? NP_RD(direct, dev, ifindex) : 0;
 	bool fresh = true;
@@ -734,7 +740,7 @@ static __always_inline int on_receive(struct sk_buff *skb, bool direct)
 	} else {
 		if (!birth_match(skb, direct))
 			return 0;
-		e = entry_new(skb, head, now);
+		e = entry_new(skb, head, now, direct);
 		if (!e)
 			return 0;
 	}
@@ -827,7 +833,7 @@ static __always_inline int on_data_ready(struct sock *sk, bool direct)
 	now = bpf_ktime_get_ns();
 	skb = NP_RD(direct, sk, sk_receive_queue.prev);
 	for (int i = 0; i < NP_WALK_BACK && skb && skb != head_sentinel; i++) {
-		struct np_lat_skb *e = entry_of(skb, (__u64)NP_RD(direct, skb, head));
+		struct np_lat_skb *e = entry_of(skb, (__u64)NP_RD(direct, skb, head), direct);
 
 		if (e && e->rx_queued)
 			break;	/* queued before: so is everything ahead of it */
@@ -907,7 +913,7 @@ static __always_inline bool sk_netns_match(const struct sock *sk, bool direct)
 
 static __always_inline int on_copy(struct sk_buff *skb, bool direct)
 {
-	struct np_lat_skb *e = entry_of(skb, (__u64)NP_RD(direct, skb, head));
+	struct np_lat_skb *e = entry_of(skb, (__u64)NP_RD(direct, skb, head), direct);
 	struct sock *sk;
 
 	if (!e || !e->rx_dev || (lat_data_ready && !e->rx_queued))
@@ -928,7 +934,7 @@ static __always_inline int on_copy(struct sk_buff *skb, bool direct)
 /* consume_skb, kfree_skb: the end of an skb; after a transmit, of tx_device. */
 static __always_inline int on_free(struct sk_buff *skb, bool consumed, bool direct)
 {
-	struct np_lat_skb *e = entry_of(skb, (__u64)NP_RD(direct, skb, head));
+	struct np_lat_skb *e = entry_of(skb, (__u64)NP_RD(direct, skb, head), direct);
 
 	if (!e)
 		return 0;
