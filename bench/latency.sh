@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # netoproc latency's cost on loopback (root; not part of make test):
 #  1. iperf3 throughput with the default stage set (every stage, no filter, so every
-#     skb of the run is timed) as a ratio to no netoproc, rounds alternated; the
+#     skb of the run is timed) as a ratio to no netoproc; the
 #     issue's target is >= 0.9; and with --send-calls (syscall tracepoints: every system
 #     call of the machine traced), reported. Loopback iperf3 on this 2-CPU VM moves by
 #     +-20% from one run to the next, so: many short rounds, each a run of every

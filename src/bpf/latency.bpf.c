@@ -334,13 +334,12 @@ static __always_inline void entry_end(struct np_lat_skb *e)
 }
 
 /*
- * The entry of skb (with buffer @head), or NULL; an entry another skb left at
- * this address (its buffer differs) is freed: that skb ended unseen.
+ * The entry of skb (with buffer @head) in its set, which starts at @idx, or
+ * NULL; an entry another skb left at this address (its buffer differs) is
+ * freed: that skb ended unseen.
  */
-static __always_inline struct np_lat_skb *entry_of(struct sk_buff *skb, __u64 head, bool direct)
+static __always_inline struct np_lat_skb *entry_in(__u32 idx, struct sk_buff *skb, __u64 head)
 {
-	__u32 idx = set_of(addr_of(skb, direct));
-
 	for (int w = 0; w < NP_LAT_WAYS; w++, idx++) {
 		struct np_lat_skb *e = bpf_map_lookup_elem(&inflight, &idx);
 
@@ -355,6 +354,11 @@ static __always_inline struct np_lat_skb *entry_of(struct sk_buff *skb, __u64 he
 	return NULL;
 }
 
+static __always_inline struct np_lat_skb *entry_of(struct sk_buff *skb, __u64 head, bool direct)
+{
+	return entry_in(set_of(addr_of(skb, direct)), skb, head);
+}
+
 /*
  * Where an skb enters the table (device queue, device receive), an entry of
  * the same address and buffer continues (forwarded, handed from a transmit to
@@ -366,10 +370,11 @@ static __always_inline struct np_lat_skb *entry_of(struct sk_buff *skb, __u64 he
 /* An entry waiting in a queue (qdisc, socket) is taken for another skb after this. */
 #define NP_IDLE_NS (10 * 1000000000ull)
 
-static __always_inline struct np_lat_skb *entry_at_birth(struct sk_buff *skb, __u64 head,
-							  __u64 now, bool direct)
+/* The entry of skb in set @set where it enters the table (its set is found once there). */
+static __always_inline struct np_lat_skb *entry_at_birth(__u32 set, struct sk_buff *skb,
+							  __u64 head, __u64 now)
 {
-	struct np_lat_skb *e = entry_of(skb, head, direct);
+	struct np_lat_skb *e = entry_in(set, skb, head);
 
 	if (e && now - e->last_ns > NP_CONTINUE_NS) {
 		stat_inc(NP_LAT_STAT_UNSEEN_END);
@@ -402,14 +407,13 @@ static __always_inline bool entry_takeable(struct np_lat_skb *e, __u64 now)
 }
 
 /*
- * A new entry for @skb: a place of its set that may be taken, else NULL
- * (counted). Zeroed but for its skb, head and time; the skb's address is
- * written last, after the rest.
+ * A new entry for @skb: a place of its set (starting at @idx) that may be
+ * taken, else NULL (counted). Zeroed but for its skb, head and time; the
+ * skb's address is written last, after the rest.
  */
-static __always_inline struct np_lat_skb *entry_new(struct sk_buff *skb, __u64 head, __u64 now,
-						    bool direct)
+static __always_inline struct np_lat_skb *entry_new(__u32 idx, struct sk_buff *skb, __u64 head,
+						    __u64 now)
 {
-	__u32 idx = set_of(addr_of(skb, direct));
 	struct np_lat_skb *e = NULL;
 	struct np_lat_skb_more *m;
 
@@ -609,7 +613,8 @@ static __always_inline void tx_device_end(struct np_lat_skb *e, __u64 end)
 static __always_inline int on_dev_queue(struct sk_buff *skb, bool direct)
 {
 	__u64 now = bpf_ktime_get_ns(), head = (__u64)NP_RD(direct, skb, head);
-	struct np_lat_skb *e = entry_at_birth(skb, head, now, direct);
+	__u32 set = set_of(addr_of(skb, direct));
+	struct np_lat_skb *e = entry_at_birth(set, skb, head, now);
 	__u64 id = bpf_get_current_pid_tgid();
 	char name[NP_COMM_LEN] = {};
 	struct np_lat_send *s;
@@ -622,7 +627,7 @@ static __always_inline int on_dev_queue(struct sk_buff *skb, bool direct)
 		in_task = np_in_task();
 		if (lat_pid && (!in_task || id >> 32 != lat_pid))
 			return 0;
-		e = entry_new(skb, head, now, direct);
+		e = entry_new(set, skb, head, now);
 		if (!e)
 			return 0;
 		if (lat_by == NP_LAT_BY_PROCESS && in_task) {
@@ -718,7 +723,8 @@ static __always_inline int on_xmit(struct sk_buff *skb, int rc, bool direct)
 static __always_inline int on_receive(struct sk_buff *skb, bool direct)
 {
 	__u64 now = bpf_ktime_get_ns(), head = (__u64)NP_RD(direct, skb, head);
-	struct np_lat_skb *e = entry_at_birth(skb, head, now, direct);
+	__u32 set = set_of(addr_of(skb, direct));
+	struct np_lat_skb *e = entry_at_birth(set, skb, head, now);
 	struct net_device *dev = NP_RD(direct, skb, dev);
 	__u32 ifindex = dev ? NP_RD(direct, dev, ifindex) : 0;
 	bool fresh = true;
@@ -740,7 +746,7 @@ static __always_inline int on_receive(struct sk_buff *skb, bool direct)
 	} else {
 		if (!birth_match(skb, direct))
 			return 0;
-		e = entry_new(skb, head, now, direct);
+		e = entry_new(set, skb, head, now);
 		if (!e)
 			return 0;
 	}

@@ -10,7 +10,6 @@
 #include "lib/util.h"
 #include "latency.skel.h"
 
-
 int ex_latency_open(struct ex_latency *l, bool send_calls)
 {
 	struct lat_config cfg = {

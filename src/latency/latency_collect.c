@@ -137,6 +137,7 @@ int lat_open(struct lat_collector *t, const struct lat_config *cfg)
 	struct btf *vmlinux;
 	struct np_filter_cfg fc = cfg->f->cfg;
 	bool stages = cfg->modes & LAT_MODE_STAGES, conns = cfg->modes & LAT_MODE_CONNS;
+	uint32_t inflight = stages ? cfg->max_inflight : NP_LAT_WAYS;
 	int err;
 
 	t->skel = latency_bpf__open();
@@ -157,8 +158,8 @@ int lat_open(struct lat_collector *t, const struct lat_config *cfg)
 	if (!t->skel->rodata->lat_slow_ns)
 		bpf_map__set_max_entries(t->skel->maps.slow_rb, 4096);
 	/* A power of 2 (--max-inflight is rounded up), sets of NP_LAT_WAYS entries. */
-	bpf_map__set_max_entries(t->skel->maps.inflight, stages ? cfg->max_inflight : NP_LAT_WAYS);
-	t->skel->rodata->inflight_mask = (stages ? cfg->max_inflight : NP_LAT_WAYS) - 1;
+	bpf_map__set_max_entries(t->skel->maps.inflight, inflight);
+	t->skel->rodata->inflight_mask = inflight - 1;
 	bpf_map__set_max_entries(t->skel->maps.inflight_more,
 				 t->skel->rodata->lat_slow_ns ? cfg->max_inflight : 1);
 	if (!conns)

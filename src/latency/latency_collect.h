@@ -59,7 +59,6 @@ void lat_flip(struct lat_collector *t);
 int lat_read(struct lat_collector *t);
 /* Take the closed connections and slow packets the kernel handed over (often: its rings are bounded). */
 void lat_poll(struct lat_collector *t);
-/* Remove in-flight entries idle for 10 s. */
 /* The closing counters: with np_err when something was lost, else with -v. */
 void lat_say_counters(const struct lat_collector *t);
 int lat_filter_short_fd(const struct lat_collector *t);

@@ -592,7 +592,8 @@ def test_unit_capabilities_suffice():
 
 
 def test_latency():
-    """--latency-send-calls (--latency with tx_stack and tx_total): connects refused by a closed port in a namespace of the test's own are
+    """--latency-send-calls (--latency with tx_stack and tx_total): connects refused by a
+    closed port in a namespace of the test's own are
     netoproc_tcp_connects_total{result="ECONNREFUSED"}, each of them (counted machine-wide:
     only the lower bound is certain); the stage histograms are there (a TCP exchange in
     the namespace is timed), their counts grow and promtool accepts the exposition."""
