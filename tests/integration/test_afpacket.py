@@ -361,6 +361,14 @@ def long_lived_server(tag, server_args, client_args, scoped):
     srow = srow[0]
     got = {"rx": (srow["rx_packets"], srow["rx_bytes"]), "tx": (srow["tx_packets"],
                                                                 srow["tx_bytes"])}
+    if got != {"rx": truth["port_rx"], "tx": truth["port_tx"]}:
+        # Where the rest went: every row's packets, and the capture's own account.
+        others = {f"{pid}/{r['process']}": (r["rx_packets"], r["rx_bytes"], r["tx_packets"],
+                                             r["tx_bytes"])
+                  for (pid, _), r in rows.items() if pid != s["pid"]}
+        stats = re.search(r"afpacket: .*", m.stderr)
+        print(f"  other rows (rx packets, bytes, tx packets, bytes): {others}\n"
+              f"  {stats.group(0) if stats else 'no afpacket line'}", flush=True)
     check_eq(got, {"rx": truth["port_rx"], "tx": truth["port_tx"]},
              "server IP packets/bytes (nftables: port_rx, port_tx)")
     check_eq((srow["rx_payload"], srow["tx_payload"]), (n * send, n * reply), "server payload")

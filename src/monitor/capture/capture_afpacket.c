@@ -60,6 +60,7 @@
 #define HINT_RCVBUF	32768
 #define MAX_UNKNOWN	65536	/* remotes with a row of their own under unknown */
 #define MAX_PEERS	65536	/* (unconnected UDP socket, peer) pairs broken down */
+#define PAST_LISTENER_KEEP 10.0	/* seconds a closed listener's holder stays an heir */
 #define TCP_SYN		0x02
 #define TCP_ACK		0x10
 #define TCP_LISTEN	10
@@ -101,6 +102,12 @@ struct afp_sock {
 	bool asked_now;			/* a listener whose holder was looked for at once */
 };
 
+/* The last holder of a TCP listener on a port, after the listener closed. */
+struct past_listener {
+	struct np_owner owner;
+	double gone_at;
+};
+
 struct frag_ent {
 	uint8_t saddr[16], daddr[16];
 	uint32_t id;
@@ -119,6 +126,7 @@ struct afp {
 	struct htab socks;	/* cookie -> afp_sock */
 	struct htab by_tuple;	/* connected sockets */
 	struct htab by_local;	/* listeners and unconnected UDP */
+	struct htab past_listeners;	/* uint16_t port -> struct past_listener */
 	struct htab misses;	/* tuple_key -> 1: looked up in vain since the last dump */
 	struct htab unknown;	/* np_unknown_key -> np_unknown_val, cumulative */
 	struct htab peers;	/* np_peer_key -> np_peer_val: unconnected UDP, per peer */
@@ -235,6 +243,67 @@ static struct afp_sock *listener_of(struct afp *a, struct afp_sock *s, bool ask)
 	return l == s ? NULL : l;
 }
 
+/*
+ * Who holds (or last held) the listener of an accepted TCP socket, if we are
+ * watching it. A server that stops listening and exits can leave its last
+ * connections to be read after the listener is gone from our table; its
+ * holder stays known by port for PAST_LISTENER_KEEP seconds for them.
+ */
+static bool listener_holder(struct afp *a, struct afp_sock *s, bool ask, struct np_owner *out)
+{
+	struct afp_sock *l = listener_of(a, s, ask);
+	struct past_listener *p;
+
+	if (l) {
+		if (!l->rec.has_owner || !l->in_scope)
+			return false;
+		*out = l->rec.owner;
+		return true;
+	}
+	if (!(p = htab_get(&a->past_listeners, &s->rec.lport)))
+		return false;
+	*out = p->owner;
+	return true;
+}
+
+/* A listener left the kernel's tables: remember who held it (see listener_holder). */
+static void listener_gone(struct afp *a, const struct afp_sock *l)
+{
+	struct past_listener *p = htab_get(&a->past_listeners, &l->rec.lport);
+
+	if (l->rec.protocol != IPPROTO_TCP || l->rec.state != TCP_LISTEN ||
+	    !l->rec.has_owner || !l->in_scope)
+		return;
+	if (!p) {
+		if (!(p = calloc(1, sizeof(*p))))
+			return;
+		if (htab_put(&a->past_listeners, &l->rec.lport, p)) {
+			free(p);
+			return;
+		}
+	}
+	p->owner = l->rec.owner;
+	p->gone_at = now_monotonic();
+}
+
+static void forget_past_listeners(struct afp *a, double now)
+{
+	size_t i = 0;
+	const void *k;
+	void *v;
+
+	while (htab_next(&a->past_listeners, &i, &k, &v)) {
+		struct past_listener *p = v;
+
+		if (now - p->gone_at > PAST_LISTENER_KEEP) {
+			uint16_t port = *(const uint16_t *)k;
+
+			htab_del(&a->past_listeners, &port);
+			free(p);
+		}
+	}
+}
+
 static void try_owner(struct afp *a, struct afp_sock *s, bool now_or_never)
 {
 	struct np_owner o;
@@ -244,20 +313,19 @@ static void try_owner(struct afp *a, struct afp_sock *s, bool now_or_never)
 
 	if (s->rec.has_owner || !s->inode || !s->in_scope)
 		return;
+	/*
+	 * An accepted socket most likely belongs to whoever holds its listener.
+	 * Remembered at once, not after a back-off: the server may close the
+	 * listener and exit before this socket's holder is found, and then the
+	 * listener's holder is all that says whose its bytes were.
+	 */
+	if (s->rec.protocol == IPPROTO_TCP && s->rec.state != TCP_LISTEN && !s->has_heir)
+		s->has_heir = listener_holder(a, s, false, &s->heir);
 	now = now_monotonic();
 	if (!now_or_never && now < s->next_owner_try)
 		return;
-	/* An accepted socket most likely belongs to whoever holds its listener. */
-	if (s->rec.protocol == IPPROTO_TCP && s->rec.state != TCP_LISTEN) {
-		struct afp_sock *l = listener_of(a, s, false);
-
-		if (l && l->rec.has_owner) {
-			hints[nhints++] = l->rec.owner.tgid;
-			/* The listener may be gone by the time we give up on this socket. */
-			s->heir = l->rec.owner;
-			s->has_heir = l->in_scope;
-		}
-	}
+	if (s->has_heir)
+		hints[nhints++] = s->heir.tgid;
 	if (ps_find(&a->ps, s->inode, hints, nhints, now_or_never, &o) == 0) {
 		o.cgroup_id = s->cgroup_id;
 		s->rec.owner = o;
@@ -275,6 +343,7 @@ static struct afp_sock *upsert(struct afp *a, const struct sd_sock *d, bool from
 			       bool urgent)
 {
 	struct afp_sock *s = htab_get(&a->socks, &d->cookie);
+	uint16_t lport = d->lport;
 	struct np_sock_record *r;
 
 	if (!s) {
@@ -291,6 +360,16 @@ static struct afp_sock *upsert(struct afp *a, const struct sd_sock *d, bool from
 		s->seen_gen = a->dump_gen;
 	}
 	r = &s->rec;
+	/*
+	 * A TCP socket caught closing (seen in LAST_ACK and CLOSE) can come
+	 * with local port 0: the kernel reports the port the socket holds bound,
+	 * and a closing socket gives it back. Its tuple is still the one we
+	 * knew; without it no packet finds the socket, nor the socket its
+	 * listener's holder (a server's SYN or a whole connection went to
+	 * unknown about once in 10 runs of the long-lived-server tests).
+	 */
+	if (!lport && d->rport)
+		lport = r->lport;
 	if (from_dump)
 		s->seen_gen = a->dump_gen;
 	s->gone = false;
@@ -305,12 +384,12 @@ static struct afp_sock *upsert(struct afp *a, const struct sd_sock *d, bool from
 	r->family = d->family;
 	r->protocol = d->protocol;
 	r->state = d->protocol == IPPROTO_TCP ? d->state : 0;
-	if (r->lport != d->lport || r->rport != d->rport || memcmp(r->laddr, d->laddr, 16) ||
+	if (r->lport != lport || r->rport != d->rport || memcmp(r->laddr, d->laddr, 16) ||
 	    memcmp(r->raddr, d->raddr, 16) || !(s->filed_tuple || s->filed_local)) {
 		unfile(a, s);
 		memcpy(r->laddr, d->laddr, 16);
 		memcpy(r->raddr, d->raddr, 16);
-		r->lport = d->lport;
+		r->lport = lport;
 		r->rport = d->rport;
 		file(a, s);
 	}
@@ -351,8 +430,10 @@ static int refresh(struct afp *a)
 		if (s->seen_gen != a->dump_gen && !s->gone) {
 			s->gone = true;
 			unfile(a, s);
+			listener_gone(a, s);
 		}
 	}
+	forget_past_listeners(a, now_monotonic());
 	free_misses(a);
 	ps_tick(&a->ps);
 	a->last_refresh = now_monotonic();
@@ -376,6 +457,9 @@ static struct afp_sock *lookup(struct afp *a, uint8_t protocol, const uint8_t l[
 		return NULL;
 	}
 	a->lookup_hits++;
+	/* Found by the tuple we asked for: a closing socket's port 0 is lport (see upsert). */
+	if (!d.lport)
+		d.lport = lport;
 	/* Just met: its holder may be a process about to exit. */
 	return upsert(a, &d, false, true);
 }
@@ -492,14 +576,13 @@ static struct afp_sock *from_listener(struct afp *a, struct afp_sock *lst,
  */
 static bool heir_of(struct afp *a, struct afp_sock *s, bool ask, struct np_owner *out)
 {
-	struct afp_sock *l;
+	struct np_owner h;
 
 	if (s->rec.protocol != IPPROTO_TCP || s->rec.state == TCP_LISTEN ||
 	    (s->rec.state == TCP_SYN_RECV && !s->inode))
 		return false;
-	l = listener_of(a, s, ask);
-	if (l && l->rec.has_owner && l->in_scope) {
-		s->heir = l->rec.owner;
+	if (listener_holder(a, s, ask, &h)) {
+		s->heir = h;
 		s->has_heir = true;
 	}
 	if (!s->has_heir)
@@ -1054,6 +1137,7 @@ static void afp_close(struct capture *c)
 	htab_free_all(&a->socks);
 	htab_free(&a->by_tuple);
 	htab_free(&a->by_local);
+	htab_free_all(&a->past_listeners);
 	htab_free(&a->misses);
 	htab_free_all(&a->unknown);
 	htab_free_all(&a->peers);
@@ -1238,6 +1322,7 @@ int afpacket_capture_open(struct capture *c, const struct capture_opts *o)
 	if ((err = htab_init(&a->socks, sizeof(uint64_t))) ||
 	    (err = htab_init(&a->by_tuple, sizeof(struct tuple_key))) ||
 	    (err = htab_init(&a->by_local, sizeof(struct local_key))) ||
+	    (err = htab_init(&a->past_listeners, sizeof(uint16_t))) ||
 	    (err = htab_init(&a->misses, sizeof(struct tuple_key))) ||
 	    (err = htab_init(&a->unknown, sizeof(struct np_unknown_key))) ||
 	    (err = htab_init(&a->peers, sizeof(struct np_peer_key))) ||
