@@ -473,6 +473,7 @@ int ebpf_load(struct ebpf_loaded *l, const struct capture_opts *o, enum np_attac
 		[FLAG_PAYLOADS] = o->payloads != NULL, [FLAG_PEERS] = true, [FLAG_CMDLINES] = true,
 	};
 	char failed[64], reason[240], first_reason[240] = "";
+	char file_sock_refused[240] = "";	/* see the 'd' case below */
 	const char *pb = getenv("NETOPROC_PERF_BUFFER");
 	libbpf_print_fn_t old_print;
 	bool modern, ringbuf;
@@ -527,9 +528,28 @@ int ebpf_load(struct ebpf_loaded *l, const struct capture_opts *o, enum np_attac
 				next < DUMP_NONE ? ebpf_dump_name(next) : "no live dump");
 			degrade(l, ebpf_dump_name(l->dump), ebpf_dump_name(next), "%s", reason);
 			l->dump = next;
+			/*
+			 * The task-files dump takes its socket where adoption does, from
+			 * a task's file, and hands it to sk storage the same way: where
+			 * the verifier refused that pointer to adoption it refuses it
+			 * here too. Not loaded again to hear so: each attempt is a whole
+			 * load (about 70 ms on 6.18, most of a start-up's time).
+			 */
+			if (l->dump == DUMP_TASK_FILES && file_sock_refused[0]) {
+				next = next_dump(l->dump, modern);
+				np_info("%s: not tried, as %s: trying %s", ebpf_dump_name(l->dump),
+					file_sock_refused,
+					next < DUMP_NONE ? ebpf_dump_name(next) : "no live dump");
+				degrade(l, ebpf_dump_name(l->dump), ebpf_dump_name(next),
+					"not tried, as %s", file_sock_refused);
+				l->dump = next;
+			}
 			continue;
 		}
 		case 'a':
+			/* R2: the socket argument of bpf_sk_storage_get(), untrusted. */
+			if (l->adopt == ADOPT_TASK_FILES && strstr(reason, "R2 type=untrusted_ptr_"))
+				snprintf(file_sock_refused, sizeof(file_sock_refused), "%s", reason);
 			np_info("%s: trying %s", reason, l->adopt + 1 < ADOPT_NONE ?
 				ebpf_adopt_name(l->adopt + 1) : "no adoption");
 			degrade(l, ebpf_adopt_name(l->adopt), ebpf_adopt_name(l->adopt + 1), "%s",
