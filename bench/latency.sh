@@ -40,43 +40,26 @@ stop_latency() {
 	wait "$lat_pid" 2>/dev/null || true
 }
 
+run_config() {
+	case $1 in
+	default) start_latency ;;
+	send-calls) start_latency --send-calls ;;
+	esac
+}
+stop_config() { stop_latency; }
+
 echo "1. iperf3 loopback throughput: $ROUNDS rounds of ${SECS}s; each round runs without" \
      "netoproc latency, with its default stages and with --send-calls (no filter), in a" \
      "shuffled order, each run after 1 s of quiet (the order and a pause moved runs by 5%)"
-declare -A got
-for r in $(seq "$ROUNDS"); do
-	for cfg in $(printf '%s\n' none default send-calls | shuf); do
-		case $cfg in
-		none) ;;
-		default) start_latency ;;
-		send-calls) start_latency --send-calls ;;
-		esac
-		sleep 1
-		got[$r,$cfg]=$(gbps)
-		[ "$cfg" = none ] || stop_latency
-	done
-	echo "  round $r: without ${got[$r,none]}, default ${got[$r,default]}," \
-	     "--send-calls ${got[$r,send-calls]} Gbit/s"
+shuffled_rounds "$ROUNDS" default send-calls
+for cfg in default send-calls; do
+	read -r med q1 q3 with none <<<"$(round_ratio "$ROUNDS" "$cfg")"
+	[ "$cfg" = default ] && what="default stages" target=">= 0.90" ||
+		what="--send-calls" target="reported"
+	echo "  $what: median of the rounds' ratios $med (quartiles $q1-$q3)"
+	echo "ROW|netoproc latency ($what), loopback iperf3 throughput (median of $ROUNDS" \
+	     "rounds' ratios)|$with Gbit/s|$none Gbit/s (none)|$med|$target"
 done
-python3 - "$ROUNDS" "$(for k in "${!got[@]}"; do echo "$k=${got[$k]}"; done)" <<'PY'
-import statistics, sys
-n, got = int(sys.argv[1]), {}
-for line in sys.argv[2].split():
-    k, v = line.split("=")
-    r, cfg = k.split(",")
-    got[(int(r), cfg)] = float(v)
-base = [got[(r, "none")] for r in range(1, n + 1)]
-for cfg, what, target in (("default", "default stages", ">= 0.90"),
-                          ("send-calls", "--send-calls", "reported")):
-    ws = [got[(r, cfg)] for r in range(1, n + 1)]
-    ratios = [w / b for b, w in zip(base, ws)]
-    r = statistics.median(ratios)
-    print(f"  {what}: median of the rounds' ratios {r:.3f} (quartiles "
-          f"{statistics.quantiles(ratios, n=4)[0]:.3f}-{statistics.quantiles(ratios, n=4)[2]:.3f})")
-    print(f"ROW|netoproc latency ({what}), loopback iperf3 throughput (median of {n} rounds' "
-          f"ratios)|{statistics.median(ws):.2f} Gbit/s|{statistics.median(base):.2f} Gbit/s "
-          f"(none)|{r:.3f}|{target}")
-PY
 
 echo "2. cost per program run (bpf_stats), one ${SECS}s iperf3 run"
 sysctl -q kernel.bpf_stats_enabled=1

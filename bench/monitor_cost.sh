@@ -5,15 +5,15 @@
 #     programs on the same hooks attached at the same time (bench/empty.bpf.c),
 #     and the weighted ratio over the packet and payload programs (each pair
 #     weighted by the monitor program's runs);
-#  2. iperf3 throughput without and with the monitor, ROUNDS alternated rounds:
-#     the ratio of the medians.
+#  2. iperf3 throughput without and with the monitor, TP_ROUNDS rounds in a
+#     shuffled order: the median of the rounds' ratios (bench/lib.sh).
 # Only the programs our own netoproc and empty_loader hold are counted
 # (bench/progstats PID...). Prints "ROW|..." lines for bench/run.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUTPUT:-build}
 NP=${NETOPROC:-$OUT/netoproc}
-ROUNDS=${ROUNDS:-5}
+TP_ROUNDS=${TP_ROUNDS:-10}
 SECS=${SECS:-5}
 B=$OUT/bench
 mkdir -p "$B"
@@ -81,18 +81,14 @@ for prog, empty, target in (("on_sock_create", "empty_create", 1000),
         print(f"ROW|{prog}, ns per run|{n:.0f} ns|{e:.0f} ns (empty)|{n / e:.2f}|<= {target} ns")
 PY
 
-echo "2. throughput: $ROUNDS rounds of ${SECS}s each, without and with netoproc, alternated"
-base=() with=()
-for r in $(seq "$ROUNDS"); do
-	base+=("$(gbps)")
-	start_netoproc
-	with+=("$(gbps)")
-	kill -INT "$np_pid"; wait "$np_pid" 2>/dev/null || true
-	printf "  round %d: without %.2f Gbit/s, with %.2f Gbit/s\n" "$r" "${base[-1]}" "${with[-1]}"
-done
-python3 - "${base[*]}" "${with[*]}" <<'PY'
-import statistics, sys
-b = statistics.median(float(x) for x in sys.argv[1].split())
-w = statistics.median(float(x) for x in sys.argv[2].split())
-print(f"ROW|eBPF monitor, loopback iperf3 throughput (median)|{w:.2f} Gbit/s|{b:.2f} Gbit/s (none)|{w / b:.3f}|>= 0.99")
-PY
+# The throughput rounds: shorter runs, more of them (see shuffled_rounds in lib.sh).
+SECS=${TP_SECS:-2}
+run_config() { start_netoproc; }
+stop_config() { kill -INT "$np_pid"; wait "$np_pid" 2>/dev/null || true; }
+echo "2. throughput: $TP_ROUNDS rounds of ${SECS}s, without and with netoproc in a shuffled" \
+     "order, each run after 1 s of quiet"
+shuffled_rounds "$TP_ROUNDS" monitor
+read -r med q1 q3 with none <<<"$(round_ratio "$TP_ROUNDS" monitor)"
+echo "  median of the rounds' ratios $med (quartiles $q1-$q3)"
+echo "ROW|eBPF monitor, loopback iperf3 throughput (median of $TP_ROUNDS rounds' ratios)|$with" \
+     "Gbit/s|$none Gbit/s (none)|$med|>= 0.99"
