@@ -127,36 +127,60 @@ out:
 void netns_parse_sockstat(const char *text, unsigned *tcp, unsigned *udp)
 {
 	for (const char *line = text; line && *line; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
-		unsigned n;
+		unsigned n, orphan, tw;
 
-		if (sscanf(line, "TCP: inuse %u", &n) == 1 || sscanf(line, "TCP6: inuse %u", &n) == 1)
+		if (sscanf(line, "TCP: inuse %u orphan %u tw %u", &n, &orphan, &tw) == 3)
+			*tcp += n + tw;
+		else if (sscanf(line, "TCP: inuse %u", &n) == 1 || sscanf(line, "TCP6: inuse %u", &n) == 1)
 			*tcp += n;
 		else if (sscanf(line, "UDP: inuse %u", &n) == 1 || sscanf(line, "UDP6: inuse %u", &n) == 1)
 			*udp += n;
 	}
 }
 
-int netns_sockets_in_use(unsigned *tcp, unsigned *udp)
+int netns_sockstat_open(int fds[2])
 {
 	static const char *const files[] = { "/proc/thread-self/net/sockstat",
 					      "/proc/thread-self/net/sockstat6" };
+
+	for (size_t i = 0; i < 2; i++) {
+		fds[i] = open(files[i], O_RDONLY | O_CLOEXEC);
+		if (fds[i] < 0) {
+			if (i)
+				close(fds[0]);
+			fds[0] = fds[1] = -1;
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int netns_sockstat_read(const int fds[2], unsigned *tcp, unsigned *udp)
+{
 	char buf[1024];
 
 	*tcp = *udp = 0;
 	for (size_t i = 0; i < 2; i++) {
-		int fd = open(files[i], O_RDONLY | O_CLOEXEC);
-		ssize_t n;
+		ssize_t n = fds[i] >= 0 ? pread(fds[i], buf, sizeof(buf) - 1, 0) : -1;
 
-		if (fd < 0)
-			return -1;
-		n = read(fd, buf, sizeof(buf) - 1);
-		close(fd);
 		if (n <= 0)
 			return -1;
 		buf[n] = '\0';
 		netns_parse_sockstat(buf, tcp, udp);
 	}
 	return 0;
+}
+
+int netns_sockets_in_use(unsigned *tcp, unsigned *udp)
+{
+	int fds[2], err;
+
+	if (netns_sockstat_open(fds))
+		return -1;
+	err = netns_sockstat_read(fds, tcp, udp);
+	close(fds[0]);
+	close(fds[1]);
+	return err;
 }
 
 struct inode_list {

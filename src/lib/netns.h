@@ -17,13 +17,20 @@
 int netns_for_each(int (*fn)(void *arg), void *arg, unsigned *skipped);
 
 /*
- * TCP and UDP sockets (IPv4 and IPv6) hashed in the namespace we are in now,
- * from /proc/thread-self/net/sockstat{,6}: a namespace with none need not have
- * its socket tables walked, and each walk visits every bucket of the host's
- * whole table. -1 if the counts cannot be read.
+ * TCP and UDP sockets (IPv4 and IPv6, TCP's TIME_WAIT included) hashed in the
+ * namespace we are in now, from /proc/thread-self/net/sockstat{,6}: a
+ * namespace with none need not have its socket tables walked, and each walk
+ * visits every bucket of the host's whole table. -1 if the counts cannot be read.
  */
 int netns_sockets_in_use(unsigned *tcp, unsigned *udp);
-/* The "TCP:"/"TCP6:" and "UDP:"/"UDP6:" inuse figures of sockstat text, added to *tcp, *udp. */
+/* The same files opened in the namespace we are in now, to be read later from any (0, or -1). */
+int netns_sockstat_open(int fds[2]);
+/* netns_sockets_in_use() of the namespace @fds were opened in. */
+int netns_sockstat_read(const int fds[2], unsigned *tcp, unsigned *udp);
+/*
+ * The "TCP:"/"TCP6:" (in use and TIME_WAIT) and "UDP:"/"UDP6:" (in use)
+ * figures of sockstat text, added to *tcp, *udp.
+ */
 void netns_parse_sockstat(const char *text, unsigned *tcp, unsigned *udp);
 
 /*
