@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # What the loopback benchmarks share (sourced): background processes ended and
-# bpf_stats restored at exit, an iperf3 server, one run's throughput, and the
-# ratios of rounds run in a shuffled order. Expects SECS set.
+# bpf_stats restored at exit, an iperf3 server, one run's throughput, the ratio
+# of alternated rounds (trace.sh) and the ratios of rounds run in a shuffled
+# order (monitor_cost.sh, latency.sh). Expects SECS set.
 
 pids=()
 old_stats=$(sysctl -n kernel.bpf_stats_enabled)

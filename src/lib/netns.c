@@ -127,9 +127,9 @@ out:
 void netns_parse_sockstat(const char *text, unsigned *tcp, unsigned *udp)
 {
 	for (const char *line = text; line && *line; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
-		unsigned n, orphan, tw;
+		unsigned n, tw;
 
-		if (sscanf(line, "TCP: inuse %u orphan %u tw %u", &n, &orphan, &tw) == 3)
+		if (sscanf(line, "TCP: inuse %u orphan %*u tw %u", &n, &tw) == 2)
 			*tcp += n + tw;
 		else if (sscanf(line, "TCP: inuse %u", &n) == 1 || sscanf(line, "TCP6: inuse %u", &n) == 1)
 			*tcp += n;

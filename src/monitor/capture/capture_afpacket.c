@@ -181,6 +181,18 @@ static bool is_v4(const uint8_t a[16])
 
 /* ---- the socket table ---- */
 
+/* The key of a connected socket, or of a packet's flow as seen from its local end. */
+static void tuple_of(struct tuple_key *k, uint8_t protocol, const uint8_t l[16], uint16_t lport,
+		     const uint8_t r[16], uint16_t rport)
+{
+	memset(k, 0, sizeof(*k));
+	memcpy(k->laddr, l, 16);
+	memcpy(k->raddr, r, 16);
+	k->lport = lport;
+	k->rport = rport;
+	k->protocol = protocol;
+}
+
 static void unfile(struct afp *a, struct afp_sock *s)
 {
 	a->flow.s = NULL;
@@ -199,12 +211,7 @@ static void file(struct afp *a, struct afp_sock *s)
 	if (r->lport == 0)
 		return;		/* not bound yet: no packet can be its */
 	if (r->rport || (memcmp(r->raddr, any6, 16) && memcmp(r->raddr, any4, 16))) {
-		memset(&s->tk, 0, sizeof(s->tk));
-		memcpy(s->tk.laddr, r->laddr, 16);
-		memcpy(s->tk.raddr, r->raddr, 16);
-		s->tk.lport = r->lport;
-		s->tk.rport = r->rport;
-		s->tk.protocol = r->protocol;
+		tuple_of(&s->tk, r->protocol, r->laddr, r->lport, r->raddr, r->rport);
 		s->filed_tuple = htab_put(&a->by_tuple, &s->tk, s) == 0;
 	} else {
 		memset(&s->lk, 0, sizeof(s->lk));
@@ -291,12 +298,12 @@ static bool listener_holder(struct afp *a, struct afp_sock *s, bool ask, struct 
 /* A listener left the kernel's tables: remember who held it (see listener_holder). */
 static void listener_gone(struct afp *a, const struct afp_sock *l)
 {
-	struct past_listener *p = htab_get(&a->past_listeners, &l->rec.lport);
+	struct past_listener *p;
 
 	if (l->rec.protocol != IPPROTO_TCP || l->rec.state != TCP_LISTEN ||
 	    !l->rec.has_owner || !l->in_scope)
 		return;
-	if (!p) {
+	if (!(p = htab_get(&a->past_listeners, &l->rec.lport))) {
 		if (!(p = calloc(1, sizeof(*p))))
 			return;
 		if (htab_put(&a->past_listeners, &l->rec.lport, p)) {
@@ -487,11 +494,10 @@ static int refresh(struct afp *a)
 static struct afp_sock *lookup(struct afp *a, uint8_t protocol, const uint8_t l[16],
 			       uint16_t lport, const uint8_t r[16], uint16_t rport, bool force)
 {
-	struct tuple_key k = { .lport = lport, .rport = rport, .protocol = protocol };
+	struct tuple_key k;
 	struct sd_sock d;
 
-	memcpy(k.laddr, l, 16);
-	memcpy(k.raddr, r, 16);
+	tuple_of(&k, protocol, l, lport, r, rport);
 	if (!force && htab_get(&a->misses, &k))
 		return NULL;
 	a->lookups++;
@@ -637,11 +643,10 @@ static bool heir_of(struct afp *a, struct afp_sock *s, bool ask, struct np_owner
 static struct afp_sock *place(struct afp *a, const struct pkt_info *p, bool tx,
 			      const uint8_t *l, uint16_t lport, const uint8_t *r, uint16_t rport)
 {
-	struct tuple_key k = { .lport = lport, .rport = rport, .protocol = p->protocol };
+	struct tuple_key k;
 	struct afp_sock *s;
 
-	memcpy(k.laddr, l, 16);
-	memcpy(k.raddr, r, 16);
+	tuple_of(&k, p->protocol, l, lport, r, rport);
 	s = htab_get(&a->by_tuple, &k);
 	if (p->protocol == IPPROTO_TCP) {
 		/* A new connection may reuse a closed one's tuple: ask again on SYN. */
@@ -689,14 +694,13 @@ static struct afp_sock *place_flow(struct afp *a, const struct pkt_info *p, bool
 				   const uint8_t *l, uint16_t lport, const uint8_t *r,
 				   uint16_t rport)
 {
-	struct tuple_key k = { .lport = lport, .rport = rport, .protocol = p->protocol };
 	bool tcp = p->protocol == IPPROTO_TCP;
+	struct tuple_key k;
 	struct afp_sock *s;
 
-	memcpy(k.laddr, l, 16);
-	memcpy(k.raddr, r, 16);
 	if (tcp && (p->tcp_flags & TCP_SYN))
 		return place(a, p, tx, l, lport, r, rport);
+	tuple_of(&k, p->protocol, l, lport, r, rport);
 	if (a->flow.s && !memcmp(&a->flow.k, &k, sizeof(k)))
 		return a->flow.s;
 	s = place(a, p, tx, l, lport, r, rport);
@@ -981,11 +985,9 @@ static void drain_one(struct afp *a, int which)
 			      sll.sll_hatype, &p) != PKT_PORTS || !p.sport || !p.dport)
 			continue;
 		if (p.protocol == IPPROTO_UDP) {
-			struct tuple_key k = { .lport = p.sport, .rport = p.dport,
-					       .protocol = IPPROTO_UDP };
+			struct tuple_key k;
 
-			memcpy(k.laddr, p.saddr, 16);
-			memcpy(k.raddr, p.daddr, 16);
+			tuple_of(&k, IPPROTO_UDP, p.saddr, p.sport, p.daddr, p.dport);
 			s = htab_get(&a->by_tuple, &k);
 			if (!s)
 				s = find_local(a, IPPROTO_UDP, p.saddr, p.sport);
