@@ -39,9 +39,9 @@ stop_trace() {
 	wait "$tr_pid" 2>/dev/null || true
 }
 
-# Mean ns per run over the trace programs (np_btf_*/np_raw_*), and the runs.
+# Mean ns per run over the trace programs (np_cast_*, np_btf_*, np_raw_*), and the runs.
 cost() {	# PID: over the programs that process holds
-	"$B/progstats" "$1" | awk '$1 ~ /^np_(btf|raw)_/ { t += $2 * $3; n += $2 }
+	"$B/progstats" "$1" | awk '$1 ~ /^np_(btf|raw|cast)_/ { t += $2 * $3; n += $2 }
 		END { if (n) printf "%.1f ns/run over %d runs", t / n, n; else print "no runs" }'
 }
 

@@ -18,13 +18,31 @@ int kallsyms_load(struct kallsyms *ks, const char *path)
 	return kallsyms_load_want(ks, path, NULL, 0);
 }
 
+/*
+ * One line, "ffffffff81000000 T name\t[module]": the address, type and name
+ * (cut at its end, in place). sscanf() took twice as long as the kernel's
+ * writing of the file (120,000 text symbols on 6.18: 80 ms).
+ */
+static bool parse_line(char *line, unsigned long long *addr, char *type, char **name)
+{
+	char *end;
+
+	*addr = strtoull(line, &end, 16);
+	if (end == line || end[0] != ' ' || !end[1] || end[2] != ' ')
+		return false;
+	*type = end[1];
+	*name = end + 3;
+	(*name)[strcspn(*name, " \t\n")] = '\0';
+	return **name != '\0';
+}
+
 int kallsyms_load_want(struct kallsyms *ks, const char *path, struct kallsyms_want *want,
 		       size_t nwant)
 {
 	size_t cap_syms = 0, cap_names = 0;
-	char line[512], name[256], type;
 	unsigned long long addr;
-	bool any_nonzero = false;
+	bool any_nonzero = false, sorted = true;
+	char line[1024], type, *name;
 	int err = 0;
 	FILE *f;
 
@@ -34,10 +52,12 @@ int kallsyms_load_want(struct kallsyms *ks, const char *path, struct kallsyms_wa
 	f = fopen(path ? path : "/proc/kallsyms", "re");
 	if (!f)
 		return -errno;
+	/* procfs says 1 KiB blocks: one read per 40 lines otherwise. */
+	setvbuf(f, NULL, _IOFBF, 1 << 18);
 	while (fgets(line, sizeof(line), f)) {
 		size_t len;
 
-		if (sscanf(line, "%llx %c %255s", &addr, &type, name) != 3)
+		if (!parse_line(line, &addr, &type, &name))
 			continue;
 		if (addr)
 			any_nonzero = true;
@@ -71,6 +91,8 @@ int kallsyms_load_want(struct kallsyms *ks, const char *path, struct kallsyms_wa
 			cap_names = nc;
 		}
 		memcpy(ks->names + ks->names_len, name, len);
+		if (ks->n && addr < ks->syms[ks->n - 1].addr)
+			sorted = false;
 		ks->syms[ks->n].addr = addr;
 		ks->syms[ks->n].name = ks->names_len;
 		ks->names_len += len;
@@ -80,12 +102,38 @@ int kallsyms_load_want(struct kallsyms *ks, const char *path, struct kallsyms_wa
 		err = -EPERM;	/* kptr_restrict: every address reads as 0 */
 		goto cleanup;
 	}
-	qsort(ks->syms, ks->n, sizeof(*ks->syms), cmp_ksym);
+	if (!sorted)	/* the kernel's own are in order; modules' may not be */
+		qsort(ks->syms, ks->n, sizeof(*ks->syms), cmp_ksym);
 cleanup:
 	fclose(f);
 	if (err)
 		kallsyms_free(ks);
 	return err;
+}
+
+static void *loader_run(void *arg)
+{
+	struct kallsyms_loader *l = arg;
+
+	l->err = kallsyms_load_want(l->ks, NULL, l->want, l->nwant);
+	return NULL;
+}
+
+void kallsyms_load_start(struct kallsyms_loader *l, struct kallsyms *ks,
+			 struct kallsyms_want *want, size_t nwant)
+{
+	*l = (struct kallsyms_loader){ .ks = ks, .want = want, .nwant = nwant };
+	l->running = pthread_create(&l->thread, NULL, loader_run, l) == 0;
+	if (!l->running)
+		loader_run(l);
+}
+
+int kallsyms_load_finish(struct kallsyms_loader *l)
+{
+	if (l->running)
+		pthread_join(l->thread, NULL);
+	l->running = false;
+	return l->err;
 }
 
 void kallsyms_free(struct kallsyms *ks)

@@ -3,6 +3,8 @@
 #ifndef NETOPROC_KALLSYMS_H
 #define NETOPROC_KALLSYMS_H
 
+#include <pthread.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -30,6 +32,25 @@ int kallsyms_load(struct kallsyms *ks, const char *path);
 int kallsyms_load_want(struct kallsyms *ks, const char *path, struct kallsyms_want *want,
 		       size_t nwant);
 void kallsyms_free(struct kallsyms *ks);
+
+/*
+ * kallsyms_load_want() in a thread of its own: the kernel takes about 80 ms
+ * to write the file, which can pass while BPF programs load. Nothing of
+ * @ks or @want may be read before kallsyms_load_finish(), which returns
+ * the load's result; a failed start loads at once instead.
+ */
+struct kallsyms_loader {
+	pthread_t thread;
+	bool running;
+	struct kallsyms *ks;
+	struct kallsyms_want *want;
+	size_t nwant;
+	int err;
+};
+
+void kallsyms_load_start(struct kallsyms_loader *l, struct kallsyms *ks,
+			 struct kallsyms_want *want, size_t nwant);
+int kallsyms_load_finish(struct kallsyms_loader *l);
 /* The symbol containing addr and the offset into it, or NULL. */
 const char *kallsyms_lookup(const struct kallsyms *ks, uint64_t addr, uint64_t *off);
 /* "sym+0xoff" into buf; the bare address in hex when no symbol holds it. */

@@ -337,9 +337,10 @@ static int run(void *opts)
 	struct pkt_loop loop = { .name = "drop", .duration = o->c.duration, .done = &d.done,
 				 .ctx = &d, .lost = drop_lost, .after_report = drop_after_report };
 	struct kallsyms_want bases[] = FRAG_BASES_WANT;
+	struct kallsyms_loader ksyms_loader;
 	struct btf *vmlinux;
 	const char *how = NULL;
-	int nargs;
+	int nargs, ksyms_err;
 	int err;
 
 	vmlinux = btf__load_vmlinux_btf();
@@ -362,19 +363,21 @@ static int run(void *opts)
 	if (!d.have_reasons)
 		np_info("drop: this kernel predates drop reasons: TCP segments dropped through "
 			"tcp_drop() (out of window, bad sequence, pruned queues) are not seen");
-	err = kallsyms_load_want(&d.ksyms, NULL, bases, FRAG_BASES_NWANT);
-	d.have_ksyms = err == 0;
-	if (err)
-		np_info("drop: /proc/kallsyms unusable (%s): locations shown as addresses",
-			strerror(-err));
 	if (htab_init(&d.sum, sizeof(struct sum_key))) {
 		err = -ENOMEM;
 		np_err("out of memory");
 		goto cleanup;
 	}
 
+	/* Read while the programs load (see kallsyms_load_start). */
+	kallsyms_load_start(&ksyms_loader, &d.ksyms, bases, FRAG_BASES_NWANT);
 	libbpf_set_print(np_libbpf_print);
 	err = drop_load_attach(&o->c.f, nargs, &d.skel, &how);
+	ksyms_err = kallsyms_load_finish(&ksyms_loader);
+	d.have_ksyms = ksyms_err == 0;
+	if (ksyms_err)
+		np_info("drop: /proc/kallsyms unusable (%s): locations shown as addresses",
+			strerror(-ksyms_err));
 	if (err || (err = pkt_loop_open(&loop, bpf_map__fd(d.skel->maps.events), on_event, &d)))
 		goto cleanup;
 	if (o->c.f.expr)

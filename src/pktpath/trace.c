@@ -391,6 +391,26 @@ static int on_event(void *ctx, void *data, size_t size)
 	return 0;
 }
 
+/*
+ * How the tracepoint programs read the kernel's objects, best first:
+ * untrusted typed pointers (6.2+: bpf_rdonly_cast, the quickest to verify),
+ * typed pointers (tp_btf), probe reads (raw_tp).
+ */
+enum flavour { FL_UNTRUSTED, FL_BTF, FL_RAW };
+
+static const struct {
+	const char *sec, *name, *shown;
+} flavours[] = {
+	[FL_UNTRUSTED]	= { "tp_btf/", "np_cast_", "tp_btf, untrusted" },
+	[FL_BTF]	= { "tp_btf/", "np_btf_", "tp_btf" },
+	[FL_RAW]	= { "raw_tp/", "np_raw_", "raw_tp" },
+};
+
+static bool has_prefix(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
 /* The probe a program serves, from its section "tp_btf/NAME" or "raw_tp/NAME"; -1: none. */
 static int program_probe(struct bpf_program *prog)
 {
@@ -402,6 +422,26 @@ static int program_probe(struct bpf_program *prog)
 	return -1;
 }
 
+/*
+ * Whether @prog (of probe @p, or -1) is one of flavour @fl's programs. The
+ * untrusted flavour takes a probe's tp_btf program where it has no np_cast_
+ * one (route lookups read through probe reads anyway).
+ */
+static bool in_flavour(struct bpf_object *obj, struct bpf_program *prog, int p, enum flavour fl)
+{
+	char cast[64];
+
+	if (!has_prefix(bpf_program__section_name(prog), flavours[fl].sec))
+		return false;
+	if (p < 0)
+		return true;
+	if (has_prefix(bpf_program__name(prog), flavours[fl].name))
+		return true;
+	snprintf(cast, sizeof(cast), "%s%s", flavours[FL_UNTRUSTED].name, probes[p].name);
+	return fl == FL_UNTRUSTED && has_prefix(bpf_program__name(prog), flavours[FL_BTF].name) &&
+	       !bpf_object__find_program_by_name(obj, cast);
+}
+
 struct attached {
 	struct bpf_link *links[2 * NP_P_MAX + 8];
 	int n;
@@ -409,10 +449,9 @@ struct attached {
 };
 
 /* Open and load one flavour's programs of the chosen level, kernel functions' if @kfuncs. */
-static int open_load(struct trace_opts *o, const struct btf *vmlinux, bool btf_flavour,
+static int open_load(struct trace_opts *o, const struct btf *vmlinux, enum flavour fl,
 		     struct kfunc_probes *kp, bool kfuncs, bool *missing, struct trace_bpf **out)
 {
-	const char *prefix = btf_flavour ? "tp_btf/" : "raw_tp/";
 	struct trace_bpf *skel;
 	struct bpf_program *prog;
 	int err;
@@ -431,14 +470,13 @@ static int open_load(struct trace_opts *o, const struct btf *vmlinux, bool btf_f
 		((__u8 *)skel->rodata->np_nargs)[p] = n >= probes[p].nargs ? n : probes[p].nargs;
 	}
 	bpf_object__for_each_program(prog, skel->obj) {
-		const char *sec = bpf_program__section_name(prog);
 		int p = program_probe(prog);
-		bool load = strncmp(sec, prefix, strlen(prefix)) == 0;
+		bool load = in_flavour(skel->obj, prog, p, fl);
 
 		if (load && p >= 0) {
 			load = probes[p].level <= o->level;
 			/* tp_btf needs the tracepoint, with the arguments read, at load time. */
-			if (load && btf_flavour && np_tp_nargs(vmlinux, probes[p].name) <
+			if (load && fl != FL_RAW && np_tp_nargs(vmlinux, probes[p].name) <
 			    probes[p].nargs) {
 				missing[p] = true;
 				load = false;
@@ -456,7 +494,7 @@ static int open_load(struct trace_opts *o, const struct btf *vmlinux, bool btf_f
 	}
 	err = trace_bpf__load(skel);
 	if (err) {
-		np_info("trace: loading the %s programs%s: %s", prefix,
+		np_info("trace: loading the %s programs%s: %s", flavours[fl].shown,
 			kfuncs ? " with kernel-function probes" : "", strerror(-err));
 		trace_bpf__destroy(skel);
 		return err;
@@ -507,22 +545,21 @@ static void attach_copies(const struct trace_opts *o, struct trace_bpf *skel,
  * a probe this kernel lacks is reported and skipped. Kernel functions are
  * optional: when their programs do not load, the tracepoints run alone.
  */
-static int load_flavour(struct trace_opts *o, const struct btf *vmlinux, bool btf_flavour,
+static int load_flavour(struct trace_opts *o, const struct btf *vmlinux, enum flavour fl,
 			struct kfunc_probes *kp, const struct kallsyms *ks, struct trace_bpf **out,
 			struct attached *at)
 {
-	const char *prefix = btf_flavour ? "tp_btf/" : "raw_tp/";
 	bool missing[NP_P_MAX] = { false };
 	bool kfuncs = kp->method != KF_METHOD_NONE && kp->n;
 	struct trace_bpf *skel = NULL;
 	struct bpf_program *prog;
 	int err;
 
-	err = open_load(o, vmlinux, btf_flavour, kp, kfuncs, missing, &skel);
+	err = open_load(o, vmlinux, fl, kp, kfuncs, missing, &skel);
 	if (err && kfuncs) {
 		kfuncs = false;
 		memset(missing, 0, sizeof(missing));
-		err = open_load(o, vmlinux, btf_flavour, kp, false, missing, &skel);
+		err = open_load(o, vmlinux, fl, kp, false, missing, &skel);
 	}
 	if (err)
 		return err;
@@ -531,12 +568,10 @@ static int load_flavour(struct trace_opts *o, const struct btf *vmlinux, bool bt
 		int p = program_probe(prog);
 		struct bpf_link *link;
 
-		if (p >= 0 && missing[p] && strncmp(bpf_program__section_name(prog), prefix,
-						    strlen(prefix)) == 0)
+		if (p >= 0 && missing[p] && in_flavour(skel->obj, prog, p, fl))
 			np_info("probe %s:%s missing", probes[p].category, probes[p].name);
 		/* Kernel functions are attached by trace_kfunc.c. */
-		if (!bpf_program__autoload(prog) || (p < 0 && strncmp(
-		    bpf_program__section_name(prog), prefix, strlen(prefix))))
+		if (!bpf_program__autoload(prog) || (p < 0 && !in_flavour(skel->obj, prog, p, fl)))
 			continue;
 		link = bpf_program__attach(prog);
 		if (!link) {
@@ -553,7 +588,7 @@ static int load_flavour(struct trace_opts *o, const struct btf *vmlinux, bool bt
 		if (p >= 0) {
 			at->probes++;
 			np_info("probe %s:%s attached (%s, %s)", probes[p].category, probes[p].name,
-				btf_flavour ? "tp_btf" : "raw_tp", probes[p].layer);
+				flavours[fl].shown, probes[p].layer);
 		}
 	}
 	kfunc_attach(kp, skel, kfuncs, ks);
@@ -646,7 +681,9 @@ static int run(void *opts)
 				 .drain = trace_drain };
 	struct attached at = { .n = 0 };
 	struct kallsyms_want bases[] = FRAG_BASES_WANT;
+	struct kallsyms_loader ksyms_loader;
 	struct btf *vmlinux;
+	bool ksyms_first;
 	int err;
 
 	vmlinux = btf__load_vmlinux_btf();
@@ -665,19 +702,29 @@ static int run(void *opts)
 		goto cleanup;
 	/*
 	 * Symbols name drop locations, kernel functions' fentry addresses and
-	 * (a filter's) the bases for reading paged payload, which must be there
-	 * before the first packet. Reading /proc/kallsyms is a fifth of the
-	 * start-up: without either it waits until the probes are attached.
+	 * (a filter's) the bases for reading paged payload. Kernel functions need
+	 * them to load; otherwise the kernel writes /proc/kallsyms (80 ms on
+	 * 6.18) while the programs load, and they are there before the bases
+	 * are set, right after the attach.
 	 */
-	if (t.kp.n || o->c.f.expr)
+	ksyms_first = t.kp.n && t.kp.method != KF_METHOD_NONE;
+	if (ksyms_first)
 		t.have_ksyms = kallsyms_load_want(&t.ksyms, NULL, bases, FRAG_BASES_NWANT) == 0;
+	else
+		kallsyms_load_start(&ksyms_loader, &t.ksyms, bases, FRAG_BASES_NWANT);
 	err = -ENOENT;
-	if (vmlinux)
-		err = load_flavour(o, vmlinux, true, &t.kp, t.have_ksyms ? &t.ksyms : NULL, &t.skel,
+	for (enum flavour fl = FL_UNTRUSTED; err && fl <= FL_RAW; fl++) {
+		/* The first two need the kernel's BTF, the first its bpf_rdonly_cast too. */
+		if (fl != FL_RAW && !vmlinux)
+			continue;
+		if (fl == FL_UNTRUSTED &&
+		    btf__find_by_name_kind(vmlinux, "bpf_rdonly_cast", BTF_KIND_FUNC) < 0)
+			continue;
+		err = load_flavour(o, vmlinux, fl, &t.kp, t.have_ksyms ? &t.ksyms : NULL, &t.skel,
 				   &at);
-	if (err)
-		err = load_flavour(o, vmlinux, false, &t.kp, t.have_ksyms ? &t.ksyms : NULL,
-				   &t.skel, &at);
+	}
+	if (!ksyms_first)
+		t.have_ksyms = kallsyms_load_finish(&ksyms_loader) == 0;
 	if (err) {
 		np_err("trace: cannot load the tracer: %s", strerror(-err));
 		goto cleanup;
@@ -693,8 +740,6 @@ static int run(void *opts)
 			       &t.skel->bss->np_vmemmap_base_addr);
 	np_info("trace: capture attached: %zu probes%s%s", at.probes + t.kp.attached,
 		o->c.f.expr ? ", filter: " : "", o->c.f.expr ? o->c.f.expr : "");
-	if (!t.kp.n && !o->c.f.expr)
-		t.have_ksyms = kallsyms_load(&t.ksyms, NULL) == 0;
 	if (!o->c.json && !o->timeline)
 		pkt_text_header(stdout, true, "[DETAILS]");
 

@@ -156,6 +156,26 @@ def test_probe_levels_listed():
     check(counts["basic"][0] < counts["standard"][0] < counts["full"][0], f"levels nest: {counts}")
 
 
+def kernel_has_rdonly_cast():
+    """Whether this kernel's BTF has the bpf_rdonly_cast kfunc (6.2+), asked of bpftool."""
+    out = subprocess.run(["bpftool", "btf", "dump", "file", "/sys/kernel/btf/vmlinux"],
+                         check=True, capture_output=True, text=True).stdout
+    return "FUNC 'bpf_rdonly_cast'" in out
+
+
+def test_tracepoint_flavour():
+    """Tracepoints read the kernel's objects through untrusted typed pointers where the kernel
+    has bpf_rdonly_cast (quickest to verify), through typed pointers otherwise; every probe
+    attached says which, and all say the same."""
+    want = "tp_btf, untrusted" if kernel_has_rdonly_cast() else "tp_btf"
+    rc, out, err = run([NETOPROC, "trace", "-v", "--probes", "standard", "--duration", "0.2",
+                        "host", "192.0.2.123"])
+    check_eq(rc, 0, f"trace exit status ({err.strip()[-300:]})")
+    said = re.findall(r"^netoproc: probe \w+:\w+ attached \((.*), [\w-]+\)$", err, re.M)
+    check(len(said) >= 8, f"tracepoints attached: {len(said)}")
+    check_eq(sorted(set(said)), [want], "how the tracepoints read the kernel's objects")
+
+
 def test_track_follows_skb():
     """Filtered to A's device only, --track still shows the request in the bridge and in B."""
     with bridged() as (names, devs, inode):

@@ -171,6 +171,11 @@ KFUNC_PATH = ("__ip_local_out", "ip_output", "ip_finish_output", "ip_finish_outp
               "__dev_queue_xmit", "dev_hard_start_xmit", "ip_rcv", "ip_local_deliver",
               "ip_local_deliver_finish", "icmp_rcv")
 KFUNC_LINE = re.compile(r"netoproc: probe kfunc:(\S+) (attached \(([\w-]+),|missing)")
+# How the tracepoint programs read the kernel's objects: through untrusted typed pointers
+# where the kernel has bpf_rdonly_cast (6.2+), through typed pointers before.
+TP_FLAVOUR = {"5.10": "tp_btf", "6.1": "tp_btf", "6.12": "tp_btf, untrusted",
+              "6.18": "tp_btf, untrusted", "7.x": "tp_btf, untrusted"}
+TP_LINE = re.compile(r"netoproc: probe (?!kfunc:)\w+:\w+ attached \((.*), [\w-]+\)$")
 
 
 def trace_events(b):
@@ -206,6 +211,8 @@ def sc_trace_kfunc(vm, b, method=None):
         m = KFUNC_LINE.search(l)
         if m:
             said[m.group(1)] = m.group(3) or "missing"
+    flavours = sorted({m.group(1) for m in map(TP_LINE.search, b.err) if m})
+    check_eq(flavours, [TP_FLAVOUR.get(vm.series)], "-v: how the tracepoints attached")
     want = method or KFUNC_METHOD.get(vm.series)
     for f in KFUNC_PATH:
         check_eq(said.get(f), want, f"-v: kfunc:{f} attached by")
