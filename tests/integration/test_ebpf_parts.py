@@ -96,6 +96,26 @@ def test_probe_predicts_the_monitor():
             check(part in line[0], f"{part} in {line[0]!r}")
 
 
+def test_way_probes_spare_whole_loads():
+    """The refusals the tiny probes hear (way_probes.c) are the ones whole loads hear: the same
+    parts replaced by the same ways, each probed refusal one whole load fewer."""
+    def loads(env):
+        recs, said, _ = records(["--capture-mode", "ebpf", "--duration", "0.3", "--interval",
+                                 "0.3"], env=env)
+        m = re.findall(r"monitor programs loaded at whole load (\d+)", said)
+        check_eq(len(m), 1, f"-v says which whole load passed: {said[-300:]!r}")
+        return int(m[0]), recs[0]["degraded"]
+
+    probed_n, probed = loads(None)
+    whole_n, whole = loads(dict(os.environ, NETOPROC_WAY_PROBES="0"))
+    check_eq([(d["part"], d["instead"]) for d in probed],
+             [(d["part"], d["instead"]) for d in whole], "degraded parts, probes vs whole loads")
+    heard = [d for d in probed if "(probe): " in d["reason"] and
+             not d["reason"].startswith("not tried")]
+    check(not any("(probe)" in d["reason"] for d in whole), f"no probe when off: {whole}")
+    check_eq(whole_n - probed_n, len(heard), f"whole loads spared by probes ({heard})")
+
+
 def test_no_live_dump_still_exact():
     """A kernel that refuses every way of dumping live sockets (forced here with
     NETOPROC_DUMP_WAY=none): the self-check reads its sockets' close records instead

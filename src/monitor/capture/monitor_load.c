@@ -19,6 +19,7 @@
 #include "lib/util.h"
 #include "monitor/capture/monitor_load.h"
 #include "monitor/capture/tiers.h"
+#include "monitor/capture/way_probes.h"
 #include "monitor.skel.h"
 
 #define MAX_ATTEMPTS 12
@@ -466,6 +467,60 @@ static int forced_way(const char *env, const char *const *names, int n)
 	return -1;
 }
 
+/*
+ * The task-files dump takes its socket where adoption does, from a task's
+ * file, and hands it to sk storage the same way: where the verifier refused
+ * that pointer to adoption (@file_sock_refused) it refuses it here too. Not
+ * loaded again to hear so: each attempt is a whole load (about 70 ms on 6.18).
+ */
+static void skip_task_files_dump(struct ebpf_loaded *l, bool modern, const char *file_sock_refused)
+{
+	enum ebpf_dump_way next = next_dump(DUMP_TASK_FILES, modern);
+
+	if (l->dump != DUMP_TASK_FILES || !file_sock_refused[0])
+		return;
+	np_info("%s: not tried, as %s: trying %s", ebpf_dump_name(l->dump), file_sock_refused,
+		next < DUMP_NONE ? ebpf_dump_name(next) : "no live dump");
+	degrade(l, ebpf_dump_name(l->dump), ebpf_dump_name(next), "not tried, as %s",
+		file_sock_refused);
+	l->dump = next;
+}
+
+/*
+ * Refusals heard from programs of a few instructions (way_probes.c) instead
+ * of a whole load each: a map-element iterator refused (EPERM), and the
+ * socket of a task's file refused to sk storage. What they leave open, the
+ * loads find out.
+ */
+static void probe_refusals(struct ebpf_loaded *l, const struct btf *btf, bool modern,
+			   char *file_sock_refused, size_t size)
+{
+	const char *env = getenv("NETOPROC_WAY_PROBES");
+	char why[160];
+
+	/* NETOPROC_WAY_PROBES=0: hear every refusal from whole loads (tests compare the two). */
+	if (!btf || (env && !strcmp(env, "0")))
+		return;
+	if (l->adopt == ADOPT_TASK_FILES && way_probe_file_sock(btf, why, sizeof(why))) {
+		snprintf(file_sock_refused, size, "the verifier rejected a task's file's socket "
+			 "for sk storage (probe): %s", why);
+		np_info("%s: trying %s", file_sock_refused, ebpf_adopt_name(l->adopt + 1));
+		degrade(l, ebpf_adopt_name(l->adopt), ebpf_adopt_name(l->adopt + 1), "%s",
+			file_sock_refused);
+		l->adopt++;
+	}
+	if (l->dump == DUMP_STORAGE_MAP && way_probe_map_iter(btf) == -EPERM) {
+		enum ebpf_dump_way next = next_dump(l->dump, modern);
+
+		np_info("the kernel refused a map-element iterator (probe): %s: trying %s",
+			strerror(EPERM), next < DUMP_NONE ? ebpf_dump_name(next) : "no live dump");
+		degrade(l, ebpf_dump_name(l->dump), ebpf_dump_name(next),
+			"the kernel refused a map-element iterator (probe): %s", strerror(EPERM));
+		l->dump = next;
+	}
+	skip_task_files_dump(l, modern, file_sock_refused);
+}
+
 int ebpf_load(struct ebpf_loaded *l, const struct capture_opts *o, enum np_attach tier)
 {
 	struct btf *btf = load_kernel_btf(o->btf_path);
@@ -505,6 +560,7 @@ int ebpf_load(struct ebpf_loaded *l, const struct capture_opts *o, enum np_attac
 		np_info("adoption forced by NETOPROC_ADOPT_WAY: %s",
 			ebpf_adopt_name(l->adopt) ?: "none");
 	}
+	probe_refusals(l, btf, modern, file_sock_refused, sizeof(file_sock_refused));
 	old_print = libbpf_set_print(NULL);
 	for (l->attempts = 1; l->attempts <= MAX_ATTEMPTS; l->attempts++) {
 		if ((err = open_one(l, o, tier, btf, modern, ringbuf, flags)))
@@ -528,22 +584,7 @@ int ebpf_load(struct ebpf_loaded *l, const struct capture_opts *o, enum np_attac
 				next < DUMP_NONE ? ebpf_dump_name(next) : "no live dump");
 			degrade(l, ebpf_dump_name(l->dump), ebpf_dump_name(next), "%s", reason);
 			l->dump = next;
-			/*
-			 * The task-files dump takes its socket where adoption does, from
-			 * a task's file, and hands it to sk storage the same way: where
-			 * the verifier refused that pointer to adoption it refuses it
-			 * here too. Not loaded again to hear so: each attempt is a whole
-			 * load (about 70 ms on 6.18, most of a start-up's time).
-			 */
-			if (l->dump == DUMP_TASK_FILES && file_sock_refused[0]) {
-				next = next_dump(l->dump, modern);
-				np_info("%s: not tried, as %s: trying %s", ebpf_dump_name(l->dump),
-					file_sock_refused,
-					next < DUMP_NONE ? ebpf_dump_name(next) : "no live dump");
-				degrade(l, ebpf_dump_name(l->dump), ebpf_dump_name(next),
-					"not tried, as %s", file_sock_refused);
-				l->dump = next;
-			}
+			skip_task_files_dump(l, modern, file_sock_refused);
 			continue;
 		}
 		case 'a':
@@ -571,6 +612,8 @@ int ebpf_load(struct ebpf_loaded *l, const struct capture_opts *o, enum np_attac
 	}
 	if (err && l->attempts > MAX_ATTEMPTS)
 		np_err("cannot load BPF programs: the kernel refused %d of them", MAX_ATTEMPTS);
+	if (!err)
+		np_info("monitor programs loaded at whole load %d", l->attempts);
 	/* Each optional code switched off on the way to a load that passed is a part given up. */
 	for (f = 0; !err && f < FLAG_MAX; f++)
 		if (given_up[f])
