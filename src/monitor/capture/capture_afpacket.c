@@ -59,6 +59,14 @@
 #define HINT_BATCH	32
 #define HINT_REST	0.02
 #define HINT_RCVBUF	32768
+/*
+ * A drain that found at least RING_BUSY packets leaves the ring unpolled for
+ * RING_REST seconds (the wake-up sockets still are): under a flood, blocks
+ * retire every RETIRE_TOV_MS and each wake-up's context switch and poll
+ * cost more than its packets. 5 ms is 4% of a 2 MiB ring at 100k packets/s.
+ */
+#define RING_BUSY	64
+#define RING_REST	0.005
 #define MAX_UNKNOWN	65536	/* remotes with a row of their own under unknown */
 #define MAX_PEERS	65536	/* (unconnected UDP socket, peer) pairs broken down */
 #define PAST_LISTENER_KEEP 10.0	/* seconds a closed listener's holder stays an heir */
@@ -167,6 +175,8 @@ struct afp {
 	uint64_t hints_skipped;		/* over the rate: left to the ring path */
 	double hint_tokens, hint_refill;
 	double hint_rest_until;		/* wake-ups not read before this */
+	double ring_rest_until;		/* the ring not polled before this (RING_BUSY) */
+	uint64_t ring_rests;
 	const struct payload_sink *sink;	/* DNS messages and ClientHellos go here */
 	double mono_minus_real;		/* packet times are CLOCK_REALTIME */
 };
@@ -934,23 +944,28 @@ static void handle_frame(struct afp *a, struct tpacket3_hdr *h)
 	}
 }
 
-static void drain_ring(struct afp *a)
+/* Every block userspace holds, in order; returns the packets read. */
+static unsigned drain_ring(struct afp *a)
 {
+	unsigned got = 0;
+
 	a->mono_minus_real = now_monotonic() - now_realtime();
 	for (unsigned n = 0; n < a->nblocks; n++) {
 		struct tpacket_block_desc *bd = (void *)(a->ring + (size_t)a->cur * a->block_size);
 		struct tpacket3_hdr *h;
 
 		if (!(__atomic_load_n(&bd->hdr.bh1.block_status, __ATOMIC_ACQUIRE) & TP_STATUS_USER))
-			return;
+			break;
 		h = (void *)((uint8_t *)bd + bd->hdr.bh1.offset_to_first_pkt);
 		for (uint32_t i = 0; i < bd->hdr.bh1.num_pkts; i++) {
 			handle_frame(a, h);
 			h = (void *)((uint8_t *)h + h->tp_next_offset);
 		}
+		got += bd->hdr.bh1.num_pkts;
 		__atomic_store_n(&bd->hdr.bh1.block_status, TP_STATUS_KERNEL, __ATOMIC_RELEASE);
 		a->cur = (a->cur + 1) % a->nblocks;
 	}
+	return got;
 }
 
 /*
@@ -1098,25 +1113,39 @@ static int settle(struct afp *a, struct np_model *m, struct afp_sock *s, const v
 static int afp_wait(struct capture *c, struct np_model *m, int timeout_ms)
 {
 	struct afp *a = c->priv;
+	double now = now_monotonic();
+	/*
+	 * Waiting here (timeout_ms > 0), a resting ring is left out and the wait
+	 * ends when its rest does (see RING_BUSY). Callers that poll
+	 * afp_pollfds() themselves and call with 0 get every call drained.
+	 */
+	bool own_wait = timeout_ms > 0, resting = own_wait && now < a->ring_rest_until;
 	struct pollfd pfd[3] = {
-		{ .fd = a->fd, .events = POLLIN },
+		{ .fd = resting ? -1 : a->fd, .events = POLLIN },
 		{ .fd = a->hint_fd[HINT_SYN], .events = POLLIN },
 		/* Negative fds are ignored by poll(): a resting UDP socket. */
-		{ .fd = now_monotonic() >= a->hint_rest_until ? a->hint_fd[HINT_UDP] : -1,
+		{ .fd = now >= a->hint_rest_until ? a->hint_fd[HINT_UDP] : -1,
 		  .events = POLLIN },
 	};
-	double now;
 	size_t i = 0;
 	const void *k;
 	void *v;
 	int n, err;
 
-	drain_ring(a);
+	if (resting && timeout_ms > (a->ring_rest_until - now) * 1000 + 1)
+		timeout_ms = (int)((a->ring_rest_until - now) * 1000) + 1;
+	if (!resting)
+		drain_ring(a);
 	n = poll(pfd, 3, timeout_ms);
 	if (n < 0 && errno != EINTR)
 		return -errno;
 	drain_hints(a);
-	drain_ring(a);
+	if (!own_wait) {
+		drain_ring(a);
+	} else if (now_monotonic() >= a->ring_rest_until && drain_ring(a) >= RING_BUSY) {
+		a->ring_rest_until = now_monotonic() + RING_REST;
+		a->ring_rests++;
+	}
 	now = now_monotonic();
 	if (now - a->last_refresh < REFRESH_GAP)
 		return 0;
@@ -1129,7 +1158,7 @@ static int afp_wait(struct capture *c, struct np_model *m, int timeout_ms)
 	return 0;
 }
 
-/* What afp_wait() polls; keep in sync with it. */
+/* What afp_wait() polls; keep in sync with it (the ring's rest is afp_wait's own). */
 static int afp_pollfds(struct capture *c, struct pollfd *out, int max)
 {
 	struct afp *a = c->priv;
@@ -1198,13 +1227,14 @@ static void afp_close(struct capture *c)
 	np_info("afpacket: %llu packets, %llu kernel drops, %llu socket lookups (%llu found), "
 		"%llu wake-ups (%llu owners found at once, %llu not found, %llu over the rate), "
 		"%llu /proc fd scans (%llu full passes), %llu owners inferred "
-		"from listeners",
+		"from listeners, ring rested %llu times (busy)",
 		(unsigned long long)a->packets, (unsigned long long)a->drops,
 		(unsigned long long)a->lookups, (unsigned long long)a->lookup_hits,
 		(unsigned long long)a->hints, (unsigned long long)a->hints_owned,
 		(unsigned long long)a->hints_noproc, (unsigned long long)a->hints_skipped,
 		(unsigned long long)a->ps.fd_scans,
-		(unsigned long long)a->ps.full_scans, (unsigned long long)a->inferred);
+		(unsigned long long)a->ps.full_scans, (unsigned long long)a->inferred,
+		(unsigned long long)a->ring_rests);
 	if (a->ring)
 		munmap(a->ring, a->ring_size);
 	if (a->fd >= 0)
