@@ -155,20 +155,30 @@ int netns_sockstat_open(int fds[2])
 	return 0;
 }
 
-int netns_sockstat_read(const int fds[2], unsigned *tcp, unsigned *udp)
+int netns_sockstat_read_by_family(const int fds[2], unsigned tcp[2], unsigned udp[2])
 {
 	char buf[1024];
 
-	*tcp = *udp = 0;
 	for (size_t i = 0; i < 2; i++) {
 		ssize_t n = fds[i] >= 0 ? pread(fds[i], buf, sizeof(buf) - 1, 0) : -1;
 
+		tcp[i] = udp[i] = 0;
 		if (n <= 0)
 			return -1;
 		buf[n] = '\0';
-		netns_parse_sockstat(buf, tcp, udp);
+		netns_parse_sockstat(buf, &tcp[i], &udp[i]);
 	}
 	return 0;
+}
+
+int netns_sockstat_read(const int fds[2], unsigned *tcp, unsigned *udp)
+{
+	unsigned t[2], u[2];
+	int err = netns_sockstat_read_by_family(fds, t, u);
+
+	*tcp = err ? 0 : t[0] + t[1];
+	*udp = err ? 0 : u[0] + u[1];
+	return err;
 }
 
 int netns_sockets_in_use(unsigned *tcp, unsigned *udp)

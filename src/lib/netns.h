@@ -28,6 +28,11 @@ int netns_sockstat_open(int fds[2]);
 /* netns_sockets_in_use() of the namespace @fds were opened in. */
 int netns_sockstat_read(const int fds[2], unsigned *tcp, unsigned *udp);
 /*
+ * The same by family, [0] IPv4 (sockstat) and [1] IPv6 (sockstat6). TCP's
+ * TIME_WAIT count, one figure for both, goes to [0] alone.
+ */
+int netns_sockstat_read_by_family(const int fds[2], unsigned tcp[2], unsigned udp[2]);
+/*
  * The "TCP:"/"TCP6:" (in use and TIME_WAIT) and "UDP:"/"UDP6:" (in use)
  * figures of sockstat text, added to *tcp, *udp.
  */
