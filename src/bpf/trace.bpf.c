@@ -357,6 +357,13 @@ static __always_inline int fib6_args(__u64 *ctx)
 		      net ? BPF_CORE_READ(net, ns.inum) : 0, dev ? 0 : -ENETUNREACH);
 }
 
+/* Route lookups read through probe reads: the same program in both tp_btf flavours. */
+SEC("tp_btf/fib_table_lookup")
+int np_cast_fib_table_lookup(__u64 *ctx)
+{
+	return fib4_args(ctx);
+}
+
 SEC("tp_btf/fib_table_lookup")
 int np_btf_fib_table_lookup(__u64 *ctx)
 {
@@ -367,6 +374,12 @@ SEC("raw_tp/fib_table_lookup")
 int np_raw_fib_table_lookup(__u64 *ctx)
 {
 	return fib4_args(ctx);
+}
+
+SEC("tp_btf/fib6_table_lookup")
+int np_cast_fib6_table_lookup(__u64 *ctx)
+{
+	return fib6_args(ctx);
 }
 
 SEC("tp_btf/fib6_table_lookup")

@@ -422,24 +422,11 @@ static int program_probe(struct bpf_program *prog)
 	return -1;
 }
 
-/*
- * Whether @prog (of probe @p, or -1) is one of flavour @fl's programs. The
- * untrusted flavour takes a probe's tp_btf program where it has no np_cast_
- * one (route lookups read through probe reads anyway).
- */
-static bool in_flavour(struct bpf_object *obj, struct bpf_program *prog, int p, enum flavour fl)
+/* Whether @prog (of probe @p, or -1: loaded with every flavour of its section) is @fl's. */
+static bool in_flavour(struct bpf_program *prog, int p, enum flavour fl)
 {
-	char cast[64];
-
-	if (!has_prefix(bpf_program__section_name(prog), flavours[fl].sec))
-		return false;
-	if (p < 0)
-		return true;
-	if (has_prefix(bpf_program__name(prog), flavours[fl].name))
-		return true;
-	snprintf(cast, sizeof(cast), "%s%s", flavours[FL_UNTRUSTED].name, probes[p].name);
-	return fl == FL_UNTRUSTED && has_prefix(bpf_program__name(prog), flavours[FL_BTF].name) &&
-	       !bpf_object__find_program_by_name(obj, cast);
+	return has_prefix(bpf_program__section_name(prog), flavours[fl].sec) &&
+	       (p < 0 || has_prefix(bpf_program__name(prog), flavours[fl].name));
 }
 
 struct attached {
@@ -471,7 +458,7 @@ static int open_load(struct trace_opts *o, const struct btf *vmlinux, enum flavo
 	}
 	bpf_object__for_each_program(prog, skel->obj) {
 		int p = program_probe(prog);
-		bool load = in_flavour(skel->obj, prog, p, fl);
+		bool load = in_flavour(prog, p, fl);
 
 		if (load && p >= 0) {
 			load = probes[p].level <= o->level;
@@ -568,10 +555,10 @@ static int load_flavour(struct trace_opts *o, const struct btf *vmlinux, enum fl
 		int p = program_probe(prog);
 		struct bpf_link *link;
 
-		if (p >= 0 && missing[p] && in_flavour(skel->obj, prog, p, fl))
+		if (p >= 0 && missing[p] && in_flavour(prog, p, fl))
 			np_info("probe %s:%s missing", probes[p].category, probes[p].name);
 		/* Kernel functions are attached by trace_kfunc.c. */
-		if (!bpf_program__autoload(prog) || (p < 0 && !in_flavour(skel->obj, prog, p, fl)))
+		if (!bpf_program__autoload(prog) || (p < 0 && !in_flavour(prog, p, fl)))
 			continue;
 		link = bpf_program__attach(prog);
 		if (!link) {
