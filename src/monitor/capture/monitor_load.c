@@ -467,6 +467,25 @@ static int forced_way(const char *env, const char *const *names, int n)
 	return -1;
 }
 
+/* The dump way in use was refused: -v says @said, the degraded list @reason; on to the next. */
+static void dump_refused(struct ebpf_loaded *l, bool modern, const char *said, const char *reason)
+{
+	enum ebpf_dump_way next = next_dump(l->dump, modern);
+
+	np_info("%s: trying %s", said, next < DUMP_NONE ? ebpf_dump_name(next) : "no live dump");
+	degrade(l, ebpf_dump_name(l->dump), ebpf_dump_name(next), "%s", reason);
+	l->dump = next;
+}
+
+/* The adoption way in use was refused for @reason: on to the next. */
+static void adopt_refused(struct ebpf_loaded *l, const char *reason)
+{
+	np_info("%s: trying %s", reason,
+		l->adopt + 1 < ADOPT_NONE ? ebpf_adopt_name(l->adopt + 1) : "no adoption");
+	degrade(l, ebpf_adopt_name(l->adopt), ebpf_adopt_name(l->adopt + 1), "%s", reason);
+	l->adopt++;
+}
+
 /*
  * The task-files dump takes its socket where adoption does, from a task's
  * file, and hands it to sk storage the same way: where the verifier refused
@@ -475,15 +494,13 @@ static int forced_way(const char *env, const char *const *names, int n)
  */
 static void skip_task_files_dump(struct ebpf_loaded *l, bool modern, const char *file_sock_refused)
 {
-	enum ebpf_dump_way next = next_dump(DUMP_TASK_FILES, modern);
+	char said[320], reason[260];
 
 	if (l->dump != DUMP_TASK_FILES || !file_sock_refused[0])
 		return;
-	np_info("%s: not tried, as %s: trying %s", ebpf_dump_name(l->dump), file_sock_refused,
-		next < DUMP_NONE ? ebpf_dump_name(next) : "no live dump");
-	degrade(l, ebpf_dump_name(l->dump), ebpf_dump_name(next), "not tried, as %s",
-		file_sock_refused);
-	l->dump = next;
+	snprintf(reason, sizeof(reason), "not tried, as %s", file_sock_refused);
+	snprintf(said, sizeof(said), "%s: %s", ebpf_dump_name(l->dump), reason);
+	dump_refused(l, modern, said, reason);
 }
 
 /*
@@ -504,19 +521,12 @@ static void probe_refusals(struct ebpf_loaded *l, const struct btf *btf, bool mo
 	if (l->adopt == ADOPT_TASK_FILES && way_probe_file_sock(btf, why, sizeof(why))) {
 		snprintf(file_sock_refused, size, "the verifier rejected a task's file's socket "
 			 "for sk storage (probe): %s", why);
-		np_info("%s: trying %s", file_sock_refused, ebpf_adopt_name(l->adopt + 1));
-		degrade(l, ebpf_adopt_name(l->adopt), ebpf_adopt_name(l->adopt + 1), "%s",
-			file_sock_refused);
-		l->adopt++;
+		adopt_refused(l, file_sock_refused);
 	}
 	if (l->dump == DUMP_STORAGE_MAP && way_probe_map_iter(btf) == -EPERM) {
-		enum ebpf_dump_way next = next_dump(l->dump, modern);
-
-		np_info("the kernel refused a map-element iterator (probe): %s: trying %s",
-			strerror(EPERM), next < DUMP_NONE ? ebpf_dump_name(next) : "no live dump");
-		degrade(l, ebpf_dump_name(l->dump), ebpf_dump_name(next),
-			"the kernel refused a map-element iterator (probe): %s", strerror(EPERM));
-		l->dump = next;
+		snprintf(why, sizeof(why), "the kernel refused a map-element iterator (probe): %s",
+			 strerror(EPERM));
+		dump_refused(l, modern, why, why);
 	}
 	skip_task_files_dump(l, modern, file_sock_refused);
 }
@@ -577,25 +587,15 @@ int ebpf_load(struct ebpf_loaded *l, const struct capture_opts *o, enum np_attac
 		report_reason(reason, sizeof(reason), failed, err);
 		report_show_tail(failed);
 		switch (part_of(l, failed)) {
-		case 'd': {
-			enum ebpf_dump_way next = next_dump(l->dump, modern);
-
-			np_info("%s: trying %s", reason,
-				next < DUMP_NONE ? ebpf_dump_name(next) : "no live dump");
-			degrade(l, ebpf_dump_name(l->dump), ebpf_dump_name(next), "%s", reason);
-			l->dump = next;
+		case 'd':
+			dump_refused(l, modern, reason, reason);
 			skip_task_files_dump(l, modern, file_sock_refused);
 			continue;
-		}
 		case 'a':
 			/* R2: the socket argument of bpf_sk_storage_get(), untrusted. */
 			if (l->adopt == ADOPT_TASK_FILES && strstr(reason, "R2 type=untrusted_ptr_"))
 				snprintf(file_sock_refused, sizeof(file_sock_refused), "%s", reason);
-			np_info("%s: trying %s", reason, l->adopt + 1 < ADOPT_NONE ?
-				ebpf_adopt_name(l->adopt + 1) : "no adoption");
-			degrade(l, ebpf_adopt_name(l->adopt), ebpf_adopt_name(l->adopt + 1), "%s",
-				reason);
-			l->adopt++;
+			adopt_refused(l, reason);
 			continue;
 		}
 		/* A required program: retry without the optional code it carries. */

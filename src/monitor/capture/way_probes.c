@@ -15,6 +15,7 @@
 #include <linux/bpf.h>
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
+#include "lib/kernel_features.h"
 #include "monitor/capture/way_probes.h"
 
 #define INSN(c, d, s, o, i) ((struct bpf_insn){ .code = (c), .dst_reg = (d), .src_reg = (s), \
@@ -46,12 +47,10 @@ static int load_iter(const struct btf *btf, const char *target, const struct bpf
 
 int way_probe_map_iter(const struct btf *btf)
 {
-	const struct bpf_insn insns[] = { MOV_IMM(0, 0), EXIT() };
-	int fd = load_iter(btf, "bpf_sk_storage_map", insns, 2, NULL, 0);
+	int err = probe_tracing_prog(btf, "bpf_iter_bpf_sk_storage_map", BTF_KIND_FUNC,
+				     BPF_TRACE_ITER);
 
-	if (fd >= 0)
-		close(fd);
-	return fd == -EPERM ? fd : 0;
+	return err == -EPERM ? err : 0;
 }
 
 /* Byte offset of member @name of struct @type in the kernel's BTF, or -1. */
