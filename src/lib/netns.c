@@ -171,25 +171,21 @@ int netns_sockstat_read_by_family(const int fds[2], unsigned tcp[2], unsigned ud
 	return 0;
 }
 
-int netns_sockstat_read(const int fds[2], unsigned *tcp, unsigned *udp)
-{
-	unsigned t[2], u[2];
-	int err = netns_sockstat_read_by_family(fds, t, u);
-
-	*tcp = err ? 0 : t[0] + t[1];
-	*udp = err ? 0 : u[0] + u[1];
-	return err;
-}
-
 int netns_sockets_in_use(unsigned *tcp, unsigned *udp)
 {
+	unsigned t[2], u[2];
 	int fds[2], err;
 
+	*tcp = *udp = 0;
 	if (netns_sockstat_open(fds))
 		return -1;
-	err = netns_sockstat_read(fds, tcp, udp);
+	err = netns_sockstat_read_by_family(fds, t, u);
 	close(fds[0]);
 	close(fds[1]);
+	if (!err) {
+		*tcp = t[0] + t[1];
+		*udp = u[0] + u[1];
+	}
 	return err;
 }
 

@@ -25,11 +25,10 @@ int netns_for_each(int (*fn)(void *arg), void *arg, unsigned *skipped);
 int netns_sockets_in_use(unsigned *tcp, unsigned *udp);
 /* The same files opened in the namespace we are in now, to be read later from any (0, or -1). */
 int netns_sockstat_open(int fds[2]);
-/* netns_sockets_in_use() of the namespace @fds were opened in. */
-int netns_sockstat_read(const int fds[2], unsigned *tcp, unsigned *udp);
 /*
- * The same by family, [0] IPv4 (sockstat) and [1] IPv6 (sockstat6). TCP's
- * TIME_WAIT count, one figure for both, goes to [0] alone.
+ * netns_sockets_in_use() of the namespace @fds were opened in, by family:
+ * [0] IPv4 (sockstat), [1] IPv6 (sockstat6). TCP's TIME_WAIT count, one
+ * figure for both, goes to [0] alone.
  */
 int netns_sockstat_read_by_family(const int fds[2], unsigned tcp[2], unsigned udp[2]);
 /*

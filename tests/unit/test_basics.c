@@ -256,6 +256,41 @@ static void test_sockstat(void)
 	}
 }
 
+/* Per family: sockstat is IPv4 (with TIME_WAIT of both), sockstat6 IPv6. */
+static void test_sockstat_by_family(void)
+{
+	FILE *v4 = tmpfile(), *v6 = tmpfile();
+	unsigned tcp[2], udp[2];
+	int fds[2];
+
+	CHECK(v4 && v6);
+	fputs("TCP: inuse 5 orphan 1 tw 3 alloc 907 mem 12\nUDP: inuse 2 mem 4\n", v4);
+	fputs("TCP6: inuse 4\nUDP6: inuse 0\n", v6);
+	fflush(v4);
+	fflush(v6);
+	fds[0] = fileno(v4);
+	fds[1] = fileno(v6);
+	CHECK(netns_sockstat_read_by_family(fds, tcp, udp) == 0);
+	CHECK(tcp[0] == 8 && tcp[1] == 4 && udp[0] == 2 && udp[1] == 0);
+	fds[1] = -1;
+	CHECK(netns_sockstat_read_by_family(fds, tcp, udp) == -1);
+	fclose(v4);
+	fclose(v6);
+	/* Our own namespace: a bound UDP6 socket of ours is counted as IPv6. */
+	{
+		struct sockaddr_in6 sa = { .sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+		int fd = socket(AF_INET6, SOCK_DGRAM, 0);
+
+		CHECK(fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0);
+		CHECK(netns_sockstat_open(fds) == 0);
+		CHECK(netns_sockstat_read_by_family(fds, tcp, udp) == 0 && udp[1] >= 1);
+		close(fds[0]);
+		close(fds[1]);
+		close(fd);
+	}
+}
+
 TEST_MAIN(T(test_parse_seconds), T(test_parse_u64), T(test_htab_many), T(test_json_writer),
 	  T(test_json_double_as_printf),
-	  T(test_format_bytes), T(test_format_endpoint), T(test_names), T(test_sockstat))
+	  T(test_format_bytes), T(test_format_endpoint), T(test_names), T(test_sockstat),
+	  T(test_sockstat_by_family))
