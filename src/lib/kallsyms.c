@@ -20,8 +20,9 @@ int kallsyms_load(struct kallsyms *ks, const char *path)
 
 /*
  * One line, "ffffffff81000000 T name\t[module]": the address, type and name
- * (cut at its end, in place). sscanf() took twice as long as the kernel's
- * writing of the file (120,000 text symbols on 6.18: 80 ms).
+ * (cut at its end, in place). With sscanf() and a re-sort of the already
+ * sorted symbols, loading took 160 ms on 6.18 (122,000 text symbols), of
+ * which the kernel's writing of the file is 80.
  */
 static bool parse_line(char *line, unsigned long long *addr, char *type, char **name)
 {

@@ -39,12 +39,12 @@
 #define TLS_HANDSHAKE	0x16
 #define TLS_CLIENT_HELLO 0x01
 /*
- * Blocks go to userspace when full or RETIRE_TOV_MS after their first packet:
- * at low rates each holds about a millisecond of traffic, so small blocks
+ * Blocks go to userspace when full or RETIRE_TOV_MS after they open, which
+ * the kernel's timer rounds up to whole jiffies (4-8 ms at HZ=250, Debian's):
+ * at low rates each holds a few milliseconds of traffic, so small blocks
  * (many of them) are what gives slack when we are descheduled.
  */
 #define BLOCK_BIG	16384
-/* The kernel's timer rounds it up to whole jiffies: 4-8 ms at HZ=250 (Debian's). */
 #define RETIRE_TOV_MS	1
 /* Longest wait for the block being filled before sockets missing from a dump go. */
 #define LATE_WAIT_MS	20
@@ -65,12 +65,12 @@
 /*
  * A drain that found at least RING_BUSY packets leaves the ring unpolled for
  * RING_REST seconds (the wake-up sockets still are): under a flood, blocks
- * retire every RETIRE_TOV_MS and each wake-up's context switch and poll
- * cost more than its packets. 5 ms is 4% of a 2 MiB ring at 100k packets/s.
+ * retire as they fill (a 16 KiB block holds about 100 small packets) and
+ * each wake-up's context switch and poll cost more than its packets. 5 ms
+ * is 4% of a 2 MiB ring at 100k packets/s.
  */
 #define RING_BUSY	64
 #define RING_REST	0.005
-
 #define MAX_UNKNOWN	65536	/* remotes with a row of their own under unknown */
 #define MAX_PEERS	65536	/* (unconnected UDP socket, peer) pairs broken down */
 #define PAST_LISTENER_KEEP 10.0	/* seconds a closed listener's holder stays an heir */
@@ -453,7 +453,6 @@ static void free_misses(struct afp *a)
 	htab_init(&a->misses, sizeof(struct tuple_key));
 }
 
-/* A full dump of the kernel's TCP and UDP sockets; unlisted ones are gone. */
 static unsigned drain_ring(struct afp *a);
 
 /*
@@ -473,8 +472,8 @@ static bool ring_pending(struct afp *a)
  * before it went (a server's reply, then close, then gone, within
  * microseconds on loopback): they wait in the block the kernel is filling,
  * up to a timer tick or two. Read them while the socket is still filed, or
- * they go to unknown (a server's whole reply did, 1 run in 4 of the
- * --netns tests). Waits only when that block holds packets.
+ * they go to unknown (a server's whole reply did, about 1 run in 8 of
+ * the --netns tests). Waits only when that block holds packets.
  */
 static void read_late_packets(struct afp *a)
 {
@@ -485,6 +484,7 @@ static void read_late_packets(struct afp *a)
 	drain_ring(a);
 }
 
+/* A full dump of the kernel's TCP and UDP sockets; unlisted ones are gone. */
 static int refresh(struct afp *a)
 {
 	static const uint8_t protos[] = { IPPROTO_TCP, IPPROTO_UDP };
