@@ -17,6 +17,7 @@
 #include <bpf/bpf.h>
 #include "filter/filter_opts.h"
 #include "latency/latency_collect.h"
+#include "lib/kernel_features.h"
 #include "latency/latency_stages.h"
 #include "lib/bpf_util.h"
 #include "lib/util.h"
@@ -232,6 +233,10 @@ int lat_open(struct lat_collector *t, const struct lat_config *cfg)
 		if (p == LP_SEND_CALLS && !cfg->send_calls)
 			np_info("latency: stage %s not timed: it starts at the send call, which needs "
 				"--send-calls", lat_stages[s].name);
+		else if (p == LP_SEND_CALLS && !tracefs_mounted())
+			np_err("latency: stage %s missing: the syscalls tracepoints need tracefs, which "
+			       "is not mounted (mount -t tracefs nodev /sys/kernel/tracing)",
+			       lat_stages[s].name);
 		else if (p >= 0)
 			np_err("latency: stage %s missing: this kernel has no %s:%s", lat_stages[s].name,
 				lat_points[p].category,

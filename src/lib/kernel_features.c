@@ -43,6 +43,13 @@ bool probe_kprobe_pmu(void)
 	       access("/sys/kernel/debug/tracing/kprobe_events", W_OK) == 0;
 }
 
+bool tracefs_mounted(void)
+{
+	/* libbpf attaches a tracepoint/ program through its id file in either place. */
+	return access("/sys/kernel/tracing/events", F_OK) == 0 ||
+	       access("/sys/kernel/debug/tracing/events", F_OK) == 0;
+}
+
 void probe_kernel(struct kernel_features *f, const char *btf_path)
 {
 	struct btf *vmlinux;

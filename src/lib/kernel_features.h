@@ -27,5 +27,7 @@ int probe_tracing_prog(const struct btf *vmlinux, const char *name, int kind,
 		       enum bpf_attach_type type);
 /* Whether kprobes can be created (the kprobe PMU, or kprobe_events). */
 bool probe_kprobe_pmu(void);
+/* Whether tracefs' events are reachable: tracepoint/ programs attach through them. */
+bool tracefs_mounted(void);
 
 #endif

@@ -5,6 +5,7 @@ function named test_* in it. Prints one line per test and a closing
 "integration: N passed, N failed" line. `run.py PATTERN` runs matching tests."""
 import importlib
 import os
+import subprocess
 import sys
 import time
 import traceback
@@ -16,11 +17,40 @@ import npt  # noqa: E402
 def main():
     pattern = sys.argv[1] if len(sys.argv) > 1 else ""
     here = os.path.dirname(os.path.abspath(__file__))
-    passed = failed = 0
     if os.geteuid() != 0:
         print("integration tests need root (BPF, cgroups, namespaces)")
         print("integration: 0 passed, 1 failed")
         return 1
+    mounted = mount_tracefs()
+    try:
+        passed, failed = run_tests(here, pattern)
+    finally:
+        if mounted:
+            subprocess.run(["umount", TRACEFS], check=False)
+    print(f"integration: {passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+TRACEFS = "/sys/kernel/tracing"
+
+
+def mount_tracefs():
+    """A systemd host mounts tracefs at boot; a bare container may not, and the
+    syscalls tracepoints (latency --send-calls stages) attach through it. Mounted
+    for the run, and unmounted after it, when missing; True if mounted here."""
+    if os.path.isdir(os.path.join(TRACEFS, "events")):
+        return False
+    r = subprocess.run(["mount", "-t", "tracefs", "nodev", TRACEFS], capture_output=True)
+    if r.returncode != 0:
+        print("integration: tracefs is not mounted and mounting it failed: "
+              f"{r.stderr.decode().strip()}")
+        return False
+    print(f"integration: mounted tracefs at {TRACEFS} for this run")
+    return True
+
+
+def run_tests(here, pattern):
+    passed = failed = 0
     for fn in sorted(os.listdir(here)):
         if not (fn.startswith("test_") and fn.endswith(".py")):
             continue
@@ -43,8 +73,7 @@ def main():
             except Exception:
                 failed += 1
                 print(f"FAIL {full}: {traceback.format_exc()}", flush=True)
-    print(f"integration: {passed} passed, {failed} failed")
-    return 1 if failed else 0
+    return passed, failed
 
 
 if __name__ == "__main__":
