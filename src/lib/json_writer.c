@@ -7,55 +7,49 @@
 #include "lib/util.h"
 
 /*
- * Each call builds what it writes (separator, key, value) in a piece on the
- * stack and hands it to stdio in one unlocked fwrite: trace writes a dozen
- * fields per event at a hundred thousand events a second, and a call into
- * stdio per character, quote and comma was most of an event's time. A stream
- * is written by one thread; the reverse-DNS thread never writes one.
+ * Writes gather in the writer's buffer and reach stdio in one unlocked
+ * fwrite when an object or array ends (or the buffer fills): trace writes
+ * a dozen fields per event at a hundred thousand events a second, and a
+ * call into stdio per field was a fifth of trace's CPU. A stream is written
+ * by one thread; the reverse-DNS thread never writes one.
  */
-struct piece {
-	FILE *out;
-	size_t n;
-	char b[256];
-};
-
-/* Not zeroed: an initializer would clear the whole buffer on every call. */
-static void piece_start(struct piece *p, FILE *out)
+void jw_flush(struct json_writer *jw)
 {
-	p->out = out;
-	p->n = 0;
+	if (jw->n)
+		fwrite_unlocked(jw->buf, 1, jw->n, jw->out);
+	jw->n = 0;
 }
 
-static void p_flush(struct piece *p)
+/* A value written: out now if it was the whole document (a level's end flushes anyway). */
+static void end_value(struct json_writer *jw)
 {
-	if (p->n)
-		fwrite_unlocked(p->b, 1, p->n, p->out);
-	p->n = 0;
+	if (jw->depth == 0)
+		jw_flush(jw);
 }
 
-static void p_write(struct piece *p, const void *s, size_t n)
+static void put_bytes(struct json_writer *jw, const void *s, size_t n)
 {
-	if (n > sizeof(p->b) - p->n) {
-		p_flush(p);
-		if (n > sizeof(p->b)) {
-			fwrite_unlocked(s, 1, n, p->out);
+	if (n > sizeof(jw->buf) - jw->n) {
+		jw_flush(jw);
+		if (n > sizeof(jw->buf)) {
+			fwrite_unlocked(s, 1, n, jw->out);
 			return;
 		}
 	}
-	memcpy(p->b + p->n, s, n);
-	p->n += n;
+	memcpy(jw->buf + jw->n, s, n);
+	jw->n += n;
 }
 
-static void p_putc(struct piece *p, char c)
+static void put_char(struct json_writer *jw, char c)
 {
-	if (p->n == sizeof(p->b))
-		p_flush(p);
-	p->b[p->n++] = c;
+	if (jw->n == sizeof(jw->buf))
+		jw_flush(jw);
+	jw->buf[jw->n++] = c;
 }
 
-static void p_puts(struct piece *p, const char *s)
+static void put_str(struct json_writer *jw, const char *s)
 {
-	p_write(p, s, strlen(s));
+	put_bytes(jw, s, strlen(s));
 }
 
 void jw_init(struct json_writer *jw, FILE *out, bool pretty)
@@ -65,60 +59,53 @@ void jw_init(struct json_writer *jw, FILE *out, bool pretty)
 	jw->depth = 0;
 	jw->first[0] = true;
 	jw->after_key = false;
+	jw->n = 0;
 }
 
-static void indent(struct piece *p, const struct json_writer *jw)
+static void indent(struct json_writer *jw)
 {
 	if (!jw->pretty)
 		return;
-	p_putc(p, '\n');
+	put_char(jw, '\n');
 	for (int i = 0; i < jw->depth; i++)
-		p_write(p, "  ", 2);
+		put_bytes(jw, "  ", 2);
 }
 
 /* Separator before a new value (or key) at the current level. */
-static void begin_value(struct piece *p, struct json_writer *jw)
+static void begin_value(struct json_writer *jw)
 {
 	if (jw->after_key) {
 		jw->after_key = false;
 		return;
 	}
 	if (!jw->first[jw->depth])
-		p_putc(p, ',');
+		put_char(jw, ',');
 	if (jw->depth > 0)
-		indent(p, jw);
+		indent(jw);
 	jw->first[jw->depth] = false;
 }
 
 static void open_level(struct json_writer *jw, char c)
 {
-	struct piece p;
-
-	piece_start(&p, jw->out);
-
-	begin_value(&p, jw);
-	p_putc(&p, c);
+	begin_value(jw);
+	put_char(jw, c);
 	if (jw->depth < JW_MAX_DEPTH - 1)
 		jw->depth++;
 	jw->first[jw->depth] = true;
-	p_flush(&p);
 }
 
 static void close_level(struct json_writer *jw, char c)
 {
 	bool empty = jw->first[jw->depth];
-	struct piece p;
-
-	piece_start(&p, jw->out);
 
 	if (jw->depth > 0)
 		jw->depth--;
 	if (!empty)
-		indent(&p, jw);
-	p_putc(&p, c);
+		indent(jw);
+	put_char(jw, c);
 	if (jw->depth == 0 && jw->pretty)
-		p_putc(&p, '\n');
-	p_flush(&p);
+		put_char(jw, '\n');
+	jw_flush(jw);
 }
 
 void jw_start_object(struct json_writer *jw) { open_level(jw, '{'); }
@@ -126,48 +113,66 @@ void jw_end_object(struct json_writer *jw) { close_level(jw, '}'); }
 void jw_start_array(struct json_writer *jw) { open_level(jw, '['); }
 void jw_end_array(struct json_writer *jw) { close_level(jw, ']'); }
 
+/* Bytes a JSON string holds as they are: not a control byte, DEL, '"' or '\\'. */
+static const bool json_plain[256] = {
+	[0x20 ... 0x21] = true, [0x23 ... 0x5b] = true, [0x5d ... 0x7e] = true,
+	[0x80 ... 0xff] = true,
+};
+
 /* A JSON string: runs of bytes that need no escape are copied whole. */
-static void put_escaped(struct piece *p, const char *s)
+static void put_escaped(struct json_writer *jw, const char *s)
 {
 	const unsigned char *c = (const unsigned char *)s, *run = c;
 	char u[8];
+	size_t n;
 
-	p_putc(p, '"');
-	for (; *c; c++) {
-		if (*c >= 0x20 && *c != 0x7f && *c != '"' && *c != '\\')
-			continue;
-		p_write(p, run, c - run);
-		run = c + 1;
+	while (json_plain[*c])
+		c++;
+	n = c - run;
+	if (!*c && n + 2 <= sizeof(jw->buf) - jw->n) {
+		/* The usual string, nothing to escape: one copy. */
+		jw->buf[jw->n] = '"';
+		memcpy(jw->buf + jw->n + 1, s, n);
+		jw->buf[jw->n + 1 + n] = '"';
+		jw->n += n + 2;
+		return;
+	}
+	put_char(jw, '"');
+	for (;;) {
+		put_bytes(jw, run, c - run);
+		if (!*c)
+			break;
 		switch (*c) {
-		case '"': p_write(p, "\\\"", 2); break;
-		case '\\': p_write(p, "\\\\", 2); break;
-		case '\n': p_write(p, "\\n", 2); break;
-		case '\r': p_write(p, "\\r", 2); break;
-		case '\t': p_write(p, "\\t", 2); break;
+		case '"': put_bytes(jw, "\\\"", 2); break;
+		case '\\': put_bytes(jw, "\\\\", 2); break;
+		case '\n': put_bytes(jw, "\\n", 2); break;
+		case '\r': put_bytes(jw, "\\r", 2); break;
+		case '\t': put_bytes(jw, "\\t", 2); break;
 		default:
 			snprintf(u, sizeof(u), "\\u%04x", *c);
-			p_write(p, u, 6);
+			put_bytes(jw, u, 6);
 		}
+		for (run = ++c; json_plain[*c]; c++)
+			;
 	}
-	p_write(p, run, c - run);
-	p_putc(p, '"');
+	put_char(jw, '"');
 }
 
 /* Decimal digits of @v, without printf's format parsing (numbers are most of a record). */
-static void put_u64(struct piece *p, uint64_t v)
+static void put_u64(struct json_writer *jw, uint64_t v)
 {
 	char buf[20], *e = buf + sizeof(buf), *b = dec_digits_before(e, v, 1);
 
-	p_write(p, b, e - b);
+	put_bytes(jw, b, e - b);
 }
 
-static void put_i64(struct piece *p, int64_t v)
+static void put_i64(struct json_writer *jw, int64_t v)
 {
 	if (v < 0) {
-		p_putc(p, '-');
-		put_u64(p, -(uint64_t)v);
+		put_char(jw, '-');
+		put_u64(jw, -(uint64_t)v);
 	} else {
-		put_u64(p, v);
+		put_u64(jw, v);
 	}
 }
 
@@ -177,7 +182,7 @@ static void put_i64(struct piece *p, int64_t v)
  * and so is the fraction's (v - whole, for |v| < 2^52); only its scaling
  * rounds, by far less than 1e-6. Near a rounding tie, or out of range, printf.
  */
-static void put_fixed(struct piece *p, double v, int decimals)
+static void put_fixed(struct json_writer *jw, double v, int decimals)
 {
 	static const double scale[] = { 1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9 };
 	static const uint64_t pow10[] = { 1, 10, 100, 1000, 10000, 100000, 1000000, 10000000,
@@ -205,194 +210,142 @@ static void put_fixed(struct piece *p, double v, int decimals)
 	b = dec_digits_before(b, w, 1);
 	if (signbit(v))
 		*--b = '-';	/* as printf: "-0.0" for -0.04 and for -0.0 */
-	p_write(p, b, e - b);
+	put_bytes(jw, b, e - b);
 	return;
 slow:
-	p_write(p, buf, snprintf(buf, sizeof(buf), "%.*f", decimals, v));
+	put_bytes(jw, buf, snprintf(buf, sizeof(buf), "%.*f", decimals, v));
 }
 
-static void put_key(struct piece *p, struct json_writer *jw, const char *key)
+static void put_key(struct json_writer *jw, const char *key)
 {
-	begin_value(p, jw);
-	put_escaped(p, key);
+	begin_value(jw);
+	put_escaped(jw, key);
 	if (jw->pretty)
-		p_write(p, ": ", 2);
+		put_bytes(jw, ": ", 2);
 	else
-		p_putc(p, ':');
+		put_char(jw, ':');
 	jw->after_key = true;
 }
 
 /* The values, each after its separator (none right after a key). */
-static void put_string(struct piece *p, struct json_writer *jw, const char *s)
+static void put_string(struct json_writer *jw, const char *s)
 {
-	begin_value(p, jw);
+	begin_value(jw);
 	if (s)
-		put_escaped(p, s);
+		put_escaped(jw, s);
 	else
-		p_write(p, "null", 4);
+		put_bytes(jw, "null", 4);
 }
 
-static void put_u64_value(struct piece *p, struct json_writer *jw, uint64_t v)
+static void put_u64_value(struct json_writer *jw, uint64_t v)
 {
-	begin_value(p, jw);
-	put_u64(p, v);
+	begin_value(jw);
+	put_u64(jw, v);
 }
 
-static void put_i64_value(struct piece *p, struct json_writer *jw, int64_t v)
+static void put_i64_value(struct json_writer *jw, int64_t v)
 {
-	begin_value(p, jw);
-	put_i64(p, v);
+	begin_value(jw);
+	put_i64(jw, v);
 }
 
-static void put_double_value(struct piece *p, struct json_writer *jw, double v, int decimals)
+static void put_double_value(struct json_writer *jw, double v, int decimals)
 {
-	begin_value(p, jw);
+	begin_value(jw);
 	if (isfinite(v))
-		put_fixed(p, v, decimals);
+		put_fixed(jw, v, decimals);
 	else
-		p_write(p, "null", 4);
+		put_bytes(jw, "null", 4);
 }
 
-static void put_word(struct piece *p, struct json_writer *jw, const char *word)
+static void put_word(struct json_writer *jw, const char *word)
 {
-	begin_value(p, jw);
-	p_puts(p, word);
+	begin_value(jw);
+	put_str(jw, word);
 }
 
 void jw_key(struct json_writer *jw, const char *key)
 {
-	struct piece p;
-
-	piece_start(&p, jw->out);
-
-	put_key(&p, jw, key);
-	p_flush(&p);
+	put_key(jw, key);
+	end_value(jw);
 }
 
 void jw_string(struct json_writer *jw, const char *s)
 {
-	struct piece p;
-
-	piece_start(&p, jw->out);
-
-	put_string(&p, jw, s);
-	p_flush(&p);
+	put_string(jw, s);
+	end_value(jw);
 }
 
 void jw_u64(struct json_writer *jw, uint64_t v)
 {
-	struct piece p;
-
-	piece_start(&p, jw->out);
-
-	put_u64_value(&p, jw, v);
-	p_flush(&p);
+	put_u64_value(jw, v);
+	end_value(jw);
 }
 
 void jw_i64(struct json_writer *jw, int64_t v)
 {
-	struct piece p;
-
-	piece_start(&p, jw->out);
-
-	put_i64_value(&p, jw, v);
-	p_flush(&p);
+	put_i64_value(jw, v);
+	end_value(jw);
 }
 
 void jw_double(struct json_writer *jw, double v, int decimals)
 {
-	struct piece p;
-
-	piece_start(&p, jw->out);
-
-	put_double_value(&p, jw, v, decimals);
-	p_flush(&p);
+	put_double_value(jw, v, decimals);
+	end_value(jw);
 }
 
 void jw_bool(struct json_writer *jw, bool v)
 {
-	struct piece p;
-
-	piece_start(&p, jw->out);
-
-	put_word(&p, jw, v ? "true" : "false");
-	p_flush(&p);
+	put_word(jw, v ? "true" : "false");
+	end_value(jw);
 }
 
 void jw_null(struct json_writer *jw)
 {
-	struct piece p;
-
-	piece_start(&p, jw->out);
-
-	put_word(&p, jw, "null");
-	p_flush(&p);
+	put_word(jw, "null");
+	end_value(jw);
 }
 
 void jw_kv_string(struct json_writer *jw, const char *key, const char *s)
 {
-	struct piece p;
-
-	piece_start(&p, jw->out);
-
-	put_key(&p, jw, key);
-	put_string(&p, jw, s);
-	p_flush(&p);
+	put_key(jw, key);
+	put_string(jw, s);
+	end_value(jw);
 }
 
 void jw_kv_u64(struct json_writer *jw, const char *key, uint64_t v)
 {
-	struct piece p;
-
-	piece_start(&p, jw->out);
-
-	put_key(&p, jw, key);
-	put_u64_value(&p, jw, v);
-	p_flush(&p);
+	put_key(jw, key);
+	put_u64_value(jw, v);
+	end_value(jw);
 }
 
 void jw_kv_bool(struct json_writer *jw, const char *key, bool v)
 {
-	struct piece p;
-
-	piece_start(&p, jw->out);
-
-	put_key(&p, jw, key);
-	put_word(&p, jw, v ? "true" : "false");
-	p_flush(&p);
+	put_key(jw, key);
+	put_word(jw, v ? "true" : "false");
+	end_value(jw);
 }
 
 void jw_kv_i64(struct json_writer *jw, const char *key, int64_t v)
 {
-	struct piece p;
-
-	piece_start(&p, jw->out);
-
-	put_key(&p, jw, key);
-	put_i64_value(&p, jw, v);
-	p_flush(&p);
+	put_key(jw, key);
+	put_i64_value(jw, v);
+	end_value(jw);
 }
 
 void jw_kv_double(struct json_writer *jw, const char *key, double v, int decimals)
 {
-	struct piece p;
-
-	piece_start(&p, jw->out);
-
-	put_key(&p, jw, key);
-	put_double_value(&p, jw, v, decimals);
-	p_flush(&p);
+	put_key(jw, key);
+	put_double_value(jw, v, decimals);
+	end_value(jw);
 }
 
 void jw_kv_null(struct json_writer *jw, const char *key)
 {
-	struct piece p;
-
-	piece_start(&p, jw->out);
-
-	put_key(&p, jw, key);
-	put_word(&p, jw, "null");
-	p_flush(&p);
+	put_key(jw, key);
+	put_word(jw, "null");
+	end_value(jw);
 }
 
 void jw_kv_u64_or_null(struct json_writer *jw, const char *key, bool known, uint64_t v)

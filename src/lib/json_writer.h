@@ -12,15 +12,25 @@
 
 #define JW_MAX_DEPTH 16
 
+/* What a writer holds before handing it to stdio: a few records of trace. */
+#define JW_BUF_SIZE 4096
+
 struct json_writer {
 	FILE *out;
 	bool pretty;
 	int depth;
 	bool first[JW_MAX_DEPTH];	/* nothing written yet at this level */
 	bool after_key;
+	size_t n;			/* bytes in buf */
+	char buf[JW_BUF_SIZE];
 };
 
 void jw_init(struct json_writer *jw, FILE *out, bool pretty);
+/*
+ * Hand what is buffered to the stream. Done at the end of every object and
+ * array; needed only before writing to the stream directly in the middle of one.
+ */
+void jw_flush(struct json_writer *jw);
 void jw_start_object(struct json_writer *jw);
 void jw_end_object(struct json_writer *jw);
 void jw_start_array(struct json_writer *jw);

@@ -183,3 +183,35 @@ char *dec_digits_before(char *end, uint64_t v, int min_digits)
 	} while (v || end - b < min_digits);
 	return b;
 }
+
+char *put_ipv4(char *p, const uint8_t a[4])
+{
+	char d[3], *e = d + sizeof(d), *b;
+
+	for (int i = 0; i < 4; i++) {
+		if (i)
+			*p++ = '.';
+		b = dec_digits_before(e, a[i], 1);
+		memcpy(p, b, e - b);
+		p += e - b;
+	}
+	return p;
+}
+
+const char *hex_u64_str(char buf[19], uint64_t v)
+{
+	static const char digits[] = "0123456789abcdef";
+	char d[16], *e = d + sizeof(d), *b = e;
+	size_t n;
+
+	do {
+		*--b = digits[v & 0xf];
+		v >>= 4;
+	} while (v);
+	n = e - b;
+	buf[0] = '0';
+	buf[1] = 'x';
+	memcpy(buf + 2, b, n);
+	buf[2 + n] = '\0';
+	return buf;
+}

@@ -43,6 +43,13 @@ void np_catch_stop_signals(void);
  * without printf's format parsing, for writers of many of them.
  */
 char *dec_digits_before(char *end, uint64_t v, int min_digits);
+/*
+ * Without printf, for records written by the ten thousand: the dotted quad
+ * of @a at @p (no NUL; returns the end), and "0x" and @v's hex digits into
+ * @buf (NUL-terminated; returns @buf).
+ */
+char *put_ipv4(char *p, const uint8_t a[4]);
+const char *hex_u64_str(char buf[19], uint64_t v);
 
 double now_monotonic(void);
 double now_realtime(void);

@@ -40,7 +40,9 @@ const char *pkt_addr(const struct np_pkt *p, bool src, char *buf, size_t size)
 	const void *a = src ? p->saddr : p->daddr;
 
 	buf[0] = '\0';
-	if (p->family == 4)
+	if (p->family == 4 && size >= INET_ADDRSTRLEN)
+		*put_ipv4(buf, a) = '\0';	/* inet_ntop's sprintf was a tenth of an event */
+	else if (p->family == 4)
 		inet_ntop(AF_INET, a, buf, size);
 	else if (p->family == 6)
 		inet_ntop(AF_INET6, a, buf, size);
@@ -158,7 +160,7 @@ void pkt_meta(struct emitter *em, const struct np_skb_meta *m, const char *probe
 	bool icmp = m->pkt.has_l4 &&
 		    (m->pkt.l4proto == IPPROTO_ICMP || m->pkt.l4proto == IPPROTO_ICMPV6);
 
-	snprintf(skb, sizeof(skb), "0x%llx", (unsigned long long)m->skb);
+	hex_u64_str(skb, m->skb);
 	em_double(em, EM_JSON, "time", 6, NULL, pkt_event_time(m->ts_ns));
 	if (!em->json)	/* strftime is a tenth of a JSON event's time: only when shown */
 		em_text(em, "%s", pkt_time_str(pkt_event_time(m->ts_ns), t, sizeof(t)));

@@ -109,6 +109,49 @@ static void test_json_writer(void)
 	free(buf);
 }
 
+/*
+ * The writer's buffer: nothing reaches the stream inside an object until it
+ * ends (or jw_flush), and documents and strings longer than the buffer come
+ * out whole and in order. UTF-8 bytes pass unescaped.
+ */
+static void test_json_writer_buffer(void)
+{
+	char *buf = NULL, key[16], *big = malloc(3 * JW_BUF_SIZE + 1);
+	size_t len = 0, want = 0;
+	FILE *f = open_memstream(&buf, &len);
+	struct json_writer jw;
+
+	memset(big, 'x', 3 * JW_BUF_SIZE);
+	big[3 * JW_BUF_SIZE] = '\0';
+	jw_init(&jw, f, false);
+	jw_start_object(&jw);
+	jw_kv_string(&jw, "utf8", "caf\xc3\xa9 \xe2\x86\x92");
+	fflush(f);
+	CHECK(len == 0);
+	jw_flush(&jw);
+	fflush(f);
+	CHECK_STR(buf, "{\"utf8\":\"caf\xc3\xa9 \xe2\x86\x92\"");
+	for (int i = 0; i < 1000; i++) {
+		snprintf(key, sizeof(key), "k%d", i);
+		jw_kv_u64(&jw, key, i);
+	}
+	jw_kv_string(&jw, "big", big);
+	jw_end_object(&jw);
+	fflush(f);
+	/* {"utf8":"..." then ,"kN":N for each, ,"big":"x..." and } */
+	want = strlen("{\"utf8\":\"caf\xc3\xa9 \xe2\x86\x92\"");
+	for (int i = 0; i < 1000; i++)
+		want += snprintf(key, sizeof(key), "%d", i) * 2 + 5;
+	want += strlen(",\"big\":\"\"}") + 3 * JW_BUF_SIZE;
+	CHECK(len == want);
+	CHECK(strstr(buf, ",\"k0\":0,\"k1\":1,") != NULL);
+	CHECK(strstr(buf, ",\"k998\":998,\"k999\":999,\"big\":\"xxx") != NULL);
+	CHECK(len > 2 && buf[len - 2] == '"' && buf[len - 1] == '}');
+	fclose(f);
+	free(buf);
+	free(big);
+}
+
 /* One jw_double into a string, for comparison with printf's "%.*f". */
 static void json_double(double v, int decimals, char *out, size_t size)
 {
@@ -290,7 +333,7 @@ static void test_sockstat_by_family(void)
 	}
 }
 
-TEST_MAIN(T(test_parse_seconds), T(test_parse_u64), T(test_htab_many), T(test_json_writer),
+TEST_MAIN(T(test_parse_seconds), T(test_parse_u64), T(test_htab_many), T(test_json_writer), T(test_json_writer_buffer),
 	  T(test_json_double_as_printf),
 	  T(test_format_bytes), T(test_format_endpoint), T(test_names), T(test_sockstat),
 	  T(test_sockstat_by_family))

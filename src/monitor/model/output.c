@@ -87,16 +87,12 @@ static char *put_dec(char *p, unsigned v)
  */
 static void format_v4(char *buf, size_t size, const uint8_t a[4], int port)
 {
-	char tmp[24], *p = tmp;
+	char tmp[24], *p = put_ipv4(tmp, a);
 
-	for (int i = 0; i < 4; i++) {
-		p = put_dec(p, a[i]);
-		*p++ = i < 3 ? '.' : ':';
-	}
-	if (port >= 0)
+	if (port >= 0) {
+		*p++ = ':';
 		p = put_dec(p, port);
-	else
-		p--;	/* no port: drop the colon */
+	}
 	if ((size_t)(p - tmp) >= size)
 		p = tmp + size - 1;	/* cut, as snprintf would */
 	memcpy(buf, tmp, p - tmp);
