@@ -601,3 +601,42 @@ def test_filter_on_paged_payload():
     # Each probe point that met the data segment (queue, start_xmit, xmit) counts it.
     check(int(undecided.group(1)) >= 1 and not any(e["len"] > 1000 for e in ev),
           f"{undecided.group(1)} counted; matched: {[(e['probe'], e['len']) for e in ev]}")
+
+
+UNREAD = """
+import socket, sys, time
+port, n = int(sys.argv[1]), int(sys.argv[2])
+r = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+r.bind(("127.0.0.1", port))
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for i in range(n):
+    s.sendto(b"netoproc" * 4, ("127.0.0.1", port))
+time.sleep(0.2)
+r.close()
+print("ok")
+"""
+
+
+def test_queued_datagrams_freed_unread():
+    """Datagrams queued to a UDP socket that closes unread are freed from its queue
+    (kfree_skb in udp_destruct_*). Queued, a datagram keeps packed lengths in
+    dev_scratch, which shares skb->dev's place: read as a device it faulted (every
+    such load a general protection fault) and the event said ifindex 0. The device
+    place is now used only when it holds a kernel address, so the event names the
+    input device, the namespace's loopback (ifindex 1), with the ports decoded."""
+    with netns("nptq") as (ns,):
+        ip("-n", ns, "link", "set", "lo", "up")
+        port = 20000 + os.getpid() % 20000
+        p = start_trace(["--probes", "basic", f"udp and dst port {port}"])
+        with started(p):
+            rc, out, err = run(["ip", "netns", "exec", ns, "python3", "-c", UNREAD, str(port),
+                                "5"], timeout=30)
+            check(rc == 0 and out.strip() == "ok", f"sender failed ({rc}): {err[-300:]}")
+            ev, _ = stop_trace(p)
+    freed = [e for e in ev if e["probe"] == "kfree_skb"]
+    check_eq(len(freed), 5, f"datagrams freed unread: {sorted({e['probe'] for e in ev})}")
+    for e in freed:
+        check_eq((e["ifindex"], e["proto"], e["dport"], e["len"]), (1, "udp", port, 32),
+                 f"freed datagram: {e}")
+        check(e["location"].startswith("udp_destruct"),
+              f"freed from the socket's queue: {e['location']}")
