@@ -60,7 +60,7 @@ struct np_pktbuf {
 	__u8 pkt[NP_PKT_MAX];
 	__u32 mem[16];
 	__u32 wirelen;
-	__u32 pad;
+	__u32 caplen;		/* bytes in pkt, read back after the filter (see np_skb_collect) */
 	/*
 	 * Room for a copy that starts anywhere in pkt (the paged part, after the
 	 * linear one), whose length the verifier knows only below 2 * NP_PKT_MAX.

@@ -204,23 +204,27 @@ static __always_inline bool np_match_where(const struct np_skb_meta *m, bool fil
 	return true;
 }
 
-/* The pcap expression on the caplen bytes in b: non-zero when it matched, or NP_PCAP_SHORT. */
-static __always_inline __u64 np_pcap_run(struct np_pktbuf *b, __u32 caplen, __u32 wirelen)
+/*
+ * The pcap expression on the caplen bytes in b. A filter that needed bytes
+ * past them is counted: the user learns what tcpdump would have looked at.
+ */
+static __always_inline bool np_pcap_match(struct np_pktbuf *b, __u32 caplen, __u32 wirelen)
 {
+	__u64 ret;
+
 	if (!caplen)
-		return 0;
+		return false;
 	b->wirelen = wirelen;
-	return np_pcap_region(b, caplen);
-}
+	ret = np_pcap_region(b, caplen);
+	if (ret == NP_PCAP_SHORT) {
+		__u32 zero = 0;
+		__u64 *n = bpf_map_lookup_elem(&np_filter_short, &zero);
 
-/* A filter that needed more bytes than there were: the user learns what tcpdump would see. */
-static __always_inline void np_count_short(__u32 caplen, __u32 wirelen)
-{
-	__u32 zero = 0;
-	__u64 *n = bpf_map_lookup_elem(&np_filter_short, &zero);
-
-	if (n && wirelen > caplen)
-		(*n)++;
+		if (n && wirelen > caplen)
+			(*n)++;
+		return false;
+	}
+	return ret != 0;
 }
 
 /* The headers parsed and the event stamped, for a packet that matched. */
@@ -239,14 +243,8 @@ static __always_inline void np_stamp(struct np_skb_meta *m, struct np_pktbuf *b,
 static __always_inline bool np_match_packet(struct np_skb_meta *m, struct np_pktbuf *b,
 					    __u32 caplen, __u32 wirelen, bool filter)
 {
-	if (filter && (np_cfg.flags & NP_F_PCAP)) {
-		__u64 ret = np_pcap_run(b, caplen, wirelen);
-
-		if (ret == NP_PCAP_SHORT)
-			np_count_short(caplen, wirelen);
-		if (!ret || ret == NP_PCAP_SHORT)
-			return false;
-	}
+	if (filter && (np_cfg.flags & NP_F_PCAP) && !np_pcap_match(b, caplen, wirelen))
+		return false;
 	np_stamp(m, b, caplen);
 	return true;
 }
@@ -318,12 +316,13 @@ static __always_inline void np_skb_where(struct sk_buff *skb, struct sock *sk,
  * skb->dev): after a veth transmit, skb->dev is already the peer.
  * direct: skb and sk are typed pointers (tp_btf), see NP_RD.
  *
- * Most skbs a filtered trace meets do not match, so a rejection is made
- * cheap: who and where are read before the packet only when a filter asks
- * for them, and the paged part (several probe reads) only when the pcap
- * expression needed bytes past the linear ones. Its answer on the bytes it
- * read is its answer on all of them, since a load past caplen answers
- * NP_PCAP_SHORT rather than "no".
+ * Most skbs a filtered trace meets do not match, so who and where are read
+ * before the packet only when a filter asks for them; with skb->head and
+ * data as plain loads, a non-matching filter's run went from about 300 to
+ * 190-210 ns on 6.18 (bench/trace.sh's first part). (Reading the paged part
+ * only when the expression needed bytes past the linear ones saved another
+ * 10-15 ns, but a second copy of the filter doubled the verifier's work and
+ * trace's start-up: not kept.)
  */
 static __always_inline bool np_skb_collect(struct sk_buff *skb, struct sock *sk,
 					   struct net_device *dev, struct np_skb_meta *m,
@@ -333,7 +332,6 @@ static __always_inline bool np_skb_collect(struct sk_buff *skb, struct sock *sk,
 	bool where_first = filter && (np_cfg.flags & (NP_F_NETNS | NP_F_IFNAME));
 	unsigned char *head, *data;
 	__u32 nh, tail, caplen = 0, wirelen = 0;
-	bool paged = false;
 	__s64 l3len;
 
 	__builtin_memset(m, 0, sizeof(*m));
@@ -350,11 +348,7 @@ static __always_inline bool np_skb_collect(struct sk_buff *skb, struct sock *sk,
 	/* The packet from its network header: the pcap filter is compiled for DLT_RAW. */
 	m->len = NP_RD(direct, skb, len);
 	m->pkt.ethertype = bpf_ntohs(NP_RD(direct, skb, protocol));
-	/*
-	 * A typed pointer's byte pointers load as plain numbers. Plain loads here
-	 * instead of two probe reads took a non-matching filter's run from about
-	 * 305 to 185 ns on 6.18 (bench/trace.sh's first part).
-	 */
+	/* A typed pointer's byte pointers load as plain numbers: no probe read. */
 	head = NP_RD(direct, skb, head);
 	data = NP_RD(direct, skb, data);
 	nh = NP_RD(direct, skb, network_header);
@@ -368,35 +362,30 @@ static __always_inline bool np_skb_collect(struct sk_buff *skb, struct sock *sk,
 		if (n >= 1 && n <= NP_PKT_MAX && !bpf_probe_read_kernel(b->pkt, n, head + nh))
 			caplen = n;
 		/* All the linear data read and room left: the paged part follows it. */
-		paged = caplen && caplen == (__u64)tail - nh && NP_RD(direct, skb, data_len);
+		if (caplen && caplen == (__u64)tail - nh && NP_RD(direct, skb, data_len))
+			caplen = np_copy_frags(skb, head, b, caplen);
 		l3len = (__s64)m->len + (data - head) - nh;
 		wirelen = l3len > 0 ? l3len : caplen;
 		if (caplen && !np_l3_plausible(b->pkt, caplen, nh))
-			caplen = wirelen = paged = 0;	/* no IP header here: nothing to decode */
+			caplen = wirelen = 0;	/* no IP header here: nothing to decode */
 	}
 	if (filter && (np_cfg.flags & NP_F_PCAP)) {
-		__u64 ret = np_pcap_run(b, caplen, wirelen);
-
-		if (ret == NP_PCAP_SHORT && paged) {
-			caplen = np_copy_frags(skb, head, b, caplen);
-			paged = false;
-			ret = np_pcap_run(b, caplen, wirelen);
-		}
-		if (ret == NP_PCAP_SHORT)
-			np_count_short(caplen, wirelen);
-		if (!ret || ret == NP_PCAP_SHORT)
+		b->caplen = caplen;
+		if (!np_pcap_match(b, caplen, wirelen))
 			return false;
+		/*
+		 * From memory, not the register: each length check in the filter
+		 * left the verifier its own range of caplen, and each range one
+		 * more pass over all that follows (a quarter more of trace's
+		 * verification, a third more start-up).
+		 */
+		caplen = b->caplen;
 	}
 	if (!who_first)
 		np_match_who(m, false);
 	if (!where_first)
 		np_skb_where(skb, sk, dev, m, direct);
 	np_stamp(m, b, caplen);
-	/* The transport header is in the paged part: np_parse() stopped before it. */
-	if (paged && m->pkt.family && !m->pkt.has_l4) {
-		caplen = np_copy_frags(skb, head, b, caplen);
-		np_parse(&m->pkt, b->pkt, caplen);
-	}
 	return true;
 }
 
