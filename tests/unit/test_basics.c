@@ -152,6 +152,26 @@ static void test_json_writer_buffer(void)
 	free(big);
 }
 
+/* The printf-free formatters against printf. */
+static void test_ipv4_and_hex_without_printf(void)
+{
+	static const uint8_t addrs[][4] = { { 0, 0, 0, 0 }, { 255, 255, 255, 255 },
+					    { 10, 1, 20, 3 }, { 127, 0, 0, 1 }, { 9, 99, 100, 0 } };
+	static const uint64_t nums[] = { 0, 1, 0xf, 0x10, 0xffff888175d02b00ULL, UINT64_MAX };
+	char got[24], want[24];
+
+	for (size_t i = 0; i < sizeof(addrs) / sizeof(addrs[0]); i++) {
+		*put_ipv4(got, addrs[i]) = '\0';
+		snprintf(want, sizeof(want), "%u.%u.%u.%u", addrs[i][0], addrs[i][1], addrs[i][2],
+			 addrs[i][3]);
+		CHECK_STR(got, want);
+	}
+	for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++) {
+		snprintf(want, sizeof(want), "0x%llx", (unsigned long long)nums[i]);
+		CHECK_STR(hex_u64_str(got, nums[i]), want);
+	}
+}
+
 /* One jw_double into a string, for comparison with printf's "%.*f". */
 static void json_double(double v, int decimals, char *out, size_t size)
 {
@@ -333,7 +353,7 @@ static void test_sockstat_by_family(void)
 	}
 }
 
-TEST_MAIN(T(test_parse_seconds), T(test_parse_u64), T(test_htab_many), T(test_json_writer), T(test_json_writer_buffer),
+TEST_MAIN(T(test_parse_seconds), T(test_parse_u64), T(test_htab_many), T(test_json_writer), T(test_json_writer_buffer), T(test_ipv4_and_hex_without_printf),
 	  T(test_json_double_as_printf),
 	  T(test_format_bytes), T(test_format_endpoint), T(test_names), T(test_sockstat),
 	  T(test_sockstat_by_family))
