@@ -152,6 +152,58 @@ static void test_json_writer_buffer(void)
 	free(big);
 }
 
+/* JSON's escaping of one byte, the plain way, for comparison. */
+static void escape_ref(char *out, unsigned char c)
+{
+	if (c == '"' || c == '\\')
+		sprintf(out, "\\%c", c);
+	else if (c == '\n')
+		strcpy(out, "\\n");
+	else if (c == '\r')
+		strcpy(out, "\\r");
+	else if (c == '\t')
+		strcpy(out, "\\t");
+	else if (c < 0x20 || c == 0x7f)
+		sprintf(out, "\\u%04x", c);
+	else
+		sprintf(out, "%c", c);
+}
+
+/*
+ * Strings are scanned eight bytes at a time: every byte value at every place
+ * of a string longer than a few words, and two of them in one word, come
+ * out as a byte-by-byte escaper writes them.
+ */
+static void test_json_escape_every_byte_everywhere(void)
+{
+	char str[32], want[256], e[8], *got;
+	size_t len;
+
+	for (int c = 1; c < 256; c++) {
+		for (int at = 0; at < 26; at++) {
+			FILE *f = open_memstream(&got, &len);
+			struct json_writer jw;
+
+			memset(str, 'a', 26);
+			str[26] = '\0';
+			str[at] = (char)c;
+			if (at + 2 < 26)
+				str[at + 2] = (char)c;
+			jw_init(&jw, f, false);
+			jw_string(&jw, str);
+			fclose(f);
+			strcpy(want, "\"");
+			for (int i = 0; i < 26; i++) {
+				escape_ref(e, (unsigned char)str[i]);
+				strcat(want, e);
+			}
+			strcat(want, "\"");
+			CHECK_STR(got, want);
+			free(got);
+		}
+	}
+}
+
 /* The printf-free formatters against printf. */
 static void test_ipv4_and_hex_without_printf(void)
 {
@@ -353,7 +405,7 @@ static void test_sockstat_by_family(void)
 	}
 }
 
-TEST_MAIN(T(test_parse_seconds), T(test_parse_u64), T(test_htab_many), T(test_json_writer), T(test_json_writer_buffer), T(test_ipv4_and_hex_without_printf),
+TEST_MAIN(T(test_parse_seconds), T(test_parse_u64), T(test_htab_many), T(test_json_writer), T(test_json_writer_buffer), T(test_json_escape_every_byte_everywhere), T(test_ipv4_and_hex_without_printf),
 	  T(test_json_double_as_printf),
 	  T(test_format_bytes), T(test_format_endpoint), T(test_names), T(test_sockstat),
 	  T(test_sockstat_by_family))
