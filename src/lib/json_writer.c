@@ -119,47 +119,17 @@ static const bool json_plain[256] = {
 	[0x80 ... 0xff] = true,
 };
 
-#define BYTES(b)	(0x0101010101010101ULL * (b))
-/* A byte of @w is 0 (exact as a yes/no: a borrow only follows a real zero byte). */
-#define HAS_ZERO(w)	(((w) - BYTES(1)) & ~(w) & BYTES(0x80))
-
-/* Does the word hold a byte that needs an escape? Eight bytes at a time. */
-static bool word_needs_escape(uint64_t w)
-{
-	uint64_t below_space = (w - BYTES(0x20)) & ~w & BYTES(0x80);
-
-	return below_space || HAS_ZERO(w ^ BYTES('"')) || HAS_ZERO(w ^ BYTES('\\')) ||
-	       HAS_ZERO(w ^ BYTES(0x7f));
-}
-
-/* How many of the @n bytes at @s need no escape, from the start. */
-static size_t plain_prefix(const unsigned char *s, size_t n)
-{
-	size_t i = 0;
-	uint64_t w;
-
-	for (; i + 8 <= n; i += 8) {
-		memcpy(&w, s + i, 8);
-		if (word_needs_escape(w))
-			break;
-	}
-	while (i < n && json_plain[s[i]])
-		i++;
-	return i;
-}
-
-/*
- * A JSON string: runs of bytes that need no escape are copied whole, and
- * found eight bytes at a time (strings were a quarter of trace's CPU per
- * event when scanned a byte at a time).
- */
+/* A JSON string: runs of bytes that need no escape are copied whole. */
 static void put_escaped(struct json_writer *jw, const char *s)
 {
-	const unsigned char *c = (const unsigned char *)s;
-	size_t n = strlen(s), run = plain_prefix(c, n);
+	const unsigned char *c = (const unsigned char *)s, *run = c;
 	char u[8];
+	size_t n;
 
-	if (run == n && n + 2 <= sizeof(jw->buf) - jw->n) {
+	while (json_plain[*c])
+		c++;
+	n = c - run;
+	if (!*c && n + 2 <= sizeof(jw->buf) - jw->n) {
 		/* The usual string, nothing to escape: one copy. */
 		jw->buf[jw->n] = '"';
 		memcpy(jw->buf + jw->n + 1, s, n);
@@ -169,10 +139,8 @@ static void put_escaped(struct json_writer *jw, const char *s)
 	}
 	put_char(jw, '"');
 	for (;;) {
-		put_bytes(jw, c, run);
-		c += run;
-		n -= run;
-		if (!n)
+		put_bytes(jw, run, c - run);
+		if (!*c)
 			break;
 		switch (*c) {
 		case '"': put_bytes(jw, "\\\"", 2); break;
@@ -184,9 +152,8 @@ static void put_escaped(struct json_writer *jw, const char *s)
 			snprintf(u, sizeof(u), "\\u%04x", *c);
 			put_bytes(jw, u, 6);
 		}
-		c++;
-		n--;
-		run = plain_prefix(c, n);
+		for (run = ++c; json_plain[*c]; c++)
+			;
 	}
 	put_char(jw, '"');
 }

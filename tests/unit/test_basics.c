@@ -170,9 +170,9 @@ static void escape_ref(char *out, unsigned char c)
 }
 
 /*
- * Strings are scanned eight bytes at a time: every byte value at every place
- * of a string longer than a few words, and two of them in one word, come
- * out as a byte-by-byte escaper writes them.
+ * Every byte value at every place of a string longer than a few words, alone
+ * and twice within eight bytes, comes out as a byte-by-byte escaper writes it
+ * (the writer copies runs of plain bytes whole).
  */
 static void test_json_escape_every_byte_everywhere(void)
 {
