@@ -273,7 +273,7 @@ static __always_inline bool np_l3_plausible(const __u8 *pkt, __u32 caplen, __u32
  * queued to its socket keeps packed lengths in dev_scratch, which shares
  * dev's place, until it is freed: read as a device at consume_skb, each load
  * through it faulted (a general protection fault and the JIT's fixup search:
- * 1.3% of a UDP sender's CPU under trace). Kernel addresses on x86-64 and
+ * 3% of a UDP sender's CPU samples under trace). Kernel addresses on x86-64 and
  * arm64 have their top byte all ones; the packed lengths never do. Read as
  * a number first: the verifier allows no arithmetic on a typed pointer.
  */
