@@ -20,7 +20,10 @@ void jw_flush(struct json_writer *jw)
 	jw->n = 0;
 }
 
-/* A value written: out now if it was the whole document (a level's end flushes anyway). */
+/*
+ * A value written: out now if it was the whole document (a level's end
+ * flushes anyway; a key is always inside an object, so key calls skip this).
+ */
 static void end_value(struct json_writer *jw)
 {
 	if (jw->depth == 0)
@@ -267,7 +270,6 @@ static void put_word(struct json_writer *jw, const char *word)
 void jw_key(struct json_writer *jw, const char *key)
 {
 	put_key(jw, key);
-	end_value(jw);
 }
 
 void jw_string(struct json_writer *jw, const char *s)
@@ -310,42 +312,36 @@ void jw_kv_string(struct json_writer *jw, const char *key, const char *s)
 {
 	put_key(jw, key);
 	put_string(jw, s);
-	end_value(jw);
 }
 
 void jw_kv_u64(struct json_writer *jw, const char *key, uint64_t v)
 {
 	put_key(jw, key);
 	put_u64_value(jw, v);
-	end_value(jw);
 }
 
 void jw_kv_bool(struct json_writer *jw, const char *key, bool v)
 {
 	put_key(jw, key);
 	put_word(jw, v ? "true" : "false");
-	end_value(jw);
 }
 
 void jw_kv_i64(struct json_writer *jw, const char *key, int64_t v)
 {
 	put_key(jw, key);
 	put_i64_value(jw, v);
-	end_value(jw);
 }
 
 void jw_kv_double(struct json_writer *jw, const char *key, double v, int decimals)
 {
 	put_key(jw, key);
 	put_double_value(jw, v, decimals);
-	end_value(jw);
 }
 
 void jw_kv_null(struct json_writer *jw, const char *key)
 {
 	put_key(jw, key);
 	put_word(jw, "null");
-	end_value(jw);
 }
 
 void jw_kv_u64_or_null(struct json_writer *jw, const char *key, bool known, uint64_t v)

@@ -40,10 +40,8 @@ const char *pkt_addr(const struct np_pkt *p, bool src, char *buf, size_t size)
 	const void *a = src ? p->saddr : p->daddr;
 
 	buf[0] = '\0';
-	if (p->family == 4 && size >= INET_ADDRSTRLEN)
+	if (p->family == 4 && size >= INET_ADDRSTRLEN)	/* every caller's is */
 		*put_ipv4(buf, a) = '\0';	/* inet_ntop's sprintf was a tenth of an event */
-	else if (p->family == 4)
-		inet_ntop(AF_INET, a, buf, size);
 	else if (p->family == 6)
 		inet_ntop(AF_INET6, a, buf, size);
 	return buf;
