@@ -42,6 +42,12 @@ struct np_cmdline {
 	char args[NP_CMDLINE_LEN];
 };
 
+/* A command line on its way to userspace (the cmdline ring), for its process. */
+struct np_cmdline_record {
+	struct np_proc_key key;
+	struct np_cmdline c;
+};
+
 /* Per-socket counters, in sk storage; all cumulative since the socket was first seen. */
 struct np_counters {
 	__u64 rx_bytes;		/* IP layer: headers and retransmissions included */
@@ -103,7 +109,7 @@ struct np_peer_val {
 	__u64 rx_packets, tx_packets;
 };
 
-/* Global counters (per-CPU array, summed by userspace). Keep in sync with np_stat_names[]. */
+/* Global counters (rows by CPU, summed by userspace). Keep in sync with np_stat_names[]. */
 enum np_stat {
 	NP_STAT_RINGBUF_LOST = 0,	/* close records that did not fit the ring buffer */
 	NP_STAT_STORAGE_FAIL,		/* sk storage could not be allocated: packets uncounted */
@@ -114,7 +120,21 @@ enum np_stat {
 	NP_STAT_HOLDERS_FULL,		/* adopting through the socket tables: holder table full */
 	NP_STAT_SKPROC_RESET,		/* kprobe tier: an owner entry restarted for a new socket */
 	NP_STAT_PAYLOAD_LOST,		/* DNS messages or ClientHellos that did not fit their ring */
+	NP_STAT_CMDLINE_LOST,		/* command lines that did not fit their ring: a name, not bytes */
+	/*
+	 * Filled by userspace, not BPF: runs of the monitor's programs the kernel
+	 * skipped (a kprobe or tracepoint program finding another one active on
+	 * its CPU, a kretprobe out of instances). Each may be uncounted bytes.
+	 */
+	NP_STAT_RUNS_SKIPPED,
 	NP_STAT_MAX,
+};
+
+/* The counters' rows (monitor_maps.bpf.h): a power of two each, a row two cache lines. */
+#define NP_STAT_ROWS		64
+#define NP_STAT_ROW_LEN		16
+struct np_stat_row {
+	__u64 v[NP_STAT_ROW_LEN];
 };
 
 /*

@@ -9,11 +9,39 @@
 #include "monitor_maps.bpf.h"
 
 /*
- * Remember @task's command line the first time its process claims a socket.
- * Read straight into the map's own element: a per-CPU scratch buffer is not
- * ours alone, since tracing programs run preemptibly (migrate_disable only):
- * seen on 7.3, a client's entry got the command line of a server that ran
- * the same code on the same CPU in between.
+ * With a ring buffer: @len bytes at user address @from go to userspace in a
+ * record of their own. Never a wakeup: userspace drains this ring each time
+ * it wakes (every 100 ms at most) and whenever it misses a command line.
+ * Returns 0, or -1 when nothing was sent.
+ */
+static __always_inline int send_cmdline(const struct np_proc_key *key, unsigned long from,
+					 __u32 len)
+{
+	struct np_cmdline_record *r;
+
+	r = bpf_ringbuf_reserve(&cmdline_ring, sizeof(*r), 0);
+	if (!r) {
+		stat_inc(NP_STAT_CMDLINE_LOST);
+		return -1;
+	}
+	r->key = *key;
+	r->c.pad = 0;
+	if (bpf_probe_read_user(r->c.args, len, (void *)from)) {
+		bpf_ringbuf_discard(r, BPF_RB_NO_WAKEUP);
+		return -1;
+	}
+	r->c.len = len;
+	bpf_ringbuf_submit(r, BPF_RB_NO_WAKEUP);
+	return 0;
+}
+
+/*
+ * Remember @task's command line the first time its process claims a socket:
+ * sent through the cmdline ring, or (no ring buffer, before 5.8) kept in the
+ * cmdlines map's own element for userspace to look up. Not a per-CPU scratch
+ * buffer: it is not ours alone, since tracing programs run preemptibly
+ * (migrate_disable only): seen on 7.3, a client's entry got the command line
+ * of a server that ran the same code on the same CPU in between.
  */
 static __always_inline void note_cmdline(struct task_struct *task, __u32 tgid, __u64 start)
 {
@@ -39,6 +67,11 @@ static __always_inline void note_cmdline(struct task_struct *task, __u32 tgid, _
 	/* Only threads of this process write this key, all with the same arguments. */
 	if (bpf_map_update_elem(&cmdlines, &key, &empty, BPF_NOEXIST))
 		return;
+	if (use_ringbuf) {
+		if (send_cmdline(&key, from, len))
+			bpf_map_delete_elem(&cmdlines, &key);	/* a later claim tries again */
+		return;
+	}
 	c = bpf_map_lookup_elem(&cmdlines, &key);
 	if (!c)
 		return;

@@ -297,7 +297,8 @@ static void handle(void *ctx, const struct http_request *req, struct http_respon
 		bool om = http_wants_openmetrics(req->accept);
 		struct ex_info info = {
 			.mode = x->cap->mode, .attach = x->cap->attach,
-			.lost = x->m->lost_records, .drops = x->drops_on ? &x->drops : NULL,
+			.lost = x->m->lost_records, .skipped = x->m->stat[NP_STAT_RUNS_SKIPPED],
+			.drops = x->drops_on ? &x->drops : NULL,
 			.latency = x->latency_on ? &x->latency : NULL,
 		};
 

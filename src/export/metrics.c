@@ -208,9 +208,11 @@ int ex_metrics_render(const struct ex_store *s, const struct ex_info *info, bool
 		ex_latency_render(f, om, info->latency, family);
 	family(f, om, "netoproc_lost_events_total", "counter",
 	       "Events the kernel could not hand over: socket records (eBPF) or packets "
-	       "(AF_PACKET) of the capture, drops of --drops, samples and connections of "
-	       "--latency.");
+	       "(AF_PACKET) of the capture, runs of the capture's programs the kernel "
+	       "skipped, drops of --drops, samples and connections of --latency.");
 	fprintf(f, "netoproc_lost_events_total{source=\"capture\"} %" PRIu64 "\n", info->lost);
+	fprintf(f, "netoproc_lost_events_total{source=\"skipped_runs\"} %" PRIu64 "\n",
+		info->skipped);
 	if (info->drops)
 		fprintf(f, "netoproc_lost_events_total{source=\"drops\"} %" PRIu64 "\n",
 			ex_drops_lost(info->drops));

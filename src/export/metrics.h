@@ -17,6 +17,7 @@
 struct ex_info {
 	const char *mode, *attach;	/* the capture's */
 	uint64_t lost;			/* records or packets the capture could not deliver */
+	uint64_t skipped;		/* runs of the capture's programs the kernel skipped */
 	const struct ex_drops *drops;	/* --drops; NULL without */
 	const struct ex_latency *latency;	/* --latency; NULL without */
 };

@@ -119,3 +119,41 @@ uint64_t np_prog_misses(struct bpf_object *obj)
 	}
 	return sum;
 }
+
+/*
+ * struct bpf_link_info up to perf_event.kprobe.missed (uapi of 6.7), spelled
+ * out because the installed headers may predate it: type, id and prog_id,
+ * then the union at 16, where a perf link has its event type, 4 bytes of pad,
+ * func_name, name_len, offset, addr and missed.
+ */
+struct kprobe_link_info {
+	uint32_t type, id, prog_id, pad;
+	uint32_t event_type, pad2;
+	uint64_t func_name;
+	uint32_t name_len, offset;
+	uint64_t addr, missed;
+};
+
+#define LINK_TYPE_PERF_EVENT 7		/* BPF_LINK_TYPE_PERF_EVENT */
+#define PERF_EVENT_KPROBE 3		/* BPF_PERF_EVENT_KPROBE (uapi 6.6) */
+#define PERF_EVENT_KRETPROBE 4
+
+uint64_t np_kprobe_link_misses(struct bpf_link *link, uint32_t *prog_id)
+{
+	struct kprobe_link_info info;
+	__u32 len = sizeof(info);
+	int fd = link ? bpf_link__fd(link) : -1;
+
+	if (fd < 0)
+		return 0;
+	memset(&info, 0, sizeof(info));
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return 0;
+	if (prog_id)
+		*prog_id = info.prog_id;
+	if (len < sizeof(info) ||
+	    info.type != LINK_TYPE_PERF_EVENT ||
+	    (info.event_type != PERF_EVENT_KPROBE && info.event_type != PERF_EVENT_KRETPROBE))
+		return 0;
+	return info.missed;
+}

@@ -30,9 +30,18 @@ uint64_t np_percpu_sum(int map_fd, uint32_t idx);
 /* Load only the programs whose section starts with prefix ("tp_btf/", "raw_tp/"). */
 void np_autoload_kind(struct bpf_object *obj, const char *prefix);
 /*
- * Runs of obj's loaded programs the kernel skipped because the program was
- * already running on that CPU (a softirq interrupting it): lost events too.
+ * Runs of obj's loaded programs the kernel skipped (lost events too): a
+ * tp_btf or fentry program already running on that CPU (a softirq
+ * interrupting it); a kprobe or tracepoint program finding any BPF program,
+ * or a map syscall, active on its CPU (counted since 6.7).
  */
 uint64_t np_prog_misses(struct bpf_object *obj);
+/*
+ * Hits of a kprobe or kretprobe link that ran no program: a kretprobe with
+ * every instance taken, a probe hit inside another probe's handler. 0 where
+ * the kernel does not say (before 6.7, or not a kprobe link). @prog_id
+ * (optional) gets the id of the program the link runs.
+ */
+uint64_t np_kprobe_link_misses(struct bpf_link *link, uint32_t *prog_id);
 
 #endif

@@ -510,6 +510,10 @@ static int run_snapshot(const struct monitor_opts *o, struct tui_feed *f)
 	if (output_lost_total(c->m))
 		np_err("lost %llu %s", (unsigned long long)output_lost_total(c->m),
 		       output_lost_what(c->cap->mode));
+	if (c->m->stat[NP_STAT_RUNS_SKIPPED])
+		np_err("the kernel skipped %llu runs of netoproc's programs (another BPF program "
+		       "or a map syscall active on the CPU): their traffic may be uncounted; "
+		       "-v says which", (unsigned long long)c->m->stat[NP_STAT_RUNS_SKIPPED]);
 	if (np_verbose)
 		output_counters_text(stderr, c->m);
 	return NP_EXIT_OK;

@@ -495,7 +495,7 @@ int tui_data_tick(struct tui *t, double now, double elapsed)
 	t->tx_total += tx;
 	t->rx_rate = rx / elapsed;
 	t->tx_rate = tx / elapsed;
-	t->stat_lost = output_lost_total(m);
+	t->stat_lost = output_lost_total(m) + m->stat[NP_STAT_RUNS_SKIPPED];
 	t->stat_overflow = m->stat[NP_STAT_UNKNOWN_OVERFLOW] + m->stat[NP_STAT_SKPROC_FULL] +
 			   m->stat[NP_STAT_PEERS_FULL] + m->stat[NP_STAT_HOLDERS_FULL] +
 			   m->stat[NP_STAT_STORAGE_FAIL];

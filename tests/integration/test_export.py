@@ -235,6 +235,7 @@ def test_exposition_formats():
         check_eq(value(s, "netoproc_rx_bytes_total", process="np_workload"), SENT_IP, "rx")
         check_eq(value(s, "netoproc_build_info", capture_mode="ebpf"), 1, "build_info")
         check_eq(value(s, "netoproc_lost_events_total", source="capture"), 0, "lost")
+        check_eq(value(s, "netoproc_lost_events_total", source="skipped_runs"), 0, "runs skipped")
         status, ctype, text = get(addr)
         check_eq((status, ctype), (200, "text/plain; version=0.0.4; charset=utf-8"), "text")
         r = subprocess.run(["promtool", "check", "metrics"], input=text, capture_output=True,

@@ -17,7 +17,8 @@ monitor, records so far, and its lost count. It fails (exit 1) unless:
     (minute 5, or half the run when shorter) and the open descriptors (at rest: the
     least of five looks 20 ms apart) are equal to it;
   - nothing lost: every record says lost 0, and ringbuf_lost, storage_fail,
-    unknown_overflow, owner_table_full, udp_peers_full, holders_full and payload_lost 0;
+    unknown_overflow, owner_table_full, udp_peers_full, holders_full, payload_lost,
+    cmdlines_lost and runs_skipped 0;
   - exact: each mode's rows for the long-connection client and its server, summed over
     the records, are the payload both printed (tx and rx).
 
@@ -41,7 +42,8 @@ MODES = ("ebpf", "afpacket")
 LONG_N, LONG_SIZE, LONG_REPLY = 100, 1000, 5000
 CHURN_PER_S, CHURN_SEND, CHURN_REPLY = 16, 300, 200
 LOSS_COUNTERS = ("ringbuf_lost", "storage_fail", "unknown_overflow", "owner_table_full",
-                 "udp_peers_full", "holders_full", "payload_lost")
+                 "udp_peers_full", "holders_full", "payload_lost", "cmdlines_lost",
+                 "runs_skipped")
 
 
 class Child:

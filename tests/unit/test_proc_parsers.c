@@ -16,6 +16,7 @@
 #include <linux/sock_diag.h>
 #include "harness.h"
 #include "lib/procinfo.h"
+#include "monitor/capture/cmdline_cache.h"
 #include "monitor/capture/proc_parse.h"
 #include "monitor/capture/sock_diag.h"
 
@@ -249,6 +250,68 @@ static void test_socket_link(void)
 	}
 }
 
+/* What /proc/PID/cmdline holds, as text: NULs between arguments are spaces. */
+static void test_cmdline_args_text(void)
+{
+	char buf[16];
+
+	CHECK_EQ_U64(cmdline_args_text(buf, sizeof(buf), "nc\0-l\0-p\0" "09\0", 12), 11);
+	CHECK_STR(buf, "nc -l -p 09");
+	/* Cut to the buffer, and a trailing run of NULs is not an argument. */
+	CHECK_EQ_U64(cmdline_args_text(buf, 6, "python3\0x", 9), 5);
+	CHECK_STR(buf, "pytho");
+	CHECK_EQ_U64(cmdline_args_text(buf, sizeof(buf), "a\0\0\0", 4), 1);
+	CHECK_STR(buf, "a");
+	CHECK_EQ_U64(cmdline_args_text(buf, sizeof(buf), "\0\0", 2), 0);
+	CHECK_STR(buf, "");
+}
+
+/* Kept per (pid, start time), replaced by a later send, the oldest dropped when full. */
+static void test_cmdline_cache(void)
+{
+	struct cmdline_cache c;
+	char buf[64], args[16];
+
+	CHECK(cmdline_cache_init(&c, 3) == 0);
+	CHECK(cmdline_cache_put(&c, 10, 1000, "a\0one", 6) == 0);
+	CHECK(cmdline_cache_put(&c, 10, 2000, "b\0two", 6) == 0);	/* same pid, later process */
+	CHECK(cmdline_cache_get(&c, 10, 1000, buf, sizeof(buf)) == 0);
+	CHECK_STR(buf, "a one");
+	CHECK(cmdline_cache_get(&c, 10, 2000, buf, sizeof(buf)) == 0);
+	CHECK_STR(buf, "b two");
+	CHECK(cmdline_cache_get(&c, 11, 1000, buf, sizeof(buf)) == -ENOENT);
+	/* Again for the same process: the text is replaced, nothing is dropped. */
+	CHECK(cmdline_cache_put(&c, 10, 1000, "a\0uno", 6) == 0);
+	CHECK(cmdline_cache_put(&c, 12, 3000, "c", 1) == 0);
+	CHECK_EQ_U64(c.n, 3);
+	CHECK(cmdline_cache_get(&c, 10, 1000, buf, sizeof(buf)) == 0);
+	CHECK_STR(buf, "a uno");
+	/* A fourth: the first one kept goes, the others stay. */
+	CHECK(cmdline_cache_put(&c, 13, 4000, "d", 1) == 0);
+	CHECK(cmdline_cache_get(&c, 10, 1000, buf, sizeof(buf)) == -ENOENT);
+	CHECK(cmdline_cache_get(&c, 10, 2000, buf, sizeof(buf)) == 0);
+	CHECK(cmdline_cache_get(&c, 12, 3000, buf, sizeof(buf)) == 0);
+	CHECK(cmdline_cache_get(&c, 13, 4000, buf, sizeof(buf)) == 0);
+	CHECK_STR(buf, "d");
+	/* Through many more than it keeps: always the last three, in order. */
+	for (uint32_t pid = 100; pid < 1000; pid++) {
+		snprintf(args, sizeof(args), "p%u", pid);
+		CHECK(cmdline_cache_put(&c, pid, pid, args, strlen(args)) == 0);
+	}
+	CHECK_EQ_U64(c.n, 3);
+	CHECK_EQ_U64(c.by_proc.count, 3);
+	CHECK(cmdline_cache_get(&c, 996, 996, buf, sizeof(buf)) == -ENOENT);
+	CHECK(cmdline_cache_get(&c, 997, 997, buf, sizeof(buf)) == 0);
+	CHECK_STR(buf, "p997");
+	CHECK(cmdline_cache_get(&c, 999, 999, buf, 3) == 0);	/* cut to the caller's buffer */
+	CHECK_STR(buf, "p9");
+	/* Only NULs: nothing kept. */
+	CHECK(cmdline_cache_put(&c, 5, 5, "\0\0", 2) == 0);
+	CHECK(cmdline_cache_get(&c, 5, 5, buf, sizeof(buf)) == -ENOENT);
+	cmdline_cache_free(&c);
+}
+
 TEST_MAIN(T(test_stat_line), T(test_stat_ends_at_paren), T(test_sock_diag_parse),
 	  T(test_sock_diag_bad_error), T(test_sock_diag_unaligned_end),
-	  T(test_sock_diag_stop_across_buffers), T(test_cgroup_procs), T(test_socket_link))
+	  T(test_sock_diag_stop_across_buffers), T(test_cgroup_procs), T(test_socket_link),
+	  T(test_cmdline_args_text), T(test_cmdline_cache))

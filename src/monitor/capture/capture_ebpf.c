@@ -23,12 +23,14 @@
 #include "lib/netns.h"
 #include "lib/util.h"
 #include "monitor/capture/capture.h"
+#include "monitor/capture/cmdline_cache.h"
 #include "monitor/capture/monitor_load.h"
 #include "monitor/capture/selfcheck.h"
 #include "monitor/capture/tiers.h"
 #include "monitor.skel.h"
 
 #define PERF_BUFFER_PAGES 64	/* per CPU: 256 KiB, about 1700 records */
+#define CMDLINES_KEPT 16384	/* as many as the kernel's map remembers */
 
 struct ebpf_capture {
 	struct ring_buffer *rb;
@@ -44,6 +46,13 @@ struct ebpf_capture {
 	struct np_model *model;	/* target of ring buffer callbacks */
 	unsigned netns_skipped;	/* namespaces a dump could not enter */
 	const struct payload_sink *sink;	/* DNS messages and ClientHellos go here */
+	/*
+	 * Command lines (ring buffer kernels): a ring of their own, read by
+	 * itself whenever one is missing, so never behind the socket records
+	 * that make a process known. Nothing polls it: no wakeups needed.
+	 */
+	struct ring_buffer *cmd_rb;
+	struct cmdline_cache cmdlines;
 };
 
 _Static_assert(sizeof(struct np_sock_record) % 8 == 0, "record must stay 8-byte aligned");
@@ -100,6 +109,17 @@ static int on_payload(void *ctx, void *data, size_t size)
 		.len = e->len,
 	};
 	ec->sink->fn(ec->sink->ctx, &p);
+	return 0;
+}
+
+static int on_cmdline(void *ctx, void *data, size_t size)
+{
+	struct ebpf_capture *ec = ctx;
+	const struct np_cmdline_record *r = data;
+
+	if (size < sizeof(*r) || r->c.len > sizeof(r->c.args))
+		return 0;
+	cmdline_cache_put(&ec->cmdlines, r->key.tgid, r->key.start_ns, r->c.args, r->c.len);
 	return 0;
 }
 
@@ -237,10 +257,38 @@ static int read_udp_peers(struct ebpf_capture *ec, struct np_model *m)
 	return err;
 }
 
+_Static_assert(NP_STAT_MAX <= NP_STAT_ROW_LEN, "a counter row holds every counter");
+
+/*
+ * The BPF counters summed over their rows into @out. Read through the .bss
+ * mapping: no syscall, so nothing marks this CPU as running BPF (see
+ * monitor_maps.bpf.h). Kernels that cannot map it (before 5.5) get one lookup.
+ */
+static void read_counters(const struct monitor_bpf *s, uint64_t out[NP_STAT_MAX])
+{
+	const struct np_stat_row *rows = s->bss ? s->bss->np_stats : NULL;
+	struct monitor_bpf__bss copy;
+	__u32 zero = 0;
+
+	if (!rows) {
+		if (bpf_map_lookup_elem(bpf_map__fd(s->maps.bss), &zero, &copy))
+			memset(&copy, 0, sizeof(copy));
+		rows = copy.np_stats;
+	}
+	for (int i = 0; i < NP_STAT_MAX; i++) {
+		out[i] = 0;
+		for (int r = 0; r < NP_STAT_ROWS; r++)
+			out[i] += __atomic_load_n(&rows[r].v[i], __ATOMIC_RELAXED);
+	}
+}
+
 static void read_stats(struct ebpf_capture *ec, struct np_model *m)
 {
-	for (__u32 i = 0; i < NP_STAT_MAX; i++)
-		m->stat[i] = np_percpu_sum(bpf_map__fd(ec->loaded.skel->maps.stats), i);
+	read_counters(ec->loaded.skel, m->stat);
+	/* The kernel's own counts of runs it skipped: no program saw those calls. */
+	m->stat[NP_STAT_RUNS_SKIPPED] = np_prog_misses(ec->loaded.skel->obj);
+	for (int i = 0; i < ec->nlinks; i++)
+		m->stat[NP_STAT_RUNS_SKIPPED] += np_kprobe_link_misses(ec->links[i], NULL);
 	m->lost_records = m->stat[NP_STAT_RINGBUF_LOST] + ec->perf_lost;
 }
 
@@ -251,6 +299,8 @@ static int ebpf_wait(struct capture *c, struct np_model *m, int timeout_ms)
 
 	ec->model = m;
 	n = ec->rb ? ring_buffer__poll(ec->rb, timeout_ms) : perf_buffer__poll(ec->pb, timeout_ms);
+	if (ec->cmd_rb)
+		ring_buffer__consume(ec->cmd_rb);
 	return n < 0 && n != -EINTR ? n : 0;
 }
 
@@ -293,21 +343,47 @@ static int ebpf_cmdline(struct capture *c, uint32_t pid, uint64_t start_ns, char
 	struct ebpf_capture *ec = c->priv;
 	struct np_proc_key key = { .start_ns = start_ns, .tgid = pid };
 	struct np_cmdline val;
-	size_t n;
 
+	if (ec->cmd_rb) {
+		if (cmdline_cache_get(&ec->cmdlines, pid, start_ns, buf, size) == 0)
+			return 0;
+		ring_buffer__consume(ec->cmd_rb);
+		return cmdline_cache_get(&ec->cmdlines, pid, start_ns, buf, size);
+	}
+	/* Kernels before 5.8: no ring, the map keeps them. */
 	if (bpf_map_lookup_elem(bpf_map__fd(ec->loaded.skel->maps.cmdlines), &key, &val))
 		return -ENOENT;
-	n = val.len < size - 1 ? val.len : size - 1;
-	if (n > sizeof(val.args))
-		n = sizeof(val.args);
-	memcpy(buf, val.args, n);
-	while (n > 0 && buf[n - 1] == '\0')
-		n--;
-	for (size_t i = 0; i < n; i++)
-		if (buf[i] == '\0')
-			buf[i] = ' ';
-	buf[n] = '\0';
-	return n ? 0 : -ENOENT;
+	return cmdline_args_text(buf, size, val.args,
+				 val.len < sizeof(val.args) ? val.len : sizeof(val.args)) ? 0 : -ENOENT;
+}
+
+/* -v: which hooks the kernel skipped, so runs_skipped points at a place. */
+static void say_skipped(const struct ebpf_capture *ec)
+{
+	struct bpf_program *prog;
+
+	bpf_object__for_each_program(prog, ec->loaded.skel->obj) {
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info), id;
+		int fd = bpf_program__fd(prog);
+		uint64_t hits = 0;
+
+		if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len))
+			continue;
+		for (int i = 0; i < ec->nlinks; i++) {
+			uint64_t n;
+
+			id = 0;
+			n = np_kprobe_link_misses(ec->links[i], &id);
+			if (id == info.id)
+				hits += n;
+		}
+		if (info.recursion_misses || hits)
+			np_info("%s: %llu runs skipped (another program active on its CPU), "
+				"%llu probe hits without a run (kprobe's own count)",
+				bpf_program__name(prog), (unsigned long long)info.recursion_misses,
+				(unsigned long long)hits);
+	}
 }
 
 static void ebpf_close(struct capture *c)
@@ -316,7 +392,10 @@ static void ebpf_close(struct capture *c)
 
 	if (!ec)
 		return;
+	if (np_verbose && ec->loaded.skel)
+		say_skipped(ec);
 	ring_buffer__free(ec->rb);
+	ring_buffer__free(ec->cmd_rb);
 	perf_buffer__free(ec->pb);
 	for (int i = 0; i < 2; i++)
 		bpf_link__destroy(ec->iter[i]);
@@ -324,6 +403,7 @@ static void ebpf_close(struct capture *c)
 	for (int i = ec->nlinks - 1; i >= 0; i--)
 		bpf_link__destroy(ec->links[i]);
 	monitor_bpf__destroy(ec->loaded.skel);
+	cmdline_cache_free(&ec->cmdlines);
 	if (ec->cgroup_fd >= 0)
 		close(ec->cgroup_fd);
 	free(ec);
@@ -537,8 +617,11 @@ static int self_check(struct ebpf_capture *ec, const struct capture_opts *o, str
 	/* Closed now: their last packets and close records are recognised by cookie. */
 	selfcheck_close(&ec->check);
 	if (err) {
-		uint64_t nostore = np_percpu_sum(bpf_map__fd(ec->loaded.skel->maps.stats),
-						 NP_STAT_STORAGE_FAIL);
+		uint64_t counters[NP_STAT_MAX];
+		uint64_t nostore;
+
+		read_counters(ec->loaded.skel, counters);
+		nostore = counters[NP_STAT_STORAGE_FAIL];
 
 		/* Seen on 7.x under a CPU without cmpxchg16b: kmalloc_nolock() always fails. */
 		if (nostore)
@@ -625,6 +708,16 @@ int ebpf_capture_open(struct capture *c, const struct capture_opts *o)
 		if (ring_buffer__add(ec->rb, bpf_map__fd(s->maps.payloads), on_payload, ec)) {
 			err = -errno;
 			np_err("cannot open the payload ring buffer: %s", strerror(errno));
+			goto fail;
+		}
+	}
+	if (s->rodata->use_ringbuf && s->rodata->capture_cmdlines) {
+		if ((err = cmdline_cache_init(&ec->cmdlines, CMDLINES_KEPT)))
+			goto fail;
+		ec->cmd_rb = ring_buffer__new(bpf_map__fd(s->maps.cmdline_ring), on_cmdline, ec, NULL);
+		if (!ec->cmd_rb) {
+			err = -errno;
+			np_err("cannot open the command line ring buffer: %s", strerror(errno));
 			goto fail;
 		}
 	}

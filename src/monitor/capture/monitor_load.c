@@ -445,6 +445,7 @@ static int open_one(struct ebpf_loaded *l, const struct capture_opts *o, enum np
 	}
 	bpf_map__set_autocreate(s->maps.closed, ringbuf);
 	bpf_map__set_autocreate(s->maps.payloads, s->rodata->capture_payloads);
+	bpf_map__set_autocreate(s->maps.cmdline_ring, ringbuf && s->rodata->capture_cmdlines);
 	return select_programs(l, tier, btf);
 }
 

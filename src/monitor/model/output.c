@@ -22,6 +22,8 @@ static const char *const np_stat_names[NP_STAT_MAX] = {
 	[NP_STAT_HOLDERS_FULL] = "holders_full",
 	[NP_STAT_SKPROC_RESET] = "owner_entry_restarts",
 	[NP_STAT_PAYLOAD_LOST] = "payload_lost",
+	[NP_STAT_CMDLINE_LOST] = "cmdlines_lost",
+	[NP_STAT_RUNS_SKIPPED] = "runs_skipped",
 };
 
 #define PRETTY_UNKNOWN_REMOTES 10
