@@ -35,43 +35,55 @@ static __always_inline int send_cmdline(const struct np_proc_key *key, unsigned 
 	return 0;
 }
 
+/* Where @task's arguments are (@from, @len bytes, at most NP_CMDLINE_LEN); false: none. */
+static __always_inline bool cmdline_span(struct task_struct *task, unsigned long *from,
+					 unsigned long *len)
+{
+	struct mm_struct *mm = BPF_CORE_READ(task, mm);
+	unsigned long to, n;
+
+	if (!mm)
+		return false;
+	*from = BPF_CORE_READ(mm, arg_start);
+	to = BPF_CORE_READ(mm, arg_end);
+	n = to > *from ? to - *from : 0;
+	if (n > NP_CMDLINE_LEN)
+		n = NP_CMDLINE_LEN;
+	n &= NP_CMDLINE_LEN * 2 - 1;	/* a bound the verifier can see */
+	*len = n;
+	return n && n <= NP_CMDLINE_LEN;
+}
+
 /*
  * Remember @task's command line the first time its process claims a socket:
  * sent through the cmdline ring, or (no ring buffer, before 5.8) kept in the
  * cmdlines map's own element for userspace to look up. Not a per-CPU scratch
  * buffer: it is not ours alone, since tracing programs run preemptibly
  * (migrate_disable only): seen on 7.3, a client's entry got the command line
- * of a server that ran the same code on the same CPU in between.
+ * of a server that ran the same code on the same CPU in between. Only threads
+ * of the process write its key, all with the same arguments.
  */
 static __always_inline void note_cmdline(struct task_struct *task, __u32 tgid, __u64 start)
 {
 	struct np_proc_key key = { .start_ns = start, .tgid = tgid };
 	static const struct np_cmdline empty;
-	struct mm_struct *mm;
+	static const __u8 sent = 1;
+	unsigned long from, len;
 	struct np_cmdline *c;
-	unsigned long from, to, len;
 
-	if (!capture_cmdlines || bpf_map_lookup_elem(&cmdlines, &key))
-		return;
-	mm = BPF_CORE_READ(task, mm);
-	if (!mm)
-		return;
-	from = BPF_CORE_READ(mm, arg_start);
-	to = BPF_CORE_READ(mm, arg_end);
-	len = to > from ? to - from : 0;
-	if (len > NP_CMDLINE_LEN)
-		len = NP_CMDLINE_LEN;
-	len &= NP_CMDLINE_LEN * 2 - 1;	/* a bound the verifier can see */
-	if (!len || len > NP_CMDLINE_LEN)
-		return;
-	/* Only threads of this process write this key, all with the same arguments. */
-	if (bpf_map_update_elem(&cmdlines, &key, &empty, BPF_NOEXIST))
+	if (!capture_cmdlines)
 		return;
 	if (use_ringbuf) {
+		if (bpf_map_lookup_elem(&cmdline_seen, &key) || !cmdline_span(task, &from, &len) ||
+		    bpf_map_update_elem(&cmdline_seen, &key, &sent, BPF_NOEXIST))
+			return;
 		if (send_cmdline(&key, from, len))
-			bpf_map_delete_elem(&cmdlines, &key);	/* a later claim tries again */
+			bpf_map_delete_elem(&cmdline_seen, &key);	/* a later claim tries again */
 		return;
 	}
+	if (bpf_map_lookup_elem(&cmdlines, &key) || !cmdline_span(task, &from, &len) ||
+	    bpf_map_update_elem(&cmdlines, &key, &empty, BPF_NOEXIST))
+		return;
 	c = bpf_map_lookup_elem(&cmdlines, &key);
 	if (!c)
 		return;

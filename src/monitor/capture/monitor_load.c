@@ -446,6 +446,8 @@ static int open_one(struct ebpf_loaded *l, const struct capture_opts *o, enum np
 	bpf_map__set_autocreate(s->maps.closed, ringbuf);
 	bpf_map__set_autocreate(s->maps.payloads, s->rodata->capture_payloads);
 	bpf_map__set_autocreate(s->maps.cmdline_ring, ringbuf && s->rodata->capture_cmdlines);
+	/* One of the two command line tables is used: the other gets one entry. */
+	bpf_map__set_max_entries(ringbuf ? s->maps.cmdlines : s->maps.cmdline_seen, 1);
 	return select_programs(l, tier, btf);
 }
 
