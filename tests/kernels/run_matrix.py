@@ -102,6 +102,17 @@ def during(vm, line):
     return f" (during {names[0]})" if names else ""
 
 
+# What in dmesg says the kernel objected while netoproc ran. A WARNING taints the kernel:
+# seen once, Debian 6.18.15's verifier warning "REG INVARIANTS VIOLATION" while trace's
+# route-lookup program loaded (see np_opaque_len in src/bpf/skb.bpf.h).
+KERNEL_TROUBLE = re.compile(r"WARNING|Oops|BUG|panic|Call Trace|verifier bug")
+
+
+def kernel_trouble(vm):
+    return [l + during(vm, l) for l in vm.dmesg
+            if KERNEL_TROUBLE.search(l) and "ommand line" not in l]
+
+
 def parse(series, text):
     vm = VM(series)
     cur = None
@@ -612,6 +623,10 @@ def evaluate(vm, results):
         rec("-", f"selfcheck_{m}", lambda b, m=m: check_selfcheck(vm, b, m))
     if variant(vm.series) == BROKEN_STORAGE:
         return None, []
+    trouble = kernel_trouble(vm)
+    results.append((vm.series, "-", "dmesg", not trouble,
+                    f"{len(trouble)} lines of kernel warnings in dmesg" if trouble else "",
+                    trouble))
     try:
         p = probe.snapshot() if probe else {}
     except Fail:
@@ -738,10 +753,8 @@ def main():
               f"{', '.join(vm.degraded) if vm.degraded else 'nothing' if vm.degraded == [] else '?'}"
               f"; VM {vm.secs:.0f} s; {rt} TCP retransmissions"
               + (f"; {vm.error}" if vm.error else ""))
-        for l in vm.dmesg:
-            if re.search(r"WARNING|Oops|BUG|panic|Call Trace|verifier bug", l) and \
-                    "ommand line" not in l:
-                print(f"    dmesg: {l}{during(vm, l)}")
+        for l in kernel_trouble(vm):
+            print(f"    dmesg: {l}")
     fails = [r for r in results if not r[3]]
     if fails:
         print("\nFailures:")
