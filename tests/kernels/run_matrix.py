@@ -617,6 +617,12 @@ def evaluate(vm, results):
     if vm.error and not vm.blocks:
         results.append((vm.series, "-", "boot", False, vm.error, vm.dmesg))
         return None, []
+    # A VM that did not finish (timed out, stopped before DONE) fails, even when every
+    # block it did report passed: the groups after its last block are not checked below.
+    if vm.error:
+        last = max(vm.ends)[1] if vm.ends else "none"
+        results.append((vm.series, "-", "vm", False, f"{vm.error} (last block reported: {last})",
+                        vm.dmesg))
     probe = vm.blocks.get(("-", "probe"))
     rec("-", "probe", lambda b: check_probe(vm, b))
     for m in ("ebpf", "auto"):
