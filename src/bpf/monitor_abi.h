@@ -29,6 +29,7 @@ struct np_owner {
 
 /* A process's command line, captured in the kernel so short-lived processes keep it. */
 #define NP_CMDLINE_LEN 256
+#define NP_CMDLINES_MAX 16384	/* processes whose command line is kept (kernel, userspace) */
 
 struct np_proc_key {
 	__u64 start_ns;

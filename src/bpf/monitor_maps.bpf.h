@@ -145,7 +145,7 @@ struct {
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 16384);
+	__uint(max_entries, NP_CMDLINES_MAX);
 	__type(key, struct np_proc_key);
 	__type(value, struct np_cmdline);
 } cmdlines SEC(".maps");
@@ -153,12 +153,13 @@ struct {
 /*
  * Where note_cmdline() sends what it read, when there is a ring buffer: then
  * cmdline_seen only says "already sent" (memlock 1.4 MB, where the cmdlines
- * map takes 5.6 MB), and userspace looks nothing up in a map (one lookup syscall per
- * process gone; np_stats below says what such a syscall costs the kprobe tier).
+ * map takes 5.6 MB), and userspace looks nothing up in a map (it made one
+ * lookup syscall per process gone; np_stats below says what such a syscall
+ * costs the kprobe tier).
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 16384);
+	__uint(max_entries, NP_CMDLINES_MAX);
 	__type(key, struct np_proc_key);
 	__type(value, __u8);
 } cmdline_seen SEC(".maps");
@@ -200,7 +201,6 @@ struct {
  * reads uncounted in 7 of 24 runs of 100 short-lived clients (3 VMs at once).
  */
 struct np_stat_row np_stats[NP_STAT_ROWS];
-
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);

@@ -30,7 +30,6 @@
 #include "monitor.skel.h"
 
 #define PERF_BUFFER_PAGES 64	/* per CPU: 256 KiB, about 1700 records */
-#define CMDLINES_KEPT 16384	/* as many as the kernel's map remembers */
 
 struct ebpf_capture {
 	struct ring_buffer *rb;
@@ -53,6 +52,7 @@ struct ebpf_capture {
 	 */
 	struct ring_buffer *cmd_rb;
 	struct cmdline_cache cmdlines;
+	bool kprobe_links;	/* the tier's links are kprobes: the kernel counts their misses */
 };
 
 _Static_assert(sizeof(struct np_sock_record) % 8 == 0, "record must stay 8-byte aligned");
@@ -282,13 +282,45 @@ static void read_counters(const struct monitor_bpf *s, uint64_t out[NP_STAT_MAX]
 	}
 }
 
+/*
+ * Runs of the monitor's programs the kernel skipped: each program's recursion
+ * misses, plus, in the kprobe tier, its links' missed hits. @say (-v, at the
+ * end): one line per program that lost any, so the count points at a place.
+ */
+static uint64_t runs_skipped(const struct ebpf_capture *ec, bool say)
+{
+	struct { uint32_t prog_id; uint64_t missed; } hits[32];
+	struct bpf_program *prog;
+	uint64_t sum = 0;
+	int nhits = 0;
+
+	for (int i = 0; ec->kprobe_links && i < ec->nlinks; i++, nhits++)
+		hits[i].missed = np_kprobe_link_misses(ec->links[i], &hits[i].prog_id);
+	bpf_object__for_each_program(prog, ec->loaded.skel->obj) {
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info);
+		int fd = bpf_program__fd(prog);
+		uint64_t missed = 0;
+
+		if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len))
+			continue;
+		for (int i = 0; i < nhits; i++)
+			if (hits[i].prog_id == info.id)
+				missed += hits[i].missed;
+		sum += info.recursion_misses + missed;
+		if (say && (info.recursion_misses || missed))
+			np_info("%s: %llu runs skipped (another program active on its CPU), "
+				"%llu probe hits without a run (kprobe's own count)",
+				bpf_program__name(prog), (unsigned long long)info.recursion_misses,
+				(unsigned long long)missed);
+	}
+	return sum;
+}
+
 static void read_stats(struct ebpf_capture *ec, struct np_model *m)
 {
 	read_counters(ec->loaded.skel, m->stat);
-	/* The kernel's own counts of runs it skipped: no program saw those calls. */
-	m->stat[NP_STAT_RUNS_SKIPPED] = np_prog_misses(ec->loaded.skel->obj);
-	for (int i = 0; i < ec->nlinks; i++)
-		m->stat[NP_STAT_RUNS_SKIPPED] += np_kprobe_link_misses(ec->links[i], NULL);
+	m->stat[NP_STAT_RUNS_SKIPPED] = runs_skipped(ec, false);
 	m->lost_records = m->stat[NP_STAT_RINGBUF_LOST] + ec->perf_lost;
 }
 
@@ -357,35 +389,6 @@ static int ebpf_cmdline(struct capture *c, uint32_t pid, uint64_t start_ns, char
 				 val.len < sizeof(val.args) ? val.len : sizeof(val.args)) ? 0 : -ENOENT;
 }
 
-/* -v: which hooks the kernel skipped, so runs_skipped points at a place. */
-static void say_skipped(const struct ebpf_capture *ec)
-{
-	struct bpf_program *prog;
-
-	bpf_object__for_each_program(prog, ec->loaded.skel->obj) {
-		struct bpf_prog_info info = {};
-		__u32 len = sizeof(info), id;
-		int fd = bpf_program__fd(prog);
-		uint64_t hits = 0;
-
-		if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len))
-			continue;
-		for (int i = 0; i < ec->nlinks; i++) {
-			uint64_t n;
-
-			id = 0;
-			n = np_kprobe_link_misses(ec->links[i], &id);
-			if (id == info.id)
-				hits += n;
-		}
-		if (info.recursion_misses || hits)
-			np_info("%s: %llu runs skipped (another program active on its CPU), "
-				"%llu probe hits without a run (kprobe's own count)",
-				bpf_program__name(prog), (unsigned long long)info.recursion_misses,
-				(unsigned long long)hits);
-	}
-}
-
 static void ebpf_close(struct capture *c)
 {
 	struct ebpf_capture *ec = c->priv;
@@ -393,7 +396,7 @@ static void ebpf_close(struct capture *c)
 	if (!ec)
 		return;
 	if (np_verbose && ec->loaded.skel)
-		say_skipped(ec);
+		runs_skipped(ec, true);
 	ring_buffer__free(ec->rb);
 	ring_buffer__free(ec->cmd_rb);
 	perf_buffer__free(ec->pb);
@@ -478,6 +481,7 @@ static int attach_payload_hooks(struct ebpf_capture *ec, enum np_attach tier)
 		np_info("NETOPROC_FAULT=no-payload-hooks: send/receive hooks not attached");
 		return 0;
 	}
+	ec->kprobe_links = tier == NP_ATTACH_KPROBE;
 	return ebpf_attach_tier(ec->loaded.skel, tier, ec->links, &ec->nlinks);
 }
 
@@ -712,7 +716,7 @@ int ebpf_capture_open(struct capture *c, const struct capture_opts *o)
 		}
 	}
 	if (s->rodata->use_ringbuf && s->rodata->capture_cmdlines) {
-		if ((err = cmdline_cache_init(&ec->cmdlines, CMDLINES_KEPT)))
+		if ((err = cmdline_cache_init(&ec->cmdlines, NP_CMDLINES_MAX)))
 			goto fail;
 		ec->cmd_rb = ring_buffer__new(bpf_map__fd(s->maps.cmdline_ring), on_cmdline, ec, NULL);
 		if (!ec->cmd_rb) {

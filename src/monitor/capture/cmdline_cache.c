@@ -22,7 +22,7 @@ int cmdline_cache_init(struct cmdline_cache *c, size_t cap)
 {
 	memset(c, 0, sizeof(*c));
 	c->order = calloc(cap, sizeof(*c->order));
-	if (!c->order || htab_init(&c->by_proc, sizeof(struct cmdline_key))) {
+	if (!c->order || htab_init(&c->by_proc, sizeof(struct np_proc_key))) {
 		free(c->order);
 		c->order = NULL;
 		return -ENOMEM;
@@ -43,7 +43,7 @@ void cmdline_cache_free(struct cmdline_cache *c)
 int cmdline_cache_put(struct cmdline_cache *c, uint32_t tgid, uint64_t start_ns,
 		      const char *args, size_t len)
 {
-	struct cmdline_key k = { .start_ns = start_ns, .tgid = tgid };
+	struct np_proc_key k = { .start_ns = start_ns, .tgid = tgid };
 	char *text = malloc(len + 1), *old;
 	size_t slot;
 
@@ -79,7 +79,7 @@ int cmdline_cache_put(struct cmdline_cache *c, uint32_t tgid, uint64_t start_ns,
 int cmdline_cache_get(const struct cmdline_cache *c, uint32_t tgid, uint64_t start_ns,
 		      char *buf, size_t size)
 {
-	struct cmdline_key k = { .start_ns = start_ns, .tgid = tgid };
+	struct np_proc_key k = { .start_ns = start_ns, .tgid = tgid };
 	const char *text = c->order ? htab_get(&c->by_proc, &k) : NULL;
 	size_t n;
 

@@ -10,19 +10,15 @@
 #ifndef NETOPROC_CMDLINE_CACHE_H
 #define NETOPROC_CMDLINE_CACHE_H
 
+#include <linux/types.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "bpf/monitor_abi.h"
 #include "lib/htab.h"
 
-struct cmdline_key {
-	uint64_t start_ns;
-	uint32_t tgid;
-	uint32_t pad;
-};
-
 struct cmdline_cache {
-	struct htab by_proc;		/* cmdline_key -> malloc'ed text */
-	struct cmdline_key *order;	/* insertion order, a ring of cap */
+	struct htab by_proc;		/* np_proc_key -> malloc'ed text */
+	struct np_proc_key *order;	/* insertion order, a ring of cap */
 	size_t cap, head, n;
 };
 
