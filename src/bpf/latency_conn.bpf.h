@@ -88,7 +88,7 @@ static __always_inline bool conn_match(struct np_lat_conn *c)
 	sc->buf.pkt[hl + 2] = c->dport >> 8;
 	sc->buf.pkt[hl + 3] = c->dport & 0xff;
 	sc->buf.pkt[hl + 12] = 0x50;	/* data offset: 20 bytes */
-	return np_match_packet(m, &sc->buf, np_opaque_len(&sc->buf, hl + 20), hl + 20, true);
+	return np_match_packet(m, &sc->buf, hl + 20, hl + 20, true);
 }
 
 /*

@@ -240,23 +240,19 @@ static __always_inline void np_stamp(struct np_skb_meta *m, struct np_pktbuf *b,
 }
 
 /*
- * @len bytes of a header built in b->pkt (from a route lookup's flow, a
- * connection's addresses), as the verifier will see them: a number read back
- * from the buffer, unknown, as every skb's length is. Handed a constant,
- * np_parse()'s bounds checks made Debian 6.18.15's verifier warn "REG
+ * For a header built in b->pkt (from a route lookup's flow, a connection's
+ * addresses): the pcap expression, then the headers parsed and the event
+ * stamped. @caplen goes through the buffer and is read back, so the verifier
+ * sees an unknown length as for every skb: handed the constant the callers
+ * have, np_parse()'s bounds checks made Debian 6.18.15's verifier warn "REG
  * INVARIANTS VIOLATION (true_reg2)", a kernel WARNING that taints the kernel
  * (found by loading trace's programs one at a time in that kernel's VM).
  */
-static __always_inline __u32 np_opaque_len(struct np_pktbuf *b, __u32 len)
-{
-	b->caplen = len;
-	return *(volatile __u32 *)&b->caplen;
-}
-
-/* The pcap expression on b->pkt, then the headers parsed and the event stamped. */
 static __always_inline bool np_match_packet(struct np_skb_meta *m, struct np_pktbuf *b,
 					    __u32 caplen, __u32 wirelen, bool filter)
 {
+	b->caplen = caplen;
+	caplen = *(volatile __u32 *)&b->caplen;
 	if (filter && (np_cfg.flags & NP_F_PCAP) && !np_pcap_match(b, caplen, wirelen))
 		return false;
 	np_stamp(m, b, caplen);

@@ -323,7 +323,7 @@ static __always_inline int on_fib(__u32 probe, __u32 tb_id, struct flowi_common 
 	} else {
 		__builtin_memcpy(s->buf.pkt + hl, raw, 4);
 	}
-	if (!np_match_packet(m, &s->buf, np_opaque_len(&s->buf, hl + 4), hl + 4, true))
+	if (!np_match_packet(m, &s->buf, hl + 4, hl + 4, true))
 		return 0;
 	return np_emit(s, probe, tb_id, err);
 }

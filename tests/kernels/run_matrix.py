@@ -104,7 +104,7 @@ def during(vm, line):
 
 # What in dmesg says the kernel objected while netoproc ran. A WARNING taints the kernel:
 # seen once, Debian 6.18.15's verifier warning "REG INVARIANTS VIOLATION" while trace's
-# route-lookup program loaded (see np_opaque_len in src/bpf/skb.bpf.h).
+# route-lookup program loaded (see np_match_packet in src/bpf/skb.bpf.h).
 KERNEL_TROUBLE = re.compile(r"WARNING|Oops|BUG|panic|Call Trace|verifier bug")
 
 
