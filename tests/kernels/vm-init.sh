@@ -273,12 +273,13 @@ wl_closed_port() {	# 5 datagrams of 100 bytes to 127.0.0.1:9, where nothing list
 	$WL udp-send --port 9 --count 5 --size 100 >/dev/null
 }
 
+# The workloads that wait on each other (wl_gso, tcp_pair) are bounded (WL_TIMEOUT s): a
+# hung one fails its block, and the VM goes on to the rest. Twice a 5.10 VM hung in a
+# block with tcp_pair until the matrix's 600 s were up (cause not found).
+WL_TIMEOUT=60
+
 # One 3000-byte UDP datagram sent as a GSO skb of 1000-byte segments; the sink's socket
 # (no UDP_GRO) has skb_segment() copy it into three new skbs.
-# The workloads of the trace, drop and latency blocks are bounded (WL_TIMEOUT s): a hung
-# one fails its block, and the VM goes on to the rest. Twice a 5.10 VM hung in a block
-# with tcp_pair until the matrix's 600 s were up (cause not found).
-WL_TIMEOUT=60
 wl_gso() {
 	timeout $WL_TIMEOUT $WL udp-sink --port 5301 --count 3 --idle 30 >$T/srv.out &
 	srv=$!
