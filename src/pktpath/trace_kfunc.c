@@ -426,21 +426,33 @@ static void attach_multi(struct kfunc_probes *kp, struct bpf_program *prog,
 {
 	LIBBPF_OPTS(bpf_kprobe_multi_opts, opts);
 	const char **syms = calloc(n, sizeof(*syms));
+	/*
+	 * Cookies the program never reads, given only so that the link has
+	 * them: 6.18's bpf_kprobe_multi_show_fdinfo() prints each function's
+	 * cookie without checking there are any, and reading the link's
+	 * /proc/PID/fdinfo (bpftool, lsof, any agent listing BPF links) was a
+	 * NULL dereference, a kernel oops (seen on Debian's 6.18.15).
+	 */
+	__u64 *cookies = calloc(n, sizeof(*cookies));
 	struct bpf_link *link;
 	int err;
 
-	if (!syms) {
+	if (!syms || !cookies) {
 		for (size_t i = 0; i < n; i++)
 			set_why(g[i], strerror(ENOMEM));
+		free(syms);
+		free(cookies);
 		return;
 	}
 	for (size_t i = 0; i < n; i++)
 		syms[i] = g[i]->sym;
 	opts.syms = syms;
+	opts.cookies = cookies;
 	opts.cnt = n;
 	link = bpf_program__attach_kprobe_multi_opts(prog, NULL, &opts);
 	err = link ? 0 : -errno;
 	free(syms);
+	free(cookies);
 	if (link && !add_link(kp, link)) {
 		for (size_t i = 0; i < n; i++)
 			g[i]->attached = true;
