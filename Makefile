@@ -158,8 +158,9 @@ $(OUTPUT)/fuzz/fuzz_tls_sni: tests/fuzz/fuzz_tls_sni.c src/dns/tls_sni.c src/dns
 $(OUTPUT)/fuzz/fuzz_packet_parse: tests/fuzz/fuzz_packet_parse.c src/monitor/capture/packet_parse.c \
 	src/monitor/capture/packet_parse.h | $(OUTPUT)/fuzz
 $(OUTPUT)/fuzz/fuzz_cbpf_translate: tests/fuzz/fuzz_cbpf_translate.c tests/fuzz/ebpf_interp.c \
-	tests/fuzz/pcap_ref.c src/filter/cbpf_translate.c tests/fuzz/ebpf_interp.h \
-	tests/fuzz/pcap_ref.h src/filter/cbpf_translate.h | $(OUTPUT)/fuzz
+	tests/fuzz/pcap_ref.c src/filter/cbpf_translate.c src/filter/cbpf_need.c \
+	tests/fuzz/ebpf_interp.h tests/fuzz/pcap_ref.h src/filter/cbpf_translate.h \
+	src/filter/cbpf_need.h | $(OUTPUT)/fuzz
 $(OUTPUT)/fuzz/fuzz_cbpf_translate: FUZZ_LIBS := -lpcap
 $(OUTPUT)/fuzz/fuzz_proc_parsers: tests/fuzz/fuzz_proc_parsers.c \
 	src/monitor/capture/sock_diag.c src/lib/procinfo.c src/lib/ifstats.c src/lib/util.c \

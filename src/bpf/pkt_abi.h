@@ -47,7 +47,13 @@ struct np_filter_cfg {
 	__u32 mark;
 	__u32 mark_mask;
 	__u32 pid;		/* tgid; matches only in process context */
-	__u32 pad;
+	/*
+	 * Bytes from the network header the pcap filter may read: at most
+	 * pcap_need, or, where more, pcap_need_ihl past the IPv4 header
+	 * (4 * (first byte & 0xf)) when pcap_need_ihl is not 0.
+	 */
+	__u16 pcap_need;
+	__u16 pcap_need_ihl;
 	char ifname[NP_IFNAMSIZ];
 };
 

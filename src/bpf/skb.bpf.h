@@ -317,6 +317,35 @@ static __always_inline void np_skb_where(struct sk_buff *skb, struct sock *sk,
 		m->netns = NP_RD(direct, net, ns.inum);
 }
 
+/* np_parse() reads up to TCP's flags: past an IPv4 header with options, 60 + 14 bytes. */
+#define NP_PARSE_BYTES	74
+
+/*
+ * Bytes of the packet worth copying: what the pcap filter may read (userspace
+ * bounds it from the classic BPF program, cbpf_bytes_needed()) and what
+ * np_parse() reads. Most skbs a filtered trace meets do not match, and
+ * copying all NP_PKT_MAX bytes with the paged part (a TCP segment's payload)
+ * was a third of a non-matching run (bench/trace.sh's first part).
+ */
+static __always_inline __u32 np_copy_want(void)
+{
+	__u32 want = np_cfg.pcap_need_ihl ? np_cfg.pcap_need_ihl + 60 : 0;
+
+	if (want < np_cfg.pcap_need)
+		want = np_cfg.pcap_need;
+	if (want < NP_PARSE_BYTES)
+		want = NP_PARSE_BYTES;
+	return want < NP_PKT_MAX ? want : NP_PKT_MAX;
+}
+
+/* What the filter may read of this packet (@caplen >= 1 bytes in @pkt), see np_filter_cfg. */
+static __always_inline __u32 np_filter_need(const __u8 *pkt)
+{
+	__u32 rel = np_cfg.pcap_need_ihl ? np_cfg.pcap_need_ihl + 4 * (pkt[0] & 0xf) : 0;
+
+	return rel > np_cfg.pcap_need ? rel : np_cfg.pcap_need;
+}
+
 /*
  * Fill m from skb and, when filter is set, apply every filter (--track shows
  * tracked skbs unfiltered). Returns true when the skb matches.
@@ -366,13 +395,17 @@ static __always_inline bool np_skb_collect(struct sk_buff *skb, struct sock *sk,
 	if (nh != 0xffff && nh < tail) {
 		__u64 n = (__u64)tail - nh;
 
-		if (n > NP_PKT_MAX)
-			n = NP_PKT_MAX;
+		if (n > np_copy_want())
+			n = np_copy_want();
 		asm volatile("" : "+r"(n));	/* keep the bound check on the register passed */
 		if (n >= 1 && n <= NP_PKT_MAX && !bpf_probe_read_kernel(b->pkt, n, head + nh))
 			caplen = n;
-		/* All the linear data read and room left: the paged part follows it. */
-		if (caplen && caplen == (__u64)tail - nh && NP_RD(direct, skb, data_len))
+		/*
+		 * All the linear data read and the filter may read past it: the
+		 * paged part follows it.
+		 */
+		if (caplen && caplen == (__u64)tail - nh && caplen < np_filter_need(b->pkt) &&
+		    NP_RD(direct, skb, data_len))
 			caplen = np_copy_frags(skb, head, b, caplen);
 		l3len = (__s64)m->len + (data - head) - nh;
 		wirelen = l3len > 0 ? l3len : caplen;

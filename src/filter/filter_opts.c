@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <bpf/libbpf.h>
+#include "filter/cbpf_need.h"
 #include "filter/cbpf_translate.h"
 #include "filter/filter_opts.h"
 #include "filter/pcap_filter.h"
@@ -152,6 +153,12 @@ int filter_expr(struct filter_opts *f, int argc, char **argv)
 		}
 	}
 	f->cfg.flags |= NP_F_PCAP;
+	{
+		struct cbpf_need need = cbpf_bytes_needed(f->prog, f->prog_len);
+
+		f->cfg.pcap_need = need.fixed;
+		f->cfg.pcap_need_ihl = need.ihl;
+	}
 	return 0;
 }
 

@@ -24,13 +24,16 @@
  *     r0-r5 and the result, reads the packet only below caplen, and returns
  *     exactly bpf_filter()'s value (zero-extended) -- unless the program read
  *     a scratch word it never stored (libpcap's is then uninitialised stack)
- *     or shifts by a constant of 32 or more (undefined in libpcap's C).
+ *     or shifts by a constant of 32 or more (undefined in libpcap's C);
+ *   - cbpf_bytes_needed() bounds every load: libpcap on only that many of the
+ *     bytes answers as on all of them.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <linux/filter.h>
+#include "filter/cbpf_need.h"
 #include "filter/cbpf_translate.h"
 #include "ebpf_interp.h"
 #include "pcap_ref.h"
@@ -41,12 +44,13 @@
  * FUZZ_STATS=1 in the environment: at exit, how many inputs got how far
  * (translated, run, compared with libpcap, matched), on stderr.
  */
-static unsigned long n_inputs, n_translated, n_ran, n_compared, n_matched;
+static unsigned long n_inputs, n_translated, n_ran, n_compared, n_matched, n_need;
 
 static void print_stats(void)
 {
 	fprintf(stderr, "cbpf: %lu inputs, %lu translated, %lu run, %lu compared with "
-		"bpf_filter, %lu matching\n", n_inputs, n_translated, n_ran, n_compared, n_matched);
+		"bpf_filter, %lu matching, %lu also on the bytes needed alone\n", n_inputs,
+		n_translated, n_ran, n_compared, n_matched, n_need);
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -167,7 +171,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct np_cbpf_insn *prog;
 	struct np_pktbuf *b;
 	struct ebpf_run run;
-	uint32_t len, caplen, wirelen, pktlen;
+	uint32_t len, caplen, wirelen, pktlen, need;
 	bool valid, known = true, comparable = true;
 	char err[256];
 	uint8_t *pkt;
@@ -238,6 +242,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		else
 			CHECK(run.ret == (uint64_t)pcap_ref_filter(prog, pkt, wirelen, caplen));
 		n_matched++;
+		/* No load reaches past cbpf_bytes_needed(): fewer bytes, the same answer. */
+		need = caplen ? cbpf_need_for(cbpf_bytes_needed(prog, len), pkt) : 0;
+		if (need < caplen) {
+			CHECK(pcap_ref_filter(prog, pkt, wirelen, need) ==
+			      pcap_ref_filter(prog, pkt, wirelen, caplen));
+			n_need++;
+		}
 		free(pkt);
 	}
 	free(b);

@@ -12,6 +12,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "harness.h"
+#include "filter/cbpf_need.h"
 #include "filter/pcap_filter.h"
 #include "filter/pcap_region.h"
 #include "pcap_region_test.skel.h"
@@ -185,13 +186,14 @@ static uint32_t caps[NP_TEST_PKTS], wires[NP_TEST_PKTS];
 
 static void test_differential(void)
 {
-	uint64_t runs = 0, matches = 0, mismatches = 0, shorts = 0;
+	uint64_t runs = 0, matches = 0, mismatches = 0, shorts = 0, cut = 0, cut_differs = 0;
 	uint8_t pkt[512];
 
 	for (size_t e = 0; e < sizeof(exprs) / sizeof(exprs[0]); e++) {
 		struct pcap_region_test_bpf *skel;
 		struct np_cbpf_insn *prog;
 		char err[512];
+		struct cbpf_need need;
 		uint32_t len;
 		int fd;
 
@@ -219,9 +221,18 @@ static void test_differential(void)
 				store(&runner, i, pkt, caps[i], wire);
 			}
 		}
+		need = cbpf_bytes_needed(prog, len);
 		for (uint32_t i = 0; i < NP_TEST_PKTS; i++) {
 			uint32_t want = pcap_filter_run(prog, packets[i], caps[i], wires[i]);
 			uint64_t got = run_one(&runner, fd, i);
+			uint32_t cut_at = cbpf_need_for(need, packets[i]);
+
+			/* The programs copy only the bytes the filter needs: the same answer. */
+			if (cut_at < caps[i]) {
+				cut++;
+				cut_differs += pcap_filter_run(prog, packets[i], cut_at, wires[i]) !=
+					       want;
+			}
 
 			/* A load past the bytes captured: libpcap's "no match", said apart. */
 			if (got == NP_PCAP_SHORT) {
@@ -241,8 +252,12 @@ static void test_differential(void)
 	printf("  %llu packet x expression runs in the kernel, %llu matched, %llu read past "
 	       "the bytes captured\n", (unsigned long long)runs, (unsigned long long)matches,
 	       (unsigned long long)shorts);
+	printf("  %llu runs on only the bytes the filter needs, %llu answered otherwise\n",
+	       (unsigned long long)cut, (unsigned long long)cut_differs);
 	/* Short captures and payload expressions are in the mix: some loads must fall short. */
 	CHECK(shorts > 0);
+	CHECK(cut > runs / 4);
+	CHECK_EQ_U64(cut_differs, 0);
 	CHECK_EQ_U64(runs, (uint64_t)NP_TEST_PKTS * (sizeof(exprs) / sizeof(exprs[0])));
 	CHECK_EQ_U64(mismatches, 0);
 	/* The generator must exercise both outcomes. */
@@ -384,5 +399,73 @@ static void test_compile_errors(void)
 	free(prog);
 }
 
-TEST_MAIN(T(test_differential), T(test_opcodes), T(test_translate_errors),
+/*
+ * The bytes each filter needs, worked out by hand from the program libpcap
+ * compiles (DLT_RAW): fixed, and past the IPv4 header where a transport
+ * header is read through X = 4 * ([0] & 0xf).
+ */
+static void test_bytes_needed(void)
+{
+	static const struct {
+		const char *expr;
+		uint32_t fixed, ihl;
+	} cases[] = {
+		{ "ip", 1, 0 },				/* ldb [0] */
+		{ "len > 100", 0, 0 },			/* the wire length only */
+		{ "ip[3] - ip[2] > 200", 4, 0 },
+		{ "ip[16:4] > 0x80000000", 20, 0 },
+		/* IPv6: ldh [42]; IPv4: ldh [x + 2] */
+		{ "udp port 9", 44, 4 },
+		{ "ip6 and tcp dst port 80", 44, 0 },
+		/* ldb [9] (protocol), ldh [6] (fragment), ld [x + 8] */
+		{ "udp[8:4] = 0x79797979", 10, 12 },
+		{ "tcp[tcpflags] & tcp-syn != 0", 10, 14 },	/* ldb [x + 13] */
+		/* X = H + (tcp[12] & 0xf0) >> 2, at most H + 60; then ld [x + 0] */
+		{ "tcp[((tcp[12] & 0xf0) >> 2):4] = 0x47455420", 10, 64 },
+		/* An offset read from the packet: bounded by the byte's width only. */
+		{ "ip[ip[0]] = 1", 256, 0 },
+		{ "ip[300] = 1", NP_PKT_MAX, 0 },
+	};
+	static const struct np_cbpf_insn ja_past_end[] = { { 0x05, 0, 0, 5 }, { 0x06, 0, 0, 1 } };
+	/* ldx 4*([0]&0xf); txa; add x; tax; ldb [x+0]: 2H, past what one H can say */
+	static const struct np_cbpf_insn twice_h[] = {
+		{ 0xb1, 0, 0, 0 }, { 0x87, 0, 0, 0 }, { 0x0c, 0, 0, 0 }, { 0x07, 0, 0, 0 },
+		{ 0x50, 0, 0, 0 }, { 0x06, 0, 0, 1 },
+	};
+	static const uint8_t ihl6[1] = { 0x46 };	/* an IPv4 header of 24 bytes */
+	struct cbpf_need n;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct np_cbpf_insn *prog;
+		char err[512];
+		uint32_t len;
+
+		if (pcap_filter_compile(cases[i].expr, &prog, &len, err, sizeof(err))) {
+			fprintf(stderr, "  %s: %s\n", cases[i].expr, err);
+			CHECK(0);
+			continue;
+		}
+		n = cbpf_bytes_needed(prog, len);
+		if (n.fixed != cases[i].fixed || n.ihl != cases[i].ihl)
+			fprintf(stderr, "  '%s': %u, %u past the IPv4 header\n", cases[i].expr,
+				n.fixed, n.ihl);
+		CHECK_EQ_U64(n.fixed, cases[i].fixed);
+		CHECK_EQ_U64(n.ihl, cases[i].ihl);
+		free(prog);
+	}
+	n = cbpf_bytes_needed(twice_h, 6);
+	CHECK_EQ_U64(n.fixed, 121);	/* 60 + 60 + 1 */
+	CHECK_EQ_U64(n.ihl, 0);
+	n = (struct cbpf_need){ .fixed = 44, .ihl = 4 };
+	CHECK_EQ_U64(cbpf_need_for(n, ihl6), 44);	/* 24 + 4 < 44 */
+	n.ihl = 40;
+	CHECK_EQ_U64(cbpf_need_for(n, ihl6), 64);	/* 24 + 40 */
+	n = cbpf_bytes_needed(ja_past_end, 2);
+	CHECK_EQ_U64(n.fixed, NP_PKT_MAX);
+	CHECK_EQ_U64(n.ihl, 0);
+	n = cbpf_bytes_needed(NULL, 0);
+	CHECK_EQ_U64(n.fixed, NP_PKT_MAX);
+}
+
+TEST_MAIN(T(test_differential), T(test_bytes_needed), T(test_opcodes), T(test_translate_errors),
 	  T(test_compile_errors))

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * How many bytes of a packet a classic BPF program can read, found before it
+ * runs: the packet-path programs copy only those before the filter (and the
+ * paged part of an skb only when the linear one falls short of them), since
+ * most packets a filtered trace meets do not match.
+ */
+#ifndef NETOPROC_CBPF_NEED_H
+#define NETOPROC_CBPF_NEED_H
+
+#include <stdint.h>
+#include "bpf/pkt_abi.h"
+
+/*
+ * The bytes a program reads: at most @fixed, or @ihl past the IPv4 header
+ * (X = 4 * ([0] & 0xf), libpcap's way to a transport header), whichever is
+ * more for the packet at hand; @ihl 0: no load is relative to that header.
+ * Both at most NP_PKT_MAX, which is also the answer where no bound is found
+ * (an offset read from the packet, a jump out of the program).
+ */
+struct cbpf_need {
+	uint32_t fixed;
+	uint32_t ihl;
+};
+
+struct cbpf_need cbpf_bytes_needed(const struct np_cbpf_insn *prog, uint32_t len);
+
+/* What @n says for packet @pkt of @caplen bytes (>= 1 where n.ihl is set). */
+static inline uint32_t cbpf_need_for(struct cbpf_need n, const uint8_t *pkt)
+{
+	uint32_t rel = n.ihl ? n.ihl + 4 * (pkt[0] & 0xf) : 0;
+
+	return rel > n.fixed ? rel : n.fixed;
+}
+
+#endif
