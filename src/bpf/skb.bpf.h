@@ -323,9 +323,10 @@ static __always_inline void np_skb_where(struct sk_buff *skb, struct sock *sk,
 /*
  * Bytes of the packet worth copying: what the pcap filter may read (userspace
  * bounds it from the classic BPF program, cbpf_bytes_needed()) and what
- * np_parse() reads. Most skbs a filtered trace meets do not match, and
- * copying all NP_PKT_MAX bytes with the paged part (a TCP segment's payload)
- * was a third of a non-matching run (bench/trace.sh's first part).
+ * np_parse() reads. Most skbs a filtered trace meets do not match: copying
+ * NP_PKT_MAX bytes with the paged part of each TCP segment was about 30% of
+ * a run of 'udp port 9' under TCP traffic (Debian's 6.18.15 under qemu, where
+ * kallsyms lets the programs read page fragments; this host's kernel does not).
  */
 static __always_inline __u32 np_copy_want(void)
 {
@@ -358,10 +359,11 @@ static __always_inline __u32 np_filter_need(const __u8 *pkt)
  * Most skbs a filtered trace meets do not match, so who and where are read
  * before the packet only when a filter asks for them; with skb->head and
  * data as plain loads, a non-matching filter's run went from about 300 to
- * 190-210 ns on 6.18 (bench/trace.sh's first part). (Reading the paged part
- * only when the expression needed bytes past the linear ones saved another
- * 10-15 ns, but a second copy of the filter doubled the verifier's work and
- * trace's start-up: not kept.)
+ * 190-210 ns on 6.18 (bench/trace.sh's first part). The paged part is read
+ * only where the filter's bound for this packet passes the linear part
+ * (np_filter_need): known before the filter runs, so the filter is in the
+ * program once (a second run after a short read doubled the verifier's work
+ * and trace's start-up).
  */
 static __always_inline bool np_skb_collect(struct sk_buff *skb, struct sock *sk,
 					   struct net_device *dev, struct np_skb_meta *m,
