@@ -249,6 +249,10 @@ np_run() {
 	nppid=$!
 	if attach_wait; then
 		attached=yes
+		# What bpftool, lsof and agents do to a running netoproc: read the fdinfo of
+		# its links, maps and programs. 6.18.15 oopsed there on trace's kprobe-multi
+		# link made without cookies (the "dmesg" result fails on an oops).
+		cat /proc/$nppid/fdinfo/* >/dev/null 2>&1
 		$workload 2>>$T/wl.out
 		sleep 0.5
 		kill -INT $nppid
@@ -267,10 +271,6 @@ np_run() {
 wl_ping() {	# busybox pings 127.0.0.1 five times; -A: the next once the reply is in
 	ping -c 5 -A 127.0.0.1 >>$T/wl.out 2>&1
 	echo "@@NP WL ping {\"rc\":$?}" >$T/wl.lines
-	# What bpftool, lsof and agents do to a running netoproc: read its links' fdinfo.
-	# 6.18.15 oopsed there on a kprobe-multi link made without cookies (the "dmesg"
-	# result fails on an oops).
-	cat /proc/$nppid/fdinfo/* >/dev/null 2>&1
 }
 
 wl_closed_port() {	# 5 datagrams of 100 bytes to 127.0.0.1:9, where nothing listens
