@@ -186,6 +186,12 @@ int filter_apply(const struct filter_opts *f, struct bpf_object *obj, const char
 		np_err("%s: no filter region in the BPF programs", what);
 		return -ENOENT;
 	}
-	np_info("%s: filter '%s' translated into %d programs", what, f->expr, n);
+	if (f->cfg.pcap_need_ihl)
+		np_info("%s: filter '%s' translated into %d program%s; it reads at most %u "
+			"bytes of a packet, or %u past an IPv4 header", what, f->expr, n,
+			n == 1 ? "" : "s", f->cfg.pcap_need, f->cfg.pcap_need_ihl);
+	else
+		np_info("%s: filter '%s' translated into %d program%s; it reads at most %u "
+			"bytes of a packet", what, f->expr, n, n == 1 ? "" : "s", f->cfg.pcap_need);
 	return 0;
 }

@@ -587,6 +587,10 @@ def test_filter_on_paged_payload():
             check_eq(sink.p.stdout.readline().strip(), "5000", "bytes the sink received")
             ev, err = stop_trace(p)
     err = said + err
+    # Bytes the expression can read: ld [12] (src host); X = H + (tcp[12] & 0xf0) >> 2 <= H + 60,
+    # then ldb [x + 0]. Only these are copied before the filter runs.
+    check("it reads at most 16 bytes of a packet, or 61 past an IPv4 header" in said,
+          f"bytes the filter needs not said: {said.strip()[-400:]}")
     undecided = re.search(r"trace: (\d+) packets not matched because the filter needs bytes "
                           r"past the 256 read from their linear data", err)
     if "trace: a filter reads paged payload too" in err:
