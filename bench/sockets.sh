@@ -4,7 +4,8 @@
 # bench/hold_sockets keeps PAIRS loopback TCP connections (2 x PAIRS sockets), each
 # client writing BYTES a second; the monitor runs with a 1 s refresh (--interval 1,
 # json records) in each capture mode. Measured after WARM seconds, over SECS seconds:
-# CPU (user+system) as % of one core, and resident memory at the end.
+# CPU (user+system) as % of one core, and resident memory at the end. Then the eBPF
+# monitor beside one unconnected UDP socket with 2 x PAIRS peers (bench/udp_peers).
 # Prints "ROW|..." lines for bench/run.sh beside its own.
 #   bench/sockets.sh [PAIRS] [SECS] [BYTES]
 set -euo pipefail
@@ -19,6 +20,7 @@ B=$OUT/bench
 hz=$(getconf CLK_TCK)
 mkdir -p "$B"
 cc -O2 -Wall -o "$B/hold_sockets" bench/hold_sockets.c
+cc -O2 -Wall -o "$B/udp_peers" bench/udp_peers.c
 
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
@@ -27,28 +29,49 @@ trap cleanup EXIT
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
 
-"$B/hold_sockets" "$pairs" $((secs + warm + 30)) "$bytes" 5298 >"$B/hold.out" &
-hold=$!
-pids+=($hold)
-for _ in $(seq 300); do grep -q ready "$B/hold.out" && break; sleep 0.1; done
-grep -q ready "$B/hold.out" || { echo "sockets: $pairs connections did not come up" >&2; exit 1; }
-live=$(ss -Htn state established '( sport = :5298 or dport = :5298 )' | wc -l)
-echo "$live established loopback sockets of port 5298, each client writing $bytes B/s"
-
-for mode in ebpf afpacket; do
-	"$NP" --capture-mode "$mode" --duration $((secs + warm + 5)) --interval 1 --format json \
-		>/dev/null 2>"$B/sockets-$mode.err" &
+# The monitor in MODE for SECS after WARM: sets cpu (% of one core) and rss_mib.
+measure() {	# MODE ERRFILE
+	"$NP" --capture-mode "$1" --duration $((secs + warm + 5)) --interval 1 --format json \
+		>/dev/null 2>"$2" &
 	np=$!
 	pids+=($np)
 	sleep "$warm"
 	t0=$(cpu_ticks "$np")
 	sleep "$secs"
 	t1=$(cpu_ticks "$np")
-	rss=$(rss_kib "$np")
+	rss_mib=$(($(rss_kib "$np") / 1024))
 	kill -INT "$np"
 	wait "$np" 2>/dev/null || true
 	cpu=$(python3 -c "print(f'{100 * ($t1 - $t0) / $hz / $secs:.2f}')")
-	echo "  $mode: CPU $cpu% of one core, RSS $((rss / 1024)) MiB"
+}
+
+# Start a population (CMD... printing "ready") in the background as $load.
+populate() {	# OUTFILE CMD...
+	local out=$1
+	shift
+	"$@" >"$out" &
+	load=$!
+	pids+=($load)
+	for _ in $(seq 300); do grep -q ready "$out" && break; sleep 0.1; done
+	grep -q ready "$out" || { echo "sockets: $* did not come up" >&2; exit 1; }
+}
+
+populate "$B/hold.out" "$B/hold_sockets" "$pairs" $((secs + warm + 30)) "$bytes" 5298
+live=$(ss -Htn state established '( sport = :5298 or dport = :5298 )' | wc -l)
+echo "$live established loopback sockets of port 5298, each client writing $bytes B/s"
+for mode in ebpf afpacket; do
+	measure "$mode" "$B/sockets-$mode.err"
+	echo "  $mode: CPU $cpu% of one core, RSS $rss_mib MiB"
 	echo "ROW|userspace CPU, 1 s refresh, $live sockets ($mode)|$cpu%|1%|$(python3 -c "print(f'{$cpu / 1:.2f}')")|<= 1.00"
-	echo "ROW|resident memory, $live sockets ($mode)|$((rss / 1024)) MiB|-|-|reported"
+	echo "ROW|resident memory, $live sockets ($mode)|$rss_mib MiB|-|-|reported"
 done
+kill "$load"
+wait "$load" 2>/dev/null || true
+
+# A UDP server with as many peers (a resolver's clients): the eBPF monitor reads its
+# per-peer table at each refresh. AF_PACKET mode has no such table.
+populate "$B/peers.out" "$B/udp_peers" "$((2 * pairs))" $((secs + warm + 30)) 5297
+echo "$((2 * pairs)) UDP clients of one unconnected server socket, each sending 32 B/s"
+measure ebpf "$B/peers-ebpf.err"
+echo "  ebpf: CPU $cpu% of one core, RSS $rss_mib MiB"
+echo "ROW|userspace CPU, 1 s refresh, $((2 * pairs)) UDP peers of one socket (ebpf)|$cpu%|1%|$(python3 -c "print(f'{$cpu / 1:.2f}')")|<= 1.00"

@@ -8,6 +8,7 @@
 #include <bpf/bpf.h>
 #include "latency/latency_conn.h"
 #include "lib/emit.h"
+#include "lib/map_walk.h"
 
 int conn_table_init(struct conn_table *t, size_t cap)
 {
@@ -64,21 +65,28 @@ void conn_next_interval(struct conn_table *t)
 		t->rows[i].touched = false;
 }
 
+struct harvest {
+	struct conn_table *t;
+	int map_fd;
+};
+
+static int harvest_one(const void *key, const void *value, void *ctx)
+{
+	struct harvest *h = ctx;
+	const struct np_lat_conn *c = value;
+
+	/* Closed ones come through the ring (the kernel failed to hand this one over). */
+	conn_table_update(h->t, *(const uint64_t *)key, c);
+	if (c->close_ns)
+		bpf_map_delete_elem(h->map_fd, key);
+	return 0;
+}
+
 int conn_harvest(struct conn_table *t, int map_fd)
 {
-	uint64_t key, next;
-	struct np_lat_conn c;
+	struct harvest h = { .t = t, .map_fd = map_fd };
 
-	for (void *prev = NULL; !bpf_map_get_next_key(map_fd, prev, &next); prev = &key) {
-		key = next;
-		if (bpf_map_lookup_elem(map_fd, &key, &c))
-			continue;
-		/* Closed ones come through the ring (the kernel failed to hand this one over). */
-		conn_table_update(t, key, &c);
-		if (c.close_ns)
-			bpf_map_delete_elem(map_fd, &key);
-	}
-	return 0;
+	return np_map_each(map_fd, sizeof(uint64_t), sizeof(struct np_lat_conn), harvest_one, &h);
 }
 
 static const char *state_name(int s)

@@ -20,6 +20,7 @@
 #include "lib/caps.h"
 #include "lib/cgroup.h"
 #include "lib/kernel_features.h"
+#include "lib/map_walk.h"
 #include "lib/netns.h"
 #include "lib/util.h"
 #include "monitor/capture/capture.h"
@@ -201,21 +202,43 @@ static void consume_records(struct ebpf_capture *ec)
 		perf_buffer__consume(ec->pb);
 }
 
+static int apply_unknown(const void *key, const void *value, void *m)
+{
+	return model_apply_unknown(m, key, value);
+}
+
 static int read_unknown(struct ebpf_capture *ec, struct np_model *m)
 {
-	int fd = bpf_map__fd(ec->loaded.skel->maps.unknown);
-	struct np_unknown_key key, next;
-	struct np_unknown_val val;
-	void *prev = NULL;
-	int err;
+	return np_map_each(bpf_map__fd(ec->loaded.skel->maps.unknown),
+			   sizeof(struct np_unknown_key), sizeof(struct np_unknown_val),
+			   apply_unknown, m);
+}
 
-	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
-		if (bpf_map_lookup_elem(fd, &next, &val) == 0 &&
-		    (err = model_apply_unknown(m, &next, &val)))
-			return err;
-		key = next;
-		prev = &key;
+/* The UDP peers read, and those of closed sockets, deleted after the walk. */
+struct peers_walk {
+	struct np_model *m;
+	struct np_peer_key *gone;
+	size_t ngone, cap;
+};
+
+static int apply_peer(const void *key, const void *value, void *ctx)
+{
+	struct peers_walk *w = ctx;
+	const struct np_peer_key *k = key;
+	struct np_peer_key *grown;
+	int err = model_apply_peer(w->m, k, value);
+
+	/* Its socket is closed: nothing more can be counted. */
+	if (err || !model_socket_closed(w->m, k->cookie))
+		return err;
+	if (w->ngone == w->cap) {
+		w->cap = w->cap ? w->cap * 2 : 64;
+		grown = realloc(w->gone, w->cap * sizeof(*w->gone));
+		if (!grown)
+			return -ENOMEM;
+		w->gone = grown;
 	}
+	w->gone[w->ngone++] = *k;
 	return 0;
 }
 
@@ -223,37 +246,15 @@ static int read_unknown(struct ebpf_capture *ec, struct np_model *m)
 static int read_udp_peers(struct ebpf_capture *ec, struct np_model *m)
 {
 	int fd = bpf_map__fd(ec->loaded.skel->maps.udp_peers);
-	struct np_peer_key key, next, *gone = NULL, *grown;
-	size_t ngone = 0, cap = 0;
-	struct np_peer_val val;
-	void *prev = NULL;
-	int err = 0;
+	struct peers_walk w = { .m = m };
+	int err = np_map_each(fd, sizeof(struct np_peer_key), sizeof(struct np_peer_val),
+			      apply_peer, &w);
 
-	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
-		if (bpf_map_lookup_elem(fd, &next, &val) == 0 &&
-		    (err = model_apply_peer(m, &next, &val)))
-			break;
-		/* Its socket is closed: nothing more can be counted; delete after the walk. */
-		if (model_socket_closed(m, next.cookie)) {
-			if (ngone == cap) {
-				cap = cap ? cap * 2 : 64;
-				grown = realloc(gone, cap * sizeof(*gone));
-				if (!grown) {
-					err = -ENOMEM;
-					break;
-				}
-				gone = grown;
-			}
-			gone[ngone++] = next;
-		}
-		key = next;
-		prev = &key;
+	for (size_t i = 0; i < w.ngone; i++) {
+		bpf_map_delete_elem(fd, &w.gone[i]);
+		model_forget_peer(m, &w.gone[i]);
 	}
-	for (size_t i = 0; i < ngone; i++) {
-		bpf_map_delete_elem(fd, &gone[i]);
-		model_forget_peer(m, &gone[i]);
-	}
-	free(gone);
+	free(w.gone);
 	return err;
 }
 
