@@ -16,6 +16,7 @@
 
 #define NP_MAP_BATCH 512
 
+/* The walk in @key and @next (each @key_size bytes) and @value: see np_map_each_by_key. */
 static int each_by_key(int fd, uint32_t key_size, void *key, void *next, void *value,
 		       np_map_fn fn, void *ctx)
 {
@@ -29,6 +30,17 @@ static int each_by_key(int fd, uint32_t key_size, void *key, void *next, void *v
 		prev = key;
 	}
 	return 0;
+}
+
+int np_map_each_by_key(int fd, uint32_t key_size, uint32_t value_size, np_map_fn fn, void *ctx)
+{
+	char *keys = malloc(2 * (size_t)key_size), *value = malloc(value_size);
+	int err = keys && value ? each_by_key(fd, key_size, keys, keys + key_size, value, fn, ctx) :
+				  -ENOMEM;
+
+	free(keys);
+	free(value);
+	return err;
 }
 
 int np_map_each(int fd, uint32_t key_size, uint32_t value_size, np_map_fn fn, void *ctx)

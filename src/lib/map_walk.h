@@ -16,5 +16,7 @@ typedef int (*np_map_fn)(const void *key, const void *value, void *ctx);
  * non-zero return, or -errno.
  */
 int np_map_each(int fd, uint32_t key_size, uint32_t value_size, np_map_fn fn, void *ctx);
+/* The same, one get_next_key and one lookup per entry: where batches are refused. */
+int np_map_each_by_key(int fd, uint32_t key_size, uint32_t value_size, np_map_fn fn, void *ctx);
 
 #endif
