@@ -58,6 +58,18 @@ struct np_filter_cfg {
 };
 
 /*
+ * Bytes a filter with bounds @need and @need_ihl (see np_filter_cfg) may read
+ * of a packet whose first byte is @first: the BPF programs decide with it
+ * whether to read an skb's paged part, the tests check the bounds with it.
+ */
+static inline __u32 np_pcap_need(__u32 need, __u32 need_ihl, __u8 first)
+{
+	__u32 rel = need_ihl ? need_ihl + 4 * (first & 0xf) : 0;
+
+	return rel > need ? rel : need;
+}
+
+/*
  * Per-CPU copy of the packet from its network header, with what the
  * translated filter reads besides the bytes: its wire length (cBPF "len")
  * and 16 words of cBPF scratch memory.

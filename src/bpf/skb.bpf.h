@@ -339,14 +339,6 @@ static __always_inline __u32 np_copy_want(void)
 	return want < NP_PKT_MAX ? want : NP_PKT_MAX;
 }
 
-/* What the filter may read of this packet (@caplen >= 1 bytes in @pkt), see np_filter_cfg. */
-static __always_inline __u32 np_filter_need(const __u8 *pkt)
-{
-	__u32 rel = np_cfg.pcap_need_ihl ? np_cfg.pcap_need_ihl + 4 * (pkt[0] & 0xf) : 0;
-
-	return rel > np_cfg.pcap_need ? rel : np_cfg.pcap_need;
-}
-
 /*
  * Fill m from skb and, when filter is set, apply every filter (--track shows
  * tracked skbs unfiltered). Returns true when the skb matches.
@@ -361,7 +353,7 @@ static __always_inline __u32 np_filter_need(const __u8 *pkt)
  * data as plain loads, a non-matching filter's run went from about 300 to
  * 190-210 ns on 6.18 (bench/trace.sh's first part). The paged part is read
  * only where the filter's bound for this packet passes the linear part
- * (np_filter_need): known before the filter runs, so the filter is in the
+ * (np_pcap_need): known before the filter runs, so the filter is in the
  * program once (a second run after a short read doubled the verifier's work
  * and trace's start-up).
  */
@@ -395,10 +387,10 @@ static __always_inline bool np_skb_collect(struct sk_buff *skb, struct sock *sk,
 	nh = NP_RD(direct, skb, network_header);
 	tail = NP_RD(direct, skb, tail);
 	if (nh != 0xffff && nh < tail) {
-		__u64 n = (__u64)tail - nh;
+		__u64 n = (__u64)tail - nh, want = np_copy_want();
 
-		if (n > np_copy_want())
-			n = np_copy_want();
+		if (n > want)
+			n = want;
 		asm volatile("" : "+r"(n));	/* keep the bound check on the register passed */
 		if (n >= 1 && n <= NP_PKT_MAX && !bpf_probe_read_kernel(b->pkt, n, head + nh))
 			caplen = n;
@@ -406,7 +398,8 @@ static __always_inline bool np_skb_collect(struct sk_buff *skb, struct sock *sk,
 		 * All the linear data read and the filter may read past it: the
 		 * paged part follows it.
 		 */
-		if (caplen && caplen == (__u64)tail - nh && caplen < np_filter_need(b->pkt) &&
+		if (caplen && caplen == (__u64)tail - nh &&
+		    caplen < np_pcap_need(np_cfg.pcap_need, np_cfg.pcap_need_ihl, b->pkt[0]) &&
 		    NP_RD(direct, skb, data_len))
 			caplen = np_copy_frags(skb, head, b, caplen);
 		l3len = (__s64)m->len + (data - head) - nh;

@@ -16,7 +16,8 @@
  * (X = 4 * ([0] & 0xf), libpcap's way to a transport header), whichever is
  * more for the packet at hand; @ihl 0: no load is relative to that header.
  * Both at most NP_PKT_MAX, which is also the answer where no bound is found
- * (an offset read from the packet, a jump out of the program).
+ * (an offset read from the packet, a jump out of the program). For one
+ * packet: np_pcap_need(fixed, ihl, its first byte).
  */
 struct cbpf_need {
 	uint32_t fixed;
@@ -24,13 +25,5 @@ struct cbpf_need {
 };
 
 struct cbpf_need cbpf_bytes_needed(const struct np_cbpf_insn *prog, uint32_t len);
-
-/* What @n says for packet @pkt of @caplen bytes (>= 1 where n.ihl is set). */
-static inline uint32_t cbpf_need_for(struct cbpf_need n, const uint8_t *pkt)
-{
-	uint32_t rel = n.ihl ? n.ihl + 4 * (pkt[0] & 0xf) : 0;
-
-	return rel > n.fixed ? rel : n.fixed;
-}
 
 #endif

@@ -171,6 +171,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct np_cbpf_insn *prog;
 	struct np_pktbuf *b;
 	struct ebpf_run run;
+	struct cbpf_need nb;
 	uint32_t len, caplen, wirelen, pktlen, need;
 	bool valid, known = true, comparable = true;
 	char err[256];
@@ -243,7 +244,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			CHECK(run.ret == (uint64_t)pcap_ref_filter(prog, pkt, wirelen, caplen));
 		n_matched++;
 		/* No load reaches past cbpf_bytes_needed(): fewer bytes, the same answer. */
-		need = caplen ? cbpf_need_for(cbpf_bytes_needed(prog, len), pkt) : 0;
+		nb = cbpf_bytes_needed(prog, len);
+		need = caplen ? np_pcap_need(nb.fixed, nb.ihl, pkt[0]) : 0;
 		if (need < caplen) {
 			CHECK(pcap_ref_filter(prog, pkt, wirelen, need) ==
 			      pcap_ref_filter(prog, pkt, wirelen, caplen));
