@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <net/if.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -122,6 +123,7 @@ int filter_opt(struct filter_opts *f, int opt, const char *arg)
 
 int filter_expr(struct filter_opts *f, int argc, char **argv)
 {
+	struct cbpf_need need;
 	char err[512];
 
 	if (argc <= 0)
@@ -153,12 +155,9 @@ int filter_expr(struct filter_opts *f, int argc, char **argv)
 		}
 	}
 	f->cfg.flags |= NP_F_PCAP;
-	{
-		struct cbpf_need need = cbpf_bytes_needed(f->prog, f->prog_len);
-
-		f->cfg.pcap_need = need.fixed;
-		f->cfg.pcap_need_ihl = need.ihl;
-	}
+	need = cbpf_bytes_needed(f->prog, f->prog_len);
+	f->cfg.pcap_need = need.fixed;
+	f->cfg.pcap_need_ihl = need.ihl;
 	return 0;
 }
 
@@ -172,7 +171,7 @@ void filter_free(struct filter_opts *f)
 
 int filter_apply(const struct filter_opts *f, struct bpf_object *obj, const char *what)
 {
-	char err[256];
+	char err[256], past_ihl[48] = "";
 	int n;
 
 	if (!f->prog)
@@ -187,11 +186,9 @@ int filter_apply(const struct filter_opts *f, struct bpf_object *obj, const char
 		return -ENOENT;
 	}
 	if (f->cfg.pcap_need_ihl)
-		np_info("%s: filter '%s' translated into %d program%s; it reads at most %u "
-			"bytes of a packet, or %u past an IPv4 header", what, f->expr, n,
-			n == 1 ? "" : "s", f->cfg.pcap_need, f->cfg.pcap_need_ihl);
-	else
-		np_info("%s: filter '%s' translated into %d program%s; it reads at most %u "
-			"bytes of a packet", what, f->expr, n, n == 1 ? "" : "s", f->cfg.pcap_need);
+		snprintf(past_ihl, sizeof(past_ihl), ", or %u past an IPv4 header",
+			 f->cfg.pcap_need_ihl);
+	np_info("%s: filter '%s' translated into %d program%s; it reads at most %u bytes of a "
+		"packet%s", what, f->expr, n, n == 1 ? "" : "s", f->cfg.pcap_need, past_ihl);
 	return 0;
 }
