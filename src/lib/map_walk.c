@@ -16,29 +16,25 @@
 
 #define NP_MAP_BATCH 512
 
-/* The walk in @key and @next (each @key_size bytes) and @value: see np_map_each_by_key. */
-static int each_by_key(int fd, uint32_t key_size, void *key, void *next, void *value,
-		       np_map_fn fn, void *ctx)
+int np_map_each_by_key(int fd, uint32_t key_size, uint32_t value_size, np_map_fn fn, void *ctx)
 {
-	void *prev = NULL;
-	int err;
+	char *key = malloc(2 * (size_t)key_size), *next;
+	void *value = malloc(value_size), *prev = NULL;
+	int err = 0;
 
+	if (!key || !value) {
+		err = -ENOMEM;
+		goto out;
+	}
+	next = key + key_size;
 	while (bpf_map_get_next_key(fd, prev, next) == 0) {
 		if (bpf_map_lookup_elem(fd, next, value) == 0 && (err = fn(next, value, ctx)))
-			return err;
+			break;
 		memcpy(key, next, key_size);
 		prev = key;
 	}
-	return 0;
-}
-
-int np_map_each_by_key(int fd, uint32_t key_size, uint32_t value_size, np_map_fn fn, void *ctx)
-{
-	char *keys = malloc(2 * (size_t)key_size), *value = malloc(value_size);
-	int err = keys && value ? each_by_key(fd, key_size, keys, keys + key_size, value, fn, ctx) :
-				  -ENOMEM;
-
-	free(keys);
+out:
+	free(key);
 	free(value);
 	return err;
 }
@@ -75,11 +71,7 @@ int np_map_each(int fd, uint32_t key_size, uint32_t value_size, np_map_fn fn, vo
 		}
 		if (ret && errno != ENOENT) {
 			/* No batch operations here (before 5.6, or for this map): entry by entry. */
-			if (first)
-				err = each_by_key(fd, key_size, keys, keys + key_size, values, fn,
-						  ctx);
-			else
-				err = -errno;
+			err = first ? np_map_each_by_key(fd, key_size, value_size, fn, ctx) : -errno;
 			goto out;
 		}
 		for (uint32_t i = 0; i < n; i++)
