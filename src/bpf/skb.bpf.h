@@ -387,10 +387,15 @@ static __always_inline bool np_skb_collect(struct sk_buff *skb, struct sock *sk,
 	nh = NP_RD(direct, skb, network_header);
 	tail = NP_RD(direct, skb, tail);
 	if (nh != 0xffff && nh < tail) {
-		__u64 n = (__u64)tail - nh, want = np_copy_want();
+		__u64 n = (__u64)tail - nh;
 
-		if (n > want)
-			n = want;
+		/*
+		 * np_copy_want() twice, not kept in a register: with the bound in
+		 * a register of its own, 5.10's and 6.1's verifiers refused the
+		 * copy below (EACCES). Two reads of read-only constants.
+		 */
+		if (n > np_copy_want())
+			n = np_copy_want();
 		asm volatile("" : "+r"(n));	/* keep the bound check on the register passed */
 		if (n >= 1 && n <= NP_PKT_MAX && !bpf_probe_read_kernel(b->pkt, n, head + nh))
 			caplen = n;
