@@ -194,7 +194,7 @@ static __always_inline int count_skb(struct __sk_buff *skb, bool egress)
 			goto unknown;
 		}
 	}
-	a = bpf_sk_storage_get(&accts, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	a = sk_storage_get_or_create(&accts, sk);
 	if (!a) {
 		stat_inc(NP_STAT_STORAGE_FAIL);
 		goto unknown;
@@ -461,7 +461,7 @@ int on_sock_create(struct bpf_sock *sk)
 	 */
 	if (modern_tracing)
 		start = BPF_CORE_READ(bpf_get_current_task_btf(), group_leader, start_boottime);
-	o = bpf_sk_storage_get(&owners, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	o = sk_storage_get_or_create(&owners, sk);
 	if (o)
 		fill_owner(o, pid_tgid >> 32, start);
 	return 1;
@@ -517,7 +517,7 @@ int adopt_sockets(struct bpf_iter__task_file *ctx)
 
 	if (!sk || !task)
 		return 0;
-	o = bpf_sk_storage_get(&owners, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	o = sk_storage_get_or_create(&owners, sk);
 	if (o && !o->tgid)
 		owner_of_task(o, task);
 	return 0;
@@ -554,7 +554,7 @@ static __always_inline void adopt_from_holders(struct sock *sk)
 
 	if (!h)
 		return;
-	o = bpf_sk_storage_get(&owners, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	o = sk_storage_get_or_create(&owners, sk);
 	if (o && !o->tgid)
 		*o = *h;
 }
@@ -711,7 +711,7 @@ int on_sock_release(struct bpf_sock *sk)
 	if (p) {
 		a->rx_payload = p->rx_payload;
 		a->tx_payload = p->tx_payload;
-		o = bpf_sk_storage_get(&owners, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+		o = sk_storage_get_or_create(&owners, sk);
 		if (o && p->owner.tgid)
 			*o = p->owner;
 		bpf_map_delete_elem(&sk_procs, &key);

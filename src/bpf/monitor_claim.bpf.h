@@ -112,7 +112,7 @@ static __always_inline struct sock_acct *claim_socket(struct sock *sk)
 		return NULL;
 	if (!task_watched())
 		return NULL;
-	a = bpf_sk_storage_get(&accts, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	a = sk_storage_get_or_create(&accts, sk);
 	if (!a)
 		return NULL;
 	if (!a->local_set || !a->lport) {
@@ -134,7 +134,7 @@ static __always_inline struct sock_acct *claim_socket(struct sock *sk)
 	start = task->group_leader->start_boottime;
 	if (a->owned && a->owner_tgid == tgid && a->owner_start == start)
 		return a;	/* the usual case: same owner as last time */
-	o = bpf_sk_storage_get(&owners, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	o = sk_storage_get_or_create(&owners, sk);
 	if (!o)
 		return a;
 	if (o->tgid != tgid || o->start_ns != start)

@@ -13,6 +13,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 OUT = os.path.join(ROOT, os.environ.get("OUTPUT", "build"))
 NETOPROC = os.path.join(OUT, "netoproc")
 WORKLOAD = os.path.join(OUT, "workloads", "np_workload")
+FIRST_PACKETS = os.path.join(OUT, "workloads", "np_first_packets")
 
 
 class Fail(Exception):
