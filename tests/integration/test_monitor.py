@@ -2,10 +2,11 @@
 """The eBPF monitor against workloads that know their byte counts, in a cgroup
 of their own: exact payload per process, IP bytes within header bounds. The
 scenarios shared with the AF_PACKET suite and the kernel matrix are in scenarios.py."""
+import os
 import subprocess
 
-from npt import (FIRST_PACKETS, WORKLOAD, Proc, check, check_eq, finish, monitor, one_proc, probe_json,
-                 procs_by_pid, ready, started, test_cgroup)
+from npt import (FIRST_PACKETS, WORKLOAD, Proc, check, check_eq, finish, monitor, one_proc,
+                 probe_json, procs_by_pid, ready, started, test_cgroup)
 from scenarios import EBPF, UDP_HDR, run_case
 
 
@@ -54,6 +55,8 @@ def test_first_packets_from_two_cpus_at_once():
     refuses the slower one, which must look again rather than count as unknown
     (seen: the first two of 500 senders to one socket, 1 run in 25)."""
     n, size = 1000, 100
+    check(len(os.sched_getaffinity(0)) >= 2,
+          "needs two CPUs: on one, a socket's first packets cannot meet")
     with test_cgroup("firstpk") as cg:
         w = Proc([FIRST_PACKETS, "--count", str(n), "--size", str(size)], cgroup=cg,
                  stdin=subprocess.PIPE)
