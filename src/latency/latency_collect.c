@@ -20,6 +20,7 @@
 #include "lib/kernel_features.h"
 #include "latency/latency_stages.h"
 #include "lib/bpf_util.h"
+#include "lib/map_walk.h"
 #include "lib/util.h"
 #include "latency.skel.h"
 
@@ -407,6 +408,33 @@ void lat_poll(struct lat_collector *t)
 		ring_buffer__consume(t->slow_rb);
 }
 
+static int count_queued(const void *key, const void *value, void *ctx)
+{
+	const struct np_lat_skb *e = value;
+
+	(void)key;
+	if (e->skb && e->qdisc_enq)
+		(*(uint64_t *)ctx)++;
+	return 0;
+}
+
+/*
+ * Timed skbs the table still has in a qdisc: queued at the end, or dequeued
+ * where the kernel did not run the programs. Seen on 6.18.44: a qdisc_dequeue
+ * and net_dev_start_xmit that ftrace's events saw, in a softirq run on top of
+ * another process, reached neither program (no recursion miss counted), so the
+ * skb's later stages went untimed. Said, so that no sample is lost silently.
+ */
+static uint64_t queued_at_end(const struct lat_collector *t)
+{
+	uint64_t n = 0;
+
+	if (np_map_each(bpf_map__fd(t->skel->maps.inflight), sizeof(__u32),
+			sizeof(struct np_lat_skb), count_queued, &n))
+		return 0;
+	return n;
+}
+
 /* What was not timed, always (nothing lost silently). */
 void lat_say_counters(const struct lat_collector *t)
 {
@@ -416,7 +444,7 @@ void lat_say_counters(const struct lat_collector *t)
 	uint64_t hist_full = np_percpu_sum(fd, NP_LAT_STAT_HIST_FULL);
 	uint64_t ring_full = np_percpu_sum(fd, NP_LAT_STAT_UDP_RING_FULL);
 	uint64_t slow_lost = np_percpu_sum(fd, NP_LAT_STAT_SLOW_LOST);
-	uint64_t misses = np_prog_misses(t->skel->obj);
+	uint64_t misses = np_prog_misses(t->skel->obj), queued;
 	/* Losses always; what is only bookkeeping with -v. */
 	void (*say)(const char *, ...) = full || hist_full || ring_full || t->rows_full ||
 					 misses || conn_full || slow_lost ? np_err : np_info;
@@ -439,6 +467,9 @@ void lat_say_counters(const struct lat_collector *t)
 	if (t->cfg.slow_ns)
 		say("latency: %llu slow packets not shown (ring buffer full)",
 		    (unsigned long long)slow_lost);
+	queued = queued_at_end(t);
+	(queued ? np_err : say)("latency: %llu skbs left in a qdisc (still queued, or dequeued "
+				"unseen): their later stages not timed", (unsigned long long)queued);
 }
 
 

@@ -154,7 +154,8 @@ def monitor(cgroup, duration=None, extra=(), settle=0.3, prefix=()):
 def wait_attached(p, timeout=20, what="capture attached"):
     """Block until netoproc's -v output says it is attached (`what`: diagnose opens the
     DNS capture, which says so, before its own drop programs: it waits for
-    "diagnose: capture attached"); returns what it said."""
+    "diagnose: capture attached"); returns what it said. Not attached in time: p is
+    killed before the failure is raised (a caller may not have p in its cleanup yet)."""
     deadline = time.time() + timeout
     buf = ""
     while time.time() < deadline:
@@ -166,7 +167,18 @@ def wait_attached(p, timeout=20, what="capture attached"):
         buf += line
         if what in line:
             return buf
+    p.kill()
     raise Fail("netoproc did not attach in time")
+
+
+def started_checked(p, checks):
+    """checks(): the caller's checks of a netoproc it just started; p is killed if they
+    fail, as the caller's cleanup does not hold it yet. Returns what checks returned."""
+    try:
+        return checks()
+    except BaseException:
+        p.kill()
+        raise
 
 
 def procs_by_pid(snapshot):

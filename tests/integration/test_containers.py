@@ -16,7 +16,7 @@ import tempfile
 import time
 
 from npt import (NETOPROC, WORKLOAD, Proc, check, check_eq, cgroup2_root, finish, in_ns,
-                 netns, ready, run, started, wait_attached)
+                 netns, ready, run, started, started_checked, wait_attached)
 
 PID = os.getpid()
 # Container ids: 64 hex digits, unique to this run.
@@ -141,8 +141,11 @@ def start_netoproc(top, root, extra=()):
     env = dict(os.environ, NETOPROC_CONTAINER_ROOT=root)
     p = Proc([NETOPROC, "--cgroup", top, "--duration", "120", "--format", "json",
               "--capture-mode", "ebpf", "-v"] + list(extra), env=env)
-    said = wait_attached(p)
-    check("eBPF capture attached" in said, f"not eBPF: {said[-300:]!r}")
+
+    def on_ebpf():
+        said = wait_attached(p)
+        check("eBPF capture attached" in said, f"not eBPF: {said[-300:]!r}")
+    started_checked(p, on_ebpf)
     return p
 
 

@@ -12,7 +12,8 @@ import signal
 import subprocess
 import time
 
-from npt import NETOPROC, Proc, check, check_eq, in_ns, netns, run, started, wait_attached
+from npt import (NETOPROC, Proc, check, check_eq, in_ns, netns, run, started, started_checked,
+                 wait_attached)
 from test_containers import IDS, lab, ns_inode
 
 PORT = 40100	# any port: the namespaces are the test's own
@@ -92,11 +93,16 @@ def nspy(ns, code, *args):
 def start_latency(ns, expr, extra=()):
     p = Proc([NETOPROC, "latency", "-v", "--format", "json", "--netns", f"/var/run/netns/{ns}"]
              + list(extra) + expr.split())
-    said = p.said = wait_attached(p)
+    p.said = started_checked(p, lambda: attached_with_tp_btf(p, "a stage"))
+    return p
+
+
+def attached_with_tp_btf(p, part):
+    said = wait_attached(p)
     check("capture attached" in said and "(tp_btf)" in said,
           f"latency attached with tp_btf: {said[-300:]!r}")
-    check("missing" not in said, f"a stage is missing on this kernel: {said[-500:]!r}")
-    return p
+    check("missing" not in said, f"{part} is missing on this kernel: {said[-500:]!r}")
+    return said
 
 
 def stop_latency(p, settle=0.3):
@@ -107,6 +113,7 @@ def stop_latency(p, settle=0.3):
     time.sleep(settle)
     p.p.send_signal(signal.SIGINT)
     rc, out, err = p.wait(timeout=30)
+    p.stderr = err
     check_eq(rc, 0, f"netoproc latency exit status (stderr: {err.strip()[-300:]})")
     for what in ("skbs not timed", "samples lost", "UDP datagrams not timed", "rows not shown"):
         m = re.search(r"(\d+) " + what, err)
@@ -312,6 +319,8 @@ def test_tx_qdisc_tbf_queue():
             nspy(a, UDP_BURST, n, size, "10.77.0.2", PORT)
             time.sleep(delays[-1] / 1e6 + 0.3)	# the queue drains
             lines = stop_latency(p)
+            qstats = subprocess.run(["tc", "-n", a, "-s", "qdisc", "show", "dev", va],
+                                    capture_output=True, text=True).stdout
     slow = slow_packets(lines)
     above = {}
     for stage in ("tx_total", "tx_qdisc"):
@@ -337,7 +346,20 @@ def test_tx_qdisc_tbf_queue():
     rows = [r for r in lines if r["scope"] == "total" and r["stage"] == "tx_qdisc"]
     check_eq(len(rows), 1, f"tx_qdisc rows {rows}")
     q = rows[0]
-    check_eq((q["ifname"], q["count"]), (va, n), "tx_qdisc device and samples")
+    # The queue drained (tc's backlog 0), so a timed skb still in the qdisc at the end was
+    # dequeued where the kernel ran none of the programs: seen on 6.18.44 about once in
+    # 20 runs, a dequeue in a softirq on top of another process, which ftrace's event saw
+    # and no program did (no recursion miss counted). netoproc says how many; each is
+    # missing from every later stage, and there is at most the one.
+    m = re.search(r"(\d+) skbs left in a qdisc", p.stderr)
+    check(m, f"skbs left in a qdisc said: {p.stderr.strip()[-800:]}")
+    left = int(m.group(1))
+    if left:
+        print(f"    {left} skb dequeued where no program ran, said by netoproc")
+    check(" backlog 0b 0p" in qstats and left <= 1, f"left in the qdisc: {left}; {qstats}")
+    check_eq((q["ifname"], q["count"] + left), (va, n),
+             f"tx_qdisc device, and samples + left in the qdisc (qdisc: {qstats}; "
+             f"stderr {p.stderr.strip()[-800:]})")
     # Margins: the burst takes a few ms to send, and the qdisc watchdog's timer fires late
     # by up to a tick on a loaded machine; 10% on the largest, 15% on the median.
     want_max, want_p50 = delays[-1], (delays[n // 2 - 1] + delays[n // 2]) / 2
@@ -350,7 +372,8 @@ def test_tx_qdisc_tbf_queue():
           f"tx_qdisc mean {q['mean_us']:.0f} us, the queue predicts {mean:.0f} us")
     # The veth's own crossing follows the qdisc: one per datagram
     veth = [r for r in lines if r["scope"] == "total" and r["stage"] == "veth"]
-    check_eq([(r["ifname"], r["count"]) for r in veth], [(va, n)], "veth rows")
+    check_eq([(r["ifname"], r["count"] + left) for r in veth], [(va, n)],
+             "veth rows (samples + left in the qdisc)")
 
 
 def test_veth_stage_into_namespace_not_loopback():
@@ -466,10 +489,7 @@ print(json.dumps({"full": c2.getsockname()[1], "free": c3.getsockname()[1],
 def start_connections(ns, expr):
     p = Proc([NETOPROC, "latency", "--connections", "-v", "--format", "json", "--netns",
               f"/var/run/netns/{ns}"] + expr.split())
-    said = wait_attached(p)
-    check("capture attached" in said and "(tp_btf)" in said,
-          f"--connections attached with tp_btf: {said[-300:]!r}")
-    check("missing" not in said, f"a part is missing on this kernel: {said[-500:]!r}")
+    started_checked(p, lambda: attached_with_tp_btf(p, "a part"))
     return p
 
 
