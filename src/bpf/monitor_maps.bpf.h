@@ -244,7 +244,7 @@ static __always_inline __u64 ringbuf_flags(void)
  * storage. A second call finds the winner's element, or adds its own beside
  * it. Seen: of 500 processes each sending a datagram to one socket, the
  * first two arrived together and one went to "unknown" (storage_fail=1), in
- * 1 of 25 runs on 2 CPUs. Costs nothing when the first call succeeds.
+ * 1 of 25 runs on 2 CPUs. When the first call succeeds, the second is not made.
  */
 #define sk_storage_get_or_create(map, sk) ({					\
 	void *__e = bpf_sk_storage_get(map, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);	\
