@@ -480,7 +480,8 @@ def test_500_processes_scroll_keeps_header():
                           f"{what}: header:\n{s}")
                     check(lines[38].startswith(" ebpf (tracepoint)"), f"{what}: status:\n{s}")
                     r = rows(s)
-                    check_eq(names(s), expect[top:top + visible], f"{what}: rows shown, screen:\n{s}")
+                    check_eq(names(s), expect[top:top + visible],
+                             f"{what}: rows shown, screen:\n{s}")
                     check_eq([x["name"] for x in r if x["sel"]], [expect[sel]], f"{what}: selected")
 
                 p.keys("Home")

@@ -22,6 +22,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,7 +67,7 @@ static void *sender(void *arg)
 }
 
 /* Two CPUs this process may run on; false when it has only one. */
-static int pick_cpus(void)
+static bool pick_cpus(void)
 {
 	cpu_set_t set;
 	int n = 0;
