@@ -376,6 +376,40 @@ def test_tx_qdisc_tbf_queue():
              "veth rows (samples + left in the qdisc)")
 
 
+def queued_packets(ns, dev):
+    """Packets in dev's root qdisc now (tc's backlog)."""
+    out = subprocess.run(["tc", "-n", ns, "-s", "qdisc", "show", "dev", dev],
+                         capture_output=True, text=True).stdout
+    m = re.search(r" backlog \S+ (\d+)p", out)
+    check(m, f"tc backlog: {out}")
+    return int(m.group(1))
+
+
+def test_skbs_left_in_a_qdisc_counted():
+    """Stopped with a 100 kbit/s tbf still holding most of a 20-datagram burst (one leaves
+    every 83 ms): netoproc says how many timed skbs it left in the qdisc, which is between
+    tc's backlog just before the stop and just after netoproc exited."""
+    n, size = 20, 1000
+    tag = os.getpid() % 100000 + 1
+    with netns("nplatQ", "nplatR") as (a, b):
+        va, _ = veth_pair(a, b, tag)
+        subprocess.run(["tc", "-n", a, "qdisc", "add", "dev", va, "root", "tbf", "rate",
+                        "100kbit", "burst", "1600", "limit", "100000"], check=True)
+        p = start_latency(a, f"udp and dst port {PORT}")
+        with started(p):
+            nspy(a, UDP_BURST, n, size, "10.77.0.2", PORT)
+            time.sleep(0.2)
+            before = queued_packets(a, va)
+            stop_latency(p, settle=0)
+            after = queued_packets(a, va)
+    m = re.search(r"(\d+) skbs left in a qdisc", p.stderr)
+    check(m, f"skbs left in a qdisc said: {p.stderr.strip()[-800:]}")
+    left = int(m.group(1))
+    print(f"    {left} left in the qdisc; tc's backlog {before} before the stop, {after} after")
+    check(before >= n - 5 and after <= left <= before,
+          f"{left} left in the qdisc, tc's backlog {before} before the stop, {after} after")
+
+
 def test_veth_stage_into_namespace_not_loopback():
     n = 10
     tag = os.getpid() % 100000
