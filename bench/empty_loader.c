@@ -1,9 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * Attach bench/empty.bpf.c's programs of one tier (tracepoint, fentry or
- * kprobe) and the cgroup_skb pair to the cgroup in argv[1], until killed.
+ * kprobe) and the cgroup ones to the cgroup in argv[1], until killed; with
+ * "floor" third, the floor programs beside them (tracepoint tier).
+ *
+ *   empty_loader CGROUP [tracepoint|fentry|kprobe] [floor]
  */
 #include <fcntl.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -22,7 +26,8 @@ static const char *tier_of(const char *name)
 		return "fentry";
 	if (!strncmp(name, "empty_kp_", 9) || !strncmp(name, "empty_krp_", 10))
 		return "kprobe";
-	if (!strcmp(name, "empty_send") || !strcmp(name, "empty_recv"))
+	if (!strcmp(name, "empty_send") || !strcmp(name, "empty_recv") ||
+	    !strcmp(name, "floor_send") || !strcmp(name, "floor_recv"))
 		return "tracepoint";
 	return NULL;	/* cgroup_skb: every tier */
 }
@@ -30,18 +35,21 @@ static const char *tier_of(const char *name)
 int main(int argc, char **argv)
 {
 	const char *tier = argc > 2 ? argv[2] : "tracepoint";
+	bool floor = argc > 3 && !strcmp(argv[3], "floor");
 	struct empty_bpf *s = empty_bpf__open();
 	struct bpf_program *p;
 	int cg = argc > 1 ? open(argv[1], O_RDONLY | O_DIRECTORY) : -1;
 
 	if (cg < 0 || !s) {
-		fprintf(stderr, "usage: empty_loader CGROUP [tracepoint|fentry|kprobe]\n");
+		fprintf(stderr, "usage: empty_loader CGROUP [tracepoint|fentry|kprobe] [floor]\n");
 		return 1;
 	}
 	bpf_object__for_each_program(p, s->obj) {
 		const char *t = tier_of(bpf_program__name(p));
 
-		bpf_program__set_autoload(p, !t || !strcmp(t, tier));
+		bool is_floor = !strncmp(bpf_program__name(p), "floor_", 6);
+
+		bpf_program__set_autoload(p, (!t || !strcmp(t, tier)) && is_floor <= floor);
 	}
 	if (empty_bpf__load(s)) {
 		fprintf(stderr, "empty_loader: cannot load the %s set\n", tier);

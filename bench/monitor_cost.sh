@@ -4,7 +4,8 @@
 #  1. each program's mean ns per invocation (kernel bpf_stats) beside empty
 #     programs on the same hooks attached at the same time (bench/empty.bpf.c),
 #     and the weighted ratio over the packet and payload programs (each pair
-#     weighted by the monitor program's runs);
+#     weighted by the monitor program's runs); the same for the floor (the
+#     least an exact per-socket counter does), in alternated rounds, medians;
 #  2. iperf3 throughput without and with the monitor, TP_ROUNDS rounds in a
 #     shuffled order: the median of the rounds' ratios (bench/lib.sh).
 # Only the programs our own netoproc and empty_loader hold are counted
@@ -14,6 +15,7 @@ cd "$(dirname "$0")/.."
 OUT=${OUTPUT:-build}
 NP=${NETOPROC:-$OUT/netoproc}
 TP_ROUNDS=${TP_ROUNDS:-10}
+COST_ROUNDS=${COST_ROUNDS:-3}
 SECS=${SECS:-5}
 B=$OUT/bench
 mkdir -p "$B"
@@ -36,50 +38,42 @@ start_netoproc() {
 	echo "bench: netoproc did not attach" >&2; exit 1
 }
 
-echo "1. per-invocation cost (bpf_stats), netoproc and empty programs attached together"
-sysctl -q kernel.bpf_stats_enabled=1
+# One round of per-invocation figures: netoproc's programs, or the floor's (the least an
+# exact per-socket counter does, bench/empty.bpf.c), beside the empty programs, on the
+# same traffic: one iperf3 run, then short transfers so socket creation and close run.
+# Never the floor beside netoproc: whichever program first gives a socket sk storage
+# pays for the storage itself.
+cost_round() {	# monitor|floor OUTFILE
+	local held=() floor=()
+	sysctl -q kernel.bpf_stats_enabled=1
+	if [ "$1" = monitor ]; then
+		start_netoproc
+		held=("$np_pid")
+	else
+		floor=(tracepoint floor)
+	fi
+	"$B/empty_loader" "$cg" "${floor[@]}" > "$B/empty.out" &
+	el_pid=$!
+	pids+=($el_pid)
+	for _ in $(seq 50); do grep -q attached "$B/empty.out" && break; sleep 0.1; done
+	grep -q attached "$B/empty.out" || { echo "bench: empty_loader did not attach" >&2; exit 1; }
+	gbps >/dev/null
+	for _ in $(seq 200); do iperf3 -c 127.0.0.1 -p 5299 -n 64K >/dev/null 2>&1 || true; done
+	"$B/progstats" "${held[@]}" "$el_pid" > "$2"
+	kill -INT "${held[@]}" "$el_pid"
+	wait "${held[@]}" "$el_pid" 2>/dev/null || true
+	sysctl -q kernel.bpf_stats_enabled="$old_stats"
+}
+
+echo "1. per-invocation cost (bpf_stats): $COST_ROUNDS rounds, each netoproc then the floor," \
+     "each beside the empty programs"
 cg=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
-start_netoproc
-"$B/empty_loader" "$cg" > "$B/empty.out" &
-el_pid=$!
-pids+=($el_pid)
-for _ in $(seq 50); do grep -q attached "$B/empty.out" && break; sleep 0.1; done
-gbps >/dev/null
-# Short transfers too, so socket creation and the close path run.
-for _ in $(seq 200); do iperf3 -c 127.0.0.1 -p 5299 -n 64K >/dev/null 2>&1 || true; done
-"$B/progstats" "$np_pid" "$el_pid" > "$B/progstats.out"
-kill -INT "$np_pid" "$el_pid"
-wait "$np_pid" "$el_pid" 2>/dev/null || true
-sysctl -q kernel.bpf_stats_enabled="$old_stats"
-python3 - "$B/progstats.out" <<'PY'
-import sys
-runs = {}
-for line in open(sys.argv[1]):
-    name, n, ns = line.split()
-    runs[name] = (float(ns), int(n))
-pairs = [("count_ingress", "empty_ingress"), ("count_egress", "empty_egress"),
-         ("on_send", "empty_send"), ("on_recv", "empty_recv"),
-         ("on_sock_create", "empty_create"), ("on_sock_release", "empty_release")]
-print("  %-16s %10s %8s %13s %6s" % ("program", "runs", "ns/run", "empty ns/run", "ratio"))
-tw = te = 0
-for prog, empty in pairs:
-    if prog not in runs or empty not in runs:
-        print(f"  {prog:<16} {'-':>10}")
-        continue
-    (n, c), (e, _) = runs[prog], runs[empty]
-    print(f"  {prog:<16} {c:>10} {n:>8.1f} {e:>13.1f} {n / e:>6.2f}")
-    if prog.startswith(("count_", "on_send", "on_recv")):
-        tw += n * c
-        te += e * c
-if te:
-    print(f"ROW|eBPF monitor, weighted per-invocation cost (packet and payload programs)|"
-          f"{tw / te:.2f}x empty|empty programs|{tw / te:.2f}|<= 1.25")
-for prog, empty, target in (("on_sock_create", "empty_create", 1000),
-                            ("on_sock_release", "empty_release", 500)):
-    if prog in runs and empty in runs:
-        n, e = runs[prog][0], runs[empty][0]
-        print(f"ROW|{prog}, ns per run|{n:.0f} ns|{e:.0f} ns (empty)|{n / e:.2f}|<= {target} ns")
-PY
+for r in $(seq "$COST_ROUNDS"); do
+	cost_round monitor "$B/cost-monitor-$r.out"
+	cost_round floor "$B/cost-floor-$r.out"
+done
+python3 bench/cost_rows.py $(for r in $(seq "$COST_ROUNDS"); do echo "$B/cost-monitor-$r.out"; done) \
+	-- $(for r in $(seq "$COST_ROUNDS"); do echo "$B/cost-floor-$r.out"; done)
 
 # The throughput rounds: shorter runs, more of them (see shuffled_rounds in lib.sh).
 SECS=${TP_SECS:-2}
