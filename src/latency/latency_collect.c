@@ -425,14 +425,11 @@ static int count_queued(const void *key, const void *value, void *ctx)
  * another process, reached neither program (no recursion miss counted), so the
  * skb's later stages went untimed. Said, so that no sample is lost silently.
  */
-static uint64_t queued_at_end(const struct lat_collector *t)
+static int queued_at_end(const struct lat_collector *t, uint64_t *n)
 {
-	uint64_t n = 0;
-
-	if (np_map_each(bpf_map__fd(t->skel->maps.inflight), sizeof(__u32),
-			sizeof(struct np_lat_skb), count_queued, &n))
-		return 0;
-	return n;
+	*n = 0;
+	return np_map_each(bpf_map__fd(t->skel->maps.inflight), sizeof(__u32),
+			   sizeof(struct np_lat_skb), count_queued, n);
 }
 
 /* What was not timed, always (nothing lost silently). */
@@ -445,6 +442,7 @@ void lat_say_counters(const struct lat_collector *t)
 	uint64_t ring_full = np_percpu_sum(fd, NP_LAT_STAT_UDP_RING_FULL);
 	uint64_t slow_lost = np_percpu_sum(fd, NP_LAT_STAT_SLOW_LOST);
 	uint64_t misses = np_prog_misses(t->skel->obj), queued;
+	int err;
 	/* Losses always; what is only bookkeeping with -v. */
 	void (*say)(const char *, ...) = full || hist_full || ring_full || t->rows_full ||
 					 misses || conn_full || slow_lost ? np_err : np_info;
@@ -467,9 +465,13 @@ void lat_say_counters(const struct lat_collector *t)
 	if (t->cfg.slow_ns)
 		say("latency: %llu slow packets not shown (ring buffer full)",
 		    (unsigned long long)slow_lost);
-	queued = queued_at_end(t);
-	(queued ? np_err : say)("latency: %llu skbs left in a qdisc (still queued, or dequeued "
-				"unseen): their later stages not timed", (unsigned long long)queued);
+	if ((err = queued_at_end(t, &queued)))
+		np_err("latency: skbs left in a qdisc unknown: cannot read the in-flight table: %s",
+		       strerror(-err));
+	else
+		(queued ? np_err : say)("latency: %llu skbs left in a qdisc (still queued, or "
+					"dequeued unseen): their later stages not timed",
+					(unsigned long long)queued);
 }
 
 
