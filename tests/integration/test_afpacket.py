@@ -290,6 +290,34 @@ def test_afpacket_idle_socket_nobody_holds_costs_no_scans():
     check_eq(int(passes.group(1)), 1, "full passes over every process's descriptors")
 
 
+def test_afpacket_tcp_both_families_in_one_walk():
+    """With IPv4 and IPv6 TCP sockets alive in the namespace, a socket-table dump walks
+    the kernel's TCP table once for both families (the legacy TCPDIAG_GETSOCK request),
+    where SOCK_DIAG_BY_FAMILY walks all of it once per family; both exchanges exact."""
+    send, reply = 2_000_000, 100_000
+    with netns("npafboth") as (ns,), test_cgroup("afpboth") as cg:
+        with afp_monitor(cg, 10, prefix=in_ns(ns)) as m:
+            s4 = peer(ns, "tcp-server", "127.0.0.1", 0, reply, cgroup=cg)
+            s6 = peer(ns, "tcp-server", "::1", 0, reply, cgroup=cg)
+            with started(s4, s6):
+                p4, p6 = ready(s4)["port"], ready(s6)["port"]
+                time.sleep(2.5)	# at least two dumps (one a second) with both listening
+                c4 = finish(peer(ns, "tcp-client", "127.0.0.1", p4, send, cgroup=cg))
+                c6 = finish(peer(ns, "tcp-client", "::1", p6, send, cgroup=cg))
+                r4, r6 = finish(s4), finish(s6)
+    for c, s, fam in ((c4, r4, 4), (c6, r6, 6)):
+        crow, srow = one_proc(m.result, c["pid"]), one_proc(m.result, s["pid"])
+        check_eq((crow["tx_payload"], crow["rx_payload"]), (send, reply),
+                 f"IPv{fam} client payload tx/rx")
+        check_eq((srow["rx_payload"], srow["tx_payload"]), (send, reply),
+                 f"IPv{fam} server payload rx/tx")
+    walks = re.search(r"(\d+) socket-table walks \((\d+) of TCP's two families at once\)",
+                      m.stderr)
+    check(walks, f"no socket-table walk statistics: {m.stderr.strip()[-300:]}")
+    check(int(walks.group(2)) >= 2, f"TCP walked once for both families: {walks.group(0)}")
+    check("refused a TCP dump" not in m.stderr, f"the legacy request refused: {m.stderr[-300:]}")
+
+
 # ---- mode selection without the eBPF capabilities ----
 
 def test_afpacket_auto_fallback_without_bpf_caps():

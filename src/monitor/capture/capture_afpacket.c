@@ -182,6 +182,9 @@ struct afp {
 	double ring_rest_until;		/* the ring not polled before this (RING_BUSY) */
 	uint64_t ring_rests;
 	uint64_t late_waits;		/* dumps that waited for a block (read_late_packets) */
+	uint64_t table_walks;		/* socket-table dumps asked of the kernel */
+	uint64_t tcp_both_walks;	/* of them, TCP's two families in one walk */
+	bool tcp_both_refused;		/* the legacy request failed once: one family a walk */
 	const struct payload_sink *sink;	/* DNS messages and ClientHellos go here */
 	double mono_minus_real;		/* packet times are CLOCK_REALTIME */
 };
@@ -525,12 +528,30 @@ static int refresh(struct afp *a)
 		i = 0;
 	}
 	a->dump_gen++;
+	if (walk[0][0] && walk[0][1] && !a->tcp_both_refused) {
+		/* Both TCP families in one walk of the table: half the walking. */
+		a->table_walks++;
+		err = sd_dump_tcp_both(a->diag_fd, dump_cb, a);
+		if (!err) {
+			a->tcp_both_walks++;
+			walk[0][0] = walk[0][1] = false;
+		} else if (err == -EINVAL || err == -EOPNOTSUPP || err == -ENOENT) {
+			a->tcp_both_refused = true;	/* one family a walk from now on */
+			np_info("afpacket: the kernel refused a TCP dump of both families (%s): "
+				"one family a walk", strerror(-err));
+		} else {
+			return err;
+		}
+	}
 	for (int p = 0; p < 2; p++)
-		for (int f = 0; f < 2; f++)
-			if (walk[p][f] &&
-			    (err = sd_dump(a->diag_fd, protos[p], fams[f], dump_cb, a)) &&
-			    err != -ENOENT)
+		for (int f = 0; f < 2; f++) {
+			if (!walk[p][f])
+				continue;
+			a->table_walks++;
+			err = sd_dump(a->diag_fd, protos[p], fams[f], dump_cb, a);
+			if (err && err != -ENOENT)
 				return err;
+		}
 	while (htab_next(&a->socks, &i, NULL, &v)) {
 		struct afp_sock *s = v;
 
@@ -1291,14 +1312,16 @@ static void afp_close(struct capture *c)
 	np_info("afpacket: %llu packets, %llu kernel drops, %llu socket lookups (%llu found), "
 		"%llu wake-ups (%llu owners found at once, %llu not found, %llu over the rate), "
 		"%llu /proc fd scans (%llu full passes), %llu owners inferred "
-		"from listeners, ring rested %llu times (busy), %llu waits for late packets",
+		"from listeners, ring rested %llu times (busy), %llu waits for late packets, "
+		"%llu socket-table walks (%llu of TCP's two families at once)",
 		(unsigned long long)a->packets, (unsigned long long)a->drops,
 		(unsigned long long)a->lookups, (unsigned long long)a->lookup_hits,
 		(unsigned long long)a->hints, (unsigned long long)a->hints_owned,
 		(unsigned long long)a->hints_noproc, (unsigned long long)a->hints_skipped,
 		(unsigned long long)a->ps.fd_scans,
 		(unsigned long long)a->ps.full_scans, (unsigned long long)a->inferred,
-		(unsigned long long)a->ring_rests, (unsigned long long)a->late_waits);
+		(unsigned long long)a->ring_rests, (unsigned long long)a->late_waits,
+		(unsigned long long)a->table_walks, (unsigned long long)a->tcp_both_walks);
 	if (a->ring)
 		munmap(a->ring, a->ring_size);
 	if (a->fd >= 0)

@@ -75,6 +75,15 @@ static void fill(const struct nlmsghdr *h, uint8_t protocol, struct sd_sock *s)
 	}
 }
 
+static int send_msg(int fd, const void *msg, size_t len)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+
+	if (sendto(fd, msg, len, 0, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		return -errno;
+	return 0;
+}
+
 static int send_req(int fd, struct inet_diag_req_v2 *r, uint16_t flags)
 {
 	struct {
@@ -89,11 +98,8 @@ static int send_req(int fd, struct inet_diag_req_v2 *r, uint16_t flags)
 		},
 		.r = *r,
 	};
-	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
 
-	if (sendto(fd, &req, sizeof(req), 0, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		return -errno;
-	return 0;
+	return send_msg(fd, &req, sizeof(req));
 }
 
 int sd_parse(const void *buf, size_t len, uint32_t seq, uint8_t protocol, bool dump, sd_fn fn,
@@ -127,7 +133,7 @@ int sd_parse(const void *buf, size_t len, uint32_t seq, uint8_t protocol, bool d
 			       e->error < -4095 ? -EPROTO : e->error;
 			return 1;
 		}
-		if (h->nlmsg_type != SOCK_DIAG_BY_FAMILY ||
+		if ((h->nlmsg_type != SOCK_DIAG_BY_FAMILY && h->nlmsg_type != TCPDIAG_GETSOCK) ||
 		    h->nlmsg_len < NLMSG_LENGTH(sizeof(struct inet_diag_msg)))
 			continue;
 		/* A dump keeps reading to NLMSG_DONE even after @fn says stop. */
@@ -175,6 +181,34 @@ int sd_dump(int fd, uint8_t protocol, uint16_t family, sd_fn fn, void *ctx)
 	int err = send_req(fd, &r, NLM_F_DUMP);
 
 	return err ? err : read_replies(fd, protocol, true, fn, ctx);
+}
+
+/*
+ * The legacy request (TCPDIAG_GETSOCK) dumps with no family: the kernel walks
+ * its TCP table once for both, where SOCK_DIAG_BY_FAMILY walks all of it for
+ * each family. Its replies are inet_diag_msg as the newer ones, under the
+ * request's type.
+ */
+int sd_dump_tcp_both(int fd, sd_fn fn, void *ctx)
+{
+	struct {
+		struct nlmsghdr nlh;
+		struct inet_diag_req r;
+	} req = {
+		.nlh = {
+			.nlmsg_len = sizeof(req),
+			.nlmsg_type = TCPDIAG_GETSOCK,
+			.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP,
+			.nlmsg_seq = ++sd_seq,
+		},
+		.r = {
+			.idiag_family = AF_INET,	/* not read by a dump */
+			.idiag_states = ~0u,
+		},
+	};
+	int err = send_msg(fd, &req, sizeof(req));
+
+	return err ? err : read_replies(fd, IPPROTO_TCP, true, fn, ctx);
 }
 
 static int copy_one(const struct sd_sock *s, void *ctx)

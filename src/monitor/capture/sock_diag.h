@@ -42,6 +42,8 @@ int sd_parse(const void *buf, size_t len, uint32_t seq, uint8_t protocol, bool d
 int sd_open(void);
 /* Every @protocol socket of @family; @fn's non-zero return stops the dump. */
 int sd_dump(int fd, uint8_t protocol, uint16_t family, sd_fn fn, void *ctx);
+/* Every TCP socket, IPv4 and IPv6, in one walk of the kernel's table; as sd_dump(). */
+int sd_dump_tcp_both(int fd, sd_fn fn, void *ctx);
 /*
  * The socket that owns traffic between local @laddr:@lport and remote
  * @raddr:@rport, by the kernel's lookup (established, then bound or
