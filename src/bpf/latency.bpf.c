@@ -318,7 +318,12 @@ static __always_inline __u64 addr_of(const void *p, bool direct)
 		return (__u64)p - (__u64)&anchor_addr;
 	if (!anchor_addr)
 		anchor_addr = (__u64)&anchor_addr;
-	return (__u64)p - anchor_addr;
+	/*
+	 * Loaded back, as a number: reusing the pointer just stored (what clang
+	 * does without volatile) is number less pointer, which 6.18's verifier
+	 * refuses ("math between map_value pointer and register").
+	 */
+	return (__u64)p - *(volatile __u64 *)&anchor_addr;
 }
 
 /* The index of the set of the skb at @addr: the address, multiplied. */

@@ -49,11 +49,21 @@ static int program_point(const struct bpf_program *prog, bool *btf, bool *syscal
 	return -1;
 }
 
-/* tp_btf where the kernel's BTF has the tracepoint with the arguments read, else raw_tp. */
+/*
+ * tp_btf where the kernel's BTF has the tracepoint with the arguments read, else raw_tp.
+ * NETOPROC_LATENCY_FLAVOUR=raw_tp takes raw_tp for all, so tests reach it on any kernel.
+ */
 static void choose_flavours(struct latency_bpf *skel, const struct btf *vmlinux,
 			    unsigned int modes, bool send_calls)
 {
+	const char *forced = getenv("NETOPROC_LATENCY_FLAVOUR");
+	bool raw_only = forced && !strcmp(forced, "raw_tp");
 	struct bpf_program *prog;
+
+	if (raw_only)
+		np_info("latency: raw_tp forced by NETOPROC_LATENCY_FLAVOUR");
+	else if (forced)
+		np_info("NETOPROC_LATENCY_FLAVOUR=%s: no such flavour, ignored", forced);
 
 	bpf_object__for_each_program(prog, skel->obj) {
 		bool btf, sys;
@@ -65,7 +75,7 @@ static void choose_flavours(struct latency_bpf *skel, const struct btf *vmlinux,
 			const char *sec = bpf_program__section_name(prog);
 
 			if (!sys) {
-				use_btf = np_tp_nargs(vmlinux, "softirq_entry") >= 2;
+				use_btf = !raw_only && np_tp_nargs(vmlinux, "softirq_entry") >= 2;
 				bpf_program__set_autoload(prog, (strncmp(sec, "tp_btf/", 7) == 0) ==
 							  use_btf);
 			} else {
@@ -85,7 +95,7 @@ static void choose_flavours(struct latency_bpf *skel, const struct btf *vmlinux,
 			bpf_program__set_autoload(prog, false);
 			continue;
 		}
-		use_btf = nargs >= lat_points[p].nargs;
+		use_btf = !raw_only && nargs >= lat_points[p].nargs;
 		bpf_program__set_autoload(prog, btf == use_btf && (lat_points[p].modes & modes));
 	}
 }
