@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include <linux/inet_diag.h>
 #include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 #include <linux/sock_diag.h>
 #include "harness.h"
 #include "lib/procinfo.h"
@@ -67,19 +68,25 @@ static int count(const struct sd_sock *s, void *arg)
 	return ++c->n == c->stop_at;
 }
 
-/* One SOCK_DIAG_BY_FAMILY message for a TCP socket with local port @port. */
-static size_t put_sock(void *at, uint32_t seq, uint16_t port)
+/* One reply message of @type for a socket of @family with local port @port. */
+static size_t put_sock_as(void *at, uint16_t type, uint32_t seq, uint8_t family, uint16_t port)
 {
 	struct {
 		struct nlmsghdr h;
 		struct inet_diag_msg m;
 	} msg = {
-		.h = { .nlmsg_len = sizeof(msg), .nlmsg_type = SOCK_DIAG_BY_FAMILY, .nlmsg_seq = seq },
-		.m = { .idiag_family = AF_INET, .id.idiag_sport = htons(port) },
+		.h = { .nlmsg_len = sizeof(msg), .nlmsg_type = type, .nlmsg_seq = seq },
+		.m = { .idiag_family = family, .id.idiag_sport = htons(port) },
 	};
 
 	memcpy(at, &msg, sizeof(msg));
 	return NLMSG_ALIGN(sizeof(msg));
+}
+
+/* One SOCK_DIAG_BY_FAMILY message for an IPv4 socket with local port @port. */
+static size_t put_sock(void *at, uint32_t seq, uint16_t port)
+{
+	return put_sock_as(at, SOCK_DIAG_BY_FAMILY, seq, AF_INET, port);
 }
 
 static size_t put_hdr(void *at, uint32_t len, uint16_t type, uint32_t seq)
@@ -121,6 +128,18 @@ static void test_sock_diag_parse(void)
 	      ret == -ENOENT);
 	((struct nlmsgerr *)NLMSG_DATA((struct nlmsghdr *)buf))->error = 0;
 	CHECK(sd_parse(buf, n, 3, IPPROTO_UDP, false, count, &c, &stop, &ret) == 1 && ret == 0);
+
+	/*
+	 * The legacy dump of both TCP families (sd_dump_tcp_both): replies typed
+	 * TCPDIAG_GETSOCK, each socket with its own family; other types skipped.
+	 */
+	memset(&c, 0, sizeof(c));
+	stop = 0;
+	n = put_sock_as(buf, TCPDIAG_GETSOCK, 9, AF_INET, 22);
+	n += put_sock_as(buf + n, RTM_NEWLINK, 9, AF_INET, 23);
+	n += put_sock_as(buf + n, TCPDIAG_GETSOCK, 9, AF_INET6, 443);
+	CHECK(sd_parse(buf, n, 9, IPPROTO_TCP, true, count, &c, &stop, &ret) == 0);
+	CHECK(c.n == 2 && c.last.lport == 443 && c.last.family == AF_INET6);
 }
 
 /*
