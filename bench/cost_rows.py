@@ -59,8 +59,8 @@ def main():
           f"{w:.2f}x empty|empty programs|{w:.2f}|<= 1.25")
     print(f"ROW|the floor: exact per-socket counting (sk storage, atomic adds), weighted the same|"
           f"{wf:.2f}x empty|empty programs|{wf:.2f}|reported")
-    print(f"ROW|eBPF monitor, weighted per-invocation cost over the floor's|{w:.2f}x|{wf:.2f}x (floor)|"
-          f"{w / wf:.2f}|reported")
+    print(f"ROW|eBPF monitor, weighted per-invocation cost over the floor's|{w:.2f}x|"
+          f"{wf:.2f}x (floor)|{w / wf:.2f}|reported")
     for prog, target in (("on_sock_create", 1000), ("on_sock_release", 500)):
         n, e = med(mon, prog), med(mon, prog.replace("on_sock", "empty"))
         print(f"ROW|{prog}, ns per run|{n:.0f} ns|{e:.0f} ns (empty)|{n / e:.2f}|<= {target} ns")

@@ -1129,18 +1129,18 @@ static int read_drops(struct afp *a)
 
 /* ---- the backend interface ---- */
 
-/*
- * Hand one socket's counts to the model, or to unknown while nobody is
- * known to hold it; a socket that is gone is handed over a last time and
- * freed. Never adds sockets: callers may be walking the table.
- */
-/* Packets counted on an ownerless socket since its last settle() (which gives them to unknown). */
+/* Packets counted on an ownerless socket since settle() last gave its counts to unknown. */
 static bool moved_since_settled(const struct afp_sock *s)
 {
 	return s->rec.c.rx_packets != s->base.rx_packets ||
 	       s->rec.c.tx_packets != s->base.tx_packets;
 }
 
+/*
+ * Hand one socket's counts to the model, or to unknown while nobody is
+ * known to hold it; a socket that is gone is handed over a last time and
+ * freed. Never adds sockets: callers may be walking the table.
+ */
 static int settle(struct afp *a, struct np_model *m, struct afp_sock *s, const void *key,
 		  double now)
 {
