@@ -4,7 +4,8 @@
 # bench/hold_sockets keeps PAIRS loopback TCP connections (2 x PAIRS sockets), each
 # client writing BYTES a second; the monitor runs with a 1 s refresh (--interval 1,
 # json records) in each capture mode. Measured after WARM seconds, over SECS seconds:
-# CPU (user+system) as % of one core, and resident memory at the end. Then the eBPF
+# CPU (user+system) as % of one core, and resident memory at the end. Then the walk
+# floor of the eBPF dump, the same number of connections idle (both modes), and the eBPF
 # monitor beside one unconnected UDP socket with 2 x PAIRS peers (bench/udp_peers).
 # Prints "ROW|..." lines for bench/run.sh beside its own.
 #   bench/sockets.sh [PAIRS] [SECS] [BYTES]
@@ -92,6 +93,19 @@ PY
 rm -f "$pin"
 echo "  an empty iter/tcp walk of the TCP table: $walk% of one core at one walk a second"
 echo "ROW|the floor of the eBPF dump by the TCP table: an empty iterator's walk, 1 s refresh, $live sockets|$walk%|-|-|reported"
+kill "$load"
+wait "$load" 2>/dev/null || true
+
+# The same number of connections, idle (no client writes): long-lived quiet connections,
+# where a refresh has nothing to report and costs only what finding that out does.
+populate "$B/idle.out" "$B/hold_sockets" "$pairs" $((2 * (secs + warm) + 30)) 0 5296
+idle=$(ss -Htn state established '( sport = :5296 or dport = :5296 )' | wc -l)
+echo "$idle established loopback sockets of port 5296, idle"
+for mode in ebpf afpacket; do
+	measure "$mode" "$B/idle-$mode.err"
+	echo "  $mode: CPU $cpu% of one core"
+	echo "ROW|userspace CPU, 1 s refresh, $idle idle sockets ($mode)|$cpu%|-|-|reported"
+done
 kill "$load"
 wait "$load" 2>/dev/null || true
 
