@@ -1130,19 +1130,12 @@ static int read_drops(struct afp *a)
 /* ---- the backend interface ---- */
 
 /*
- * Counts past what went to unknown: what settle() hands the model for an owner.
- * They only grow, so none now means none was ever handed for this socket.
+ * Packets counted past its base: on an ownerless socket, since settle() last
+ * gave its counts to unknown; on an owned one, what settle() hands the model
+ * (counts only grow, so none now means none was ever handed). Payload is
+ * counted only with packets.
  */
-static bool handed_anything(const struct afp_sock *s)
-{
-	const struct np_counters *c = &s->rec.c, *b = &s->base;
-
-	return c->rx_packets != b->rx_packets || c->tx_packets != b->tx_packets ||
-	       c->rx_payload != b->rx_payload || c->tx_payload != b->tx_payload;
-}
-
-/* Packets counted on an ownerless socket since settle() last gave its counts to unknown. */
-static bool moved_since_settled(const struct afp_sock *s)
+static bool counted_past_base(const struct afp_sock *s)
 {
 	return s->rec.c.rx_packets != s->base.rx_packets ||
 	       s->rec.c.tx_packets != s->base.tx_packets;
@@ -1160,7 +1153,7 @@ static int settle(struct afp *a, struct np_model *m, struct afp_sock *s, const v
 	int err = 0;
 
 	/* Only bytes need an owner: an idle socket is not looked for (see upsert()). */
-	if (s->in_scope && !s->rec.has_owner && moved_since_settled(s))
+	if (s->in_scope && !s->rec.has_owner && counted_past_base(s))
 		try_owner(a, s, false);
 	r = s->rec;
 	/*
@@ -1175,14 +1168,13 @@ static int settle(struct afp *a, struct np_model *m, struct afp_sock *s, const v
 			a->inferred++;
 		}
 	}
-	if (s->in_scope && r.has_owner && !handed_anything(s)) {
-		/*
-		 * Nothing counted on it for an owner yet (an idle connection): the
-		 * model has nothing of it to keep, and learns it whole at its first
-		 * packet. Its model update and name refresh were a tenth of the
-		 * capture's CPU in a profile beside 10,000 idle sockets.
-		 */
-	} else if (s->in_scope && r.has_owner) {
+	/*
+	 * An owned socket nothing was counted on (an idle connection) is not
+	 * handed over: the model has nothing of it to keep, and learns it whole
+	 * at its first packet. Its model update and name refresh were a tenth
+	 * of the capture's CPU in a profile beside 10,000 idle sockets.
+	 */
+	if (s->in_scope && r.has_owner && counted_past_base(s)) {
 		/* Named as it is now: it may have exec'ed since its socket was found. */
 		ps_refresh_owner(&a->ps, &r.owner);
 		if (s->rec.has_owner)
@@ -1195,7 +1187,7 @@ static int settle(struct afp *a, struct np_model *m, struct afp_sock *s, const v
 		r.c.tx_payload -= s->base.tx_payload;
 		r.event = s->gone ? NP_SOCK_CLOSED : NP_SOCK_LIVE;
 		err = model_apply_sock(m, &r, now);
-	} else if (s->in_scope) {
+	} else if (s->in_scope && !r.has_owner) {
 		struct np_counters *cc = &s->rec.c, *b = &s->base;
 
 		add_unknown(a, s->rec.raddr, s->rec.protocol, true,
