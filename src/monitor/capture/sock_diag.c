@@ -5,6 +5,7 @@
 #include <unistd.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <linux/inet_diag.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
@@ -75,31 +76,21 @@ static void fill(const struct nlmsghdr *h, uint8_t protocol, struct sd_sock *s)
 	}
 }
 
-static int send_msg(int fd, const void *msg, size_t len)
+/* One request: a netlink header of @type, then the @len bytes of @body. */
+static int send_req(int fd, uint16_t type, uint16_t flags, const void *body, size_t len)
 {
-	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
-
-	if (sendto(fd, msg, len, 0, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		return -errno;
-	return 0;
-}
-
-static int send_req(int fd, struct inet_diag_req_v2 *r, uint16_t flags)
-{
-	struct {
-		struct nlmsghdr nlh;
-		struct inet_diag_req_v2 r;
-	} req = {
-		.nlh = {
-			.nlmsg_len = sizeof(req),
-			.nlmsg_type = SOCK_DIAG_BY_FAMILY,
-			.nlmsg_flags = NLM_F_REQUEST | flags,
-			.nlmsg_seq = ++sd_seq,
-		},
-		.r = *r,
+	struct nlmsghdr nlh = {
+		.nlmsg_len = NLMSG_LENGTH(len),
+		.nlmsg_type = type,
+		.nlmsg_flags = NLM_F_REQUEST | flags,
+		.nlmsg_seq = ++sd_seq,
 	};
+	struct iovec iov[2] = { { &nlh, sizeof(nlh) }, { (void *)body, len } };
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+	struct msghdr m = { .msg_name = &sa, .msg_namelen = sizeof(sa), .msg_iov = iov,
+			    .msg_iovlen = 2 };
 
-	return send_msg(fd, &req, sizeof(req));
+	return sendmsg(fd, &m, 0) < 0 ? -errno : 0;
 }
 
 int sd_parse(const void *buf, size_t len, uint32_t seq, uint8_t protocol, bool dump, sd_fn fn,
@@ -178,7 +169,7 @@ int sd_dump(int fd, uint8_t protocol, uint16_t family, sd_fn fn, void *ctx)
 		.sdiag_protocol = protocol,
 		.idiag_states = ~0u,
 	};
-	int err = send_req(fd, &r, NLM_F_DUMP);
+	int err = send_req(fd, SOCK_DIAG_BY_FAMILY, NLM_F_DUMP, &r, sizeof(r));
 
 	return err ? err : read_replies(fd, protocol, true, fn, ctx);
 }
@@ -191,22 +182,11 @@ int sd_dump(int fd, uint8_t protocol, uint16_t family, sd_fn fn, void *ctx)
  */
 int sd_dump_tcp_both(int fd, sd_fn fn, void *ctx)
 {
-	struct {
-		struct nlmsghdr nlh;
-		struct inet_diag_req r;
-	} req = {
-		.nlh = {
-			.nlmsg_len = sizeof(req),
-			.nlmsg_type = TCPDIAG_GETSOCK,
-			.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP,
-			.nlmsg_seq = ++sd_seq,
-		},
-		.r = {
-			.idiag_family = AF_INET,	/* not read by a dump */
-			.idiag_states = ~0u,
-		},
+	struct inet_diag_req r = {
+		.idiag_family = AF_INET,	/* not read by a dump */
+		.idiag_states = ~0u,
 	};
-	int err = send_msg(fd, &req, sizeof(req));
+	int err = send_req(fd, TCPDIAG_GETSOCK, NLM_F_DUMP, &r, sizeof(r));
 
 	return err ? err : read_replies(fd, IPPROTO_TCP, true, fn, ctx);
 }
@@ -245,7 +225,7 @@ int sd_lookup(int fd, uint8_t protocol, const uint8_t laddr[16], uint16_t lport,
 		memcpy(r.id.idiag_src, src, 16);
 		memcpy(r.id.idiag_dst, dst, 16);
 	}
-	if ((err = send_req(fd, &r, 0)))
+	if ((err = send_req(fd, SOCK_DIAG_BY_FAMILY, 0, &r, sizeof(r))))
 		return err;
 	err = read_replies(fd, protocol, false, copy_one, out);
 	if (err == 1)
