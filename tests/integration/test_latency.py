@@ -96,11 +96,11 @@ def start_latency(ns, expr, extra=(), flavour="tp_btf"):
     env = dict(os.environ, NETOPROC_LATENCY_FLAVOUR=flavour) if flavour != "tp_btf" else None
     p = Proc([NETOPROC, "latency", "-v", "--format", "json", "--netns", f"/var/run/netns/{ns}"]
              + list(extra) + expr.split(), env=env)
-    p.said = started_checked(p, lambda: attached_with_tp_btf(p, "a stage", flavour))
+    p.said = started_checked(p, lambda: attached_with(p, "a stage", flavour))
     return p
 
 
-def attached_with_tp_btf(p, part, flavour="tp_btf"):
+def attached_with(p, part, flavour="tp_btf"):
     said = wait_attached(p)
     check("capture attached" in said and f"({flavour})" in said,
           f"latency attached with {flavour}: {said[-300:]!r}")
@@ -332,8 +332,7 @@ def tbf_queue_case(flavour):
             nspy(a, UDP_BURST, n, size, "10.77.0.2", PORT)
             time.sleep(delays[-1] / 1e6 + 0.3)	# the queue drains
             lines = stop_latency(p)
-            qstats = subprocess.run(["tc", "-n", a, "-s", "qdisc", "show", "dev", va],
-                                    capture_output=True, text=True).stdout
+            qstats = qdisc_stats(a, va)
     slow = slow_packets(lines)
     above = {}
     for stage in ("tx_total", "tx_qdisc"):
@@ -389,10 +388,15 @@ def tbf_queue_case(flavour):
              "veth rows (samples + left in the qdisc)")
 
 
+def qdisc_stats(ns, dev):
+    """tc's statistics of dev's qdiscs, as text."""
+    return subprocess.run(["tc", "-n", ns, "-s", "qdisc", "show", "dev", dev],
+                          capture_output=True, text=True).stdout
+
+
 def queued_packets(ns, dev):
     """Packets in dev's root qdisc now (tc's backlog)."""
-    out = subprocess.run(["tc", "-n", ns, "-s", "qdisc", "show", "dev", dev],
-                         capture_output=True, text=True).stdout
+    out = qdisc_stats(ns, dev)
     m = re.search(r" backlog \S+ (\d+)p", out)
     check(m, f"tc backlog: {out}")
     return int(m.group(1))
@@ -536,7 +540,7 @@ print(json.dumps({"full": c2.getsockname()[1], "free": c3.getsockname()[1],
 def start_connections(ns, expr):
     p = Proc([NETOPROC, "latency", "--connections", "-v", "--format", "json", "--netns",
               f"/var/run/netns/{ns}"] + expr.split())
-    started_checked(p, lambda: attached_with_tp_btf(p, "a part"))
+    started_checked(p, lambda: attached_with(p, "a part"))
     return p
 
 
