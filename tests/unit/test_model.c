@@ -309,7 +309,97 @@ static void test_ownerless_record_does_not_use_up_counts(void)
 	model_free(&m);
 }
 
-TEST_MAIN(T(test_ownerless_record_does_not_use_up_counts), T(test_unknown_start_time_joins_its_process), T(test_late_record_keeps_known_ends), T(test_udp_peers_break_down_a_connection), T(test_prune_forgets_idle_finished_processes), T(test_cumulative_to_delta), T(test_duplicate_and_late_records_do_not_double_count),
+/*
+ * A socket handed back and forth (A, B, A again): each record charges the
+ * owner it names, whatever connection the socket's last record charged.
+ */
+static void test_owner_back_and_forth_charges_each_exactly(void)
+{
+	struct np_model m;
+	struct np_sock_record r;
+
+	model_init(&m);
+	r = rec(6, 1, 1, 100, 0, NP_SOCK_LIVE);
+	model_apply_sock(&m, &r, 0);
+	r = rec(6, 2, 2, 250, 0, NP_SOCK_LIVE);
+	model_apply_sock(&m, &r, 0);
+	r = rec(6, 1, 1, 700, 0, NP_SOCK_LIVE);
+	model_apply_sock(&m, &r, 0);
+	r = rec(6, 1, 1, 1000, 0, NP_SOCK_LIVE);
+	model_apply_sock(&m, &r, 0);
+	CHECK_EQ_U64(find(&m, 1, 1)->total.tx_bytes, 100 + 450 + 300);
+	CHECK_EQ_U64(find(&m, 2, 2)->total.tx_bytes, 150);
+	CHECK_EQ_U64(find(&m, 1, 1)->nconns, 1);
+	/* The same pid, another process (pid reuse): not the cached one. */
+	r = rec(6, 1, 9, 1200, 0, NP_SOCK_LIVE);
+	model_apply_sock(&m, &r, 0);
+	CHECK_EQ_U64(find(&m, 1, 9)->total.tx_bytes, 200);
+	CHECK_EQ_U64(find(&m, 1, 1)->total.tx_bytes, 850);
+	model_free(&m);
+}
+
+/*
+ * The connection goes (closed, interval reset) while its socket is still
+ * known; a late record with more bytes makes a new one, and the peers of the
+ * gone one are not looked for through it. Built with -fsanitize=address this
+ * test also shows the link is cleared, not left dangling.
+ */
+static void test_record_after_connection_freed_makes_a_new_one(void)
+{
+	struct np_model m;
+	struct np_sock_record r = rec(7, 40, 1, 500, 0, NP_SOCK_CLOSED);
+	struct np_peer_key k = { .cookie = 7, .rport = 53 };
+	struct np_peer_val v = { .tx_bytes = 80, .tx_packets = 1 };
+	struct np_proc *p;
+
+	r.protocol = 17;
+	model_init(&m);
+	model_apply_sock(&m, &r, 0);
+	model_reset_interval(&m);
+	p = find(&m, 40, 1);
+	CHECK_EQ_U64(p->nconns, 0);
+	model_apply_peer(&m, &k, &v);		/* no connection: not kept */
+	CHECK_EQ_U64(m.peers.count, 0);
+	r.c.tx_bytes = 600;			/* a closing packet's record */
+	model_apply_sock(&m, &r, 0);
+	CHECK_EQ_U64(p->nconns, 1);
+	CHECK_EQ_U64(p->conns->total.tx_bytes, 100);
+	CHECK_EQ_U64(p->total.tx_bytes, 600);
+	model_free(&m);
+}
+
+/* The socket's state goes (two dumps without it) while its connection stays. */
+static void test_connection_outlives_its_socket_state(void)
+{
+	struct np_model m;
+	struct np_sock_record r = rec(8, 41, 1, 500, 0, NP_SOCK_LIVE);
+	struct np_proc *p;
+
+	model_init(&m);
+	model_begin_dump(&m);
+	model_apply_sock(&m, &r, 0);
+	model_end_dump(&m);
+	for (int i = 0; i < 3; i++) {
+		model_begin_dump(&m);
+		model_end_dump(&m);
+	}
+	CHECK(!model_knows_socket(&m, 8));
+	p = find(&m, 41, 1);
+	CHECK_EQ_U64(p->nconns, 1);
+	CHECK(p->conns->sock == NULL);
+	model_begin_dump(&m);			/* listed again: its connection found again */
+	r.c.tx_bytes = 800;
+	model_apply_sock(&m, &r, 0);
+	model_end_dump(&m);
+	CHECK_EQ_U64(p->nconns, 1);
+	CHECK(p->conns->sock != NULL && p->conns->sock == htab_get(&m.socks, &r.cookie));
+	model_free(&m);
+}
+
+TEST_MAIN(T(test_owner_back_and_forth_charges_each_exactly),
+	  T(test_record_after_connection_freed_makes_a_new_one),
+	  T(test_connection_outlives_its_socket_state),
+	  T(test_ownerless_record_does_not_use_up_counts), T(test_unknown_start_time_joins_its_process), T(test_late_record_keeps_known_ends), T(test_udp_peers_break_down_a_connection), T(test_prune_forgets_idle_finished_processes), T(test_cumulative_to_delta), T(test_duplicate_and_late_records_do_not_double_count),
 	  T(test_closed_socket_forgotten_only_after_a_full_dump),
 	  T(test_socket_closed_during_dump_kept_one_more_round),
 	  T(test_pid_reuse_two_processes), T(test_owner_change_splits_socket),

@@ -44,6 +44,32 @@ int model_init(struct np_model *m)
 	return 0;
 }
 
+/* st's records charge c from now on. */
+static void link_conn(struct np_sock_state *st, struct np_conn *c)
+{
+	if (st->conn == c)
+		return;
+	if (st->conn)
+		st->conn->sock = NULL;
+	st->conn = c;
+	c->sock = st;
+}
+
+/* c or st is going: the other side forgets it. */
+static void unlink_conn(struct np_conn *c)
+{
+	if (c->sock)
+		c->sock->conn = NULL;
+	c->sock = NULL;
+}
+
+static void unlink_sock(struct np_sock_state *st)
+{
+	if (st->conn)
+		st->conn->sock = NULL;
+	st->conn = NULL;
+}
+
 static void free_peers(struct np_model *m, struct np_conn *c)
 {
 	struct np_peer *pe = c->peers, *next;
@@ -65,6 +91,7 @@ static void free_conns(struct np_model *m, struct np_proc *p)
 
 	for (; c; c = next) {
 		next = c->next;
+		unlink_conn(c);
 		free_peers(m, c);
 		free(c->remote_name);
 		free(c);
@@ -215,6 +242,7 @@ static struct np_conn *get_conn(struct np_model *m, struct np_proc *p,
 	if (!c)
 		return NULL;
 	c->cookie = k->cookie;
+	c->proc = p;
 	if (htab_put(&m->conns, k, c)) {
 		free(c);
 		return NULL;
@@ -272,16 +300,23 @@ int model_apply_sock(struct np_model *m, const struct np_sock_record *r, double 
 	d.tx_packets = advance(&st->last.tx_packets, r->c.tx_packets);
 	d.rx_payload = advance(&st->last.rx_payload, r->c.rx_payload);
 	d.tx_payload = advance(&st->last.tx_payload, r->c.tx_payload);
-	/* Idle sockets are not listed, but known ones get their new state. */
-	p = get_proc(m, &r->owner, !traffic_zero(&d));
-	if (!p)
-		return traffic_zero(&d) ? 0 : -ENOMEM;
-	ck.serial = p->serial;
-	c = htab_get(&m->conns, &ck);
-	if (!c && traffic_zero(&d))
-		return 0;
-	if (!c && !(c = get_conn(m, p, &ck)))
-		return -ENOMEM;
+	c = st->conn;
+	if (c && r->owner.start_ns && c->proc->start_ns == r->owner.start_ns &&
+	    c->proc->pid == r->owner.tgid) {
+		p = c->proc;	/* what the lookups below would find */
+	} else {
+		/* Idle sockets are not listed, but known ones get their new state. */
+		p = get_proc(m, &r->owner, !traffic_zero(&d));
+		if (!p)
+			return traffic_zero(&d) ? 0 : -ENOMEM;
+		ck.serial = p->serial;
+		c = htab_get(&m->conns, &ck);
+		if (!c && traffic_zero(&d))
+			return 0;
+		if (!c && !(c = get_conn(m, p, &ck)))
+			return -ENOMEM;
+		link_conn(st, c);
+	}
 	c->protocol = r->protocol;
 	c->family = r->family;
 	c->state = r->state;
@@ -305,7 +340,6 @@ int model_apply_sock(struct np_model *m, const struct np_sock_record *r, double 
 		memcpy(c->remote.addr, r->raddr, 16);
 	if (r->rport || !c->remote.port)
 		c->remote.port = r->rport;
-	st->owner_serial = p->serial;
 	/* The kernel knows the latest name (exec, prctl); keep it. */
 	memcpy(p->comm, r->owner.comm, NP_COMM_LEN);
 	charge(p, c, &d, now);
@@ -355,7 +389,6 @@ int model_apply_peer(struct np_model *m, const struct np_peer_key *k,
 		     const struct np_peer_val *v)
 {
 	struct np_sock_state *st = htab_get(&m->socks, &k->cookie);
-	struct conn_key ck = { .cookie = k->cookie };
 	struct peer_key pk = { .k = *k };
 	struct np_traffic d = {};
 	struct np_conn *c;
@@ -369,11 +402,8 @@ int model_apply_peer(struct np_model *m, const struct np_peer_key *k,
 
 	if (err)
 		return err;
-	if (!st || !st->owner_serial || traffic_zero(&d))
-		return 0;
-	ck.serial = st->owner_serial;
-	c = htab_get(&m->conns, &ck);
-	if (!c)
+	c = st ? st->conn : NULL;
+	if (!c || traffic_zero(&d))
 		return 0;
 	pk.conn = (uintptr_t)c;
 	pe = htab_get(&m->peers, &pk);
@@ -426,6 +456,7 @@ void model_end_dump(struct np_model *m)
 			continue;
 		if (st->closed ? st->closed_gen < m->dump_gen : st->seen_gen + 1 < m->dump_gen) {
 			htab_del(&m->socks, k);
+			unlink_sock(st);
 			free(st);
 		}
 	}
@@ -448,6 +479,7 @@ static void reset_proc(struct np_model *m, struct np_proc *p)
 			htab_del(&m->conns, &ck);
 			*pp = c->next;
 			p->nconns--;
+			unlink_conn(c);
 			free_peers(m, c);
 			free(c->remote_name);
 			free(c);
