@@ -19,6 +19,15 @@ static struct np_sock_record rec(uint64_t cookie, uint32_t pid, uint64_t start,
 	return r;
 }
 
+/* A live record of @cookie, owned by (pid, start), with tx_bytes cumulative. */
+static void feed(struct np_model *m, uint64_t cookie, uint32_t pid, uint64_t start,
+		 uint64_t tx_bytes, uint64_t tx_payload)
+{
+	struct np_sock_record r = rec(cookie, pid, start, tx_bytes, tx_payload, NP_SOCK_LIVE);
+
+	model_apply_sock(m, &r, 0);
+}
+
 static struct np_proc *find(struct np_model *m, uint32_t pid, uint64_t start)
 {
 	size_t i = 0;
@@ -139,13 +148,10 @@ static void test_pid_reuse_two_processes(void)
 static void test_owner_change_splits_socket(void)
 {
 	struct np_model m;
-	struct np_sock_record r;
 
 	model_init(&m);
-	r = rec(5, 1, 1, 300, 0, NP_SOCK_LIVE);		/* listener's owner: handshake */
-	model_apply_sock(&m, &r, 0);
-	r = rec(5, 2, 2, 1300, 1000, NP_SOCK_LIVE);	/* the child took it over */
-	model_apply_sock(&m, &r, 0);
+	feed(&m, 5, 1, 1, 300, 0);		/* listener's owner: handshake */
+	feed(&m, 5, 2, 2, 1300, 1000);		/* the child took it over */
 	CHECK_EQ_U64(find(&m, 1, 1)->total.tx_bytes, 300);
 	CHECK_EQ_U64(find(&m, 2, 2)->total.tx_bytes, 1000);
 	CHECK_EQ_U64(find(&m, 2, 2)->total.tx_payload, 1000);
@@ -316,23 +322,17 @@ static void test_ownerless_record_does_not_use_up_counts(void)
 static void test_owner_back_and_forth_charges_each_exactly(void)
 {
 	struct np_model m;
-	struct np_sock_record r;
 
 	model_init(&m);
-	r = rec(6, 1, 1, 100, 0, NP_SOCK_LIVE);
-	model_apply_sock(&m, &r, 0);
-	r = rec(6, 2, 2, 250, 0, NP_SOCK_LIVE);
-	model_apply_sock(&m, &r, 0);
-	r = rec(6, 1, 1, 700, 0, NP_SOCK_LIVE);
-	model_apply_sock(&m, &r, 0);
-	r = rec(6, 1, 1, 1000, 0, NP_SOCK_LIVE);
-	model_apply_sock(&m, &r, 0);
+	feed(&m, 6, 1, 1, 100, 0);
+	feed(&m, 6, 2, 2, 250, 0);
+	feed(&m, 6, 1, 1, 700, 0);
+	feed(&m, 6, 1, 1, 1000, 0);
 	CHECK_EQ_U64(find(&m, 1, 1)->total.tx_bytes, 100 + 450 + 300);
 	CHECK_EQ_U64(find(&m, 2, 2)->total.tx_bytes, 150);
 	CHECK_EQ_U64(find(&m, 1, 1)->nconns, 1);
 	/* The same pid, another process (pid reuse): not the cached one. */
-	r = rec(6, 1, 9, 1200, 0, NP_SOCK_LIVE);
-	model_apply_sock(&m, &r, 0);
+	feed(&m, 6, 1, 9, 1200, 0);
 	CHECK_EQ_U64(find(&m, 1, 9)->total.tx_bytes, 200);
 	CHECK_EQ_U64(find(&m, 1, 1)->total.tx_bytes, 850);
 	model_free(&m);
