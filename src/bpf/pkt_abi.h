@@ -39,6 +39,7 @@ enum np_filter_flag {
 	NP_F_MARK	= 1 << 2,
 	NP_F_PID	= 1 << 3,
 	NP_F_PCAP	= 1 << 4,
+	NP_F_PCAP_LEN	= 1 << 5,	/* the expression reads the packet's length */
 };
 
 struct np_filter_cfg {

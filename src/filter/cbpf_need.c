@@ -153,6 +153,7 @@ static bool step(const struct np_cbpf_insn *in, struct state *st, struct cbpf_ne
 			*reg = st->m[k];
 			return true;
 		default:	/* BPF_LEN: the wire length */
+			n->len = true;
 			*reg = konst(U32_ALL);
 			return true;
 		}
@@ -182,7 +183,7 @@ static bool step(const struct np_cbpf_insn *in, struct state *st, struct cbpf_ne
 
 struct cbpf_need cbpf_bytes_needed(const struct np_cbpf_insn *prog, uint32_t len)
 {
-	const struct cbpf_need all = { .fixed = NP_PKT_MAX };
+	const struct cbpf_need all = { .fixed = NP_PKT_MAX, .len = true };
 	struct state *at = calloc(len ? len : 1, sizeof(*at));
 	struct cbpf_need n = {};
 

@@ -8,6 +8,7 @@
 #ifndef NETOPROC_CBPF_NEED_H
 #define NETOPROC_CBPF_NEED_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include "bpf/pkt_abi.h"
 
@@ -22,6 +23,7 @@
 struct cbpf_need {
 	uint32_t fixed;
 	uint32_t ihl;
+	bool len;	/* it reads the packet's length (len, greater, less); true where unknown */
 };
 
 struct cbpf_need cbpf_bytes_needed(const struct np_cbpf_insn *prog, uint32_t len);

@@ -158,6 +158,8 @@ int filter_expr(struct filter_opts *f, int argc, char **argv)
 	need = cbpf_bytes_needed(f->prog, f->prog_len);
 	f->cfg.pcap_need = need.fixed;
 	f->cfg.pcap_need_ihl = need.ihl;
+	if (need.len)
+		f->cfg.flags |= NP_F_PCAP_LEN;
 	return 0;
 }
 

@@ -409,22 +409,24 @@ static void test_bytes_needed(void)
 	static const struct {
 		const char *expr;
 		uint32_t fixed, ihl;
+		bool len;	/* reads the wire length */
 	} cases[] = {
-		{ "ip", 1, 0 },				/* ldb [0] */
-		{ "len > 100", 0, 0 },			/* the wire length only */
-		{ "ip[3] - ip[2] > 200", 4, 0 },
-		{ "ip[16:4] > 0x80000000", 20, 0 },
+		{ "ip", 1, 0, false },			/* ldb [0] */
+		{ "len > 100", 0, 0, true },		/* the wire length only */
+		{ "less 64", 0, 0, true },
+		{ "ip[3] - ip[2] > 200", 4, 0, false },
+		{ "ip[16:4] > 0x80000000", 20, 0, false },
 		/* IPv6: ldh [42]; IPv4: ldh [x + 2] */
-		{ "udp port 9", 44, 4 },
-		{ "ip6 and tcp dst port 80", 44, 0 },
+		{ "udp port 9", 44, 4, false },
+		{ "ip6 and tcp dst port 80", 44, 0, false },
 		/* ldb [9] (protocol), ldh [6] (fragment), ld [x + 8] */
-		{ "udp[8:4] = 0x79797979", 10, 12 },
-		{ "tcp[tcpflags] & tcp-syn != 0", 10, 14 },	/* ldb [x + 13] */
+		{ "udp[8:4] = 0x79797979", 10, 12, false },
+		{ "tcp[tcpflags] & tcp-syn != 0", 10, 14, false },	/* ldb [x + 13] */
 		/* X = H + (tcp[12] & 0xf0) >> 2, at most H + 60; then ld [x + 0] */
-		{ "tcp[((tcp[12] & 0xf0) >> 2):4] = 0x47455420", 10, 64 },
+		{ "tcp[((tcp[12] & 0xf0) >> 2):4] = 0x47455420", 10, 64, false },
 		/* An offset read from the packet: bounded by the byte's width only. */
-		{ "ip[ip[0]] = 1", 256, 0 },
-		{ "ip[300] = 1", NP_PKT_MAX, 0 },
+		{ "ip[ip[0]] = 1", 256, 0, false },
+		{ "ip[300] = 1", NP_PKT_MAX, 0, false },
 	};
 	static const struct np_cbpf_insn ja_past_end[] = { { 0x05, 0, 0, 5 }, { 0x06, 0, 0, 1 } };
 	/* ldx 4*([0]&0xf); txa; add x; tax; ldb [x+0]: 2H, past what one H can say */
@@ -450,6 +452,7 @@ static void test_bytes_needed(void)
 				n.fixed, n.ihl);
 		CHECK_EQ_U64(n.fixed, cases[i].fixed);
 		CHECK_EQ_U64(n.ihl, cases[i].ihl);
+		CHECK_EQ_U64(n.len, cases[i].len);
 		free(prog);
 	}
 	n = cbpf_bytes_needed(twice_h, 6);
@@ -462,6 +465,7 @@ static void test_bytes_needed(void)
 	n = cbpf_bytes_needed(ja_past_end, 2);
 	CHECK_EQ_U64(n.fixed, NP_PKT_MAX);
 	CHECK_EQ_U64(n.ihl, 0);
+	CHECK_EQ_U64(n.len, true);	/* no bound found: everything, the length too */
 	n = cbpf_bytes_needed(NULL, 0);
 	CHECK_EQ_U64(n.fixed, NP_PKT_MAX);
 }
