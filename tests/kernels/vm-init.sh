@@ -241,7 +241,12 @@ attach_wait() {
 np_run() {
 	tier=$1 scen=$2 workload=$3
 	shift 3
-	rm -f $T/np.out $T/wl.out $T/wl.lines
+	# Also the workloads' own files: a server started as `cmd >$T/srv.out &` truncates
+	# its file only once the child runs, and `ready` reading the last block's ready
+	# line before that let the client send to a port not bound yet: a datagram
+	# dropped NO_SOCKET in track_copies, "workload udp printed no result" in dns
+	# (three matrix runs so far, on 6.1 and 6.18.15, two of them kprobe-tier blocks).
+	rm -f $T/np.out $T/wl.out $T/wl.lines $T/srv.out $T/cli.out $T/q1.out $T/q2.out $T/q3.out
 	: >$T/np.err
 	start=$(date +%s)
 	attached=no
