@@ -125,6 +125,20 @@ ready() {	# FILE: wait for the workload's {"ready":true,...} line
 	done
 }
 
+# serve FILE CMD...: CMD in the background (pid in $srv), its output into FILE, and
+# wait for its ready line. FILE is emptied here first: `CMD >FILE &` empties it only
+# once the child runs, and `ready` could read an earlier block's ready line before
+# that, letting the client send to a port not yet bound (a datagram dropped NO_SOCKET
+# in track_copies, "workload udp printed no result" in dns).
+serve() {
+	f=$1
+	shift
+	: >"$f"
+	"$@" >>"$f" &
+	srv=$!
+	ready "$f"
+}
+
 field() {	# FILE KEY: first numeric "KEY":N in FILE
 	sed -n "s/.*\"$2\":\([0-9]*\).*/\1/p" "$1" | head -1
 }
@@ -241,12 +255,7 @@ attach_wait() {
 np_run() {
 	tier=$1 scen=$2 workload=$3
 	shift 3
-	# Also the workloads' own files: a server started as `cmd >$T/srv.out &` truncates
-	# its file only once the child runs, and `ready` reading the last block's ready
-	# line before that let the client send to a port not bound yet: a datagram
-	# dropped NO_SOCKET in track_copies, "workload udp printed no result" in dns
-	# (three matrix runs so far, on 6.1 and 6.18.15, two of them kprobe-tier blocks).
-	rm -f $T/np.out $T/wl.out $T/wl.lines $T/srv.out $T/cli.out $T/q1.out $T/q2.out $T/q3.out
+	rm -f $T/np.out $T/wl.out $T/wl.lines
 	: >$T/np.err
 	start=$(date +%s)
 	attached=no
@@ -290,9 +299,7 @@ WL_TIMEOUT=60
 # One 3000-byte UDP datagram sent as a GSO skb of 1000-byte segments; the sink's socket
 # (no UDP_GRO) has skb_segment() copy it into three new skbs.
 wl_gso() {
-	timeout $WL_TIMEOUT $WL udp-sink --port 5301 --count 3 --idle 30 >$T/srv.out &
-	srv=$!
-	ready $T/srv.out
+	serve $T/srv.out timeout $WL_TIMEOUT $WL udp-sink --port 5301 --count 3 --idle 30
 	timeout $WL_TIMEOUT $WL udp-send --port 5301 --count 1 --size 3000 --segment 1000 >/dev/null
 	wait $srv
 	wl sink $T/srv.out >$T/wl.lines
@@ -312,9 +319,7 @@ fi
 # dns: under each tier, an answered query over UDP, one over TCP (the server holds each
 # answer 100 ms) and one never answered, reported as a timeout after --dns-timeout 1.
 wl_dns() {
-	$DNS server --answer 10.9.8.7 --delay-ms 100 --mute lost.test --count 3 >$T/srv.out &
-	srv=$!
-	ready $T/srv.out
+	serve $T/srv.out $DNS server --answer 10.9.8.7 --delay-ms 100 --mute lost.test --count 3
 	$DNS query --name web.test >$T/q1.out
 	$DNS query --name web.test --tcp >$T/q2.out
 	$DNS query --name lost.test --timeout-ms 300 >$T/q3.out
@@ -333,9 +338,7 @@ fi
 tcp_pair() {	# PORT SERVER_ARGS...
 	port=$1
 	shift
-	timeout $WL_TIMEOUT $WL tcp-server --port $port --reply 100 --conns 1 "$@" >$T/srv.out &
-	srv=$!
-	ready $T/srv.out
+	serve $T/srv.out timeout $WL_TIMEOUT $WL tcp-server --port $port --reply 100 --conns 1 "$@"
 	timeout $WL_TIMEOUT $WL tcp-client --port $port --send 5000 --expect 100 >$T/cli.out
 	wait $srv
 	{ wl client $T/cli.out; wl server $T/srv.out; } >$T/wl.lines
