@@ -322,6 +322,7 @@ static void test_ownerless_record_does_not_use_up_counts(void)
 static void test_owner_back_and_forth_charges_each_exactly(void)
 {
 	struct np_model m;
+	struct np_proc *p;
 
 	model_init(&m);
 	feed(&m, 6, 1, 1, 100, 0);
@@ -335,6 +336,11 @@ static void test_owner_back_and_forth_charges_each_exactly(void)
 	feed(&m, 6, 1, 9, 1200, 0);
 	CHECK_EQ_U64(find(&m, 1, 9)->total.tx_bytes, 200);
 	CHECK_EQ_U64(find(&m, 1, 1)->total.tx_bytes, 850);
+	/* Another pid with the same start time: not the cached one either. */
+	feed(&m, 6, 3, 9, 1250, 0);
+	p = find(&m, 3, 9);
+	CHECK_EQ_U64(p ? p->total.tx_bytes : 0, 50);
+	CHECK_EQ_U64(find(&m, 1, 9)->total.tx_bytes, 200);
 	model_free(&m);
 }
 
