@@ -7,6 +7,12 @@ figure is the median over the rounds; the weighted ratio weights each program
 by its runs (the packet and payload programs, where the target applies).
 
     cost_rows.py MONITOR_ROUND... -- FLOOR_ROUND...
+
+With --churn COUNT, each round is two files, the counts before and after
+bench/sock_churn, and the rows are socket creation's and release's ns per run
+over the churn's runs alone:
+
+    cost_rows.py --churn COUNT MON_BEFORE MON_AFTER... -- FLOOR_BEFORE FLOOR_AFTER...
 """
 import statistics
 import sys
@@ -39,7 +45,43 @@ def med(rounds, name):
     return statistics.median(r[name][0] for r in rounds)
 
 
+def churn_only(before, after):
+    """ns per run and runs of each program over what after added to before."""
+    runs = {}
+    for name, (ns, n) in after.items():
+        ns0, n0 = before.get(name, (0.0, 0))
+        if n > n0:
+            runs[name] = ((ns * n - ns0 * n0) / (n - n0), n - n0)
+    return runs
+
+
+def churn(count, args):
+    cut = args.index("--")
+
+    def rounds(files):
+        return [churn_only(read(a), read(b)) for a, b in zip(files[0::2], files[1::2])]
+
+    mon, flo = rounds(args[:cut]), rounds(args[cut + 1:])
+    print(f"  medians of {len(mon)} rounds each (ns per run, the churn's runs only)")
+    for prog, empty, rounds_ in (("on_sock_create", "empty_create", mon),
+                                 ("on_sock_release", "empty_release", mon),
+                                 ("floor_create", "empty_create", flo)):
+        print(f"  {prog:<16} {rounds_[0][prog][1]:>10} {med(rounds_, prog):>8.1f} "
+              f"{med(rounds_, empty):>7.1f}")
+    what = f"sustained ({count} UDP sockets in a loop, one datagram each)"
+    for prog, target in (("on_sock_create", 1000), ("on_sock_release", 500)):
+        n, e = med(mon, prog), med(mon, prog.replace("on_sock", "empty"))
+        print(f"ROW|{prog}, {what}, ns per run|{n:.0f} ns|{e:.0f} ns (empty)|{n / e:.2f}|"
+              f"<= {target} ns")
+    f, fe = med(flo, "floor_create"), med(flo, "empty_create")
+    print(f"ROW|the floor of sock_create, {what}, ns per run|{f:.0f} ns|{fe:.0f} ns (empty)|"
+          f"{f / fe:.2f}|reported")
+
+
 def main():
+    if sys.argv[1] == "--churn":
+        churn(int(sys.argv[2]), sys.argv[3:])
+        return
     cut = sys.argv.index("--")
     mon = [read(p) for p in sys.argv[1:cut]]
     flo = [read(p) for p in sys.argv[cut + 1:]]
