@@ -2,9 +2,10 @@
 /*
  * Attach bench/empty.bpf.c's programs of one tier (tracepoint, fentry or
  * kprobe) and the cgroup ones to the cgroup in argv[1], until killed; with
- * "floor" third, the floor programs beside them (tracepoint tier).
+ * "floor" third, the floor programs beside them (tracepoint tier); with
+ * "floor-only", the floor programs alone (a throughput run's floor).
  *
- *   empty_loader CGROUP [tracepoint|fentry|kprobe] [floor]
+ *   empty_loader CGROUP [tracepoint|fentry|kprobe] [floor|floor-only]
  */
 #include <fcntl.h>
 #include <stdbool.h>
@@ -35,13 +36,15 @@ static const char *tier_of(const char *name)
 int main(int argc, char **argv)
 {
 	const char *tier = argc > 2 ? argv[2] : "tracepoint";
-	bool floor = argc > 3 && !strcmp(argv[3], "floor");
+	bool only_floor = argc > 3 && !strcmp(argv[3], "floor-only");
+	bool floor = only_floor || (argc > 3 && !strcmp(argv[3], "floor"));
 	struct empty_bpf *s = empty_bpf__open();
 	struct bpf_program *p;
 	int cg = argc > 1 ? open(argv[1], O_RDONLY | O_DIRECTORY) : -1;
 
 	if (cg < 0 || !s) {
-		fprintf(stderr, "usage: empty_loader CGROUP [tracepoint|fentry|kprobe] [floor]\n");
+		fprintf(stderr, "usage: empty_loader CGROUP [tracepoint|fentry|kprobe] "
+			"[floor|floor-only]\n");
 		return 1;
 	}
 	bpf_object__for_each_program(p, s->obj) {
@@ -49,7 +52,8 @@ int main(int argc, char **argv)
 
 		bool is_floor = !strncmp(bpf_program__name(p), "floor_", 6);
 
-		bpf_program__set_autoload(p, (!t || !strcmp(t, tier)) && is_floor <= floor);
+		bpf_program__set_autoload(p, (!t || !strcmp(t, tier)) && is_floor <= floor &&
+					  is_floor >= only_floor);
 	}
 	if (empty_bpf__load(s)) {
 		fprintf(stderr, "empty_loader: cannot load the %s set\n", tier);

@@ -9,8 +9,9 @@
 #  2. socket creation and release at a busy client's rate (bench/sock_churn:
 #     CHURN sockets in a loop, each sending one datagram), netoproc's and the
 #     floor's programs beside empty ones, the same rounds, medians;
-#  3. iperf3 throughput without and with the monitor, TP_ROUNDS rounds in a
-#     shuffled order: the median of the rounds' ratios (bench/lib.sh).
+#  3. iperf3 throughput without and with the monitor, and with the floor's
+#     programs alone, TP_ROUNDS rounds in a shuffled order: the median of the
+#     rounds' ratios (bench/lib.sh).
 # Only the programs our own netoproc and empty_loader hold are counted
 # (bench/progstats PID...). Prints "ROW|..." lines for bench/run.sh.
 set -euo pipefail
@@ -89,12 +90,26 @@ python3 bench/cost_rows.py --churn "$CHURN" \
 
 # The throughput rounds: shorter runs, more of them (see shuffled_rounds in lib.sh).
 SECS=${TP_SECS:-2}
-run_config() { start_netoproc; }
+run_config() {
+	if [ "$1" = monitor ]; then
+		start_netoproc
+		return
+	fi
+	"$B/empty_loader" "$cg" tracepoint floor-only > "$B/empty.out" &
+	np_pid=$!
+	pids+=($np_pid)
+	for _ in $(seq 50); do grep -q attached "$B/empty.out" && return; sleep 0.1; done
+	echo "bench: empty_loader did not attach the floor" >&2; exit 1
+}
 stop_config() { kill -INT "$np_pid"; wait "$np_pid" 2>/dev/null || true; }
-echo "3. throughput: $TP_ROUNDS rounds of ${SECS}s, without and with netoproc in a shuffled" \
-     "order, each run after 1 s of quiet"
-shuffled_rounds "$TP_ROUNDS" monitor
+echo "3. throughput: $TP_ROUNDS rounds of ${SECS}s, without, with netoproc and with the floor's" \
+     "programs, in a shuffled order, each run after 1 s of quiet"
+shuffled_rounds "$TP_ROUNDS" monitor floor
 read -r med q1 q3 with none <<<"$(round_ratio "$TP_ROUNDS" monitor)"
-echo "  median of the rounds' ratios $med (quartiles $q1-$q3)"
+echo "  netoproc: median of the rounds' ratios $med (quartiles $q1-$q3)"
 echo "ROW|eBPF monitor, loopback iperf3 throughput (median of $TP_ROUNDS rounds' ratios)|$with" \
      "Gbit/s|$none Gbit/s (none)|$med|>= 0.99"
+read -r med q1 q3 with none <<<"$(round_ratio "$TP_ROUNDS" floor)"
+echo "  the floor: median of the rounds' ratios $med (quartiles $q1-$q3)"
+echo "ROW|the floor's programs alone, loopback iperf3 throughput (median of $TP_ROUNDS rounds'" \
+     "ratios)|$with Gbit/s|$none Gbit/s (none)|$med|reported"
