@@ -9,16 +9,12 @@
  */
 #include <fcntl.h>
 #include <stdbool.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
+#include "loader_wait.h"
 #include "empty.skel.h"
-
-static volatile sig_atomic_t stop;
-
-static void on_sig(int s) { stop = 1; }
 
 /* Which tier a program belongs to, by its name. */
 static const char *tier_of(const char *name)
@@ -71,12 +67,7 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
-	signal(SIGTERM, on_sig);
-	signal(SIGINT, on_sig);
-	printf("attached\n");
-	fflush(stdout);
-	while (!stop)
-		pause();
+	loader_wait();
 	empty_bpf__destroy(s);
 	return 0;
 }

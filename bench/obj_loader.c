@@ -7,14 +7,9 @@
  *   obj_loader OBJECT
  * Prints "attached" once every program is.
  */
-#include <signal.h>
 #include <stdio.h>
-#include <unistd.h>
 #include <bpf/libbpf.h>
-
-static volatile sig_atomic_t stop;
-
-static void on_sig(int s) { stop = 1; }
+#include "loader_wait.h"
 
 int main(int argc, char **argv)
 {
@@ -35,12 +30,7 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
-	signal(SIGTERM, on_sig);
-	signal(SIGINT, on_sig);
-	printf("attached\n");
-	fflush(stdout);
-	while (!stop)
-		pause();
+	loader_wait();
 	bpf_object__close(obj);
 	return 0;
 }
