@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-only
 # `make bench`: every cost netoproc is held to, in one run, each beside its
-# reference (empty programs, nethogs, no tracing) as a ratio, and the target.
+# reference (empty programs, nethogs, no tracing) as a ratio, and the target;
+# where a target is not met, the floor of the job beside it (what any tool
+# doing it exactly costs on the same hooks).
 # The parts run one after another and can be run alone:
-#   bench/monitor_cost.sh      eBPF monitor per invocation and loopback throughput
+#   bench/monitor_cost.sh      eBPF monitor per invocation, socket churn, loopback throughput
 #   bench/afpacket_vs_nethogs.sh   AF_PACKET mode beside nethogs, CPU per packet
-#   bench/trace.sh             trace per run, events/s, throughput
+#   bench/trace.sh             trace per run (and a content filter's floor), events/s, throughput
 #   bench/latency.sh           netoproc latency's throughput ratio and ns per run
-#   bench/sockets.sh           userspace CPU and memory beside 10,000 live sockets
+#   bench/sockets.sh           userspace CPU and memory beside 10,000 live sockets, the dump's floors
 #   bench/startup.sh           start to first attached hook
 # Each prints its own detail and "ROW|what|measured|reference|ratio|target"
 # lines; the table of all of them ends the run and is kept in
