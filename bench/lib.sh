@@ -68,7 +68,7 @@ for line in sys.argv[3].split():
 base = [got[(r, "none")] for r in range(1, n + 1)]
 ws = [got[(r, cfg)] for r in range(1, n + 1)]
 ratios = [w / b for b, w in zip(base, ws)]
-q = statistics.quantiles(ratios, n=4)
+q = statistics.quantiles(ratios, n=4) if len(ratios) > 1 else ratios * 3	# one round: no spread
 print(f"{statistics.median(ratios):.3f} {q[0]:.3f} {q[2]:.3f} {statistics.median(ws):.2f} "
       f"{statistics.median(base):.2f}")
 PY
