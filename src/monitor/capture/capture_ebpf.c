@@ -32,6 +32,9 @@
 
 #define PERF_BUFFER_PAGES 64	/* per CPU: 256 KiB, about 1700 records */
 
+/* What one read of a BPF iterator returns at most: its seq_file buffer, 8 pages of 4 KiB. */
+#define ITER_READ_BYTES	(8 * 4096)
+
 struct ebpf_capture {
 	struct ring_buffer *rb;
 	struct perf_buffer *pb;	/* instead of rb on kernels without a ring buffer */
@@ -55,13 +58,13 @@ struct ebpf_capture {
 	struct cmdline_cache cmdlines;
 	bool kprobe_links;	/* the tier's links are kprobes: the kernel counts their misses */
 	/*
-	 * A dump's reads: as many records as one read of an iterator gives
-	 * (its kernel buffer is 8 pages). With 64 records a read, a dump of
-	 * 10,000 sockets made 160 reads, each stopping the kernel's walk and
+	 * A dump's reads: as many whole records as one read of an iterator
+	 * gives (its kernel buffer is 8 pages). With 64 records a read, a dump
+	 * of 10,000 sockets made 160 reads, each stopping the kernel's walk and
 	 * finding its place again: 1.31% of a core before, 1.20% after (a
 	 * 1 s refresh beside 10,000 idle sockets, three pairs).
 	 */
-	struct np_sock_record recs[8 * 4096 / sizeof(struct np_sock_record) + 1];
+	struct np_sock_record recs[ITER_READ_BYTES / sizeof(struct np_sock_record)];
 };
 
 _Static_assert(sizeof(struct np_sock_record) % 8 == 0, "record must stay 8-byte aligned");
