@@ -19,6 +19,19 @@ start_iperf3_server() {
 	sleep 0.5
 }
 
+# start_loader OUTFILE CMD...: a program loader (empty_loader, obj_loader) in the
+# background, its pid in $ld, once it says "attached"; the bench ends if it never does.
+start_loader() {
+	local out=$1
+	shift
+	"$@" >"$out" &
+	ld=$!
+	pids+=("$ld")
+	for _ in $(seq 50); do grep -q attached "$out" && return; sleep 0.1; done
+	echo "bench: $1 did not attach" >&2
+	exit 1
+}
+
 gbps() {	# one iperf3 run, receiver Gbit/s
 	iperf3 -c 127.0.0.1 -p 5299 -t "$SECS" -J 2>/dev/null |
 		python3 -c 'import json,sys; print(json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"]/1e9)'

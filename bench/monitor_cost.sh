@@ -58,11 +58,8 @@ cost_round() {	# monitor|floor OUTFILE CHURNFILE
 	else
 		floor=(tracepoint floor)
 	fi
-	"$B/empty_loader" "$cg" "${floor[@]}" > "$B/empty.out" &
-	el_pid=$!
-	pids+=($el_pid)
-	for _ in $(seq 50); do grep -q attached "$B/empty.out" && break; sleep 0.1; done
-	grep -q attached "$B/empty.out" || { echo "bench: empty_loader did not attach" >&2; exit 1; }
+	start_loader "$B/empty.out" "$B/empty_loader" "$cg" "${floor[@]}"
+	el_pid=$ld
 	gbps >/dev/null
 	for _ in $(seq 200); do iperf3 -c 127.0.0.1 -p 5299 -n 64K >/dev/null 2>&1 || true; done
 	"$B/progstats" "${held[@]}" "$el_pid" > "$2"
@@ -95,11 +92,8 @@ run_config() {
 		start_netoproc
 		return
 	fi
-	"$B/empty_loader" "$cg" tracepoint floor-only > "$B/empty.out" &
-	np_pid=$!
-	pids+=($np_pid)
-	for _ in $(seq 50); do grep -q attached "$B/empty.out" && return; sleep 0.1; done
-	echo "bench: empty_loader did not attach the floor" >&2; exit 1
+	start_loader "$B/empty.out" "$B/empty_loader" "$cg" tracepoint floor-only
+	np_pid=$ld
 }
 stop_config() { kill -INT "$np_pid"; wait "$np_pid" 2>/dev/null || true; }
 echo "3. throughput: $TP_ROUNDS rounds of ${SECS}s, without, with netoproc and with the floor's" \

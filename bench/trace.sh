@@ -58,13 +58,6 @@ for v in floor empty; do
 	clang -g -O2 -target bpf -D__TARGET_ARCH_x86 -I"$OUT" $([ $v = empty ] && echo -DFLOOR_EMPTY) \
 		-c bench/trace_floor.bpf.c -o "$B/trace_$v.bpf.o"
 done
-start_loader() {	# OBJ: obj_loader OBJ in the background as $ld
-	"$B/obj_loader" "$1" > "$B/loader.out" &
-	ld=$!
-	pids+=($ld)
-	for _ in $(seq 50); do grep -q attached "$B/loader.out" && return; sleep 0.1; done
-	echo "bench: $1 did not attach" >&2; exit 1
-}
 per_run() {	# PID: mean ns per run over the floor_ programs it holds
 	"$B/progstats" "$1" | awk '$1 ~ /^floor_/ { t += $2 * $3; n += $2 }
 		END { if (n) printf "%.1f", t / n; else print 0 }'
@@ -75,7 +68,7 @@ rows=()
 for f in "--netns 1" "udp port 9" "tcp port 5299"; do
 	# shellcheck disable=SC2086
 	start_trace --probes standard $f
-	start_loader "$B/trace_empty.bpf.o"
+	start_loader "$B/empty.out" "$B/obj_loader" "$B/trace_empty.bpf.o"
 	gbps >/dev/null
 	c=$(cost "$tr_pid")
 	e=$(per_run "$ld")
@@ -90,9 +83,9 @@ for f in "--netns 1" "udp port 9" "tcp port 5299"; do
 done
 # The floor in a run of its own: beside netoproc, whichever program reads a
 # packet's lines first would pay for both.
-start_loader "$B/trace_floor.bpf.o"
+start_loader "$B/floor.out" "$B/obj_loader" "$B/trace_floor.bpf.o"
 fl=$ld
-start_loader "$B/trace_empty.bpf.o"
+start_loader "$B/empty.out" "$B/obj_loader" "$B/trace_empty.bpf.o"
 gbps >/dev/null
 fc=$(per_run "$fl")
 fe=$(per_run "$ld")
