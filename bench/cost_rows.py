@@ -45,6 +45,17 @@ def med(rounds, name):
     return statistics.median(r[name][0] for r in rounds)
 
 
+def socket_rows(mon, flo, what, floor_what):
+    """The rows of socket creation and release, and creation's floor."""
+    for prog, target in (("on_sock_create", 1000), ("on_sock_release", 500)):
+        n, e = med(mon, prog), med(mon, prog.replace("on_sock", "empty"))
+        print(f"ROW|{prog}{what}, ns per run|{n:.0f} ns|{e:.0f} ns (empty)|{n / e:.2f}|"
+              f"<= {target} ns")
+    f, fe = med(flo, "floor_create"), med(flo, "empty_create")
+    print(f"ROW|the floor of sock_create{floor_what}, ns per run|{f:.0f} ns|{fe:.0f} ns (empty)|"
+          f"{f / fe:.2f}|reported")
+
+
 def churn_only(before, after):
     """ns per run and runs of each program over what after added to before."""
     runs = {}
@@ -68,14 +79,8 @@ def churn(count, args):
                                  ("floor_create", "empty_create", flo)):
         print(f"  {prog:<16} {rounds_[0][prog][1]:>10} {med(rounds_, prog):>8.1f} "
               f"{med(rounds_, empty):>7.1f}")
-    what = f"sustained ({count} UDP sockets in a loop, one datagram each)"
-    for prog, target in (("on_sock_create", 1000), ("on_sock_release", 500)):
-        n, e = med(mon, prog), med(mon, prog.replace("on_sock", "empty"))
-        print(f"ROW|{prog}, {what}, ns per run|{n:.0f} ns|{e:.0f} ns (empty)|{n / e:.2f}|"
-              f"<= {target} ns")
-    f, fe = med(flo, "floor_create"), med(flo, "empty_create")
-    print(f"ROW|the floor of sock_create, {what}, ns per run|{f:.0f} ns|{fe:.0f} ns (empty)|"
-          f"{f / fe:.2f}|reported")
+    what = f", sustained ({count} UDP sockets in a loop, one datagram each)"
+    socket_rows(mon, flo, what, what)
 
 
 def main():
@@ -103,12 +108,7 @@ def main():
           f"{wf:.2f}x empty|empty programs|{wf:.2f}|reported")
     print(f"ROW|eBPF monitor, weighted per-invocation cost over the floor's|{w:.2f}x|"
           f"{wf:.2f}x (floor)|{w / wf:.2f}|reported")
-    for prog, target in (("on_sock_create", 1000), ("on_sock_release", 500)):
-        n, e = med(mon, prog), med(mon, prog.replace("on_sock", "empty"))
-        print(f"ROW|{prog}, ns per run|{n:.0f} ns|{e:.0f} ns (empty)|{n / e:.2f}|<= {target} ns")
-    f, fe = med(flo, "floor_create"), med(flo, "empty_create")
-    print(f"ROW|the floor of sock_create: one owner element made in sk storage, ns per run|"
-          f"{f:.0f} ns|{fe:.0f} ns (empty)|{f / fe:.2f}|reported")
+    socket_rows(mon, flo, "", ": one owner element made in sk storage")
 
 
 if __name__ == "__main__":
